@@ -1,0 +1,86 @@
+# nsl: build, test, run.  On a fresh Debian machine: make deps && make check.
+#
+#   make          build ./nsl
+#   make deps     install every Debian package nsl needs (root or sudo)
+#   make check    run the busted suite inside a sandbox network namespace
+#   make asan     the same suite against an AddressSanitizer+UBSan build
+#   make valgrind nsl -e 'print(1)' and the host specs under valgrind
+#   make demo     the main job: the examples
+#
+# CI=true (or WERROR=1) turns warnings into errors.
+
+PKGS      := lua5.4 libmnl libedit
+BUILD     ?= build
+NSL       ?= nsl
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WARNINGS  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wformat=2 -Wno-format-nonliteral
+ifneq ($(filter true 1,$(CI) $(WERROR)),)
+WARNINGS  += -Werror
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CPPFLAGS  += -D_GNU_SOURCE -Isrc
+SRCS      := $(wildcard src/*.c)
+HDRS      := $(wildcard src/*.h)
+LUA_FILES := $(shell find lua -name '*.lua' | LC_ALL=C sort)
+OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
+
+# Debian packages: build, test, examples, benchmarks.
+DEPS_BUILD := build-essential pkg-config liblua5.4-dev libmnl-dev libedit-dev
+DEPS_TEST  := lua5.4 lua-busted iproute2 util-linux tmux valgrind iputils-ping procps
+DEPS       := $(DEPS_BUILD) $(DEPS_TEST)
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+SPEC_ARGS ?=
+
+.PHONY: all deps check asan valgrind demo clean
+
+all: $(NSL)
+
+$(NSL): $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS) $(LDLIBS)
+
+$(BUILD)/%.o: src/%.c $(HDRS) | $(BUILD)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARNINGS) -c -o $@ $<
+
+$(BUILD)/lua_embed.o: $(BUILD)/lua_embed.c $(HDRS)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/lua_embed.c: $(BUILD)/luaembed $(LUA_FILES)
+	$(BUILD)/luaembed $@ $(LUA_FILES)
+
+# A build-time tool: always built without sanitizers.
+$(BUILD)/luaembed: src/tools/luaembed.c | $(BUILD)
+	$(CC) -O1 $(WARNINGS) -o $@ $<
+
+$(BUILD):
+	mkdir -p $@
+
+deps:
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEPS)
+
+# The suite runs under busted --lua=./nsl, inside a private network and
+# mount namespace (spec/sandbox): no uplink, its own /run/netns.
+check: $(NSL)
+	NSL_BIN=$(CURDIR)/$(NSL) spec/sandbox busted --lua=./$(NSL) $(SPEC_ARGS)
+
+asan:
+	$(MAKE) BUILD=build/asan NSL=nsl-asan \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  check
+
+valgrind: $(NSL)
+	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+	  --errors-for-leak-kinds=definite,indirect --error-exitcode=99 ./$(NSL) -e 'print(1)'
+
+demo: $(NSL)
+	@set -e; for f in examples/*.lua; do \
+	  echo "== $$f"; NSL_BIN=$(CURDIR)/$(NSL) spec/sandbox ./$(NSL) $$f; done
+
+clean:
+	rm -rf $(BUILD) $(NSL) nsl-asan

@@ -1,0 +1,160 @@
+-- Helpers shared by the specs: run commands and nsl itself, make and
+-- remove temporary files, drive a terminal through tmux.
+local M = {}
+
+-- The nsl under test: NSL_BIN (set by make check), else ./nsl.
+M.nsl = os.getenv("NSL_BIN") or "./nsl"
+
+-- True inside spec/sandbox (make check): namespaces may be made freely.
+function M.sandboxed()
+  return os.getenv("NSL_SANDBOX") == "1"
+end
+
+function M.quote(s)
+  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
+end
+
+local function slurp(path)
+  local f = io.open(path, "rb")
+  if not f then return "" end
+  local s = f:read("a")
+  f:close()
+  return s
+end
+M.slurp = slurp
+
+function M.write(path, text)
+  local f = assert(io.open(path, "wb"))
+  f:write(text)
+  f:close()
+end
+
+-- A fresh temporary directory; M.rm(dir) removes it.
+function M.tmpdir()
+  local p = io.popen("mktemp -d /tmp/nsl-spec.XXXXXX")
+  local dir = p:read("l")
+  p:close()
+  return dir
+end
+
+function M.rm(path)
+  if path and path:match("^/tmp/nsl%-spec%.") then
+    os.execute("rm -rf " .. M.quote(path))
+  end
+end
+
+-- sh(cmd [, opts]) runs a shell command; opts.stdin is fed to it.
+-- Returns { code = exit status (128+N when killed by signal N),
+--           out = stdout, err = stderr }.
+function M.sh(cmd, opts)
+  opts = opts or {}
+  local dir = M.tmpdir()
+  local input = "/dev/null"
+  if opts.stdin then
+    input = dir .. "/in"
+    M.write(input, opts.stdin)
+  end
+  local full = string.format("(%s) <%s >%s/out 2>%s/err", cmd, M.quote(input),
+    M.quote(dir), M.quote(dir))
+  local _, how, n = os.execute(full)
+  local r = { code = how == "exit" and n or 128 + n,
+              out = slurp(dir .. "/out"), err = slurp(dir .. "/err") }
+  M.rm(dir)
+  return r
+end
+
+-- run({args...} [, opts]) runs nsl with these arguments (each quoted);
+-- opts.env is a table of environment variables, opts.stdin as for sh.
+function M.run(args, opts)
+  opts = opts or {}
+  local parts = {}
+  for k, v in pairs(opts.env or {}) do
+    parts[#parts + 1] = k .. "=" .. M.quote(v)
+  end
+  parts[#parts + 1] = M.quote(M.nsl)
+  for _, a in ipairs(args) do parts[#parts + 1] = M.quote(a) end
+  local cmd = table.concat(parts, " ")
+  if opts.env then cmd = "env " .. cmd end
+  return M.sh(cmd, opts)
+end
+
+-- script(text) writes text to a temporary .lua file; returns its path
+-- and the directory to remove.
+function M.script(text)
+  local dir = M.tmpdir()
+  local path = dir .. "/script.lua"
+  M.write(path, text)
+  return path, dir
+end
+
+-- A terminal program under tmux, for what a person would see.
+--   local t = M.terminal(cmd, { env = {...}, width = 100, height = 30 })
+--   t:type("1+1"); t:key("Enter"); t:wait_for("2"); t:screen(); t:close()
+local Terminal = {}
+Terminal.__index = Terminal
+
+local tmux_n = 0
+function M.terminal(cmd, opts)
+  opts = opts or {}
+  tmux_n = tmux_n + 1
+  local self = setmetatable({}, Terminal)
+  self.socket = string.format("nsl-spec-%d-%d", math.random(1e9), tmux_n)
+  self.name = "t"
+  local env = {}
+  for k, v in pairs(opts.env or {}) do env[#env + 1] = k .. "=" .. M.quote(v) end
+  local line = (#env > 0 and ("env " .. table.concat(env, " ") .. " ") or "") .. cmd
+  local r = M.sh(string.format(
+    "tmux -L %s -f /dev/null new-session -d -s t -x %d -y %d %s " ..
+    "&& tmux -L %s set-option -t t remain-on-exit on",
+    self.socket, opts.width or 100, opts.height or 30, M.quote(line), self.socket))
+  assert(r.code == 0, "tmux failed: " .. r.err)
+  return self
+end
+
+function Terminal:tmux(args)
+  return M.sh("tmux -L " .. self.socket .. " " .. args)
+end
+
+-- Types text literally (no key names), then nothing else.
+function Terminal:type(text)
+  self:tmux("send-keys -t t -l " .. M.quote(text))
+end
+
+-- Sends named keys: "Enter", "Tab", "C-c", "C-d", "Up".
+function Terminal:key(...)
+  for _, k in ipairs({ ... }) do self:tmux("send-keys -t t " .. k) end
+end
+
+-- Types a line and presses Enter.
+function Terminal:line(text)
+  self:type(text)
+  self:key("Enter")
+end
+
+function Terminal:screen()
+  return (self:tmux("capture-pane -p -t t").out:gsub("\n+$", ""))
+end
+
+-- Is the program in the pane still running?
+function Terminal:alive()
+  return self:tmux("display-message -p -t t '#{pane_dead}'").out:match("^0") ~= nil
+end
+
+-- Waits until the screen matches a Lua pattern (plain=true for a plain
+-- find); returns the screen, or raises with the screen after `timeout`.
+function Terminal:wait_for(pattern, timeout, plain)
+  local deadline = os.time() + (timeout or 5)
+  local screen
+  repeat
+    screen = self:screen()
+    if screen:find(pattern, 1, plain) then return screen end
+    M.sh("sleep 0.05")
+  until os.time() > deadline
+  error(string.format("timed out waiting for %q; screen:\n%s", pattern, screen), 2)
+end
+
+function Terminal:close()
+  self:tmux("kill-server")
+end
+
+return M

@@ -1,0 +1,181 @@
+/*
+ * error.c - the one shape of every primitive's failure.
+ *
+ * A primitive that fails raises an error object (a table with metatable
+ * "nsl.error") rather than a bare string, so scripts can read the errno:
+ *
+ *   local ok, err = pcall(ns_add, "a")
+ *   err.errno, err.code, err.primitive, err.object, err.reason
+ *   tostring(err)  --> "ns_add: a: File exists"
+ *
+ * String methods are forwarded to the message, so err:match("exists")
+ * and "x" .. err work as they would on a plain string.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nsl.h"
+
+#define ERROR_META "nsl.error"
+
+/* errno -> its symbolic name, for err.code.  Only the ones a namespace
+ * tool meets; anything else gets "E<number>". */
+static const struct {
+	int err;
+	const char *name;
+} errno_names[] = {
+	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" },
+	{ EINTR, "EINTR" }, { EIO, "EIO" }, { E2BIG, "E2BIG" },
+	{ ENOEXEC, "ENOEXEC" }, { EBADF, "EBADF" }, { ECHILD, "ECHILD" },
+	{ EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" },
+	{ EFAULT, "EFAULT" }, { EBUSY, "EBUSY" }, { EEXIST, "EEXIST" },
+	{ EXDEV, "EXDEV" }, { ENODEV, "ENODEV" }, { ENOTDIR, "ENOTDIR" },
+	{ EISDIR, "EISDIR" }, { EINVAL, "EINVAL" }, { ENFILE, "ENFILE" },
+	{ EMFILE, "EMFILE" }, { ENOSPC, "ENOSPC" }, { EROFS, "EROFS" },
+	{ ERANGE, "ERANGE" }, { ENAMETOOLONG, "ENAMETOOLONG" },
+	{ ENOSYS, "ENOSYS" }, { ENOTEMPTY, "ENOTEMPTY" },
+	{ EOPNOTSUPP, "EOPNOTSUPP" }, { EADDRINUSE, "EADDRINUSE" },
+	{ EADDRNOTAVAIL, "EADDRNOTAVAIL" }, { ENETDOWN, "ENETDOWN" },
+	{ ENETUNREACH, "ENETUNREACH" }, { ECONNREFUSED, "ECONNREFUSED" },
+	{ ETIMEDOUT, "ETIMEDOUT" }, { EHOSTUNREACH, "EHOSTUNREACH" },
+	{ EAFNOSUPPORT, "EAFNOSUPPORT" }, { EPROTONOSUPPORT, "EPROTONOSUPPORT" },
+	{ ENOBUFS, "ENOBUFS" }, { EMSGSIZE, "EMSGSIZE" },
+};
+
+static const char *errno_name(int err, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(errno_names) / sizeof(errno_names[0]); i++)
+		if (errno_names[i].err == err)
+			return errno_names[i].name;
+	snprintf(buf, len, "E%d", err);
+	return buf;
+}
+
+static int error_tostring(lua_State *L)
+{
+	lua_getfield(L, 1, "message");
+	return 1;
+}
+
+/* Calls the string function in upvalue 1 with the message in place of
+ * the error object: err:match(p) is err.message:match(p). */
+static int error_forward(lua_State *L)
+{
+	if (lua_type(L, 1) == LUA_TTABLE) {
+		lua_getfield(L, 1, "message");
+		lua_replace(L, 1);
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+/* __index: string methods act on the message, so err:match() works. */
+static int error_index(lua_State *L)
+{
+	const char *key = lua_tostring(L, 2);
+
+	if (key == NULL || lua_getglobal(L, "string") != LUA_TTABLE)
+		return 0;
+	if (lua_getfield(L, -1, key) != LUA_TFUNCTION)
+		return 0;
+	lua_pushcclosure(L, error_forward, 1);
+	return 1;
+}
+
+/* __concat: either side may be the error object. */
+static int error_concat(lua_State *L)
+{
+	int i;
+
+	for (i = 1; i <= 2; i++)
+		luaL_tolstring(L, i, NULL);
+	lua_concat(L, 2);
+	return 1;
+}
+
+static void push_meta(lua_State *L)
+{
+	if (luaL_newmetatable(L, ERROR_META)) {
+		lua_pushcfunction(L, error_tostring);
+		lua_setfield(L, -2, "__tostring");
+		lua_pushcfunction(L, error_index);
+		lua_setfield(L, -2, "__index");
+		lua_pushcfunction(L, error_concat);
+		lua_setfield(L, -2, "__concat");
+	}
+}
+
+void nsl_push_error(lua_State *L, const char *primitive, const char *object,
+		    int err, const char *reason)
+{
+	char buf[16];
+
+	if (reason == NULL)
+		reason = strerror(err);
+	lua_createtable(L, 0, 6);
+	lua_pushstring(L, primitive);
+	lua_setfield(L, -2, "primitive");
+	if (object) {
+		lua_pushstring(L, object);
+		lua_setfield(L, -2, "object");
+	}
+	lua_pushstring(L, reason);
+	lua_setfield(L, -2, "reason");
+	if (err) {
+		lua_pushinteger(L, err);
+		lua_setfield(L, -2, "errno");
+		lua_pushstring(L, errno_name(err, buf, sizeof(buf)));
+		lua_setfield(L, -2, "code");
+	}
+	if (object)
+		lua_pushfstring(L, "%s: %s: %s", primitive, object, reason);
+	else
+		lua_pushfstring(L, "%s: %s", primitive, reason);
+	lua_setfield(L, -2, "message");
+	push_meta(L);
+	lua_setmetatable(L, -2);
+}
+
+int nsl_fail(lua_State *L, const char *primitive, const char *object,
+	     int err, const char *fmt, ...)
+{
+	char reason[512];
+
+	if (fmt) {
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(reason, sizeof(reason), fmt, ap);
+		va_end(ap);
+	}
+	nsl_push_error(L, primitive, object, err, fmt ? reason : NULL);
+	return lua_error(L);
+}
+
+/* _fail(primitive, object, reason [, errno]): raises the same error object
+ * from Lua, for the Lua library (exposed there as nsl.fail). */
+static int l_fail(lua_State *L)
+{
+	const char *primitive = luaL_checkstring(L, 1);
+	const char *object = luaL_optstring(L, 2, NULL);
+	const char *reason = luaL_optstring(L, 3, NULL);
+	int err = (int)luaL_optinteger(L, 4, 0);
+
+	if (reason == NULL && err == 0)
+		reason = "failed";
+	nsl_push_error(L, primitive, object, err, reason);
+	return lua_error(L);
+}
+
+int nsl_open_error(lua_State *L)
+{
+	lua_pushcfunction(L, l_fail);
+	lua_setfield(L, 1, "_fail");
+	return 0;
+}

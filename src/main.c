@@ -1,0 +1,449 @@
+/*
+ * main.c - the nsl command: a Lua 5.4 interpreter with nsl's primitives.
+ *
+ * The command line follows lua(1) so that `busted --lua=./nsl` and users'
+ * habits work unchanged.  main() only creates the state; everything else
+ * runs in pmain() under lua_pcall, so no C path leaves with a half-reported
+ * error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nsl.h"
+
+static const char *progname = NSL_NAME;
+
+volatile sig_atomic_t nsl_signal;
+static lua_State *volatile armed_L;	/* state to interrupt, or NULL */
+
+/* The hook armed by the signal handler: clears itself, raises the error. */
+static void signal_hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	lua_sethook(L, NULL, 0, 0);
+	nsl_check_signal(L);
+}
+
+void nsl_check_signal(lua_State *L)
+{
+	int sig = nsl_signal;
+
+	if (!sig)
+		return;
+	if (sig == SIGINT)
+		luaL_error(L, "interrupted!");
+	luaL_error(L, "terminated by signal %d (%s)!", sig, strsignal(sig));
+}
+
+/* Async-signal context: store the number and arm the hook, nothing more.
+ * lua_sethook is documented as safe to call from a signal handler. */
+static void on_signal(int sig)
+{
+	lua_State *L = armed_L;
+
+	nsl_signal = sig;
+	if (L)
+		lua_sethook(L, signal_hook,
+			    LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+static const int handled_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+/* No SA_RESTART: a primitive blocked in a system call sees EINTR and can
+ * check nsl_signal instead of waiting for its syscall to finish. */
+void nsl_signals_arm(lua_State *L)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	armed_L = L;
+	for (i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++)
+		sigaction(handled_signals[i], &sa, NULL);
+}
+
+/* Signals are still recorded (so the exit status can report them) but no
+ * longer interrupt Lua code: used while the state is being closed, so that
+ * cleanup code (__gc, __close) runs to its end. */
+void nsl_signals_disarm(void)
+{
+	armed_L = NULL;
+}
+
+/* Message handler: turns any error value into a string with a traceback. */
+static int msghandler(lua_State *L)
+{
+	const char *msg = lua_tostring(L, 1);
+
+	if (msg == NULL) {
+		if (luaL_callmeta(L, 1, "__tostring") &&
+		    lua_type(L, -1) == LUA_TSTRING)
+			return 1;	/* an error object that prints itself */
+		msg = lua_pushfstring(L, "(error object is a %s value)",
+				      luaL_typename(L, 1));
+	}
+	luaL_traceback(L, L, msg, 1);
+	return 1;
+}
+
+int nsl_docall(lua_State *L, int narg, int nres)
+{
+	int status;
+	int base = lua_gettop(L) - narg;
+
+	lua_pushcfunction(L, msghandler);
+	lua_insert(L, base);
+	nsl_signal = 0;
+	nsl_signals_arm(L);
+	status = lua_pcall(L, narg, nres, base);
+	nsl_signals_disarm();
+	lua_sethook(L, NULL, 0, 0);
+	lua_remove(L, base);
+	return status;
+}
+
+static void print_message(const char *msg)
+{
+	if (progname)
+		fprintf(stderr, "%s: ", progname);
+	fprintf(stderr, "%s\n", msg);
+	fflush(stderr);
+}
+
+int nsl_report(lua_State *L, int status)
+{
+	if (status != LUA_OK) {
+		const char *msg = luaL_tolstring(L, -1, NULL);
+
+		print_message(msg);
+		lua_pop(L, 2);
+	}
+	return status;
+}
+
+static void print_usage(const char *badoption)
+{
+	if (badoption[1] == 'e' || badoption[1] == 'l')
+		fprintf(stderr, "%s: '%s' needs an argument\n", progname, badoption);
+	else
+		fprintf(stderr, "%s: unrecognized option '%s'\n", progname, badoption);
+	fprintf(stderr,
+		"usage: %s [options] [script [args]]\n"
+		"Available options are:\n"
+		"  -e stat   execute string 'stat'\n"
+		"  -i        enter interactive mode after executing 'script'\n"
+		"  -l mod    require library 'mod' into global 'mod'\n"
+		"  -l g=mod  require library 'mod' into global 'g'\n"
+		"  -v        show version information\n"
+		"  -E        ignore environment variables\n"
+		"  -W        turn warnings on\n"
+		"  --        stop handling options\n"
+		"  -         stop handling options and execute stdin\n",
+		progname);
+	fflush(stderr);
+}
+
+static void print_version(void)
+{
+	printf("%s %s (%s)  Copyright (C) 1994-2022 Lua.org, PUC-Rio\n",
+	       NSL_NAME, NSL_VERSION, LUA_RELEASE);
+	fflush(stdout);
+}
+
+/* The arg table: script at 0, its arguments at 1.., interpreter and
+ * options at negative indices, exactly as lua(1) builds it. */
+static void create_arg_table(lua_State *L, char **argv, int argc, int script)
+{
+	int i;
+
+	if (script == argc)
+		script = 0;	/* no script: the interpreter goes to 0 */
+	lua_createtable(L, argc - script - 1, script + 1);
+	for (i = 0; i < argc; i++) {
+		lua_pushstring(L, argv[i]);
+		lua_rawseti(L, -2, i - script);
+	}
+	lua_setglobal(L, "arg");
+}
+
+static int dochunk(lua_State *L, int status)
+{
+	if (status == LUA_OK)
+		status = nsl_docall(L, 0, 0);
+	return nsl_report(L, status);
+}
+
+static int dostring(lua_State *L, const char *s, const char *name)
+{
+	return dochunk(L, luaL_loadbuffer(L, s, strlen(s), name));
+}
+
+/* -l: require 'mod' and store it in global 'g' (or 'mod'). */
+static int dolibrary(lua_State *L, char *spec)
+{
+	int status;
+	char *eq = strchr(spec, '=');
+	const char *mod = eq ? eq + 1 : spec;
+
+	lua_getglobal(L, "require");
+	lua_pushstring(L, mod);
+	status = nsl_docall(L, 1, 1);
+	if (status == LUA_OK) {
+		if (eq)
+			*eq = '\0';
+		else {	/* "a.b-c" is stored in global "a" */
+			char *dash = strchr(spec, '-');
+			char *dot = strchr(spec, '.');
+
+			if (dash)
+				*dash = '\0';
+			if (dot && (!dash || dot < dash))
+				*dot = '\0';
+		}
+		lua_setglobal(L, spec);
+	}
+	return nsl_report(L, status);
+}
+
+static int push_script_args(lua_State *L)
+{
+	int i, n;
+
+	if (lua_getglobal(L, "arg") != LUA_TTABLE)
+		luaL_error(L, "'arg' is not a table");
+	n = (int)luaL_len(L, -1);
+	luaL_checkstack(L, n + 3, "too many arguments to script");
+	for (i = 1; i <= n; i++)
+		lua_rawgeti(L, -i, i);
+	lua_remove(L, -i);
+	return n;
+}
+
+/* Runs the script named argv[0] ("-" or NULL for stdin) with its args. */
+static int handle_script(lua_State *L, char **argv)
+{
+	const char *fname = argv[0];
+	int status;
+
+	if (strcmp(fname, "-") == 0 && strcmp(argv[-1], "--") != 0)
+		fname = NULL;
+	status = luaL_loadfile(L, fname);
+	if (status == LUA_OK) {
+		int n = push_script_args(L);
+
+		status = nsl_docall(L, n, LUA_MULTRET);
+	}
+	return nsl_report(L, status);
+}
+
+enum {
+	HAS_ERROR = 1,
+	HAS_I = 2,
+	HAS_V = 4,
+	HAS_E = 8,	/* -e */
+	HAS_BIG_E = 16,	/* -E */
+};
+
+/* First pass over argv: which options are present, where the script is.
+ * Returns the flags, or HAS_ERROR with *first pointing at the bad one. */
+static int collect_args(char **argv, int *first)
+{
+	int flags = 0;
+	int i;
+
+	for (i = 1; argv[i] != NULL; i++) {
+		*first = i;
+		if (argv[i][0] != '-')
+			return flags;	/* the script */
+		switch (argv[i][1]) {
+		case '-':
+			if (argv[i][2] != '\0')
+				return HAS_ERROR;
+			*first = i + 1;
+			return flags;
+		case '\0':
+			return flags;	/* "-": stdin is the script */
+		case 'E':
+			if (argv[i][2] != '\0')
+				return HAS_ERROR;
+			flags |= HAS_BIG_E;
+			break;
+		case 'W':
+			if (argv[i][2] != '\0')
+				return HAS_ERROR;
+			break;
+		case 'i':
+			flags |= HAS_I;
+			/* -i implies -v */
+			/* fallthrough */
+		case 'v':
+			if (argv[i][2] != '\0')
+				return HAS_ERROR;
+			flags |= HAS_V;
+			break;
+		case 'e':
+			flags |= HAS_E;
+			/* fallthrough */
+		case 'l':
+			if (argv[i][2] == '\0') {
+				i++;
+				if (argv[i] == NULL || argv[i][0] == '-')
+					return HAS_ERROR;
+			}
+			break;
+		default:
+			return HAS_ERROR;
+		}
+	}
+	*first = i;
+	return flags;
+}
+
+/* Second pass: runs -e, -l and -W in order. Returns 0 on failure. */
+static int run_args(lua_State *L, char **argv, int n)
+{
+	int i;
+
+	for (i = 1; i < n; i++) {
+		int opt = argv[i][1];
+
+		switch (opt) {
+		case 'e':
+		case 'l': {
+			char *extra = argv[i] + 2;
+
+			if (*extra == '\0')
+				extra = argv[++i];
+			if ((opt == 'e' ? dostring(L, extra, "=(command line)")
+					: dolibrary(L, extra)) != LUA_OK)
+				return 0;
+			break;
+		}
+		case 'W':
+			lua_warning(L, "@on", 0);
+			break;
+		}
+	}
+	return 1;
+}
+
+/* LUA_INIT_5_4 or LUA_INIT, as lua(1): "@file" runs a file, else a chunk. */
+static int handle_luainit(lua_State *L)
+{
+	const char *name = "=LUA_INIT_5_4";
+	const char *init = getenv(name + 1);
+
+	if (init == NULL) {
+		name = "=LUA_INIT";
+		init = getenv(name + 1);
+	}
+	if (init == NULL)
+		return LUA_OK;
+	if (init[0] == '@')
+		return dochunk(L, luaL_loadfile(L, init + 1));
+	return dostring(L, init, name);
+}
+
+static int pmain(lua_State *L)
+{
+	int argc = (int)lua_tointeger(L, 1);
+	char **argv = (char **)lua_touserdata(L, 2);
+	int script = 0;
+	int flags = collect_args(argv, &script);
+
+	luaL_checkversion(L);
+	if (flags == HAS_ERROR) {
+		print_usage(argv[script]);
+		return 0;
+	}
+	if (flags & HAS_V)
+		print_version();
+	if (flags & HAS_BIG_E) {
+		lua_pushboolean(L, 1);
+		lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
+	}
+	luaL_openlibs(L);
+	create_arg_table(L, argv, argc, script);
+	lua_gc(L, LUA_GCRESTART);
+	lua_gc(L, LUA_GCGEN, 0, 0);
+	if (!(flags & HAS_BIG_E) && handle_luainit(L) != LUA_OK)
+		return 0;
+	lua_pushcfunction(L, nsl_openlibs);
+	if (nsl_report(L, nsl_docall(L, 0, 0)) != LUA_OK)
+		return 0;
+	if (!run_args(L, argv, script))
+		return 0;
+	if (script < argc && handle_script(L, argv + script) != LUA_OK)
+		return 0;
+	if (flags & HAS_I) {
+		nsl_repl(L);
+	} else if (script == argc && !(flags & (HAS_E | HAS_V))) {
+		if (isatty(STDIN_FILENO)) {
+			print_version();
+			nsl_repl(L);
+		} else if (dochunk(L, luaL_loadfile(L, NULL)) != LUA_OK) {
+			return 0;
+		}
+	}
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* Warnings go to stderr; "@on"/"@off" switch them, as in lua(1). */
+static void warnf(void *ud, const char *msg, int tocont)
+{
+	static int on, cont;
+
+	(void)ud;
+	if (!cont && msg[0] == '@') {
+		if (strcmp(msg, "@on") == 0)
+			on = 1;
+		else if (strcmp(msg, "@off") == 0)
+			on = 0;
+		return;
+	}
+	if (on) {
+		if (!cont)
+			fputs("Lua warning: ", stderr);
+		fputs(msg, stderr);
+		if (!tocont)
+			fputs("\n", stderr);
+		fflush(stderr);
+	}
+	cont = tocont;
+}
+
+int main(int argc, char **argv)
+{
+	int status, ok, sig;
+	lua_State *L = luaL_newstate();
+
+	if (L == NULL) {
+		print_message("cannot create state: not enough memory");
+		return EXIT_FAILURE;
+	}
+	lua_setwarnf(L, warnf, NULL);
+	lua_gc(L, LUA_GCSTOP);
+	lua_pushcfunction(L, pmain);
+	lua_pushinteger(L, argc);
+	lua_pushlightuserdata(L, argv);
+	status = lua_pcall(L, 2, 1, 0);
+	ok = lua_toboolean(L, -1);
+	nsl_report(L, status);
+	/* Closing runs every __gc and __close: the cleanup of what the
+	 * script made.  A signal now is recorded but does not cut it short. */
+	nsl_signals_disarm();
+	lua_close(L);
+	sig = nsl_signal;
+	if (sig) {
+		/* Die of the same signal, so the caller sees what happened. */
+		fflush(NULL);
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	return (ok && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;
+}
