@@ -65,7 +65,7 @@ deps:
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	@set -e; p=/usr/sbin/policy-rc.d; made=; \
 	if [ ! -e $$p ]; then printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee $$p >/dev/null; \
-	  $(SUDO) chmod +x $$p; made=1; fi; \
+	  $(SUDO) chmod +x $$p; made=1; fi; set +e; \
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEPS); \
 	rc=$$?; [ -z "$$made" ] || $(SUDO) rm -f $$p; exit $$rc
 
