@@ -65,10 +65,8 @@ static int read_editline(const char *prompt, char **out)
 	}
 	if (!cb_done)
 		rl_callback_handler_remove();
-	if (cb_line == NULL) {
-		fputs("\n", stdout);
+	if (cb_line == NULL)
 		return LINE_EOF;
-	}
 	*out = cb_line;
 	return LINE_OK;
 }
@@ -355,8 +353,10 @@ void nsl_repl(lua_State *L)
 		editline_open(L);
 	for (;;) {
 		status = load_chunk(L);
-		if (status == -1)
+		if (status == -1) {
+			fputs("\n", stdout);	/* leave the shell's prompt on a line of its own */
 			break;
+		}
 		if (status == -2) {
 			if (nsl_signal != SIGINT)
 				break;	/* SIGTERM/SIGHUP at the prompt: leave */

@@ -132,7 +132,7 @@ function Terminal:line(text)
 end
 
 function Terminal:screen()
-  return (self:tmux("capture-pane -p -t t").out:gsub("\n+$", ""))
+  return (self:tmux("capture-pane -p -N -t t").out:gsub("\n+$", ""))
 end
 
 -- Is the program in the pane still running?

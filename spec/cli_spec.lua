@@ -1,0 +1,193 @@
+-- The command line: nsl behaves like lua(1).
+local T = require "spec.support.util"
+
+describe("the nsl command line #cli", function()
+  local dirs = {}
+  local function script(text)
+    local path, dir = T.script(text)
+    dirs[#dirs + 1] = dir
+    return path
+  end
+  after_each(function()
+    for _, d in ipairs(dirs) do T.rm(d) end
+    dirs = {}
+  end)
+
+  it("prints its version and Lua's with -v", function()
+    local r = T.run({ "-v" })
+    assert.equal(0, r.code)
+    assert.matches("^nsl %d+%.%d+%.%d+ %(Lua 5%.4%.%d+%)", r.out)
+  end)
+
+  it("passes script arguments in arg and as ...", function()
+    local path = script([[
+      print(arg[0], arg[1], arg[2], #arg, select("#", ...), ...)
+      print(arg[-1])
+    ]])
+    local r = T.run({ path, "a", "b c" })
+    assert.equal(0, r.code)
+    assert.equal(path .. "\ta\tb c\t2\t2\ta\tb c\n" .. T.nsl .. "\n", r.out)
+  end)
+
+  it("puts the options before the script at negative indices of arg", function()
+    local path = script("print(arg[-3], arg[-2], arg[-1], arg[0])")
+    local r = T.run({ "-e", "x=1", path })
+    assert.equal(T.nsl .. "\t-e\tx=1\t" .. path .. "\n", r.out)
+  end)
+
+  it("runs -e statements in order, before the script", function()
+    local path = script("print(x)")
+    local r = T.run({ "-e", "x = 1", "-e", "x = x + 1", path })
+    assert.equal("2\n", r.out)
+  end)
+
+  it("requires a library into a global with -l mod and -l g=mod", function()
+    local r = T.run({ "-l", "nsl.pretty", "-l", "pp=nsl.pretty",
+      "-e", "print(type(nsl), pp == package.loaded['nsl.pretty'])" })
+    assert.equal(0, r.code, r.err)
+    assert.equal("table\ttrue\n", r.out)
+  end)
+
+  it("runs stdin with -", function()
+    local r = T.run({ "-", "x", "y" }, { stdin = "print('stdin', ...)" })
+    assert.equal("stdin\tx\ty\n", r.out)
+  end)
+
+  it("runs stdin when it is not a terminal and no script is given", function()
+    local r = T.run({}, { stdin = "print(6 * 7)" })
+    assert.equal(0, r.code)
+    assert.equal("42\n", r.out)
+  end)
+
+  it("stops handling options at --", function()
+    local dir = T.tmpdir()
+    dirs[#dirs + 1] = dir
+    T.write(dir .. "/-v", "print('the script named -v')")
+    local r = T.sh("cd " .. T.quote(dir) .. " && " .. T.quote(T.nsl) .. " -- -v")
+    assert.equal("the script named -v\n", r.out)
+  end)
+
+  it("enters the REPL after the script with -i", function()
+    local path = script("x = 41")
+    local r = T.run({ "-i", path }, { stdin = "x + 1\n" })
+    assert.equal(0, r.code, r.err)
+    assert.matches("^nsl [^\n]*\nnsl> 42\nnsl> \n$", r.out)
+  end)
+
+  it("turns warnings on with -W", function()
+    assert.equal("", T.run({ "-e", "warn('quiet')" }).err)
+    assert.equal("Lua warning: loud\n", T.run({ "-W", "-e", "warn('loud')" }).err)
+  end)
+
+  it("runs LUA_INIT first, and ignores it with -E", function()
+    local env = { LUA_INIT = "x = 'from init'" }
+    assert.equal("from init\n", T.run({ "-e", "print(x)" }, { env = env }).out)
+    assert.equal("nil\n", T.run({ "-E", "-e", "print(x)" }, { env = env }).out)
+  end)
+
+  describe("on bad input", function()
+    it("names a script that does not exist, exit 1", function()
+      local r = T.run({ "/nonexistent/script.lua" })
+      assert.equal(1, r.code)
+      assert.equal("nsl: cannot open /nonexistent/script.lua: No such file or directory\n", r.err)
+    end)
+
+    it("reports a script that does not compile in one line, exit 1", function()
+      local path = script("local x = = 1")
+      local r = T.run({ path })
+      assert.equal(1, r.code)
+      assert.equal("nsl: " .. path .. ":1: unexpected symbol near '='\n", r.err)
+    end)
+
+    it("reports a runtime error with a traceback, exit 1", function()
+      local path = script("local function f() error('boom') end\nf()")
+      local r = T.run({ path })
+      assert.equal(1, r.code)
+      assert.matches("^nsl: " .. path:gsub("%p", "%%%0") .. ":1: boom\nstack traceback:\n", r.err)
+      assert.matches("in local 'f'", r.err)
+      assert.equal("", r.out)
+    end)
+
+    it("reports an error inside a required module with its file and line", function()
+      local dir = T.tmpdir()
+      dirs[#dirs + 1] = dir
+      T.write(dir .. "/broken.lua", "local t = nil\nreturn t.field\n")
+      local r = T.sh("cd " .. T.quote(dir) .. " && " .. T.quote(T.nsl) .. " -e 'require \"broken\"'")
+      assert.equal(1, r.code)
+      assert.matches("^nsl: %./broken%.lua:2: attempt to index a nil value %(local 't'%)", r.err)
+      r = T.sh("cd " .. T.quote(dir) .. " && " .. T.quote(T.nsl) .. " -l broken -e 'print(1)'")
+      assert.equal(1, r.code)
+      assert.matches("^nsl: %./broken%.lua:2:", r.err)
+      assert.equal("", r.out)
+    end)
+
+    it("rejects an unknown option with usage, exit 1", function()
+      local r = T.run({ "-x" })
+      assert.equal(1, r.code)
+      assert.matches("^nsl: unrecognized option '%-x'\nusage: nsl %[options%] %[script %[args%]%]", r.err)
+    end)
+
+    it("says when -e lacks its argument", function()
+      local r = T.run({ "-e" })
+      assert.equal(1, r.code)
+      assert.matches("^nsl: '%-e' needs an argument\n", r.err)
+    end)
+
+    it("prints error objects through their __tostring", function()
+      local r = T.run({ "-e", "error(setmetatable({}, {__tostring = function() return 'custom' end}))" })
+      assert.equal(1, r.code)
+      assert.equal("nsl: custom\n", r.err)
+      r = T.run({ "-e", "error({})" })
+      assert.matches("^nsl: %(error object is a table value%)", r.err)
+    end)
+  end)
+
+  describe("when the script ends", function()
+    local gc = [[
+      local path = ...
+      setmetatable({}, { __gc = function() local f = io.open(path, "w") f:write("cleaned") f:close() end })
+    ]]
+
+    it("runs __gc cleanups after os.exit(code)", function()
+      local dir = T.tmpdir()
+      dirs[#dirs + 1] = dir
+      local path = script(gc .. "\nos.exit(3)")
+      local r = T.run({ path, dir .. "/mark" })
+      assert.equal(3, r.code)
+      assert.equal("cleaned", T.slurp(dir .. "/mark"))
+    end)
+
+    it("skips them with os.exit(code, false)", function()
+      local dir = T.tmpdir()
+      dirs[#dirs + 1] = dir
+      local path = script(gc .. "\nos.exit(true, false)")
+      local r = T.run({ path, dir .. "/mark" })
+      assert.equal(0, r.code)
+      assert.equal("", T.slurp(dir .. "/mark"))
+    end)
+
+    for _, case in ipairs({
+      { sig = "TERM", code = 143, msg = "terminated by signal 15" },
+      { sig = "INT", code = 130, msg = "interrupted!" },
+      { sig = "HUP", code = 129, msg = "terminated by signal 1" },
+    }) do
+      it("stops on SIG" .. case.sig .. ", runs cleanups and dies of that signal", function()
+        local dir = T.tmpdir()
+        dirs[#dirs + 1] = dir
+        -- One script blocks in a primitive (sleep), one spins in Lua.
+        for _, body in ipairs({ "sleep(30)", "while true do end" }) do
+          os.remove(dir .. "/mark")
+          local path = script(gc .. "\nio.stdout:write('ready\\n') io.stdout:flush()\n" .. body)
+          local r = T.sh(string.format(
+            "%s %s %s > %s/out & pid=$!; " ..
+            "for i in $(seq 100); do grep -q ready %s/out 2>/dev/null && break; sleep 0.05; done; " ..
+            "kill -%s $pid; wait $pid",
+            T.quote(T.nsl), T.quote(path), T.quote(dir .. "/mark"), T.quote(dir), T.quote(dir), case.sig))
+          assert.equal(case.code, r.code, body)
+          assert.matches("^nsl: " .. case.msg:gsub("%p", "%%%0"), r.err)
+          assert.equal("cleaned", T.slurp(dir .. "/mark"), body)
+        end
+      end)
+    end
+  end)
+end)
