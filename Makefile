@@ -75,9 +75,9 @@ check: $(NSL)
 	NSL_BIN=$(CURDIR)/$(NSL) spec/sandbox busted --lua=./$(NSL) $(SPEC_ARGS)
 
 asan:
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	$(MAKE) BUILD=build/asan NSL=nsl-asan \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
-	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  check
 
 valgrind: $(NSL)
