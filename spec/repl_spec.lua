@@ -5,7 +5,9 @@ describe("the REPL #repl", function()
   local home, term
 
   local function start()
-    term = T.terminal(T.quote(T.nsl), { env = { HOME = home, TERM = "xterm" } })
+    -- The shell line after nsl shows its exit status on the screen.
+    term = T.terminal(T.quote(T.nsl) .. "; echo exit status $?",
+      { env = { HOME = home, TERM = "xterm" } })
     term:wait_for("nsl> ", 5, true)
   end
 
@@ -98,6 +100,7 @@ describe("the REPL #repl", function()
 
   it("discards the line being typed on Ctrl-C", function()
     term:type("this is not lua")
+    term:wait_for("nsl> this is not lua", 5, true)
     term:key("C-c")
     term:line("3 * 3")
     term:wait_for("nsl> this is not lua\nnsl> 3 * 3\n9\nnsl> ", 5, true)
@@ -105,10 +108,8 @@ describe("the REPL #repl", function()
 
   it("leaves on Ctrl-D with status 0", function()
     term:key("C-d")
-    local deadline = os.time() + 5
-    while term:alive() and os.time() <= deadline do T.sh("sleep 0.05") end
-    assert.is_false(term:alive())
-    assert.equal("0", term:tmux("display-message -p -t t '#{pane_dead_status}'").out:match("%d+"))
+    local screen = term:wait_for("nsl> [^\n]*\nexit status %d+", 5)
+    assert.equal("0", screen:match("\nexit status (%d+)"))
   end)
 
   it("keeps a history file in the home directory and recalls it", function()
