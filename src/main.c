@@ -125,13 +125,9 @@ int nsl_report(lua_State *L, int status)
 	return status;
 }
 
-static void print_usage(const char *badoption)
+static void print_options(FILE *out)
 {
-	if (badoption[1] == 'e' || badoption[1] == 'l')
-		fprintf(stderr, "%s: '%s' needs an argument\n", progname, badoption);
-	else
-		fprintf(stderr, "%s: unrecognized option '%s'\n", progname, badoption);
-	fprintf(stderr,
+	fprintf(out,
 		"usage: %s [options] [script [args]]\n"
 		"Available options are:\n"
 		"  -e stat   execute string 'stat'\n"
@@ -142,10 +138,29 @@ static void print_usage(const char *badoption)
 		"  -E        ignore environment variables\n"
 		"  -W        turn warnings on\n"
 		"  --        stop handling options\n"
-		"  -         stop handling options and execute stdin\n",
+		"  -         stop handling options and execute stdin\n"
+		"  --clean   remove what killed nsl runs left behind, then exit\n"
+		"  --help    show this help, then exit\n",
 		progname);
-	fflush(stderr);
+	fflush(out);
 }
+
+static void print_usage(const char *badoption)
+{
+	if (badoption[1] == 'e' || badoption[1] == 'l')
+		fprintf(stderr, "%s: '%s' needs an argument\n", progname, badoption);
+	else
+		fprintf(stderr, "%s: unrecognized option '%s'\n", progname, badoption);
+	print_options(stderr);
+}
+
+/* --clean: nsl.clean() (the Lua library's) removes the leftovers of dead
+ * runs and returns what it removed; each is printed on a line. */
+static const char clean_chunk[] =
+	"if type(nsl.clean) ~= 'function' then error('--clean: not available in this build', 0) end\n"
+	"for _, item in ipairs(nsl.clean()) do\n"
+	"  print('removed ' .. (type(item) == 'table' and nsl.pretty(item) or tostring(item)))\n"
+	"end\n";
 
 static void print_version(void)
 {
@@ -246,6 +261,8 @@ enum {
 	HAS_V = 4,
 	HAS_E = 8,	/* -e */
 	HAS_BIG_E = 16,	/* -E */
+	HAS_CLEAN = 32,	/* --clean */
+	HAS_HELP = 64,	/* --help */
 };
 
 /* First pass over argv: which options are present, where the script is.
@@ -261,6 +278,14 @@ static int collect_args(char **argv, int *first)
 			return flags;	/* the script */
 		switch (argv[i][1]) {
 		case '-':
+			if (strcmp(argv[i], "--clean") == 0) {
+				flags |= HAS_CLEAN;
+				break;
+			}
+			if (strcmp(argv[i], "--help") == 0) {
+				flags |= HAS_HELP;
+				break;
+			}
 			if (argv[i][2] != '\0')
 				return HAS_ERROR;
 			*first = i + 1;
@@ -360,6 +385,11 @@ static int pmain(lua_State *L)
 		print_usage(argv[script]);
 		return 0;
 	}
+	if (flags & HAS_HELP) {
+		print_options(stdout);
+		lua_pushboolean(L, 1);
+		return 1;
+	}
 	if (flags & HAS_V)
 		print_version();
 	if (flags & HAS_BIG_E) {
@@ -375,6 +405,12 @@ static int pmain(lua_State *L)
 	lua_pushcfunction(L, nsl_openlibs);
 	if (nsl_report(L, nsl_docall(L, 0, 0)) != LUA_OK)
 		return 0;
+	if (flags & HAS_CLEAN) {
+		if (dostring(L, clean_chunk, "=--clean") != LUA_OK)
+			return 0;
+		lua_pushboolean(L, 1);
+		return 1;
+	}
 	if (!run_args(L, argv, script))
 		return 0;
 	if (script < argc && handle_script(L, argv + script) != LUA_OK)
