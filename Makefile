@@ -36,7 +36,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SPEC_ARGS ?=
 
-.PHONY: all deps check asan valgrind demo clean
+.PHONY: all deps ensure-deps check asan valgrind demo clean
 
 all: $(NSL)
 
@@ -69,9 +69,18 @@ deps:
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEPS); \
 	rc=$$?; [ -z "$$made" ] || $(SUDO) rm -f $$p; exit $$rc
 
+# Installs the packages of DEPS that are missing (so make check and make
+# demo work on a fresh machine); a no-op, and quick, when all are there.
+ensure-deps:
+	@command -v dpkg-query >/dev/null || exit 0; \
+	missing=$$(for p in $(DEPS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "make: installing" $$missing; $(MAKE) --no-print-directory deps; fi
+
 # The suite runs under busted --lua=./nsl, inside a private network and
 # mount namespace (spec/sandbox): no uplink, its own /run/netns.
-check: $(NSL)
+check: ensure-deps
+	$(MAKE) --no-print-directory $(NSL)
 	NSL_BIN=$(CURDIR)/$(NSL) spec/sandbox busted --lua=./$(NSL) $(SPEC_ARGS)
 
 asan:
@@ -84,7 +93,8 @@ valgrind: $(NSL)
 	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
 	  --errors-for-leak-kinds=definite,indirect --error-exitcode=99 ./$(NSL) -e 'print(1)'
 
-demo: $(NSL)
+demo: ensure-deps
+	$(MAKE) --no-print-directory $(NSL)
 	@set -e; for f in examples/*.lua; do \
 	  echo "== $$f"; NSL_BIN=$(CURDIR)/$(NSL) spec/sandbox ./$(NSL) $$f; done
 
