@@ -64,6 +64,11 @@ void nsl_signals_arm(lua_State *L)
 	armed_L = L;
 	for (i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++)
 		sigaction(handled_signals[i], &sa, NULL);
+	/* A signal that came while nothing was armed (between two -e chunks,
+	 * say) still stops the next chunk at once. */
+	if (L && nsl_signal)
+		lua_sethook(L, signal_hook,
+			    LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
 }
 
 /* Signals are still recorded (so the exit status can report them) but no
@@ -97,7 +102,6 @@ int nsl_docall(lua_State *L, int narg, int nres)
 
 	lua_pushcfunction(L, msghandler);
 	lua_insert(L, base);
-	nsl_signal = 0;
 	nsl_signals_arm(L);
 	status = lua_pcall(L, narg, nres, base);
 	nsl_signals_disarm();
