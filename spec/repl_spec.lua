@@ -112,6 +112,22 @@ describe("the REPL #repl", function()
     assert.equal("0", screen:match("\nexit status (%d+)"))
   end)
 
+  it("ends, and leaves no process behind, when its terminal goes away", function()
+    term:close()
+    local t = T.terminal(T.quote(T.nsl), { env = { HOME = home } })
+    t:wait_for("nsl> ", 5, true)
+    local pid = t:tmux("display-message -p -t t '#{pane_pid}'").out:match("%d+")
+    assert.is_not_nil(pid)
+    t:close()
+    local gone = false
+    for _ = 1, 100 do
+      if T.sh("kill -0 " .. pid).code ~= 0 then gone = true break end
+      T.sh("sleep 0.05")
+    end
+    if not gone then T.sh("kill -9 " .. pid) end
+    assert.is_true(gone, "nsl " .. pid .. " still runs after its terminal closed")
+  end)
+
   it("keeps a history file in the home directory and recalls it", function()
     term:line("x = 'remembered'")
     term:wait_for("nsl> x = 'remembered'\nnsl> ", 5, true)

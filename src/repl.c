@@ -52,10 +52,13 @@ static int read_editline(const char *prompt, char **out)
 		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 
 		/* A signal may land in poll() or in libedit's own read(). */
-		if (poll(&pfd, 1, -1) > 0)
+		if (poll(&pfd, 1, -1) > 0) {
+			if (!(pfd.revents & POLLIN))
+				break;	/* the terminal hung up: end of input */
 			rl_callback_read_char();
-		else if (errno != EINTR)
+		} else if (errno != EINTR) {
 			break;
+		}
 		if (nsl_signal && !cb_done) {
 			rl_callback_handler_remove();
 			fputs("\n", stdout);
