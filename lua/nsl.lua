@@ -15,4 +15,10 @@ M.fail = core._fail
 -- nsl.pretty(value [, opts]): the text the REPL shows for a value.
 M.pretty = require("nsl.pretty").format
 
+-- Topologies and handles (README, "Topologies"): nsl.topology{...},
+-- nsl.netns(name), nsl.clean() for what killed runs left behind.
+M.topology = function(...) return require("nsl.topo").new(...) end
+M.netns = function(...) return require("nsl.netns").new(...) end
+M.clean = function() return require("nsl.record").clean() end
+
 return M

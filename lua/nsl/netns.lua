@@ -1,0 +1,187 @@
+-- nsl.netns: handles over the primitives.
+--
+--   local blue <close> = nsl.netns("blue")   -- creates it, owns it
+--   blue:exec{ "ip", "addr" }                -- ns_exec("blue", ...)
+--   local p = blue:spawn{ "sleep", "100" }   -- background, killed at close
+--   local a, b = blue:veth("eth0", red, "eth0")   -- a pair between two
+--   a:addr_add("10.0.0.1/24"); a:up()
+--   blue:links(), blue:addrs(), blue:routes(), blue:sysctl(key [, value])
+--
+-- nsl.netns(name, { attach = true }) is a handle on a namespace that
+-- exists already; it is not removed at close.  A handle made by
+-- nsl.netns(name) removes its namespace (and kills what it spawned) at
+-- __close, at __gc, or on h:del(): the same function, safe to call twice.
+-- Every namespace it makes is noted in the run's record (nsl.record), so
+-- nsl.clean() finds it if the run is killed.
+local core = require "nsl.core"
+local record = require "nsl.record"
+
+local M = {}
+
+local function opt(t, ns)
+  t = t or {}
+  local c = {}
+  for k, v in pairs(t) do c[k] = v end
+  c.ns = ns
+  return c
+end
+
+-- A link inside a namespace (ns = nil: the root namespace).
+local Link = { __name = "nsl.link" }
+Link.__index = Link
+
+function M.link(name, ns)
+  return setmetatable({ name = name, ns = ns }, Link)
+end
+
+function Link.__tostring(l)
+  return "<link " .. l.name .. (l.ns and (" in " .. l.ns) or "") .. ">"
+end
+
+function Link:set(opts) return core.link_set(self.name, opts, { ns = self.ns }) end
+function Link:up() return core.link_set(self.name, { up = true }, { ns = self.ns }) end
+function Link:down() return core.link_set(self.name, { up = false }, { ns = self.ns }) end
+function Link:info() return core.link_get(self.name, { ns = self.ns }) end
+function Link:addr_add(cidr) return core.addr_add(self.name, cidr, { ns = self.ns }) end
+function Link:addr_del(cidr) return core.addr_del(self.name, cidr, { ns = self.ns }) end
+function Link:del() return core.link_del(self.name, { ns = self.ns }) end
+
+-- The addresses of this link (records of addr_list whose link is it).
+function Link:addrs()
+  local out = {}
+  for _, a in ipairs(core.addr_list({ ns = self.ns })) do
+    if (a.link or a.dev or a.name) == self.name then out[#out + 1] = a end
+  end
+  return out
+end
+
+-- link:move(target): moves it to another namespace (a handle, a name, or
+-- a pid); returns the handle of the link there.
+function Link:move(target)
+  local tname = type(target) == "table" and target.name or target
+  core.link_set_ns(self.name, tname, { ns = self.ns })
+  return M.link(self.name, type(tname) == "string" and tname or nil)
+end
+
+local Netns = { __name = "nsl.netns" }
+Netns.__index = Netns
+
+function Netns.__tostring(n)
+  return "<netns " .. n.name .. (n.owned and "" or " (attached)")
+    .. (n.closed and " (deleted)" or "") .. ">"
+end
+
+-- nsl.netns(name [, {attach = true, lo = false}]): creates the namespace
+-- (lo brought up unless lo = false) or, with attach, refers to one.
+function M.new(name, opts)
+  assert(type(name) == "string", "bad argument #1 to 'netns' (string expected)")
+  opts = opts or {}
+  local self = setmetatable({ name = name, owned = not opts.attach, procs = {} }, Netns)
+  if self.owned then
+    record.add("ns", name)
+    local ok, err = pcall(core.ns_add, name)
+    if not ok then
+      record.drop("ns", name)
+      error(err, 2)
+    end
+    if opts.lo ~= false then
+      local ok2, err2 = pcall(core.link_set, "lo", { up = true }, { ns = name })
+      if not ok2 then self:del(); error(err2, 2) end
+    end
+  end
+  return self
+end
+
+function Netns:exec(cmd, opts)
+  return core.ns_exec(self.name, cmd, opts)
+end
+
+-- ns:spawn(cmd [, opts]): ns_exec in the background; the process is
+-- recorded and killed when the handle closes.
+function Netns:spawn(cmd, opts)
+  local o = {}
+  for k, v in pairs(opts or {}) do o[k] = v end
+  o.background = true
+  local h = core.ns_exec(self.name, cmd, o)
+  local pid = h.pid
+  local start = pid and record.start_time(pid)
+  if start then record.add("proc", tostring(pid), start) end
+  self.procs[#self.procs + 1] = { handle = h, pid = pid, start = start }
+  return h
+end
+
+function Netns:link(name) return M.link(name, self.name) end
+function Netns:links() return core.link_list({ ns = self.name }) end
+function Netns:addrs() return core.addr_list({ ns = self.name }) end
+function Netns:routes() return core.route_list({ ns = self.name }) end
+function Netns:addr_add(link, cidr) return core.addr_add(link, cidr, { ns = self.name }) end
+function Netns:addr_del(link, cidr) return core.addr_del(link, cidr, { ns = self.name }) end
+function Netns:route_add(dst, opts) return core.route_add(dst, opt(opts, self.name)) end
+function Netns:route_del(dst, opts) return core.route_del(dst, opt(opts, self.name)) end
+function Netns:sysctl(key, value) return core.sysctl(key, value, { ns = self.name }) end
+function Netns:exists() return core.ns_exists(self.name) end
+
+-- ns:veth(name, peer_ns, peer_name [, opts]): a veth pair with one end
+-- here and the other in peer_ns (a handle, a name, or nil for the root
+-- namespace); returns the two link handles.
+function Netns:veth(name, peer_ns, peer_name, opts)
+  local pns = type(peer_ns) == "table" and peer_ns.name or peer_ns
+  local o = opt(opts, self.name)
+  o.peer_ns = pns
+  core.veth_add(name, peer_name, o)
+  return M.link(name, self.name), M.link(peer_name, pns)
+end
+
+-- Kills a process handle: SIGTERM, a grace period, then SIGKILL.
+function M.stop(h, grace)
+  if not h then return end
+  local running = true
+  if h.running then
+    local ok, r = pcall(h.running, h)
+    running = not ok or r
+  end
+  if not running then return end
+  pcall(h.kill, h, "TERM")
+  local deadline = core.now() + (grace or 2)
+  while core.now() < deadline do
+    local ok, r = pcall(h.running, h)
+    if ok and not r then break end
+    core.sleep(0.02)
+  end
+  local ok, r = pcall(h.running, h)
+  if not ok or r then pcall(h.kill, h, "KILL") end
+  pcall(h.wait, h)
+end
+
+-- Removes the namespace (owned handles only) after stopping what was
+-- spawned in it; __close and __gc.  Safe to call twice.
+function Netns:del()
+  if self.closed then return end
+  self.closed = true
+  for i = #self.procs, 1, -1 do
+    local p = self.procs[i]
+    M.stop(p.handle)
+    if p.start then record.drop("proc", tostring(p.pid), p.start) end
+  end
+  self.procs = {}
+  if not self.owned then return end
+  for _, pid in ipairs(record.pids_in(self.name)) do record.kill(pid, 9) end
+  local ok, err = pcall(core.ns_del, self.name)
+  if ok or (type(err) == "table" and err.code == "ENOENT") then
+    record.drop("ns", self.name)
+  else
+    error(err, 2)
+  end
+end
+Netns.close = Netns.del
+
+-- __close and __gc: one function; a failure is a warning, never an error
+-- in the middle of unwinding.
+local function close(self)
+  local ok, err = pcall(Netns.del, self)
+  if not ok then warn("nsl: closing ", tostring(self), ": ", tostring(err)) end
+end
+Netns.__close, Netns.__gc = close, close
+
+M.Netns, M.Link = Netns, Link
+return M

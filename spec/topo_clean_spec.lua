@@ -1,0 +1,117 @@
+-- The record of what a run created, and nsl --clean (nsl.clean()) for the
+-- leftovers of runs that were killed.
+local T = require "spec.support.util"
+local nsl = require "nsl"
+
+-- Is pid a live process (not gone, not a zombie waiting for its parent)?
+local function alive(pid)
+  local f = io.open("/proc/" .. pid .. "/stat")
+  if not f then return false end
+  local st = f:read("a"):match("%) (%a)")
+  f:close()
+  return st ~= "Z"
+end
+
+describe("the run record #unit", function()
+  local dir
+  before_each(function() dir = T.tmpdir() end)
+  after_each(function() T.rm(dir) end)
+
+  it("removes the record of a dead run whose objects are gone, and keeps a live run's", function()
+    -- pid 999999 is above pid_max: a dead run.  Our own record is live.
+    T.write(dir .. "/999999-5", "+proc\t999999\t12345\n")
+    local r = T.run({ "-e", [[
+      local rec = require "nsl.record"
+      rec.add("proc", "1", "0")
+      local removed = nsl.clean()
+      print(#removed)
+      local f = io.open(os.getenv("NSL_RUN_DIR") .. "/" .. rec.self().id)
+      print(f ~= nil)
+      rec.drop("proc", "1", "0")
+      print(io.open(os.getenv("NSL_RUN_DIR") .. "/" .. rec.self().id) == nil)
+    ]] }, { env = { NSL_RUN_DIR = dir } })
+    assert.equal("", r.err)
+    assert.equal("0\ntrue\ntrue\n", r.out)
+    assert.is_nil(io.open(dir .. "/999999-5"))
+  end)
+
+  it("leaves files that are not records alone", function()
+    T.write(dir .. "/notes.txt", "+ns\tx\t\n")
+    local r = T.run({ "-e", "print(#nsl.clean())" }, { env = { NSL_RUN_DIR = dir } })
+    assert.equal("0\n", r.out)
+    assert.is_not_nil(io.open(dir .. "/notes.txt"))
+  end)
+
+  it("kills a recorded process of a dead run, but not a pid reused by another process", function()
+    local r = T.sh("sleep 30 & echo $!")
+    local pid = r.out:match("%d+")
+    finally(function() T.sh("kill " .. pid .. " 2>/dev/null") end)
+    local start = require("nsl.record").start_time(pid)
+    T.write(dir .. "/999999-5", "+proc\t" .. pid .. "\t" .. (start + 1) .. "\n")
+    r = T.run({ "-e", "print(#nsl.clean())" }, { env = { NSL_RUN_DIR = dir } })
+    assert.equal("0\n", r.out, r.err)
+    assert.is_true(alive(pid))
+    T.write(dir .. "/999999-5", "+proc\t" .. pid .. "\t" .. start .. "\n")
+    r = T.run({ "-e", "for _, x in ipairs(nsl.clean()) do print(x) end" }, { env = { NSL_RUN_DIR = dir } })
+    assert.equal("process " .. pid .. " (run 999999-5)\n", r.out, r.err)
+    T.sh("sleep 0.1")
+    assert.is_false(alive(pid))
+  end)
+end)
+
+describe("nsl --clean after a run was killed #netns", function()
+  local function needs()
+    if not T.sandboxed() then pending("needs the sandbox: run make check") return false end
+    for _, p in ipairs({ "ns_add", "ns_del", "ns_exists", "veth_add", "bridge_add", "link_set",
+                         "link_del", "addr_add", "ns_exec" }) do
+      if type(nsl[p]) ~= "function" then pending("primitive " .. p .. " has not landed yet") return false end
+    end
+    return true
+  end
+
+  it("removes what a run killed with SIGKILL in the middle of up left, and nothing else", function()
+    if not needs() then return end
+    assert.equal(0, T.sh("ip netns add bystander && ip link add keep0 type dummy").code)
+    local script, dir = T.script([[
+      local t = nsl.topology {
+        namespaces = { "ns0", "ns1" },
+        bridges = { br0 = { address = "192.168.2.1/24" } },
+        links = { { "ns0", "br0" }, { "ns1", "br0" }, { "host", "ns1", subnet = "10.9.0.0/30" } },
+        services = { stuck = { ns = "ns0", cmd = { "sleep", "77.5" }, ready = { port = 9, timeout = 60 } } },
+      }
+      print(t.prefix); io.stdout:flush()
+      t:up()
+    ]])
+    finally(function()
+      T.rm(dir)
+      T.sh("ip netns del bystander; ip link del keep0")
+    end)
+    -- Killed while up waits for the service: everything else exists.
+    local r = T.sh(T.quote(T.nsl) .. " " .. T.quote(script) .. " > " .. dir .. "/out & pid=$!; " ..
+      "for i in $(seq 200); do pgrep -x -f 'sleep 77.5' >/dev/null && break; sleep 0.05; done; " ..
+      "kill -KILL $pid; wait $pid")
+    assert.equal(137, r.code)
+    local prefix = T.slurp(dir .. "/out"):match("^(%S+)\n")
+    assert.is_truthy(prefix)
+    assert.matches(prefix .. "ns0", T.sh("ip netns list").out, 1, true)
+    assert.equal(0, T.sh("ip link show " .. prefix .. "br0").code)
+    assert.equal(0, T.sh("pgrep -x -f 'sleep 77.5'").code)
+
+    r = T.run({ "--clean" })
+    assert.equal(0, r.code, r.err)
+    assert.matches("removed namespace " .. prefix .. "ns0 (run ", r.out, 1, true)
+    assert.matches("removed namespace " .. prefix .. "ns1 (run ", r.out, 1, true)
+    assert.matches("removed link " .. prefix .. "br0 (run ", r.out, 1, true)
+    assert.matches("removed process ", r.out, 1, true)
+
+    local list = T.sh("ip netns list").out
+    assert.equal("bystander\n", (list:gsub(" %(id: %d+%)", "")))
+    local links = T.sh("ip -o link show").out
+    assert.not_matches(prefix, links, 1, true)
+    assert.matches("keep0", links, 1, true)
+    assert.equal(1, T.sh("pgrep -x -f 'sleep 77.5'").code)
+    assert.equal("", T.sh("ls /run/nsl").out)
+    -- A second clean finds nothing.
+    assert.equal("", T.run({ "--clean" }).out)
+  end)
+end)

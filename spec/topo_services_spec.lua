@@ -1,0 +1,138 @@
+-- Services of a topology on the real kernel: S2, nginx in a namespace
+-- reached over a veth pair from the host; readiness and order.
+local T = require "spec.support.util"
+local nsl = require "nsl"
+
+local PRIMS = { "ns_add", "ns_del", "ns_exists", "veth_add", "link_set", "link_del", "addr_add",
+                "ns_exec", "link_list", "addr_list", "route_list" }
+
+local function needs(...)
+  if not T.sandboxed() then
+    pending("needs the sandbox: run make check")
+    return false
+  end
+  for _, p in ipairs({ ... }) do
+    if type(nsl[p]) ~= "function" then
+      pending("primitive " .. p .. " has not landed yet")
+      return false
+    end
+  end
+  return true
+end
+
+
+-- Is pid a live process (not gone, not a zombie waiting for its parent)?
+local function alive(pid)
+  local f = io.open("/proc/" .. pid .. "/stat")
+  if not f then return false end
+  local st = f:read("a"):match("%) (%a)")
+  f:close()
+  return st ~= "Z"
+end
+
+-- An nginx that keeps everything (pid, logs, temp files) in dir.
+local function nginx_conf(dir)
+  os.execute("mkdir -p " .. dir .. "/www && chmod 755 " .. dir)
+  T.write(dir .. "/www/index.html", "hello from direct_netns\n")
+  T.write(dir .. "/nginx.conf", ([[
+user root;
+worker_processes 1;
+pid DIR/nginx.pid;
+error_log DIR/error.log;
+events { worker_connections 64; }
+http {
+  access_log DIR/access.log;
+  client_body_temp_path DIR/body;
+  proxy_temp_path DIR/proxy;
+  fastcgi_temp_path DIR/fastcgi;
+  uwsgi_temp_path DIR/uwsgi;
+  scgi_temp_path DIR/scgi;
+  server { listen 80; root DIR/www; }
+}
+]]):gsub("DIR", dir))
+  return { "nginx", "-p", dir, "-e", dir .. "/error.log", "-c", dir .. "/nginx.conf", "-g", "daemon off;" }
+end
+
+describe("topology services #netns", function()
+  local t, dir
+  after_each(function()
+    if t then pcall(t.down, t); t = nil end
+    T.rm(dir)
+  end)
+
+  it("builds S2: nginx in a namespace, its page reached over veth from the host", function()
+    if not needs(table.unpack(PRIMS)) then return end
+    if T.sh("command -v nginx && command -v curl").code ~= 0 then
+      pending("nginx or curl is not installed (make deps)")
+      return
+    end
+    dir = T.tmpdir()
+    t = nsl.topology {
+      namespaces = { "direct_netns" },
+      links = {
+        { "host", "direct_netns", address = { host = "10.200.0.2/24", direct_netns = "10.200.0.3/24" } },
+      },
+      services = {
+        nginx = { ns = "direct_netns", cmd = nginx_conf(dir), ready = { port = 80, timeout = 10 } },
+      },
+    }
+    t:up()
+    local ns = t:name("direct_netns")
+    local r = T.sh("curl -s -m 5 http://10.200.0.3/")
+    assert.equal(0, r.code, r.err)
+    assert.equal("hello from direct_netns\n", r.out)
+    r = T.sh("ip netns exec " .. ns .. " curl -s -m 5 http://127.0.0.1/")
+    assert.equal("hello from direct_netns\n", r.out)
+    r = T.sh("curl -s -m 5 http://127.0.0.1/")
+    assert.equal(7, r.code) -- refused: the host's stack has no server
+    assert.equal(0, T.sh("ip netns exec " .. ns .. " ping -c1 -W2 10.200.0.2").code)
+    local pid = t:service("nginx").pid
+    assert.is_true(alive(pid))
+    assert.matches("nginx", t:report(), 1, true)
+    t:down()
+    assert.is_false(alive(pid))
+    assert.equal(1, T.sh("pgrep -f " .. T.quote(dir .. "/nginx.conf")).code)
+    assert.equal(1, T.sh("ip link show " .. t:link_name("host", "vdirect_netns")).code)
+  end)
+
+  it("starts services in the order of after, each once the one before is ready", function()
+    if not needs(table.unpack(PRIMS)) then return end
+    dir = T.tmpdir()
+    local log = dir .. "/log"
+    local function svc(name, after)
+      return { ns = "a", after = after, ready = { file = dir .. "/" .. name .. ".ready" },
+               cmd = string.format("sleep 0.2; echo %s >> %s; touch %s/%s.ready; exec sleep 60",
+                 name, log, dir, name) }
+    end
+    t = nsl.topology {
+      namespaces = { "a" },
+      services = { web = svc("web", { "db", "cache" }), cache = svc("cache", "db"), db = svc("db") },
+    }:up()
+    assert.equal("db\ncache\nweb\n", T.slurp(log))
+  end)
+
+  it("rolls back the whole topology when a service never gets ready", function()
+    if not needs(table.unpack(PRIMS)) then return end
+    t = nsl.topology {
+      prefix = "svc-",
+      namespaces = { "a" },
+      services = { slow = { ns = "a", cmd = { "sleep", "61.5" }, ready = { port = 9, timeout = 0.5 } } },
+    }
+    local ok, err = pcall(t.up, t)
+    assert.is_false(ok)
+    assert.equal("up: service slow: ready: not ready after 0.5s", tostring(err))
+    assert.equal(1, T.sh("ip netns list | grep -q svc-a").code)
+    assert.equal(1, T.sh("pgrep -x -f 'sleep 61.5'").code)
+  end)
+
+  it("says so when a service exits before it is ready", function()
+    if not needs(table.unpack(PRIMS)) then return end
+    t = nsl.topology {
+      namespaces = { "a" },
+      services = { bad = { ns = "a", cmd = { "false" }, ready = { port = 80 } } },
+    }
+    local ok, err = pcall(t.up, t)
+    assert.is_false(ok)
+    assert.equal("up: service bad: ready: exited before it was ready", tostring(err))
+  end)
+end)
