@@ -71,7 +71,7 @@ describe("nsl --clean after a run was killed #netns", function()
 
   it("removes what a run killed with SIGKILL in the middle of up left, and nothing else", function()
     if not needs() then return end
-    assert.equal(0, T.sh("ip netns add bystander && ip link add keep0 type dummy").code)
+    assert.equal(0, T.sh("ip netns add bystander && ip link add keep0 type veth peer name keep1").code)
     local script, dir = T.script([[
       local t = nsl.topology {
         namespaces = { "ns0", "ns1" },

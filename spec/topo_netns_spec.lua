@@ -108,7 +108,7 @@ describe("topologies on the kernel #netns", function()
 
   it("rolls back everything when a step fails, naming the node and the step", function()
     if not needs(table.unpack(NET)) then return end
-    assert.is_true(sh_ok("ip link add rb-taken type dummy"))
+    assert.is_true(sh_ok("ip link add rb-taken type veth peer name rb-taken2"))
     finally(function() T.sh("ip link del rb-taken") end)
     t = nsl.topology {
       prefix = "rb-",

@@ -353,7 +353,7 @@ function Topology:up()
       self.state = "down"
       local reason = s.what .. ": " .. tostring(err)
       if #errs > 0 then reason = reason .. " (and rollback failed: " .. table.concat(errs, "; ") .. ")" end
-      local e = type(err) == "table" and err.errno
+      local e = type(err) == "table" and err.errno or nil
       core._fail("up", s.node, reason, e)
     end
   end

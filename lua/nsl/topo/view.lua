@@ -39,7 +39,8 @@ local function link_rows(ns, only)
     if dev then
       addrs[dev] = addrs[dev] or {}
       local s = addr_text(a)
-      if s then table.insert(addrs[dev], s) end
+      -- IPv6 link-local addresses are on every link: noise here.
+      if s and not s:lower():find("^fe80:") then table.insert(addrs[dev], s) end
     end
   end
   local rows = setmetatable({}, { __columns = { "name", "kind", "peer", "master", "state", "mtu", "addresses" } })
@@ -124,7 +125,7 @@ local function len(s) return utf8.len(s) or #s end
 
 -- A box around lines, with the title on the top edge.
 local function box(title, lines)
-  local w = len(title) + 4
+  local w = len(title) + 5
   for _, l in ipairs(lines) do w = math.max(w, len(l) + 2) end
   local out = { "+-- " .. title .. " " .. string.rep("-", w - len(title) - 4) .. "+" }
   for _, l in ipairs(lines) do out[#out + 1] = "| " .. l .. string.rep(" ", w - len(l) - 1) .. "|" end
