@@ -115,6 +115,28 @@ describe("topology services #netns", function()
     assert.equal("db\ncache\nweb\n", T.slurp(log))
   end)
 
+  it("gives a namespace with a hostname its own, the host's unchanged", function()
+    if not needs(table.unpack(PRIMS)) then return end
+    dir = T.tmpdir()
+    local before = T.sh("hostname").out
+    t = nsl.topology {
+      namespaces = { a = { hostname = "web1" } },
+      services = { h = { ns = "a", ready = { file = dir .. "/h" },
+                         cmd = "hostname > " .. dir .. "/h.tmp && mv " .. dir .. "/h.tmp " .. dir .. "/h; exec sleep 60" } },
+    }:up()
+    assert.equal("web1\n", T.slurp(dir .. "/h"))
+    assert.equal(before, T.sh("hostname").out)
+    local uts = t.model.nodes.a.uts
+    local function present(path)
+      local f = io.open(path)
+      if f then f:close() end
+      return f ~= nil
+    end
+    assert.is_true(present(uts))
+    t:down()
+    assert.is_false(present(uts))
+  end)
+
   it("rolls back the whole topology when a service never gets ready", function()
     if not needs(table.unpack(PRIMS)) then return end
     t = nsl.topology {

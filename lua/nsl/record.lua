@@ -8,6 +8,7 @@
 --   +ns<TAB>name             before a namespace is made
 --   +link<TAB>name<TAB>ns    before a link is made ("" = root namespace)
 --   +proc<TAB>pid<TAB>start  after a process is started
+--   +uts<TAB>path            before a UTS namespace is bound there
 --   -<kind>...               after it was removed again
 --
 -- An entry is written BEFORE the object exists, so a run killed in the
@@ -151,6 +152,7 @@ Removed.__index = Removed
 function Removed.__tostring(r)
   local what = r.kind == "ns" and "namespace " .. r.name
     or r.kind == "link" and "link " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
+    or r.kind == "uts" and "UTS namespace " .. r.name
     or "process " .. r.name
   return what .. " (run " .. r.run .. ")"
 end
@@ -173,6 +175,13 @@ local function remove(e)
     if ok then return true end
     if gone(err) then return false end
     return nil, err
+  elseif e.kind == "uts" then
+    local f = io.open(e.a, "r")
+    if not f then return false end
+    f:close()
+    os.execute("umount -l " .. quote(e.a) .. " 2>/dev/null")
+    os.remove(e.a)
+    return true
   elseif e.kind == "ns" then
     if not core.ns_exists(e.a) then return false end
     for _, pid in ipairs(M.pids_in(e.a)) do M.kill(pid, 9) end
@@ -184,7 +193,7 @@ local function remove(e)
   return false
 end
 
-local rank = { proc = 1, link = 2, ns = 3 }
+local rank = { proc = 1, uts = 2, link = 3, ns = 4 }
 
 -- clean(): removes what dead runs left behind, per their records, and
 -- nothing else; returns the list of what it removed.  Live runs (this

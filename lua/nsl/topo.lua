@@ -121,20 +121,44 @@ function Topology:ns(name)
   return netns.new(n.real, { attach = true })
 end
 
--- The exec options of a namespace node merged with the caller's.
-local function exec_opts(n, opts)
-  local o = {}
-  for k, v in pairs(opts or {}) do o[k] = v end
-  if n.hostname and o.hostname == nil and core.ns_exec_options and core.ns_exec_options.hostname then
-    o.hostname = n.hostname
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+-- A namespace with a hostname gets a UTS namespace of its own, kept as
+-- a bind mount at <run dir>/uts/<real name> (util-linux unshare), which
+-- every command run there enters (nsenter) along with the network one.
+local function uts_path(n) return record.dir() .. "/uts/" .. n.real end
+
+local function uts_make(n)
+  local path = uts_path(n)
+  local ok = os.execute("mkdir -p " .. q(record.dir() .. "/uts") .. " && : > " .. q(path) ..
+    " && unshare --uts=" .. q(path) .. " hostname " .. q(n.hostname) .. " 2>/dev/null")
+  if not ok then
+    os.remove(path)
+    error("could not make a UTS namespace at " .. path .. " (util-linux unshare)", 0)
   end
-  return o
+  n.uts = path
+end
+
+local function uts_remove(n)
+  local path = n.uts or uts_path(n)
+  os.execute("umount -l " .. q(path) .. " 2>/dev/null")
+  os.remove(path)
+  n.uts = nil
+end
+
+-- The command as run in namespace node n: inside its UTS namespace when
+-- it has a hostname.
+local function wrap(n, cmd)
+  if not n.uts or type(cmd) ~= "table" then return cmd end
+  local out = { "nsenter", "--uts=" .. n.uts, "--" }
+  for _, a in ipairs(cmd) do out[#out + 1] = a end
+  return out
 end
 
 -- t:exec(node, cmd [, opts]): ns_exec in one of its namespaces.
 function Topology:exec(name, cmd, opts)
   local n = node(self, name)
-  return core.ns_exec(n.real, cmd, exec_opts(n, opts))
+  return core.ns_exec(n.real, wrap(n, cmd), opts)
 end
 
 -- t:link(node, ifname): a link handle on one of its interfaces.
@@ -204,7 +228,7 @@ local function wait_ready(t, s, h)
     probe = function() return listening(h.pid, ready.port) end
   elseif ready.cmd then
     probe = function()
-      local ok, r = pcall(core.ns_exec, s.ns.real, ready.cmd, { capture = true })
+      local ok, r = pcall(core.ns_exec, s.ns.real, wrap(s.ns, ready.cmd), { capture = true })
       return ok and succeeded(r)
     end
   elseif ready.file then
@@ -241,6 +265,10 @@ local function plan(t)
     end, { "ns", n.real })
     if n.lo then
       step(where, "lo up", function() core.link_set("lo", { up = true }, { ns = n.real }) end)
+    end
+    if n.hostname then
+      step(where, "hostname " .. n.hostname, function() uts_make(n) end,
+        function() uts_remove(n) end, { "uts", uts_path(n) })
     end
     for _, key in ipairs((function()
       local ks = {}
@@ -299,7 +327,7 @@ local function plan(t)
   for _, s in ipairs(m.service_order) do
     local where = "service " .. s.name
     step(where, "start", function()
-      local h = core.ns_exec(s.ns.real, s.cmd, exec_opts(s.ns, { background = true, env = s.env, cwd = s.cwd }))
+      local h = core.ns_exec(s.ns.real, wrap(s.ns, s.cmd), { background = true, env = s.env, cwd = s.cwd })
       local p = { handle = h, pid = h.pid, start = h.pid and record.start_time(h.pid) }
       if p.start then record.add("proc", tostring(p.pid), p.start) end
       t.procs[s.name] = p
