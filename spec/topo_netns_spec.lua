@@ -187,6 +187,22 @@ describe("topologies on the kernel #netns", function()
   end)
 end)
 
+describe("topology lifetime #netns", function()
+  it("keeps an unreferenced topology up through garbage collection, and removes it at os.exit", function()
+    if not needs(table.unpack(NET)) then return end
+    local r = T.run({ "-e", [[
+      local prefix = nsl.topology(]] .. nsl.pretty(S5, { width = math.huge }) .. [[):up().prefix
+      collectgarbage(); collectgarbage()
+      print(os.execute("ip netns list | grep -q " .. prefix .. "ns0") and "still up" or "gone")
+      os.exit(3)
+    ]] })
+    assert.equal(3, r.code, r.err)
+    assert.equal("still up\n", r.out)
+    assert.same({}, netns_list())
+    assert.equal("", T.sh("ls /run/nsl 2>/dev/null | grep -v '^uts$'").out)
+  end)
+end)
+
 describe("namespace handles #netns", function()
   it("creates a namespace and removes it at the end of its scope", function()
     if not needs("ns_add", "ns_del", "link_set", "addr_add", "addr_list", "link_list") then return end

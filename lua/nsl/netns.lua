@@ -18,6 +18,11 @@ local record = require "nsl.record"
 
 local M = {}
 
+-- Owned handles, held until deleted so a handle nobody refers to is not
+-- collected (and its namespace removed) mid-script; the state's close
+-- still finalizes them.
+local live = {}
+
 local function opt(t, ns)
   t = t or {}
   local c = {}
@@ -78,12 +83,14 @@ function M.new(name, opts)
   opts = opts or {}
   local self = setmetatable({ name = name, owned = not opts.attach, procs = {} }, Netns)
   if self.owned then
+    if core.ns_exists(name) then core._fail("ns_add", name, "File exists", 17) end
     record.add("ns", name)
     local ok, err = pcall(core.ns_add, name)
     if not ok then
       record.drop("ns", name)
       error(err, 2)
     end
+    live[self] = true
     if opts.lo ~= false then
       local ok2, err2 = pcall(core.link_set, "lo", { up = true }, { ns = name })
       if not ok2 then self:del(); error(err2, 2) end
@@ -165,6 +172,7 @@ function Netns:del()
   end
   self.procs = {}
   if not self.owned then return end
+  live[self] = nil
   for _, pid in ipairs(record.pids_in(self.name)) do record.kill(pid, 9) end
   local ok, err = pcall(core.ns_del, self.name)
   if ok or (type(err) == "table" and err.code == "ENOENT") then

@@ -23,6 +23,12 @@ Topology.__index = Topology
 
 local counter = 0
 
+-- Topologies that are up, held here so that one nobody refers to any more
+-- is not torn down by a garbage collection in the middle of the script:
+-- it lives until down, or until the Lua state closes (exit, error,
+-- signal), when its __gc takes it down.
+local live = {}
+
 -- A prefix unique to this run and this topology: "t" and four base-36
 -- characters of a hash of the run's pid, start time and a counter.
 function M.default_prefix()
@@ -254,15 +260,28 @@ end
 -- written to the record before run; undo is kept once run succeeded.
 local function plan(t)
   local m, steps = t.model, {}
-  local function step(nodename, what, run, undo, rec)
-    steps[#steps + 1] = { node = nodename, what = what, run = run, undo = undo, rec = rec }
+  local function step(nodename, what, run, undo, rec, pre)
+    steps[#steps + 1] = { node = nodename, what = what, run = run, undo = undo, rec = rec, pre = pre }
+  end
+  -- Checked before an object is recorded: a name that is taken already
+  -- must never enter the record, or nsl --clean could remove another's.
+  local function free_ns(name)
+    return function()
+      if core.ns_exists(name) then core._fail("ns_add", name, "File exists", 17) end
+    end
+  end
+  local function free_link(name)
+    return function()
+      local f = io.open("/sys/class/net/" .. name .. "/ifindex")
+      if f then f:close(); core._fail("link_add", name, "File exists", 17) end
+    end
   end
   for _, n in ipairs(m.namespaces) do
     local where = "namespace " .. n.name
     step(where, "create", function() core.ns_add(n.real) end, function()
       for _, pid in ipairs(record.pids_in(n.real)) do record.kill(pid, 9) end
       core.ns_del(n.real)
-    end, { "ns", n.real })
+    end, { "ns", n.real }, free_ns(n.real))
     if n.lo then
       step(where, "lo up", function() core.link_set("lo", { up = true }, { ns = n.real }) end)
     end
@@ -285,7 +304,7 @@ local function plan(t)
     local where = "bridge " .. b.name
     step(where, "create", function() core.bridge_add(b.real, { ns = ns_opt(b.ns) }) end,
       function() core.link_del(b.real, { ns = ns_opt(b.ns) }) end,
-      not b.ns and { "link", b.real, "" } or nil)
+      not b.ns and { "link", b.real, "" } or nil, not b.ns and free_link(b.real) or nil)
     if b.mtu then step(where, "mtu", function() core.link_set(b.real, { mtu = b.mtu }, { ns = ns_opt(b.ns) }) end) end
     if b.address then
       step(where, "address " .. b.address, function() core.addr_add(b.real, b.address, { ns = ns_opt(b.ns) }) end)
@@ -301,7 +320,7 @@ local function plan(t)
     step(where, "create veth", function()
       core.veth_add(e1.real, e2.real, { ns = ns_opt(e1.ns), peer_ns = ns_opt(e2.ns), mtu = l.mtu })
     end, function() core.link_del(delend.real, { ns = ns_opt(delend.ns) }) end,
-      rootend and { "link", rootend.real, "" } or nil)
+      rootend and { "link", rootend.real, "" } or nil, rootend and free_link(rootend.real) or nil)
     for _, e in ipairs(l.ends) do
       if e.master then
         step(where, "attach " .. e.real .. " to " .. e.master.real, function()
@@ -370,15 +389,21 @@ function Topology:up()
     error("topology: already " .. self.state .. " (call down first)", 2)
   end
   self.state = "building"
+  live[self] = true
   for _, s in ipairs(plan(self)) do
-    if s.rec then record.add(table.unpack(s.rec)) end
-    local ok, err = pcall(s.run)
+    local ok, err = true, nil
+    if s.pre then ok, err = pcall(s.pre) end
+    if ok then
+      if s.rec then record.add(table.unpack(s.rec)) end
+      ok, err = pcall(s.run)
+      if not ok and s.rec then record.drop(table.unpack(s.rec)) end
+    end
     if ok then
       if s.undo then self.done[#self.done + 1] = s end
     else
-      if s.rec then record.drop(table.unpack(s.rec)) end
       local errs = unwind(self)
       self.state = "down"
+      live[self] = nil
       local reason = s.what .. ": " .. tostring(err)
       if #errs > 0 then reason = reason .. " (and rollback failed: " .. table.concat(errs, "; ") .. ")" end
       local e = type(err) == "table" and err.errno or nil
@@ -395,6 +420,7 @@ function Topology:down()
   if self.state == "down" then return self end
   local errs = unwind(self)
   self.state = "down"
+  live[self] = nil
   if #errs > 0 then core._fail("down", self.prefix, table.concat(errs, "; ")) end
   return self
 end
