@@ -31,6 +31,16 @@ local function opt(t, ns)
   return c
 end
 
+-- link_set on a link in namespace ns (nil: the root one).  The one place
+-- that knows how link_set takes its namespace: both in the attributes
+-- and as the options argument, so either form of the primitive works.
+function M.set(name, attrs, ns)
+  local a = {}
+  for k, v in pairs(attrs) do a[k] = v end
+  a.ns = ns
+  return core.link_set(name, a, { ns = ns })
+end
+
 -- A link inside a namespace (ns = nil: the root namespace).
 local Link = { __name = "nsl.link" }
 Link.__index = Link
@@ -43,9 +53,9 @@ function Link.__tostring(l)
   return "<link " .. l.name .. (l.ns and (" in " .. l.ns) or "") .. ">"
 end
 
-function Link:set(opts) return core.link_set(self.name, opts, { ns = self.ns }) end
-function Link:up() return core.link_set(self.name, { up = true }, { ns = self.ns }) end
-function Link:down() return core.link_set(self.name, { up = false }, { ns = self.ns }) end
+function Link:set(opts) return M.set(self.name, opts, self.ns) end
+function Link:up() return M.set(self.name, { up = true }, self.ns) end
+function Link:down() return M.set(self.name, { up = false }, self.ns) end
 function Link:info() return core.link_get(self.name, { ns = self.ns }) end
 function Link:addr_add(cidr) return core.addr_add(self.name, cidr, { ns = self.ns }) end
 function Link:addr_del(cidr) return core.addr_del(self.name, cidr, { ns = self.ns }) end
@@ -92,7 +102,7 @@ function M.new(name, opts)
     end
     live[self] = true
     if opts.lo ~= false then
-      local ok2, err2 = pcall(core.link_set, "lo", { up = true }, { ns = name })
+      local ok2, err2 = pcall(M.set, "lo", { up = true }, name)
       if not ok2 then self:del(); error(err2, 2) end
     end
   end

@@ -283,7 +283,7 @@ local function plan(t)
       core.ns_del(n.real)
     end, { "ns", n.real }, free_ns(n.real))
     if n.lo then
-      step(where, "lo up", function() core.link_set("lo", { up = true }, { ns = n.real }) end)
+      step(where, "lo up", function() netns.set("lo", { up = true }, n.real) end)
     end
     if n.hostname then
       step(where, "hostname " .. n.hostname, function() uts_make(n) end,
@@ -305,11 +305,11 @@ local function plan(t)
     step(where, "create", function() core.bridge_add(b.real, { ns = ns_opt(b.ns) }) end,
       function() core.link_del(b.real, { ns = ns_opt(b.ns) }) end,
       not b.ns and { "link", b.real, "" } or nil, not b.ns and free_link(b.real) or nil)
-    if b.mtu then step(where, "mtu", function() core.link_set(b.real, { mtu = b.mtu }, { ns = ns_opt(b.ns) }) end) end
+    if b.mtu then step(where, "mtu", function() netns.set(b.real, { mtu = b.mtu }, ns_opt(b.ns)) end) end
     if b.address then
       step(where, "address " .. b.address, function() core.addr_add(b.real, b.address, { ns = ns_opt(b.ns) }) end)
     end
-    step(where, "up", function() core.link_set(b.real, { up = true }, { ns = ns_opt(b.ns) }) end)
+    step(where, "up", function() netns.set(b.real, { up = true }, ns_opt(b.ns)) end)
   end
   for _, l in ipairs(m.links) do
     local where = "link " .. l.id
@@ -324,7 +324,7 @@ local function plan(t)
     for _, e in ipairs(l.ends) do
       if e.master then
         step(where, "attach " .. e.real .. " to " .. e.master.real, function()
-          core.link_set(e.real, { master = e.master.real }, { ns = ns_opt(e.ns) })
+          netns.set(e.real, { master = e.master.real }, ns_opt(e.ns))
         end)
       end
       if e.address then
@@ -332,7 +332,7 @@ local function plan(t)
           core.addr_add(e.real, e.address, { ns = ns_opt(e.ns) })
         end)
       end
-      step(where, "up " .. e.real, function() core.link_set(e.real, { up = true }, { ns = ns_opt(e.ns) }) end)
+      step(where, "up " .. e.real, function() netns.set(e.real, { up = true }, ns_opt(e.ns)) end)
     end
   end
   for _, n in ipairs(m.namespaces) do
