@@ -149,25 +149,39 @@ function Netns:veth(name, peer_ns, peer_name, opts)
   return M.link(name, self.name), M.link(peer_name, pns)
 end
 
--- Kills a process handle: SIGTERM, a grace period, then SIGKILL.
-function M.stop(h, grace)
-  if not h then return end
-  local running = true
+-- Is the process of handle h still running?  Asks the handle, else /proc
+-- (a zombie counts as ended).
+local function is_running(h)
   if h.running then
     local ok, r = pcall(h.running, h)
-    running = not ok or r
+    if ok then return r and true or false end
   end
-  if not running then return end
-  pcall(h.kill, h, "TERM")
-  local deadline = core.now() + (grace or 2)
-  while core.now() < deadline do
-    local ok, r = pcall(h.running, h)
-    if ok and not r then break end
-    core.sleep(0.02)
+  if not h.pid then return false end
+  local f = io.open("/proc/" .. h.pid .. "/stat", "r")
+  if not f then return false end
+  local st = f:read("a"):match("%) (%a)")
+  f:close()
+  return st ~= "Z"
+end
+M.running = is_running
+
+-- Sends a signal through the handle (by name, else by number), else kill(1).
+local function signal(h, name, num)
+  if h.kill and (pcall(h.kill, h, name) or pcall(h.kill, h, num)) then return end
+  if h.pid then record.kill(h.pid, num) end
+end
+
+-- Stops a process handle: SIGTERM, up to `grace` seconds (default 2),
+-- then SIGKILL; reaps it.
+function M.stop(h, grace)
+  if not h then return end
+  if is_running(h) then
+    signal(h, "TERM", 15)
+    local deadline = core.now() + (grace or 2)
+    while is_running(h) and core.now() < deadline do core.sleep(0.02) end
+    if is_running(h) then signal(h, "KILL", 9) end
   end
-  local ok, r = pcall(h.running, h)
-  if not ok or r then pcall(h.kill, h, "KILL") end
-  pcall(h.wait, h)
+  if h.wait then pcall(h.wait, h) end
 end
 
 -- Removes the namespace (owned handles only) after stopping what was

@@ -214,9 +214,7 @@ local function succeeded(r)
 end
 
 local function running(h)
-  if not h or not h.running then return true end
-  local ok, r = pcall(h.running, h)
-  return not ok or r
+  return h and netns.running(h)
 end
 
 -- Waits until a service answers as its ready says; raises on timeout or

@@ -104,11 +104,7 @@ function M.report(t)
     for _, s in ipairs(m.service_order) do
       local p = t.procs[s.name]
       if s.ns == n and p then
-        local alive = true
-        if p.handle and p.handle.running then
-          local ok, r = pcall(p.handle.running, p.handle)
-          alive = ok and r
-        end
+        local alive = p.handle and require("nsl.netns").running(p.handle)
         procs[#procs + 1] = { service = s.name, pid = p.pid or "", state = alive and "running" or "exited",
           cmd = table.concat(s.cmd, " ") }
       end
