@@ -271,3 +271,39 @@ describe("nsl.topology pictures #unit", function()
     assert.matches("^topology %(no prefix%) %(down%)\n", nsl.topology(S5):report())
   end)
 end)
+
+describe("nsl.ip #unit", function()
+  local ip = require "nsl.ip"
+
+  it("parses, tests containment and hands out host addresses", function()
+    local net = ip.parse("10.1.2.0/24")
+    assert.equal(24, net.len)
+    assert.is_true(ip.contains(net, ip.parse("10.1.2.200/24")))
+    assert.is_false(ip.contains(net, ip.parse("10.1.3.1/24")))
+    assert.equal("10.1.2.1/24", ip.host(net, 1))
+    assert.equal("10.1.2.254/24", ip.host(net, 254))
+    assert.is_nil(ip.host(net, 255)) -- the broadcast address is never handed out
+    assert.equal("10.1.2.0/24", ip.network(ip.parse("10.1.2.77/24")))
+  end)
+
+  it("uses both addresses of a /31 and the one of a /32", function()
+    local p2p = ip.parse("192.0.2.4/31")
+    assert.same({ "192.0.2.4/31", "192.0.2.5/31" }, { ip.host(p2p, 1), ip.host(p2p, 2) })
+    assert.is_nil(ip.host(p2p, 3))
+    assert.equal("192.0.2.9/32", ip.host(ip.parse("192.0.2.9/32"), 1))
+  end)
+
+  it("refuses what is not an address", function()
+    assert.is_nil(ip.parse("10.0.0.256/24"))
+    assert.is_nil(ip.parse("10.0.0.1/33"))
+    assert.is_nil(ip.parse("ten.0.0.1"))
+    assert.is_true(ip.parse("fd00::1/64").v6)
+  end)
+
+  it("tells when a subnet runs out of addresses", function()
+    local ok, err = pcall(nsl.topology, { namespaces = { "a", "b", "c" }, bridges = { br = { subnet = "10.0.0.0/30" } },
+      links = { { "a", "br" }, { "b", "br" }, { "c", "br" } } })
+    assert.is_false(ok)
+    assert.matches("link b%-br: subnet 10.0.0.0/30 has no address left for b", tostring(err))
+  end)
+end)

@@ -58,7 +58,7 @@ function M.host(net, n)
   if net.v6 then return nil end
   local size = 1 << (32 - net.len)
   if net.len < 31 and n >= size - 1 then return nil end
-  if net.len >= 31 and n >= size then return nil end
+  if net.len >= 31 and n > size then return nil end
   local base = net.addr & mask(net.len)
   if net.len >= 31 then n = n - 1 end
   return dotted(base + n) .. "/" .. net.len
