@@ -100,6 +100,7 @@ function M.new(name, opts)
       record.drop("ns", name)
       error(err, 2)
     end
+    record.made("ns", name)
     live[self] = true
     if opts.lo ~= false then
       local ok2, err2 = pcall(M.set, "lo", { up = true }, name)

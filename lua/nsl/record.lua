@@ -9,6 +9,8 @@
 --   +link<TAB>name<TAB>ns    before a link is made ("" = root namespace)
 --   +proc<TAB>pid<TAB>start  after a process is started
 --   +uts<TAB>path            before a UTS namespace is bound there
+--   =<kind>...<TAB>identity  once made: which object it is (nsfs id,
+--                            ifindex), so a namesake is never removed
 --   -<kind>...               after it was removed again
 --
 -- An entry is written BEFORE the object exists, so a run killed in the
@@ -102,23 +104,59 @@ function M.drop(kind, a, b)
   end
 end
 
+-- What makes an object this one and not a namesake made later: a
+-- namespace's nsfs identity ("net:[4026532316]", from the bind mount in
+-- /proc/self/mountinfo), a root-namespace link's ifindex.  nil if unknown.
+local function identity(kind, a, b)
+  if kind == "ns" then
+    local f = io.open("/proc/self/mountinfo", "r")
+    if not f then return nil end
+    local want = "/run/netns/" .. a
+    for line in f:lines() do
+      local root, point = line:match("^%S+ %S+ %S+ (%S+) (%S+)")
+      if point == want and root:match("^net:") then f:close() return root end
+    end
+    f:close()
+  elseif kind == "link" and b == "" then
+    local f = io.open("/sys/class/net/" .. a .. "/ifindex", "r")
+    if f then
+      local v = f:read("l")
+      f:close()
+      return v
+    end
+  end
+  return nil
+end
+
+-- made(kind, a [, b]): the object now exists; notes its identity, so
+-- that clean() will not remove a namesake that replaced it.
+function M.made(kind, a, b)
+  local k = key(kind, a, b)
+  local id = live[k] and identity(kind, a, b)
+  if id then append("=" .. k .. "\t" .. id) end
+end
+
 -- The live entries of a record file, in the order they were made.
 local function replay(file)
-  local order, state = {}, {}
+  local order, state, ids = {}, {}, {}
   for line in io.lines(file) do
     local sign, k = line:sub(1, 1), line:sub(2)
     if sign == "+" then
       if not state[k] then order[#order + 1] = k end
       state[k] = true
+      ids[k] = nil
     elseif sign == "-" then
       state[k] = false
+    elseif sign == "=" then
+      local kk, id = k:match("^(.*)\t([^\t]*)$")
+      if kk then ids[kk] = id end
     end
   end
   local out = {}
   for _, k in ipairs(order) do
     if state[k] then
       local kind, a, b = k:match("^([^\t]*)\t([^\t]*)\t(.*)$")
-      if kind then out[#out + 1] = { kind = kind, a = a, b = b, key = k } end
+      if kind then out[#out + 1] = { kind = kind, a = a, b = b, key = k, id = ids[k] } end
     end
   end
   return out
@@ -171,6 +209,7 @@ local function remove(e)
     return true
   elseif e.kind == "link" then
     if e.b ~= "" and not core.ns_exists(e.b) then return false end
+    if e.id and identity("link", e.a, e.b) ~= e.id then return false end -- a namesake
     local ok, err = pcall(core.link_del, e.a, { ns = e.b ~= "" and e.b or nil })
     if ok then return true end
     if gone(err) then return false end
@@ -184,6 +223,7 @@ local function remove(e)
     return true
   elseif e.kind == "ns" then
     if not core.ns_exists(e.a) then return false end
+    if e.id and identity("ns", e.a) ~= e.id then return false end -- a namesake
     for _, pid in ipairs(M.pids_in(e.a)) do M.kill(pid, 9) end
     local ok, err = pcall(core.ns_del, e.a)
     if ok then return true end
@@ -232,7 +272,10 @@ function M.clean()
       else
         local f = io.open(file, "w")
         if f then
-          for _, e in ipairs(left) do f:write("+", e.key, "\n") end
+          for _, e in ipairs(left) do
+            f:write("+", e.key, "\n")
+            if e.id then f:write("=", e.key, "\t", e.id, "\n") end
+          end
           f:close()
         end
       end

@@ -394,7 +394,9 @@ function Topology:up()
     if ok then
       if s.rec then record.add(table.unpack(s.rec)) end
       ok, err = pcall(s.run)
-      if not ok and s.rec then record.drop(table.unpack(s.rec)) end
+      if s.rec then
+        if ok then record.made(table.unpack(s.rec)) else record.drop(table.unpack(s.rec)) end
+      end
     end
     if ok then
       if s.undo then self.done[#self.done + 1] = s end
