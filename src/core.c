@@ -13,6 +13,12 @@
 static const lua_CFunction openers[] = {
 	nsl_open_clock,
 	nsl_open_error,
+	nsl_open_netns,
+	nsl_open_link,
+	nsl_open_linkinfo,
+	nsl_open_addr,
+	nsl_open_route,
+	nsl_open_sysctl,
 	NULL	/* keep last */
 };
 

@@ -1,0 +1,368 @@
+/*
+ * linkinfo.c - links read back as plain Lua tables (RTM_GETLINK):
+ * link_get(link, opts) and link_list(opts).
+ *
+ * A record holds name, index, kind, up (administrative), state
+ * (operational), mtu, address, master (a name), alias, and for a veth its
+ * peer (a name; with peer_ns when the peer is in another named namespace),
+ * for a vlan or macvlan its parent.  The kernel reports masters and peers
+ * by index (and a peer elsewhere by namespace id): names are resolved
+ * after the dump, since nothing may talk netlink while a dump is read.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_link.h>
+#include <linux/net_namespace.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+#include <dirent.h>
+
+#include "nl.h"
+
+#define LIST_META "nsl.link_list"
+
+static const char *const oper_names[] = {
+	"unknown", "notpresent", "down", "lowerlayerdown", "testing",
+	"dormant", "up"
+};
+
+struct dump {
+	lua_State *L;
+	int list;		/* stack index of the array being filled */
+};
+
+static void set_int(lua_State *L, const char *k, lua_Integer v)
+{
+	lua_pushinteger(L, v);
+	lua_setfield(L, -2, k);
+}
+
+static void set_str(lua_State *L, const char *k, const char *v)
+{
+	lua_pushstring(L, v);
+	lua_setfield(L, -2, k);
+}
+
+static void put_kind(lua_State *L, const struct nlattr *info)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, info)
+		if (mnl_attr_get_type(a) == IFLA_INFO_KIND)
+			set_str(L, "kind", mnl_attr_get_str(a));
+}
+
+/* One RTM_NEWLINK of a dump: appends its record to the array.  Indexes
+ * to resolve later are kept in fields _master, _link, _netnsid. */
+static int link_cb(const struct nlmsghdr *h, void *data)
+{
+	struct dump *d = data;
+	lua_State *L = d->L;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a;
+	char mac[3 * 32];
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	lua_createtable(L, 0, 12);
+	set_int(L, "index", ifi->ifi_index);
+	lua_pushboolean(L, (ifi->ifi_flags & IFF_UP) != 0);
+	lua_setfield(L, -2, "up");
+	mnl_attr_for_each(a, h, sizeof(*ifi)) {
+		unsigned int i, len = mnl_attr_get_payload_len(a);
+		const unsigned char *p = mnl_attr_get_payload(a);
+
+		switch (mnl_attr_get_type(a)) {
+		case IFLA_IFNAME:
+			set_str(L, "name", mnl_attr_get_str(a));
+			break;
+		case IFLA_MTU:
+			set_int(L, "mtu", mnl_attr_get_u32(a));
+			break;
+		case IFLA_OPERSTATE:
+			if (*p < sizeof(oper_names) / sizeof(oper_names[0]))
+				set_str(L, "state", oper_names[*p]);
+			break;
+		case IFLA_ADDRESS:
+			if (len == 0 || len > 32)
+				break;
+			for (i = 0; i < len; i++)
+				snprintf(mac + 3 * i, 4, "%02x:", p[i]);
+			mac[3 * len - 1] = '\0';
+			set_str(L, "address", mac);
+			break;
+		case IFLA_MASTER:
+			set_int(L, "_master", mnl_attr_get_u32(a));
+			break;
+		case IFLA_LINK:
+			set_int(L, "_link", mnl_attr_get_u32(a));
+			break;
+		case IFLA_LINK_NETNSID:
+			set_int(L, "_netnsid", (int32_t)mnl_attr_get_u32(a));
+			break;
+		case IFLA_IFALIAS:
+			if (len > 1)
+				set_str(L, "alias", mnl_attr_get_str(a));
+			break;
+		case IFLA_LINKINFO:
+			put_kind(L, a);
+			break;
+		}
+	}
+	lua_rawseti(L, d->list, (lua_Integer)lua_rawlen(L, d->list) + 1);
+	return 0;
+}
+
+/* Sends a GETLINK (one link by name, or a dump) for ns, filling the
+ * array at the top of the stack; raises as prim on error. */
+static void get_links(lua_State *L, struct nl_ns *ns, const char *prim,
+		      const char *name)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct dump d = { L, lua_gettop(L) };
+
+	nlh->nlmsg_type = RTM_GETLINK;
+	if (!name)
+		nlh->nlmsg_flags = NLM_F_DUMP;
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	nl_do(L, ns, nlh, link_cb, &d, prim, name ? name : (ns->name[0] ?
+	      ns->name : "links"));
+}
+
+struct nsid_ctx {
+	int nsid;
+};
+
+static int nsid_cb(const struct nlmsghdr *h, void *data)
+{
+	struct nsid_ctx *c = data;
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, h, sizeof(struct rtgenmsg))
+		if (mnl_attr_get_type(a) == NETNSA_NSID)
+			c->nsid = (int32_t)mnl_attr_get_u32(a);
+	return 0;
+}
+
+/* The id that ns gives to the namespace other, or -1. */
+static int nsid_of(lua_State *L, struct nl_ns *ns, struct nl_ns *other)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtgenmsg *g;
+	struct nsid_ctx c = { -1 };
+
+	nlh->nlmsg_type = RTM_GETNSID;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)other->fd);
+	if (nl_talk(L, ns, buf, nlh->nlmsg_len, nsid_cb, &c, NULL, 0) < 0)
+		return -1;
+	return c.nsid;
+}
+
+/* Pushes a table: namespace id (as ns numbers it) -> namespace name, ""
+ * for the start namespace, over every namespace under /run/netns.  One
+ * request per namespace: only built when a peer is elsewhere. */
+static void push_nsid_map(lua_State *L, struct nl_ns *ns)
+{
+	struct nl_ns *home = nl_ns(L, "link_list", NULL), *cand;
+	struct dirent *e;
+	DIR *dir;
+	int id, names, i, n;
+
+	lua_newtable(L);
+	if (ns != home && (id = nsid_of(L, ns, home)) >= 0) {
+		lua_pushliteral(L, "");
+		lua_rawseti(L, -2, id);
+	}
+	/* names first, so that nothing can raise while the DIR is open */
+	lua_newtable(L);
+	names = lua_gettop(L);
+	dir = opendir(NL_RUN_DIR);
+	n = 0;
+	while (dir && (e = readdir(dir)))
+		if (e->d_name[0] != '.') {
+			lua_pushstring(L, e->d_name);
+			lua_rawseti(L, names, ++n);
+		}
+	if (dir)
+		closedir(dir);
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, names, i);
+		cand = nl_ns_try(L, lua_tostring(L, -1));
+		nl_touch(L, ns);
+		if (cand && cand != ns && (id = nsid_of(L, ns, cand)) >= 0) {
+			lua_pushvalue(L, -1);
+			lua_rawseti(L, names - 1, id);
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+}
+
+/* Pops an integer field of the record on top (0 when absent). */
+static lua_Integer take(lua_State *L, const char *k, int *present)
+{
+	lua_Integer v;
+
+	*present = lua_getfield(L, -1, k) != LUA_TNIL;
+	v = lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	lua_pushnil(L);
+	lua_setfield(L, -2, k);
+	return v;
+}
+
+/* Name of index in ns: from the dump itself (names, a table index->name
+ * at stack index `names`, 0 when not a full dump) or asked. */
+static void push_ifname(lua_State *L, struct nl_ns *ns, int names, int index)
+{
+	char buf[IFNAMSIZ];
+
+	if (names && lua_rawgeti(L, names, index) != LUA_TNIL)
+		return;
+	if (names)
+		lua_pop(L, 1);
+	if (nl_ifname(L, ns, index, buf) == 0 && buf[0])
+		lua_pushstring(L, buf);
+	else
+		lua_pushnil(L);
+}
+
+/* Replaces the _master/_link/_netnsid indexes of every record of the
+ * array at list by names: master, peer (+ peer_ns) or parent. */
+static void resolve(lua_State *L, struct nl_ns *ns, int list, int full)
+{
+	lua_Integer i, n = (lua_Integer)lua_rawlen(L, list), idx, nsid;
+	int names = 0, map = 0, has, has_nsid;
+
+	if (full) {
+		lua_newtable(L);
+		names = lua_gettop(L);
+		for (i = 1; i <= n; i++) {
+			lua_rawgeti(L, list, i);
+			lua_getfield(L, -1, "index");
+			lua_getfield(L, -2, "name");
+			lua_rawset(L, names);
+			lua_pop(L, 1);
+		}
+	}
+	for (i = 1; i <= n; i++) {
+		const char *field;
+
+		lua_rawgeti(L, list, i);
+		idx = take(L, "_master", &has);
+		if (has) {
+			push_ifname(L, ns, names, (int)idx);
+			lua_setfield(L, -2, "master");
+		}
+		nsid = take(L, "_netnsid", &has_nsid);
+		idx = take(L, "_link", &has);
+		lua_getfield(L, -1, "kind");
+		field = lua_isstring(L, -1) && !strcmp(lua_tostring(L, -1), "veth") ?
+			"peer" : "parent";
+		lua_pop(L, 1);
+		lua_getfield(L, -1, "index");
+		if (!has_nsid && lua_tointeger(L, -1) == idx)
+			has = 0;	/* a link of its own (ipip, ...) */
+		lua_pop(L, 1);
+		if (has && idx > 0 && !has_nsid) {
+			push_ifname(L, ns, names, (int)idx);
+			lua_setfield(L, -2, field);
+		} else if (has && idx > 0) {
+			struct nl_ns *other;
+
+			if (!map) {
+				push_nsid_map(L, ns);
+				lua_insert(L, -2);	/* keep the record on top */
+				map = lua_gettop(L) - 1;
+			}
+			if (lua_rawgeti(L, map, nsid) == LUA_TSTRING) {
+				const char *nsname = lua_tostring(L, -1);
+
+				other = nsname[0] ? nl_ns_try(L, nsname) :
+						    nl_ns(L, "link_list", NULL);
+				lua_setfield(L, -2, "peer_ns");
+				if (other) {
+					push_ifname(L, other, 0, (int)idx);
+					lua_setfield(L, -2, field);
+				}
+			} else {
+				lua_pop(L, 1);
+			}
+		}
+		lua_pop(L, 1);
+	}
+	lua_settop(L, list);
+}
+
+/* link_list(opts): pushes an array of link records of opts.ns, with a
+ * metatable whose __columns orders them for the pretty printer.  Raises
+ * "link_list: <ns>: <reason>". */
+static int l_link_list(lua_State *L)
+{
+	struct nl_ns *ns;
+	int list;
+
+	nl_check_opts(L, 1);
+	ns = nl_opt_ns(L, 1, "ns", "link_list");
+	lua_settop(L, 1);
+	lua_newtable(L);
+	list = lua_gettop(L);
+	get_links(L, ns, "link_list", NULL);
+	resolve(L, ns, list, 1);
+	if (luaL_newmetatable(L, LIST_META)) {
+		static const char *const cols[] = { "name", "index", "kind", "up",
+			"state", "mtu", "address", "master", "peer" };
+		size_t i;
+
+		lua_createtable(L, 9, 0);
+		for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+			lua_pushstring(L, cols[i]);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		lua_setfield(L, -2, "__columns");
+	}
+	lua_setmetatable(L, list);
+	return 1;
+}
+
+/* link_get(link, opts): pushes the record of one link.  Raises
+ * "link_get: <link>: No such device". */
+static int l_link_get(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	struct nl_ns *ns;
+	int list;
+
+	nl_check_opts(L, 2);
+	nl_check_ifname(L, "link_get", name);
+	ns = nl_opt_ns(L, 2, "ns", "link_get");
+	lua_settop(L, 2);
+	lua_newtable(L);
+	list = lua_gettop(L);
+	get_links(L, ns, "link_get", name);
+	resolve(L, ns, list, 0);
+	if (lua_rawgeti(L, list, 1) == LUA_TNIL)
+		return nsl_fail(L, "link_get", name, ENODEV, NULL);
+	return 1;
+}
+
+static const luaL_Reg linkinfo_funcs[] = {
+	{ "link_list", l_link_list },
+	{ "link_get", l_link_get },
+	{ NULL, NULL }
+};
+
+int nsl_open_linkinfo(lua_State *L)
+{
+	luaL_setfuncs(L, linkinfo_funcs, 0);
+	return 0;
+}

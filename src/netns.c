@@ -1,0 +1,164 @@
+/*
+ * netns.c - named network namespaces, the way `ip netns` keeps them.
+ *
+ * A named namespace is a bind mount of a namespace file on an empty file
+ * /run/netns/NAME; /run/netns itself is made a shared mount (bound onto
+ * itself first if needed), so namespaces added later show up in other
+ * mount namespaces that share it, exactly as iproute2 arranges.  Both
+ * tools therefore see each other's namespaces.  Deleting only removes the
+ * name (umount + unlink): processes inside keep the namespace alive.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "nl.h"
+
+/* Makes /run/netns exist and be a shared mount point, as ip does; once
+ * per process.  Returns 0 or -errno. */
+static int prepare_run_dir(void)
+{
+	static int done;
+	int bound = 0;
+
+	if (done)
+		return 0;
+	if (mkdir(NL_RUN_DIR, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	while (mount("", NL_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
+		/* EINVAL: not a mount point yet; make it one, once. */
+		if (errno != EINVAL || bound)
+			return -errno;
+		if (mount(NL_RUN_DIR, NL_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+			return -errno;
+		bound = 1;
+	}
+	done = 1;
+	return 0;
+}
+
+/* ns_add(name): creates the namespace; returns nothing.  Raises
+ * "ns_add: <name>: <reason>" (File exists, Operation not permitted...);
+ * on failure nothing is left under /run/netns. */
+static int l_ns_add(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	char path[sizeof(NL_RUN_DIR) + NAME_MAX + 1];
+	int err;
+
+	nl_check_nsname(L, "ns_add", name);
+	nl_ns(L, "ns_add", NULL);	/* the cache exists before we move */
+	err = prepare_run_dir();
+	if (err)
+		return nsl_fail(L, "ns_add", name, -err, NULL);
+	snprintf(path, sizeof(path), NL_RUN_DIR "/%s", name);
+	if (mknod(path, S_IFREG, 0) < 0)
+		return nsl_fail(L, "ns_add", name, errno, NULL);
+	if (unshare(CLONE_NEWNET) < 0) {
+		err = errno;
+		unlink(path);
+		return nsl_fail(L, "ns_add", name, err, NULL);
+	}
+	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) {
+		err = errno;
+		nl_leave(L);
+		unlink(path);
+		return nsl_fail(L, "ns_add", name, err, NULL);
+	}
+	/* While inside, open its socket: the first request needs no switch.
+	 * Failing here only means opening it later. */
+	nl_ns_here(L, name);
+	err = nl_leave(L);
+	if (err)
+		return nsl_fail(L, "ns_add", name, -err,
+				"cannot return to the start namespace");
+	return 0;
+}
+
+/* ns_del(name): removes the name; returns nothing.  Raises
+ * "ns_del: <name>: no such network namespace" when it is not there. */
+static int l_ns_del(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	char path[sizeof(NL_RUN_DIR) + NAME_MAX + 1];
+
+	nl_check_nsname(L, "ns_del", name);
+	snprintf(path, sizeof(path), NL_RUN_DIR "/%s", name);
+	nl_forget(L, name);
+	umount2(path, MNT_DETACH);
+	if (unlink(path) < 0)
+		return nsl_fail(L, "ns_del", name, errno, errno == ENOENT ?
+				"no such network namespace" : NULL);
+	return 0;
+}
+
+/* ns_exists(name): pushes true when /run/netns/<name> is a namespace.
+ * Raises only for an invalid name. */
+static int l_ns_exists(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	char path[sizeof(NL_RUN_DIR) + NAME_MAX + 1];
+	struct statfs sfs;
+
+	nl_check_nsname(L, "ns_exists", name);
+	snprintf(path, sizeof(path), NL_RUN_DIR "/%s", name);
+	lua_pushboolean(L, statfs(path, &sfs) == 0 && sfs.f_type == NSFS_MAGIC);
+	return 1;
+}
+
+static int not_dot(const struct dirent *d)
+{
+	return strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* ns_list(): pushes the sorted array of names under /run/netns (empty
+ * when the directory does not exist); raises "ns_list: /run/netns: ...". */
+static int l_ns_list(lua_State *L)
+{
+	struct dirent **list;
+	int n, i;
+
+	n = scandir(NL_RUN_DIR, &list, not_dot, by_name);
+	if (n < 0) {
+		if (errno != ENOENT)
+			return nsl_fail(L, "ns_list", NL_RUN_DIR, errno, NULL);
+		n = 0;
+		list = NULL;
+	}
+	lua_createtable(L, n, 0);
+	for (i = 0; i < n; i++) {
+		lua_pushstring(L, list[i]->d_name);
+		lua_rawseti(L, -2, i + 1);
+		free(list[i]);
+	}
+	free(list);
+	return 1;
+}
+
+static const luaL_Reg netns_funcs[] = {
+	{ "ns_add", l_ns_add },
+	{ "ns_del", l_ns_del },
+	{ "ns_exists", l_ns_exists },
+	{ "ns_list", l_ns_list },
+	{ NULL, NULL }
+};
+
+int nsl_open_netns(lua_State *L)
+{
+	luaL_setfuncs(L, netns_funcs, 0);
+	return 0;
+}

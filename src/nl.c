@@ -1,0 +1,644 @@
+/*
+ * nl.c - netlink plumbing shared by the network primitives.
+ *
+ * A netlink socket belongs to the namespace it was created in, so each
+ * namespace nsl talks to gets one socket, opened once: the thread enters
+ * the namespace with setns, opens the socket and switches straight back.
+ * The sockets (and the namespace fds) live in a bounded LRU cache, so a
+ * script may touch thousands of namespaces under a small fd limit.  The
+ * cache is a userdata in the registry whose __gc closes everything at
+ * lua_close.
+ *
+ * nl_talk is the only code that sends requests and reads answers.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "nl.h"
+
+#define NL_STATE	"nsl.nl"
+#define NL_CACHE	64
+
+struct nl_state {
+	struct nl_ns home;		/* the namespace nsl started in */
+	struct nl_ns cache[NL_CACHE];
+	unsigned long clock;
+};
+
+static void ns_close(struct nl_ns *ns)
+{
+	if (ns->sock)
+		mnl_socket_close(ns->sock);
+	if (ns->fd >= 0)
+		close(ns->fd);
+	ns->sock = NULL;
+	ns->fd = -1;
+	ns->name[0] = '\0';
+}
+
+/* __gc of the cache: closes every socket and namespace fd; safe twice. */
+static int state_gc(lua_State *L)
+{
+	struct nl_state *st = luaL_checkudata(L, 1, NL_STATE);
+	int i;
+
+	ns_close(&st->home);
+	for (i = 0; i < NL_CACHE; i++)
+		ns_close(&st->cache[i]);
+	return 0;
+}
+
+/* The cache of this Lua state, made on first use; raises if the start
+ * namespace cannot be opened. */
+static struct nl_state *nl_state(lua_State *L)
+{
+	struct nl_state *st;
+	int i;
+
+	if (lua_getfield(L, LUA_REGISTRYINDEX, NL_STATE) == LUA_TUSERDATA) {
+		st = lua_touserdata(L, -1);
+		lua_pop(L, 1);
+		return st;
+	}
+	lua_pop(L, 1);
+	st = lua_newuserdatauv(L, sizeof(*st), 0);
+	memset(st, 0, sizeof(*st));
+	st->home.fd = -1;
+	for (i = 0; i < NL_CACHE; i++)
+		st->cache[i].fd = -1;
+	if (luaL_newmetatable(L, NL_STATE)) {
+		lua_pushcfunction(L, state_gc);
+		lua_setfield(L, -2, "__gc");
+	}
+	lua_setmetatable(L, -2);
+	lua_setfield(L, LUA_REGISTRYINDEX, NL_STATE);
+	st->home.fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (st->home.fd < 0)
+		nsl_fail(L, "netlink", "/proc/thread-self/ns/net", errno, NULL);
+	return st;
+}
+
+void nl_check_nsname(lua_State *L, const char *prim, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		nsl_fail(L, prim, name, EINVAL, "empty namespace name");
+	if (len > NAME_MAX)
+		nsl_fail(L, prim, name, ENAMETOOLONG,
+			 "namespace name longer than %d bytes", NAME_MAX);
+	if (strchr(name, '/'))
+		nsl_fail(L, prim, name, EINVAL,
+			 "namespace name may not contain '/'");
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		nsl_fail(L, prim, name, EINVAL,
+			 "namespace name may not be '.' or '..'");
+}
+
+void nl_check_ifname(lua_State *L, const char *prim, const char *name)
+{
+	size_t len = strlen(name), i;
+
+	if (len == 0)
+		nsl_fail(L, prim, name, EINVAL, "empty interface name");
+	if (len >= IF_NAMESIZE)
+		nsl_fail(L, prim, name, EINVAL,
+			 "interface name longer than %d bytes", IF_NAMESIZE - 1);
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		nsl_fail(L, prim, name, EINVAL,
+			 "interface name may not be '.' or '..'");
+	for (i = 0; i < len; i++)
+		if (name[i] == '/' || name[i] == ':' || name[i] <= ' ')
+			nsl_fail(L, prim, name, EINVAL,
+				 "interface name may not contain '/', ':' or white space");
+}
+
+/* Opens a netlink socket in the thread's current namespace. */
+static int open_sock(struct nl_ns *ns)
+{
+	struct mnl_socket *s;
+	int one = 1, err;
+
+	s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!s)
+		return -errno;
+	/* Without these the kernel's reason is lost (EXT_ACK) or every ack
+	 * repeats our whole request (CAP_ACK); old kernels lack them. */
+	mnl_socket_setsockopt(s, NETLINK_CAP_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(s, NETLINK_EXT_ACK, &one, sizeof(one));
+	if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		mnl_socket_close(s);
+		return err;
+	}
+	ns->sock = s;
+	return 0;
+}
+
+int nl_enter(lua_State *L, struct nl_ns *ns)
+{
+	(void)L;
+	return setns(ns->fd, CLONE_NEWNET) < 0 ? -errno : 0;
+}
+
+int nl_leave(lua_State *L)
+{
+	return setns(nl_state(L)->home.fd, CLONE_NEWNET) < 0 ? -errno : 0;
+}
+
+/* A cache slot for a new entry: a free one, else the least recently used
+ * one, closed. */
+static struct nl_ns *take_slot(struct nl_state *st)
+{
+	struct nl_ns *best = &st->cache[0];
+	int i;
+
+	for (i = 0; i < NL_CACHE; i++) {
+		if (st->cache[i].fd < 0)
+			return &st->cache[i];
+		if (st->cache[i].used < best->used)
+			best = &st->cache[i];
+	}
+	ns_close(best);
+	return best;
+}
+
+static int is_netns_fd(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC;
+}
+
+/* Finds or opens the cache entry of name; NULL with *err (an errno) and
+ * *why (a reason or NULL) when it does not exist or is no namespace. */
+static struct nl_ns *lookup(struct nl_state *st, const char *name, int *err,
+			    const char **why)
+{
+	char path[sizeof(NL_RUN_DIR) + NAME_MAX + 1];
+	struct nl_ns *ns;
+	struct stat sb;
+	int i, fd;
+
+	*why = NULL;
+	snprintf(path, sizeof(path), NL_RUN_DIR "/%s", name);
+	if (stat(path, &sb) < 0) {
+		*err = errno;
+		if (errno == ENOENT)
+			*why = "no such network namespace";
+		return NULL;
+	}
+	for (i = 0; i < NL_CACHE; i++) {
+		ns = &st->cache[i];
+		if (ns->fd < 0 || strcmp(ns->name, name))
+			continue;
+		if (ns->dev == sb.st_dev && ns->ino == sb.st_ino) {
+			ns->used = ++st->clock;
+			return ns;
+		}
+		ns_close(ns);	/* deleted and made again under this name */
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		*err = errno;
+		return NULL;
+	}
+	if (!is_netns_fd(fd) || fstat(fd, &sb) < 0) {
+		close(fd);
+		*err = EINVAL;
+		*why = "not a network namespace";
+		return NULL;
+	}
+	ns = take_slot(st);
+	snprintf(ns->name, sizeof(ns->name), "%s", name);
+	ns->fd = fd;
+	ns->dev = sb.st_dev;
+	ns->ino = sb.st_ino;
+	ns->used = ++st->clock;
+	return ns;
+}
+
+struct nl_ns *nl_ns(lua_State *L, const char *prim, const char *name)
+{
+	struct nl_state *st = nl_state(L);
+	struct nl_ns *ns;
+	const char *why;
+	int err;
+
+	if (!name)
+		return &st->home;
+	nl_check_nsname(L, prim, name);
+	ns = lookup(st, name, &err, &why);
+	if (!ns)
+		nsl_fail(L, prim, name, err, why ? "%s" : NULL, why);
+	return ns;
+}
+
+struct nl_ns *nl_ns_try(lua_State *L, const char *name)
+{
+	const char *why;
+	int err;
+
+	return lookup(nl_state(L), name, &err, &why);
+}
+
+void nl_touch(lua_State *L, struct nl_ns *ns)
+{
+	struct nl_state *st = nl_state(L);
+
+	if (ns != &st->home)
+		ns->used = ++st->clock;
+}
+
+struct nl_ns *nl_opt_ns(lua_State *L, int idx, const char *field,
+			const char *prim)
+{
+	return nl_ns(L, prim, nl_opt_str(L, idx, field, NULL));
+}
+
+int nl_ns_here(lua_State *L, const char *name)
+{
+	struct nl_state *st = nl_state(L);
+	struct nl_ns *ns;
+	struct stat sb;
+	int fd, err;
+
+	nl_forget(L, name);
+	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	ns = take_slot(st);
+	snprintf(ns->name, sizeof(ns->name), "%s", name);
+	ns->fd = fd;
+	ns->dev = sb.st_dev;
+	ns->ino = sb.st_ino;
+	ns->used = ++st->clock;
+	return open_sock(ns);	/* we are inside: no switch needed later */
+}
+
+void nl_forget(lua_State *L, const char *name)
+{
+	struct nl_state *st = nl_state(L);
+	int i;
+
+	for (i = 0; i < NL_CACHE; i++)
+		if (st->cache[i].fd >= 0 && !strcmp(st->cache[i].name, name))
+			ns_close(&st->cache[i]);
+}
+
+/* The socket of ns, opened inside it on first use. */
+static int ensure_sock(lua_State *L, struct nl_ns *ns)
+{
+	int err, back;
+
+	if (ns->sock)
+		return 0;
+	if (ns == &nl_state(L)->home)
+		return open_sock(ns);
+	err = nl_enter(L, ns);
+	if (err)
+		return err;
+	err = open_sock(ns);
+	back = nl_leave(L);
+	return err ? err : back;
+}
+
+struct ext_ctx {
+	char *buf;
+	size_t len;
+};
+
+static int ext_attr(const struct nlattr *a, void *data)
+{
+	struct ext_ctx *c = data;
+
+	if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
+	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+		snprintf(c->buf, c->len, "%s", mnl_attr_get_str(a));
+	return MNL_CB_OK;
+}
+
+/* Copies the extended-ack message of an error or done message. */
+static void parse_ext(const struct nlmsghdr *h, size_t off, char *ext,
+		      size_t extlen)
+{
+	struct ext_ctx c = { ext, extlen };
+
+	if (!ext || !(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+
+		off = sizeof(*e);
+		if (!(h->nlmsg_flags & NLM_F_CAPPED))
+			off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	}
+	if (mnl_nlmsg_get_payload_len(h) > off)
+		mnl_attr_parse(h, off, ext_attr, &c);
+}
+
+int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
+	    nl_cb cb, void *data, char *ext, size_t extlen)
+{
+	static char rbuf[NL_RECV_SIZE] __attribute__((aligned(8)));
+	struct nlmsghdr *h;
+	unsigned int first, last;
+	int rem = (int)len, pending = 0, err = 0, n;
+
+	if (ext && extlen)
+		ext[0] = '\0';
+	err = ensure_sock(L, ns);
+	if (err)
+		return err;
+	first = ns->seq + 1;
+	for (h = buf; mnl_nlmsg_ok(h, rem); h = mnl_nlmsg_next(h, &rem)) {
+		h->nlmsg_seq = ++ns->seq;
+		h->nlmsg_flags |= NLM_F_REQUEST;
+		if ((h->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
+			h->nlmsg_flags |= NLM_F_ACK;
+		pending++;
+	}
+	last = ns->seq;
+	while (mnl_socket_sendto(ns->sock, buf, len) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	/* Replies with another sequence number are left over from a request
+	 * a Lua error cut short: skipped. */
+	while (pending > 0) {
+		n = (int)mnl_socket_recvfrom(ns->sock, rbuf, sizeof(rbuf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return err ? err : -errno;
+		}
+		for (h = (struct nlmsghdr *)rbuf; mnl_nlmsg_ok(h, n);
+		     h = mnl_nlmsg_next(h, &n)) {
+			if (h->nlmsg_seq < first || h->nlmsg_seq > last)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+
+				pending--;
+				if (e->error && !err) {
+					err = e->error;
+					parse_ext(h, 0, ext, extlen);
+				}
+			} else if (h->nlmsg_type == NLMSG_DONE) {
+				const int *v = mnl_nlmsg_get_payload(h);
+
+				pending--;
+				if (mnl_nlmsg_get_payload_len(h) >= sizeof(int) &&
+				    *v < 0 && !err) {
+					err = *v;
+					parse_ext(h, sizeof(int), ext, extlen);
+				}
+			} else if (h->nlmsg_type >= NLMSG_MIN_TYPE && cb && !err) {
+				err = cb(h, data);
+			}
+		}
+	}
+	return err;
+}
+
+void nl_do(lua_State *L, struct nl_ns *ns, struct nlmsghdr *nlh, nl_cb cb,
+	   void *data, const char *prim, const char *obj)
+{
+	char ext[256];
+	int err;
+
+	err = nl_talk(L, ns, nlh, nlh->nlmsg_len, cb, data, ext, sizeof(ext));
+	if (err)
+		nsl_fail(L, prim, obj, -err, ext[0] ? "%s" : NULL, ext);
+}
+
+struct link_id {
+	int index;
+	char *name;
+};
+
+static int link_id_cb(const struct nlmsghdr *h, void *data)
+{
+	struct link_id *id = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a;
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	id->index = ifi->ifi_index;
+	if (id->name)
+		mnl_attr_for_each(a, h, sizeof(*ifi))
+			if (mnl_attr_get_type(a) == IFLA_IFNAME)
+				snprintf(id->name, IF_NAMESIZE, "%s",
+					 mnl_attr_get_str(a));
+	return 0;
+}
+
+/* One RTM_GETLINK by name or index, without statistics. */
+static int get_link(lua_State *L, struct nl_ns *ns, const char *name,
+		    int index, struct link_id *id)
+{
+	char buf[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_GETLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = index;
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	return nl_talk(L, ns, buf, nlh->nlmsg_len, link_id_cb, id, NULL, 0);
+}
+
+int nl_ifindex(lua_State *L, struct nl_ns *ns, const char *prim,
+	       const char *name)
+{
+	struct link_id id = { 0, NULL };
+	int err;
+
+	nl_check_ifname(L, prim, name);
+	err = get_link(L, ns, name, 0, &id);
+	if (err || id.index <= 0)
+		nsl_fail(L, prim, name, err ? -err : ENODEV, NULL);
+	return id.index;
+}
+
+int nl_ifname(lua_State *L, struct nl_ns *ns, int index, char *buf)
+{
+	struct link_id id = { 0, buf };
+
+	buf[0] = '\0';
+	return get_link(L, ns, NULL, index, &id);
+}
+
+struct names_ctx {
+	lua_State *L;
+	int t;
+};
+
+static int names_cb(const struct nlmsghdr *h, void *data)
+{
+	struct names_ctx *c = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a;
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	mnl_attr_for_each(a, h, sizeof(*ifi))
+		if (mnl_attr_get_type(a) == IFLA_IFNAME) {
+			lua_pushstring(c->L, mnl_attr_get_str(a));
+			lua_rawseti(c->L, c->t, ifi->ifi_index);
+		}
+	return 0;
+}
+
+void nl_push_ifnames(lua_State *L, struct nl_ns *ns, const char *prim)
+{
+	char buf[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct names_ctx c;
+
+	lua_newtable(L);
+	c.L = L;
+	c.t = lua_gettop(L);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	nl_do(L, ns, nlh, names_cb, &c, prim, ns->name[0] ? ns->name : "links");
+}
+
+/* Pushes field of the options table at idx (nil when idx is no table);
+ * returns its type. */
+static int get_opt(lua_State *L, int idx, const char *field)
+{
+	if (lua_type(L, idx) != LUA_TTABLE) {
+		lua_pushnil(L);
+		return LUA_TNIL;
+	}
+	return lua_getfield(L, idx, field);
+}
+
+int nl_opt_type(lua_State *L, int idx, const char *field)
+{
+	int t = get_opt(L, idx, field);
+
+	lua_pop(L, 1);
+	return t;
+}
+
+static int opt_error(lua_State *L, int idx, const char *field,
+		     const char *want)
+{
+	return luaL_argerror(L, idx, lua_pushfstring(L,
+		"option '%s': %s expected, got %s", field, want,
+		luaL_typename(L, -1)));
+}
+
+const char *nl_opt_str(lua_State *L, int idx, const char *field,
+		       const char *def)
+{
+	const char *s;
+	int t = get_opt(L, idx, field);
+
+	if (t == LUA_TNIL) {
+		lua_pop(L, 1);
+		return def;
+	}
+	if (t != LUA_TSTRING)
+		opt_error(L, idx, field, "string");
+	s = lua_tostring(L, -1);	/* the table keeps it alive */
+	lua_pop(L, 1);
+	return s;
+}
+
+lua_Integer nl_opt_int(lua_State *L, int idx, const char *field,
+		       lua_Integer def)
+{
+	lua_Integer v;
+	int t = get_opt(L, idx, field), ok;
+
+	if (t == LUA_TNIL) {
+		lua_pop(L, 1);
+		return def;
+	}
+	v = lua_tointegerx(L, -1, &ok);
+	if (t != LUA_TNUMBER || !ok)
+		opt_error(L, idx, field, "integer");
+	lua_pop(L, 1);
+	return v;
+}
+
+int nl_opt_bool(lua_State *L, int idx, const char *field, int def)
+{
+	int t = get_opt(L, idx, field), v;
+
+	if (t == LUA_TNIL) {
+		lua_pop(L, 1);
+		return def;
+	}
+	if (t != LUA_TBOOLEAN)
+		opt_error(L, idx, field, "boolean");
+	v = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	return v;
+}
+
+void nl_check_opts(lua_State *L, int idx)
+{
+	luaL_argexpected(L, lua_isnoneornil(L, idx) || lua_istable(L, idx),
+			 idx, "table of options");
+}
+
+int nl_parse_cidr(const char *s, int *family, unsigned char addr[16],
+		  int *prefix, const char **why)
+{
+	char host[INET6_ADDRSTRLEN + 1];
+	const char *slash = strchr(s, '/'), *p;
+	size_t hlen = slash ? (size_t)(slash - s) : strlen(s);
+	int max;
+
+	*why = "not an IPv4 or IPv6 address";
+	if (hlen >= sizeof(host))
+		return -1;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, addr) == 1)
+		*family = AF_INET, max = 32;
+	else if (inet_pton(AF_INET6, host, addr) == 1)
+		*family = AF_INET6, max = 128;
+	else
+		return -1;
+	*prefix = max;
+	if (!slash)
+		return 0;
+	*why = *family == AF_INET ? "prefix length must be 0 to 32" :
+				    "prefix length must be 0 to 128";
+	p = slash + 1;
+	if (*p == '\0' || strlen(p) > 3)
+		return -1;
+	for (*prefix = 0; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		*prefix = *prefix * 10 + (*p - '0');
+	}
+	return *prefix <= max ? 0 : -1;
+}

@@ -1,0 +1,118 @@
+/*
+ * nl.h - private to the network primitives (nl.c, netns.c, link.c,
+ * addr.c, route.c, sysctl.c): the per-namespace netlink socket cache and
+ * the one helper that sends requests and reads their answers.
+ */
+#ifndef NSL_NL_H
+#define NSL_NL_H
+
+#include <limits.h>
+#include <sys/types.h>
+
+#include <libmnl/libmnl.h>
+
+#include "nsl.h"
+
+#define NL_RUN_DIR	"/run/netns"
+#define NL_REQ_SIZE	8192		/* one request (or a small batch) */
+#define NL_RECV_SIZE	32768		/* one datagram of a dump */
+
+/* One network namespace nsl talks to: its fd (for setns and
+ * IFLA_NET_NS_FD) and a netlink socket born inside it. */
+struct nl_ns {
+	char name[NAME_MAX + 1];	/* "" for the namespace nsl started in */
+	dev_t dev;			/* identity of the namespace, so a name */
+	ino_t ino;			/* deleted and made again is noticed */
+	int fd;
+	struct mnl_socket *sock;	/* opened on first request */
+	unsigned int seq;
+	unsigned long used;		/* LRU clock */
+};
+
+/* A reply message that is not an ack; return 0, or -errno to fail the
+ * request (the remaining replies are still read). */
+typedef int (*nl_cb)(const struct nlmsghdr *nlh, void *data);
+
+/* Validates a namespace name as ip does (no '/', not "." or "..", at most
+ * NAME_MAX bytes); raises "<prim>: <name>: invalid namespace name". */
+void nl_check_nsname(lua_State *L, const char *prim, const char *name);
+
+/* Validates an interface name (1..15 bytes, no '/', no white space);
+ * raises "<prim>: <name>: ..." with EINVAL or ENAMETOOLONG. */
+void nl_check_ifname(lua_State *L, const char *prim, const char *name);
+
+/* The namespace called name (NULL: the one nsl started in), from the
+ * cache or opened now; raises "<prim>: <name>: ..." when it does not
+ * exist or cannot be entered. */
+struct nl_ns *nl_ns(lua_State *L, const char *prim, const char *name);
+
+/* The same without raising: NULL when name is no namespace. */
+struct nl_ns *nl_ns_try(lua_State *L, const char *name);
+
+/* Marks ns most recently used, so that looking up others cannot evict it
+ * (only 64 stay cached). */
+void nl_touch(lua_State *L, struct nl_ns *ns);
+
+/* The namespace named by field `field` of the options table at index
+ * idx (absent, nil or no table: the start namespace). */
+struct nl_ns *nl_opt_ns(lua_State *L, int idx, const char *field,
+			const char *prim);
+
+/* Records the namespace the calling thread is in now under name and
+ * opens its socket (ns_add calls it between unshare and switching back,
+ * so it never raises); returns 0 or -errno. */
+int nl_ns_here(lua_State *L, const char *name);
+
+/* Forgets a cached namespace (ns_del). */
+void nl_forget(lua_State *L, const char *name);
+
+/* Switches the thread into ns / back to the start namespace; return 0 or
+ * -errno.  Nothing may raise between the two. */
+int nl_enter(lua_State *L, struct nl_ns *ns);
+int nl_leave(lua_State *L);
+
+/* Sends the len bytes of requests at buf in one datagram (sequence
+ * numbers and NLM_F_ACK are filled in; dumps keep NLM_F_DUMP) and reads
+ * until each is answered, calling cb on data messages.  Returns 0 or the
+ * first -errno, with the kernel's extended-ack text in ext ("" if none).
+ * cb must not call nl_talk itself (the receive buffer is shared). */
+int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
+	    nl_cb cb, void *data, char *ext, size_t extlen);
+
+/* nl_talk for one message, raising "<prim>: <obj>: <reason>" on error. */
+void nl_do(lua_State *L, struct nl_ns *ns, struct nlmsghdr *nlh, nl_cb cb,
+	   void *data, const char *prim, const char *obj);
+
+/* Interface index of link `name` in ns; raises "<prim>: <name>: No such
+ * device" when there is none. */
+int nl_ifindex(lua_State *L, struct nl_ns *ns, const char *prim,
+	       const char *name);
+
+/* Name of interface index in ns into buf (IF_NAMESIZE); 0 or -errno. */
+int nl_ifname(lua_State *L, struct nl_ns *ns, int index, char *buf);
+
+/* Pushes a table index -> interface name of every link in ns (one
+ * dump); raises as prim. */
+void nl_push_ifnames(lua_State *L, struct nl_ns *ns, const char *prim);
+
+/* Options-table readers: the field, or the default when absent/nil;
+ * raise a Lua argument error naming the field on a wrong type. */
+const char *nl_opt_str(lua_State *L, int idx, const char *field,
+		       const char *def);
+lua_Integer nl_opt_int(lua_State *L, int idx, const char *field,
+		       lua_Integer def);
+int nl_opt_bool(lua_State *L, int idx, const char *field, int def);
+
+/* The type of field `field` of the options table at idx (LUA_TNIL when
+ * idx is no table); leaves the stack as it was. */
+int nl_opt_type(lua_State *L, int idx, const char *field);
+
+/* Checks that argument idx is a table, nil or absent. */
+void nl_check_opts(lua_State *L, int idx);
+
+/* Parses "addr[/prefix]" (IPv4 or IPv6) into family, bytes, prefix
+ * (default: full length); 0 or -1 with a reason in why. */
+int nl_parse_cidr(const char *s, int *family, unsigned char addr[16],
+		  int *prefix, const char **why);
+
+#endif

@@ -1,0 +1,300 @@
+/*
+ * route.c - routes (RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE):
+ * route_add, route_del, route_list.
+ *
+ * A destination is "default" or a CIDR; the family follows it (or, for
+ * "default", the gateway).  Tables are numbers or main/local/default.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "nl.h"
+
+#define ROUTE_META "nsl.route_list"
+
+static const struct {
+	const char *name;
+	int id;
+} tables[] = {
+	{ "main", RT_TABLE_MAIN }, { "local", RT_TABLE_LOCAL },
+	{ "default", RT_TABLE_DEFAULT },
+};
+
+/* opts.table as a number (a name or an integer); def when absent. */
+static lua_Integer table_opt(lua_State *L, int idx, const char *prim,
+			     lua_Integer def)
+{
+	size_t i;
+
+	if (nl_opt_type(L, idx, "table") == LUA_TSTRING) {
+		const char *s = nl_opt_str(L, idx, "table", NULL);
+
+		for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+			if (!strcmp(s, tables[i].name))
+				return tables[i].id;
+		if (!strcmp(s, "all"))
+			return 0;
+		return nsl_fail(L, prim, s, EINVAL,
+				"unknown table (a number, main, local, default or all)");
+	}
+	def = nl_opt_int(L, idx, "table", def);
+	if (def < 1 || def > 0x7fffffff)
+		nsl_fail(L, prim, "table", EINVAL, "table must be 1 to 2147483647");
+	return def;
+}
+
+/* An address option (via, src) of the route's family; raises if it is no
+ * address or of the other family.  Returns 1 when present. */
+static int addr_opt(lua_State *L, const char *prim, const char *field,
+		    int *family, unsigned char addr[16])
+{
+	const char *s = nl_opt_str(L, 2, field, NULL), *why;
+	int fam, prefix;
+
+	if (!s)
+		return 0;
+	if (strchr(s, '/') || nl_parse_cidr(s, &fam, addr, &prefix, &why) < 0)
+		nsl_fail(L, prim, s, EINVAL, "%s: not an IPv4 or IPv6 address", field);
+	if (*family && fam != *family)
+		nsl_fail(L, prim, s, EINVAL, "%s: not of the destination's family", field);
+	*family = fam;
+	return 1;
+}
+
+/* route_add / route_del: dst (arg 1) with opts via, dev, metric, table,
+ * src, ns (arg 2); returns nothing.  Raises "<prim>: <dst>: <reason>". */
+static int route_change(lua_State *L, const char *prim, int type)
+{
+	const char *dst = luaL_checkstring(L, 1), *why, *dev;
+	unsigned char daddr[16], gw[16], src[16];
+	int family = 0, prefix = 0, has_gw, has_src, alen;
+	lua_Integer metric, table;
+	char buf[NL_REQ_SIZE];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	struct nl_ns *ns;
+
+	nl_check_opts(L, 2);
+	if (strcmp(dst, "default") &&
+	    nl_parse_cidr(dst, &family, daddr, &prefix, &why) < 0)
+		return nsl_fail(L, prim, dst, EINVAL, "%s", why);
+	has_gw = addr_opt(L, prim, "via", &family, gw);
+	has_src = addr_opt(L, prim, "src", &family, src);
+	if (!family)
+		family = AF_INET;
+	alen = family == AF_INET ? 4 : 16;
+	metric = nl_opt_int(L, 2, "metric", -1);
+	table = table_opt(L, 2, prim, RT_TABLE_MAIN);
+	if (table == 0)
+		return nsl_fail(L, prim, dst, EINVAL, "table 'all' is only for route_list");
+	dev = nl_opt_str(L, 2, "dev", NULL);
+	ns = nl_opt_ns(L, 2, "ns", prim);
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = (uint16_t)type;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (unsigned char)family;
+	rtm->rtm_dst_len = (unsigned char)prefix;
+	rtm->rtm_table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
+	if (type == RTM_NEWROUTE) {
+		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+		rtm->rtm_protocol = RTPROT_BOOT;
+		rtm->rtm_type = RTN_UNICAST;
+		/* as ip does: without a gateway the route is on-link */
+		rtm->rtm_scope = has_gw || family == AF_INET6 ?
+				 RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	} else {
+		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	}
+	mnl_attr_put_u32(nlh, RTA_TABLE, (uint32_t)table);
+	if (prefix)
+		mnl_attr_put(nlh, RTA_DST, (size_t)alen, daddr);
+	if (has_gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, (size_t)alen, gw);
+	if (has_src)
+		mnl_attr_put(nlh, RTA_PREFSRC, (size_t)alen, src);
+	if (dev)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)nl_ifindex(L, ns, prim, dev));
+	if (metric >= 0)
+		mnl_attr_put_u32(nlh, RTA_PRIORITY, (uint32_t)metric);
+	nl_do(L, ns, nlh, NULL, NULL, prim, dst);
+	return 0;
+}
+
+static int l_route_add(lua_State *L)
+{
+	return route_change(L, "route_add", RTM_NEWROUTE);
+}
+
+static int l_route_del(lua_State *L)
+{
+	return route_change(L, "route_del", RTM_DELROUTE);
+}
+
+static const char *type_name(unsigned char t)
+{
+	static const char *const names[] = { "unspec", "unicast", "local",
+		"broadcast", "anycast", "multicast", "blackhole", "unreachable",
+		"prohibit", "throw", "nat" };
+
+	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "other";
+}
+
+static const char *proto_name(unsigned char p)
+{
+	switch (p) {
+	case RTPROT_KERNEL: return "kernel";
+	case RTPROT_BOOT: return "boot";
+	case RTPROT_STATIC: return "static";
+	case RTPROT_RA: return "ra";
+	case RTPROT_DHCP: return "dhcp";
+	default: return "other";
+	}
+}
+
+struct route_dump {
+	lua_State *L;
+	int list, names;
+	lua_Integer table;	/* 0: all */
+};
+
+static void put_addr(lua_State *L, int family, const struct nlattr *a,
+		     const char *field)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(family, mnl_attr_get_payload(a), text, sizeof(text))) {
+		lua_pushstring(L, text);
+		lua_setfield(L, -2, field);
+	}
+}
+
+/* One RTM_NEWROUTE: appends {dst, family, via, dev, metric, table, src,
+ * protocol, scope, type} unless filtered out. */
+static int route_cb(const struct nlmsghdr *h, void *data)
+{
+	struct route_dump *d = data;
+	lua_State *L = d->L;
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a, *dst = NULL;
+	lua_Integer table = rtm->rtm_table;
+	char text[INET6_ADDRSTRLEN];
+
+	if (h->nlmsg_type != RTM_NEWROUTE || (rtm->rtm_flags & RTM_F_CLONED))
+		return 0;
+	mnl_attr_for_each(a, h, sizeof(*rtm))
+		if (mnl_attr_get_type(a) == RTA_TABLE)
+			table = mnl_attr_get_u32(a);
+	if (d->table && table != d->table)
+		return 0;
+	lua_createtable(L, 0, 10);
+	lua_pushstring(L, rtm->rtm_family == AF_INET6 ? "inet6" : "inet");
+	lua_setfield(L, -2, "family");
+	lua_pushinteger(L, table);
+	lua_setfield(L, -2, "table");
+	lua_pushstring(L, proto_name(rtm->rtm_protocol));
+	lua_setfield(L, -2, "protocol");
+	lua_pushstring(L, type_name(rtm->rtm_type));
+	lua_setfield(L, -2, "type");
+	lua_pushstring(L, rtm->rtm_scope == RT_SCOPE_UNIVERSE ? "global" :
+		       rtm->rtm_scope == RT_SCOPE_LINK ? "link" :
+		       rtm->rtm_scope == RT_SCOPE_HOST ? "host" : "other");
+	lua_setfield(L, -2, "scope");
+	mnl_attr_for_each(a, h, sizeof(*rtm)) {
+		switch (mnl_attr_get_type(a)) {
+		case RTA_DST:
+			dst = a;
+			break;
+		case RTA_GATEWAY:
+			put_addr(L, rtm->rtm_family, a, "via");
+			break;
+		case RTA_PREFSRC:
+			put_addr(L, rtm->rtm_family, a, "src");
+			break;
+		case RTA_OIF:
+			lua_rawgeti(L, d->names, mnl_attr_get_u32(a));
+			lua_setfield(L, -2, "dev");
+			break;
+		case RTA_PRIORITY:
+			lua_pushinteger(L, mnl_attr_get_u32(a));
+			lua_setfield(L, -2, "metric");
+			break;
+		}
+	}
+	if (dst && inet_ntop(rtm->rtm_family, mnl_attr_get_payload(dst), text,
+			     sizeof(text)))
+		lua_pushfstring(L, "%s/%d", text, (int)rtm->rtm_dst_len);
+	else
+		lua_pushliteral(L, "default");
+	lua_setfield(L, -2, "dst");
+	lua_rawseti(L, d->list, (lua_Integer)lua_rawlen(L, d->list) + 1);
+	return 0;
+}
+
+/* route_list(opts): pushes an array of route records of opts.ns, table
+ * opts.table (default main; "all" for every table), family opts.family
+ * ("inet", "inet6"; default both).  Raises "route_list: <ns>: ...". */
+static int l_route_list(lua_State *L)
+{
+	static const char *const fams[] = { "inet", "inet6", NULL };
+	char buf[256];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	struct route_dump d;
+	const char *fam;
+	struct nl_ns *ns;
+	int i;
+
+	nl_check_opts(L, 1);
+	fam = nl_opt_str(L, 1, "family", NULL);
+	for (i = 0; fam && fams[i] && strcmp(fam, fams[i]); i++)
+		;
+	if (fam && !fams[i])
+		return nsl_fail(L, "route_list", fam, EINVAL,
+				"unknown family (inet or inet6)");
+	d.table = table_opt(L, 1, "route_list", RT_TABLE_MAIN);
+	ns = nl_opt_ns(L, 1, "ns", "route_list");
+	lua_settop(L, 1);
+	d.L = L;
+	nl_push_ifnames(L, ns, "route_list");
+	d.names = lua_gettop(L);
+	lua_newtable(L);
+	d.list = lua_gettop(L);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = !fam ? AF_UNSPEC : i == 0 ? AF_INET : AF_INET6;
+	nl_do(L, ns, nlh, route_cb, &d, "route_list",
+	      ns->name[0] ? ns->name : "routes");
+	if (luaL_newmetatable(L, ROUTE_META)) {
+		static const char *const cols[] = { "dst", "via", "dev", "metric",
+			"table", "src", "protocol", "scope" };
+		size_t k;
+
+		lua_createtable(L, 8, 0);
+		for (k = 0; k < sizeof(cols) / sizeof(cols[0]); k++) {
+			lua_pushstring(L, cols[k]);
+			lua_rawseti(L, -2, (lua_Integer)k + 1);
+		}
+		lua_setfield(L, -2, "__columns");
+	}
+	lua_setmetatable(L, d.list);
+	return 1;
+}
+
+static const luaL_Reg route_funcs[] = {
+	{ "route_add", l_route_add },
+	{ "route_del", l_route_del },
+	{ "route_list", l_route_list },
+	{ NULL, NULL }
+};
+
+int nsl_open_route(lua_State *L)
+{
+	luaL_setfuncs(L, route_funcs, 0);
+	return 0;
+}
