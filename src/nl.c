@@ -22,6 +22,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -34,6 +35,7 @@
 struct nl_state {
 	struct nl_ns home;		/* the namespace nsl started in */
 	struct nl_ns cache[NL_CACHE];
+	int size;			/* slots in use: fits RLIMIT_NOFILE */
 	unsigned long clock;
 };
 
@@ -65,6 +67,7 @@ static int state_gc(lua_State *L)
 static struct nl_state *nl_state(lua_State *L)
 {
 	struct nl_state *st;
+	struct rlimit rl;
 	int i;
 
 	if (lua_getfield(L, LUA_REGISTRYINDEX, NL_STATE) == LUA_TUSERDATA) {
@@ -78,6 +81,11 @@ static struct nl_state *nl_state(lua_State *L)
 	st->home.fd = -1;
 	for (i = 0; i < NL_CACHE; i++)
 		st->cache[i].fd = -1;
+	/* two fds per entry: take at most a quarter of what we may open */
+	st->size = NL_CACHE;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 8 < NL_CACHE)
+		st->size = rl.rlim_cur / 8 < 2 ? 2 : (int)(rl.rlim_cur / 8);
 	if (luaL_newmetatable(L, NL_STATE)) {
 		lua_pushcfunction(L, state_gc);
 		lua_setfield(L, -2, "__gc");
@@ -165,7 +173,7 @@ static struct nl_ns *take_slot(struct nl_state *st)
 	struct nl_ns *best = &st->cache[0];
 	int i;
 
-	for (i = 0; i < NL_CACHE; i++) {
+	for (i = 0; i < st->size; i++) {
 		if (st->cache[i].fd < 0)
 			return &st->cache[i];
 		if (st->cache[i].used < best->used)
