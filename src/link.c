@@ -216,16 +216,12 @@ static int l_link_add(lua_State *L)
 		luaL_checkstring(L, k->parent_arg);
 	nl_check_ifname(L, r.prim, r.name);
 	r.ns = nl_opt_ns(L, r.opts, "ns", r.prim);
-	if (k->parent_arg)
-		parent = nl_ifindex(L, r.ns, r.prim, lua_tostring(L, k->parent_arg));
 	r.nlh = mnl_nlmsg_put_header(buf);
 	r.nlh->nlmsg_type = RTM_NEWLINK;
 	r.nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	ifi = mnl_nlmsg_put_extra_header(r.nlh, sizeof(*ifi));
-	mnl_attr_put_strz(r.nlh, IFLA_IFNAME, r.name);
-	put_common(L, &r, ifi);
-	if (parent)
-		mnl_attr_put_u32(r.nlh, IFLA_LINK, (uint32_t)parent);
+	/* the kind's own arguments first, so a bad one is an argument
+	 * error even when a named link is missing too */
 	info = mnl_attr_nest_start(r.nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(r.nlh, IFLA_INFO_KIND, k->kind);
 	if (k->fill) {
@@ -234,6 +230,12 @@ static int l_link_add(lua_State *L)
 		mnl_attr_nest_end(r.nlh, data);
 	}
 	mnl_attr_nest_end(r.nlh, info);
+	mnl_attr_put_strz(r.nlh, IFLA_IFNAME, r.name);
+	put_common(L, &r, ifi);
+	if (k->parent_arg) {
+		parent = nl_ifindex(L, r.ns, r.prim, lua_tostring(L, k->parent_arg));
+		mnl_attr_put_u32(r.nlh, IFLA_LINK, (uint32_t)parent);
+	}
 	nl_do(L, r.ns, r.nlh, NULL, NULL, r.prim, r.name);
 	return 0;
 }
