@@ -125,6 +125,7 @@ function Netns:spawn(cmd, opts)
   local start = pid and record.start_time(pid)
   if start then record.add("proc", tostring(pid), start) end
   self.procs[#self.procs + 1] = { handle = h, pid = pid, start = start }
+  self.spawned = true
   return h
 end
 
@@ -144,9 +145,17 @@ function Netns:exists() return core.ns_exists(self.name) end
 -- namespace); returns the two link handles.
 function Netns:veth(name, peer_ns, peer_name, opts)
   local pns = type(peer_ns) == "table" and peer_ns.name or peer_ns
-  local o = opt(opts, self.name)
-  o.peer_ns = pns
-  core.veth_add(name, peer_name, o)
+  if pns == nil then
+    -- veth_add puts a peer without peer_ns beside the first end: make
+    -- the root end first, with this namespace as the peer's.
+    local o = opt(opts, nil)
+    o.peer_ns = self.name
+    core.veth_add(peer_name, name, o)
+  else
+    local o = opt(opts, self.name)
+    o.peer_ns = pns
+    core.veth_add(name, peer_name, o)
+  end
   return M.link(name, self.name), M.link(peer_name, pns)
 end
 
@@ -198,7 +207,9 @@ function Netns:del()
   self.procs = {}
   if not self.owned then return end
   live[self] = nil
-  for _, pid in ipairs(record.pids_in(self.name)) do record.kill(pid, 9) end
+  if self.spawned then -- what the spawned processes left running
+    for _, pid in ipairs(record.pids_in(self.name)) do record.kill(pid, 9) end
+  end
   local ok, err = pcall(core.ns_del, self.name)
   if ok or (type(err) == "table" and err.code == "ENOENT") then
     record.drop("ns", self.name)

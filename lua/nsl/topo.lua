@@ -276,8 +276,15 @@ local function plan(t)
   end
   for _, n in ipairs(m.namespaces) do
     local where = "namespace " .. n.name
+    -- Where services ran, their children (nginx's workers) may outlive
+    -- them and keep the namespace alive: sweep it before deleting.  (A
+    -- scan of /proc, so only there.)
+    local sweep = false
+    for _, sv in ipairs(m.service_order) do if sv.ns == n then sweep = true end end
     step(where, "create", function() core.ns_add(n.real) end, function()
-      for _, pid in ipairs(record.pids_in(n.real)) do record.kill(pid, 9) end
+      if sweep then
+        for _, pid in ipairs(record.pids_in(n.real)) do record.kill(pid, 9) end
+      end
       core.ns_del(n.real)
     end, { "ns", n.real }, free_ns(n.real))
     if n.lo then
@@ -300,8 +307,10 @@ local function plan(t)
   end
   for _, b in ipairs(m.bridges) do
     local where = "bridge " .. b.name
+    -- Links inside the topology's namespaces go with them; deleting them
+    -- one by one would only cost a kernel synchronize_net each.
     step(where, "create", function() core.bridge_add(b.real, { ns = ns_opt(b.ns) }) end,
-      function() core.link_del(b.real, { ns = ns_opt(b.ns) }) end,
+      not b.ns and function() core.link_del(b.real) end or nil,
       not b.ns and { "link", b.real, "" } or nil, not b.ns and free_link(b.real) or nil)
     if b.mtu then step(where, "mtu", function() netns.set(b.real, { mtu = b.mtu }, ns_opt(b.ns)) end) end
     if b.address then
@@ -312,12 +321,14 @@ local function plan(t)
   for _, l in ipairs(m.links) do
     local where = "link " .. l.id
     local e1, e2 = l.ends[1], l.ends[2]
-    -- The root-namespace end (if any) is the one to record and delete.
+    -- The root-namespace end (if any) is the one to record and delete,
+    -- and the one veth_add makes: a peer without peer_ns lands beside
+    -- the first end, so the end in a namespace must be the peer.
     local rootend = (not e1.ns and e1) or (not e2.ns and e2) or nil
-    local delend = rootend or e1
+    if rootend == e2 then e1, e2 = e2, e1 end
     step(where, "create veth", function()
       core.veth_add(e1.real, e2.real, { ns = ns_opt(e1.ns), peer_ns = ns_opt(e2.ns), mtu = l.mtu })
-    end, function() core.link_del(delend.real, { ns = ns_opt(delend.ns) }) end,
+    end, rootend and function() core.link_del(rootend.real) end or nil,
       rootend and { "link", rootend.real, "" } or nil, rootend and free_link(rootend.real) or nil)
     for _, e in ipairs(l.ends) do
       if e.master then

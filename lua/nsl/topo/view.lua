@@ -29,8 +29,9 @@ local function addr_text(a)
 end
 
 -- Rows for the links of one namespace (nil: the root), keeping only the
--- names in `only` when given.
-local function link_rows(ns, only)
+-- names in `only` when given; names maps real namespace names to the
+-- topology's (a peer shows as "eth0@ns1").
+local function link_rows(ns, only, names)
   local links, err = safe(core.link_list, { ns = ns })
   if not links then return nil, err end
   local addrs = {}
@@ -48,7 +49,11 @@ local function link_rows(ns, only)
     if not only or only[l.name] then
       local state = l.up
       if state == nil then state = l.state or l.operstate end
-      rows[#rows + 1] = { name = l.name, kind = l.kind or "", peer = l.peer or "",
+      local peer = l.peer or ""
+      if l.peer and l.peer_ns and l.peer_ns ~= "" then
+        peer = peer .. "@" .. (names[l.peer_ns] or l.peer_ns)
+      end
+      rows[#rows + 1] = { name = l.name, kind = l.kind or "", peer = peer,
         master = l.master or "", state = yesno(state), mtu = l.mtu or "",
         addresses = table.concat(addrs[l.name] or {}, " ") }
     end
@@ -61,8 +66,10 @@ local function route_rows(ns)
   if not routes then return nil, err end
   local rows = setmetatable({}, { __columns = { "dst", "via", "dev", "metric" } })
   for _, r in ipairs(routes) do
+    if not tostring(r.dst):lower():find("^fe80:") then -- link-local: on every link
     rows[#rows + 1] = { dst = tostring(r.dst or r.destination or "default"), via = r.via or r.gateway or "",
       dev = r.dev or r.oif or "", metric = r.metric or "" }
+    end
   end
   return rows
 end
@@ -79,6 +86,8 @@ function M.report(t)
     add("  not up: nothing to show live; t:diagram() shows the description")
     return table.concat(out, "\n")
   end
+  local names = {}
+  for _, n in ipairs(m.namespaces) do names[n.real] = n.name end
   local own = {}
   for _, b in ipairs(m.bridges) do if not b.ns then own[b.real] = true end end
   for _, l in ipairs(m.links) do
@@ -86,12 +95,12 @@ function M.report(t)
   end
   if next(own) then
     add("host (root namespace)")
-    local rows, err = link_rows(nil, own)
+    local rows, err = link_rows(nil, own, names)
     add(rows and indent(pretty.format(rows), "  ") or ("  links: " .. tostring(err)))
   end
   for _, n in ipairs(m.namespaces) do
     add(string.format("namespace %s (%s)%s", n.name, n.real, n.hostname and (" hostname " .. n.hostname) or ""))
-    local rows, err = link_rows(n.real)
+    local rows, err = link_rows(n.real, nil, names)
     add(rows and indent(pretty.format(rows), "  ") or ("  links: " .. tostring(err)))
     local routes, rerr = route_rows(n.real)
     if routes and #routes > 0 then
