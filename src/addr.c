@@ -23,7 +23,7 @@ static int addr_change(lua_State *L, const char *prim, int type)
 {
 	const char *link = luaL_checkstring(L, 1);
 	const char *cidr = luaL_checkstring(L, 2), *why;
-	char buf[NL_REQ_SIZE];
+	char buf[NL_REQ_SIZE] = { 0 };	/* padding goes out too */
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 	unsigned char addr[16];
@@ -133,7 +133,7 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
  * those of link opts.dev when given).  Raises "addr_list: <obj>: ...". */
 static int l_addr_list(lua_State *L)
 {
-	char buf[256];
+	char buf[256] = { 0 };	/* padding goes out too */
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 	struct addr_dump d;

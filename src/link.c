@@ -201,7 +201,7 @@ static void put_common(lua_State *L, struct link_req *r, struct ifinfomsg *ifi)
 static int l_link_add(lua_State *L)
 {
 	const struct link_kind *k = lua_touserdata(L, lua_upvalueindex(1));
-	char buf[NL_REQ_SIZE];
+	char buf[NL_REQ_SIZE] = { 0 };	/* padding goes out too */
 	struct link_req r;
 	struct ifinfomsg *ifi;
 	struct nlattr *info, *data;
@@ -270,7 +270,7 @@ static void start_req(lua_State *L, struct link_req *r, const char *prim,
  * <link>: <reason>" (No such device...). */
 static int l_link_set(lua_State *L)
 {
-	char buf[NL_REQ_SIZE];
+	char buf[NL_REQ_SIZE] = { 0 };	/* padding goes out too */
 	struct link_req r;
 	struct ifinfomsg *ifi;
 	const char *rename, *alias;
@@ -302,7 +302,7 @@ static int l_link_set(lua_State *L)
  * returns nothing.  Raises "link_del: <link>: No such device". */
 static int l_link_del(lua_State *L)
 {
-	char buf[NL_REQ_SIZE];
+	char buf[NL_REQ_SIZE] = { 0 };	/* padding goes out too */
 	struct link_req r;
 
 	start_req(L, &r, "link_del", 2);
@@ -316,7 +316,7 @@ static int l_link_del(lua_State *L)
  * init's); returns nothing.  Raises "link_set_ns: <link or target>: ...". */
 static int l_link_set_ns(lua_State *L)
 {
-	char buf[NL_REQ_SIZE];
+	char buf[NL_REQ_SIZE] = { 0 };	/* padding goes out too */
 	struct link_req r;
 	struct nl_ns *to;
 

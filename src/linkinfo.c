@@ -120,7 +120,7 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 static void get_links(lua_State *L, struct nl_ns *ns, const char *prim,
 		      const char *name)
 {
-	char buf[512];
+	char buf[512] = { 0 };	/* padding goes out too */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct dump d = { L, lua_gettop(L) };
 
@@ -153,7 +153,7 @@ static int nsid_cb(const struct nlmsghdr *h, void *data)
 /* The id that ns gives to the namespace other, or -1. */
 static int nsid_of(lua_State *L, struct nl_ns *ns, struct nl_ns *other)
 {
-	char buf[256];
+	char buf[256] = { 0 };	/* padding goes out too */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtgenmsg *g;
 	struct nsid_ctx c = { -1 };

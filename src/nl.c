@@ -29,7 +29,8 @@
 
 #include "nl.h"
 
-#define NL_STATE	"nsl.nl"
+#define NL_STATE	"nsl.nl"		/* registry: the cache */
+#define NL_META		"nsl.nl.cache"	/* registry: its metatable */
 #define NL_CACHE	64
 
 struct nl_state {
@@ -53,7 +54,7 @@ static void ns_close(struct nl_ns *ns)
 /* __gc of the cache: closes every socket and namespace fd; safe twice. */
 static int state_gc(lua_State *L)
 {
-	struct nl_state *st = luaL_checkudata(L, 1, NL_STATE);
+	struct nl_state *st = luaL_checkudata(L, 1, NL_META);
 	int i;
 
 	ns_close(&st->home);
@@ -86,7 +87,7 @@ static struct nl_state *nl_state(lua_State *L)
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur / 8 < NL_CACHE)
 		st->size = rl.rlim_cur / 8 < 2 ? 2 : (int)(rl.rlim_cur / 8);
-	if (luaL_newmetatable(L, NL_STATE)) {
+	if (luaL_newmetatable(L, NL_META)) {
 		lua_pushcfunction(L, state_gc);
 		lua_setfield(L, -2, "__gc");
 	}
@@ -463,7 +464,7 @@ static int link_id_cb(const struct nlmsghdr *h, void *data)
 static int get_link(lua_State *L, struct nl_ns *ns, const char *name,
 		    int index, struct link_id *id)
 {
-	char buf[512];
+	char buf[512] = { 0 };	/* padding goes out too */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
 
@@ -520,7 +521,7 @@ static int names_cb(const struct nlmsghdr *h, void *data)
 
 void nl_push_ifnames(lua_State *L, struct nl_ns *ns, const char *prim)
 {
-	char buf[256];
+	char buf[256] = { 0 };	/* padding goes out too */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct names_ctx c;
 

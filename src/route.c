@@ -72,7 +72,7 @@ static int route_change(lua_State *L, const char *prim, int type)
 	unsigned char daddr[16], gw[16], src[16];
 	int family = 0, prefix = 0, has_gw, has_src, alen;
 	lua_Integer metric, table;
-	char buf[NL_REQ_SIZE];
+	char buf[NL_REQ_SIZE] = { 0 };	/* padding goes out too */
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 	struct nl_ns *ns;
@@ -240,7 +240,7 @@ static int route_cb(const struct nlmsghdr *h, void *data)
 static int l_route_list(lua_State *L)
 {
 	static const char *const fams[] = { "inet", "inet6", NULL };
-	char buf[256];
+	char buf[256] = { 0 };	/* padding goes out too */
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 	struct route_dump d;
