@@ -402,6 +402,43 @@ describe("link_list #netns", function()
   end)
 end)
 
+describe("link_exists #netns", function()
+  after_each(N.wipe)
+
+  it("tells whether a namespace has a link of that name", function()
+    if not N.needs() then return end
+    ns_add("blue")
+    veth_add("veth0", "eth0", { peer_ns = "blue" })
+    assert.is_true(link_exists("veth0"))
+    assert.is_true(link_exists("eth0", { ns = "blue" }))
+    assert.is_false(link_exists("eth0"))
+    assert.equal("ENOENT", N.err(link_exists, "eth0", { ns = "nosuch" }).code)
+    assert.equal("EINVAL", N.err(link_exists, "abcdefghijklmnopq").code)
+  end)
+end)
+
+describe("peer names across namespaces #netns", function()
+  after_each(N.wipe)
+
+  it("are right even when the socket cache is smaller than the namespaces involved", function()
+    if not N.needs() then return end
+    local script = [[
+      for i = 1, 6 do ns_add("p" .. i); veth_add("h" .. i, "eth0", { peer_ns = "p" .. i }) end
+      local seen = {}
+      for _, l in ipairs(link_list()) do
+        if l.name:match("^h") then seen[#seen + 1] = l.name .. "=" .. l.peer .. "@" .. l.peer_ns end
+      end
+      table.sort(seen)
+      print(table.concat(seen, " "))
+      print(link_get("eth0", { ns = "p3" }).peer, link_get("eth0", { ns = "p3" }).peer_ns == "")
+    ]]
+    -- ulimit -n 20: the cache keeps only 2 namespaces
+    local r = T.sh("ulimit -n 20; " .. T.quote(T.nsl) .. " -e " .. T.quote(script))
+    assert.equal(0, r.code, r.err)
+    assert.equal("h1=eth0@p1 h2=eth0@p2 h3=eth0@p3 h4=eth0@p4 h5=eth0@p5 h6=eth0@p6\nh3\ttrue\n", r.out)
+  end)
+end)
+
 describe("after the link specs #netns", function()
   it("nothing is left: no namespace, no link but lo", function()
     if not N.needs() then return end

@@ -1,6 +1,6 @@
 /*
  * linkinfo.c - links read back as plain Lua tables (RTM_GETLINK):
- * link_get(link, opts) and link_list(opts).
+ * link_get(link, opts), link_list(opts), and link_exists(link, opts).
  *
  * A record holds name, index, kind, up (administrative), state
  * (operational), mtu, address, master (a name), alias, and for a veth its
@@ -167,20 +167,30 @@ static int nsid_of(lua_State *L, struct nl_ns *ns, struct nl_ns *other)
 	return c.nsid;
 }
 
-/* Pushes a table: namespace id (as ns numbers it) -> namespace name, ""
- * for the start namespace, over every namespace under /run/netns.  One
- * request per namespace: only built when a peer is elsewhere. */
-static void push_nsid_map(lua_State *L, struct nl_ns *ns)
+/* Records in the table at map: namespace id (as ns numbers it) -> name
+ * ("" for the start namespace).  Level 1 asks about the start namespace
+ * and those in the socket cache (where a peer usually is: the script
+ * just used it); level 2 about every one under /run/netns, a request
+ * each. */
+static void fill_nsid_map(lua_State *L, struct nl_ns *ns, int map, int level)
 {
-	struct nl_ns *home = nl_ns(L, "link_list", NULL), *cand;
+	struct nl_ns *home = nl_ns(L, "link_list", NULL), *cand[NL_CACHE_MAX];
 	struct dirent *e;
 	DIR *dir;
 	int id, names, i, n;
 
-	lua_newtable(L);
-	if (ns != home && (id = nsid_of(L, ns, home)) >= 0) {
-		lua_pushliteral(L, "");
-		lua_rawseti(L, -2, id);
+	if (level == 1) {
+		if (ns != home && (id = nsid_of(L, ns, home)) >= 0) {
+			lua_pushliteral(L, "");
+			lua_rawseti(L, map, id);
+		}
+		n = nl_cached(L, cand, NL_CACHE_MAX);
+		for (i = 0; i < n; i++)
+			if (cand[i] != ns && (id = nsid_of(L, ns, cand[i])) >= 0) {
+				lua_pushstring(L, cand[i]->name);
+				lua_rawseti(L, map, id);
+			}
+		return;
 	}
 	/* names first, so that nothing can raise while the DIR is open */
 	lua_newtable(L);
@@ -195,12 +205,14 @@ static void push_nsid_map(lua_State *L, struct nl_ns *ns)
 	if (dir)
 		closedir(dir);
 	for (i = 1; i <= n; i++) {
+		struct nl_ns *c;
+
 		lua_rawgeti(L, names, i);
-		cand = nl_ns_try(L, lua_tostring(L, -1));
-		nl_touch(L, ns);
-		if (cand && cand != ns && (id = nsid_of(L, ns, cand)) >= 0) {
+		nl_touch(L, ns);	/* never the one evicted */
+		c = nl_ns_try(L, lua_tostring(L, -1));
+		if (c && c != ns && (id = nsid_of(L, ns, c)) >= 0) {
 			lua_pushvalue(L, -1);
-			lua_rawseti(L, names - 1, id);
+			lua_rawseti(L, map, id);
 		}
 		lua_pop(L, 1);
 	}
@@ -241,7 +253,7 @@ static void push_ifname(lua_State *L, struct nl_ns *ns, int names, int index)
 static void resolve(lua_State *L, struct nl_ns *ns, int list, int full)
 {
 	lua_Integer i, n = (lua_Integer)lua_rawlen(L, list), idx, nsid;
-	int names = 0, map = 0, has, has_nsid;
+	int names = 0, map, level = 0, has, has_nsid;
 
 	if (full) {
 		lua_newtable(L);
@@ -254,6 +266,8 @@ static void resolve(lua_State *L, struct nl_ns *ns, int list, int full)
 			lua_pop(L, 1);
 		}
 	}
+	lua_newtable(L);
+	map = lua_gettop(L);
 	for (i = 1; i <= n; i++) {
 		const char *field;
 
@@ -279,14 +293,16 @@ static void resolve(lua_State *L, struct nl_ns *ns, int list, int full)
 		} else if (has && idx > 0) {
 			struct nl_ns *other;
 
-			if (!map) {
-				push_nsid_map(L, ns);
-				lua_insert(L, -2);	/* keep the record on top */
-				map = lua_gettop(L) - 1;
+			lua_rawgeti(L, map, nsid);
+			while (lua_isnil(L, -1) && level < 2) {
+				lua_pop(L, 1);
+				fill_nsid_map(L, ns, map, ++level);
+				lua_rawgeti(L, map, nsid);
 			}
-			if (lua_rawgeti(L, map, nsid) == LUA_TSTRING) {
+			if (lua_type(L, -1) == LUA_TSTRING) {
 				const char *nsname = lua_tostring(L, -1);
 
+				nl_touch(L, ns);	/* never the one evicted */
 				other = nsname[0] ? nl_ns_try(L, nsname) :
 						    nl_ns(L, "link_list", NULL);
 				lua_setfield(L, -2, "peer_ns");
@@ -355,9 +371,28 @@ static int l_link_get(lua_State *L)
 	return 1;
 }
 
+/* link_exists(link, opts): pushes whether opts.ns has a link of that
+ * name.  Raises only for a bad name or an unknown namespace. */
+static int l_link_exists(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	struct nl_ns *ns;
+	int index;
+
+	nl_check_opts(L, 2);
+	nl_check_ifname(L, "link_exists", name);
+	ns = nl_opt_ns(L, 2, "ns", "link_exists");
+	index = nl_link_index(L, ns, name);
+	if (index < 0 && index != -ENODEV)
+		return nsl_fail(L, "link_exists", name, -index, NULL);
+	lua_pushboolean(L, index > 0);
+	return 1;
+}
+
 static const luaL_Reg linkinfo_funcs[] = {
 	{ "link_list", l_link_list },
 	{ "link_get", l_link_get },
+	{ "link_exists", l_link_exists },
 	{ NULL, NULL }
 };
 

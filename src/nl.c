@@ -31,7 +31,7 @@
 
 #define NL_STATE	"nsl.nl"		/* registry: the cache */
 #define NL_META		"nsl.nl.cache"	/* registry: its metatable */
-#define NL_CACHE	64
+#define NL_CACHE	NL_CACHE_MAX
 
 struct nl_state {
 	struct nl_ns home;		/* the namespace nsl started in */
@@ -302,6 +302,17 @@ int nl_ns_here(lua_State *L, const char *name)
 	return open_sock(ns);	/* we are inside: no switch needed later */
 }
 
+int nl_cached(lua_State *L, struct nl_ns **out, int max)
+{
+	struct nl_state *st = nl_state(L);
+	int i, n = 0;
+
+	for (i = 0; i < NL_CACHE && n < max; i++)
+		if (st->cache[i].fd >= 0)
+			out[n++] = &st->cache[i];
+	return n;
+}
+
 void nl_forget(lua_State *L, const char *name)
 {
 	struct nl_state *st = nl_state(L);
@@ -477,17 +488,24 @@ static int get_link(lua_State *L, struct nl_ns *ns, const char *name,
 	return nl_talk(L, ns, buf, nlh->nlmsg_len, link_id_cb, id, NULL, 0);
 }
 
+int nl_link_index(lua_State *L, struct nl_ns *ns, const char *name)
+{
+	struct link_id id = { 0, NULL };
+	int err = get_link(L, ns, name, 0, &id);
+
+	return err ? err : id.index > 0 ? id.index : -ENODEV;
+}
+
 int nl_ifindex(lua_State *L, struct nl_ns *ns, const char *prim,
 	       const char *name)
 {
-	struct link_id id = { 0, NULL };
-	int err;
+	int index;
 
 	nl_check_ifname(L, prim, name);
-	err = get_link(L, ns, name, 0, &id);
-	if (err || id.index <= 0)
-		nsl_fail(L, prim, name, err ? -err : ENODEV, NULL);
-	return id.index;
+	index = nl_link_index(L, ns, name);
+	if (index < 0)
+		nsl_fail(L, prim, name, -index, NULL);
+	return index;
 }
 
 int nl_ifname(lua_State *L, struct nl_ns *ns, int index, char *buf)

@@ -16,6 +16,7 @@
 #define NL_RUN_DIR	"/run/netns"
 #define NL_REQ_SIZE	8192		/* one request (or a small batch) */
 #define NL_RECV_SIZE	32768		/* one datagram of a dump */
+#define NL_CACHE_MAX	64		/* namespaces with an open socket */
 
 /* One network namespace nsl talks to: its fd (for setns and
  * IFLA_NET_NS_FD) and a netlink socket born inside it. */
@@ -63,6 +64,9 @@ struct nl_ns *nl_opt_ns(lua_State *L, int idx, const char *field,
  * so it never raises); returns 0 or -errno. */
 int nl_ns_here(lua_State *L, const char *name);
 
+/* Fills out with up to max cached namespaces; returns how many. */
+int nl_cached(lua_State *L, struct nl_ns **out, int max);
+
 /* Forgets a cached namespace (ns_del). */
 void nl_forget(lua_State *L, const char *name);
 
@@ -87,6 +91,9 @@ void nl_do(lua_State *L, struct nl_ns *ns, struct nlmsghdr *nlh, nl_cb cb,
  * device" when there is none. */
 int nl_ifindex(lua_State *L, struct nl_ns *ns, const char *prim,
 	       const char *name);
+
+/* The same without raising: the index, or -errno (-ENODEV: none). */
+int nl_link_index(lua_State *L, struct nl_ns *ns, const char *name);
 
 /* Name of interface index in ns into buf (IF_NAMESIZE); 0 or -errno. */
 int nl_ifname(lua_State *L, struct nl_ns *ns, int index, char *buf);

@@ -64,10 +64,12 @@ int nsl_open_clock(lua_State *L);	/* clock.c: sleep, now */
 int nsl_open_error(lua_State *L);	/* error.c: _fail */
 int nsl_open_netns(lua_State *L);	/* netns.c: ns_add, ns_del, ns_list, ns_exists */
 int nsl_open_link(lua_State *L);	/* link.c: veth_add, bridge_add..., link_set, link_del, link_set_ns */
-int nsl_open_linkinfo(lua_State *L);	/* linkinfo.c: link_list, link_get */
+int nsl_open_linkinfo(lua_State *L);	/* linkinfo.c: link_list, link_get, link_exists */
 int nsl_open_addr(lua_State *L);	/* addr.c: addr_add, addr_del, addr_list */
 int nsl_open_route(lua_State *L);	/* route.c: route_add, route_del, route_list */
 int nsl_open_sysctl(lua_State *L);	/* sysctl.c: sysctl */
+int nsl_open_exec(lua_State *L);	/* exec.c: ns_exec, spawn, pid_exec */
+int nsl_open_proc(lua_State *L);	/* proc.c: the process handle type */
 int nsl_openlibs(lua_State *L);
 
 /* Embedded Lua library (embed.c, with the generated lua_embed.c). */
