@@ -110,6 +110,17 @@ describe("veth_add #netns", function()
       "bad argument #3 to 'veth_add' (option 'up': boolean expected, got number)")
   end)
 
+  it("fails cleanly without CAP_NET_ADMIN, making nothing", function()
+    if not N.needs() then return end
+    if T.sh("command -v setpriv").code ~= 0 then return pending("setpriv is not installed") end
+    local r = T.sh("setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all " ..
+      "--bounding-set=-all " .. T.quote(T.nsl) ..
+      " -e 'local ok, e = pcall(veth_add, \"np0\", \"np1\"); print(ok, e.code, e)" ..
+      " ok, e = pcall(link_set, \"lo\", { mtu = 1300 }); print(ok, e.code)'")
+    assert.equal("false\tEPERM\tveth_add: np0: Operation not permitted\nfalse\tEPERM\n", r.out)
+    assert.same({ "lo" }, N.ip_link_names())
+  end)
+
   it("refuses a bad MAC address and a bad mtu", function()
     if not N.needs() then return end
     assert.matches("bad MAC address", tostring(N.err(veth_add, "a", "b", { address = "02:00" })))

@@ -70,6 +70,18 @@ describe("S1: a network namespace from scratch #netns", function()
     end
   end)
 
+  it("gives netns1 its own, empty firewall rules", function()
+    if not N.needs() then return end
+    if T.sh("command -v iptables").code ~= 0 then return pending("iptables is not installed") end
+    T.sh("iptables -A INPUT -s 192.0.2.99 -j DROP")   -- a rule in the root only
+    finally(function() T.sh("iptables -D INPUT -s 192.0.2.99 -j DROP") end)
+    ns_add("netns1")
+    local r = N.in_ns("netns1", "iptables -S")
+    assert.equal(0, r.code, r.err)
+    assert.not_matches("192.0.2.99", r.out)
+    assert.equal("-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n", r.out)
+  end)
+
   it("moves a link back to the namespace of a process by its pid", function()
     if not N.needs() then return end
     -- `ip link set veth1 netns 1` names init; the sandbox shares the
@@ -114,6 +126,29 @@ describe("S5: a Docker-style bridge network #netns", function()
     ns_del("ns0")
     ns_del("ns1")
     link_del("br0")
+  end)
+end)
+
+describe("the network primitives under valgrind #netns", function()
+  after_each(N.wipe)
+
+  it("leak nothing and touch no uninitialised memory", function()
+    if not N.needs() then return end
+    if T.sh("command -v valgrind").code ~= 0 then return pending("valgrind is not installed") end
+    local script = [[
+      ns_add("vg"); bridge_add("vgbr", { up = true })
+      veth_add("vg0", "eth0", { peer_ns = "vg", master = "vgbr", up = true, mtu = 1400 })
+      link_set("eth0", { up = true, ns = "vg" }); addr_add("eth0", "10.3.0.2/24", { ns = "vg" })
+      route_add("default", { via = "10.3.0.1", ns = "vg" })
+      assert(#link_list() > 0 and #addr_list({ ns = "vg" }) > 0 and #route_list({ ns = "vg" }) > 0)
+      assert(link_get("vg0").peer == "eth0"); sysctl("net.ipv4.ip_forward", 1, { ns = "vg" })
+      pcall(veth_add, "vg0", "x"); pcall(addr_add, "eth0", "10.3.0.2/99", { ns = "vg" })
+      ns_add("vg2"); link_set_ns("eth0", "vg2", { ns = "vg" }); ns_del("vg2"); ns_del("vg")
+    ]]
+    local r = T.sh("valgrind -q --leak-check=full --show-leak-kinds=definite,indirect " ..
+      "--errors-for-leak-kinds=definite,indirect --error-exitcode=99 " .. T.quote(T.nsl) ..
+      " -e " .. T.quote(script))
+    assert.equal(0, r.code, r.err)
   end)
 end)
 

@@ -399,14 +399,19 @@ int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
 	while (mnl_socket_sendto(ns->sock, buf, len) < 0) {
 		if (errno != EINTR)
 			return -errno;
+		nsl_check_signal(L);
 	}
 	/* Replies with another sequence number are left over from a request
 	 * a Lua error cut short: skipped. */
 	while (pending > 0) {
 		n = (int)mnl_socket_recvfrom(ns->sock, rbuf, sizeof(rbuf));
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				/* Ctrl-C: the replies still coming are skipped
+				 * by the next request */
+				nsl_check_signal(L);
 				continue;
+			}
 			return err ? err : -errno;
 		}
 		for (h = (struct nlmsghdr *)rbuf; mnl_nlmsg_ok(h, n);

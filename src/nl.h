@@ -79,7 +79,9 @@ int nl_leave(lua_State *L);
  * numbers and NLM_F_ACK are filled in; dumps keep NLM_F_DUMP) and reads
  * until each is answered, calling cb on data messages.  Returns 0 or the
  * first -errno, with the kernel's extended-ack text in ext ("" if none).
- * cb must not call nl_talk itself (the receive buffer is shared). */
+ * cb must not call nl_talk itself (the receive buffer is shared).  A
+ * pending signal (Ctrl-C) raises; never call it between nl_enter and
+ * nl_leave. */
 int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
 	    nl_cb cb, void *data, char *ext, size_t extlen);
 
