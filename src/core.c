@@ -19,6 +19,8 @@ static const lua_CFunction openers[] = {
 	nsl_open_addr,
 	nsl_open_route,
 	nsl_open_sysctl,
+	nsl_open_exec,
+	nsl_open_proc,
 	NULL	/* keep last */
 };
 

@@ -1,0 +1,290 @@
+-- ns_exec and the process handle: commands in a named network namespace,
+-- with what `ip netns exec` does, and background processes that never
+-- outlive the script.
+local T = require "spec.support.util"
+
+local function need_sandbox()
+  if not T.sandboxed() then pending("needs the sandbox: run make check") return false end
+  return true
+end
+
+local function ns_links(r) -- names in `ip -o link` output
+  local names = {}
+  for name in r.stdout:gmatch("%d+: ([^:@]+)") do names[#names + 1] = name end
+  table.sort(names)
+  return table.concat(names, " ")
+end
+
+local function self_ns()
+  local t = {}
+  for _, k in ipairs({ "net", "mnt", "pid", "ipc", "uts", "user", "cgroup", "time",
+                       "pid_for_children", "time_for_children" }) do
+    t[k] = T.sh("readlink /proc/" .. T.sh("echo $PPID").out:match("%d+") .. "/ns/" .. k).out
+  end
+  return t
+end
+
+-- An nsl script run as a separate process, for what happens at its end.
+local function nsl_script(text, opts)
+  local path, dir = T.script(text)
+  local r = T.run({ path }, opts)
+  T.rm(dir)
+  return r
+end
+
+describe("ns_exec #netns", function()
+  local ns
+
+  before_each(function()
+    if not need_sandbox() then return end
+    ns = "nslx" .. math.random(1e6)
+    assert.equal(0, T.sh("ip netns add " .. ns).code)
+  end)
+
+  after_each(function()
+    if ns then T.sh("ip netns del " .. ns) end
+    T.sh("rm -rf /etc/netns/" .. (ns or "none"))
+    ns = nil
+  end)
+
+  it("runs an argv command in the namespace and returns its result", function()
+    local r = ns_exec(ns, { "ip", "-o", "link" }, { capture = true })
+    assert.equal(0, r.code)
+    assert.is_true(r.ok)
+    assert.equal("lo", ns_links(r))
+    assert.equal("", r.stderr)
+    assert.is_number(r.pid)
+  end)
+
+  it("runs a string with /bin/sh -c and reports a failing exit code", function()
+    local r = ns_exec(ns, "echo out; echo err >&2; exit 3", { capture = true })
+    assert.same({ 3, false, "out\n", "err\n" }, { r.code, r.ok, r.stdout, r.stderr })
+  end)
+
+  it("without capture, the output goes to nsl's own stdout", function()
+    local out = nsl_script(string.format(
+      "local r = ns_exec(%q, {'echo', 'hello'}); print(r.code)", ns)).out
+    assert.equal("hello\n0\n", out)
+  end)
+
+  it("feeds stdin, sets env and cwd", function()
+    local r = ns_exec(ns, { "cat" }, { capture = true, stdin = "line1\nline2" })
+    assert.equal("line1\nline2", r.stdout)
+    r = ns_exec(ns, "echo $NSL_A-${HOME:-unset}; pwd", { capture = true, cwd = "/tmp",
+                env = { NSL_A = "a", HOME = false } })
+    assert.equal("a-unset\n/tmp\n", r.stdout)
+    local big = string.rep("x", 300000)
+    r = ns_exec(ns, { "wc", "-c" }, { capture = true, stdin = big })
+    assert.equal("300000", r.stdout:match("%d+"))
+  end)
+
+  it("remounts /sys for the namespace; mount = false leaves nsl's /sys", function()
+    assert.equal(0, T.sh("ip link add nslxv0 type veth peer name nslxv1").code)
+    finally(function() T.sh("ip link del nslxv0") end)
+    assert.equal("lo\n", ns_exec(ns, { "ls", "/sys/class/net" }, { capture = true }).stdout)
+    local r = ns_exec(ns, { "ls", "/sys/class/net" }, { capture = true, mount = false })
+    assert.matches("nslxv0", r.stdout)
+    -- the network namespace is joined either way
+    assert.equal("lo", ns_links(ns_exec(ns, { "ip", "-o", "link" }, { capture = true, mount = false })))
+  end)
+
+  it("binds /etc/netns/NAME/* over /etc, as ip netns exec does", function()
+    T.sh("mkdir -p /etc/netns/" .. ns)
+    T.write("/etc/netns/" .. ns .. "/resolv.conf", "nameserver 10.9.8.7\n")
+    local r = ns_exec(ns, { "cat", "/etc/resolv.conf" }, { capture = true })
+    assert.equal("nameserver 10.9.8.7\n", r.stdout)
+    -- the host's file is untouched
+    assert.not_matches("10.9.8.7", T.slurp("/etc/resolv.conf"))
+    -- and ip netns exec agrees
+    assert.equal(r.stdout, T.sh("ip netns exec " .. ns .. " cat /etc/resolv.conf").out)
+  end)
+
+  it("kills a command that passes its timeout and says so", function()
+    local t0 = now()
+    local r = ns_exec(ns, { "sleep", "10" }, { timeout = 0.3 })
+    assert.is_true(r.timed_out)
+    assert.equal("KILL", r.signal)
+    assert.is_false(r.ok)
+    assert.is_nil(r.code)
+    assert.is_true(now() - t0 < 2)
+    -- a shell's children go with it (its process group)
+    r = ns_exec(ns, "sleep 30 & sleep 31; :", { timeout = 0.2 })
+    assert.is_true(r.timed_out)
+    sleep(0.05)
+    assert.equal(1, T.sh("pgrep -f 'sleep 3[01]$'").code)
+  end)
+
+  it("leaks no descriptor of nsl into the child", function()
+    local f = assert(io.open("/etc/hostname"))
+    local h = ns_exec(ns, { "sleep", "5" }, { background = true, capture = true, stdin = true })
+    local fds = T.sh("ls /proc/" .. h.pid .. "/fd").out
+    h:close()
+    f:close()
+    assert.equal("0\n1\n2\n", fds)
+    local r = ns_exec(ns, { "ls", "/proc/self/fd" }, { capture = true })
+    assert.equal("0\n1\n2\n3\n", r.stdout) -- 3: ls's own directory
+  end)
+
+  it("never changes nsl's own namespaces", function()
+    local before = self_ns()
+    ns_exec(ns, { "true" })
+    ns_exec(ns, { "true" }, { unshare = { "pid", "mount", "uts", "ipc", "cgroup", "time" } })
+    local h = spawn({ "sleep", "5" }, { unshare = { "pid", "mount", "uts", "ipc", "user" },
+                                       background = true, grace = 0.1 })
+    pid_exec(h.pid, { "true" })
+    h:close()
+    assert.same(before, self_ns())
+  end)
+
+  describe("bad input", function()
+    it("names a command that does not exist", function()
+      local ok, err = pcall(ns_exec, ns, { "nosuchcmd-nsl" })
+      assert.is_false(ok)
+      assert.equal("ns_exec: nosuchcmd-nsl: No such file or directory", tostring(err))
+      assert.equal("ENOENT", err.code)
+      local dir = T.tmpdir()
+      finally(function() T.rm(dir) end)
+      T.write(dir .. "/plain", "not a program\n")
+      ok, err = pcall(ns_exec, ns, { dir .. "/plain" })
+      assert.equal("ns_exec: " .. dir .. "/plain: Permission denied", tostring(err))
+      assert.equal("EACCES", err.code)
+    end)
+
+    it("names an unknown namespace", function()
+      local ok, err = pcall(ns_exec, "nslx-nosuch", { "true" })
+      assert.is_false(ok)
+      assert.equal("ns_exec: nslx-nosuch: no such network namespace", tostring(err))
+      assert.equal(2, err.errno)
+    end)
+
+    it("raises argument errors for bad options", function()
+      assert.has_error(function() ns_exec(ns, { "true" }, { timeout = "1" }) end,
+        "bad argument #3 to 'ns_exec' (timeout: number of seconds expected, got string)")
+      assert.has_error(function() ns_exec(ns, { "true" }, { captur = true }) end,
+        "bad argument #3 to 'ns_exec' (unknown option 'captur')")
+      assert.has_error(function() ns_exec(ns, {}) end,
+        "bad argument #2 to 'ns_exec' (empty command)")
+      assert.has_error(function() ns_exec(ns, 42) end)
+      assert.has_error(function() ns_exec(nil, { "true" }) end)
+    end)
+
+    it("names a missing cwd", function()
+      local ok, err = pcall(ns_exec, ns, { "true" }, { cwd = "/nonexistent-nsl" })
+      assert.is_false(ok)
+      assert.equal("ns_exec: /nonexistent-nsl: No such file or directory", tostring(err))
+    end)
+  end)
+end)
+
+describe("process handles #netns", function()
+  local ns
+
+  before_each(function()
+    if not need_sandbox() then return end
+    ns = "nslh" .. math.random(1e6)
+    assert.equal(0, T.sh("ip netns add " .. ns).code)
+  end)
+
+  after_each(function()
+    if ns then T.sh("ip netns del " .. ns) end
+    ns = nil
+  end)
+
+  it("has a pid, runs, is killed by name, and waits (twice, the same answer)", function()
+    local h = ns_exec(ns, { "sleep", "100" }, { background = true })
+    assert.is_number(h.pid)
+    assert.is_true(h:running())
+    assert.matches("^process %d+ %(running%)$", tostring(h))
+    assert.is_nil(h:wait(0.05))
+    assert.is_true(h:kill("TERM"))
+    local r = h:wait()
+    assert.equal("TERM", r.signal)
+    assert.is_false(h:running())
+    assert.equal(r, h:wait())
+    assert.equal(r, h:wait(1))
+    assert.is_false(h:kill())       -- already ended
+    assert.matches("killed by TERM", tostring(h))
+    assert.equal(1, T.sh("kill -0 " .. h.pid).code) -- reaped: no zombie
+  end)
+
+  it("takes signals by number and SIG name; refuses unknown ones", function()
+    local h = ns_exec(ns, { "sleep", "100" }, { background = true })
+    assert.has_error(function() h:kill("NOPE") end, "bad argument #1 to 'kill' (unknown signal 'NOPE')")
+    h:kill("SIGUSR1")
+    assert.equal("USR1", h:wait().signal)
+    h = ns_exec(ns, { "sleep", "100" }, { background = true })
+    h:kill(9)
+    assert.equal("KILL", h:wait().signal)
+  end)
+
+  it("gives output so far, takes writes, and EOF on close_stdin", function()
+    local h = ns_exec(ns, { "cat" }, { background = true, capture = true, stdin = true })
+    h:write("hello ")
+    h:write("world")
+    local out
+    for _ = 1, 100 do
+      out = h:output()
+      if out == "hello world" then break end
+      sleep(0.01)
+    end
+    assert.equal("hello world", out)
+    h:close_stdin()
+    local r = h:wait(5)
+    assert.equal(0, r.code)
+    assert.equal("hello world", r.stdout)
+    local ok, err = pcall(h.write, h, "more")
+    assert.is_false(ok)
+    assert.matches("^write: process %d+: stdin is closed$", tostring(err))
+  end)
+
+  it("refuses a write to a closed handle, and output() when nothing was captured", function()
+    local h = ns_exec(ns, { "cat" }, { background = true, stdin = true })
+    h:close()
+    assert.has_error(function() h:write("x") end)
+    assert.is_table(h:wait())
+    assert.has_error(function() h:output() end)
+  end)
+
+  it("stops the process when a <close> variable goes out of scope", function()
+    local pid
+    do
+      local h <close> = ns_exec(ns, { "sleep", "100" }, { background = true })
+      pid = h.pid
+    end
+    assert.equal(1, T.sh("kill -0 " .. pid).code)
+  end)
+
+  it("lets Ctrl-C/SIGTERM interrupt a wait", function()
+    local r = nsl_script(string.format([[
+      local h = ns_exec(%q, {"sleep", "100"}, {background = true})
+      io.stdout:write(h.pid, "\n"); io.stdout:flush()
+      os.execute("kill -TERM $PPID")
+      h:wait()
+      print("not reached")
+    ]], ns))
+    assert.equal(143, r.code)
+    local pid = r.out:match("^(%d+)")
+    assert.truthy(pid)
+    assert.not_matches("not reached", r.out)
+    assert.equal(1, T.sh("kill -0 " .. pid).code)
+  end)
+
+  it("stops every background process at the end of a script, in parallel", function()
+    for _, ending in ipairs({ "", "error('boom')", "os.exit(0)" }) do
+      local t0 = now()
+      local r = nsl_script(string.format([[
+        local hs = {}
+        for i = 1, 3 do
+          -- PID 1 of a namespace ignores SIGTERM: each needs the grace period
+          hs[i] = spawn({"sleep", "1000." .. i}, {unshare = {"pid"}, background = true, grace = 0.5})
+        end
+        hs[4] = ns_exec(%q, "trap '' TERM; sleep 1000.4", {background = true, grace = 0.5})
+        hs = nil
+        %s
+      ]], ns, ending))
+      local took = now() - t0
+      assert.is_true(took < 1.4, "took " .. took .. "s for: " .. ending .. " " .. r.err)
+      assert.equal(1, T.sh("pgrep -f 'sleep 100[0]'").code, "left running after: " .. ending)
+    end
+  end)
+end)
