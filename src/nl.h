@@ -1,7 +1,9 @@
 /*
- * nl.h - private to the network primitives (nl.c, netns.c, link.c,
- * addr.c, route.c, sysctl.c): the per-namespace netlink socket cache and
- * the one helper that sends requests and reads their answers.
+ * nl.h - private to the network primitives (netns.c, link.c,
+ * linkinfo.c, addr.c, route.c, sysctl.c): the per-namespace netlink
+ * socket cache and the one helper that sends requests and reads their
+ * answers (nl.c), link names and indexes (ifindex.c), argument checks
+ * (nlargs.c).
  */
 #ifndef NSL_NL_H
 #define NSL_NL_H
