@@ -115,8 +115,8 @@ describe("nsl --clean after a run was killed #netns", function()
     assert.matches("removed namespace " .. prefix .. "ns0 (run ", r.out, 1, true)
     assert.matches("removed link " .. prefix .. "br0 (run ", r.out, 1, true)
     assert.matches("removed process ", r.out, 1, true)
-    assert.not_matches(ns1, r.out, 1, true)
-    assert.not_matches(vns1, r.out, 1, true)
+    assert.not_matches("namespace " .. ns1 .. " (", r.out, 1, true)
+    assert.not_matches("link " .. vns1 .. " (", r.out, 1, true)
 
     local list = {}
     for name in T.sh("ip netns list").out:gmatch("(%S+)[^\n]*\n") do list[#list + 1] = name end

@@ -106,6 +106,12 @@ function M.new(name, opts)
       local ok2, err2 = pcall(M.set, "lo", { up = true }, name)
       if not ok2 then self:del(); error(err2, 2) end
     end
+    -- Newer than the primitives' own exit sentinels (made by the calls
+    -- above), so at lua_close it runs while they still work.
+    local sentinel = {}
+    live[self] = setmetatable(sentinel, { __gc = function()
+      if live[self] == sentinel then pcall(M.Netns.del, self) end
+    end })
   end
   return self
 end

@@ -28,6 +28,7 @@ local counter = 0
 -- it lives until down, or until the Lua state closes (exit, error,
 -- signal), when its __gc takes it down.
 local live = {}
+local close
 
 -- A prefix unique to this run and this topology: "t" and four base-36
 -- characters of a hash of the run's pid, start time and a counter.
@@ -390,6 +391,12 @@ local function unwind(t)
   return errs
 end
 
+-- __close and __gc: one function, safe twice; a failure is a warning.
+function close(self)
+  local ok, err = pcall(Topology.down, self)
+  if not ok then warn("nsl: tearing down ", tostring(self), ": ", tostring(err)) end
+end
+
 -- t:up(): builds everything in dependency order.  On a failure, removes
 -- what it made so far and raises "up: <node>: <step>: <reason>".
 -- Raises when the topology is already up.  Returns t.
@@ -422,6 +429,16 @@ function Topology:up()
     end
   end
   self.state = "up"
+  -- lua_close runs finalizers newest first.  The primitives keep
+  -- sentinels of their own (netlink sockets, process handles) made
+  -- during up; a sentinel newer than those takes the topology down at
+  -- exit while they still work.
+  -- Only the current sentinel acts: one replaced by a later up (or left
+  -- by a down) must not take down what is being built again.
+  local sentinel = {}
+  live[self] = setmetatable(sentinel, { __gc = function()
+    if live[self] == sentinel then close(self) end
+  end })
   return self
 end
 
@@ -436,11 +453,6 @@ function Topology:down()
   return self
 end
 
--- __close and __gc: one function, safe twice; a failure is a warning.
-local function close(self)
-  local ok, err = pcall(Topology.down, self)
-  if not ok then warn("nsl: tearing down ", tostring(self), ": ", tostring(err)) end
-end
 Topology.__close, Topology.__gc = close, close
 
 local view = require "nsl.topo.view"
