@@ -80,8 +80,53 @@ struct launch_error {
 int nsl_launch(const struct launch *l, pid_t *pid, int *pidfd,
 	       struct launch_error *e);
 
-/* Process handles (proc.c). */
-struct proc;
+/* Process handles (proc.c) and their mechanics (procio.c). */
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+
+struct proc {
+	pid_t pid;
+	int pidfd;		/* -1 once reaped */
+	int pgrp;		/* signal the whole process group */
+	int in_fd, out_fd[2];	/* parent ends; -1 when closed */
+	char *in_data;		/* stdin still to write */
+	size_t in_len, in_off;
+	int in_keep;		/* stdin = true: open until close_stdin() */
+	struct buf out[2];	/* captured stdout, stderr */
+	int captured;
+	int exited;		/* reaped: code/sig are final */
+	int code, sig, timed_out;
+	double grace;		/* SIGTERM -> SIGKILL when stopping */
+	struct proc *next, *prev;	/* the live list */
+};
+
+extern const char *const nsl_signames[];	/* [SIGTERM] = "TERM" */
+extern const int nsl_nsignames;
+
+double proc_mono(void);
+void proc_close_fd(int *fd);
+void proc_track(struct proc *p);
+/* 1 when the process has ended and is reaped (block: wait for it). */
+int proc_reap(struct proc *p, int block);
+/* Signals the process group (the process alone if it leads none). */
+void proc_signal(struct proc *p, int sig);
+void proc_drain(struct proc *p, int i);
+void proc_feed(struct proc *p);
+/* Waits up to ms for the end or the pipes: 1 reaped, 0 not, -1 EINTR. */
+int proc_pump(struct proc *p, int ms);
+/* SIGTERM, up to p->grace seconds, SIGKILL; reaped on return. */
+void proc_stop(struct proc *p);
+/* Until deadline (< 0: none): 1 reaped, 0 timed out.  A pending signal
+ * raises its Lua error (stopping the process first if stop_on_signal). */
+int proc_wait_until(lua_State *L, struct proc *p, double deadline,
+		    int stop_on_signal);
+/* Every live process: SIGTERM all, one grace period, SIGKILL, reap. */
+void proc_stop_all(void);
+/* Stops the process and closes its pipes (the output stays). */
+void proc_release(struct proc *p);
+void proc_free_output(struct proc *p);
 
 /* Pushes a new handle for a started child and registers it for cleanup;
  * the fds (stdin pipe, stdout/stderr pipes, -1 if none) now belong to it. */

@@ -8,6 +8,8 @@
  * signals it; killing targets its process group (it leads one), so what a
  * shell command started goes too.
  *
+ * The pipes, signals and reaping are procio.c's.
+ *
  * Nothing outlives the script: every live handle is on one list, and a
  * sentinel kept in the registry (so collected only by lua_close) stops
  * them all at once: SIGTERM to each, one shared grace period, SIGKILL to
@@ -16,352 +18,16 @@
  * __gc (which stops one process, for a handle dropped mid-script).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "launch.h"
 
 #define PROC_META "nsl.process"
 #define SENTINEL_META "nsl.process.sentinel"
 #define SENTINEL_KEY "nsl.process.live"
-#define POLL_SLICE 10	/* ms: the longest nap when a pidfd cannot tell */
-
-struct buf {
-	char *data;
-	size_t len, cap;
-};
-
-struct proc {
-	pid_t pid;
-	int pidfd;		/* -1 once reaped */
-	int pgrp;		/* signal the whole process group */
-	int in_fd, out_fd[2];	/* parent ends; -1 when closed */
-	char *in_data;		/* stdin still to write */
-	size_t in_len, in_off;
-	int in_keep;		/* stdin = true: open until close_stdin() */
-	struct buf out[2];	/* captured stdout, stderr */
-	int captured;
-	int exited;		/* reaped: code/sig are final */
-	int code, sig, timed_out;
-	double grace;		/* SIGTERM -> SIGKILL when stopping */
-	struct proc *next, *prev;	/* the live list */
-};
-
-static struct proc *live;
-
-static const char *const signames[] = {
-	[SIGHUP] = "HUP", [SIGINT] = "INT", [SIGQUIT] = "QUIT",
-	[SIGILL] = "ILL", [SIGTRAP] = "TRAP", [SIGABRT] = "ABRT",
-	[SIGBUS] = "BUS", [SIGFPE] = "FPE", [SIGKILL] = "KILL",
-	[SIGUSR1] = "USR1", [SIGSEGV] = "SEGV", [SIGUSR2] = "USR2",
-	[SIGPIPE] = "PIPE", [SIGALRM] = "ALRM", [SIGTERM] = "TERM",
-	[SIGCHLD] = "CHLD", [SIGCONT] = "CONT", [SIGSTOP] = "STOP",
-	[SIGTSTP] = "TSTP", [SIGTTIN] = "TTIN", [SIGTTOU] = "TTOU",
-	[SIGURG] = "URG", [SIGXCPU] = "XCPU", [SIGXFSZ] = "XFSZ",
-	[SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF", [SIGWINCH] = "WINCH",
-	[SIGIO] = "IO", [SIGPWR] = "PWR", [SIGSYS] = "SYS",
-};
-#define NSIGNAMES ((int)(sizeof(signames) / sizeof(signames[0])))
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0) {
-		close(*fd);
-		*fd = -1;
-	}
-}
-
-static void unlink_live(struct proc *p)
-{
-	if (p->prev)
-		p->prev->next = p->next;
-	else if (live == p)
-		live = p->next;
-	if (p->next)
-		p->next->prev = p->prev;
-	p->next = p->prev = NULL;
-}
-
-/* Collects the exit status if the child has ended; 1 when reaped. */
-static int reap(struct proc *p, int block)
-{
-	siginfo_t si;
-
-	if (p->exited)
-		return 1;
-	memset(&si, 0, sizeof(si));
-	while ((p->pidfd >= 0
-		? waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | (block ? 0 : WNOHANG))
-		: waitid(P_PID, (id_t)p->pid, &si, WEXITED | (block ? 0 : WNOHANG))) < 0) {
-		if (errno != EINTR) {
-			si.si_pid = p->pid;	/* already gone: ECHILD */
-			si.si_code = CLD_KILLED;
-			si.si_status = 0;
-			break;
-		}
-	}
-	if (si.si_pid == 0)
-		return 0;
-	p->exited = 1;
-	if (si.si_code == CLD_EXITED)
-		p->code = si.si_status;
-	else
-		p->sig = si.si_status;
-	close_fd(&p->pidfd);
-	unlink_live(p);
-	return 1;
-}
-
-static void send_signal(struct proc *p, int sig)
-{
-	if (p->exited)
-		return;
-	/* The leader is not reaped yet, so its pid (the group's id) is ours. */
-	if (p->pgrp && kill(-p->pid, sig) == 0)
-		return;
-	if (p->pidfd < 0)
-		kill(p->pid, sig);
-	else
-		syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0);
-}
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *d;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		d = realloc(b->data, cap);
-		if (!d)
-			return;	/* out of memory: the output is cut short */
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-}
-
-/* Reads what a pipe holds now; closes it at end of file. */
-static void drain(struct proc *p, int i)
-{
-	char chunk[16384];
-	ssize_t n;
-
-	while (p->out_fd[i] >= 0) {
-		n = read(p->out_fd[i], chunk, sizeof(chunk));
-		if (n > 0) {
-			buf_add(&p->out[i], chunk, (size_t)n);
-			continue;
-		}
-		if (n < 0 && (errno == EINTR))
-			continue;
-		if (n == 0 || errno != EAGAIN)
-			close_fd(&p->out_fd[i]);
-		break;
-	}
-}
-
-/* Writes pending stdin as far as the pipe takes it; SIGPIPE is blocked
- * meanwhile (a child that closed its stdin must not kill nsl). */
-static void feed(struct proc *p)
-{
-	sigset_t pipe_set, old;
-	struct timespec zero = { 0, 0 };
-
-	if (p->in_fd < 0 || !p->in_data)
-		return;
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &pipe_set, &old);
-	while (p->in_off < p->in_len) {
-		ssize_t n = write(p->in_fd, p->in_data + p->in_off,
-				  p->in_len - p->in_off);
-
-		if (n > 0)
-			p->in_off += (size_t)n;
-		else if (n < 0 && errno == EINTR)
-			continue;
-		else {
-			if (errno != EAGAIN)
-				p->in_off = p->in_len;	/* EPIPE: reader gone */
-			break;
-		}
-	}
-	sigtimedwait(&pipe_set, NULL, &zero);	/* drop a pending SIGPIPE */
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (p->in_off == p->in_len) {
-		free(p->in_data);
-		p->in_data = NULL;
-		p->in_len = p->in_off = 0;
-		if (!p->in_keep)
-			close_fd(&p->in_fd);	/* all written: EOF for the child */
-	}
-}
-
-/* One round: waits up to ms (-1: forever) for the child's end or its
- * pipes.  Returns 1 when reaped, 0 on time out, -1 on EINTR. */
-static int pump(struct proc *p, int ms)
-{
-	struct pollfd fds[4];
-	int n = 0, r, i;
-
-	if (p->exited)
-		return 1;
-	fds[n].fd = p->pidfd;
-	fds[n++].events = POLLIN;
-	for (i = 0; i < 2; i++)
-		if (p->out_fd[i] >= 0) {
-			fds[n].fd = p->out_fd[i];
-			fds[n++].events = POLLIN;
-		}
-	if (p->in_fd >= 0 && p->in_data) {
-		fds[n].fd = p->in_fd;
-		fds[n++].events = POLLOUT;
-	}
-	if (p->pidfd < 0 && (ms < 0 || ms > POLL_SLICE))
-		ms = POLL_SLICE;	/* no pidfd: look at the child now and then */
-	r = poll(fds, (nfds_t)n, ms);
-	if (r < 0)
-		return errno == EINTR ? -1 : 0;
-	if (p->pidfd < 0 && !fds[0].revents && reap(p, 0)) {
-		for (i = 0; i < 2; i++)
-			drain(p, i);
-		return 1;
-	}
-	for (i = 0; i < 2; i++)
-		drain(p, i);
-	feed(p);
-	if (fds[0].revents) {
-		/* Ended: take what it wrote, without waiting for EOF (a
-		 * grandchild may hold the pipe open). */
-		for (i = 0; i < 2; i++)
-			drain(p, i);
-		return reap(p, 0);
-	}
-	return 0;
-}
-
-/* Waits for the end until deadline (< 0: none); 1 reaped, 0 timed out.
- * With a Lua state, a signal raises (after on_signal's stop, if set). */
-static int wait_until(lua_State *L, struct proc *p, double deadline,
-		      int stop_on_signal);
-
-static void stop(struct proc *p)
-{
-	double deadline;
-
-	if (p->exited)
-		return;
-	send_signal(p, SIGTERM);
-	deadline = mono() + p->grace;
-	while (!p->exited && mono() < deadline) {
-		int ms = (int)((deadline - mono()) * 1000) + 1;
-
-		pump(p, ms);
-	}
-	send_signal(p, SIGKILL);
-	reap(p, 1);
-}
-
-static int wait_until(lua_State *L, struct proc *p, double deadline,
-		      int stop_on_signal)
-{
-	while (!p->exited) {
-		int ms = -1, r;
-
-		if (deadline >= 0) {
-			double left = deadline - mono();
-
-			if (left <= 0)
-				return 0;
-			ms = (int)ceil(left * 1000);
-		}
-		r = pump(p, ms);
-		if (r < 0 || nsl_signal) {
-			if (nsl_signal && stop_on_signal)
-				stop(p);
-			nsl_check_signal(L);
-		}
-	}
-	return 1;
-}
-
-/* Stops every live process at once: one grace period for all. */
-static void stop_all(void)
-{
-	struct proc *p, *next;
-	double deadline, grace = 0;
-
-	for (p = live; p; p = p->next) {
-		send_signal(p, SIGTERM);
-		if (p->grace > grace)
-			grace = p->grace;
-	}
-	deadline = mono() + grace;
-	while (live && mono() < deadline) {
-		struct pollfd fds[64];
-		int n = 0;
-
-		for (p = live; p && n < 64; p = p->next) {
-			fds[n].fd = p->pidfd;
-			fds[n++].events = POLLIN;
-		}
-		poll(fds, (nfds_t)n, POLL_SLICE);
-		for (p = live; p; p = next) {
-			next = p->next;
-			reap(p, 0);
-		}
-	}
-	for (p = live; p; p = next) {
-		next = p->next;
-		send_signal(p, SIGKILL);
-		reap(p, 1);
-	}
-}
-
-/* Releases everything a handle holds, stopping its process first.
- * __gc, __close and close(); safe to call twice. */
-static void release(struct proc *p)
-{
-	int i;
-
-	stop(p);
-	close_fd(&p->in_fd);
-	for (i = 0; i < 2; i++)
-		close_fd(&p->out_fd[i]);
-	free(p->in_data);
-	p->in_data = NULL;
-	p->in_len = p->in_off = 0;
-}
-
-static void free_output(struct proc *p)
-{
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		free(p->out[i].data);
-		p->out[i].data = NULL;
-		p->out[i].len = p->out[i].cap = 0;
-	}
-}
 
 static struct proc *check_proc(lua_State *L, int idx)
 {
@@ -389,7 +55,7 @@ static int sentinel_gc(lua_State *L)
 
 	if (armed && *armed) {
 		*armed = 0;
-		stop_all();
+		proc_stop_all();
 	}
 	return 0;
 }
@@ -419,14 +85,11 @@ struct proc *nsl_proc_push(lua_State *L, pid_t pid, int pidfd, int in_fd,
 	if (in_fd >= 0 && !in_data)
 		p->in_keep = 1;		/* stdin = true: h:write() feeds it */
 	else if (in_fd >= 0 && !p->in_data)
-		close_fd(&p->in_fd);	/* empty stdin: EOF at once */
-	p->next = live;
-	if (live)
-		live->prev = p;
-	live = p;
+		proc_close_fd(&p->in_fd);	/* empty stdin: EOF at once */
+	proc_track(p);
 	luaL_setmetatable(L, PROC_META);
 	renew_sentinel(L);
-	feed(p);
+	proc_feed(p);
 	return p;
 }
 
@@ -443,8 +106,8 @@ static void push_result(lua_State *L, struct proc *p, int idx)
 	lua_pushboolean(L, !p->sig && p->code == 0 && !p->timed_out);
 	lua_setfield(L, -2, "ok");
 	if (p->sig) {
-		if (p->sig < NSIGNAMES && signames[p->sig])
-			lua_pushstring(L, signames[p->sig]);
+		if (p->sig < nsl_nsignames && nsl_signames[p->sig])
+			lua_pushstring(L, nsl_signames[p->sig]);
 		else
 			lua_pushinteger(L, p->sig);
 		lua_setfield(L, -2, "signal");
@@ -472,16 +135,16 @@ void nsl_proc_finish(lua_State *L, struct proc *p, double timeout)
 {
 	int idx = lua_gettop(L);	/* the handle: nsl_proc_push left it */
 
-	if (!wait_until(L, p, timeout >= 0 ? mono() + timeout : -1, 1)) {
+	if (!proc_wait_until(L, p, timeout >= 0 ? proc_mono() + timeout : -1, 1)) {
 		p->timed_out = 1;
-		send_signal(p, SIGKILL);
-		reap(p, 1);
-		drain(p, 0);
-		drain(p, 1);
+		proc_signal(p, SIGKILL);
+		proc_reap(p, 1);
+		proc_drain(p, 0);
+		proc_drain(p, 1);
 	}
-	release(p);
+	proc_release(p);
 	push_result(L, p, idx);
-	free_output(p);
+	proc_free_output(p);
 }
 
 /* h:wait([timeout]): the result table once the process has ended (the
@@ -495,7 +158,7 @@ static int l_wait(lua_State *L)
 	if (!lua_isnoneornil(L, 2))
 		luaL_argcheck(L, timeout >= 0 && !isnan(timeout), 2,
 			      "expected a non-negative number of seconds");
-	if (!wait_until(L, p, lua_isnoneornil(L, 2) ? -1 : mono() + timeout, 0)) {
+	if (!proc_wait_until(L, p, lua_isnoneornil(L, 2) ? -1 : proc_mono() + timeout, 0)) {
 		lua_pushnil(L);
 		return 1;
 	}
@@ -520,8 +183,8 @@ static int check_signal_arg(lua_State *L, int idx)
 	name = luaL_checkstring(L, idx);
 	if (strncmp(name, "SIG", 3) == 0)
 		name += 3;
-	for (i = 1; i < NSIGNAMES; i++)
-		if (signames[i] && strcmp(signames[i], name) == 0)
+	for (i = 1; i < nsl_nsignames; i++)
+		if (nsl_signames[i] && strcmp(nsl_signames[i], name) == 0)
 			return i;
 	return luaL_argerror(L, idx, lua_pushfstring(L, "unknown signal '%s'", name));
 }
@@ -533,9 +196,9 @@ static int l_kill(lua_State *L)
 	struct proc *p = check_proc(L, 1);
 	int sig = check_signal_arg(L, 2);
 
-	reap(p, 0);
+	proc_reap(p, 0);
 	lua_pushboolean(L, !p->exited);
-	send_signal(p, sig);
+	proc_signal(p, sig);
 	return 1;
 }
 
@@ -545,7 +208,7 @@ static int l_running(lua_State *L)
 	struct proc *p = check_proc(L, 1);
 
 	if (!p->exited)
-		pump(p, 0);
+		proc_pump(p, 0);
 	lua_pushboolean(L, !p->exited);
 	return 1;
 }
@@ -560,7 +223,7 @@ static int l_output(lua_State *L)
 	if (!p->captured)
 		return nsl_fail(L, "output", NULL, 0, "output was not captured (capture = true)");
 	if (!p->exited)
-		pump(p, 0);
+		proc_pump(p, 0);
 	for (i = 0; i < 2; i++)
 		lua_pushlstring(L, p->out[i].data ? p->out[i].data : "", p->out[i].len);
 	return 2;
@@ -590,7 +253,7 @@ static int l_write(lua_State *L)
 	p->in_data = d;
 	p->in_off = 0;
 	p->in_len = left + len;
-	feed(p);
+	proc_feed(p);
 	lua_settop(L, 1);
 	return 1;
 }
@@ -603,9 +266,9 @@ static int l_close_stdin(lua_State *L)
 
 	p->in_keep = 0;
 	if (!p->in_data)
-		close_fd(&p->in_fd);
+		proc_close_fd(&p->in_fd);
 	else
-		feed(p);
+		proc_feed(p);
 	lua_settop(L, 1);
 	return 1;
 }
@@ -616,10 +279,10 @@ static int l_close(lua_State *L)
 {
 	struct proc *p = check_proc(L, 1);
 
-	release(p);
+	proc_release(p);
 	if (p->exited)
 		push_result(L, p, 1);	/* wait() after close still answers */
-	free_output(p);
+	proc_free_output(p);
 	return 0;
 }
 
@@ -628,12 +291,12 @@ static int l_tostring(lua_State *L)
 	struct proc *p = check_proc(L, 1);
 
 	if (!p->exited)
-		reap(p, 0);
+		proc_reap(p, 0);
 	if (!p->exited)
 		lua_pushfstring(L, "process %d (running)", (int)p->pid);
 	else if (p->sig)
 		lua_pushfstring(L, "process %d (killed by %s)", (int)p->pid,
-				p->sig < NSIGNAMES && signames[p->sig] ? signames[p->sig] : "?");
+				p->sig < nsl_nsignames && nsl_signames[p->sig] ? nsl_signames[p->sig] : "?");
 	else
 		lua_pushfstring(L, "process %d (exited %d)", (int)p->pid, p->code);
 	return 1;

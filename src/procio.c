@@ -1,0 +1,336 @@
+/*
+ * procio.c - the mechanics under a process handle, without Lua: reaping
+ * through the pidfd, signals to the process group, the pipes (drain what
+ * the child wrote, feed what it should read), and stopping one process or
+ * every live one at once.
+ *
+ * Under valgrind (which lacks pidfd_open) a handle has no pidfd: the
+ * pump then polls the pipes in short slices and asks waitid by pid.
+ */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "launch.h"
+
+#define POLL_SLICE 10	/* ms: the longest nap when a pidfd cannot tell */
+
+static struct proc *live;	/* every process not yet reaped */
+
+/* Puts a new process on the live list (proc_reap takes it off). */
+void proc_track(struct proc *p)
+{
+	p->next = live;
+	p->prev = NULL;
+	if (live)
+		live->prev = p;
+	live = p;
+}
+
+const char *const nsl_signames[] = {
+	[SIGHUP] = "HUP", [SIGINT] = "INT", [SIGQUIT] = "QUIT",
+	[SIGILL] = "ILL", [SIGTRAP] = "TRAP", [SIGABRT] = "ABRT",
+	[SIGBUS] = "BUS", [SIGFPE] = "FPE", [SIGKILL] = "KILL",
+	[SIGUSR1] = "USR1", [SIGSEGV] = "SEGV", [SIGUSR2] = "USR2",
+	[SIGPIPE] = "PIPE", [SIGALRM] = "ALRM", [SIGTERM] = "TERM",
+	[SIGCHLD] = "CHLD", [SIGCONT] = "CONT", [SIGSTOP] = "STOP",
+	[SIGTSTP] = "TSTP", [SIGTTIN] = "TTIN", [SIGTTOU] = "TTOU",
+	[SIGURG] = "URG", [SIGXCPU] = "XCPU", [SIGXFSZ] = "XFSZ",
+	[SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF", [SIGWINCH] = "WINCH",
+	[SIGIO] = "IO", [SIGPWR] = "PWR", [SIGSYS] = "SYS",
+};
+const int nsl_nsignames = (int)(sizeof(nsl_signames) / sizeof(nsl_signames[0]));
+
+double proc_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void proc_close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+static void unlink_live(struct proc *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else if (live == p)
+		live = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	p->next = p->prev = NULL;
+}
+
+/* Collects the exit status if the child has ended; 1 when reaped. */
+int proc_reap(struct proc *p, int block)
+{
+	siginfo_t si;
+
+	if (p->exited)
+		return 1;
+	memset(&si, 0, sizeof(si));
+	while ((p->pidfd >= 0
+		? waitid(P_PIDFD, (id_t)p->pidfd, &si, WEXITED | (block ? 0 : WNOHANG))
+		: waitid(P_PID, (id_t)p->pid, &si, WEXITED | (block ? 0 : WNOHANG))) < 0) {
+		if (errno != EINTR) {
+			si.si_pid = p->pid;	/* already gone: ECHILD */
+			si.si_code = CLD_KILLED;
+			si.si_status = 0;
+			break;
+		}
+	}
+	if (si.si_pid == 0)
+		return 0;
+	p->exited = 1;
+	if (si.si_code == CLD_EXITED)
+		p->code = si.si_status;
+	else
+		p->sig = si.si_status;
+	proc_close_fd(&p->pidfd);
+	unlink_live(p);
+	return 1;
+}
+
+void proc_signal(struct proc *p, int sig)
+{
+	if (p->exited)
+		return;
+	/* The leader is not reaped yet, so its pid (the group's id) is ours. */
+	if (p->pgrp && kill(-p->pid, sig) == 0)
+		return;
+	if (p->pidfd < 0)
+		kill(p->pid, sig);
+	else
+		syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0);
+}
+
+static void buf_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *d;
+
+		while (cap < b->len + n)
+			cap *= 2;
+		d = realloc(b->data, cap);
+		if (!d)
+			return;	/* out of memory: the output is cut short */
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+}
+
+/* Reads what a pipe holds now; closes it at end of file. */
+void proc_drain(struct proc *p, int i)
+{
+	char chunk[16384];
+	ssize_t n;
+
+	while (p->out_fd[i] >= 0) {
+		n = read(p->out_fd[i], chunk, sizeof(chunk));
+		if (n > 0) {
+			buf_add(&p->out[i], chunk, (size_t)n);
+			continue;
+		}
+		if (n < 0 && (errno == EINTR))
+			continue;
+		if (n == 0 || errno != EAGAIN)
+			proc_close_fd(&p->out_fd[i]);
+		break;
+	}
+}
+
+/* Writes pending stdin as far as the pipe takes it; SIGPIPE is blocked
+ * meanwhile (a child that closed its stdin must not kill nsl). */
+void proc_feed(struct proc *p)
+{
+	sigset_t pipe_set, old;
+	struct timespec zero = { 0, 0 };
+
+	if (p->in_fd < 0 || !p->in_data)
+		return;
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_set, &old);
+	while (p->in_off < p->in_len) {
+		ssize_t n = write(p->in_fd, p->in_data + p->in_off,
+				  p->in_len - p->in_off);
+
+		if (n > 0)
+			p->in_off += (size_t)n;
+		else if (n < 0 && errno == EINTR)
+			continue;
+		else {
+			if (errno != EAGAIN)
+				p->in_off = p->in_len;	/* EPIPE: reader gone */
+			break;
+		}
+	}
+	sigtimedwait(&pipe_set, NULL, &zero);	/* drop a pending SIGPIPE */
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (p->in_off == p->in_len) {
+		free(p->in_data);
+		p->in_data = NULL;
+		p->in_len = p->in_off = 0;
+		if (!p->in_keep)
+			proc_close_fd(&p->in_fd);	/* all written: EOF for the child */
+	}
+}
+
+/* One round: waits up to ms (-1: forever) for the child's end or its
+ * pipes.  Returns 1 when reaped, 0 on time out, -1 on EINTR. */
+int proc_pump(struct proc *p, int ms)
+{
+	struct pollfd fds[4];
+	int n = 0, r, i;
+
+	if (p->exited)
+		return 1;
+	fds[n].fd = p->pidfd;
+	fds[n++].events = POLLIN;
+	for (i = 0; i < 2; i++)
+		if (p->out_fd[i] >= 0) {
+			fds[n].fd = p->out_fd[i];
+			fds[n++].events = POLLIN;
+		}
+	if (p->in_fd >= 0 && p->in_data) {
+		fds[n].fd = p->in_fd;
+		fds[n++].events = POLLOUT;
+	}
+	if (p->pidfd < 0 && (ms < 0 || ms > POLL_SLICE))
+		ms = POLL_SLICE;	/* no pidfd: look at the child now and then */
+	r = poll(fds, (nfds_t)n, ms);
+	if (r < 0)
+		return errno == EINTR ? -1 : 0;
+	if (p->pidfd < 0 && !fds[0].revents && proc_reap(p, 0)) {
+		for (i = 0; i < 2; i++)
+			proc_drain(p, i);
+		return 1;
+	}
+	for (i = 0; i < 2; i++)
+		proc_drain(p, i);
+	proc_feed(p);
+	if (fds[0].revents) {
+		/* Ended: take what it wrote, without waiting for EOF (a
+		 * grandchild may hold the pipe open). */
+		for (i = 0; i < 2; i++)
+			proc_drain(p, i);
+		return proc_reap(p, 0);
+	}
+	return 0;
+}
+
+void proc_stop(struct proc *p)
+{
+	double deadline;
+
+	if (p->exited)
+		return;
+	proc_signal(p, SIGTERM);
+	deadline = proc_mono() + p->grace;
+	while (!p->exited && proc_mono() < deadline) {
+		int ms = (int)((deadline - proc_mono()) * 1000) + 1;
+
+		proc_pump(p, ms);
+	}
+	proc_signal(p, SIGKILL);
+	proc_reap(p, 1);
+}
+
+int proc_wait_until(lua_State *L, struct proc *p, double deadline,
+		      int stop_on_signal)
+{
+	while (!p->exited) {
+		int ms = -1, r;
+
+		if (deadline >= 0) {
+			double left = deadline - proc_mono();
+
+			if (left <= 0)
+				return 0;
+			ms = (int)ceil(left * 1000);
+		}
+		r = proc_pump(p, ms);
+		if (r < 0 || nsl_signal) {
+			if (nsl_signal && stop_on_signal)
+				proc_stop(p);
+			nsl_check_signal(L);
+		}
+	}
+	return 1;
+}
+
+/* Stops every live process at once: one grace period for all. */
+void proc_stop_all(void)
+{
+	struct proc *p, *next;
+	double deadline, grace = 0;
+
+	for (p = live; p; p = p->next) {
+		proc_signal(p, SIGTERM);
+		if (p->grace > grace)
+			grace = p->grace;
+	}
+	deadline = proc_mono() + grace;
+	while (live && proc_mono() < deadline) {
+		struct pollfd fds[64];
+		int n = 0;
+
+		for (p = live; p && n < 64; p = p->next) {
+			fds[n].fd = p->pidfd;
+			fds[n++].events = POLLIN;
+		}
+		poll(fds, (nfds_t)n, POLL_SLICE);
+		for (p = live; p; p = next) {
+			next = p->next;
+			proc_reap(p, 0);
+		}
+	}
+	for (p = live; p; p = next) {
+		next = p->next;
+		proc_signal(p, SIGKILL);
+		proc_reap(p, 1);
+	}
+}
+
+/* Releases everything a handle holds, stopping its process first.
+ * __gc, __close and close(); safe to call twice. */
+void proc_release(struct proc *p)
+{
+	int i;
+
+	proc_stop(p);
+	proc_close_fd(&p->in_fd);
+	for (i = 0; i < 2; i++)
+		proc_close_fd(&p->out_fd[i]);
+	free(p->in_data);
+	p->in_data = NULL;
+	p->in_len = p->in_off = 0;
+}
+
+void proc_free_output(struct proc *p)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		free(p->out[i].data);
+		p->out[i].data = NULL;
+		p->out[i].len = p->out[i].cap = 0;
+	}
+}
