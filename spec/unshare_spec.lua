@@ -82,8 +82,12 @@ describe("spawn #netns", function()
   end)
 
   it("S6 pid: orphans are adopted by the namespace's PID 1", function()
-    local r = out("(sleep 0.5 &); ps -o ppid= -C sleep", { unshare = { "pid" }, mount_proc = true })
-    assert.equal("1", r:match("%d+"))
+    -- the subshell has exited (and its child been reparented) when $() returns
+    local r = out("orphan=$( (sleep 1 >/dev/null & echo $!) ); echo $orphan; ps -o ppid= -p $orphan",
+      { unshare = { "pid" }, mount_proc = true })
+    local orphan, ppid = r:match("^(%d+)\n%s*(%d+)")
+    assert.not_equal("1", orphan)
+    assert.equal("1", ppid)
   end)
 
   it("S6 uts: a hostname set inside does not change the host's", function()
