@@ -80,6 +80,47 @@ struct launch_error {
 int nsl_launch(const struct launch *l, pid_t *pid, int *pidfd,
 	       struct launch_error *e);
 
+/* Argument reading for the exec primitives (execopt.c). */
+struct nsl_kind {
+	const char *name;	/* as scripts write it: "mount" */
+	const char *proc;	/* its /proc/PID/ns entry: "mnt" */
+	int flag;		/* CLONE_NEWNS */
+};
+extern const struct nsl_kind nsl_kinds[];
+extern const int nsl_nkinds;
+
+/* Everything one call needs, resolved from its Lua arguments. */
+struct req {
+	const char *prim;
+	int anchor;		/* stack index of the anchor table */
+	int opt_idx;		/* stack index of the options table */
+	int nanchor;
+	struct launch l;
+	int capture, background;
+	double timeout, grace;
+	int stdin_mode;		/* 0 default, 1 string, 2 pipe (true), 3 none */
+	const char *in_data;
+	size_t in_len;
+	int pipes[3][2];	/* stdin, stdout, stderr: [0] read, [1] write */
+	char idbuf[32];		/* the entered pid, as text */
+};
+
+int req_opt_error(lua_State *L, const struct req *r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void req_anchor(lua_State *L, struct req *r);
+void *req_anchored_array(lua_State *L, struct req *r, size_t n, size_t size);
+int req_opt(lua_State *L, int idx, const char *key);
+int req_opt_bool(lua_State *L, int idx, const char *key, int def);
+const char *req_opt_string(lua_State *L, struct req *r, int idx, const char *key);
+double req_opt_seconds(lua_State *L, struct req *r, int idx, const char *key, double def);
+int req_opt_kinds(lua_State *L, struct req *r, int idx, const char *key);
+void req_check_known_options(lua_State *L, struct req *r, int idx);
+void req_parse_cmd(lua_State *L, struct req *r, int idx);
+void req_parse_env(lua_State *L, struct req *r, int idx);
+const char *req_env_path(char *const *envp);
+void req_parse_mounts(lua_State *L, struct req *r, int idx);
+void req_parse_stdio(lua_State *L, struct req *r, int idx);
+
 /* Process handles (proc.c) and their mechanics (procio.c). */
 struct buf {
 	char *data;

@@ -1,0 +1,329 @@
+/*
+ * execopt.c - reading the arguments of ns_exec, spawn and pid_exec into a
+ * struct req: the command, every option, with argument errors that name
+ * the option.  Strings the child will use stay referenced from the call's
+ * anchor table, so none is collected before the child has exec'd.
+ */
+#include <math.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "launch.h"
+
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+extern char **environ;
+
+const struct nsl_kind nsl_kinds[] = {
+	{ "net", "net", CLONE_NEWNET },
+	{ "mount", "mnt", CLONE_NEWNS },
+	{ "pid", "pid", CLONE_NEWPID },
+	{ "ipc", "ipc", CLONE_NEWIPC },
+	{ "uts", "uts", CLONE_NEWUTS },
+	{ "user", "user", CLONE_NEWUSER },
+	{ "cgroup", "cgroup", CLONE_NEWCGROUP },
+	{ "time", "time", CLONE_NEWTIME },
+};
+const int nsl_nkinds = (int)(sizeof(nsl_kinds) / sizeof(nsl_kinds[0]));
+
+static const char *const known_opts[] = {
+	"capture", "stdin", "env", "cwd", "timeout", "background", "mount",
+	"unshare", "mount_proc", "hostname", "mounts", "grace", "ns",
+	"netns", "enter", NULL
+};
+
+/* Raises "bad argument #N to 'prim' (<option>: <what>)" for the options. */
+int req_opt_error(lua_State *L, const struct req *r, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return luaL_argerror(L, r->opt_idx, msg);
+}
+
+/* Keeps the value on top alive until the call ends; pops it. */
+void req_anchor(lua_State *L, struct req *r)
+{
+	lua_rawseti(L, r->anchor, ++r->nanchor);
+}
+
+/* A userdata array of n pointers, anchored. */
+void *req_anchored_array(lua_State *L, struct req *r, size_t n, size_t size)
+{
+	void *p = lua_newuserdatauv(L, n * size + 1, 0);
+
+	memset(p, 0, n * size + 1);
+	req_anchor(L, r);
+	return p;
+}
+
+/* Reads the field of the options table (at idx) or nil: pushes it. */
+int req_opt(lua_State *L, int idx, const char *key)
+{
+	if (idx == 0)
+		return lua_pushnil(L), LUA_TNIL;
+	return lua_getfield(L, idx, key);
+}
+
+int req_opt_bool(lua_State *L, int idx, const char *key, int def)
+{
+	int t = req_opt(L, idx, key), v = t == LUA_TNIL ? def : lua_toboolean(L, -1);
+
+	lua_pop(L, 1);
+	return v;
+}
+
+/* A string option (numbers too), anchored, or NULL when absent. */
+const char *req_opt_string(lua_State *L, struct req *r, int idx, const char *key)
+{
+	const char *s;
+
+	if (req_opt(L, idx, key) == LUA_TNIL) {
+		lua_pop(L, 1);
+		return NULL;
+	}
+	if (!lua_isstring(L, -1))
+		req_opt_error(L, r, "%s: string expected, got %s",
+			   key, luaL_typename(L, -1));
+	lua_pushvalue(L, -1);
+	s = lua_tostring(L, -1);
+	req_anchor(L, r);
+	lua_pop(L, 1);
+	return s;
+}
+
+double req_opt_seconds(lua_State *L, struct req *r, int idx, const char *key, double def)
+{
+	double v = def;
+
+	if (req_opt(L, idx, key) != LUA_TNIL) {
+		if (lua_type(L, -1) != LUA_TNUMBER)
+			req_opt_error(L, r, "%s: number of seconds expected, got %s",
+				   key, luaL_typename(L, -1));
+		v = lua_tonumber(L, -1);
+		if (!(v >= 0) || isinf(v))
+			req_opt_error(L, r, "%s: expected a non-negative number of seconds",
+				   key);
+	}
+	lua_pop(L, 1);
+	return v;
+}
+
+/* Namespace kinds: a string or a list of strings -> CLONE_NEW* flags. */
+int req_opt_kinds(lua_State *L, struct req *r, int idx, const char *key)
+{
+	int flags = 0, t = req_opt(L, idx, key), n, i, k;
+
+	if (t == LUA_TNIL) {
+		lua_pop(L, 1);
+		return -1;
+	}
+	if (t == LUA_TSTRING) {
+		lua_createtable(L, 1, 0);
+		lua_insert(L, -2);
+		lua_rawseti(L, -2, 1);
+	} else if (t != LUA_TTABLE) {
+		req_opt_error(L, r, "%s: list of namespace kinds expected, got %s",
+			   key, luaL_typename(L, -1));
+	}
+	n = (int)luaL_len(L, -1);
+	for (i = 1; i <= n; i++) {
+		const char *name;
+
+		lua_rawgeti(L, -1, i);
+		name = lua_tostring(L, -1);
+		for (k = 0; name && k < nsl_nkinds; k++)
+			if (strcmp(name, nsl_kinds[k].name) == 0 ||
+			    strcmp(name, nsl_kinds[k].proc) == 0)
+				break;
+		if (!name || k == nsl_nkinds)
+			req_opt_error(L, r, "%s: unknown namespace kind '%s'; "
+				   "known: net, mount, pid, ipc, uts, user, cgroup, time",
+				   key, name ? name : luaL_typename(L, -1));
+		flags |= nsl_kinds[k].flag;
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return flags;
+}
+
+void req_check_known_options(lua_State *L, struct req *r, int idx)
+{
+	int i;
+
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+
+		for (i = 0; key && known_opts[i]; i++)
+			if (strcmp(key, known_opts[i]) == 0)
+				break;
+		if (!key || !known_opts[i])
+			req_opt_error(L, r, "unknown option '%s'",
+				   key ? key : luaL_typename(L, -2));
+		lua_pop(L, 1);
+	}
+}
+
+/* cmd: {argv...} (PATH lookup) or a string for /bin/sh -c. */
+void req_parse_cmd(lua_State *L, struct req *r, int idx)
+{
+	char **argv;
+	int n, i;
+
+	if (lua_type(L, idx) == LUA_TSTRING) {
+		argv = req_anchored_array(L, r, 4, sizeof(char *));
+		argv[0] = "/bin/sh";
+		argv[1] = "-c";
+		argv[2] = (char *)lua_tostring(L, idx);
+		r->l.argv = argv;
+		return;
+	}
+	luaL_argexpected(L, lua_type(L, idx) == LUA_TTABLE, idx, "table or string");
+	n = (int)luaL_len(L, idx);
+	luaL_argcheck(L, n > 0, idx, "empty command");
+	argv = req_anchored_array(L, r, (size_t)n + 1, sizeof(char *));
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, idx, i);
+		if (!lua_isstring(L, -1))
+			luaL_argerror(L, idx, lua_pushfstring(L, "command word %d is a %s", i,
+							      luaL_typename(L, -1)));
+		lua_pushvalue(L, -1);
+		argv[i - 1] = (char *)lua_tostring(L, -1);
+		req_anchor(L, r);
+		lua_pop(L, 1);
+	}
+	r->l.argv = argv;
+}
+
+/* env = { NAME = value | false }: changes to nsl's environment. */
+void req_parse_env(lua_State *L, struct req *r, int idx)
+{
+	char **envp;
+	size_t n = 0, k = 0;
+	int t = req_opt(L, idx, "env");
+
+	r->l.envp = environ;
+	if (t == LUA_TNIL) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (t != LUA_TTABLE)
+		req_opt_error(L, r, "env: table expected, got %s",
+			   luaL_typename(L, -1));
+	while (environ[n])
+		n++;
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		n++;
+		lua_pop(L, 1);
+	}
+	envp = req_anchored_array(L, r, n + 1, sizeof(char *));
+	for (n = 0; environ[n]; n++) {
+		const char *eq = strchr(environ[n], '=');
+
+		if (!eq)
+			continue;
+		lua_pushlstring(L, environ[n], (size_t)(eq - environ[n]));
+		t = lua_rawget(L, -2);
+		lua_pop(L, 1);
+		if (t == LUA_TNIL)
+			envp[k++] = environ[n];
+	}
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		if (lua_type(L, -2) != LUA_TSTRING ||
+		    !(lua_isstring(L, -1) || lua_isboolean(L, -1)))
+			req_opt_error(L, r, "env: names must be strings, "
+				   "values strings or false");
+		if (lua_isstring(L, -1)) {
+			lua_pushfstring(L, "%s=%s", lua_tostring(L, -2), lua_tostring(L, -1));
+			envp[k++] = (char *)lua_tostring(L, -1);
+			req_anchor(L, r);
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	r->l.envp = envp;
+}
+
+const char *req_env_path(char *const *envp)
+{
+	for (; *envp; envp++)
+		if (strncmp(*envp, "PATH=", 5) == 0)
+			return *envp + 5;
+	return DEFAULT_PATH;
+}
+
+/* mounts = { { type =, target =, source =, options =, readonly = } }. */
+void req_parse_mounts(lua_State *L, struct req *r, int idx)
+{
+	struct launch_mount *m;
+	int n, i;
+
+	if (req_opt(L, idx, "mounts") == LUA_TNIL) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (!lua_istable(L, -1))
+		req_opt_error(L, r, "mounts: list of tables expected");
+	n = (int)luaL_len(L, -1);
+	m = req_anchored_array(L, r, (size_t)n, sizeof(*m));
+	for (i = 0; i < n; i++) {
+		int t = lua_rawgeti(L, -1, i + 1), top = lua_gettop(L);
+
+		if (t != LUA_TTABLE)
+			req_opt_error(L, r, "mounts: entry %d is not a table",
+				   i + 1);
+		m[i].type = req_opt_string(L, r, top, "type");
+		m[i].target = req_opt_string(L, r, top, "target");
+		m[i].source = req_opt_string(L, r, top, "source");
+		m[i].data = req_opt_string(L, r, top, "options");
+		if (!m[i].type)
+			m[i].type = "tmpfs";
+		if (!m[i].target)
+			req_opt_error(L, r, "mounts: entry %d has no target",
+				   i + 1);
+		if (strcmp(m[i].type, "bind") == 0) {
+			if (!m[i].source)
+				req_opt_error(L, r, "mounts: bind entry %d has no source",
+					   i + 1);
+			m[i].flags = MS_BIND | MS_REC;
+		} else if (!m[i].source) {
+			m[i].source = m[i].type;
+		}
+		if (req_opt_bool(L, top, "readonly", 0))
+			m[i].flags |= MS_RDONLY;
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	r->l.mounts = m;
+	r->l.n_mounts = n;
+}
+
+void req_parse_stdio(lua_State *L, struct req *r, int idx)
+{
+	int t = req_opt(L, idx, "stdin");
+
+	if (t == LUA_TSTRING) {
+		r->stdin_mode = 1;
+		r->in_data = lua_tolstring(L, -1, &r->in_len);
+		lua_pushvalue(L, -1);
+		req_anchor(L, r);
+	} else if (t == LUA_TBOOLEAN) {
+		r->stdin_mode = lua_toboolean(L, -1) ? 2 : 3;
+	} else if (t != LUA_TNIL) {
+		req_opt_error(L, r, "stdin: string or boolean expected, got %s",
+			   luaL_typename(L, -1));
+	}
+	lua_pop(L, 1);
+	if (r->stdin_mode == 2 && !r->background)
+		req_opt_error(L, r, "stdin: stdin = true needs background = true: "
+			   "write to the handle");
+}
