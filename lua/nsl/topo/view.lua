@@ -52,6 +52,8 @@ local function link_rows(ns, only, names)
       local peer = l.peer or ""
       if l.peer and l.peer_ns and l.peer_ns ~= "" then
         peer = peer .. "@" .. (names[l.peer_ns] or l.peer_ns)
+      elseif l.peer and ns and names.root_links[l.peer] then
+        peer = peer .. "@host"
       end
       rows[#rows + 1] = { name = l.name, kind = l.kind or "", peer = peer,
         master = l.master or "", state = yesno(state), mtu = l.mtu or "",
@@ -93,13 +95,15 @@ function M.report(t)
   for _, l in ipairs(m.links) do
     for _, e in ipairs(l.ends) do if not e.ns then own[e.real] = true end end
   end
+  names.root_links = own
   if next(own) then
     add("host (root namespace)")
     local rows, err = link_rows(nil, own, names)
     add(rows and indent(pretty.format(rows), "  ") or ("  links: " .. tostring(err)))
   end
   for _, n in ipairs(m.namespaces) do
-    add(string.format("namespace %s (%s)%s", n.name, n.real, n.hostname and (" hostname " .. n.hostname) or ""))
+    add(string.format("namespace %s%s%s", n.name, n.real ~= n.name and (" (" .. n.real .. ")") or "",
+      n.hostname and (", hostname " .. n.hostname) or ""))
     local rows, err = link_rows(n.real, nil, names)
     add(rows and indent(pretty.format(rows), "  ") or ("  links: " .. tostring(err)))
     local routes, rerr = route_rows(n.real)
