@@ -115,6 +115,24 @@ describe("topology services #netns", function()
     assert.equal("db\ncache\nweb\n", T.slurp(log))
   end)
 
+  it("waits on a readiness command run in the namespace, or a function", function()
+    if not needs(table.unpack(PRIMS)) then return end
+    dir = T.tmpdir()
+    local asked = 0
+    t = nsl.topology {
+      namespaces = { "a" },
+      services = {
+        one = { ns = "a", cmd = "sleep 0.3; touch " .. dir .. "/one; exec sleep 60",
+                ready = { cmd = { "test", "-e", dir .. "/one" }, timeout = 5 } },
+        two = { ns = "a", after = "one", cmd = { "sleep", "60" },
+                ready = function(topo, h) asked = asked + 1; return h.pid ~= nil and asked >= 3 end },
+      },
+    }:up()
+    assert.is_truthy(io.open(dir .. "/one"))
+    assert.equal(3, asked)
+    assert.is_true(t:service("two"):running())
+  end)
+
   it("gives a namespace with a hostname its own, the host's unchanged", function()
     if not needs(table.unpack(PRIMS)) then return end
     dir = T.tmpdir()
