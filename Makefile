@@ -30,7 +30,7 @@ OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 
 # Debian packages: build, test, examples, benchmarks.
 DEPS_BUILD := build-essential pkg-config liblua5.4-dev libmnl-dev libedit-dev
-DEPS_TEST  := lua5.4 lua-busted iproute2 util-linux tmux valgrind iputils-ping procps nginx curl graphviz iptables bridge-utils python3-pyroute2 mininet time bc
+DEPS_TEST  := lua5.4 lua-busted iproute2 util-linux tmux valgrind iputils-ping procps nginx curl socat graphviz iptables bridge-utils python3-pyroute2 mininet time bc
 DEPS       := $(DEPS_BUILD) $(DEPS_TEST)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -93,10 +93,11 @@ valgrind: $(NSL)
 	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
 	  --errors-for-leak-kinds=definite,indirect --error-exitcode=99 ./$(NSL) -e 'print(1)'
 
+# The main job: nginx in a namespace, reached over a veth pair (S2), in
+# the sandbox world so that it cannot disturb the host.
 demo: ensure-deps
 	$(MAKE) --no-print-directory $(NSL)
-	@set -e; for f in examples/*.lua; do \
-	  echo "== $$f"; NSL_BIN=$(CURDIR)/$(NSL) spec/sandbox ./$(NSL) $$f; done
+	spec/sandbox ./$(NSL) examples/s2_nginx.lua
 
 clean:
 	rm -rf $(BUILD) $(NSL) nsl-asan
