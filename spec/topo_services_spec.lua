@@ -169,6 +169,28 @@ describe("topology services #netns", function()
     assert.equal(1, T.sh("pgrep -x -f 'sleep 61.5'").code)
   end)
 
+  it("rolls back when Ctrl-C arrives in the middle of up, and nsl dies of SIGINT", function()
+    if not needs(table.unpack(PRIMS)) then return end
+    dir = T.tmpdir()
+    local nap = string.format("78.%06d", math.random(0, 999999))
+    local script = dir .. "/up.lua"
+    T.write(script, [[
+      local t = nsl.topology { prefix = "int-", namespaces = { "a" }, bridges = { br = {} },
+        links = { { "a", "br" } },
+        services = { s = { ns = "a", cmd = { "sleep", "]] .. nap .. [[" }, ready = { port = 9, timeout = 60 } } } }
+      t:up()
+    ]])
+    local r = T.sh(T.quote(T.nsl) .. " " .. script .. " & pid=$!; " ..
+      "for i in $(seq 200); do pgrep -x -f 'sleep " .. nap .. "' >/dev/null && break; sleep 0.05; done; " ..
+      "kill -INT $pid; wait $pid")
+    assert.equal(130, r.code, r.err)
+    assert.matches("interrupted", r.err, 1, true)
+    assert.equal(1, T.sh("ip netns list | grep -q int-a").code)
+    assert.equal(1, T.sh("ip link show int-br").code)
+    assert.equal(1, T.sh("pgrep -x -f 'sleep " .. nap .. "'").code)
+    assert.equal("", T.sh("ls /run/nsl | grep -v '^uts$'").out)
+  end)
+
   it("says so when a service exits before it is ready", function()
     if not needs(table.unpack(PRIMS)) then return end
     t = nsl.topology {
