@@ -288,3 +288,35 @@ describe("process handles #netns", function()
     end
   end)
 end)
+
+describe("the process primitives under valgrind #netns #valgrind", function()
+  it("find no leak and no invalid access", function()
+    if not need_sandbox() then return end
+    if T.sh("command -v valgrind").code ~= 0 then pending("valgrind is not installed (make deps installs it)") return end
+    if T.nsl:match("asan") then pending("the ASan build is checked by ASan, not valgrind") return end
+    local ns = "nslv" .. math.random(1e6)
+    assert.equal(0, T.sh("ip netns add " .. ns).code)
+    finally(function() T.sh("ip netns del " .. ns) end)
+    local path, dir = T.script(string.format([[
+      local ns = %q
+      assert(ns_exec(ns, { "cat" }, { capture = true, stdin = "abc" }).stdout == "abc")
+      assert(not pcall(ns_exec, ns, { "nosuchcmd-nsl" }))
+      assert(not pcall(ns_exec, ns, { "true" }, { timeout = "x" }))
+      assert(ns_exec(ns, { "sleep", "5" }, { timeout = 0.1 }).timed_out)
+      local h = ns_exec(ns, { "cat" }, { background = true, capture = true, stdin = true })
+      h:write("x"); h:close_stdin(); assert(h:wait().stdout == "x")
+      local bg = spawn({ "sleep", "100" }, { unshare = { "pid", "mount", "uts", "ipc", "user" },
+                                              mount_proc = true, hostname = "v", background = true,
+                                              grace = 0.2 })
+      assert(pid_exec(bg.pid, { "hostname" }, { capture = true }).stdout == "v\n")
+      local left = ns_exec(ns, { "sleep", "100" }, { background = true, grace = 0.2 })
+      print("done")
+    ]], ns))
+    finally(function() T.rm(dir) end)
+    local r = T.sh("valgrind -q --leak-check=full --show-leak-kinds=definite,indirect " ..
+      "--errors-for-leak-kinds=definite,indirect --error-exitcode=99 " .. T.quote(T.nsl) .. " " .. path)
+    assert.equal(0, r.code, r.err)
+    assert.equal("done\n", r.out)
+    assert.not_matches("==%d+==", r.err)
+  end)
+end)

@@ -74,16 +74,27 @@ static void close_pipes(struct req *r)
 			}
 }
 
+static void close_enter(struct req *r)
+{
+	int i;
+
+	for (i = 0; i < r->l.n_enter; i++)
+		close(r->l.enter_fd[i]);
+	r->l.n_enter = 0;
+	if (r->l.enter_pidns_fd >= 0)
+		close(r->l.enter_pidns_fd);
+	if (r->l.self_pidns_fd >= 0)
+		close(r->l.self_pidns_fd);
+	r->l.enter_pidns_fd = r->l.self_pidns_fd = -1;
+}
+
 static int fail_closing(lua_State *L, struct req *r, const char *object, int err,
 			const char *reason)
 {
 	close_pipes(r);
 	if (r->l.netns_fd >= 0)
 		close(r->l.netns_fd);
-	if (r->l.enter_fd >= 0)
-		close(r->l.enter_fd);
-	if (r->l.self_pidns_fd >= 0)
-		close(r->l.self_pidns_fd);
+	close_enter(r);
 	return nsl_fail(L, r->prim, object, err, reason ? "%s" : NULL, reason);
 }
 
@@ -124,21 +135,58 @@ static int same_ns(pid_t pid, const char *proc)
 }
 
 /* Joins the namespaces (kinds, -1: all) of a running process; the ones
- * it shares with nsl are skipped, as nsenter -a does. */
+ * it shares with nsl are skipped, as nsenter -a does, and the user
+ * namespace comes first (nsenter's order), so the others can be joined
+ * with the rights it gives.  A pidfd, where the kernel (not valgrind)
+ * has one, makes sure the files opened belong to that very process. */
 static void setup_enter(lua_State *L, struct req *r, lua_Integer pid, int flags)
 {
-	int k;
+	static const char *const order[] = {
+		"user", "cgroup", "ipc", "uts", "net", "pid", "mnt", "time"
+	};
+	char path[64];
+	int pidfd, i, k;
 
 	snprintf(r->idbuf, sizeof(r->idbuf), "%lld", (long long)pid);
 	if (pid <= 0 || pid > 0x7fffffff)
 		fail_closing(L, r, r->idbuf, ESRCH, NULL);
-	r->l.enter_fd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-	if (r->l.enter_fd < 0)
+	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (pidfd < 0 && (errno != ENOSYS || kill((pid_t)pid, 0) < 0))
 		fail_closing(L, r, r->idbuf, errno, NULL);
-	for (k = 0; k < nsl_nkinds; k++)
-		if ((flags & nsl_kinds[k].flag) && !same_ns((pid_t)pid, nsl_kinds[k].proc))
-			r->l.enter_flags |= nsl_kinds[k].flag;
-	if (r->l.enter_flags & CLONE_NEWPID) {
+	for (i = 0; i < 8; i++) {
+		int fd;
+
+		for (k = 0; k < nsl_nkinds; k++)
+			if (strcmp(nsl_kinds[k].proc, order[i]) == 0)
+				break;
+		if (k == nsl_nkinds || !(flags & nsl_kinds[k].flag) ||
+		    same_ns((pid_t)pid, order[i]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, order[i]);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			int err = errno == ENOENT ? ESRCH : errno;
+
+			if (pidfd >= 0)
+				close(pidfd);
+			fail_closing(L, r, r->idbuf, err, NULL);
+		}
+		r->l.enter_flags |= nsl_kinds[k].flag;
+		if (nsl_kinds[k].flag == CLONE_NEWPID) {
+			r->l.enter_pidns_fd = fd;
+		} else {
+			r->l.enter_fd[r->l.n_enter] = fd;
+			r->l.enter_flag[r->l.n_enter++] = nsl_kinds[k].flag;
+		}
+	}
+	if (pidfd >= 0) {
+		int gone = syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0;
+
+		close(pidfd);
+		if (gone)
+			fail_closing(L, r, r->idbuf, ESRCH, NULL);
+	}
+	if (r->l.enter_pidns_fd >= 0) {
 		r->l.self_pidns_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 		if (r->l.self_pidns_fd < 0)
 			fail_closing(L, r, "/proc/self/ns/pid", errno, NULL);
@@ -247,7 +295,7 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 		for (j = 0; j < 2; j++)
 			r.pipes[i][j] = -1;
 	}
-	r.l.netns_fd = r.l.enter_fd = r.l.self_pidns_fd = -1;
+	r.l.netns_fd = r.l.enter_pidns_fd = r.l.self_pidns_fd = -1;
 	if (opt_idx && lua_isnoneornil(L, opt_idx))
 		opt_idx = 0;
 	if (opt_idx)
@@ -317,10 +365,7 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 	}
 	if (r.l.netns_fd >= 0)
 		close(r.l.netns_fd);
-	if (r.l.enter_fd >= 0)
-		close(r.l.enter_fd);
-	if (r.l.self_pidns_fd >= 0)
-		close(r.l.self_pidns_fd);
+	close_enter(&r);
 	p = nsl_proc_push(L, pid, pidfd, r.pipes[0][1], r.stdin_mode == 1 ? r.in_data : NULL,
 			  r.in_len, r.pipes[1][0], r.pipes[2][0], r.l.new_pgrp, r.grace);
 	if (r.background)

@@ -212,9 +212,9 @@ static int child_main(void *arg)
 		setpgid(0, 0);
 	if (l->netns_fd >= 0 && setns(l->netns_fd, CLONE_NEWNET) < 0)
 		child_fail(c, STAGE_SETNS_NET, errno, 0);
-	if (l->enter_fd >= 0 && (l->enter_flags & ~CLONE_NEWPID) &&
-	    setns(l->enter_fd, l->enter_flags & ~CLONE_NEWPID) < 0)
-		child_fail(c, STAGE_SETNS, errno, 0);
+	for (i = 0; i < (size_t)l->n_enter; i++)
+		if (setns(l->enter_fd[i], l->enter_flag[i]) < 0)
+			child_fail(c, STAGE_SETNS, errno, (int)i);
 	if (newns && unshare(newns) < 0)
 		child_fail(c, STAGE_UNSHARE, errno, 0);
 	if (l->unshare_flags & CLONE_NEWUSER)
@@ -278,7 +278,7 @@ int nsl_launch(const struct launch *l, pid_t *pid, int *pidfd,
 	c.l = l;
 	c.errfd = pipefd[1];
 	c.userns_in_clone = 0;
-	if (!(l->enter_fd >= 0 && (l->enter_flags & CLONE_NEWTIME)))
+	if (!(l->enter_flags & CLONE_NEWTIME))
 		flags |= CLONE_VM;
 	if (l->unshare_flags & CLONE_NEWPID) {
 		flags |= CLONE_NEWPID;
@@ -291,8 +291,8 @@ int nsl_launch(const struct launch *l, pid_t *pid, int *pidfd,
 	}
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &c.mask);
-	if (l->enter_fd >= 0 && (l->enter_flags & CLONE_NEWPID)) {
-		if (setns(l->enter_fd, CLONE_NEWPID) < 0) {
+	if (l->enter_pidns_fd >= 0) {
+		if (setns(l->enter_pidns_fd, CLONE_NEWPID) < 0) {
 			int err = errno;
 
 			sigprocmask(SIG_SETMASK, &c.mask, NULL);

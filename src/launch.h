@@ -37,8 +37,11 @@ struct launch {
 	char **etc_dst;		/* /etc/x ... */
 	int n_etc;
 
-	int enter_fd;		/* pidfd of a process whose namespaces to join */
-	int enter_flags;	/* CLONE_NEW* kinds of it to join */
+	int enter_fd[8];	/* another process's namespaces to join, in order */
+	int enter_flag[8];	/* the CLONE_NEW* kind of each */
+	int n_enter;
+	int enter_flags;	/* all of them, CLONE_NEWPID included */
+	int enter_pidns_fd;	/* its PID namespace (joined around the clone), or -1 */
 	int self_pidns_fd;	/* our own pid namespace, to switch back to */
 
 	int unshare_flags;	/* CLONE_NEW* kinds to create */
