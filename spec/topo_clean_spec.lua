@@ -35,6 +35,18 @@ describe("the run record #unit", function()
     assert.is_nil(io.open(dir .. "/999999-5"))
   end)
 
+  it("builds nothing when it cannot keep the record", function()
+    T.write(dir .. "/file", "") -- so that the record's directory cannot be made
+    local r = T.run({ "-e", [[
+      local t = nsl.topology { prefix = "norec-", namespaces = { "a" } }
+      local ok, err = pcall(t.up, t)
+      print(ok, err, t.state, ns_exists("norec-a"))
+    ]] }, { env = { NSL_RUN_DIR = dir .. "/file/dir" } })
+    assert.equal("", r.err)
+    assert.matches("^false\tup: namespace a: create: record: " .. dir:gsub("%p", "%%%0") ..
+      "/file/dir/%d+%-%d+: Not a directory\tdown\tfalse\n$", r.out)
+  end)
+
   it("leaves files that are not records alone", function()
     T.write(dir .. "/notes.txt", "+ns\tx\t\n")
     local r = T.run({ "-e", "print(#nsl.clean())" }, { env = { NSL_RUN_DIR = dir } })

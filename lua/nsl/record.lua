@@ -67,9 +67,9 @@ local function append(line)
     os.execute("mkdir -p -m 0755 " .. quote(M.dir()) .. " 2>/dev/null")
     dir_ready = true
   end
-  local f, err = io.open(path(), "a")
+  local f, err, errno = io.open(path(), "a")
   if not f then
-    core._fail("record", path(), err)
+    core._fail("record", path(), (err:gsub("^.*: ", "")), errno)
   end
   f:write(line, "\n")
   f:close()

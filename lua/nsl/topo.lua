@@ -410,8 +410,10 @@ function Topology:up()
     local ok, err = true, nil
     if s.pre then ok, err = pcall(s.pre) end
     if ok then
-      if s.rec then record.add(table.unpack(s.rec)) end
-      ok, err = pcall(s.run)
+      ok, err = pcall(function()
+        if s.rec then record.add(table.unpack(s.rec)) end -- may fail too: no /run/nsl
+        s.run()
+      end)
       if s.rec then
         if ok then record.made(table.unpack(s.rec)) else record.drop(table.unpack(s.rec)) end
       end
