@@ -142,6 +142,13 @@ describe("spawn #netns", function()
     local inside = out({ "readlink", "/proc/self/ns/time" }, { unshare = { "time" } })
     assert.matches("^time:%[%d+%]\n$", inside)
     assert.not_equal(host, inside)
+    -- with offsets: a boot a day earlier, seen by uptime inside only
+    local up = tonumber(T.slurp("/proc/uptime"):match("^[%d.]+"))
+    local shifted = tonumber(out({ "cat", "/proc/uptime" },
+      { time_offsets = { boottime = 86400 } }):match("^[%d.]+"))
+    assert.is_true(shifted - up > 86399 and shifted - up < 86460, tostring(shifted - up))
+    assert.has_error(function() spawn({ "true" }, { time_offsets = { boottime = "x" } }) end,
+      "bad argument #2 to 'spawn' (time_offsets: boottime: number of seconds expected)")
   end)
 
   it("S6 net: two servers on one port in two namespaces at once", function()

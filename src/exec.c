@@ -266,6 +266,9 @@ static int launch_failed(lua_State *L, struct req *r, const struct launch_error 
 		object = l->hostname;
 		snprintf(why, sizeof(why), "sethostname: %s", strerror(e->err));
 		break;
+	case STAGE_TIMENS:
+		object = "timens_offsets";
+		break;
 	case STAGE_CHDIR:
 		object = l->cwd;
 		break;
@@ -314,6 +317,7 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 	r.grace = req_opt_seconds(L, &r, opt_idx, "grace", DEFAULT_GRACE);
 	r.l.cwd = req_opt_string(L, &r, opt_idx, "cwd");
 	r.l.hostname = req_opt_string(L, &r, opt_idx, "hostname");
+	r.l.time_offsets = req_parse_time_offsets(L, &r, opt_idx);
 	r.l.mount_proc = req_opt_bool(L, opt_idx, "mount_proc", 0);
 	mount = req_opt_bool(L, opt_idx, "mount", 1);
 	kinds_new = req_opt_kinds(L, &r, opt_idx, "unshare");
@@ -328,6 +332,8 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 	/* Never change the host's hostname or mounts by accident. */
 	if (r.l.hostname)
 		r.l.unshare_flags |= CLONE_NEWUTS;
+	if (r.l.time_offsets)
+		r.l.unshare_flags |= CLONE_NEWTIME;
 	r.l.propagation = MS_SLAVE;
 	if (r.l.n_mounts || r.l.mount_proc || (r.l.unshare_flags & CLONE_NEWNS)) {
 		r.l.unshare_flags |= CLONE_NEWNS;

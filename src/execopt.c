@@ -32,6 +32,7 @@ const int nsl_nkinds = (int)(sizeof(nsl_kinds) / sizeof(nsl_kinds[0]));
 static const char *const known_opts[] = {
 	"capture", "stdin", "env", "cwd", "timeout", "background", "mount",
 	"unshare", "mount_proc", "hostname", "mounts", "grace", "ns",
+	"time_offsets",
 	"netns", "enter", NULL
 };
 
@@ -326,4 +327,43 @@ void req_parse_stdio(lua_State *L, struct req *r, int idx)
 	if (r->stdin_mode == 2 && !r->background)
 		req_opt_error(L, r, "stdin: stdin = true needs background = true: "
 			   "write to the handle");
+}
+
+/* time_offsets = { monotonic = s, boottime = s }: the clocks of a new
+ * time namespace, as /proc/self/timens_offsets lines (anchored), or
+ * NULL when absent. */
+const char *req_parse_time_offsets(lua_State *L, struct req *r, int idx)
+{
+	static const char *const clocks[] = { "monotonic", "boottime" };
+	const char *text;
+	int i, n = 0;
+
+	if (req_opt(L, idx, "time_offsets") == LUA_TNIL) {
+		lua_pop(L, 1);
+		return NULL;
+	}
+	if (!lua_istable(L, -1))
+		req_opt_error(L, r, "time_offsets: table expected, got %s", luaL_typename(L, -1));
+	for (i = 0; i < 2; i++) {
+		double v, whole;
+		int t = lua_getfield(L, -1 - n, clocks[i]);
+
+		if (t == LUA_TNIL) {
+			lua_pop(L, 1);
+			continue;
+		}
+		if (t != LUA_TNUMBER || !isfinite(lua_tonumber(L, -1)))
+			req_opt_error(L, r, "time_offsets: %s: number of seconds expected", clocks[i]);
+		v = lua_tonumber(L, -1);
+		lua_pop(L, 1);
+		whole = floor(v);
+		lua_pushfstring(L, "%s %I %I\n", clocks[i], (lua_Integer)whole,
+				(lua_Integer)((v - whole) * 1e9));
+		n++;
+	}
+	lua_concat(L, n);	/* n = 0 pushes "" */
+	text = lua_tostring(L, -1);
+	req_anchor(L, r);
+	lua_pop(L, 1);
+	return text;
 }

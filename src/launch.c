@@ -219,6 +219,10 @@ static int child_main(void *arg)
 		child_fail(c, STAGE_UNSHARE, errno, 0);
 	if (l->unshare_flags & CLONE_NEWUSER)
 		child_usermap(c);
+	/* Offsets can be set until a process enters the namespace: exec. */
+	if (l->time_offsets && *l->time_offsets &&
+	    write_file("/proc/self/timens_offsets", l->time_offsets) < 0)
+		child_fail(c, STAGE_TIMENS, errno, 0);
 	if ((l->unshare_flags & CLONE_NEWNS) &&
 	    mount("none", "/", "none", MS_REC | (unsigned long)l->propagation, NULL) < 0)
 		child_fail(c, STAGE_PROPAGATION, errno, 0);

@@ -50,6 +50,7 @@ struct launch {
 	int n_mounts;
 	int mount_proc;
 	const char *hostname;
+	const char *time_offsets;	/* timens_offsets lines for a new time ns */
 	const char *uid_map;	/* "0 <uid> 1\n" for a new user namespace */
 	const char *gid_map;
 };
@@ -66,6 +67,7 @@ enum launch_stage {
 	STAGE_MOUNT,
 	STAGE_PROC,
 	STAGE_HOSTNAME,
+	STAGE_TIMENS,
 	STAGE_CHDIR,
 	STAGE_FDS,
 	STAGE_EXEC,
@@ -123,6 +125,7 @@ void req_parse_env(lua_State *L, struct req *r, int idx);
 const char *req_env_path(char *const *envp);
 void req_parse_mounts(lua_State *L, struct req *r, int idx);
 void req_parse_stdio(lua_State *L, struct req *r, int idx);
+const char *req_parse_time_offsets(lua_State *L, struct req *r, int idx);
 
 /* Process handles (proc.c) and their mechanics (procio.c). */
 struct buf {
