@@ -11,66 +11,14 @@ local M = {}
 
 local IFNAMSIZ = 15
 
-local function fail(fmt, ...)
-  error("topology: " .. string.format(fmt, ...), 0)
-end
-
--- Edit distance, for "did you mean".
-local function distance(a, b)
-  local prev = {}
-  for j = 0, #b do prev[j] = j end
-  for i = 1, #a do
-    local cur = { [0] = i }
-    for j = 1, #b do
-      local cost = a:sub(i, i) == b:sub(j, j) and 0 or 1
-      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-    end
-    prev = cur
-  end
-  return prev[#b]
-end
-
-local function suggest(word, known)
-  local best, bd
-  for _, k in ipairs(known) do
-    local d = distance(word:lower(), k)
-    if not bd or d < bd then best, bd = k, d end
-  end
-  if best and bd <= math.max(2, #word // 3) then
-    return " (did you mean '" .. best .. "'?)"
-  end
-  return ""
-end
-
--- Fails on a key of t that is not one of known (array keys 1..n allowed
--- when positional is n).
-local function check_keys(t, known, where, positional)
-  local names = {}
-  for k in pairs(known) do names[#names + 1] = k end
-  table.sort(names)
-  for k in pairs(t) do
-    if math.type(k) == "integer" and positional and k >= 1 and k <= positional then
-      -- positional field
-    elseif type(k) ~= "string" then
-      fail("unexpected entry [%s] in %s", tostring(k), where)
-    elseif not known[k] then
-      fail("unknown key '%s' in %s%s", k, where, suggest(k, names))
-    end
-  end
-end
-
-local function set(...)
-  local s = {}
-  for _, k in ipairs({ ... }) do s[k] = true end
-  return s
-end
+local keys = require "nsl.topo.keys"
+local services = require "nsl.topo.services"
+local fail, check_keys, suggest, set, sorted = keys.fail, keys.check_keys, keys.suggest, keys.set, keys.sorted
 
 local TOP = set("prefix", "namespaces", "bridges", "links", "services")
 local NS = set("hostname", "sysctl", "routes", "lo")
 local BRIDGE = set("address", "subnet", "ns", "mtu")
 local LINK = set("name", "address", "subnet", "mtu")
-local SERVICE = set("ns", "cmd", "env", "cwd", "ready", "after", "stop_timeout")
-local READY = set("port", "cmd", "timeout", "file")
 local ROUTE = set("via", "dev", "metric", "table", "src")
 
 -- FNV-1a, in base 36: short stable tags for names that must be unique.
@@ -98,16 +46,6 @@ M.fit = fit
 local function valid_ifname(n)
   return type(n) == "string" and #n >= 1 and #n <= IFNAMSIZ and not n:find("[%s/:]")
     and n ~= "." and n ~= ".."
-end
-
-local function sorted(t)
-  local keys = {}
-  for k in pairs(t) do
-    if type(k) ~= "string" then fail("unexpected entry [%s]: give each entry a name", tostring(k)) end
-    keys[#keys + 1] = k
-  end
-  table.sort(keys)
-  return keys
 end
 
 local function parse_cidr(s, what)
@@ -444,74 +382,6 @@ local function read_routes(m)
   end
 end
 
-local function command(v, where)
-  if type(v) == "string" then return { "sh", "-c", v } end
-  if type(v) ~= "table" or #v == 0 then fail("%s: cmd must be an array of strings or a shell line", where) end
-  for i, a in ipairs(v) do
-    if type(a) ~= "string" and type(a) ~= "number" then fail("%s: cmd[%d] must be a string", where, i) end
-  end
-  return v
-end
-
-local function read_services(desc, m)
-  local list = desc.services or {}
-  if type(list) ~= "table" then fail("services must be a table") end
-  for _, name in ipairs(sorted(list)) do
-    local spec = list[name]
-    local where = "service " .. tostring(name)
-    if type(name) ~= "string" then fail("services: give each service a name: services = { web = {...} }") end
-    if type(spec) ~= "table" then fail("%s: expected a table", where) end
-    check_keys(spec, SERVICE, where)
-    local ns = m.nodes[spec.ns]
-    if not ns or ns.kind ~= "ns" then
-      fail("%s: ns '%s' is not a described namespace", where, tostring(spec.ns))
-    end
-    local s = { name = name, ns = ns, cmd = command(spec.cmd, where), env = spec.env, cwd = spec.cwd,
-                after = {}, stop_timeout = spec.stop_timeout }
-    local after = spec.after
-    if type(after) == "string" then after = { after } end
-    for _, dep in ipairs(after or {}) do s.after[#s.after + 1] = dep end
-    local ready = spec.ready
-    if type(ready) == "number" then ready = { port = ready } end
-    if type(ready) == "table" then
-      check_keys(ready, READY, where .. " ready")
-      if ready.cmd then ready.cmd = command(ready.cmd, where .. " ready") end
-      if ready.port ~= nil and math.type(ready.port) ~= "integer" then fail("%s: ready.port must be an integer", where) end
-    elseif ready ~= nil and type(ready) ~= "function" then
-      fail("%s: ready must be a table ({ port = 80 }) or a function", where)
-    end
-    s.ready = ready
-    m.services[name] = s
-  end
-  -- Order: depth-first, a cycle is an error naming it.
-  local state, order = {}, {}
-  local function visit(name, path)
-    local s = m.services[name]
-    if state[name] == "done" then return end
-    if state[name] == "visiting" then
-      local cycle, start = {}, nil
-      for i, p in ipairs(path) do if p == name then start = i end end
-      for i = start, #path do cycle[#cycle + 1] = path[i] end
-      cycle[#cycle + 1] = name
-      fail("services: dependency cycle %s", table.concat(cycle, " -> "))
-    end
-    state[name] = "visiting"
-    path[#path + 1] = name
-    for _, dep in ipairs(s.after) do
-      if not m.services[dep] then
-        fail("service %s: after '%s', which is not a described service%s", name, tostring(dep),
-          suggest(tostring(dep), sorted(m.services)))
-      end
-      visit(dep, path)
-    end
-    path[#path] = nil
-    state[name] = "done"
-    order[#order + 1] = s
-  end
-  for _, name in ipairs(sorted(m.services)) do visit(name, {}) end
-  m.service_order = order
-end
-
 function M.check(desc, prefix)
   if type(desc) ~= "table" then fail("expected a description table, got %s", type(desc)) end
   check_keys(desc, TOP, "the description")
@@ -525,7 +395,7 @@ function M.check(desc, prefix)
   check_names(m)
   assign_addresses(m)
   read_routes(m)
-  read_services(desc, m)
+  services.read(desc, m)
   m.namespaces, m.bridges = {}, {}
   for _, name in ipairs(sorted(m.nodes)) do
     local n = m.nodes[name]

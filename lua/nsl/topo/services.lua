@@ -1,0 +1,80 @@
+-- nsl.topo.services: the services of a description: commands, readiness
+-- checks, and the order their `after` lists give (a cycle is an error).
+local keys = require "nsl.topo.keys"
+local fail, check_keys, suggest, sorted = keys.fail, keys.check_keys, keys.suggest, keys.sorted
+
+local M = {}
+
+local SERVICE = keys.set("ns", "cmd", "env", "cwd", "ready", "after", "stop_timeout")
+local READY = keys.set("port", "cmd", "timeout", "file")
+
+local function command(v, where)
+  if type(v) == "string" then return { "sh", "-c", v } end
+  if type(v) ~= "table" or #v == 0 then fail("%s: cmd must be an array of strings or a shell line", where) end
+  for i, a in ipairs(v) do
+    if type(a) ~= "string" and type(a) ~= "number" then fail("%s: cmd[%d] must be a string", where, i) end
+  end
+  return v
+end
+
+-- read(desc, m): fills m.services and m.service_order.
+function M.read(desc, m)
+  local list = desc.services or {}
+  if type(list) ~= "table" then fail("services must be a table") end
+  for _, name in ipairs(sorted(list)) do
+    local spec = list[name]
+    local where = "service " .. tostring(name)
+    if type(name) ~= "string" then fail("services: give each service a name: services = { web = {...} }") end
+    if type(spec) ~= "table" then fail("%s: expected a table", where) end
+    check_keys(spec, SERVICE, where)
+    local ns = m.nodes[spec.ns]
+    if not ns or ns.kind ~= "ns" then
+      fail("%s: ns '%s' is not a described namespace", where, tostring(spec.ns))
+    end
+    local s = { name = name, ns = ns, cmd = command(spec.cmd, where), env = spec.env, cwd = spec.cwd,
+                after = {}, stop_timeout = spec.stop_timeout }
+    local after = spec.after
+    if type(after) == "string" then after = { after } end
+    for _, dep in ipairs(after or {}) do s.after[#s.after + 1] = dep end
+    local ready = spec.ready
+    if type(ready) == "number" then ready = { port = ready } end
+    if type(ready) == "table" then
+      check_keys(ready, READY, where .. " ready")
+      if ready.cmd then ready.cmd = command(ready.cmd, where .. " ready") end
+      if ready.port ~= nil and math.type(ready.port) ~= "integer" then fail("%s: ready.port must be an integer", where) end
+    elseif ready ~= nil and type(ready) ~= "function" then
+      fail("%s: ready must be a table ({ port = 80 }) or a function", where)
+    end
+    s.ready = ready
+    m.services[name] = s
+  end
+  -- Order: depth-first, a cycle is an error naming it.
+  local state, order = {}, {}
+  local function visit(name, path)
+    local s = m.services[name]
+    if state[name] == "done" then return end
+    if state[name] == "visiting" then
+      local cycle, start = {}, nil
+      for i, p in ipairs(path) do if p == name then start = i end end
+      for i = start, #path do cycle[#cycle + 1] = path[i] end
+      cycle[#cycle + 1] = name
+      fail("services: dependency cycle %s", table.concat(cycle, " -> "))
+    end
+    state[name] = "visiting"
+    path[#path + 1] = name
+    for _, dep in ipairs(s.after) do
+      if not m.services[dep] then
+        fail("service %s: after '%s', which is not a described service%s", name, tostring(dep),
+          suggest(tostring(dep), sorted(m.services)))
+      end
+      visit(dep, path)
+    end
+    path[#path] = nil
+    state[name] = "done"
+    order[#order + 1] = s
+  end
+  for _, name in ipairs(sorted(m.services)) do visit(name, {}) end
+  m.service_order = order
+end
+
+return M
