@@ -243,6 +243,26 @@ describe("namespace handles #netns", function()
     assert.matches("deleted", tostring(a))
   end)
 
+  it("runs commands inside and stops what it spawned when it closes", function()
+    if not needs("ns_add", "ns_del", "link_set", "ns_exec") then return end
+    local pid
+    do
+      local blue <close> = nsl.netns("hexec")
+      local r = blue:exec({ "ip", "-o", "link", "show", "lo" }, { capture = true })
+      assert.is_true(r.ok)
+      assert.matches("UP", r.stdout, 1, true)
+      local p = blue:spawn({ "sleep", "60" })
+      pid = p.pid
+      assert.is_true(p:running())
+      assert.equal(0, T.sh("kill -0 " .. pid).code)
+    end
+    assert.is_false(exists("hexec"))
+    local f = io.open("/proc/" .. pid .. "/stat")
+    local st = f and f:read("a"):match("%) (%a)")
+    if f then f:close() end
+    assert.is_true(st == nil or st == "Z")
+  end)
+
   it("leaves an attached namespace alone", function()
     if not needs("ns_add", "ns_del") then return end
     assert.is_true(sh_ok("ip netns add hkeep"))
