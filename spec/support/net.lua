@@ -10,7 +10,7 @@ local M = {}
 -- True in the sandbox; otherwise marks the test pending and returns false.
 function M.needs()
   if not T.sandboxed() then
-    pending("needs the sandbox: run make check")
+    T.pending("needs the sandbox: run make check")
     return false
   end
   return true

@@ -10,6 +10,22 @@ function M.sandboxed()
   return os.getenv("NSL_SANDBOX") == "1"
 end
 
+-- pending(msg) for code outside a spec file: busted gives the throwing
+-- `pending` only to the running test's environment; the same function is
+-- busted's core `pending`, reached through require "busted".
+function M.pending(msg)
+  local mt = debug.getmetatable(require "busted")
+  local index = mt and mt.__index
+  for i = 1, type(index) == "function" and 20 or 0 do
+    local name, core = debug.getupvalue(index, i)
+    if not name then break end
+    if name == "busted" and type(core) == "table" and type(core.pending) == "function" then
+      return core.pending(msg)
+    end
+  end
+  error("pending: " .. msg, 2)
+end
+
 function M.quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
