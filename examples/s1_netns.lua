@@ -11,7 +11,7 @@
 local check = require "nsl.check"
 
 local function ping(ns, addr)
-  local cmd = { "ping", "-c1", "-W1", addr }
+  local cmd = { "ping", "-c1", "-W5", addr }
   if ns then return ns_exec(ns, cmd, { capture = true }) end
   return spawn(cmd, { capture = true })
 end

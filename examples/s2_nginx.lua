@@ -90,9 +90,9 @@ local host = curl(nil, "http://127.0.0.1/")
 check.ok(not host.ok, "on the host, curl 127.0.0.1 is refused (curl exit " .. tostring(host.code) .. ")")
 
 check.step("over the veth pair")
-check.ok(t:exec("direct_netns", { "ping", "-c1", "-W1", "10.200.0.2" }, { capture = true }).ok,
+check.ok(t:exec("direct_netns", { "ping", "-c1", "-W5", "10.200.0.2" }, { capture = true }).ok,
   "direct_netns pings the host (10.200.0.2)")
-check.ok(spawn({ "ping", "-c1", "-W1", "10.200.0.3" }, { capture = true }).ok,
+check.ok(spawn({ "ping", "-c1", "-W5", "10.200.0.3" }, { capture = true }).ok,
   "the host pings direct_netns (10.200.0.3)")
 local page = curl(nil, "http://10.200.0.3/")
 local title = page.ok and page.stdout:match("<title>(.-)</title>")

@@ -20,7 +20,7 @@ print(t:diagram())
 t:up()
 
 local function ping(from, addr)
-  return t:exec(from, { "ping", "-c1", "-W1", addr }, { capture = true }).ok
+  return t:exec(from, { "ping", "-c1", "-W5", addr }, { capture = true }).ok
 end
 
 check.step("ping through the bridge")

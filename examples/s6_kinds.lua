@@ -61,8 +61,12 @@ check.eq(io.popen("hostname"):read("l"), host, "the host is still " .. host)
 -- user: uid 0 inside, an unprivileged uid outside.
 check.step("user: uid 0 inside, nobody (65534) outside")
 if have("setpriv") then
-  local nsl_bin = arg[-1] or "nsl"
-  local p = io.popen("setpriv --reuid=65534 --regid=65534 --clear-groups " .. nsl_bin ..
+  -- nobody may not reach nsl where it was built (a home directory is
+  -- often 0700): run a copy from a world-readable temporary directory.
+  local tmp = io.popen("mktemp -d /tmp/nsl-s6.XXXXXX"):read("l")
+  local copy <close> = setmetatable({}, { __close = function() os.execute("rm -rf " .. tmp) end })
+  os.execute("cp " .. (arg[-1] or "nsl") .. " " .. tmp .. "/nsl && chmod 755 " .. tmp)
+  local p = io.popen("setpriv --reuid=65534 --regid=65534 --clear-groups " .. tmp .. "/nsl" ..
     " -e 'local r = spawn(\"id -u; cat /proc/self/uid_map\", {unshare = {\"user\"}, capture = true}) " ..
     "io.write(r.stdout)' 2>&1")
   local out = p:read("a")
