@@ -55,10 +55,13 @@ for tool in nsl nsl-nomnt ip nsenter bare; do
 	eval "m_$(echo "$tool" | tr - _)=$(median "$work/$tool")"
 	printf '  %-10s %s\n' "$tool" "$(median "$work/$tool")"
 done
-awk -v a="$m_nsl" -v b="$m_ip" -v c="$m_nsl_nomnt" -v d="$m_bare" -v e="$m_nsenter" 'BEGIN {
-	printf "ratios:\n"
-	printf "  nsl / ip netns exec        %.2f  (goal <= 0.55)\n", a / b
-	printf "  nsl-nomnt / bare launcher  %.2f  (goal <= 1.10)\n", c / d
-	printf "  nsl / nsenter              %.2f\n", a / e
-	printf "  nsl / bare launcher        %.2f\n", a / d
-}'
+# Ratios are taken per round (the tools of one round ran seconds apart),
+# then the median of those: steadier than a ratio of medians when the
+# machine's load drifts.
+paste "$work/nsl" "$work/ip" "$work/nsl-nomnt" "$work/bare" "$work/nsenter" >"$work/rounds"
+ratio() { awk "{ print $1 }" "$work/rounds" >"$work/ratio"; median "$work/ratio"; }
+printf 'ratios (median of per-round ratios):\n'
+printf '  nsl / ip netns exec        %.2f  (goal <= 0.55)\n' "$(ratio '$1 / $2')"
+printf '  nsl-nomnt / bare launcher  %.2f  (goal <= 1.10)\n' "$(ratio '$3 / $4')"
+printf '  nsl / nsenter              %.2f\n' "$(ratio '$1 / $5')"
+printf '  nsl / bare launcher        %.2f\n' "$(ratio '$1 / $4')"
