@@ -115,6 +115,17 @@ describe("topology services #netns", function()
     assert.equal("db\ncache\nweb\n", T.slurp(log))
   end)
 
+  it("gives a service its environment and working directory", function()
+    if not needs(table.unpack(PRIMS)) then return end
+    dir = T.tmpdir()
+    t = nsl.topology {
+      namespaces = { "a" },
+      services = { s = { ns = "a", env = { GREETING = "hi" }, cwd = dir, ready = { file = dir .. "/done" },
+                         cmd = "{ echo $GREETING; pwd; } > out && touch done && exec sleep 60" } },
+    }:up()
+    assert.equal("hi\n" .. dir .. "\n", T.slurp(dir .. "/out"))
+  end)
+
   it("waits on a readiness command run in the namespace, or a function", function()
     if not needs(table.unpack(PRIMS)) then return end
     dir = T.tmpdir()
