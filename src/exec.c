@@ -62,6 +62,7 @@ static void list_etc(lua_State *L, struct req *r, const char *name)
 	r->l.n_etc = n;
 }
 
+/* Closes every pipe end the call opened. */
 static void close_pipes(struct req *r)
 {
 	int i, j;
@@ -74,6 +75,7 @@ static void close_pipes(struct req *r)
 			}
 }
 
+/* Closes the namespace files opened to join another process's. */
 static void close_enter(struct req *r)
 {
 	int i;
@@ -88,6 +90,7 @@ static void close_enter(struct req *r)
 	r->l.enter_pidns_fd = r->l.self_pidns_fd = -1;
 }
 
+/* Raises the primitive's nsl error after closing what the call opened. */
 static int fail_closing(lua_State *L, struct req *r, const char *object, int err,
 			const char *reason)
 {
@@ -120,6 +123,7 @@ static void setup_netns(lua_State *L, struct req *r, const char *name, int mount
 	}
 }
 
+/* Does process pid share nsl's namespace of this kind? */
 static int same_ns(pid_t pid, const char *proc)
 {
 	char path[64];
@@ -193,6 +197,7 @@ static void setup_enter(lua_State *L, struct req *r, lua_Integer pid, int flags)
 	}
 }
 
+/* Pipe i (0 stdin, 1 stdout, 2 stderr); raises on failure. */
 static void make_pipe(lua_State *L, struct req *r, int i)
 {
 	if (pipe2(r->pipes[i], O_CLOEXEC) < 0)
@@ -435,6 +440,7 @@ static const luaL_Reg exec_funcs[] = {
 	{ NULL, NULL }
 };
 
+/* Adds ns_exec, spawn and pid_exec to the table at index 1. */
 int nsl_open_exec(lua_State *L)
 {
 	luaL_setfuncs(L, exec_funcs, 0);

@@ -72,6 +72,7 @@ int req_opt(lua_State *L, int idx, const char *key)
 	return lua_getfield(L, idx, key);
 }
 
+/* A boolean option (any value's truth), def when absent. */
 int req_opt_bool(lua_State *L, int idx, const char *key, int def)
 {
 	int t = req_opt(L, idx, key), v = t == LUA_TNIL ? def : lua_toboolean(L, -1);
@@ -99,6 +100,7 @@ const char *req_opt_string(lua_State *L, struct req *r, int idx, const char *key
 	return s;
 }
 
+/* A non-negative number of seconds, def when absent; raises otherwise. */
 double req_opt_seconds(lua_State *L, struct req *r, int idx, const char *key, double def)
 {
 	double v = def;
@@ -154,6 +156,7 @@ int req_opt_kinds(lua_State *L, struct req *r, int idx, const char *key)
 	return flags;
 }
 
+/* Raises on a key that is no option (a typo should not pass silently). */
 void req_check_known_options(lua_State *L, struct req *r, int idx)
 {
 	int i;
@@ -254,6 +257,7 @@ void req_parse_env(lua_State *L, struct req *r, int idx)
 	r->l.envp = envp;
 }
 
+/* The PATH of an environment, or the usual default. */
 const char *req_env_path(char *const *envp)
 {
 	for (; *envp; envp++)
@@ -308,6 +312,8 @@ void req_parse_mounts(lua_State *L, struct req *r, int idx)
 	r->l.n_mounts = n;
 }
 
+/* stdin = string | true | false; raises on another type, or on true
+ * without background (nobody could write to it). */
 void req_parse_stdio(lua_State *L, struct req *r, int idx)
 {
 	int t = req_opt(L, idx, "stdin");

@@ -52,6 +52,7 @@ static void child_fail(const struct child_ctx *c, int stage, int err, int index)
 	_exit(127);
 }
 
+/* Writes text to an existing file; -1 with errno on failure. */
 static int write_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -99,6 +100,8 @@ static void child_netns_mounts(const struct child_ctx *c)
 		(void)mount(l->etc_src[i], l->etc_dst[i], "none", MS_BIND, NULL);
 }
 
+/* The user's mounts, in order, then a fresh /proc if asked; the first
+ * failure ends the child with STAGE_MOUNT (its index) or STAGE_PROC. */
 static void child_mounts(const struct child_ctx *c)
 {
 	const struct launch *l = c->l;
@@ -256,6 +259,7 @@ static void *child_stack(void)
 	return (char *)stack + STACK_SIZE;
 }
 
+/* A failure before any child ran: fills e, returns -1. */
 static int fail_parent(struct launch_error *e, int err)
 {
 	e->stage = STAGE_CLONE;
@@ -264,6 +268,8 @@ static int fail_parent(struct launch_error *e, int err)
 	return -1;
 }
 
+/* See launch.h.  Signals stay blocked from clone to exec in the child,
+ * and in the parent until the child has exec'd or failed. */
 int nsl_launch(const struct launch *l, pid_t *pid, int *pidfd,
 	       struct launch_error *e)
 {

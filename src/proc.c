@@ -29,6 +29,7 @@
 #define SENTINEL_META "nsl.process.sentinel"
 #define SENTINEL_KEY "nsl.process.live"
 
+/* The handle at idx; raises a Lua argument error for anything else. */
 static struct proc *check_proc(lua_State *L, int idx)
 {
 	return luaL_checkudata(L, idx, PROC_META);
@@ -60,6 +61,7 @@ static int sentinel_gc(lua_State *L)
 	return 0;
 }
 
+/* See launch.h: pushes the handle (never raises but for memory). */
 struct proc *nsl_proc_push(lua_State *L, pid_t pid, int pidfd, int in_fd,
 			   const char *in_data, size_t in_len, int out_fd,
 			   int err_fd, int pgrp, double grace)
@@ -131,6 +133,7 @@ static void push_result(lua_State *L, struct proc *p, int idx)
 	lua_setiuservalue(L, idx, 1);
 }
 
+/* See launch.h: the handle is on top; pushes the result table above it. */
 void nsl_proc_finish(lua_State *L, struct proc *p, double timeout)
 {
 	int idx = lua_gettop(L);	/* the handle: nsl_proc_push left it */
@@ -286,6 +289,7 @@ static int l_close(lua_State *L)
 	return 0;
 }
 
+/* __tostring: "process 123 (running)", "(exited 0)", "(killed by TERM)". */
 static int l_tostring(lua_State *L)
 {
 	struct proc *p = check_proc(L, 1);

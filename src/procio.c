@@ -48,6 +48,7 @@ const char *const nsl_signames[] = {
 };
 const int nsl_nsignames = (int)(sizeof(nsl_signames) / sizeof(nsl_signames[0]));
 
+/* Seconds on the monotonic clock. */
 double proc_mono(void)
 {
 	struct timespec ts;
@@ -56,6 +57,7 @@ double proc_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Closes *fd if open and marks it closed. */
 void proc_close_fd(int *fd)
 {
 	if (*fd >= 0) {
@@ -64,6 +66,7 @@ void proc_close_fd(int *fd)
 	}
 }
 
+/* Takes p off the live list (it has been reaped). */
 static void unlink_live(struct proc *p)
 {
 	if (p->prev)
@@ -105,6 +108,8 @@ int proc_reap(struct proc *p, int block)
 	return 1;
 }
 
+/* Sends sig to the process group it leads, else to it alone through
+ * its pidfd; nothing once it is reaped (the pid may be another's). */
 void proc_signal(struct proc *p, int sig)
 {
 	if (p->exited)
@@ -118,6 +123,7 @@ void proc_signal(struct proc *p, int sig)
 		syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL, 0);
 }
 
+/* Appends to a growing buffer; on out of memory the output is cut. */
 static void buf_add(struct buf *b, const char *s, size_t n)
 {
 	if (b->len + n > b->cap) {
@@ -236,6 +242,8 @@ int proc_pump(struct proc *p, int ms)
 	return 0;
 }
 
+/* SIGTERM, up to p->grace seconds for it to end, then SIGKILL to its
+ * group; reaped on return.  Signals to nsl do not cut it short. */
 void proc_stop(struct proc *p)
 {
 	double deadline;
@@ -253,6 +261,7 @@ void proc_stop(struct proc *p)
 	proc_reap(p, 1);
 }
 
+/* See launch.h.  EINTR or a pending nsl signal: nsl_check_signal. */
 int proc_wait_until(lua_State *L, struct proc *p, double deadline,
 		      int stop_on_signal)
 {
@@ -324,6 +333,7 @@ void proc_release(struct proc *p)
 	p->in_len = p->in_off = 0;
 }
 
+/* Frees the captured output (the result table holds its copy). */
 void proc_free_output(struct proc *p)
 {
 	int i;
