@@ -159,11 +159,14 @@ static void print_usage(const char *badoption)
 }
 
 /* --clean: nsl.clean() (the Lua library's) removes the leftovers of dead
- * runs and returns what it removed; each is printed on a line. */
+ * runs and returns what it removed, then why anything could not be; each
+ * removal is printed on a line, and a failure makes --clean fail. */
 static const char clean_chunk[] =
 	"if type(nsl.clean) ~= 'function' then error('--clean: not available in this build', 0) end\n"
-	"for _, item in ipairs(nsl.clean()) do\n"
-	"  print('removed ' .. (type(item) == 'table' and nsl.pretty(item) or tostring(item)))\n"
+	"local removed, failures = nsl.clean()\n"
+	"for _, item in ipairs(removed) do print('removed ' .. tostring(item)) end\n"
+	"if failures and #failures > 0 then\n"
+	"  error('--clean: could not remove everything: ' .. table.concat(failures, '; '), 0)\n"
 	"end\n";
 
 static void print_version(void)
