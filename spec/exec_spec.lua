@@ -269,6 +269,20 @@ describe("process handles #netns", function()
     assert.equal(1, T.sh("kill -0 " .. pid).code)
   end)
 
+  it("stops a foreground command when Ctrl-C or SIGTERM interrupts its wait", function()
+    for _, sig in ipairs({ { "INT", 130 }, { "TERM", 143 } }) do
+      local t0 = now()
+      local r = nsl_script(string.format([[
+        ns_exec(%q, "kill -%s $PPID; exec sleep 100.%d")
+        print("not reached")
+      ]], ns, sig[1], sig[2]))
+      assert.equal(sig[2], r.code, r.err)
+      assert.not_matches("not reached", r.out)
+      assert.is_true(now() - t0 < 3)
+      assert.equal(1, T.sh("pgrep -f 'sleep 100[.]" .. sig[2] .. "'").code)
+    end
+  end)
+
   it("stops every background process at the end of a script, in parallel", function()
     for _, ending in ipairs({ "", "error('boom')", "os.exit(0)" }) do
       local t0 = now()

@@ -6,6 +6,7 @@
 #ifndef NSL_LAUNCH_H
 #define NSL_LAUNCH_H
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include "nsl.h"
@@ -163,6 +164,7 @@ void proc_drain(struct proc *p, int i);
 void proc_feed(struct proc *p);
 /* Waits up to ms for the end or the pipes: 1 reaped, 0 not, -1 EINTR. */
 int proc_pump(struct proc *p, int ms);
+int proc_pump_mask(struct proc *p, int ms, const sigset_t *mask);
 /* SIGTERM, up to p->grace seconds, SIGKILL; reaped on return. */
 void proc_stop(struct proc *p);
 /* Until deadline (< 0: none): 1 reaped, 0 timed out.  A pending signal

@@ -203,6 +203,15 @@ void proc_feed(struct proc *p)
  * pipes.  Returns 1 when reaped, 0 on time out, -1 on EINTR. */
 int proc_pump(struct proc *p, int ms)
 {
+	return proc_pump_mask(p, ms, NULL);
+}
+
+/* proc_pump, with the signal mask to wait under (ppoll): a caller that
+ * blocked nsl's signals to check nsl_signal passes the mask that lets
+ * them in again, so none can slip in between its check and the wait. */
+int proc_pump_mask(struct proc *p, int ms, const sigset_t *mask)
+{
+	struct timespec ts, *tsp = NULL;
 	struct pollfd fds[4];
 	int n = 0, r, i;
 
@@ -221,7 +230,12 @@ int proc_pump(struct proc *p, int ms)
 	}
 	if (p->pidfd < 0 && (ms < 0 || ms > POLL_SLICE))
 		ms = POLL_SLICE;	/* no pidfd: look at the child now and then */
-	r = poll(fds, (nfds_t)n, ms);
+	if (ms >= 0) {
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+		tsp = &ts;
+	}
+	r = ppoll(fds, (nfds_t)n, tsp, mask);
 	if (r < 0)
 		return errno == EINTR ? -1 : 0;
 	if (p->pidfd < 0 && !fds[0].revents && proc_reap(p, 0)) {
@@ -265,6 +279,12 @@ void proc_stop(struct proc *p)
 int proc_wait_until(lua_State *L, struct proc *p, double deadline,
 		      int stop_on_signal)
 {
+	sigset_t sigs, old;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
 	while (!p->exited) {
 		int ms = -1, r;
 
@@ -275,7 +295,9 @@ int proc_wait_until(lua_State *L, struct proc *p, double deadline,
 				return 0;
 			ms = (int)ceil(left * 1000);
 		}
-		r = proc_pump(p, ms);
+		sigprocmask(SIG_BLOCK, &sigs, &old);
+		r = nsl_signal ? -1 : proc_pump_mask(p, ms, &old);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		if (r < 0 || nsl_signal) {
 			if (nsl_signal && stop_on_signal)
 				proc_stop(p);
