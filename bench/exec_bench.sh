@@ -38,12 +38,16 @@ nsl_ms() { # $1: extra options
 }
 
 for tool in nsl nsl-nomnt ip nsenter bare; do : >"$work/$tool"; done
+# The setns-only tools run first in a round, after a pause: the kernel
+# finishes tearing down the mount namespaces of the mount-heavy ones (ip,
+# nsl) in deferred work that would otherwise land on whatever runs next.
 for r in $(seq "$rounds"); do
-	nsl_ms "" >>"$work/nsl"
+	sleep 0.5
 	nsl_ms "mount = false" >>"$work/nsl-nomnt"
-	"$work/exec_raw" loop "$count" ip netns exec "$ns" /bin/true >>"$work/ip"
-	"$work/exec_raw" loop "$count" nsenter --net="/run/netns/$ns" /bin/true >>"$work/nsenter"
 	"$work/exec_raw" exec "$ns" "$count" >>"$work/bare"
+	"$work/exec_raw" loop "$count" nsenter --net="/run/netns/$ns" /bin/true >>"$work/nsenter"
+	"$work/exec_raw" loop "$count" ip netns exec "$ns" /bin/true >>"$work/ip"
+	nsl_ms "" >>"$work/nsl"
 	printf 'round %d:' "$r"
 	for tool in nsl nsl-nomnt ip nsenter bare; do printf ' %s %s' "$tool" "$(tail -n1 "$work/$tool")"; done
 	echo

@@ -3,7 +3,8 @@
  * against (the idea of /work/shared/bench/raw_limit.c, cut down to W2).
  *
  *   exec_raw exec NS COUNT       COUNT x (fork, setns(/run/netns/NS), execve
- *                                /bin/true, wait): the floor for a launcher
+ *                                /bin/true with the caller's environment,
+ *                                wait): the floor for a launcher
  *   exec_raw loop COUNT PROG...  COUNT x (fork, execvp PROG, wait): a neutral
  *                                driver for ip netns exec and nsenter
  *
@@ -19,6 +20,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 static double now(void)
 {
@@ -37,7 +40,7 @@ static int wait_ok(pid_t pid)
 
 static int run_exec(const char *ns, int count)
 {
-	char path[256], *argv[] = { "true", NULL }, *envp[] = { NULL };
+	char path[256], *argv[] = { "true", NULL };
 	double t0;
 	int fd, i;
 
@@ -54,7 +57,8 @@ static int run_exec(const char *ns, int count)
 		if (pid == 0) {
 			if (syscall(SYS_setns, fd, CLONE_NEWNET) < 0)
 				_exit(126);
-			syscall(SYS_execve, "/bin/true", argv, envp);
+			/* the caller's environment, as every other tool here passes */
+			syscall(SYS_execve, "/bin/true", argv, environ);
 			_exit(127);
 		}
 		if (pid < 0 || !wait_ok(pid)) {
