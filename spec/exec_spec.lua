@@ -24,17 +24,6 @@ local function self_ns()
   return t
 end
 
--- Waits (up to 2 s) until a shell command prints nothing; returns its output.
-local function eventually_empty(cmd)
-  local out
-  for _ = 1, 100 do
-    out = T.sh(cmd).out
-    if out == "" then break end
-    sleep(0.02)
-  end
-  return out
-end
-
 -- An nsl script run as a separate process, for what happens at its end.
 local function nsl_script(text, opts)
   local path, dir = T.script(text)
@@ -292,16 +281,6 @@ describe("process handles #netns", function()
       assert.is_true(now() - t0 < 3)
       assert.equal(1, T.sh("pgrep -f 'sleep 100[.]" .. sig[2] .. "'").code)
     end
-  end)
-
-  it("takes its processes along when nsl itself is killed with SIGKILL", function()
-    local r = nsl_script(string.format([[
-      ns_exec(%q, {"sleep", "1000.91"}, {background = true})
-      spawn({"sleep", "1000.92"}, {unshare = {"pid", "mount"}, mount_proc = true, background = true})
-      os.execute("kill -KILL $PPID")
-    ]], ns))
-    assert.equal(137, r.code)
-    assert.equal("", eventually_empty("pgrep -f 'sleep 1000[.]9'"))
   end)
 
   it("stops every background process at the end of a script, in parallel", function()

@@ -23,7 +23,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -238,10 +237,6 @@ static int child_main(void *arg)
 	if (l->cwd && chdir(l->cwd) < 0)
 		child_fail(c, STAGE_CHDIR, errno, 0);
 	child_fds(c);
-	/* If nsl dies without its cleanup (SIGKILL), so does the child.  Set
-	 * last: joining a user namespace changes credentials, which clears it
-	 * (as does exec of a set-user-ID or file-capability program). */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	sigprocmask(SIG_SETMASK, &c->mask, NULL);
 	child_exec(c);
 	return 127;
