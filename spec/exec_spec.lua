@@ -36,7 +36,7 @@ describe("ns_exec #netns", function()
   local ns
 
   before_each(function()
-    if not need_sandbox() then return end
+    if not T.sandboxed() then return end
     ns = "nslx" .. math.random(1e6)
     assert.equal(0, T.sh("ip netns add " .. ns).code)
   end)
@@ -48,6 +48,7 @@ describe("ns_exec #netns", function()
   end)
 
   it("runs an argv command in the namespace and returns its result", function()
+    if not need_sandbox() then return end
     local r = ns_exec(ns, { "ip", "-o", "link" }, { capture = true })
     assert.equal(0, r.code)
     assert.is_true(r.ok)
@@ -57,17 +58,20 @@ describe("ns_exec #netns", function()
   end)
 
   it("runs a string with /bin/sh -c and reports a failing exit code", function()
+    if not need_sandbox() then return end
     local r = ns_exec(ns, "echo out; echo err >&2; exit 3", { capture = true })
     assert.same({ 3, false, "out\n", "err\n" }, { r.code, r.ok, r.stdout, r.stderr })
   end)
 
   it("without capture, the output goes to nsl's own stdout", function()
+    if not need_sandbox() then return end
     local out = nsl_script(string.format(
       "local r = ns_exec(%q, {'echo', 'hello'}); print(r.code)", ns)).out
     assert.equal("hello\n0\n", out)
   end)
 
   it("feeds stdin, sets env and cwd", function()
+    if not need_sandbox() then return end
     local r = ns_exec(ns, { "cat" }, { capture = true, stdin = "line1\nline2" })
     assert.equal("line1\nline2", r.stdout)
     r = ns_exec(ns, "echo $NSL_A-${HOME:-unset}; pwd", { capture = true, cwd = "/tmp",
@@ -79,6 +83,7 @@ describe("ns_exec #netns", function()
   end)
 
   it("remounts /sys for the namespace; mount = false leaves nsl's /sys", function()
+    if not need_sandbox() then return end
     assert.equal(0, T.sh("ip link add nslxv0 type veth peer name nslxv1").code)
     finally(function() T.sh("ip link del nslxv0") end)
     assert.equal("lo\n", ns_exec(ns, { "ls", "/sys/class/net" }, { capture = true }).stdout)
@@ -89,6 +94,7 @@ describe("ns_exec #netns", function()
   end)
 
   it("binds /etc/netns/NAME/* over /etc, as ip netns exec does", function()
+    if not need_sandbox() then return end
     T.sh("mkdir -p /etc/netns/" .. ns)
     T.write("/etc/netns/" .. ns .. "/resolv.conf", "nameserver 10.9.8.7\n")
     local r = ns_exec(ns, { "cat", "/etc/resolv.conf" }, { capture = true })
@@ -100,6 +106,7 @@ describe("ns_exec #netns", function()
   end)
 
   it("kills a command that passes its timeout and says so", function()
+    if not need_sandbox() then return end
     local t0 = now()
     local r = ns_exec(ns, { "sleep", "10" }, { timeout = 0.3 })
     assert.is_true(r.timed_out)
@@ -115,6 +122,7 @@ describe("ns_exec #netns", function()
   end)
 
   it("leaks no descriptor of nsl into the child", function()
+    if not need_sandbox() then return end
     local f = assert(io.open("/etc/hostname"))
     local h = ns_exec(ns, { "sleep", "5" }, { background = true, capture = true, stdin = true })
     local fds = T.sh("ls /proc/" .. h.pid .. "/fd").out
@@ -126,6 +134,7 @@ describe("ns_exec #netns", function()
   end)
 
   it("never changes nsl's own namespaces", function()
+    if not need_sandbox() then return end
     local before = self_ns()
     ns_exec(ns, { "true" })
     ns_exec(ns, { "true" }, { unshare = { "pid", "mount", "uts", "ipc", "cgroup", "time" } })
@@ -138,6 +147,7 @@ describe("ns_exec #netns", function()
 
   describe("bad input", function()
     it("names a command that does not exist", function()
+      if not need_sandbox() then return end
       local ok, err = pcall(ns_exec, ns, { "nosuchcmd-nsl" })
       assert.is_false(ok)
       assert.equal("ns_exec: nosuchcmd-nsl: No such file or directory", tostring(err))
@@ -151,6 +161,7 @@ describe("ns_exec #netns", function()
     end)
 
     it("names an unknown namespace", function()
+      if not need_sandbox() then return end
       local ok, err = pcall(ns_exec, "nslx-nosuch", { "true" })
       assert.is_false(ok)
       assert.equal("ns_exec: nslx-nosuch: no such network namespace", tostring(err))
@@ -158,6 +169,7 @@ describe("ns_exec #netns", function()
     end)
 
     it("raises argument errors for bad options", function()
+      if not need_sandbox() then return end
       assert.has_error(function() ns_exec(ns, { "true" }, { timeout = "1" }) end,
         "bad argument #3 to 'ns_exec' (timeout: number of seconds expected, got string)")
       assert.has_error(function() ns_exec(ns, { "true" }, { captur = true }) end,
@@ -169,6 +181,7 @@ describe("ns_exec #netns", function()
     end)
 
     it("names a missing cwd", function()
+      if not need_sandbox() then return end
       local ok, err = pcall(ns_exec, ns, { "true" }, { cwd = "/nonexistent-nsl" })
       assert.is_false(ok)
       assert.equal("ns_exec: /nonexistent-nsl: No such file or directory", tostring(err))
@@ -180,7 +193,7 @@ describe("process handles #netns", function()
   local ns
 
   before_each(function()
-    if not need_sandbox() then return end
+    if not T.sandboxed() then return end
     ns = "nslh" .. math.random(1e6)
     assert.equal(0, T.sh("ip netns add " .. ns).code)
   end)
@@ -191,6 +204,7 @@ describe("process handles #netns", function()
   end)
 
   it("has a pid, runs, is killed by name, and waits (twice, the same answer)", function()
+    if not need_sandbox() then return end
     local h = ns_exec(ns, { "sleep", "100" }, { background = true })
     assert.is_number(h.pid)
     assert.is_true(h:running())
@@ -208,6 +222,7 @@ describe("process handles #netns", function()
   end)
 
   it("takes signals by number and SIG name; refuses unknown ones", function()
+    if not need_sandbox() then return end
     local h = ns_exec(ns, { "sleep", "100" }, { background = true })
     assert.has_error(function() h:kill("NOPE") end, "bad argument #1 to 'kill' (unknown signal 'NOPE')")
     h:kill("SIGUSR1")
@@ -218,6 +233,7 @@ describe("process handles #netns", function()
   end)
 
   it("gives output so far, takes writes, and EOF on close_stdin", function()
+    if not need_sandbox() then return end
     local h = ns_exec(ns, { "cat" }, { background = true, capture = true, stdin = true })
     h:write("hello ")
     h:write("world")
@@ -238,6 +254,7 @@ describe("process handles #netns", function()
   end)
 
   it("refuses a write to a closed handle, and output() when nothing was captured", function()
+    if not need_sandbox() then return end
     local h = ns_exec(ns, { "cat" }, { background = true, stdin = true })
     h:close()
     assert.has_error(function() h:write("x") end)
@@ -246,6 +263,7 @@ describe("process handles #netns", function()
   end)
 
   it("stops the process when a <close> variable goes out of scope", function()
+    if not need_sandbox() then return end
     local pid
     do
       local h <close> = ns_exec(ns, { "sleep", "100" }, { background = true })
@@ -255,6 +273,7 @@ describe("process handles #netns", function()
   end)
 
   it("lets Ctrl-C/SIGTERM interrupt a wait", function()
+    if not need_sandbox() then return end
     local r = nsl_script(string.format([[
       local h = ns_exec(%q, {"sleep", "100"}, {background = true})
       io.stdout:write(h.pid, "\n"); io.stdout:flush()
@@ -270,6 +289,7 @@ describe("process handles #netns", function()
   end)
 
   it("stops a foreground command when Ctrl-C or SIGTERM interrupts its wait", function()
+    if not need_sandbox() then return end
     for _, sig in ipairs({ { "INT", 130 }, { "TERM", 143 } }) do
       local t0 = now()
       local r = nsl_script(string.format([[
@@ -284,6 +304,7 @@ describe("process handles #netns", function()
   end)
 
   it("stops every background process at the end of a script, in parallel", function()
+    if not need_sandbox() then return end
     for _, ending in ipairs({ "", "error('boom')", "os.exit(0)" }) do
       local t0 = now()
       local r = nsl_script(string.format([[

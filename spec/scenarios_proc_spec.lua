@@ -44,14 +44,22 @@ local function zombies()
   return T.sh("ps -e -o stat=,comm= | grep '^Z.*nginx' || true").out
 end
 
+local function has_tools()
+  return T.sh("command -v nginx && command -v curl").code == 0
+end
+
 describe("S2: nginx in a network namespace #netns", function()
   local dir
 
+  -- What this scenario needs; marks the test pending when it is missing.
+  local function ready()
+    if not T.sandboxed() then pending("needs the sandbox: run make check") return false end
+    if not has_tools() then pending("nginx and curl are needed (make deps installs them)") return false end
+    return true
+  end
+
   before_each(function()
-    if not T.sandboxed() then pending("needs the sandbox: run make check") return end
-    if T.sh("command -v nginx && command -v curl").code ~= 0 then
-      pending("nginx and curl are needed (make deps installs them)") return
-    end
+    if not (T.sandboxed() and has_tools()) then return end
     dir = nginx_dir()
     assert.equal(0, T.sh("ip netns add " .. NS .. " && ip -n " .. NS .. " link set lo up").code)
   end)
@@ -65,6 +73,7 @@ describe("S2: nginx in a network namespace #netns", function()
   end)
 
   it("serves inside, is refused on the host, is reached over a veth, and stops", function()
+    if not ready() then return end
     local nginx = ns_exec(NS, nginx_cmd(dir), { background = true, capture = true })
     -- inside: curl 127.0.0.1 gets the page (once nginx listens)
     local page
@@ -106,6 +115,7 @@ describe("S2: nginx in a network namespace #netns", function()
   end)
 
   it("is stopped when the script is killed with SIGTERM: no nginx, no zombie", function()
+    if not ready() then return end
     local script, sdir = T.script(([[
       local r
       local nginx = ns_exec(%q, %s, { background = true })
