@@ -46,6 +46,15 @@ describe("route_add #netns", function()
     assert.matches("default via fd00::2 dev veth1", out, 1, true)
   end)
 
+  it("adds an IPv6 default route by device with family = 'inet6'", function()
+    if not N.needs() then return end
+    blue()
+    route_add("default", { dev = "veth1", family = "inet6", ns = "blue" })
+    assert.matches("default dev veth1", ip_routes("-6 route"), 1, true)
+    assert.equal("EINVAL", N.err(route_add, "default", { family = "ipx", ns = "blue" }).code)
+    assert.equal("EINVAL", N.err(route_add, "10.0.0.0/8", { family = "inet6", ns = "blue" }).code)
+  end)
+
   it("refuses a duplicate with EEXIST", function()
     if not N.needs() then return end
     blue()

@@ -65,10 +65,10 @@ static int addr_opt(lua_State *L, const char *prim, const char *field,
 }
 
 /* route_add / route_del: dst (arg 1) with opts via, dev, metric, table,
- * src, ns (arg 2); returns nothing.  Raises "<prim>: <dst>: <reason>". */
+ * src, family, ns (arg 2); returns nothing.  Raises "<prim>: <dst>: <reason>". */
 static int route_change(lua_State *L, const char *prim, int type)
 {
-	const char *dst = luaL_checkstring(L, 1), *why, *dev;
+	const char *dst = luaL_checkstring(L, 1), *why, *dev, *fam;
 	unsigned char daddr[16], gw[16], src[16];
 	int family = 0, prefix = 0, has_gw, has_src, alen;
 	lua_Integer metric, table;
@@ -83,8 +83,13 @@ static int route_change(lua_State *L, const char *prim, int type)
 		return nsl_fail(L, prim, dst, EINVAL, "%s", why);
 	has_gw = addr_opt(L, prim, "via", &family, gw);
 	has_src = addr_opt(L, prim, "src", &family, src);
+	fam = nl_opt_str(L, 2, "family", NULL);
+	if (fam && strcmp(fam, "inet") && strcmp(fam, "inet6"))
+		return nsl_fail(L, prim, fam, EINVAL, "unknown family (inet or inet6)");
+	if (fam && family && family != (fam[4] ? AF_INET6 : AF_INET))
+		return nsl_fail(L, prim, dst, EINVAL, "not of family %s", fam);
 	if (!family)
-		family = AF_INET;
+		family = fam && fam[4] ? AF_INET6 : AF_INET;
 	alen = family == AF_INET ? 4 : 16;
 	metric = nl_opt_int(L, 2, "metric", -1);
 	table = table_opt(L, 2, prim, RT_TABLE_MAIN);
