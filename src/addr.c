@@ -59,16 +59,19 @@ static int addr_change(lua_State *L, const char *prim, int type)
 	return 0;
 }
 
+/* addr_add(link, cidr [, opts]): see addr_change. */
 static int l_addr_add(lua_State *L)
 {
 	return addr_change(L, "addr_add", RTM_NEWADDR);
 }
 
+/* addr_del(link, cidr [, opts]): see addr_change. */
 static int l_addr_del(lua_State *L)
 {
 	return addr_change(L, "addr_del", RTM_DELADDR);
 }
 
+/* The word ip uses for an address scope. */
 static const char *scope_name(unsigned char scope)
 {
 	switch (scope) {
@@ -179,6 +182,7 @@ static const luaL_Reg addr_funcs[] = {
 	{ NULL, NULL }
 };
 
+/* Adds addr_add, addr_del, addr_list to the table at index 1. */
 int nsl_open_addr(lua_State *L)
 {
 	luaL_setfuncs(L, addr_funcs, 0);

@@ -15,6 +15,7 @@ struct link_id {
 	char *name;
 };
 
+/* Reply to get_link: keeps the index (and the name when asked). */
 static int link_id_cb(const struct nlmsghdr *h, void *data)
 {
 	struct link_id *id = data;
@@ -49,6 +50,7 @@ static int get_link(lua_State *L, struct nl_ns *ns, const char *name,
 	return nl_talk(L, ns, buf, nlh->nlmsg_len, link_id_cb, id, NULL, 0);
 }
 
+/* See nl.h: the index of name in ns, or -errno; never raises. */
 int nl_link_index(lua_State *L, struct nl_ns *ns, const char *name)
 {
 	struct link_id id = { 0, NULL };
@@ -57,6 +59,7 @@ int nl_link_index(lua_State *L, struct nl_ns *ns, const char *name)
 	return err ? err : id.index > 0 ? id.index : -ENODEV;
 }
 
+/* See nl.h: the index of name in ns; raises "<prim>: <name>: No such device". */
 int nl_ifindex(lua_State *L, struct nl_ns *ns, const char *prim,
 	       const char *name)
 {
@@ -69,6 +72,7 @@ int nl_ifindex(lua_State *L, struct nl_ns *ns, const char *prim,
 	return index;
 }
 
+/* See nl.h: the name of index into buf; 0 or -errno. */
 int nl_ifname(lua_State *L, struct nl_ns *ns, int index, char *buf)
 {
 	struct link_id id = { 0, buf };
@@ -82,6 +86,7 @@ struct names_ctx {
 	int t;
 };
 
+/* One link of the dump: t[index] = name in the table at c->t. */
 static int names_cb(const struct nlmsghdr *h, void *data)
 {
 	struct names_ctx *c = data;
@@ -98,6 +103,7 @@ static int names_cb(const struct nlmsghdr *h, void *data)
 	return 0;
 }
 
+/* See nl.h: pushes index -> name of every link; raises as prim. */
 void nl_push_ifnames(lua_State *L, struct nl_ns *ns, const char *prim)
 {
 	char buf[256] = { 0 };	/* padding goes out too */

@@ -253,6 +253,8 @@ static struct ifinfomsg *start_change(struct link_req *r, char *buf, int type)
 	return ifi;
 }
 
+/* Checks link (arg 1) and the options table, finds opts.ns; raises on
+ * a bad argument or an unknown namespace. */
 static void start_req(lua_State *L, struct link_req *r, const char *prim,
 		      int opts)
 {
@@ -344,6 +346,8 @@ static const luaL_Reg link_funcs[] = {
 	{ NULL, NULL }
 };
 
+/* Adds link_set, link_del, link_set_ns and one <kind>_add closure per
+ * entry of link_kinds to the table at index 1. */
 int nsl_open_link(lua_State *L)
 {
 	size_t i;

@@ -33,18 +33,21 @@ struct dump {
 	int list;		/* stack index of the array being filled */
 };
 
+/* Sets field k of the table on top to v. */
 static void set_int(lua_State *L, const char *k, lua_Integer v)
 {
 	lua_pushinteger(L, v);
 	lua_setfield(L, -2, k);
 }
 
+/* Sets field k of the table on top to v. */
 static void set_str(lua_State *L, const char *k, const char *v)
 {
 	lua_pushstring(L, v);
 	lua_setfield(L, -2, k);
 }
 
+/* Sets field kind of the table on top from IFLA_LINKINFO. */
 static void put_kind(lua_State *L, const struct nlattr *info)
 {
 	const struct nlattr *a;
@@ -139,6 +142,7 @@ struct nsid_ctx {
 	int nsid;
 };
 
+/* Reply to RTM_GETNSID: keeps NETNSA_NSID. */
 static int nsid_cb(const struct nlmsghdr *h, void *data)
 {
 	struct nsid_ctx *c = data;
@@ -396,6 +400,7 @@ static const luaL_Reg linkinfo_funcs[] = {
 	{ NULL, NULL }
 };
 
+/* Adds link_list, link_get, link_exists to the table at index 1. */
 int nsl_open_linkinfo(lua_State *L)
 {
 	luaL_setfuncs(L, linkinfo_funcs, 0);

@@ -115,11 +115,13 @@ static int l_ns_exists(lua_State *L)
 	return 1;
 }
 
+/* scandir filter: every entry but "." and "..". */
 static int not_dot(const struct dirent *d)
 {
 	return strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
 }
 
+/* scandir order: bytewise, so the order does not depend on the locale. */
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
 	return strcmp((*a)->d_name, (*b)->d_name);
@@ -157,6 +159,7 @@ static const luaL_Reg netns_funcs[] = {
 	{ NULL, NULL }
 };
 
+/* Adds ns_add, ns_del, ns_exists, ns_list to the table at index 1. */
 int nsl_open_netns(lua_State *L)
 {
 	luaL_setfuncs(L, netns_funcs, 0);

@@ -40,6 +40,7 @@ struct nl_state {
 	unsigned long clock;
 };
 
+/* Closes an entry's socket and fd and marks it free; safe twice. */
 static void ns_close(struct nl_ns *ns)
 {
 	if (ns->sock)
@@ -121,12 +122,14 @@ static int open_sock(struct nl_ns *ns)
 	return 0;
 }
 
+/* See nl.h: setns into ns; 0 or -errno, never raises. */
 int nl_enter(lua_State *L, struct nl_ns *ns)
 {
 	(void)L;
 	return setns(ns->fd, CLONE_NEWNET) < 0 ? -errno : 0;
 }
 
+/* See nl.h: setns back to the start namespace; 0 or -errno. */
 int nl_leave(lua_State *L)
 {
 	return setns(nl_state(L)->home.fd, CLONE_NEWNET) < 0 ? -errno : 0;
@@ -149,6 +152,7 @@ static struct nl_ns *take_slot(struct nl_state *st)
 	return best;
 }
 
+/* Is fd a namespace file (nsfs), not a leftover plain file? */
 static int is_netns_fd(int fd)
 {
 	struct statfs sfs;
@@ -204,6 +208,7 @@ static struct nl_ns *lookup(struct nl_state *st, const char *name, int *err,
 	return ns;
 }
 
+/* See nl.h: the cached namespace, or raises "<prim>: <name>: ...". */
 struct nl_ns *nl_ns(lua_State *L, const char *prim, const char *name)
 {
 	struct nl_state *st = nl_state(L);
@@ -220,6 +225,7 @@ struct nl_ns *nl_ns(lua_State *L, const char *prim, const char *name)
 	return ns;
 }
 
+/* See nl.h: as nl_ns, NULL instead of raising. */
 struct nl_ns *nl_ns_try(lua_State *L, const char *name)
 {
 	const char *why;
@@ -228,6 +234,7 @@ struct nl_ns *nl_ns_try(lua_State *L, const char *name)
 	return lookup(nl_state(L), name, &err, &why);
 }
 
+/* See nl.h: makes ns the most recently used entry. */
 void nl_touch(lua_State *L, struct nl_ns *ns)
 {
 	struct nl_state *st = nl_state(L);
@@ -236,12 +243,14 @@ void nl_touch(lua_State *L, struct nl_ns *ns)
 		ns->used = ++st->clock;
 }
 
+/* See nl.h: the namespace named by an option; raises as nl_ns. */
 struct nl_ns *nl_opt_ns(lua_State *L, int idx, const char *field,
 			const char *prim)
 {
 	return nl_ns(L, prim, nl_opt_str(L, idx, field, NULL));
 }
 
+/* See nl.h: caches the thread's current namespace; 0 or -errno. */
 int nl_ns_here(lua_State *L, const char *name)
 {
 	struct nl_state *st = nl_state(L);
@@ -267,6 +276,7 @@ int nl_ns_here(lua_State *L, const char *name)
 	return open_sock(ns);	/* we are inside: no switch needed later */
 }
 
+/* See nl.h: the open entries, for peer lookups. */
 int nl_cached(lua_State *L, struct nl_ns **out, int max)
 {
 	struct nl_state *st = nl_state(L);
@@ -278,6 +288,7 @@ int nl_cached(lua_State *L, struct nl_ns **out, int max)
 	return n;
 }
 
+/* See nl.h: drops the entry of name, if any. */
 void nl_forget(lua_State *L, const char *name)
 {
 	struct nl_state *st = nl_state(L);
@@ -310,6 +321,7 @@ struct ext_ctx {
 	size_t len;
 };
 
+/* mnl_attr_parse callback: copies NLMSGERR_ATTR_MSG. */
 static int ext_attr(const struct nlattr *a, void *data)
 {
 	struct ext_ctx *c = data;
@@ -339,6 +351,8 @@ static void parse_ext(const struct nlmsghdr *h, size_t off, char *ext,
 		mnl_attr_parse(h, off, ext_attr, &c);
 }
 
+/* See nl.h: sends a batch, reads every answer; 0 or the first -errno.
+ * Raises only for a pending signal. */
 int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
 	    nl_cb cb, void *data, char *ext, size_t extlen)
 {
@@ -408,6 +422,7 @@ int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
 	return err;
 }
 
+/* See nl.h: one request; raises "<prim>: <obj>: <reason>". */
 void nl_do(lua_State *L, struct nl_ns *ns, struct nlmsghdr *nlh, nl_cb cb,
 	   void *data, const char *prim, const char *obj)
 {

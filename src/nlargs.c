@@ -10,6 +10,7 @@
 
 #include "nl.h"
 
+/* See nl.h: raises "<prim>: <name>: ..." unless ip would take name. */
 void nl_check_nsname(lua_State *L, const char *prim, const char *name)
 {
 	size_t len = strlen(name);
@@ -27,6 +28,7 @@ void nl_check_nsname(lua_State *L, const char *prim, const char *name)
 			 "namespace name may not be '.' or '..'");
 }
 
+/* See nl.h: raises "<prim>: <name>: ..." unless the kernel would take it. */
 void nl_check_ifname(lua_State *L, const char *prim, const char *name)
 {
 	size_t len = strlen(name), i;
@@ -56,6 +58,7 @@ static int get_opt(lua_State *L, int idx, const char *field)
 	return lua_getfield(L, idx, field);
 }
 
+/* See nl.h: the Lua type of an option; the stack is unchanged. */
 int nl_opt_type(lua_State *L, int idx, const char *field)
 {
 	int t = get_opt(L, idx, field);
@@ -64,6 +67,8 @@ int nl_opt_type(lua_State *L, int idx, const char *field)
 	return t;
 }
 
+/* Raises "bad argument #idx (option 'field': <want> expected, got <type>)";
+ * the value is on top of the stack. */
 static int opt_error(lua_State *L, int idx, const char *field,
 		     const char *want)
 {
@@ -72,6 +77,7 @@ static int opt_error(lua_State *L, int idx, const char *field,
 		luaL_typename(L, -1)));
 }
 
+/* See nl.h: a string option or def; argument error on another type. */
 const char *nl_opt_str(lua_State *L, int idx, const char *field,
 		       const char *def)
 {
@@ -89,6 +95,7 @@ const char *nl_opt_str(lua_State *L, int idx, const char *field,
 	return s;
 }
 
+/* See nl.h: an integer option or def; argument error on another type. */
 lua_Integer nl_opt_int(lua_State *L, int idx, const char *field,
 		       lua_Integer def)
 {
@@ -106,6 +113,7 @@ lua_Integer nl_opt_int(lua_State *L, int idx, const char *field,
 	return v;
 }
 
+/* See nl.h: a boolean option or def; argument error on another type. */
 int nl_opt_bool(lua_State *L, int idx, const char *field, int def)
 {
 	int t = get_opt(L, idx, field), v;
@@ -121,12 +129,14 @@ int nl_opt_bool(lua_State *L, int idx, const char *field, int def)
 	return v;
 }
 
+/* See nl.h: argument error unless argument idx is a table or nil. */
 void nl_check_opts(lua_State *L, int idx)
 {
 	luaL_argexpected(L, lua_isnoneornil(L, idx) || lua_istable(L, idx),
 			 idx, "table of options");
 }
 
+/* See nl.h: "addr[/prefix]" to bytes; 0 or -1 with why. No Lua. */
 int nl_parse_cidr(const char *s, int *family, unsigned char addr[16],
 		  int *prefix, const char **why)
 {

@@ -129,16 +129,19 @@ static int route_change(lua_State *L, const char *prim, int type)
 	return 0;
 }
 
+/* route_add(dst [, opts]): see route_change. */
 static int l_route_add(lua_State *L)
 {
 	return route_change(L, "route_add", RTM_NEWROUTE);
 }
 
+/* route_del(dst [, opts]): see route_change. */
 static int l_route_del(lua_State *L)
 {
 	return route_change(L, "route_del", RTM_DELROUTE);
 }
 
+/* The word ip uses for a route type. */
 static const char *type_name(unsigned char t)
 {
 	static const char *const names[] = { "unspec", "unicast", "local",
@@ -148,6 +151,7 @@ static const char *type_name(unsigned char t)
 	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "other";
 }
 
+/* The word ip uses for a route's protocol. */
 static const char *proto_name(unsigned char p)
 {
 	switch (p) {
@@ -166,6 +170,7 @@ struct route_dump {
 	lua_Integer table;	/* 0: all */
 };
 
+/* Sets field of the table on top to the address in attribute a. */
 static void put_addr(lua_State *L, int family, const struct nlattr *a,
 		     const char *field)
 {
@@ -298,6 +303,7 @@ static const luaL_Reg route_funcs[] = {
 	{ NULL, NULL }
 };
 
+/* Adds route_add, route_del, route_list to the table at index 1. */
 int nsl_open_route(lua_State *L)
 {
 	luaL_setfuncs(L, route_funcs, 0);

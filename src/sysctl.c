@@ -76,6 +76,7 @@ static int l_sysctl(lua_State *L)
 	return 1;
 }
 
+/* Adds sysctl to the table at index 1. */
 int nsl_open_sysctl(lua_State *L)
 {
 	lua_pushcfunction(L, l_sysctl);
