@@ -221,6 +221,19 @@ describe("process handles #netns", function()
     assert.equal(1, T.sh("kill -0 " .. h.pid).code) -- reaped: no zombie
   end)
 
+  it("reaps a finished background process at the next start, before its handle is asked", function()
+    if not need_sandbox() then return end
+    local h = ns_exec(ns, { "true" }, { background = true })
+    local pid = h.pid
+    for _ = 1, 100 do
+      if T.sh("ps -o stat= -p " .. pid).out:match("^Z") then break end
+      sleep(0.01)
+    end
+    ns_exec(ns, { "true" })
+    assert.equal("", T.sh("ps -o stat= -p " .. pid).out) -- gone: reaped
+    assert.equal(0, h:wait().code)                       -- and the handle still knows
+  end)
+
   it("takes signals by number and SIG name; refuses unknown ones", function()
     if not need_sandbox() then return end
     local h = ns_exec(ns, { "sleep", "100" }, { background = true })

@@ -171,6 +171,8 @@ void proc_stop(struct proc *p);
  * raises its Lua error (stopping the process first if stop_on_signal). */
 int proc_wait_until(lua_State *L, struct proc *p, double deadline,
 		    int stop_on_signal);
+/* Reaps, without waiting, the live processes that have ended. */
+void proc_reap_finished(void);
 /* Every live process: SIGTERM all, one grace period, SIGKILL, reap. */
 void proc_stop_all(void);
 /* Stops the process and closes its pipes (the output stays). */

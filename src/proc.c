@@ -88,6 +88,7 @@ struct proc *nsl_proc_push(lua_State *L, pid_t pid, int pidfd, int in_fd,
 		p->in_keep = 1;		/* stdin = true: h:write() feeds it */
 	else if (in_fd >= 0 && !p->in_data)
 		proc_close_fd(&p->in_fd);	/* empty stdin: EOF at once */
+	proc_reap_finished();	/* the others: no zombie lingers till the end */
 	proc_track(p);
 	luaL_setmetatable(L, PROC_META);
 	renew_sentinel(L);

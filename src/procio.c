@@ -307,6 +307,29 @@ int proc_wait_until(lua_State *L, struct proc *p, double deadline,
 	return 1;
 }
 
+/* Reaps the live processes that have ended (the first 64 on the list),
+ * so a finished background process is no zombie for long: one poll,
+ * without waiting, then waitid for each that ended. */
+void proc_reap_finished(void)
+{
+	struct pollfd fds[64];
+	struct proc *ps[64], *p;
+	int n = 0, i;
+
+	for (p = live; p && n < 64; p = p->next) {
+		if (p->pidfd < 0)
+			continue;
+		ps[n] = p;
+		fds[n].fd = p->pidfd;
+		fds[n++].events = POLLIN;
+	}
+	if (n == 0 || poll(fds, (nfds_t)n, 0) <= 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (fds[i].revents)
+			proc_reap(ps[i], 0);
+}
+
 /* Stops every live process at once: one grace period for all. */
 void proc_stop_all(void)
 {
