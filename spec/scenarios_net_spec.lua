@@ -94,6 +94,19 @@ describe("S1: a network namespace from scratch #netns", function()
     assert.is_not_nil(N.ip_link("veth1"))
     assert.same({ "lo" }, N.ip_link_names("netns1"))
   end)
+
+  it("moves a link to PID 1's namespace with the number 1, as ip link set ... netns 1", function()
+    if not N.needs() then return end
+    -- in a PID namespace of its own nsl is PID 1, and lives in the
+    -- sandbox's root network namespace: 1 means the same as on a host
+    ns_add("netns1")
+    veth_add("veth0", "veth1", { peer_ns = "netns1" })
+    local r = T.sh("unshare --pid --fork --mount-proc " .. T.quote(T.nsl) ..
+      " -e 'link_set_ns(\"veth1\", 1, { ns = \"netns1\" })'")
+    assert.equal(0, r.code, r.err)
+    assert.is_not_nil(N.ip_link("veth1"))
+    assert.same({ "lo" }, N.ip_link_names("netns1"))
+  end)
 end)
 
 describe("S5: a Docker-style bridge network #netns", function()
