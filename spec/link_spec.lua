@@ -435,6 +435,7 @@ describe("peer names across namespaces #netns", function()
     if not N.needs() then return end
     local script = [[
       for i = 1, 6 do ns_add("p" .. i); veth_add("h" .. i, "eth0", { peer_ns = "p" .. i }) end
+      for i = 1, 40 do ns_add("q" .. i) end   -- more than fit one request or the fds
       local seen = {}
       for _, l in ipairs(link_list()) do
         if l.name:match("^h") then seen[#seen + 1] = l.name .. "=" .. l.peer .. "@" .. l.peer_ns end
@@ -443,7 +444,7 @@ describe("peer names across namespaces #netns", function()
       print(table.concat(seen, " "))
       print(link_get("eth0", { ns = "p3" }).peer, link_get("eth0", { ns = "p3" }).peer_ns == "")
     ]]
-    -- ulimit -n 20: the cache keeps only 2 namespaces
+    -- ulimit -n 20: the cache keeps only 2 namespaces, a batch gets ~15 fds
     local r = T.sh("ulimit -n 20; " .. T.quote(T.nsl) .. " -e " .. T.quote(script))
     assert.equal(0, r.code, r.err)
     assert.equal("h1=eth0@p1 h2=eth0@p2 h3=eth0@p3 h4=eth0@p4 h5=eth0@p5 h6=eth0@p6\nh3\ttrue\n", r.out)

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <unistd.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
 #include <linux/net_namespace.h>
@@ -171,6 +172,88 @@ static int nsid_of(lua_State *L, struct nl_ns *ns, struct nl_ns *other)
 	return c.nsid;
 }
 
+#define NSID_BATCH 32
+
+struct nsid_reply {
+	unsigned int first;	/* sequence number of the first request */
+	int id[NSID_BATCH];
+};
+
+/* Reply to the request numbered seq of a batch: keeps its NETNSA_NSID. */
+static int batch_cb(const struct nlmsghdr *h, void *data)
+{
+	struct nsid_reply *r = data;
+	unsigned int j = h->nlmsg_seq - r->first;
+	const struct nlattr *a;
+
+	if (j >= NSID_BATCH)
+		return 0;
+	mnl_attr_for_each(a, h, sizeof(struct rtgenmsg))
+		if (mnl_attr_get_type(a) == NETNSA_NSID)
+			r->id[j] = (int32_t)mnl_attr_get_u32(a);
+	return 0;
+}
+
+/* Asks ns, in one datagram, for its ids of the namespaces names[lo..hi]
+ * (at most NSID_BATCH), opened only for the request (the cache is left
+ * alone); records the answers in map.  Nothing raises while fds are open.
+ * Returns how many names it took (fewer when fds ran out). */
+static int nsid_batch(lua_State *L, struct nl_ns *ns, int map, int names,
+		       int lo, int hi)
+{
+	char buf[NSID_BATCH * 64] = { 0 }, path[sizeof(NL_RUN_DIR) + NAME_MAX + 1];
+	const char *name[NSID_BATCH];
+	int fd[NSID_BATCH], k, m = 0;
+	struct nsid_reply r;
+	size_t len = 0;
+
+	for (k = lo; k <= hi; k++) {
+		lua_rawgeti(L, names, k);
+		name[k - lo] = lua_tostring(L, -1);	/* names keeps it */
+		lua_pop(L, 1);
+	}
+	for (k = 0; k <= hi - lo; k++) {
+		struct nlmsghdr *nlh = (struct nlmsghdr *)(buf + len);
+		struct rtgenmsg *g;
+
+		snprintf(path, sizeof(path), NL_RUN_DIR "/%s", name[k]);
+		fd[k] = open(path, O_RDONLY | O_CLOEXEC);
+		r.id[k] = -1;
+		if (fd[k] < 0 && errno == EMFILE && k > 0) {
+			hi = lo + k - 1;	/* out of fds: the rest next time */
+			break;
+		}
+		if (fd[k] < 0)
+			continue;
+		nlh = mnl_nlmsg_put_header(nlh);
+		nlh->nlmsg_type = RTM_GETNSID;
+		g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+		g->rtgen_family = AF_UNSPEC;
+		mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)fd[k]);
+		len += nlh->nlmsg_len;
+		m++;
+	}
+	r.first = ns->seq + 1;	/* nl_talk numbers the batch from here */
+	if (m) {
+		struct nsid_reply got = r;
+		int j = 0;
+
+		nl_talk(L, ns, buf, len, batch_cb, &got, NULL, 0);
+		for (k = 0; k <= hi - lo; k++)	/* replies are in request order */
+			if (fd[k] >= 0)
+				r.id[k] = got.id[j++];
+	}
+	for (k = 0; k <= hi - lo; k++)
+		if (fd[k] >= 0)
+			close(fd[k]);
+	for (k = 0; k <= hi - lo; k++)
+		if (r.id[k] >= 0) {
+			lua_pushstring(L, name[k]);
+			lua_rawseti(L, map, r.id[k]);
+		}
+	return hi - lo + 1;
+}
+
 /* Records in the table at map: namespace id (as ns numbers it) -> name
  * ("" for the start namespace).  Level 1 asks about the start namespace
  * and those in the socket cache (where a peer usually is: the script
@@ -208,18 +291,9 @@ static void fill_nsid_map(lua_State *L, struct nl_ns *ns, int map, int level)
 		}
 	if (dir)
 		closedir(dir);
-	for (i = 1; i <= n; i++) {
-		struct nl_ns *c;
-
-		lua_rawgeti(L, names, i);
-		nl_touch(L, ns);	/* never the one evicted */
-		c = nl_ns_try(L, lua_tostring(L, -1));
-		if (c && c != ns && (id = nsid_of(L, ns, c)) >= 0) {
-			lua_pushvalue(L, -1);
-			lua_rawseti(L, map, id);
-		}
-		lua_pop(L, 1);
-	}
+	for (i = 1; i <= n; )
+		i += nsid_batch(L, ns, map, names, i,
+				n < i + NSID_BATCH - 1 ? n : i + NSID_BATCH - 1);
 	lua_pop(L, 1);
 }
 
