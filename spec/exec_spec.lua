@@ -285,6 +285,20 @@ describe("process handles #netns", function()
     assert.has_error(function() h:output() end)
   end)
 
+  it("stops PID 1 of a PID namespace at once when it has no SIGTERM handler", function()
+    if not need_sandbox() then return end
+    local h = spawn({ "sleep", "100" }, { unshare = { "pid" }, background = true })
+    local t0 = now()
+    h:close()
+    assert.is_true(now() - t0 < 0.5, "took " .. (now() - t0) .. " s")
+    assert.equal("KILL", h:wait().signal)
+    -- one with a handler gets SIGTERM and its grace period
+    h = spawn("trap 'exit 7' TERM; sleep 100 & wait", { unshare = { "pid" }, background = true })
+    sleep(0.1)
+    h:close()
+    assert.equal(7, h:wait().code)
+  end)
+
   it("stops the process when a <close> variable goes out of scope", function()
     if not need_sandbox() then return end
     local pid

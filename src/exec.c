@@ -379,6 +379,7 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 	close_enter(&r);
 	p = nsl_proc_push(L, pid, pidfd, r.pipes[0][1], r.stdin_mode == 1 ? r.in_data : NULL,
 			  r.in_len, r.pipes[1][0], r.pipes[2][0], r.l.new_pgrp, r.grace);
+	p->pidns_init = (r.l.unshare_flags & CLONE_NEWPID) != 0;
 	if (r.background)
 		return 1;
 	nsl_proc_finish(L, p, r.timeout);

@@ -147,6 +147,7 @@ struct proc {
 	int exited;		/* reaped: code/sig are final */
 	int code, sig, timed_out;
 	double grace;		/* SIGTERM -> SIGKILL when stopping */
+	int pidns_init;		/* PID 1 of a PID namespace of its own */
 	struct proc *next, *prev;	/* the live list */
 };
 

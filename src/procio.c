@@ -11,6 +11,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -256,6 +257,37 @@ int proc_pump_mask(struct proc *p, int ms, const sigset_t *mask)
 	return 0;
 }
 
+/* Does process pid catch signal sig (a handler, per SigCgt)? */
+static int catches(pid_t pid, int sig)
+{
+	char path[64], line[256];
+	unsigned long long mask = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 1;	/* cannot tell: give it the grace period */
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "SigCgt:", 7) == 0) {
+			mask = strtoull(line + 7, NULL, 16);
+			break;
+		}
+	fclose(f);
+	return (mask >> (sig - 1)) & 1;
+}
+
+/* The first step of a stop: SIGTERM.  PID 1 of a PID namespace ignores
+ * every signal it has no handler for, even from outside (`sleep` as PID 1
+ * never ends on SIGTERM): without one it gets SIGKILL at once rather than
+ * after a grace period spent for nothing. */
+static void terminate(struct proc *p)
+{
+	proc_signal(p, SIGTERM);
+	if (p->pidns_init && !p->exited && !catches(p->pid, SIGTERM))
+		proc_signal(p, SIGKILL);
+}
+
 /* SIGTERM, up to p->grace seconds for it to end, then SIGKILL to its
  * group; reaped on return.  Signals to nsl do not cut it short. */
 void proc_stop(struct proc *p)
@@ -264,7 +296,7 @@ void proc_stop(struct proc *p)
 
 	if (p->exited)
 		return;
-	proc_signal(p, SIGTERM);
+	terminate(p);
 	deadline = proc_mono() + p->grace;
 	while (!p->exited && proc_mono() < deadline) {
 		int ms = (int)((deadline - proc_mono()) * 1000) + 1;
@@ -337,7 +369,7 @@ void proc_stop_all(void)
 	double deadline, grace = 0;
 
 	for (p = live; p; p = p->next) {
-		proc_signal(p, SIGTERM);
+		terminate(p);
 		if (p->grace > grace)
 			grace = p->grace;
 	}
