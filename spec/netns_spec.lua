@@ -30,6 +30,16 @@ describe("ns_add #netns", function()
     assert.matches("nsfs", T.sh("findmnt -n -o FSTYPE /run/netns/blue").out)
   end)
 
+  it("makes /run/netns again when it was removed after the first namespace", function()
+    if not N.needs() then return end
+    ns_add("blue")
+    ns_del("blue")
+    T.sh("umount /run/netns; rmdir /run/netns")
+    ns_add("red")
+    assert.same({ "red" }, N.ip_netns())
+    assert.matches("shared", T.sh("findmnt -n -o PROPAGATION --target /run/netns").out)
+  end)
+
   it("refuses a name that exists with EEXIST and leaves the first namespace alone", function()
     if not N.needs() then return end
     ns_add("blue")

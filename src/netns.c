@@ -24,13 +24,13 @@
 #include "nl.h"
 
 /* Makes /run/netns exist and be a shared mount point, as ip does; once
- * per process.  Returns 0 or -errno. */
-static int prepare_run_dir(void)
+ * per process unless again.  Returns 0 or -errno. */
+static int prepare_run_dir(int again)
 {
 	static int done;
 	int bound = 0;
 
-	if (done)
+	if (done && !again)
 		return 0;
 	if (mkdir(NL_RUN_DIR, 0755) < 0 && errno != EEXIST)
 		return -errno;
@@ -53,15 +53,18 @@ static int l_ns_add(lua_State *L)
 {
 	const char *name = luaL_checkstring(L, 1);
 	char path[sizeof(NL_RUN_DIR) + NAME_MAX + 1];
-	int err;
+	int err, rc;
 
 	nl_check_nsname(L, "ns_add", name);
 	nl_ns(L, "ns_add", NULL);	/* the cache exists before we move */
-	err = prepare_run_dir();
+	err = prepare_run_dir(0);
 	if (err)
 		return nsl_fail(L, "ns_add", name, -err, NULL);
 	snprintf(path, sizeof(path), NL_RUN_DIR "/%s", name);
-	if (mknod(path, S_IFREG, 0) < 0)
+	rc = mknod(path, S_IFREG, 0);
+	if (rc < 0 && errno == ENOENT && prepare_run_dir(1) == 0)
+		rc = mknod(path, S_IFREG, 0);	/* /run/netns went away: again */
+	if (rc < 0)
 		return nsl_fail(L, "ns_add", name, errno, NULL);
 	if (unshare(CLONE_NEWNET) < 0) {
 		err = errno;
