@@ -206,6 +206,17 @@ describe("spawn #netns", function()
     assert.equal("1\nbox\n lo\nsh\nps\n", r.stdout)
   end)
 
+  it("S6 user: a user namespace on a named network namespace, with PID 1 and its /proc", function()
+    if not need_sandbox() then return end
+    local ns = "nslu" .. math.random(1e6)
+    assert.equal(0, T.sh("ip netns add " .. ns).code)
+    finally(function() T.sh("ip netns del " .. ns) end)
+    local r = ns_exec(ns, { "sh", "-c", "id -u; cat /proc/self/uid_map; echo $$; ls /sys/class/net" },
+      { unshare = { "user", "pid" }, mount_proc = true, capture = true })
+    assert.equal(0, r.code, r.stderr)
+    assert.matches("^0\n%s*0%s+" .. T.sh("id -u").out:match("%d+") .. "%s+1\n1\nlo\n$", r.stdout)
+  end)
+
   describe("bad input", function()
     it("refuses an unknown namespace kind", function()
       if not need_sandbox() then return end

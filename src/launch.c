@@ -40,6 +40,7 @@ struct child_ctx {
 	const struct launch *l;
 	int errfd;
 	int userns_in_clone;	/* CLONE_NEWUSER was given to clone */
+	int user_last;		/* make the user namespace after all the rest */
 	sigset_t mask;		/* the parent's mask, restored before exec */
 };
 
@@ -197,7 +198,8 @@ static int child_main(void *arg)
 	const struct child_ctx *c = arg;
 	const struct launch *l = c->l;
 	static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
-	int newns = l->unshare_flags & ~(CLONE_NEWPID | (c->userns_in_clone ? CLONE_NEWUSER : 0));
+	int newns = l->unshare_flags & ~(CLONE_NEWPID |
+		((c->userns_in_clone || c->user_last) ? CLONE_NEWUSER : 0));
 	size_t i;
 
 	/* nsl's handlers would run nsl's code in the child: default them
@@ -220,7 +222,7 @@ static int child_main(void *arg)
 			child_fail(c, STAGE_SETNS, errno, (int)i);
 	if (newns && unshare(newns) < 0)
 		child_fail(c, STAGE_UNSHARE, errno, 0);
-	if (l->unshare_flags & CLONE_NEWUSER)
+	if ((l->unshare_flags & CLONE_NEWUSER) && !c->user_last)
 		child_usermap(c);
 	/* Offsets can be set until a process enters the namespace: exec. */
 	if (l->time_offsets && *l->time_offsets &&
@@ -234,6 +236,11 @@ static int child_main(void *arg)
 	child_mounts(c);
 	if (l->hostname && sethostname(l->hostname, strlen(l->hostname)) < 0)
 		child_fail(c, STAGE_HOSTNAME, errno, 0);
+	if (c->user_last) {
+		if (unshare(CLONE_NEWUSER) < 0)
+			child_fail(c, STAGE_UNSHARE, errno, 0);
+		child_usermap(c);
+	}
 	if (l->cwd && chdir(l->cwd) < 0)
 		child_fail(c, STAGE_CHDIR, errno, 0);
 	child_fds(c);
@@ -288,13 +295,20 @@ int nsl_launch(const struct launch *l, pid_t *pid, int *pidfd,
 	c.l = l;
 	c.errfd = pipefd[1];
 	c.userns_in_clone = 0;
+	/* Joining namespaces that exist takes the rights of the caller's
+	 * user namespace: a new one comes last, after every setns and mount
+	 * (its process is then root only over the user namespace itself).
+	 * Otherwise it comes first and owns the other new namespaces, which
+	 * is what lets an unprivileged caller make them. */
+	c.user_last = (l->unshare_flags & CLONE_NEWUSER) &&
+		(l->netns_fd >= 0 || l->n_enter > 0 || l->enter_pidns_fd >= 0);
 	if (!(l->enter_flags & CLONE_NEWTIME))
 		flags |= CLONE_VM;
 	if (l->unshare_flags & CLONE_NEWPID) {
 		flags |= CLONE_NEWPID;
 		/* With a new user namespace as well, the PID namespace must
 		 * belong to it (else its /proc cannot be mounted inside). */
-		if (l->unshare_flags & CLONE_NEWUSER) {
+		if ((l->unshare_flags & CLONE_NEWUSER) && !c.user_last) {
 			flags |= CLONE_NEWUSER;
 			c.userns_in_clone = 1;
 		}
