@@ -352,7 +352,7 @@ static void parse_ext(const struct nlmsghdr *h, size_t off, char *ext,
 }
 
 /* See nl.h: sends a batch, reads every answer; 0 or the first -errno.
- * Raises only for a pending signal. */
+ * Never raises. */
 int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
 	    nl_cb cb, void *data, char *ext, size_t extlen)
 {
@@ -378,19 +378,18 @@ int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
 	while (mnl_socket_sendto(ns->sock, buf, len) < 0) {
 		if (errno != EINTR)
 			return -errno;
-		nsl_check_signal(L);
 	}
 	/* Replies with another sequence number are left over from a request
 	 * a Lua error cut short: skipped. */
 	while (pending > 0) {
 		n = (int)mnl_socket_recvfrom(ns->sock, rbuf, sizeof(rbuf));
 		if (n < 0) {
-			if (errno == EINTR) {
-				/* Ctrl-C: the replies still coming are skipped
-				 * by the next request */
-				nsl_check_signal(L);
+			/* The kernel did the work inside sendmsg; the
+			 * answer is queued: finish reading it, and let the
+			 * signal's hook stop the script when we return, so
+			 * a done change is never reported as failed. */
+			if (errno == EINTR)
 				continue;
-			}
 			return err ? err : -errno;
 		}
 		for (h = (struct nlmsghdr *)rbuf; mnl_nlmsg_ok(h, n);

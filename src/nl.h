@@ -82,8 +82,8 @@ int nl_leave(lua_State *L);
  * until each is answered, calling cb on data messages.  Returns 0 or the
  * first -errno, with the kernel's extended-ack text in ext ("" if none).
  * cb must not call nl_talk itself (the receive buffer is shared).  A
- * pending signal (Ctrl-C) raises; never call it between nl_enter and
- * nl_leave. */
+ * signal does not cut it short (the kernel has already acted on the
+ * request): the Lua hook raises once the primitive returns. */
 int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
 	    nl_cb cb, void *data, char *ext, size_t extlen);
 
