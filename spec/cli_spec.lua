@@ -179,6 +179,29 @@ describe("the nsl command line #cli", function()
       assert.equal("", T.slurp(dir .. "/mark"))
     end)
 
+    it("lets cleanup that a signal started finish under _shield, then dies of the signal", function()
+      local dir = T.tmpdir()
+      dirs[#dirs + 1] = dir
+      local path = script([[
+        local mark = ...
+        local ok, err = pcall(function() io.write("ready\n") io.flush() sleep(30) end)
+        local waited = pcall(sleep, 0.01)   -- unshielded: the signal is still pending
+        require("nsl.core")._shield(function()
+          sleep(0.1)                         -- shielded: a wait completes
+          local f = io.open(mark, "w") f:write(tostring(err), " ", tostring(waited)) f:close()
+        end)
+        sleep(0.01)                          -- and afterwards it is pending again
+        os.exit(0)
+      ]])
+      local r = T.sh(string.format(
+        "%s %s %s > %s/out & pid=$!; " ..
+        "for i in $(seq 100); do grep -q ready %s/out 2>/dev/null && break; sleep 0.05; done; " ..
+        "kill -TERM $pid; wait $pid",
+        T.quote(T.nsl), T.quote(path), T.quote(dir .. "/mark"), T.quote(dir), T.quote(dir)))
+      assert.equal(143, r.code, r.err)
+      assert.equal("terminated by signal 15 (Terminated)! false", T.slurp(dir .. "/mark"))
+    end)
+
     for _, case in ipairs({
       { sig = "TERM", code = 143, msg = "terminated by signal 15" },
       { sig = "INT", code = 130, msg = "interrupted!" },

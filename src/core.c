@@ -13,6 +13,7 @@
 static const lua_CFunction openers[] = {
 	nsl_open_clock,
 	nsl_open_error,
+	nsl_open_signal,
 	nsl_open_netns,
 	nsl_open_link,
 	nsl_open_linkinfo,

@@ -17,7 +17,7 @@
 #define NSL_NAME "nsl"
 #define NSL_VERSION "0.1.0"
 
-/* Signal bookkeeping (main.c).  The handler only stores the signal number
+/* Signal bookkeeping (signal.c).  The handler only stores the signal number
  * and arms a Lua hook; blocking primitives also see EINTR and should call
  * nsl_check_signal() in their retry loops. */
 extern volatile sig_atomic_t nsl_signal;
@@ -26,7 +26,7 @@ extern volatile sig_atomic_t nsl_signal;
 void nsl_check_signal(lua_State *L);
 
 /* Installs or removes the handlers that turn SIGINT/SIGTERM/SIGHUP into a
- * Lua error inside L (main.c). */
+ * Lua error inside L (signal.c). */
 void nsl_signals_arm(lua_State *L);
 void nsl_signals_disarm(void);
 
@@ -62,6 +62,7 @@ int luaopen_nsl_core(lua_State *L);
 /* Openers: each adds its primitives to the table at stack index 1. */
 int nsl_open_clock(lua_State *L);	/* clock.c: sleep, now */
 int nsl_open_error(lua_State *L);	/* error.c: _fail */
+int nsl_open_signal(lua_State *L);	/* signal.c: _shield */
 int nsl_open_netns(lua_State *L);	/* netns.c: ns_add, ns_del, ns_list, ns_exists */
 int nsl_open_link(lua_State *L);	/* link.c: veth_add, bridge_add..., link_set, link_del, link_set_ns */
 int nsl_open_linkinfo(lua_State *L);	/* linkinfo.c: link_list, link_get, link_exists */

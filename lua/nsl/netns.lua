@@ -228,7 +228,9 @@ Netns.close = Netns.del
 -- __close and __gc: one function; a failure is a warning, never an error
 -- in the middle of unwinding.
 local function close(self)
-  local ok, err = pcall(Netns.del, self)
+  -- Shielded: when Ctrl-C or SIGTERM is what closes the scope, the same
+  -- signal must not cut the teardown short at its first wait.
+  local ok, err = pcall(core._shield, Netns.del, self)
   if not ok then warn("nsl: closing ", tostring(self), ": ", tostring(err)) end
 end
 Netns.__close, Netns.__gc = close, close

@@ -376,7 +376,7 @@ end
 
 -- Undoes what up made, newest first; returns the reasons of what could
 -- not be undone (objects already gone count as undone).
-local function unwind(t)
+local function unwind_all(t)
   local errs = {}
   while #t.done > 0 do
     local s = table.remove(t.done)
@@ -389,6 +389,12 @@ local function unwind(t)
     end
   end
   return errs
+end
+
+-- Shielded: when a signal is what stops up or closes the scope, the
+-- rollback it starts is not cut short by the same signal.
+local function unwind(t)
+  return core._shield(unwind_all, t)
 end
 
 -- __close and __gc: one function, safe twice; a failure is a warning.
