@@ -3,22 +3,7 @@
 -- nsenter -t PID does).  Scenarios S3, S4 and S6, as a user sees them.
 local T = require "spec.support.util"
 
--- Raises like f() should: "bad argument #N to '<prim>' (<why>)".  Lua
--- names the function by the first table of package.loaded it finds it
--- in (_G, nsl or nsl.core: the order varies between runs), so the
--- name may carry a module prefix.
-local function arg_error(f, n, prim, why)
-  local ok, err = pcall(f)
-  assert.is_false(ok, "no error")
-  local got_n, got_prim, got_why = tostring(err):match("bad argument #(%d+) to '([%w_.]+)' %((.*)%)$")
-  assert.same({ tostring(n), prim, why }, { got_n, got_prim and got_prim:gsub("^nsl%.core%.", ""):gsub("^nsl%.", ""), got_why },
-    tostring(err))
-end
-
-local function need_sandbox()
-  if not T.sandboxed() then pending("needs the sandbox: run make check") return false end
-  return true
-end
+local arg_error, need_sandbox = T.arg_error, T.need_sandbox
 
 local function out(cmd, opts)
   opts = opts or {}

@@ -26,6 +26,25 @@ function M.pending(msg)
   error("pending: " .. msg, 2)
 end
 
+-- True in the sandbox; otherwise marks the test pending and returns false.
+function M.need_sandbox()
+  if not M.sandboxed() then M.pending("needs the sandbox: run make check") return false end
+  return true
+end
+
+-- Asserts that f() raises "bad argument #n to '<prim>' (<why>)".  Lua names
+-- the function by the first table of package.loaded it finds it in (_G,
+-- nsl or nsl.core: the order varies between runs), so a module prefix on
+-- the name is accepted.
+function M.arg_error(f, n, prim, why)
+  local assert = require "luassert"
+  local ok, err = pcall(f)
+  assert.is_false(ok, "no error")
+  local got_n, got_prim, got_why = tostring(err):match("bad argument #(%d+) to '([%w_.]+)' %((.*)%)$")
+  assert.same({ tostring(n), prim, why },
+    { got_n, got_prim and got_prim:gsub("^nsl%.core%.", ""):gsub("^nsl%.", ""), got_why }, tostring(err))
+end
+
 function M.quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
