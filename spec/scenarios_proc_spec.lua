@@ -6,36 +6,15 @@ local T = require "spec.support.util"
 local NS = "direct_netns"
 
 -- An nginx prefix in a temporary directory: config, page, pid, logs.
+local NG = require "spec.support.nginx"
 local function nginx_dir()
   local dir = T.tmpdir()
-  T.sh("mkdir -p " .. dir .. "/www && chmod 755 " .. dir)
-  T.write(dir .. "/www/index.html", "hello from direct_netns\n")
-  T.write(dir .. "/nginx.conf", ([[
-user root;
-pid DIR/nginx.pid;
-error_log DIR/error.log;
-worker_processes 1;
-events { worker_connections 64; }
-http {
-  access_log DIR/access.log;
-  client_body_temp_path DIR/body;
-  proxy_temp_path DIR/proxy;
-  fastcgi_temp_path DIR/fastcgi;
-  uwsgi_temp_path DIR/uwsgi;
-  scgi_temp_path DIR/scgi;
-  server { listen 80; root DIR/www; index index.html; }
-}
-]]):gsub("DIR", dir))
+  NG.setup(dir)
   return dir
 end
-
-local function nginx_cmd(dir)
-  return { "nginx", "-p", dir, "-c", dir .. "/nginx.conf", "-e", dir .. "/error.log",
-           "-g", "daemon off;" }
-end
+local nginx_cmd = NG.cmd
 
 -- Our nginx processes (never the host's: the sandbox shares its PIDs).
--- The bracket keeps pgrep's own shell from matching.
 local function nginx_left(dir)
   return T.sh("pgrep -f " .. T.quote(dir .. "/nginx[.]conf")).out
 end

@@ -30,28 +30,7 @@ local function alive(pid)
   return st ~= "Z"
 end
 
--- An nginx that keeps everything (pid, logs, temp files) in dir.
-local function nginx_conf(dir)
-  os.execute("mkdir -p " .. dir .. "/www && chmod 755 " .. dir)
-  T.write(dir .. "/www/index.html", "hello from direct_netns\n")
-  T.write(dir .. "/nginx.conf", ([[
-user root;
-worker_processes 1;
-pid DIR/nginx.pid;
-error_log DIR/error.log;
-events { worker_connections 64; }
-http {
-  access_log DIR/access.log;
-  client_body_temp_path DIR/body;
-  proxy_temp_path DIR/proxy;
-  fastcgi_temp_path DIR/fastcgi;
-  uwsgi_temp_path DIR/uwsgi;
-  scgi_temp_path DIR/scgi;
-  server { listen 80; root DIR/www; }
-}
-]]):gsub("DIR", dir))
-  return { "nginx", "-p", dir, "-e", dir .. "/error.log", "-c", dir .. "/nginx.conf", "-g", "daemon off;" }
-end
+local nginx_conf = require("spec.support.nginx").setup
 
 describe("topology services #netns", function()
   local t, dir
