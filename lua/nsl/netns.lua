@@ -31,14 +31,13 @@ local function opt(t, ns)
   return c
 end
 
--- link_set on a link in namespace ns (nil: the root one).  The one place
--- that knows how link_set takes its namespace: both in the attributes
--- and as the options argument, so either form of the primitive works.
+-- link_set on a link in namespace ns (nil: the root one); link_set takes
+-- the namespace among its options, like every other primitive.
 function M.set(name, attrs, ns)
   local a = {}
   for k, v in pairs(attrs) do a[k] = v end
   a.ns = ns
-  return core.link_set(name, a, { ns = ns })
+  return core.link_set(name, a)
 end
 
 -- A link inside a namespace (ns = nil: the root namespace).
