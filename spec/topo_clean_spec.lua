@@ -3,14 +3,7 @@
 local T = require "spec.support.util"
 local nsl = require "nsl"
 
--- Is pid a live process (not gone, not a zombie waiting for its parent)?
-local function alive(pid)
-  local f = io.open("/proc/" .. pid .. "/stat")
-  if not f then return false end
-  local st = f:read("a"):match("%) (%a)")
-  f:close()
-  return st ~= "Z"
-end
+local alive = T.alive
 
 describe("the run record #unit", function()
   local dir

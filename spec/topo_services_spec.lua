@@ -21,14 +21,7 @@ local function needs(...)
 end
 
 
--- Is pid a live process (not gone, not a zombie waiting for its parent)?
-local function alive(pid)
-  local f = io.open("/proc/" .. pid .. "/stat")
-  if not f then return false end
-  local st = f:read("a"):match("%) (%a)")
-  f:close()
-  return st ~= "Z"
-end
+local alive = T.alive
 
 local nginx_conf = require("spec.support.nginx").setup
 

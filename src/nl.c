@@ -152,6 +152,21 @@ static struct nl_ns *take_slot(struct nl_state *st)
 	return best;
 }
 
+/* Puts the open namespace fd (whose stat is sb) in a cache slot under
+ * name, as the most recently used entry. */
+static struct nl_ns *cache_put(struct nl_state *st, const char *name, int fd,
+			       const struct stat *sb)
+{
+	struct nl_ns *ns = take_slot(st);
+
+	snprintf(ns->name, sizeof(ns->name), "%s", name);
+	ns->fd = fd;
+	ns->dev = sb->st_dev;
+	ns->ino = sb->st_ino;
+	ns->used = ++st->clock;
+	return ns;
+}
+
 /* Is fd a namespace file (nsfs), not a leftover plain file? */
 static int is_netns_fd(int fd)
 {
@@ -199,13 +214,7 @@ static struct nl_ns *lookup(struct nl_state *st, const char *name, int *err,
 		*why = "not a network namespace";
 		return NULL;
 	}
-	ns = take_slot(st);
-	snprintf(ns->name, sizeof(ns->name), "%s", name);
-	ns->fd = fd;
-	ns->dev = sb.st_dev;
-	ns->ino = sb.st_ino;
-	ns->used = ++st->clock;
-	return ns;
+	return cache_put(st, name, fd, &sb);
 }
 
 /* See nl.h: the cached namespace, or raises "<prim>: <name>: ...". */
@@ -267,12 +276,7 @@ int nl_ns_here(lua_State *L, const char *name)
 		close(fd);
 		return err;
 	}
-	ns = take_slot(st);
-	snprintf(ns->name, sizeof(ns->name), "%s", name);
-	ns->fd = fd;
-	ns->dev = sb.st_dev;
-	ns->ino = sb.st_ino;
-	ns->used = ++st->clock;
+	ns = cache_put(st, name, fd, &sb);
 	return open_sock(ns);	/* we are inside: no switch needed later */
 }
 

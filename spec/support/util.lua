@@ -45,6 +45,15 @@ function M.arg_error(f, n, prim, why)
     { got_n, got_prim and got_prim:gsub("^nsl%.core%.", ""):gsub("^nsl%.", ""), got_why }, tostring(err))
 end
 
+-- Is pid a live process (not gone, not a zombie waiting for its parent)?
+function M.alive(pid)
+  local f = io.open("/proc/" .. pid .. "/stat")
+  if not f then return false end
+  local st = f:read("a"):match("%) (%a)")
+  f:close()
+  return st ~= "Z"
+end
+
 function M.quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
