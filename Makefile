@@ -1,11 +1,12 @@
-# nsl: build, test, run.  On a fresh Debian machine: make deps && make check.
+# nsl: build, test, run.  On a fresh Debian machine make check and make demo
+# install what they need first.
 #
 #   make          build ./nsl
 #   make deps     install every Debian package nsl needs (root or sudo)
 #   make check    run the busted suite inside a sandbox network namespace
 #   make asan     the same suite against an AddressSanitizer+UBSan build
-#   make valgrind nsl -e 'print(1)' and the host specs under valgrind
-#   make demo     the main job: the examples
+#   make valgrind nsl -e 'print(1)' under valgrind's leak checker
+#   make demo     the main job: nginx in a namespace over a veth pair (S2)
 #
 # CI=true (or WERROR=1) turns warnings into errors.
 
