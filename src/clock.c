@@ -2,8 +2,8 @@
  * clock.c - time for scripts: sleep(seconds) and now().
  *
  * Lua has no sleep; scripts waiting for a service need one that Ctrl-C
- * and SIGTERM can cut short, so it sleeps in nanosleep() and, on EINTR,
- * raises the pending signal's error through nsl_check_signal().
+ * and SIGTERM can cut short, so it waits in ppoll() and raises the
+ * pending signal's error through nsl_check_signal().
  */
 #include <errno.h>
 #include <math.h>
@@ -33,10 +33,7 @@ static int l_sleep(lua_State *L)
 		deadline.tv_sec++;
 		deadline.tv_nsec -= 1000000000L;
 	}
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
+	nsl_signals_set(&block);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	for (;;) {
 		if (nsl_signal) {

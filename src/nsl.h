@@ -30,6 +30,10 @@ void nsl_check_signal(lua_State *L);
 void nsl_signals_arm(lua_State *L);
 void nsl_signals_disarm(void);
 
+/* Fills set with the signals that become Lua errors, for a primitive that
+ * checks nsl_signal with them blocked and then waits with ppoll(). */
+void nsl_signals_set(sigset_t *set);
+
 /* Runs the function on the stack (below nargs arguments) under a traceback
  * handler with signals armed; leaves results or the error message. */
 int nsl_docall(lua_State *L, int narg, int nres);

@@ -313,10 +313,7 @@ int proc_wait_until(lua_State *L, struct proc *p, double deadline,
 {
 	sigset_t sigs, old;
 
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
+	nsl_signals_set(&sigs);
 	while (!p->exited) {
 		int ms = -1, r;
 

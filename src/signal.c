@@ -60,6 +60,15 @@ static void on_signal(int sig)
 		arm_hook(L);
 }
 
+void nsl_signals_set(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++)
+		sigaddset(set, handled_signals[i]);
+}
+
 /* No SA_RESTART: a primitive blocked in a system call sees EINTR and can
  * check nsl_signal instead of waiting for its syscall to finish. */
 void nsl_signals_arm(lua_State *L)
