@@ -23,9 +23,9 @@ endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-CPPFLAGS  += -D_GNU_SOURCE -Isrc
-SRCS      := $(wildcard src/*.c)
-HDRS      := $(wildcard src/*.h)
+CPPFLAGS  += -D_GNU_SOURCE -Isrc/base
+SRCS      := $(wildcard src/base/*.c src/cmd/*.c src/net/*.c src/proc/*.c)
+HDRS      := $(wildcard src/*/*.h)
 LUA_FILES := $(shell find lua -name '*.lua' | LC_ALL=C sort)
 OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 
@@ -44,7 +44,8 @@ all: $(NSL)
 $(NSL): $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS) $(LDLIBS)
 
-$(BUILD)/%.o: src/%.c $(HDRS) | $(BUILD)
+$(BUILD)/%.o: src/%.c $(HDRS)
+	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARNINGS) -c -o $@ $<
 
 $(BUILD)/lua_embed.o: $(BUILD)/lua_embed.c $(HDRS)
