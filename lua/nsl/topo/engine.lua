@@ -1,0 +1,105 @@
+-- nsl.topo.engine: up and down.  up runs the plan's steps in order,
+-- each recorded (nsl.record) before its object is made; a failure
+-- unwinds what was made, newest first.  down unwinds all of it.
+local core = require "nsl.core"
+local record = require "nsl.record"
+local plan = require "nsl.topo.plan"
+
+local M = {}
+
+-- Topologies that are up, held here so that one nobody refers to any more
+-- is not torn down by a garbage collection in the middle of the script:
+-- it lives until down, or until the Lua state closes (exit, error,
+-- signal), when its __gc takes it down.
+local live = {}
+local close
+
+-- Undoes what up made, newest first; returns the reasons of what could
+-- not be undone (objects already gone count as undone).
+local function unwind_all(t)
+  local errs = {}
+  while #t.done > 0 do
+    local s = table.remove(t.done)
+    local ok, err = pcall(s.undo)
+    local code = type(err) == "table" and err.code
+    if ok or code == "ENOENT" or code == "ENODEV" or code == "ESRCH" then
+      if s.rec then record.drop(table.unpack(s.rec)) end
+    else
+      errs[#errs + 1] = s.node .. ": undo " .. s.what .. ": " .. tostring(err)
+    end
+  end
+  return errs
+end
+
+-- Shielded: when a signal is what stops up or closes the scope, the
+-- rollback it starts is not cut short by the same signal.
+local function unwind(t)
+  return core._shield(unwind_all, t)
+end
+
+-- __close and __gc: one function, safe twice; a failure is a warning.
+function close(self)
+  local ok, err = pcall(M.down, self)
+  if not ok then warn("nsl: tearing down ", tostring(self), ": ", tostring(err)) end
+end
+
+-- t:up(): builds everything in dependency order.  On a failure, removes
+-- what it made so far and raises "up: <node>: <step>: <reason>".
+-- Raises when the topology is already up.  Returns t.
+function M.up(self)
+  if self.state ~= "down" then
+    error("topology: already " .. self.state .. " (call down first)", 2)
+  end
+  self.state = "building"
+  live[self] = true
+  for _, s in ipairs(plan(self)) do
+    local ok, err = true, nil
+    if s.pre then ok, err = pcall(s.pre) end
+    if ok then
+      ok, err = pcall(function()
+        if s.rec then record.add(table.unpack(s.rec)) end -- may fail too: no /run/nsl
+        s.run()
+      end)
+      if s.rec then
+        if ok then record.made(table.unpack(s.rec)) else record.drop(table.unpack(s.rec)) end
+      end
+    end
+    if ok then
+      if s.undo then self.done[#self.done + 1] = s end
+    else
+      local errs = unwind(self)
+      self.state = "down"
+      live[self] = nil
+      local reason = s.what .. ": " .. tostring(err)
+      if #errs > 0 then reason = reason .. " (and rollback failed: " .. table.concat(errs, "; ") .. ")" end
+      local e = type(err) == "table" and err.errno or nil
+      core._fail("up", s.node, reason, e)
+    end
+  end
+  self.state = "up"
+  -- lua_close runs finalizers newest first.  The primitives keep
+  -- sentinels of their own (netlink sockets, process handles) made
+  -- during up; a sentinel newer than those takes the topology down at
+  -- exit while they still work.
+  -- Only the current sentinel acts: one replaced by a later up (or left
+  -- by a down) must not take down what is being built again.
+  local sentinel = {}
+  live[self] = setmetatable(sentinel, { __gc = function()
+    if live[self] == sentinel then close(self) end
+  end })
+  return self
+end
+
+-- t:down(): removes everything up made, in reverse; safe to call when
+-- down already.  Raises after trying everything if something resisted.
+function M.down(self)
+  if self.state == "down" then return self end
+  local errs = unwind(self)
+  self.state = "down"
+  live[self] = nil
+  if #errs > 0 then core._fail("down", self.prefix, table.concat(errs, "; ")) end
+  return self
+end
+
+M.close = close
+return M
