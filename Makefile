@@ -7,6 +7,7 @@
 #   make asan     the same suite against an AddressSanitizer+UBSan build
 #   make valgrind nsl -e 'print(1)' under valgrind's leak checker
 #   make demo     the main job: nginx in a namespace over a veth pair (S2)
+#   make bench    topologies and per-test worlds against their peers (bench/speed.sh)
 #
 # CI=true (or WERROR=1) turns warnings into errors.
 
@@ -37,7 +38,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SPEC_ARGS ?=
 
-.PHONY: all deps ensure-deps check asan valgrind demo clean
+.PHONY: all deps ensure-deps check asan valgrind demo bench clean
 
 all: $(NSL)
 
@@ -100,6 +101,13 @@ valgrind: $(NSL)
 demo: ensure-deps
 	$(MAKE) --no-print-directory $(NSL)
 	spec/sandbox ./$(NSL) examples/s2_nginx.lua
+
+# Speed the way users work (bench/speed.sh): W1 through nsl.topology
+# against raw_limit, W3 per-test worlds against bash + ip and pyroute2.
+# bench/run.sh is the full W1 primitives run against every peer.
+bench: ensure-deps
+	$(MAKE) --no-print-directory $(NSL)
+	spec/sandbox bench/speed.sh
 
 clean:
 	rm -rf $(BUILD) $(NSL) nsl-asan
