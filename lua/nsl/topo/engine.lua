@@ -4,6 +4,7 @@
 local core = require "nsl.core"
 local record = require "nsl.record"
 local plan = require "nsl.topo.plan"
+local teardown = require "nsl.topo.teardown"
 
 local M = {}
 
@@ -94,7 +95,7 @@ end
 -- down already.  Raises after trying everything if something resisted.
 function M.down(self)
   if self.state == "down" then return self end
-  local errs = unwind(self)
+  local errs = core._shield(teardown.run, self)
   self.state = "down"
   live[self] = nil
   if #errs > 0 then core._fail("down", self.prefix, table.concat(errs, "; ")) end

@@ -8,12 +8,17 @@ local ready = require "nsl.topo.ready"
 
 local function ns_opt(n) return n and n.real or nil end
 
--- The steps of up, in order: { node, what, run, undo, rec }.  rec is
--- written to the record before run; undo is kept once run succeeded.
+-- The steps of up, in order: { node, what, run, undo, rec, kind }.  rec
+-- is written to the record before run; undo is kept once run succeeded.
+-- kind tells down (nsl.topo.teardown) what a step made: "ns", "service",
+-- or "veth-gone-with-ns" for a root-side veth end whose peer is inside
+-- one of the topology's namespaces (the kernel removes it with them).
 local function plan(t)
   local m, steps = t.model, {}
   local function step(nodename, what, run, undo, rec, pre)
-    steps[#steps + 1] = { node = nodename, what = what, run = run, undo = undo, rec = rec, pre = pre }
+    local s = { node = nodename, what = what, run = run, undo = undo, rec = rec, pre = pre }
+    steps[#steps + 1] = s
+    return s
   end
   -- Checked before an object is recorded: a name that is taken already
   -- must never enter the record, or nsl --clean could remove another's.
@@ -40,7 +45,7 @@ local function plan(t)
         for _, pid in ipairs(record.pids_in(n.real)) do record.kill(pid, 9) end
       end
       core.ns_del(n.real)
-    end, { "ns", n.real }, free_ns(n.real))
+    end, { "ns", n.real }, free_ns(n.real)).kind = "ns"
     if n.lo then
       step(where, "lo up", function() netns.set("lo", { up = true }, n.real) end)
     end
@@ -80,10 +85,11 @@ local function plan(t)
     -- the first end, so the end in a namespace must be the peer.
     local rootend = (not e1.ns and e1) or (not e2.ns and e2) or nil
     if rootend == e2 then e1, e2 = e2, e1 end
-    step(where, "create veth", function()
+    local veth = step(where, "create veth", function()
       core.veth_add(e1.real, e2.real, { ns = ns_opt(e1.ns), peer_ns = ns_opt(e2.ns), mtu = l.mtu })
     end, rootend and function() core.link_del(rootend.real) end or nil,
       rootend and { "link", rootend.real, "" } or nil, rootend and free_link(rootend.real) or nil)
+    if rootend and e2.ns then veth.kind, veth.link = "veth-gone-with-ns", rootend.real end
     for _, e in ipairs(l.ends) do
       if e.master then
         step(where, "attach " .. e.real .. " to " .. e.master.real, function()
@@ -108,7 +114,7 @@ local function plan(t)
   end
   for _, s in ipairs(m.service_order) do
     local where = "service " .. s.name
-    step(where, "start", function()
+    local start = step(where, "start", function()
       local h = core.ns_exec(s.ns.real, uts.wrap(s.ns, s.cmd), { background = true, env = s.env, cwd = s.cwd })
       local p = { handle = h, pid = h.pid, start = h.pid and record.start_time(h.pid) }
       if p.start then record.add("proc", tostring(p.pid), p.start) end
@@ -120,6 +126,7 @@ local function plan(t)
       if p.start then record.drop("proc", tostring(p.pid), p.start) end
       t.procs[s.name] = nil
     end)
+    start.kind, start.service, start.grace = "service", s.name, s.stop_timeout
     if s.ready ~= nil then
       step(where, "ready", function() ready.wait(t, s, t.procs[s.name].handle) end)
     end
