@@ -33,7 +33,7 @@ describe("the run record #unit", function()
     local r = T.run({ "-e", [[
       local t = nsl.topology { prefix = "norec-", namespaces = { "a" } }
       local ok, err = pcall(t.up, t)
-      print(ok, err, t.state, ns_exists("norec-a"))
+      print(ok, err, t.status, ns_exists("norec-a"))
     ]] }, { env = { NSL_RUN_DIR = dir .. "/file/dir" } })
     assert.equal("", r.err)
     assert.matches("^false\tup: namespace a: create: record: " .. dir:gsub("%p", "%%%0") ..
