@@ -107,8 +107,19 @@ function M.encode(v)
   return text
 end
 
+-- cjson 2.1.0 reads every number as a float; integral ones become Lua
+-- integers again (a pid, an ifindex, an mtu), so a decoded listing is
+-- the one encoded.
+local function integers(v)
+  if type(v) == "number" then return math.tointeger(v) or v end
+  if type(v) == "table" then
+    for k, x in pairs(v) do v[k] = integers(x) end
+  end
+  return v
+end
+
 function M.decode(text)
-  return cjson.decode(text)
+  return integers(cjson.decode(text))
 end
 
 return M
