@@ -5,8 +5,10 @@ local core = require "nsl.core"
 
 local M = {}
 
+-- A user's mistake (a usage error, no such node): one line, no traceback.
+local Die = {}
 local function die(fmt, ...)
-  error(string.format(fmt, ...), 0)
+  error(setmetatable({ msg = string.format(fmt, ...) }, Die), 0)
 end
 
 local function out(s)
@@ -294,9 +296,14 @@ local usage = "usage: nsl ls [--json] | nsl show [--json] [NODE|RUN] | " ..
 -- main(subcommand, args...): runs it and exits with its status.
 function M.main(cmd, ...)
   local f = M[cmd]
-  if type(f) ~= "function" or cmd == "main" then die(usage) end
-  local code = f({ ... })
+  if type(f) ~= "function" or cmd == "main" then error(usage, 0) end
+  local ok, code = pcall(f, { ... })
   io.stdout:flush()
+  if not ok then
+    if getmetatable(code) ~= Die then error(code, 0) end
+    io.stderr:write("nsl: ", code.msg, "\n")
+    code = 1
+  end
   if code ~= 0 then os.exit(code) end
 end
 
