@@ -4,10 +4,19 @@ local pretty = require "nsl.pretty"
 local M = {}
 
 -- Prints the values a chunk returned, as the REPL shows them.
+-- A string holding newlines (t:diagram(), captured output) prints as
+-- its text, a block, rather than as a quoted literal.
 function M.show(...)
   local n = select("#", ...)
   local out = {}
-  for i = 1, n do out[i] = pretty.format((select(i, ...))) end
+  for i = 1, n do
+    local v = select(i, ...)
+    if type(v) == "string" and v:find("\n") then
+      out[i] = (v:gsub("\n$", ""))
+    else
+      out[i] = pretty.format(v)
+    end
+  end
   io.stdout:write(table.concat(out, "\t"), "\n")
   io.stdout:flush()
 end
@@ -58,8 +67,12 @@ function M.complete(text)
   end
   local found, out = {}, {}
   fields(base, found, 0)
+  -- Metamethods (__gc, __close...) and private fields (_name) only when
+  -- what is typed starts with "_" too.
+  local private = part:sub(1, 1) == "_"
   for k, v in pairs(found) do
     if k:sub(1, #part) == part and k:match("^[%a_][%w_]*$")
+        and (private or k:sub(1, 1) ~= "_")
         and (sep ~= ":" or type(v) == "function") then
       local suffix = type(v) == "function" and "(" or type(v) == "table" and "." or ""
       out[#out + 1] = head .. sep .. k .. suffix
