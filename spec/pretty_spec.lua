@@ -62,7 +62,6 @@ end)
 
 describe("nsl.pretty of a process result #unit", function()
   it("shows stdout and stderr as text after the other fields", function()
-    local pretty = require("nsl.pretty").format
     assert.equal(table.concat({
       "{ code = 0, ok = true, pid = 42 }",
       "stdout:",

@@ -46,6 +46,7 @@ describe("nsl subcommands #cli", function()
     assert.equal(0, r.code, r.err)
     assert.matches("<svg", T.slurp(svg))
     r = T.run({ "dot", path, "-o", dir .. "/t.dot" })
+    assert.equal(0, r.code, r.err)
     assert.matches('^graph "nsl ', T.slurp(dir .. "/t.dot"))
   end)
 
