@@ -48,6 +48,6 @@ describe("types/nsl.d.lua and .luacheckrc #unit", function()
     end
     local r = T.sh("make --no-print-directory lint")
     assert.equal(0, r.code, r.out .. r.err)
-    assert.matches("Total: 0 warnings / 0 errors", r.out)
+    assert.matches("Total: 0 warnings / 0 errors", (r.out:gsub("\27%[[%d;]*m", "")))
   end)
 end)
