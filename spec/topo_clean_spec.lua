@@ -135,6 +135,6 @@ describe("nsl --clean after a run was killed #netns", function()
     assert.equal(1, T.sh("pgrep -x -f 'sleep " .. nap .. "'").code)
     assert.equal("", T.sh("ls /run/nsl | grep -v '^uts$'").out)
     -- A second clean finds nothing.
-    assert.equal("", T.run({ "--clean" }).out)
+    assert.equal("nothing to clean\n", T.run({ "--clean" }).out)
   end)
 end)
