@@ -123,6 +123,26 @@ function M.runs()
   return live, dead
 end
 
+-- node_names(): the node names (and real names) of the topologies up
+-- in this run and in the live runs of the lab files, without repeats.
+function M.node_names()
+  local seen, out = {}, {}
+  local function add(n)
+    if n and not seen[n] then seen[n] = true; out[#out + 1] = n end
+  end
+  for _, t in ipairs(order) do
+    if up[t] then
+      for _, n in ipairs(t.model.namespaces) do add(n.name) add(n.real) end
+    end
+  end
+  for _, doc in ipairs((M.runs())) do
+    for _, top in ipairs(doc.topologies or {}) do
+      for _, n in ipairs(top.namespaces or {}) do add(n.name) add(n.real) end
+    end
+  end
+  return out
+end
+
 -- clean(): removes the lab files of runs that are gone (their objects
 -- are nsl.record's business); returns how many.
 function M.clean()

@@ -49,10 +49,25 @@ local function lookup(v, k)
   return seen[k]
 end
 
+-- The node names of live topologies (this run's and other runs', from
+-- their lab files) that start with text: what Tab offers inside a string.
+local function node_names(text)
+  local ok, names = pcall(function() return require("nsl.lab").node_names() end)
+  local out = {}
+  for _, n in ipairs(ok and names or {}) do
+    if n:sub(1, #text) == text then out[#out + 1] = n end
+  end
+  table.sort(out)
+  return out
+end
+
 -- complete("string.fo") -> { "string.format(" }.  The text is a dotted
 -- path with an optional ":" before its last part; only table fields and
 -- __index tables are looked at, so completing never runs user code.
-function M.complete(text)
+-- complete(text, true): the text is inside a string literal, and the
+-- candidates are the node names of live topologies.
+function M.complete(text, quoted)
+  if quoted then return node_names(text) end
   local head, sep, part = text:match("^([%a_][%w_.:]*)([.:])([%w_]*)$")
   local base = _G
   if head then
