@@ -50,6 +50,28 @@ describe("nsl subcommands #cli", function()
     assert.matches('^graph "nsl ', T.slurp(dir .. "/t.dot"))
   end)
 
+  it("nsl dot draws the examples that build topologies, and several topologies as one graph", function()
+    for _, ex in ipairs({ "examples/s2_nginx.lua", "examples/s5_bridge.lua" }) do
+      local r = T.run({ "dot", ex })
+      assert.equal(0, r.code, r.err)
+      assert.matches('^graph "nsl ', r.out)
+      assert.equal(0, T.sh("dot -Tsvg >/dev/null", { stdin = r.out }).code, ex)
+    end
+    local path, dir = T.script([[
+      local a = nsl.topology { namespaces = { "x", "y" }, links = { { "x", "y" } } }
+      local b = nsl.topology { namespaces = { "x", "y" }, links = { { "x", "y" } } }
+      a:up() b:up()
+      local h <close> = spawn({ "sleep", "1" }, { background = true })   -- a handle, closable
+    ]])
+    finally(function() T.rm(dir) end)
+    local r = T.run({ "dot", path })
+    assert.equal(0, r.code, r.err)
+    assert.equal("", r.err)
+    assert.truthy(r.out:find('"1/x:eth0" -- "1/y:eth0"', 1, true), r.out)
+    assert.truthy(r.out:find('"2/x:eth0" -- "2/y:eth0"', 1, true), r.out)
+    assert.equal(0, T.sh("dot -Tsvg >/dev/null", { stdin = r.out }).code)
+  end)
+
   it("nsl dot on a script without a topology says so", function()
     local path, dir = T.script("print(1)")
     finally(function() T.rm(dir) end)

@@ -188,8 +188,26 @@ end
 
 -- Stubs that stand in for the primitives while nsl dot runs a script:
 -- nothing is made, reads return empty results.
-local function stub_result()
-  return { ok = true, code = 0, stdout = "", stderr = "", pid = 0 }
+local Handle = {}
+Handle.__index = Handle
+function Handle.wait(h) return h.result end
+function Handle.running() return false end
+function Handle.output() return "", "" end
+function Handle.kill() return false end
+function Handle.write() end
+function Handle.close_stdin() end
+function Handle.close() end
+Handle.__close = Handle.close
+
+-- ns_exec(name, cmd, opts), pid_exec(pid, cmd, opts), spawn(cmd, opts)
+local function stub_result(_, b, c)
+  local r = { ok = true, code = 0, stdout = "", stderr = "", pid = 0 }
+  for _, o in ipairs({ b, c }) do
+    if type(o) == "table" and o.background then
+      return setmetatable({ pid = 0, result = r }, Handle)
+    end
+  end
+  return r
 end
 
 local function stubs()
@@ -249,8 +267,11 @@ function M.dot(args)
     for i = 1, t.n do t[i] = tostring(t[i]) end
     io.stderr:write(table.concat(t, "\t", 1, t.n), "\n")
   end
+  local real_stdout = io.stdout
+  io.stdout = io.stderr
   io.output(io.stderr)
   local ok, e = pcall(chunk, table.unpack(pos))
+  io.stdout = real_stdout
   io.output(io.stdout)
   print = real_print -- luacheck: ignore 121
   os.exit = real_exit -- luacheck: ignore 122
@@ -269,8 +290,11 @@ function M.dot(args)
     -- several topologies: one graph, a cluster each
     local parts = { "graph \"nsl\" {", "  graph [fontname=\"monospace\"];" }
     for i, t in ipairs(seen) do
-      local body = t:dot():gsub("^graph [^\n]*{", "subgraph \"cluster_topology_" .. i .. "\" {\n  label=\"" ..
+      -- names (not labels) get the topology's number: two topologies
+      -- may both have a node x or a cluster_host
+      local body = t:dot():gsub("^graph [^\n]*{", "subgraph \"cluster_topology\" {\n  label=\"" ..
         (t.prefix ~= "" and t.prefix or "topology " .. i) .. "\";")
+      body = body:gsub('([%s%-])"([^"\n]*)"', function(pre, id) return pre .. '"' .. i .. "/" .. id .. '"' end)
       parts[#parts + 1] = body
     end
     parts[#parts + 1] = "}"
