@@ -268,10 +268,10 @@ function M.dot(args)
     io.stderr:write(table.concat(t, "\t", 1, t.n), "\n")
   end
   local real_stdout = io.stdout
-  io.stdout = io.stderr
+  io.stdout = io.stderr -- luacheck: ignore 122
   io.output(io.stderr)
   local ok, e = pcall(chunk, table.unpack(pos))
-  io.stdout = real_stdout
+  io.stdout = real_stdout -- luacheck: ignore 122
   io.output(io.stdout)
   print = real_print -- luacheck: ignore 121
   os.exit = real_exit -- luacheck: ignore 122
