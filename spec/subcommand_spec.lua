@@ -162,6 +162,23 @@ describe("nsl subcommands #cli", function()
       assert.truthy(r.out:find("10.77.0.2/24", 1, true), r.out)
     end)
 
+    it("exec gives an interactive shell on a terminal; Ctrl-C is the command's, not nsl's", function()
+      if not T.need_sandbox() then return end
+      start()
+      local term = T.terminal(T.quote(T.nsl) .. " exec a; echo exit status $?",
+        { env = { SHELL = "/bin/sh", PS1 = "in-a$ ", TERM = "xterm" } })
+      finally(function() term:close() end)
+      term:wait_for("in-a$ ", 5, true)
+      term:line("hostname")
+      term:wait_for("\nalpha\n", 5, true)
+      term:line("sleep 30; echo after-sleep")
+      T.sh("sleep 0.3")
+      term:key("C-c")
+      term:wait_for("^C\nin-a$", 5, true)
+      term:line("exit 4")
+      term:wait_for("exit status 4", 5, true)
+    end)
+
     it("exec after the run ended says there is no such node", function()
       if not T.need_sandbox() then return end
       start()

@@ -167,6 +167,8 @@ function M.show(args)
   return 0
 end
 
+local signums = { HUP = 1, INT = 2, QUIT = 3, ABRT = 6, KILL = 9, SEGV = 11, PIPE = 13, TERM = 15 }
+
 -- nsl exec [--run ID] NODE [--] [cmd...]: cmd, or an interactive shell,
 -- in the node's namespaces as ns_exec runs it (its /etc/netns files),
 -- in its UTS namespace when it has a hostname.  Exits with cmd's status.
@@ -181,9 +183,12 @@ function M.exec(args)
   if n.ns.uts then
     cmd = table.move(cmd, 1, #cmd, 4, { "nsenter", "--uts=" .. n.ns.uts, "--" })
   end
-  local r = core.ns_exec(n.ns.real, cmd)
+  if M._hold_signals then M._hold_signals(true) end -- Ctrl-C is the command's
+  local ok, r = pcall(core.ns_exec, n.ns.real, cmd)
+  if M._hold_signals then M._hold_signals(false) end
+  if not ok then error(r, 0) end
   if r.code then return r.code end
-  return 128 + (tonumber(r.signum) or 1)
+  return 128 + (signums[r.signal] or 1)
 end
 
 -- Stubs that stand in for the primitives while nsl dot runs a script:

@@ -6,6 +6,7 @@
  * called `ls` still runs (as `nsl ls` when it is there, or `nsl ./ls`).
  * The work is the Lua library's (lua/nsl/cli.lua); C only dispatches.
  */
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,6 +31,33 @@ int nsl_is_subcommand(const char *word)
 	return 0;
 }
 
+static void ignore_signal(int sig)
+{
+	(void)sig;
+}
+
+/* _hold_signals(on): while nsl exec waits for a command on the terminal,
+ * Ctrl-C and Ctrl-\ are the command's (it shares nsl's process group):
+ * nsl catches them with a handler that does nothing (a handler, unlike
+ * SIG_IGN, is reset in the child by execve).  _hold_signals(false) arms
+ * nsl's own handling again. */
+static int l_hold_signals(lua_State *L)
+{
+	struct sigaction sa;
+
+	if (!lua_toboolean(L, 1)) {
+		signal(SIGQUIT, SIG_DFL);
+		nsl_signals_arm(L);
+		return 0;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ignore_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+	return 0;
+}
+
 int nsl_run_subcommand(lua_State *L, char **argv)
 {
 	int n = 0;
@@ -38,6 +66,8 @@ int nsl_run_subcommand(lua_State *L, char **argv)
 	lua_pushliteral(L, "nsl.cli");
 	if (nsl_report(L, nsl_docall(L, 1, 1)) != LUA_OK)
 		return LUA_ERRRUN;
+	lua_pushcfunction(L, l_hold_signals);
+	lua_setfield(L, -2, "_hold_signals");
 	lua_getfield(L, -1, "main");
 	lua_remove(L, -2);
 	for (; argv[n]; n++) {
