@@ -42,4 +42,23 @@ describe("nsl.so, the module for stock Lua #stock", function()
     end
     assert.same({}, missing)
   end)
+
+  it("luarocks make builds the rock, and lua5.4 loads nsl from its tree #rock", function()
+    if T.sh("command -v luarocks").code ~= 0 then
+      pending("luarocks is not installed (Debian: luarocks; make deps)")
+      return
+    end
+    local dir = T.tmpdir()
+    finally(function() T.rm(dir) end)
+    -- a copy, so the build's objects stay out of the work tree
+    assert.equal(0, T.sh("cp -r src lua doc nsl-0.1.0-1.rockspec " .. T.quote(dir)).code)
+    local r = T.sh("cd " .. T.quote(dir) .. " && luarocks --lua-version=5.4 make --tree=" ..
+      T.quote(dir .. "/tree") .. " nsl-0.1.0-1.rockspec")
+    assert.equal(0, r.code, r.out .. r.err)
+    r = T.sh("LUA_PATH=" .. T.quote(dir .. "/tree/share/lua/5.4/?.lua;;") .. " LUA_CPATH=" ..
+      T.quote(dir .. "/tree/lib/lua/5.4/?.so;;") .. " lua5.4 -e " ..
+      T.quote("local nsl = require 'nsl'; print(nsl.version, type(nsl.topology), #nsl.link_list() > 0)"))
+    assert.equal(0, r.code, r.err)
+    assert.matches("^%d+%.%d+%.%d+\tfunction\ttrue\n$", r.out)
+  end)
 end)
