@@ -32,13 +32,13 @@ OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 
 # Debian packages: build, test, examples, benchmarks.
 DEPS_BUILD := build-essential pkg-config liblua5.4-dev libmnl-dev libedit-dev
-DEPS_TEST  := lua5.4 lua-busted iproute2 util-linux tmux valgrind iputils-ping procps nginx curl socat graphviz iptables bridge-utils python3-pyroute2 mininet time bc
+DEPS_TEST  := lua5.4 lua-busted lua-cjson lua-check luarocks iproute2 util-linux tmux valgrind iputils-ping procps nginx curl socat graphviz iptables bridge-utils python3-pyroute2 mininet time bc
 DEPS       := $(DEPS_BUILD) $(DEPS_TEST)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SPEC_ARGS ?=
 
-.PHONY: all deps ensure-deps check asan valgrind demo bench clean
+.PHONY: all deps ensure-deps check asan valgrind demo bench clean install lint
 
 all: $(NSL)
 
@@ -83,7 +83,7 @@ ensure-deps:
 # The suite runs under busted --lua=./nsl, inside a private network and
 # mount namespace (spec/sandbox): no uplink, its own /run/netns.
 check: ensure-deps
-	$(MAKE) --no-print-directory $(NSL)
+	$(MAKE) --no-print-directory $(NSL) $(if $(findstring sanitize,$(CFLAGS)),,nsl.so)
 	NSL_BIN=$(CURDIR)/$(NSL) spec/sandbox busted --lua=./$(NSL) $(SPEC_ARGS)
 
 asan:
@@ -110,4 +110,33 @@ bench: ensure-deps
 	spec/sandbox bench/speed.sh
 
 clean:
-	rm -rf $(BUILD) $(NSL) nsl-asan
+	rm -rf $(BUILD) $(NSL) nsl-asan nsl.so
+
+# ---- Installing, linting, the module for stock Lua (README) ----------
+#   make install PREFIX=/usr/local [DESTDIR=...]   the binary and nsl.1
+#   make lint      luacheck (Debian's lua-check) over lua/ examples/ spec/
+#   make nsl.so    require "nsl" from lua5.4: the same C core and library
+PREFIX  ?= /usr/local
+MANDIR  ?= $(PREFIX)/share/man
+PIC     := $(BUILD)/pic
+SO_OBJS := $(patsubst src/%.c,$(PIC)/%.o,$(wildcard src/base/*.c src/net/*.c src/proc/*.c) \
+             src/lib/module.c) $(PIC)/lua_embed.o
+
+install: $(NSL)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(NSL) $(DESTDIR)$(PREFIX)/bin/nsl
+	install -m 0644 doc/nsl.1 $(DESTDIR)$(MANDIR)/man1/nsl.1
+
+lint:
+	luacheck -q lua examples spec types
+
+nsl.so: $(SO_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $(SO_OBJS) $(shell pkg-config --libs libmnl)
+
+$(PIC)/%.o: src/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -fPIC $(WARNINGS) -c -o $@ $<
+
+$(PIC)/lua_embed.o: $(BUILD)/lua_embed.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -fPIC -c -o $@ $<

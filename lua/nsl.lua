@@ -19,6 +19,13 @@ M.pretty = require("nsl.pretty").format
 -- nsl.netns(name), nsl.clean() for what killed runs left behind.
 M.topology = function(...) return require("nsl.topo").new(...) end
 M.netns = function(...) return require("nsl.netns").new(...) end
-M.clean = function() return require("nsl.record").clean() end
+M.clean = function()
+  local removed, failures = require("nsl.record").clean()
+  require("nsl.lab").clean() -- lab files of runs that are gone
+  return removed, failures
+end
+
+-- nsl.json.encode/decode (lua-cjson; README, "JSON"), loaded on first use.
+M.json = setmetatable({}, { __index = function(_, k) return require("nsl.json")[k] end })
 
 return M

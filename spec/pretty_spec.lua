@@ -59,3 +59,29 @@ describe("nsl.pretty #unit", function()
     assert.equal("{ { 1 }, { 2 } }", pretty({ { 1 }, { 2 } }))
   end)
 end)
+
+describe("nsl.pretty of a process result #unit", function()
+  it("shows stdout and stderr as text after the other fields", function()
+    assert.equal(table.concat({
+      "{ code = 0, ok = true, pid = 42 }",
+      "stdout:",
+      "line 1",
+      "line 2",
+      "stderr:",
+      "warning" }, "\n"),
+      pretty({ ok = true, code = 0, pid = 42, stdout = "line 1\nline 2\n", stderr = "warning\n" }))
+    assert.equal("{ code = 1, ok = false }", pretty({ ok = false, code = 1, stdout = "", stderr = "" }))
+  end)
+end)
+
+describe("nsl.repl #unit", function()
+  local repl = require "nsl.repl"
+
+  it("completes neither metamethods nor private fields, unless asked with _", function()
+    _G.box_ = setmetatable({ open = 1, _secret = 2, __gc = 3 }, { __index = { close = 4, __close = 5 } })
+    finally(function() _G.box_ = nil end)
+    assert.same({ "box_.close", "box_.open" }, repl.complete("box_."))
+    assert.same({ "box_.__close", "box_.__gc" }, repl.complete("box_.__"))
+    assert.same({ "box_.__close", "box_.__gc", "box_._secret" }, repl.complete("box_._"))
+  end)
+end)

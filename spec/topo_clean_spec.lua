@@ -33,7 +33,7 @@ describe("the run record #unit", function()
     local r = T.run({ "-e", [[
       local t = nsl.topology { prefix = "norec-", namespaces = { "a" } }
       local ok, err = pcall(t.up, t)
-      print(ok, err, t.state, ns_exists("norec-a"))
+      print(ok, err, t.status, ns_exists("norec-a"))
     ]] }, { env = { NSL_RUN_DIR = dir .. "/file/dir" } })
     assert.equal("", r.err)
     assert.matches("^false\tup: namespace a: create: record: " .. dir:gsub("%p", "%%%0") ..
@@ -135,6 +135,6 @@ describe("nsl --clean after a run was killed #netns", function()
     assert.equal(1, T.sh("pgrep -x -f 'sleep " .. nap .. "'").code)
     assert.equal("", T.sh("ls /run/nsl | grep -v '^uts$'").out)
     -- A second clean finds nothing.
-    assert.equal("", T.run({ "--clean" }).out)
+    assert.equal("nothing to clean\n", T.run({ "--clean" }).out)
   end)
 end)

@@ -166,8 +166,29 @@ local function render(v, indent, width, seen)
     .. "\n" .. indent .. "}"
 end
 
+-- A process result (a table with a string stdout, as ns_exec returns
+-- with capture = true): its other fields on one line, then stdout and
+-- stderr as text.
+local function result_text(v, width)
+  local rest = {}
+  for k, x in pairs(v) do
+    if k ~= "stdout" and k ~= "stderr" then rest[k] = x end
+  end
+  local out = { render(rest, "", width, {}) }
+  for _, k in ipairs({ "stdout", "stderr" }) do
+    if type(v[k]) == "string" and v[k] ~= "" then
+      out[#out + 1] = k .. ":"
+      out[#out + 1] = (v[k]:gsub("\n$", ""))
+    end
+  end
+  return table.concat(out, "\n")
+end
+
 function format(v, opts)
   local width = opts and opts.width or 80
+  if type(v) == "table" and type(rawget(v, "stdout")) == "string" and not getmetatable(v) then
+    return result_text(v, width)
+  end
   if type(v) == "table" then
     local cols = record_columns(v)
     if cols then return columns(v, cols) end

@@ -4,10 +4,19 @@ local pretty = require "nsl.pretty"
 local M = {}
 
 -- Prints the values a chunk returned, as the REPL shows them.
+-- A string holding newlines (t:diagram(), captured output) prints as
+-- its text, a block, rather than as a quoted literal.
 function M.show(...)
   local n = select("#", ...)
   local out = {}
-  for i = 1, n do out[i] = pretty.format((select(i, ...))) end
+  for i = 1, n do
+    local v = select(i, ...)
+    if type(v) == "string" and v:find("\n") then
+      out[i] = (v:gsub("\n$", ""))
+    else
+      out[i] = pretty.format(v)
+    end
+  end
   io.stdout:write(table.concat(out, "\t"), "\n")
   io.stdout:flush()
 end
@@ -40,10 +49,25 @@ local function lookup(v, k)
   return seen[k]
 end
 
+-- The node names of live topologies (this run's and other runs', from
+-- their lab files) that start with text: what Tab offers inside a string.
+local function node_names(text)
+  local ok, names = pcall(function() return require("nsl.lab").node_names() end)
+  local out = {}
+  for _, n in ipairs(ok and names or {}) do
+    if n:sub(1, #text) == text then out[#out + 1] = n end
+  end
+  table.sort(out)
+  return out
+end
+
 -- complete("string.fo") -> { "string.format(" }.  The text is a dotted
 -- path with an optional ":" before its last part; only table fields and
 -- __index tables are looked at, so completing never runs user code.
-function M.complete(text)
+-- complete(text, true): the text is inside a string literal, and the
+-- candidates are the node names of live topologies.
+function M.complete(text, quoted)
+  if quoted then return node_names(text) end
   local head, sep, part = text:match("^([%a_][%w_.:]*)([.:])([%w_]*)$")
   local base = _G
   if head then
@@ -58,8 +82,12 @@ function M.complete(text)
   end
   local found, out = {}, {}
   fields(base, found, 0)
+  -- Metamethods (__gc, __close...) and private fields (_name) only when
+  -- what is typed starts with "_" too.
+  local private = part:sub(1, 1) == "_"
   for k, v in pairs(found) do
     if k:sub(1, #part) == part and k:match("^[%a_][%w_]*$")
+        and (private or k:sub(1, 1) ~= "_")
         and (sep ~= ":" or type(v) == "function") then
       local suffix = type(v) == "function" and "(" or type(v) == "table" and "." or ""
       out[#out + 1] = head .. sep .. k .. suffix

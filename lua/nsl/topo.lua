@@ -40,14 +40,14 @@ function M.new(description, opts)
     prefix = M.default_prefix()
   end
   local model = desc.check(description, prefix)
-  return setmetatable({ model = model, prefix = model.prefix, state = "down", done = {},
+  return setmetatable({ model = model, prefix = model.prefix, status = "down", done = {},
                         procs = {} }, Topology)
 end
 
 function Topology.__tostring(t)
   local m = t.model
   return string.format("<topology %s: %s, %d namespaces, %d bridges, %d links, %d services>",
-    t.prefix ~= "" and t.prefix or "(no prefix)", t.state, #m.namespaces, #m.bridges, #m.links,
+    t.prefix ~= "" and t.prefix or "(no prefix)", t.status, #m.namespaces, #m.bridges, #m.links,
     #m.service_order)
 end
 
@@ -154,6 +154,12 @@ Topology.report = view.report
 Topology.show = function(self) print(view.report(self)) end
 Topology.diagram = view.diagram
 Topology.dot = view.dot
+-- t:state(): the live report as plain tables (JSON-ready); t.status is
+-- the word "down", "building" or "up".
+Topology.state = function(self)
+  local st = require "nsl.topo.state"
+  return st.live(st.entry(self))
+end
 
 M.Topology = Topology
 return M

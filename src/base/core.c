@@ -22,6 +22,7 @@ static const lua_CFunction openers[] = {
 	nsl_open_sysctl,
 	nsl_open_exec,
 	nsl_open_proc,
+	nsl_open_dir,
 	NULL	/* keep last */
 };
 

@@ -75,6 +75,7 @@ int nsl_open_route(lua_State *L);	/* route.c: route_add, route_del, route_list *
 int nsl_open_sysctl(lua_State *L);	/* sysctl.c: sysctl */
 int nsl_open_exec(lua_State *L);	/* exec.c: ns_exec, spawn, pid_exec */
 int nsl_open_proc(lua_State *L);	/* proc.c: the process handle type */
+int nsl_open_dir(lua_State *L);	/* dir.c: _readdir */
 int nsl_openlibs(lua_State *L);
 
 /* Embedded Lua library (embed.c, with the generated lua_embed.c). */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "nsl.h"
+#include "subcmd.h"
 
 static const char *progname = NSL_NAME;
 
@@ -69,6 +70,7 @@ static void print_options(FILE *out)
 {
 	fprintf(out,
 		"usage: %s [options] [script [args]]\n"
+		"       %s SUBCOMMAND [args]   (see below)\n"
 		"Available options are:\n"
 		"  -e stat   execute string 'stat'\n"
 		"  -i        enter interactive mode after executing 'script'\n"
@@ -80,8 +82,16 @@ static void print_options(FILE *out)
 		"  --        stop handling options\n"
 		"  -         stop handling options and execute stdin\n"
 		"  --clean   remove what killed nsl runs left behind, then exit\n"
-		"  --help    show this help, then exit\n",
-		progname);
+		"  -V, --version  show the version, then exit\n"
+		"  -h, --help     show this help, then exit\n"
+		"%s"
+		"Environment:\n"
+		"  NSL_LUA_DIR  load the Lua library from this directory, not the binary\n"
+		"  NSL_HISTORY  the REPL's history file (default ~/.nsl_history; empty: none)\n"
+		"  NSL_RUN_DIR  where runs keep their records and lab files (default /run/nsl)\n"
+		"  LUA_INIT_5_4, LUA_INIT, LUA_PATH, LUA_CPATH  as in lua(1)\n"
+		"See nsl(1) and README.md.\n",
+		progname, progname, nsl_subcommand_help);
 	fflush(out);
 }
 
@@ -101,6 +111,7 @@ static const char clean_chunk[] =
 	"if type(nsl.clean) ~= 'function' then error('--clean: not available in this build', 0) end\n"
 	"local removed, failures = nsl.clean()\n"
 	"for _, item in ipairs(removed) do print('removed ' .. tostring(item)) end\n"
+	"if #removed == 0 and not (failures and #failures > 0) then print('nothing to clean') end\n"
 	"if failures and #failures > 0 then\n"
 	"  error('--clean: could not remove everything: ' .. table.concat(failures, '; '), 0)\n"
 	"end\n";
@@ -205,7 +216,8 @@ enum {
 	HAS_E = 8,	/* -e */
 	HAS_BIG_E = 16,	/* -E */
 	HAS_CLEAN = 32,	/* --clean */
-	HAS_HELP = 64,	/* --help */
+	HAS_HELP = 64,	/* --help, -h */
+	HAS_VERSION = 128,	/* --version, -V */
 };
 
 /* First pass over argv: which options are present, where the script is.
@@ -229,6 +241,10 @@ static int collect_args(char **argv, int *first)
 				flags |= HAS_HELP;
 				break;
 			}
+			if (strcmp(argv[i], "--version") == 0) {
+				flags |= HAS_VERSION;
+				break;
+			}
 			if (argv[i][2] != '\0')
 				return HAS_ERROR;
 			*first = i + 1;
@@ -239,6 +255,12 @@ static int collect_args(char **argv, int *first)
 			if (argv[i][2] != '\0')
 				return HAS_ERROR;
 			flags |= HAS_BIG_E;
+			break;
+		case 'h':
+		case 'V':
+			if (argv[i][2] != '\0')
+				return HAS_ERROR;
+			flags |= argv[i][1] == 'h' ? HAS_HELP : HAS_VERSION;
 			break;
 		case 'W':
 			if (argv[i][2] != '\0')
@@ -333,6 +355,11 @@ static int pmain(lua_State *L)
 		lua_pushboolean(L, 1);
 		return 1;
 	}
+	if (flags & HAS_VERSION) {
+		print_version();
+		lua_pushboolean(L, 1);
+		return 1;
+	}
 	if (flags & HAS_V)
 		print_version();
 	if (flags & HAS_BIG_E) {
@@ -352,6 +379,10 @@ static int pmain(lua_State *L)
 		if (dostring(L, clean_chunk, "=--clean") != LUA_OK)
 			return 0;
 		lua_pushboolean(L, 1);
+		return 1;
+	}
+	if (script == 1 && script < argc && nsl_is_subcommand(argv[1])) {
+		lua_pushboolean(L, nsl_run_subcommand(L, argv + 1) == LUA_OK);
 		return 1;
 	}
 	if (!run_args(L, argv, script))

@@ -242,11 +242,13 @@ static void free_matches(void)
 static int collect_candidates(lua_State *L)
 {
 	const char *text = lua_tostring(L, 1);
+	int quoted = lua_toboolean(L, 2);
 	lua_Integer i, n;
 
 	push_repl_function(L, "complete");
 	lua_pushstring(L, text);
-	lua_call(L, 1, 1);
+	lua_pushboolean(L, quoted);
+	lua_call(L, 2, 1);
 	n = luaL_len(L, -1);
 	matches = calloc((size_t)n + 1, sizeof(*matches));
 	if (matches == NULL)
@@ -288,13 +290,15 @@ static char **complete(const char *text, int start, int end)
 	char **result;
 	int top = lua_gettop(L);
 
-	(void)start;
 	(void)end;
 	rl_attempted_completion_over = 1;
 	free_matches();
 	lua_pushcfunction(L, collect_candidates);
 	lua_pushstring(L, text);
-	if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+	/* Inside a string literal: node names of live topologies. */
+	lua_pushboolean(L, start > 0 && rl_line_buffer &&
+			(rl_line_buffer[start - 1] == '"' || rl_line_buffer[start - 1] == '\''));
+	if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
 		lua_settop(L, top);
 		free_matches();
 		return NULL;

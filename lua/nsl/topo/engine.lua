@@ -48,10 +48,10 @@ end
 -- what it made so far and raises "up: <node>: <step>: <reason>".
 -- Raises when the topology is already up.  Returns t.
 function M.up(self)
-  if self.state ~= "down" then
-    error("topology: already " .. self.state .. " (call down first)", 2)
+  if self.status ~= "down" then
+    error("topology: already " .. self.status .. " (call down first)", 2)
   end
-  self.state = "building"
+  self.status = "building"
   live[self] = true
   for _, s in ipairs(plan(self)) do
     local ok, err = true, nil
@@ -69,7 +69,7 @@ function M.up(self)
       if s.undo then self.done[#self.done + 1] = s end
     else
       local errs = unwind(self)
-      self.state = "down"
+      self.status = "down"
       live[self] = nil
       local reason = s.what .. ": " .. tostring(err)
       if #errs > 0 then reason = reason .. " (and rollback failed: " .. table.concat(errs, "; ") .. ")" end
@@ -77,7 +77,8 @@ function M.up(self)
       core._fail("up", s.node, reason, e)
     end
   end
-  self.state = "up"
+  self.status = "up"
+  require("nsl.lab").up(self) -- the lab file: nsl ls / show / exec find it
   -- lua_close runs finalizers newest first.  The primitives keep
   -- sentinels of their own (netlink sockets, process handles) made
   -- during up; a sentinel newer than those takes the topology down at
@@ -94,10 +95,11 @@ end
 -- t:down(): removes everything up made, in reverse; safe to call when
 -- down already.  Raises after trying everything if something resisted.
 function M.down(self)
-  if self.state == "down" then return self end
+  if self.status == "down" then return self end
   local errs = core._shield(teardown.run, self)
-  self.state = "down"
+  self.status = "down"
   live[self] = nil
+  require("nsl.lab").down(self)
   if #errs > 0 then core._fail("down", self.prefix, table.concat(errs, "; ")) end
   return self
 end

@@ -83,8 +83,8 @@ end
 function M.report(t)
   local m, out = t.model, {}
   local function add(s) out[#out + 1] = s end
-  add(string.format("topology %s (%s)", t.prefix ~= "" and t.prefix or "(no prefix)", t.state))
-  if t.state ~= "up" then
+  add(string.format("topology %s (%s)", t.prefix ~= "" and t.prefix or "(no prefix)", t.status))
+  if t.status ~= "up" then
     add("  not up: nothing to show live; t:diagram() shows the description")
     return table.concat(out, "\n")
   end

@@ -1,0 +1,172 @@
+-- nsl.topo.state: a topology as plain data, for JSON and for other
+-- processes (nsl ls / show / exec).
+--
+--   entry(t)      what a human needs to find a topology again: prefix,
+--                 nodes with real names, interfaces and addresses, UTS
+--                 paths, services with pids.  Plain tables only; the lab
+--                 file (nsl.lab) keeps one per topology that is up.
+--   live(entry)   the live state read from the kernel now: per namespace
+--                 its links, addresses, routes and processes, the root
+--                 namespace's links that belong to the topology.  What
+--                 t:state() returns; needs only the entry, so another
+--                 process can ask (nsl show).
+--   text(state)   that state as aligned text, like t:report().
+local core = require "nsl.core"
+local pretty = require "nsl.pretty"
+local json = require "nsl.json"
+
+local M = {}
+
+local function array(t) return json.array(t or {}) end
+
+function M.entry(t)
+  local m = t.model
+  local e = { prefix = t.prefix, state = t.status, namespaces = array(), bridges = array(),
+              links = array(), services = array() }
+  for _, n in ipairs(m.namespaces) do
+    local ifaces = array()
+    for _, i in ipairs(n.ifaces or {}) do
+      ifaces[#ifaces + 1] = { name = i.name, real = i.real, address = i.address,
+                              peer = i.peer and i.peer.node and i.peer.node.name or nil }
+    end
+    e.namespaces[#e.namespaces + 1] = { name = n.name, real = n.real, hostname = n.hostname,
+                                        uts = n.uts, interfaces = ifaces }
+  end
+  for _, b in ipairs(m.bridges) do
+    e.bridges[#e.bridges + 1] = { name = b.name, real = b.real, address = b.address,
+                                  ns = b.ns and b.ns.real or nil }
+  end
+  for _, l in ipairs(m.links) do
+    local ends = array()
+    for _, x in ipairs(l.ends) do
+      ends[#ends + 1] = { node = x.node.name, name = x.name, real = x.real, address = x.address,
+                          ns = x.ns and x.ns.real or nil }
+    end
+    e.links[#e.links + 1] = { ends = ends }
+  end
+  for _, s in ipairs(m.service_order) do
+    local p = t.procs[s.name]
+    local cmd = array()
+    for i, a in ipairs(s.cmd) do cmd[i] = tostring(a) end
+    e.services[#e.services + 1] = { name = s.name, ns = s.ns.name, pid = p and p.pid or nil, cmd = cmd }
+  end
+  return e
+end
+
+local function safe(f, ...)
+  local ok, r = pcall(f, ...)
+  if ok then return json.plain(r) end
+  return nil, tostring(r)
+end
+
+local function running(pid)
+  if not pid then return false end
+  local f = io.open("/proc/" .. pid .. "/stat", "r")
+  if not f then return false end
+  local st = f:read("a"):match("%) (%a)")
+  f:close()
+  return st ~= nil and st ~= "Z"
+end
+
+-- live(entry): the kernel's view of the topology now (plain tables).
+function M.live(e)
+  local st = { prefix = e.prefix, state = e.state, host = { links = array() }, namespaces = array() }
+  if e.state ~= "up" then return st end
+  local own = {}
+  for _, b in ipairs(e.bridges) do if not b.ns then own[b.real] = true end end
+  for _, l in ipairs(e.links) do
+    for _, x in ipairs(l.ends) do if not x.ns then own[x.real] = true end end
+  end
+  if next(own) then
+    local links, err = safe(core.link_list)
+    for _, l in ipairs(links or {}) do
+      if own[l.name] then st.host.links[#st.host.links + 1] = l end
+    end
+    local addrs = safe(core.addr_list) or {}
+    st.host.addresses = array()
+    for _, a in ipairs(addrs) do
+      if own[a.dev] then st.host.addresses[#st.host.addresses + 1] = a end
+    end
+    st.host.error = err
+  end
+  for _, n in ipairs(e.namespaces) do
+    local ns = { name = n.name, real = n.real, hostname = n.hostname, processes = array() }
+    local err1, err2, err3
+    ns.links, err1 = safe(core.link_list, { ns = n.real })
+    ns.addresses, err2 = safe(core.addr_list, { ns = n.real })
+    ns.routes, err3 = safe(core.route_list, { ns = n.real })
+    ns.links, ns.addresses, ns.routes = ns.links or array(), ns.addresses or array(), ns.routes or array()
+    ns.error = err1 or err2 or err3
+    for _, s in ipairs(e.services) do
+      if s.ns == n.name then
+        ns.processes[#ns.processes + 1] = { service = s.name, pid = s.pid,
+          running = running(s.pid), cmd = s.cmd }
+      end
+    end
+    st.namespaces[#st.namespaces + 1] = ns
+  end
+  return st
+end
+
+local function indent(text, pad)
+  return pad .. text:gsub("\n", "\n" .. pad)
+end
+
+local function link_table(links, addresses)
+  local by = {}
+  for _, a in ipairs(addresses or {}) do
+    if a.cidr and not a.cidr:lower():find("^fe80:") then
+      by[a.dev] = by[a.dev] or {}
+      table.insert(by[a.dev], a.cidr)
+    end
+  end
+  local rows = setmetatable({}, { __columns = { "name", "kind", "peer", "master", "state", "mtu", "addresses" } })
+  for _, l in ipairs(links) do
+    local peer = l.peer or ""
+    if l.peer and l.peer_ns and l.peer_ns ~= "" then peer = peer .. "@" .. l.peer_ns end
+    rows[#rows + 1] = { name = l.name, kind = l.kind or "", peer = peer, master = l.master or "",
+      state = l.up == nil and "" or (l.up and "up" or "down"), mtu = l.mtu or "",
+      addresses = table.concat(by[l.name] or {}, " ") }
+  end
+  return pretty.format(rows)
+end
+
+-- text(state): the state as the lines t:report() prints.
+function M.text(st)
+  local out = {}
+  local function add(s) out[#out + 1] = s end
+  add(string.format("topology %s (%s)", st.prefix ~= "" and st.prefix or "(no prefix)", st.state))
+  if st.state ~= "up" then return table.concat(out, "\n") end
+  if #st.host.links > 0 then
+    add("host (root namespace)")
+    add(indent(link_table(st.host.links, st.host.addresses), "  "))
+  end
+  for _, n in ipairs(st.namespaces) do
+    add(string.format("namespace %s%s%s", n.name, n.real ~= n.name and (" (" .. n.real .. ")") or "",
+      n.hostname and (", hostname " .. n.hostname) or ""))
+    if n.error then add("  error: " .. n.error) end
+    add(indent(link_table(n.links, n.addresses), "  "))
+    local routes = setmetatable({}, { __columns = { "dst", "via", "dev", "metric" } })
+    for _, r in ipairs(n.routes) do
+      if not tostring(r.dst):lower():find("^fe80:") then
+        routes[#routes + 1] = { dst = tostring(r.dst), via = r.via or "", dev = r.dev or "", metric = r.metric or "" }
+      end
+    end
+    if #routes > 0 then
+      add("  routes")
+      add(indent(pretty.format(routes), "    "))
+    end
+    if #n.processes > 0 then
+      local procs = setmetatable({}, { __columns = { "service", "pid", "state", "cmd" } })
+      for _, p in ipairs(n.processes) do
+        procs[#procs + 1] = { service = p.service, pid = p.pid or "", state = p.running and "running" or "exited",
+          cmd = table.concat(p.cmd, " ") }
+      end
+      add("  processes")
+      add(indent(pretty.format(procs), "    "))
+    end
+  end
+  return table.concat(out, "\n")
+end
+
+return M

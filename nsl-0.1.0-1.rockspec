@@ -1,0 +1,88 @@
+-- luarocks make (Debian's luarocks) builds nsl as a rock: the C core as
+-- the module nsl_core (built against libmnl; src/lib/core.lua makes it
+-- nsl.core), the Lua library of lua/ as
+-- files.  Then require "nsl" works from lua5.4 and from busted as it does
+-- with nsl.so (README, "Stock Lua and busted").  Keep the lists whole:
+-- spec/stock_spec.lua checks that every C file and every lua/ file is here.
+rockspec_format = "3.0"
+package = "nsl"
+version = "0.1.0-1"
+source = {
+  url = "git+file:///nsl",
+}
+description = {
+  summary = "Linux namespace setups from Lua scripts",
+  detailed = [[
+    Network namespaces, veth pairs, bridges, addresses, routes and processes
+    in namespaces, by netlink, setns and unshare, from Lua 5.4.]],
+  license = "MIT",
+}
+dependencies = {
+  "lua >= 5.4, < 5.5",
+}
+external_dependencies = {
+  MNL = { header = "libmnl/libmnl.h", library = "mnl" },
+}
+build = {
+  type = "builtin",
+  modules = {
+    nsl_core = {
+      sources = {
+        "src/base/clock.c",
+        "src/base/core.c",
+        "src/base/dir.c",
+        "src/base/error.c",
+        "src/base/signal.c",
+        "src/net/addr.c",
+        "src/net/ifindex.c",
+        "src/net/link.c",
+        "src/net/linkinfo.c",
+        "src/net/netns.c",
+        "src/net/nl.c",
+        "src/net/nlargs.c",
+        "src/net/route.c",
+        "src/net/sysctl.c",
+        "src/proc/exec.c",
+        "src/proc/execopt.c",
+        "src/proc/launch.c",
+        "src/proc/proc.c",
+        "src/proc/procio.c",
+        "src/base/embed.c",
+        "src/lib/noembed.c",
+      },
+      defines = { "_GNU_SOURCE" },
+      incdirs = { "src/base", "$(MNL_INCDIR)" },
+      libdirs = { "$(MNL_LIBDIR)" },
+      libraries = { "mnl" },
+    },
+    ["nsl.core"] = "src/lib/core.lua",
+    ["nsl"] = "lua/nsl.lua",
+    ["nsl.check"] = "lua/nsl/check.lua",
+    ["nsl.cli"] = "lua/nsl/cli.lua",
+    ["nsl.ip"] = "lua/nsl/ip.lua",
+    ["nsl.json"] = "lua/nsl/json.lua",
+    ["nsl.lab"] = "lua/nsl/lab.lua",
+    ["nsl.netns"] = "lua/nsl/netns.lua",
+    ["nsl.pretty"] = "lua/nsl/pretty.lua",
+    ["nsl.record"] = "lua/nsl/record.lua",
+    ["nsl.repl"] = "lua/nsl/repl.lua",
+    ["nsl.topo"] = "lua/nsl/topo.lua",
+    ["nsl.topo.desc"] = "lua/nsl/topo/desc.lua",
+    ["nsl.topo.engine"] = "lua/nsl/topo/engine.lua",
+    ["nsl.topo.keys"] = "lua/nsl/topo/keys.lua",
+    ["nsl.topo.plan"] = "lua/nsl/topo/plan.lua",
+    ["nsl.topo.ready"] = "lua/nsl/topo/ready.lua",
+    ["nsl.topo.services"] = "lua/nsl/topo/services.lua",
+    ["nsl.topo.state"] = "lua/nsl/topo/state.lua",
+    ["nsl.topo.uts"] = "lua/nsl/topo/uts.lua",
+    ["nsl.topo.view"] = "lua/nsl/topo/view.lua",
+  },
+  copy_directories = { "doc" },
+}
+test_dependencies = {
+  "lua-cjson",
+}
+test = {
+  type = "busted",
+  flags = { "--lua=lua5.4", "spec/stock" },
+}

@@ -1,0 +1,99 @@
+-- nsl.json: lua-cjson underneath; every listing and t:state() round-trips.
+local T = require "spec.support.util"
+local json = require "nsl.json"
+
+-- What a value looks like after a trip through JSON: plain tables.
+local function trip(v)
+  return json.decode(json.encode(v))
+end
+
+describe("nsl.json #unit", function()
+  it("is lua-cjson's encoder, reachable as nsl.json", function()
+    assert.equal(require("cjson").encode, require("cjson").encode) -- the module loads
+    assert.equal(json.encode, require("nsl").json.encode)
+    assert.equal('[1,2,{"a":"b"}]', json.encode({ 1, 2, { a = "b" } }))
+    assert.same({ 1, 2, { a = "b" } }, json.decode('[1,2,{"a":"b"}]'))
+    assert.equal(math.type(json.decode("[1500]")[1]), "integer")
+  end)
+
+  it("encodes listings as arrays (empty ones too), dropping functions and metatables", function()
+    local rows = setmetatable({}, { __columns = { "name" } })
+    assert.equal("[]", json.encode(rows))
+    assert.equal("[]", json.encode(json.array()))
+    assert.equal('{"a":[]}', json.encode({ a = json.array() }))
+    rows[1] = { name = "lo", f = print }
+    assert.equal('[{"name":"lo"}]', json.encode(rows))
+    local text = json.encode({ err = select(2, pcall(nsl.fail, "ns_add", "blue", "File exists", 17)) })
+    local e = json.decode(text).err
+    assert.equal("ns_add: blue: File exists", e.message)
+    assert.equal(17, e.errno)
+    assert.equal("EEXIST", e.code)
+  end)
+
+  it("refuses a cycle with a clear message", function()
+    local t = {}
+    t.t = t
+    assert.has_error(function() json.encode(t) end, "nsl.json: cannot encode a cycle")
+  end)
+end)
+
+describe("JSON of every listing #netns", function()
+  local names = {}
+  for name in pairs(require "nsl.core") do
+    if name:match("_list$") then names[#names + 1] = name end
+  end
+  table.sort(names)
+
+  it("round-trips the result of each listing primitive", function()
+    if not T.need_sandbox() then return end
+    ns_add("jsn")
+    finally(function() pcall(ns_del, "jsn") pcall(link_del, "jsv0") end)
+    veth_add("jsv0", "jsv1", { peer_ns = "jsn" })
+    addr_add("jsv0", "10.88.0.1/24")
+    addr_add("jsv0", "fd88::1/64", { nodad = true })
+    link_set("jsv0", { up = true })
+    route_add("10.89.0.0/24", { via = "10.88.0.2" })
+    local calls = {
+      ns_list = { {} }, link_list = { {}, { { ns = "jsn" } } }, addr_list = { {} },
+      route_list = { {}, { { table = "all" } } },
+    }
+    for _, name in ipairs(names) do
+      assert.is_not_nil(calls[name], name .. " has no JSON round-trip case here")
+      for _, args in ipairs(calls[name]) do
+        local v = _G[name](table.unpack(args))
+        local plain = json.plain(v)
+        assert.same(plain, trip(v), name)
+        assert.equal("[", json.encode(v):sub(1, 1), name .. " is not an array")
+      end
+    end
+    assert.same(json.plain(link_get("jsv0")), trip(link_get("jsv0")))
+    local r = ns_exec("jsn", { "echo", "hi" }, { capture = true })
+    assert.same({ ok = true, code = 0, stdout = "hi\n", stderr = "", pid = r.pid }, trip(r))
+  end)
+
+  it("round-trips t:state(), the live report as a table", function()
+    if not T.need_sandbox() then return end
+    local t <close> = nsl.topology {
+      namespaces = { "a", "b" },
+      bridges = { br = { subnet = "10.90.0.0/24" } },
+      links = { { "a", "br" }, { "b", "br" } },
+      services = { s = { ns = "a", cmd = { "sleep", "30" } } },
+    }
+    assert.same({ prefix = t.prefix, state = "down", host = { links = {} }, namespaces = {} }, t:state())
+    t:up()
+    local st = t:state()
+    assert.same(st, trip(st))
+    assert.equal("up", st.state)
+    assert.equal(2, #st.namespaces)
+    assert.equal(t:name("a"), st.namespaces[1].real)
+    assert.equal("s", st.namespaces[1].processes[1].service)
+    assert.is_true(st.namespaces[1].processes[1].running)
+    local found = false
+    for _, a in ipairs(st.namespaces[2].addresses) do
+      if a.cidr == "10.90.0.3/24" then found = true end
+    end
+    assert.is_true(found, json.encode(st.namespaces[2].addresses))
+    assert.equal(3, #st.host.links) -- the bridge and its two ports
+    assert.truthy(json.encode(st):find('"host":{', 1, true))
+  end)
+end)
