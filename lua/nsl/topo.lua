@@ -40,8 +40,10 @@ function M.new(description, opts)
     prefix = M.default_prefix()
   end
   local model = desc.check(description, prefix)
+  -- logdir: each service's stdout and stderr go to <logdir>/<name>.log
+  -- (nsl.test's worlds), listed in t.logfiles.
   return setmetatable({ model = model, prefix = model.prefix, state = "down", done = {},
-                        procs = {} }, Topology)
+                        procs = {}, logdir = opts and opts.logdir, logfiles = {} }, Topology)
 end
 
 function Topology.__tostring(t)

@@ -6,7 +6,7 @@ local fail, check_keys, suggest, sorted = keys.fail, keys.check_keys, keys.sugge
 local M = {}
 
 local SERVICE = keys.set("ns", "cmd", "env", "cwd", "ready", "after", "stop_timeout")
-local READY = keys.set("port", "cmd", "timeout", "file")
+local READY = keys.set("port", "proto", "cmd", "timeout", "file")
 
 local function command(v, where)
   if type(v) == "string" then return { "sh", "-c", v } end
