@@ -178,9 +178,18 @@ local function up(w)
   local d = w.description
   if type(d) == "function" then d = d() end
   w.dir = artifacts.tmpdir(w.prefix)
-  local t = topo.new(d, { prefix = w.prefix, logdir = w.dir })
-  w.t = t
-  t:up()
+  local ok, err = pcall(function()
+    local t = topo.new(d, { prefix = w.prefix, logdir = w.dir })
+    w.t = t
+    t:up()
+  end)
+  if not ok then
+    -- Raised in a busted hook: name the line of the spec that made the world.
+    local t = rawget(w, "t")
+    w.logfiles = t and t.logfiles
+    w.t = nil
+    error((w.where and (w.where .. ": ") or "") .. tostring(err), 0)
+  end
 end
 
 local function down(w)
@@ -211,7 +220,7 @@ function M.world(description, opts)
   end
   local b = bus.api()
   local w = setmetatable({ description = description, scope = scope, failed_cmds = {},
-                           captures = {} }, World)
+                           captures = {}, where = bus.user_where(1) }, World)
   bus.track(w)
   local function fresh() w.prefix = new_prefix() end
   if scope == "file" then

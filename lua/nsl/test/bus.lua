@@ -83,6 +83,52 @@ local function on_failure(_, _, message)
   return nil, true
 end
 
+-- Is a Lua source name nsl's own library (compiled in, or NSL_LUA_DIR)?
+local function library(source)
+  if source:sub(1, 10) == "@embedded:" then return true end
+  local dir = os.getenv("NSL_LUA_DIR")
+  return dir ~= nil and dir ~= "" and source:sub(2, #dir + 1) == dir
+end
+M.library = library
+
+-- "file:line" of the innermost function outside nsl's library, busted
+-- and luassert from stack level `level` up, or nil.
+function M.user_where(level)
+  for l = (level or 2) + 1, 80 do
+    local info = debug.getinfo(l, "Sl")
+    if not info then return nil end
+    local src = info.source
+    if info.currentline > 0 and not library(src) and not src:find("busted[/\\]") and
+        not src:find("luassert[/\\]") then
+      return info.short_src .. ":" .. info.currentline
+    end
+  end
+end
+
+-- busted names the place of an error by the first frame outside busted
+-- and luassert; nsl's library is skipped too, so an error raised inside
+-- it names the user's spec line.
+local function hook_trace(c)
+  if c.nsl_test_trace then return end
+  local orig = c.getTrace
+  c.nsl_test_trace = true
+  c.getTrace = function(element, level, msg)
+    local info = orig(element, (level or 3) + 1, msg)
+    if info and info.source and library(info.source) then
+      for l = level or 3, 80 do
+        local i = debug.getinfo(l, "Sl")
+        if not i then break end
+        if i.currentline > 0 and not library(i.source) and not i.source:find("busted[/\\]") and
+            not i.source:find("luassert[/\\]") then
+          info.source, info.short_src, info.currentline = i.source, i.short_src, i.currentline
+          break
+        end
+      end
+    end
+    return info
+  end
+end
+
 local subscribed = false
 
 -- Called by nt.world inside a describe: subscribes once, and wraps the
@@ -90,6 +136,7 @@ local subscribed = false
 -- ends with the folder of its artifacts.
 function M.track(w)
   local c = core()
+  hook_trace(c)
   if not subscribed then
     subscribed = true
     c.subscribe({ "failure" }, on_failure)
