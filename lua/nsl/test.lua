@@ -91,6 +91,25 @@ function World:logs(service)
   return s
 end
 
+-- w:file(name, text): writes a file (a configuration, a page) in the
+-- world's private folder, removed after the test; returns its path.
+-- name may hold "/" (folders are made).  Usable in a description
+-- function, before the world is up.
+function World:file(name, text)
+  if self.skip then bus.pending(self.skip) end
+  if not self.dir then error("nsl.test: w:file: the world has no folder here (use it in a test)", 2) end
+  if type(name) ~= "string" or name == "" or name:find("%.%.") or name:sub(1, 1) == "/" then
+    error("nsl.test: w:file: " .. tostring(name) .. ": a relative name without '..' expected", 2)
+  end
+  local path = self.dir .. "/" .. name
+  local parent = path:match("^(.*)/[^/]*$")
+  core._mkdir(parent)
+  local f = assert(io.open(path, "wb"))
+  f:write(text or "")
+  f:close()
+  return path
+end
+
 -- w:log_path(service): the file a service logs to.
 function World:log_path(service)
   return self:topology().logfiles[service]
@@ -175,9 +194,9 @@ local function up(w)
   w.failed_cmds, w.captures = {}, {}
   local ok, why = M.privileged()
   if not ok then w.skip = why return end
-  local d = w.description
-  if type(d) == "function" then d = d() end
   w.dir = artifacts.tmpdir(w.prefix)
+  local d = w.description
+  if type(d) == "function" then d = d(w) end
   local ok, err = pcall(function()
     local t = topo.new(d, { prefix = w.prefix, logdir = w.dir })
     w.t = t

@@ -9,7 +9,7 @@ local core = require "nsl.core"
 local M = {}
 
 local function clean_name(s)
-  s = tostring(s):gsub("[^%w%-%._]+", "_"):gsub("^_+", ""):gsub("_+$", "")
+  s = tostring(s):gsub("%s#[%w_%-]+", ""):gsub("[^%w%-%._]+", "_"):gsub("^_+", ""):gsub("_+$", "")
   if #s > 120 then s = s:sub(1, 120) end
   return s ~= "" and s or "test"
 end
@@ -98,10 +98,10 @@ function M.save(w, failure)
   io.stderr:flush()
 end
 
--- Removes the live files of w's test and their folder.
+-- Removes the private folder of w's test (logs, captures, w:file's).
 function M.cleanup(w)
-  for _, f in ipairs(files_of(w)) do os.remove(f.path) end
-  if w.dir then os.remove(w.dir) end
+  -- Only a folder of the shape tmpdir makes.
+  if w.dir and w.dir:match("/nsl%-test%-w%w+$") then core._rmtree(w.dir) end
   w.dir, w.logfiles, w.captures = nil, nil, {}
 end
 
