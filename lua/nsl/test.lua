@@ -125,7 +125,7 @@ function World:capture(node, ifname, opts)
   local real = t:link_name(node, ifname)
   local n = t.model.nodes[node] or (node == "host" and t.model.host)
   local file = string.format("%s/%s-%s.pcap", self.dir, node, ifname or real)
-  local cmd = { "tcpdump", "-i", real, "-U", "-n", "-s", "0", "-w", file }
+  local cmd = { "tcpdump", "-i", real, "--immediate-mode", "-U", "-n", "-s", "0", "-w", file }
   if opts.filter then cmd[#cmd + 1] = opts.filter end
   local o = { background = true, capture = true, stdin = false }
   local h

@@ -60,7 +60,7 @@ return function(nt)
       if not okj then error("assert.matches_json: decoding JSON text needs dkjson", 3) end
       local v, _, err = json.decode(actual)
       if err then
-        show(arguments, "valid JSON", "decoding failed: " .. err)
+        show(arguments, "$", "valid JSON", "decoding failed: " .. err)
         return false
       end
       actual = v
