@@ -246,3 +246,54 @@ describe("busted runs with worlds #netns", function()
     assert.equal("", T.sh("ls -A " .. T.quote(dir)).out)
   end)
 end)
+
+describe("examples/test, nginx as a reverse proxy tested with nsl.test #netns #examples", function()
+  local dir
+  before_each(function() dir = T.tmpdir() end)
+  after_each(function() T.rm(dir) end)
+
+  local function run(args)
+    return T.sh(string.format("cd examples/test && NSL_ARTIFACTS=%s TMPDIR=%s busted --lua=%s -o utfTerminal %s .",
+      T.quote(dir .. "/art"), T.quote(dir), T.quote(T.nsl), args))
+  end
+
+  local function needs()
+    if not T.need_sandbox() then return false end
+    if T.sh("command -v nginx && command -v curl && command -v tcpdump").code ~= 0 then
+      pending("nginx, curl or tcpdump is not installed (make deps)")
+      return false
+    end
+    return true
+  end
+
+  it("passes, and leaves nothing behind", function()
+    if not needs() then return end
+    local r = run("--exclude-tags=demo_failure")
+    assert.equal(0, r.code, r.out .. r.err)
+    assert.matches("6 successes / 0 failures / 0 errors / 0 pending", r.out)
+    assert.equal("", T.sh("ls -A " .. T.quote(dir)).out)
+    assert.equal("", T.sh("ip netns list").out)
+  end)
+
+  it("shows a failing test's artifacts", function()
+    if not needs() then return end
+    local r = run("--tags=demo_failure")
+    assert.equal(1, r.code, r.out .. r.err)
+    assert.matches("0 successes / 1 failure / 0 errors / 0 pending", r.out)
+    local folder = dir .. "/art/proxy_spec.lua/nginx_as_a_reverse_proxy_fails_on_purpose_to_show_its_artifacts"
+    assert.matches("artifacts in " .. folder:gsub("%p", "%%%0") .. "/", r.out)
+    assert.matches("in " .. folder:gsub("%p", "%%%0") .. "/\n", r.err)
+    assert.equal("captures\ncommands.txt\nfailure.txt\nlogs\nreport.txt\ntopology.dot\n",
+      T.sh("ls " .. T.quote(folder)).out)
+    assert.equal("backend1.log\nbackend2.log\nproxy.log\n", T.sh("ls " .. T.quote(folder .. "/logs")).out)
+    assert.equal("client-eth0.pcap\nproxy-eth1.pcap\nrouter-eth1.pcap\nrouter-eth2.pcap\n",
+      T.sh("ls " .. T.quote(folder .. "/captures")).out)
+    assert.matches("Expected client to reach backend2, but it did not", T.slurp(folder .. "/failure.txt"))
+    assert.matches("curl: %(7%)", T.slurp(folder .. "/commands.txt"))
+    assert.matches("GET / HTTP/1%.1\" 200", T.slurp(folder .. "/logs/proxy.log"))
+    local pcap = T.sh("tcpdump -n -r " .. T.quote(folder .. "/captures/client-eth0.pcap"))
+    assert.matches("ICMP echo request", pcap.out)
+    assert.matches("%.80: Flags %[S%]", pcap.out)
+    assert.equal("", T.sh("ip netns list").out)
+  end)
+end)
