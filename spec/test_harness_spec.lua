@@ -97,7 +97,7 @@ if T.sandboxed() then
                                     "SYSTEM:cat " .. w:file("www/index.txt", "hello\n") },
                   ready = { port = 80 } },
           udp = { ns = "s", cmd = { "socat", "UDP-RECVFROM:53,fork", "SYSTEM:echo answer" },
-                  ready = { port = 53, proto = "udp" } },
+                  ready = { udp = 53 } },
         },
       }
     end)

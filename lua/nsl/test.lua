@@ -25,8 +25,7 @@ local artifacts = require "nsl.test.artifacts"
 
 local M = {}
 
-local HOWTO = "run the suite as root (sudo busted --lua=nsl), or inside a user namespace " ..
-  "that maps you to root (unshare -r -n -m busted --lua=nsl)"
+local HOWTO = "run the suite as root (sudo busted --lua=nsl)"
 
 -- Can this process build namespaces?  true, or false and the reason.
 -- CAP_NET_ADMIN (12) and CAP_SYS_ADMIN (21) in the effective set.

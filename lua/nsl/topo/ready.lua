@@ -78,7 +78,9 @@ function M.wait(t, s, h)
     probe = function() return ready(t, h) end
     timeout = 10
   elseif ready.port then
-    probe = function() return M.listening(s.ns.real, ready.port, ready.proto) end
+    probe = function() return M.listening(s.ns.real, ready.port) end
+  elseif ready.udp then
+    probe = function() return M.listening(s.ns.real, ready.udp, "udp") end
   elseif ready.cmd then
     probe = function()
       local ok, r = pcall(core.ns_exec, s.ns.real, uts.wrap(s.ns, ready.cmd), { capture = true })
