@@ -161,6 +161,24 @@ if T.sandboxed() then
   end)
 end
 
+if T.sandboxed() then
+  describe("a world for the whole file #netns", function()
+    local w = nt.world({ namespaces = { "x", "y" }, links = { { "x", "y", subnet = "10.55.0.0/30" } } },
+      { scope = "file" })
+    local first
+
+    it("is up in the first test", function()
+      first = w:name("x")
+      assert.reaches(w, "x", "y")
+    end)
+
+    it("is the same one in the next", function()
+      assert.equal(first, w:name("x"))
+      assert.is_true(ns_exists(first))
+    end)
+  end)
+end
+
 describe("busted runs with worlds #netns", function()
   local dir
   before_each(function() dir = T.tmpdir() end)
