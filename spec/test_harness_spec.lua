@@ -84,6 +84,14 @@ describe("errors of primitives #unit", function()
     assert.matches("^nsl: " .. path:gsub("%p", "%%%0") .. ":2: link_set: eth9: ", r.err)
     assert.matches("stack traceback:", r.err)
   end)
+
+  it("and a refused topology description names the script's line", function()
+    local path, dir = T.script('local x = 1\nlocal t = nsl.topology { namespaces = { "a" }, links = { { "a", "b" } } }\n')
+    finally(function() T.rm(dir) end)
+    local r = T.run({ path })
+    assert.equal(1, r.code)
+    assert.matches("^nsl: " .. path:gsub("%p", "%%%0") .. ":2: topology: link a%-b: 'b' is not", r.err)
+  end)
 end)
 
 if T.sandboxed() then
