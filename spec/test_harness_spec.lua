@@ -187,6 +187,22 @@ if T.sandboxed() then
   end)
 end
 
+if T.sandboxed() then
+  describe("a world over IPv6 #netns", function()
+    local w = nt.world { namespaces = { "p", "q" },
+                         links = { { "p", "q", address = { p = "fd00:77::1/64", q = "fd00:77::2/64" } } } }
+
+    it("reaches a node by the family asked for", function()
+      local ok, addr = nt.eventually(function() return nt.reachable(w, "p", "q", "inet6") end)
+      assert.is_true(ok)
+      assert.equal("fd00:77::2", addr)
+      local no, seen = nt.reachable(w, "p", "q", "inet")
+      assert.is_false(no)
+      assert.equal("q has no inet address", seen)
+    end)
+  end)
+end
+
 describe("busted runs with worlds #netns", function()
   local dir
   before_each(function() dir = T.tmpdir() end)

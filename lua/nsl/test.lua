@@ -259,7 +259,7 @@ function M.world(description, opts)
 end
 
 -- nt.eventually(fn [, {timeout = 5, interval = 0.1}]): calls fn until it
--- returns a truthy value without raising, and returns that value;
+-- returns a truthy value without raising, and returns what it returned;
 -- otherwise raises the last failure (an error it raised, or the second
 -- value it returned) with how long it waited.  The first retries come
 -- after 1 ms, backing off to `interval`.
@@ -270,8 +270,9 @@ function M.eventually(fn, opts)
   local step, tries, last = 0.001, 0, nil
   while true do
     tries = tries + 1
-    local ok, r, why = pcall(fn)
-    if ok and r then return r end
+    local res = table.pack(pcall(fn))
+    local ok, r, why = res[1], res[2], res[3]
+    if ok and r then return table.unpack(res, 2, res.n) end
     if ok then last = why or ("returned " .. tostring(r)) else last = r end
     local waited = core.now() - start
     if waited >= timeout then
