@@ -182,6 +182,6 @@ describe("topology services #netns", function()
     }
     local ok, err = pcall(t.up, t)
     assert.is_false(ok)
-    assert.equal("up: service bad: ready: exited before it was ready", tostring(err))
+    assert.equal("up: service bad: ready: exited with status 1 before it was ready", tostring(err))
   end)
 end)

@@ -39,9 +39,13 @@ function M.new(description, opts)
   if prefix == nil and (type(description) ~= "table" or description.prefix == nil) then
     prefix = M.default_prefix()
   end
-  local model = desc.check(description, prefix)
+  -- A mistake names the caller's line (none under pcall: a C caller).
+  local ok, model = pcall(desc.check, description, prefix)
+  if not ok then error(model, 2) end
+  -- logdir: each service's stdout and stderr go to <logdir>/<name>.log
+  -- (nsl.test's worlds), listed in t.logfiles.
   return setmetatable({ model = model, prefix = model.prefix, status = "down", done = {},
-                        procs = {} }, Topology)
+                        procs = {}, logdir = opts and opts.logdir, logfiles = {} }, Topology)
 end
 
 function Topology.__tostring(t)

@@ -6,6 +6,7 @@
  *
  *   local ok, err = pcall(ns_add, "a")
  *   err.errno, err.code, err.primitive, err.object, err.reason
+ *   err.where  --> "script.lua:12", the caller's line outside nsl's library
  *   tostring(err)  --> "ns_add: a: File exists"
  *
  * String methods are forwarded to the message, so err:match("exists")
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nsl.h"
@@ -111,6 +113,40 @@ static void push_meta(lua_State *L)
 	}
 }
 
+/* Is chunk (a Lua source name) part of nsl's own Lua library: compiled
+ * in ("@embedded:lua/nsl/...") or loaded from NSL_LUA_DIR? */
+static int library_chunk(const char *chunk)
+{
+	const char *dir = getenv("NSL_LUA_DIR");
+	size_t n;
+
+	if (!strncmp(chunk, "@embedded:", 10))
+		return 1;
+	if (dir && *dir && chunk[0] == '@') {
+		n = strlen(dir);
+		return !strncmp(chunk + 1, dir, n);
+	}
+	return 0;
+}
+
+/* Pushes "file:line" of the innermost Lua function outside nsl's library
+ * that leads to this call (the user's script or spec line), or nil. */
+static void push_where(lua_State *L)
+{
+	lua_Debug ar;
+	int level;
+
+	for (level = 1; lua_getstack(L, level, &ar); level++) {
+		if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0)
+			continue;
+		if (library_chunk(ar.source))
+			continue;
+		lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
+		return;
+	}
+	lua_pushnil(L);
+}
+
 void nsl_push_error(lua_State *L, const char *primitive, const char *object,
 		    int err, const char *reason)
 {
@@ -118,7 +154,9 @@ void nsl_push_error(lua_State *L, const char *primitive, const char *object,
 
 	if (reason == NULL)
 		reason = strerror(err);
-	lua_createtable(L, 0, 6);
+	lua_createtable(L, 0, 7);
+	push_where(L);
+	lua_setfield(L, -2, "where");
 	lua_pushstring(L, primitive);
 	lua_setfield(L, -2, "primitive");
 	if (object) {

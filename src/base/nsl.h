@@ -66,6 +66,7 @@ int luaopen_nsl_core(lua_State *L);
 /* Openers: each adds its primitives to the table at stack index 1. */
 int nsl_open_clock(lua_State *L);	/* clock.c: sleep, now */
 int nsl_open_error(lua_State *L);	/* error.c: _fail */
+int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, _rmtree */
 int nsl_open_signal(lua_State *L);	/* signal.c: _shield */
 int nsl_open_netns(lua_State *L);	/* netns.c: ns_add, ns_del, ns_list, ns_exists */
 int nsl_open_link(lua_State *L);	/* link.c: veth_add, bridge_add..., link_set, link_del, link_set_ns */
@@ -73,6 +74,7 @@ int nsl_open_linkinfo(lua_State *L);	/* linkinfo.c: link_list, link_get, link_ex
 int nsl_open_addr(lua_State *L);	/* addr.c: addr_add, addr_del, addr_list */
 int nsl_open_route(lua_State *L);	/* route.c: route_add, route_del, route_list */
 int nsl_open_sysctl(lua_State *L);	/* sysctl.c: sysctl */
+int nsl_open_sockdiag(lua_State *L);	/* sockdiag.c: sock_list */
 int nsl_open_exec(lua_State *L);	/* exec.c: ns_exec, spawn, pid_exec */
 int nsl_open_proc(lua_State *L);	/* proc.c: the process handle type */
 int nsl_open_dir(lua_State *L);	/* dir.c: _readdir */

@@ -21,6 +21,25 @@ static int msghandler(lua_State *L)
 {
 	const char *msg = lua_tostring(L, 1);
 
+	if (msg == NULL && lua_type(L, 1) == LUA_TTABLE &&
+	    lua_getmetatable(L, 1)) {
+		/* a primitive's error (error.c): where it was called from,
+		 * its message, and a traceback like any runtime error */
+		luaL_getmetatable(L, "nsl.error");
+		if (lua_rawequal(L, -1, -2)) {
+			lua_pop(L, 2);
+			lua_getfield(L, 1, "where");
+			lua_getfield(L, 1, "message");
+			if (lua_type(L, -2) == LUA_TSTRING)
+				msg = lua_pushfstring(L, "%s: %s", lua_tostring(L, -2),
+						      lua_tostring(L, -1));
+			else
+				msg = luaL_tolstring(L, -1, NULL);
+			luaL_traceback(L, L, msg, 1);
+			return 1;
+		}
+		lua_pop(L, 2);
+	}
 	if (msg == NULL) {
 		if (luaL_callmeta(L, 1, "__tostring") &&
 		    lua_type(L, -1) == LUA_TSTRING)

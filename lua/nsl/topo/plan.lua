@@ -115,7 +115,7 @@ local function plan(t)
   for _, s in ipairs(m.service_order) do
     local where = "service " .. s.name
     local start = step(where, "start", function()
-      local h = core.ns_exec(s.ns.real, uts.wrap(s.ns, s.cmd), { background = true, env = s.env, cwd = s.cwd })
+      local h = core.ns_exec(s.ns.real, uts.wrap(s.ns, ready.argv(t, s)), { background = true, env = s.env, cwd = s.cwd })
       local p = { handle = h, pid = h.pid, start = h.pid and record.start_time(h.pid) }
       if p.start then record.add("proc", tostring(p.pid), p.start) end
       t.procs[s.name] = p

@@ -6,7 +6,7 @@ local fail, check_keys, suggest, sorted = keys.fail, keys.check_keys, keys.sugge
 local M = {}
 
 local SERVICE = keys.set("ns", "cmd", "env", "cwd", "ready", "after", "stop_timeout")
-local READY = keys.set("port", "cmd", "timeout", "file")
+local READY = keys.set("port", "udp", "cmd", "timeout", "file")
 
 local function command(v, where)
   if type(v) == "string" then return { "sh", "-c", v } end
@@ -42,6 +42,7 @@ function M.read(desc, m)
       check_keys(ready, READY, where .. " ready")
       if ready.cmd then ready.cmd = command(ready.cmd, where .. " ready") end
       if ready.port ~= nil and math.type(ready.port) ~= "integer" then fail("%s: ready.port must be an integer", where) end
+      if ready.udp ~= nil and math.type(ready.udp) ~= "integer" then fail("%s: ready.udp must be an integer", where) end
     elseif ready ~= nil and type(ready) ~= "function" then
       fail("%s: ready must be a table ({ port = 80 }) or a function", where)
     end

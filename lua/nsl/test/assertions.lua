@@ -1,0 +1,78 @@
+-- nsl.test.assertions: luassert assertions over worlds, registered when
+-- nsl.test is loaded: assert.reaches, assert.not_reaches, assert.listens,
+-- assert.matches_json.  Each failure message shows what was seen.
+return function(nt)
+  local ok, assert = pcall(require, "luassert")
+  local ok2, say = pcall(require, "say")
+  if not ok or not ok2 then return end
+
+  -- Replaces the arguments by the texts of the message (not formatted
+  -- again by luassert).
+  local function show(arguments, ...)
+    local texts = { ... }
+    for i = 1, math.max(#texts, arguments.n or #arguments) do arguments[i] = texts[i] or "" end
+    arguments.n = #texts
+    arguments.nofmt = {}
+    for i = 1, #texts do arguments.nofmt[i] = true end
+  end
+
+  -- assert.reaches(w, a, b [, family]): a ping from a to b answers.
+  local function reaches(_, arguments)
+    local w, a, b, family = arguments[1], arguments[2], arguments[3], arguments[4]
+    local r, seen = nt.reachable(w, a, b, family)
+    show(arguments, tostring(a), tostring(b), tostring(seen))
+    return r
+  end
+  say:set("assertion.nsl_reaches.positive", "Expected %s to reach %s, but it did not:\n%s")
+  say:set("assertion.nsl_reaches.negative", "Expected %s not to reach %s, but it did (%s)")
+  assert:register("assertion", "reaches", reaches, "assertion.nsl_reaches.positive",
+    "assertion.nsl_reaches.negative")
+
+  -- assert.not_reaches(w, a, b [, family]).
+  local function not_reaches(state, arguments)
+    return not reaches(state, arguments)
+  end
+  say:set("assertion.nsl_not_reaches.positive", "Expected %s not to reach %s, but it did (%s)")
+  say:set("assertion.nsl_not_reaches.negative", "Expected %s to reach %s, but it did not:\n%s")
+  assert:register("assertion", "not_reaches", not_reaches, "assertion.nsl_not_reaches.positive",
+    "assertion.nsl_not_reaches.negative")
+
+  -- assert.listens(w, node, port [, proto]).
+  local function listens(_, arguments)
+    local w, node, port, proto = arguments[1], arguments[2], arguments[3], arguments[4]
+    local r, seen = nt.listening(w, node, port, proto)
+    show(arguments, tostring(node), (proto or "tcp") .. " port " .. tostring(port), seen or "it does")
+    return r
+  end
+  say:set("assertion.nsl_listens.positive", "Expected %s to listen on %s: %s")
+  say:set("assertion.nsl_listens.negative", "Expected %s not to listen on %s, but %s")
+  assert:register("assertion", "listens", listens, "assertion.nsl_listens.positive",
+    "assertion.nsl_listens.negative")
+
+  -- assert.matches_json(actual, subset): actual (a table, or JSON text
+  -- decoded with dkjson) holds every key of subset with equal values,
+  -- recursively; arrays match element by element, keys absent from
+  -- subset are not compared.
+  local function matches_json(_, arguments)
+    local actual, subset = arguments[1], arguments[2]
+    if type(actual) == "string" then
+      local okj, json = pcall(require, "dkjson")
+      if not okj then error("assert.matches_json: decoding JSON text needs dkjson", 3) end
+      local v, _, err = json.decode(actual)
+      if err then
+        show(arguments, "$", "valid JSON", "decoding failed: " .. err)
+        return false
+      end
+      actual = v
+    end
+    local r, where, seen, want = nt.json_subset(actual, subset)
+    if r then show(arguments, "", "") return true end
+    local pretty = require("nsl.pretty").format
+    show(arguments, where, pretty(want), pretty(seen))
+    return false
+  end
+  say:set("assertion.nsl_matches_json.positive", "Expected the JSON to match at %s:\nexpected %s\n     got %s")
+  say:set("assertion.nsl_matches_json.negative", "Expected the JSON not to match the subset%s%s")
+  assert:register("assertion", "matches_json", matches_json, "assertion.nsl_matches_json.positive",
+    "assertion.nsl_matches_json.negative")
+end

@@ -1,0 +1,80 @@
+/*
+ * fs.c - _mkdir(path [, mode]) and _rmtree(path): the file-system calls
+ * the Lua library needs that Lua itself lacks (nsl.test makes its log
+ * and artifact folders, and removes a test's private folder).
+ */
+#include <errno.h>
+#include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nsl.h"
+
+/* _mkdir(path [, mode]): makes path and its missing parents (as mkdir
+ * -p; mode default 0755); an existing directory is fine.  Returns true;
+ * raises "mkdir: <path>: <reason>". */
+static int l_mkdir(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	mode_t mode = (mode_t)luaL_optinteger(L, 2, 0755);
+	char buf[4096];
+	struct stat sb;
+	size_t len = strlen(path), i;
+
+	if (len == 0 || len >= sizeof(buf))
+		return nsl_fail(L, "mkdir", path, EINVAL, "invalid path");
+	memcpy(buf, path, len + 1);
+	for (i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return nsl_fail(L, "mkdir", buf, errno, NULL);
+		buf[i] = path[i];
+	}
+	if (stat(path, &sb) < 0)
+		return nsl_fail(L, "mkdir", path, errno, NULL);
+	if (!S_ISDIR(sb.st_mode))
+		return nsl_fail(L, "mkdir", path, ENOTDIR, NULL);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag,
+		  struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
+		return errno;
+	return 0;
+}
+
+/* _rmtree(path): removes the directory path and all it holds, never
+ * following a symbolic link nor crossing into another file system (a
+ * mount inside is an error, left alone).  Returns true; raises "rmtree:
+ * <path>: <reason>".  Only the Lua library calls it, on folders it made. */
+static int l_rmtree(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	int err;
+
+	err = nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	if (err < 0 && errno != ENOENT)
+		return nsl_fail(L, "rmtree", path, errno, NULL);
+	if (err > 0)
+		return nsl_fail(L, "rmtree", path, err, NULL);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* Adds _mkdir and _rmtree to the table at index 1. */
+int nsl_open_fs(lua_State *L)
+{
+	lua_pushcfunction(L, l_mkdir);
+	lua_setfield(L, 1, "_mkdir");
+	lua_pushcfunction(L, l_rmtree);
+	lua_setfield(L, 1, "_rmtree");
+	return 0;
+}

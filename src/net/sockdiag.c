@@ -1,0 +1,196 @@
+/*
+ * sockdiag.c - sock_list([opts]): the TCP and UDP sockets of a network
+ * namespace, as the kernel reports them over NETLINK_SOCK_DIAG (what
+ * `ss` asks), for readiness checks that need no fixed sleeps and no
+ * parsing of /proc/<pid>/net/tcp.
+ *
+ * sock_diag is a netlink protocol of its own, so the cached NETLINK_ROUTE
+ * socket of nl.c does not serve: the thread enters the namespace, opens
+ * a NETLINK_SOCK_DIAG socket, switches straight back and dumps with it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nl.h"
+
+/* The TCP states as the kernel numbers them (include/net/tcp_states.h). */
+static const char *const tcp_states[] = {
+	"", "established", "syn_sent", "syn_recv", "fin_wait1", "fin_wait2",
+	"time_wait", "close", "close_wait", "last_ack", "listen", "closing",
+	"new_syn_recv",
+};
+#define N_STATES (int)(sizeof(tcp_states) / sizeof(tcp_states[0]))
+#define ST_LISTEN 10
+#define ST_CLOSE 7
+
+struct dump {
+	lua_State *L;
+	const char *proto;
+	int port;		/* keep only this local port; -1: all */
+	int n;
+};
+
+/* One inet_diag_msg: appends { proto, family, state, local, port, remote,
+ * rport, uid, inode } to the list on top of the stack. */
+static int on_sock(const struct nlmsghdr *nlh, void *data)
+{
+	struct dump *d = data;
+	lua_State *L = d->L;
+	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
+	char buf[INET6_ADDRSTRLEN];
+	int af = m->idiag_family;
+
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
+		return MNL_CB_OK;
+	if (d->port >= 0 && ntohs(m->id.idiag_sport) != d->port)
+		return MNL_CB_OK;
+	lua_createtable(L, 0, 9);
+	lua_pushstring(L, d->proto);
+	lua_setfield(L, -2, "proto");
+	lua_pushstring(L, af == AF_INET6 ? "inet6" : "inet");
+	lua_setfield(L, -2, "family");
+	if (!strcmp(d->proto, "udp"))
+		lua_pushstring(L, m->idiag_state == ST_CLOSE ? "unconn" : "established");
+	else
+		lua_pushstring(L, m->idiag_state < N_STATES ? tcp_states[m->idiag_state] : "unknown");
+	lua_setfield(L, -2, "state");
+	inet_ntop(af, m->id.idiag_src, buf, sizeof(buf));
+	lua_pushstring(L, buf);
+	lua_setfield(L, -2, "local");
+	lua_pushinteger(L, ntohs(m->id.idiag_sport));
+	lua_setfield(L, -2, "port");
+	inet_ntop(af, m->id.idiag_dst, buf, sizeof(buf));
+	lua_pushstring(L, buf);
+	lua_setfield(L, -2, "remote");
+	lua_pushinteger(L, ntohs(m->id.idiag_dport));
+	lua_setfield(L, -2, "rport");
+	lua_pushinteger(L, m->idiag_uid);
+	lua_setfield(L, -2, "uid");
+	lua_pushinteger(L, m->idiag_inode);
+	lua_setfield(L, -2, "inode");
+	lua_rawseti(L, -2, ++d->n);
+	return MNL_CB_OK;
+}
+
+/* Dumps the sockets of one family and protocol over s into the list on
+ * top of the stack; 0 or -errno. */
+static int dump_one(struct mnl_socket *s, struct dump *d, int family,
+		    int protocol, unsigned int states)
+{
+	char buf[NL_RECV_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct inet_diag_req_v2 *req;
+	unsigned int seq = 1, portid = mnl_socket_get_portid(s);
+	ssize_t n;
+	int ret;
+
+	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req->sdiag_family = family;
+	req->sdiag_protocol = protocol;
+	req->idiag_states = states;
+	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(s, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		ret = mnl_cb_run(buf, (size_t)n, seq, portid, on_sock, d);
+		if (ret < 0)
+			return -errno;
+		if (ret == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+/* sock_list([opts]): a list of the namespace's sockets as tables
+ * { proto = "tcp"|"udp", family = "inet"|"inet6", state, local, port,
+ * remote, rport, uid, inode }.  opts: ns, proto ("tcp", "udp"; default
+ * both), state ("listen": TCP listeners and unconnected UDP sockets;
+ * default every state), port (a local port).  Raises "sock_list: <ns>:
+ * <reason>". */
+static int l_sock_list(lua_State *L)
+{
+	static const char *const protos[] = { "tcp", "udp", "all", NULL };
+	static const char *const states[] = { "all", "listen", NULL };
+	struct dump d = { L, NULL, -1, 0 };
+	const char *name, *p, *st;
+	struct mnl_socket *s;
+	struct nl_ns *ns;
+	int proto, listen, i, j, err, back;
+
+	nl_check_opts(L, 1);
+	name = nl_opt_str(L, 1, "ns", NULL);
+	p = nl_opt_str(L, 1, "proto", "all");
+	st = nl_opt_str(L, 1, "state", "all");
+	for (proto = 0; protos[proto] && strcmp(protos[proto], p); proto++)
+		;
+	if (!protos[proto])
+		return nsl_fail(L, "sock_list", p, EINVAL, "proto must be \"tcp\" or \"udp\"");
+	for (listen = 0; states[listen] && strcmp(states[listen], st); listen++)
+		;
+	if (!states[listen])
+		return nsl_fail(L, "sock_list", st, EINVAL, "state must be \"listen\" or \"all\"");
+	d.port = (int)nl_opt_int(L, 1, "port", -1);
+	if (d.port > 65535)
+		return nsl_fail(L, "sock_list", name ? name : "", EINVAL, "port must be 0 to 65535");
+	ns = nl_ns(L, "sock_list", name);
+	err = nl_enter(L, ns);
+	if (err)
+		return nsl_fail(L, "sock_list", name ? name : "", -err, NULL);
+	s = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
+	err = s ? 0 : errno;
+	back = nl_leave(L);
+	if (back) {
+		if (s)
+			mnl_socket_close(s);
+		return nsl_fail(L, "sock_list", name ? name : "", -back,
+				"cannot return to the start namespace");
+	}
+	if (!s)
+		return nsl_fail(L, "sock_list", name ? name : "", err, NULL);
+	if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = errno;
+		mnl_socket_close(s);
+		return nsl_fail(L, "sock_list", name ? name : "", err, NULL);
+	}
+	lua_newtable(L);
+	err = 0;
+	for (i = 0; i < 2 && !err; i++) {
+		if (proto != 2 && proto != i)
+			continue;
+		d.proto = protos[i];
+		for (j = 0; j < 2 && !err; j++) {
+			unsigned int mask = ~0u;
+
+			if (listen)
+				mask = 1u << (i == 0 ? ST_LISTEN : ST_CLOSE);
+			err = dump_one(s, &d, j ? AF_INET6 : AF_INET,
+				       i ? IPPROTO_UDP : IPPROTO_TCP, mask);
+		}
+	}
+	mnl_socket_close(s);
+	if (err)
+		return nsl_fail(L, "sock_list", name ? name : "", -err, NULL);
+	return 1;
+}
+
+/* Adds sock_list to the table at index 1. */
+int nsl_open_sockdiag(lua_State *L)
+{
+	lua_pushcfunction(L, l_sock_list);
+	lua_setfield(L, 1, "sock_list");
+	return 0;
+}
