@@ -22,6 +22,8 @@ static const lua_CFunction openers[] = {
 	nsl_open_sysctl,
 	nsl_open_exec,
 	nsl_open_proc,
+	nsl_open_nft,		/* issue 16 */
+	nsl_open_sock,		/* issue 16 */
 	NULL	/* keep last */
 };
 

@@ -75,7 +75,13 @@ int nsl_open_route(lua_State *L);	/* route.c: route_add, route_del, route_list *
 int nsl_open_sysctl(lua_State *L);	/* sysctl.c: sysctl */
 int nsl_open_exec(lua_State *L);	/* exec.c: ns_exec, spawn, pid_exec */
 int nsl_open_proc(lua_State *L);	/* proc.c: the process handle type */
+int nsl_open_nft(lua_State *L);	/* nft.c: nft, nft_list (issue 16) */
+int nsl_open_sock(lua_State *L);	/* sock.c: listen, connect (issue 16) */
 int nsl_openlibs(lua_State *L);
+
+/* The descriptor of the nsl socket handle at idx (sock.c): -1 when it is
+ * closed, -2 when the value is no socket (issue 16, for exec's fds). */
+int nsl_sock_fd(lua_State *L, int idx);
 
 /* Embedded Lua library (embed.c, with the generated lua_embed.c). */
 struct nsl_embedded {
