@@ -149,6 +149,8 @@ local engine = require "nsl.topo.engine"
 Topology.up, Topology.down = engine.up, engine.down
 Topology.__close, Topology.__gc = engine.close, engine.close
 
+Topology.nft = require("nsl.topo.nat").method -- issue 16
+
 local view = require "nsl.topo.view"
 Topology.report = view.report
 Topology.show = function(self) print(view.report(self)) end

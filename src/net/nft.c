@@ -17,6 +17,7 @@
  * jansson, which libnftables itself is built on.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,10 +41,13 @@ struct nft_run {
 
 /* Enters ns, runs cmds (as a file when via_file, so errors carry line
  * and column) in a fresh context with output flags, and comes back.
+ * With check, the thread enters a new, empty namespace of its own
+ * instead (gone once it leaves) and the run is a dry run: the commands
+ * are parsed and evaluated against an empty ruleset, nothing applied.
  * Never raises: the result and both buffers are in *run. */
 static void nft_run_in(lua_State *L, struct nl_ns *ns, const char *cmds,
 		       size_t len, int via_file, unsigned int flags,
-		       struct nft_run *run)
+		       struct nft_run *run, int check)
 {
 	sigset_t set, old;
 	struct nft_ctx *ctx;
@@ -65,13 +69,17 @@ static void nft_run_in(lua_State *L, struct nl_ns *ns, const char *cmds,
 	}
 	nsl_signals_set(&set);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	run->err = -nl_enter(L, ns);
+	if (check)
+		run->err = unshare(CLONE_NEWNET) < 0 ? errno : 0;
+	else
+		run->err = -nl_enter(L, ns);
 	if (run->err) {
-		run->step = "setns";
+		run->step = check ? "unshare" : "setns";
 		goto out;
 	}
 	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	if (ctx) {
+		nft_ctx_set_dry_run(ctx, check != 0);
 		nft_ctx_buffer_output(ctx);
 		nft_ctx_buffer_error(ctx);
 		nft_ctx_output_set_flags(ctx, flags);
@@ -171,7 +179,8 @@ static int run_fail(lua_State *L, const char *prim, const char *nsname,
 }
 
 /* nft(commands [, opts]): applies commands (the nft language, any number
- * of lines) in opts.ns, all or nothing.  Returns what nft printed (a
+ * of lines) in opts.ns, all or nothing; with opts.check only checks them
+ * against an empty ruleset (see nft_run_in).  Returns what nft printed (a
  * string, often ""); raises "nft: <ns>: line L, column C: <reason>"
  * with the offending line and a caret below it. */
 static int l_nft(lua_State *L)
@@ -180,14 +189,19 @@ static int l_nft(lua_State *L)
 	const char *cmds = luaL_checklstring(L, 1, &len), *nsname;
 	struct nft_run run;
 	struct nl_ns *ns;
+	int check;
 
 	nl_check_opts(L, 2);
 	nsname = nl_opt_str(L, 2, "ns", NULL);
-	ns = nl_opt_ns(L, 2, "ns", "nft");
+	check = nl_opt_bool(L, 2, "check", 0);
+	if (check && nsname)
+		return luaL_argerror(L, 2, "check: checks in a namespace of its own, "
+				     "not in ns");
+	ns = nl_opt_ns(L, 2, "ns", "nft");	/* also opens the way home */
 	if (memchr(cmds, '\0', len))
 		return nsl_fail(L, "nft", ns_object(nsname), EINVAL,
 				"commands hold a NUL byte");
-	nft_run_in(L, ns, cmds, len, 1, 0, &run);
+	nft_run_in(L, ns, cmds, len, 1, 0, &run, check);
 	if (run.rc != 0 || run.step)
 		return run_fail(L, "nft", nsname, &run);
 	lua_pushstring(L, run.out ? run.out : "");
@@ -261,12 +275,12 @@ static int l_nft_list(lua_State *L)
 	nl_check_opts(L, 1);
 	nsname = nl_opt_str(L, 1, "ns", NULL);
 	ns = nl_opt_ns(L, 1, "ns", "nft_list");
-	nft_run_in(L, ns, "list ruleset", 12, 0, 0, &run);
+	nft_run_in(L, ns, "list ruleset", 12, 0, 0, &run, 0);
 	if (run.rc != 0 || run.step)
 		return run_fail(L, "nft_list", nsname, &run);
 	lua_pushstring(L, run.out ? run.out : "");
 	nft_run_free(&run);
-	nft_run_in(L, ns, "list ruleset", 12, 0, NFT_CTX_OUTPUT_JSON, &run);
+	nft_run_in(L, ns, "list ruleset", 12, 0, NFT_CTX_OUTPUT_JSON, &run, 0);
 	if (run.rc != 0 || run.step)
 		return run_fail(L, "nft_list", nsname, &run);
 	doc = json_loads(run.out ? run.out : "", 0, &jerr);
