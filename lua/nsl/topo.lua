@@ -149,7 +149,7 @@ local engine = require "nsl.topo.engine"
 Topology.up, Topology.down = engine.up, engine.down
 Topology.__close, Topology.__gc = engine.close, engine.close
 
-Topology.nft = require("nsl.topo.nat").method -- issue 16
+require("nsl.topo.nat").install(Topology) -- issue 16: t:nft, t:nft_table
 
 local view = require "nsl.topo.view"
 Topology.report = view.report

@@ -242,4 +242,11 @@ function M.method(t, name, cmds)
   return core.nft(cmds, { ns = n.real })
 end
 
+-- Adds t:nft and t:nft_table (the name of its table) to the topology
+-- type.
+function M.install(Topology)
+  Topology.nft = M.method
+  function Topology.nft_table(t) return t.model.nat.table end
+end
+
 return M
