@@ -225,6 +225,7 @@ local function remove(e)
     os.remove(e.a)
     return true
   elseif e.kind == "nft" then -- issue 16: nsl's own table in the root namespace
+    if not e.a:match("^nsl[%w_.%-]*$") then return nil, "not an nsl table: " .. e.a end
     local ok, err = pcall(core.nft, "delete table inet " .. e.a)
     if ok then return true end
     if type(err) == "table" and err.reason and err.reason:find("No such file or directory", 1, true) then
