@@ -242,6 +242,18 @@ function M.method(t, name, cmds)
   return core.nft(cmds, { ns = n.real })
 end
 
+-- Lines for t:report(): what the topology's table does.
+function M.summary(m)
+  local nat, out = m.nat, {}
+  if not nat or (#nat.subnets == 0 and #nat.publish == 0) then return out end
+  out[#out + 1] = "nftables table inet " .. nat.table
+  for _, s in ipairs(nat.subnets) do out[#out + 1] = "  masquerade " .. s .. " going out" end
+  for _, p in ipairs(nat.publish) do
+    out[#out + 1] = string.format("  publish %s %d -> %s:%d (%s)", p.proto, p.port, p.addr, p.to, p.where)
+  end
+  return out
+end
+
 -- Adds t:nft and t:nft_table (the name of its table) to the topology
 -- type.
 function M.install(Topology)
