@@ -51,9 +51,9 @@ local function fetch(t, node, target)
   return r.ok and r.stdout or nil, r.stderr
 end
 
-local function wait_port(t, node, port)
+local function wait_port(t, node, port, udp)
   for _ = 1, 100 do
-    if t:exec(node, { "sh", "-c", "ss -ltn | grep -q ':" .. port .. " '" }).ok then return end
+    if t:exec(node, { "sh", "-c", "ss -ln" .. (udp and "u" or "t") .. " | grep -q ':" .. port .. " '" }).ok then return end
     nsl.sleep(0.02)
   end
 end
@@ -125,7 +125,7 @@ describe("nat, publish and firewall in topologies #netns", function()
     local t <close> = nsl.topology(world { namespaces = { inside = { publish = { proto = "udp", [5353] = 53 } },
                                                           internet = {} } }):up()
     t:exec("inside", { "socat", "UDP-RECVFROM:53,fork", "SYSTEM:echo pong" }, { background = true })
-    nsl.sleep(0.2)
+    wait_port(t, "inside", 53, true)
     local r = nsl.spawn({ "socat", "-T2", "-", "UDP:127.0.0.1:5353" }, { capture = true, stdin = "ping\n", timeout = 5 })
     assert.equal("pong\n", r.stdout, r.stderr)
   end)
