@@ -226,3 +226,42 @@ describe("nsl --clean after a nat run was killed #netns", function()
     T.sh("nft delete table inet bystander")
   end)
 end)
+
+describe("nat and publish in descriptions #unit", function()
+  it("give a nat bridge's namespaces a default route unless they describe one", function()
+    local t = nsl.topology {
+      prefix = "u-",
+      namespaces = { a = {}, b = { routes = { default = "10.80.0.9" } } },
+      bridges = { br0 = { subnet = "10.80.0.0/24", nat = true } },
+      links = { { "a", "br0" }, { "b", "br0" } },
+    }
+    assert.same({ { dst = "default", via = "10.80.0.1", gateway = "nat" } }, t.model.nodes.a.routes)
+    assert.equal("10.80.0.9", t.model.nodes.b.routes[1].via)
+    assert.equal(1, #t.model.nodes.b.routes)
+    assert.equal("nsl-u", t:nft_table())
+  end)
+
+  it("make one table: masquerade per subnet, DNAT in prerouting and output per published port", function()
+    local t = nsl.topology {
+      prefix = "u-",
+      namespaces = { a = { publish = { [8080] = 80, [8443] = 443 } }, b = { publish = { proto = "udp", [5353] = 53 } } },
+      bridges = { br0 = { subnet = "10.80.0.0/24", nat = true } },
+      links = { { "a", "br0" }, { "b", "host", subnet = "10.81.0.0/30" } },
+    }
+    local rules = require("nsl.topo.nat").rules(t.model)
+    local function has(line) assert.matches(line, rules, 1, true) end
+    has("add table inet nsl-u\n")
+    has("add rule inet nsl-u postrouting ip saddr 10.80.0.0/24 ip daddr != 10.80.0.0/24 masquerade\n")
+    has("add rule inet nsl-u prerouting fib daddr type local tcp dport 8080 dnat ip to 10.80.0.2:80\n")
+    has("add rule inet nsl-u output fib daddr type local tcp dport 8443 dnat ip to 10.80.0.2:443\n")
+    has("add rule inet nsl-u output fib daddr type local udp dport 5353 dnat ip to 10.81.0.1:53\n")
+    has("add rule inet nsl-u postrouting oifname \"u-br0\" ct status dnat masquerade\n")
+    has("add rule inet nsl-u postrouting oifname \"u-vb\" ct status dnat masquerade\n")
+    assert.not_matches("10.81.0.0/30 ip daddr", rules, 1, true) -- that link has no nat
+  end)
+
+  it("makes no table for a topology without nat or publish", function()
+    local t = nsl.topology { prefix = "u-", namespaces = { "a" } }
+    assert.same({}, require("nsl.topo.nat").summary(t.model))
+  end)
+end)
