@@ -11,7 +11,7 @@
 #
 # CI=true (or WERROR=1) turns warnings into errors.
 
-PKGS      := lua5.4 libmnl libedit
+PKGS      := lua5.4 libmnl libedit libnftables jansson
 BUILD     ?= build
 NSL       ?= nsl
 CC        ?= cc
@@ -31,8 +31,8 @@ LUA_FILES := $(shell find lua -name '*.lua' | LC_ALL=C sort)
 OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 
 # Debian packages: build, test, examples, benchmarks.
-DEPS_BUILD := build-essential pkg-config liblua5.4-dev libmnl-dev libedit-dev
-DEPS_TEST  := lua5.4 lua-busted lua-cjson lua-check luarocks iproute2 util-linux tmux valgrind iputils-ping procps nginx curl socat graphviz iptables bridge-utils python3-pyroute2 mininet time bc tcpdump
+DEPS_BUILD := build-essential pkg-config liblua5.4-dev libmnl-dev libedit-dev libnftables-dev libjansson-dev
+DEPS_TEST  := lua5.4 lua-busted lua-cjson lua-check luarocks iproute2 util-linux tmux valgrind iputils-ping procps nginx curl socat graphviz iptables bridge-utils nftables python3-pyroute2 mininet time bc tcpdump
 DEPS       := $(DEPS_BUILD) $(DEPS_TEST)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

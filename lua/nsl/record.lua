@@ -9,6 +9,8 @@
 --   +link<TAB>name<TAB>ns    before a link is made ("" = root namespace)
 --   +proc<TAB>pid<TAB>start  after a process is started
 --   +uts<TAB>path            before a UTS namespace is bound there
+--   +nft<TAB>table<TAB>      before nsl's own `table inet <table>` is made
+--                            in the root namespace (issue 16)
 --   =<kind>...<TAB>identity  once made: which object it is (nsfs id,
 --                            ifindex), so a namesake is never removed
 --   -<kind>...               after it was removed again
@@ -191,6 +193,7 @@ function Removed.__tostring(r)
   local what = r.kind == "ns" and "namespace " .. r.name
     or r.kind == "link" and "link " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
     or r.kind == "uts" and "UTS namespace " .. r.name
+    or r.kind == "nft" and "nftables table inet " .. r.name
     or "process " .. r.name
   return what .. " (run " .. r.run .. ")"
 end
@@ -221,6 +224,14 @@ local function remove(e)
     os.execute("umount -l " .. quote(e.a) .. " 2>/dev/null")
     os.remove(e.a)
     return true
+  elseif e.kind == "nft" then -- issue 16: nsl's own table in the root namespace
+    if not e.a:match("^nsl[%w_.%-]*$") then return nil, "not an nsl table: " .. e.a end
+    local ok, err = pcall(core.nft, "delete table inet " .. e.a)
+    if ok then return true end
+    if type(err) == "table" and err.reason and err.reason:find("No such file or directory", 1, true) then
+      return false
+    end
+    return nil, err
   elseif e.kind == "ns" then
     if not core.ns_exists(e.a) then return false end
     if e.id and identity("ns", e.a) ~= e.id then return false end -- a namesake
@@ -233,7 +244,7 @@ local function remove(e)
   return false
 end
 
-local rank = { proc = 1, uts = 2, link = 3, ns = 4 }
+local rank = { proc = 1, uts = 2, nft = 2.5, link = 3, ns = 4 }
 
 -- clean(): removes what dead runs left behind, per their records, and
 -- nothing else; returns the list of what it removed.  Live runs (this

@@ -153,6 +153,8 @@ local engine = require "nsl.topo.engine"
 Topology.up, Topology.down = engine.up, engine.down
 Topology.__close, Topology.__gc = engine.close, engine.close
 
+require("nsl.topo.nat").install(Topology) -- issue 16: t:nft, t:nft_table
+
 local view = require "nsl.topo.view"
 Topology.report = view.report
 Topology.show = function(self) print(view.report(self)) end

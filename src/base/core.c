@@ -25,6 +25,8 @@ static const lua_CFunction openers[] = {
 	nsl_open_exec,
 	nsl_open_proc,
 	nsl_open_dir,
+	nsl_open_nft,
+	nsl_open_sock,
 	NULL	/* keep last */
 };
 

@@ -78,7 +78,13 @@ int nsl_open_sockdiag(lua_State *L);	/* sockdiag.c: sock_list */
 int nsl_open_exec(lua_State *L);	/* exec.c: ns_exec, spawn, pid_exec */
 int nsl_open_proc(lua_State *L);	/* proc.c: the process handle type */
 int nsl_open_dir(lua_State *L);	/* dir.c: _readdir */
+int nsl_open_nft(lua_State *L);	/* nft.c: nft, nft_list */
+int nsl_open_sock(lua_State *L);	/* sock.c: listen, connect */
 int nsl_openlibs(lua_State *L);
+
+/* The descriptor of the nsl socket handle at idx (sock.c): -1 when it is
+ * closed, -2 when the value is no socket (issue 16, for exec's fds). */
+int nsl_sock_fd(lua_State *L, int idx);
 
 /* Embedded Lua library (embed.c, with the generated lua_embed.c). */
 struct nsl_embedded {

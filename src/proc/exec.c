@@ -329,6 +329,7 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 	kinds_enter = req_opt_kinds(L, &r, opt_idx, "ns");
 	req_parse_mounts(L, &r, opt_idx);
 	req_parse_stdio(L, &r, opt_idx);
+	req_parse_fds(L, &r, opt_idx);	/* issue 16 */
 	if (r.timeout >= 0 && r.background)
 		req_opt_error(L, &r, "timeout: a background process has "
 			   "none: use h:wait(timeout)");

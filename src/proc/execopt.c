@@ -32,7 +32,7 @@ const int nsl_nkinds = (int)(sizeof(nsl_kinds) / sizeof(nsl_kinds[0]));
 static const char *const known_opts[] = {
 	"capture", "stdin", "env", "cwd", "timeout", "background", "mount",
 	"unshare", "mount_proc", "hostname", "mounts", "grace", "ns",
-	"time_offsets",
+	"time_offsets", "fds",
 	"netns", "enter", NULL
 };
 
@@ -372,4 +372,63 @@ const char *req_parse_time_offsets(lua_State *L, struct req *r, int idx)
 	req_anchor(L, r);
 	lua_pop(L, 1);
 	return text;
+}
+
+/* fds = { [n] = file or socket, ... } (issue 16): Lua files (io.open) or
+ * nsl sockets placed at descriptor n >= 3 in the child.  Raises on a
+ * number below 3, a closed file, anything else. */
+void req_parse_fds(lua_State *L, struct req *r, int idx)
+{
+	int t = req_opt(L, idx, "fds"), n = 0;
+
+	if (t == LUA_TNIL) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (t != LUA_TTABLE)
+		req_opt_error(L, r, "fds: table expected, got %s", luaL_typename(L, -1));
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		lua_Integer num;
+		luaL_Stream *f;
+		int fd;
+
+		if (!lua_isinteger(L, -2))
+			req_opt_error(L, r, "fds: keys must be descriptor numbers, got %s",
+				      luaL_typename(L, -2));
+		num = lua_tointeger(L, -2);
+		if (num < 3 || num > 1023)
+			req_opt_error(L, r, "fds: descriptor %lld: numbers 3 to 1023 "
+				      "(0, 1, 2 are stdin, stdout, stderr)", (long long)num);
+		if (n == LAUNCH_MAX_FDS)
+			req_opt_error(L, r, "fds: at most %d descriptors", LAUNCH_MAX_FDS);
+		f = luaL_testudata(L, -1, LUA_FILEHANDLE);
+		if (f) {
+			if (!f->closef)
+				req_opt_error(L, r, "fds: descriptor %lld: the file is closed",
+					      (long long)num);
+			fd = fileno(f->f);
+		} else {
+			fd = nsl_sock_fd(L, -1);
+			if (fd == -1)
+				req_opt_error(L, r, "fds: descriptor %lld: the socket is closed",
+					      (long long)num);
+			if (fd == -2)
+				req_opt_error(L, r, "fds: descriptor %lld: an open file (io.open) "
+					      "or an nsl socket expected, got %s",
+					      (long long)num, luaL_typename(L, -1));
+		}
+		if (fd < 0)
+			req_opt_error(L, r, "fds: descriptor %lld: no descriptor", (long long)num);
+		r->l.extra_src[n] = fd;
+		r->l.extra_dst[n] = (int)num;
+		if (num > r->l.extra_max)
+			r->l.extra_max = (int)num;
+		n++;
+		lua_pushvalue(L, -1);
+		req_anchor(L, r);
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	r->l.n_extra = n;
 }

@@ -132,8 +132,15 @@ static void child_mounts(const struct child_ctx *c)
  * target is first copied out of the way, so no dup2 clobbers another. */
 static void child_fds(const struct child_ctx *c)
 {
-	int fd[3], i;
+	int fd[3], tmp[LAUNCH_MAX_FDS], i;
 
+	/* fds = {...} (issue 16): first copied above every target, so that
+	 * neither the stdio moves nor each other's dup2 clobber a source. */
+	for (i = 0; i < c->l->n_extra; i++) {
+		tmp[i] = fcntl(c->l->extra_src[i], F_DUPFD_CLOEXEC, c->l->extra_max + 1);
+		if (tmp[i] < 0)
+			child_fail(c, STAGE_FDS, errno, 0);
+	}
 	for (i = 0; i < 3; i++) {
 		fd[i] = c->l->fd[i];
 		if (fd[i] >= 0 && fd[i] < 3 && fd[i] != i) {
@@ -151,6 +158,9 @@ static void child_fds(const struct child_ctx *c)
 	/* Whatever else is open (a Lua io.open file, another process's
 	 * pipe) stays in nsl: everything above 2 closes on exec. */
 	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+	for (i = 0; i < c->l->n_extra; i++)	/* dup2 clears close-on-exec */
+		if (dup2(tmp[i], c->l->extra_dst[i]) < 0)
+			child_fail(c, STAGE_FDS, errno, 0);
 }
 
 /* execvp without the allocation: each PATH entry in a stack buffer.
@@ -292,6 +302,23 @@ int nsl_launch(const struct launch *l, pid_t *pid, int *pidfd,
 		return fail_parent(e, errno);
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
 		return fail_parent(e, errno);
+	/* The error pipe must not sit where fds puts a descriptor. */
+	for (n = 0; l->n_extra && n < 2; n++) {
+		int moved;
+
+		if (pipefd[n] > l->extra_max)
+			continue;
+		moved = fcntl(pipefd[n], F_DUPFD_CLOEXEC, l->extra_max + 1);
+		if (moved < 0) {
+			int err = errno;
+
+			close(pipefd[0]);
+			close(pipefd[1]);
+			return fail_parent(e, err);
+		}
+		close(pipefd[n]);
+		pipefd[n] = moved;
+	}
 	c.l = l;
 	c.errfd = pipefd[1];
 	c.userns_in_clone = 0;

@@ -11,6 +11,8 @@
 
 #include "nsl.h"
 
+#define LAUNCH_MAX_FDS 32	/* entries of the fds option */
+
 /* One mount made inside the child's mount namespace before exec. */
 struct launch_mount {
 	const char *type;	/* "tmpfs", "proc", "bind", ... */
@@ -30,6 +32,11 @@ struct launch {
 	const char *cwd;	/* or NULL */
 	int fd[3];		/* the child's stdin/stdout/stderr; -1: inherit */
 	int new_pgrp;		/* setpgid(0, 0): killing it kills its group */
+	/* fds = { [3] = f }: placed at those numbers (issue 16) */
+	int extra_src[LAUNCH_MAX_FDS];	/* nsl's descriptors ... */
+	int extra_dst[LAUNCH_MAX_FDS];	/* ... and their numbers in the child (>= 3) */
+	int n_extra;
+	int extra_max;			/* the highest extra_dst */
 
 	int netns_fd;		/* a named network namespace to join, or -1 */
 	const char *netns_name;	/* with netns_mounts: sysfs source name */
@@ -126,6 +133,7 @@ void req_parse_env(lua_State *L, struct req *r, int idx);
 const char *req_env_path(char *const *envp);
 void req_parse_mounts(lua_State *L, struct req *r, int idx);
 void req_parse_stdio(lua_State *L, struct req *r, int idx);
+void req_parse_fds(lua_State *L, struct req *r, int idx);
 const char *req_parse_time_offsets(lua_State *L, struct req *r, int idx);
 
 /* Process handles (proc.c) and their mechanics (procio.c). */

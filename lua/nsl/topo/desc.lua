@@ -16,9 +16,9 @@ local services = require "nsl.topo.services"
 local fail, check_keys, suggest, set, sorted = keys.fail, keys.check_keys, keys.suggest, keys.set, keys.sorted
 
 local TOP = set("prefix", "namespaces", "bridges", "links", "services")
-local NS = set("hostname", "sysctl", "routes", "lo")
-local BRIDGE = set("address", "subnet", "ns", "mtu")
-local LINK = set("name", "address", "subnet", "mtu")
+local NS = set("hostname", "sysctl", "routes", "lo", "publish", "firewall") -- publish, firewall: issue 16 (topo/nat.lua)
+local BRIDGE = set("address", "subnet", "ns", "mtu", "nat") -- nat: issue 16
+local LINK = set("name", "address", "subnet", "mtu", "nat") -- nat: issue 16
 local ROUTE = set("via", "dev", "metric", "table", "src")
 
 -- FNV-1a, in base 36: short stable tags for names that must be unique.
@@ -169,7 +169,7 @@ local function read_links(desc, m)
     local id = spec[1] .. "-" .. spec[2]
     if ids[id] then id = id .. "#" .. (ids[id] + 1); ids[spec[1] .. "-" .. spec[2]] = ids[spec[1] .. "-" .. spec[2]] + 1
     else ids[id] = 1 end
-    local l = { id = id, a = a, b = b, mtu = spec.mtu, index = i }
+    local l = { id = id, a = a, b = b, mtu = spec.mtu, index = i, nat = spec.nat }
     if spec.mtu ~= nil and math.type(spec.mtu) ~= "integer" then fail("link %s: mtu must be an integer", id) end
     local bridge = b.kind == "bridge" and b or nil
     l.bridge = bridge
@@ -396,6 +396,7 @@ function M.check(desc, prefix)
   assign_addresses(m)
   read_routes(m)
   services.read(desc, m)
+  require("nsl.topo.nat").read(m) -- issue 16: nat, publish, firewall
   m.namespaces, m.bridges = {}, {}
   for _, name in ipairs(sorted(m.nodes)) do
     local n = m.nodes[name]

@@ -112,6 +112,7 @@ local function plan(t)
       end)
     end
   end
+  require("nsl.topo.nat").steps(t, step) -- issue 16: firewalls, the NAT/publish table
   for _, s in ipairs(m.service_order) do
     local where = "service " .. s.name
     local start = step(where, "start", function()

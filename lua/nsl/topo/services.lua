@@ -5,7 +5,7 @@ local fail, check_keys, suggest, sorted = keys.fail, keys.check_keys, keys.sugge
 
 local M = {}
 
-local SERVICE = keys.set("ns", "cmd", "env", "cwd", "ready", "after", "stop_timeout")
+local SERVICE = keys.set("ns", "cmd", "env", "cwd", "ready", "after", "stop_timeout", "publish")
 local READY = keys.set("port", "udp", "cmd", "timeout", "file")
 
 local function command(v, where)
@@ -32,7 +32,7 @@ function M.read(desc, m)
       fail("%s: ns '%s' is not a described namespace", where, tostring(spec.ns))
     end
     local s = { name = name, ns = ns, cmd = command(spec.cmd, where), env = spec.env, cwd = spec.cwd,
-                after = {}, stop_timeout = spec.stop_timeout }
+                after = {}, stop_timeout = spec.stop_timeout, publish = spec.publish }
     local after = spec.after
     if type(after) == "string" then after = { after } end
     for _, dep in ipairs(after or {}) do s.after[#s.after + 1] = dep end

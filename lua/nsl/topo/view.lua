@@ -101,6 +101,7 @@ function M.report(t)
     local rows, err = link_rows(nil, own, names)
     add(rows and indent(pretty.format(rows), "  ") or ("  links: " .. tostring(err)))
   end
+  for _, line in ipairs(require("nsl.topo.nat").summary(m)) do add("  " .. line) end -- issue 16
   for _, n in ipairs(m.namespaces) do
     add(string.format("namespace %s%s%s", n.name, n.real ~= n.name and (" (" .. n.real .. ")") or "",
       n.hostname and (", hostname " .. n.hostname) or ""))

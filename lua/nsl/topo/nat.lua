@@ -1,0 +1,264 @@
+-- nsl.topo.nat: reaching out and reaching in (issue 16).
+--
+--   nat = true        on a bridge of the root namespace, or on a link to
+--                     "host": that subnet is masqueraded when it leaves
+--                     through the root namespace; its namespaces get a
+--                     default route through it unless they describe one
+--   publish = {...}   on a namespace or a service: { [8080] = 80 } sends
+--                     TCP connections to port 8080 of the root namespace
+--                     (from itself, 127.0.0.1 included, and from other
+--                     namespaces) to port 80 of that namespace;
+--                     { proto = "udp", [5353] = 53 } for UDP
+--   firewall = [[ ]]  on a namespace: nft commands applied there at up
+--
+-- The NAT and publish rules live in one nftables table of the topology's
+-- own in the root namespace, `table inet nsl-<prefix>`: recorded (kind
+-- "nft") before it is made, deleted by down, by rollback and by
+-- nsl --clean, so the root namespace's own rules are never touched.
+-- read() checks the description part (desc.check calls it last);
+-- steps() adds the build steps (plan calls it before the services).
+local core = require "nsl.core"
+local ip = require "nsl.ip"
+local keys = require "nsl.topo.keys"
+local fail, sorted = keys.fail, keys.sorted
+
+local M = {}
+
+-- The table's name: "nsl-" and the prefix, as nft identifiers allow.
+function M.table_name(prefix)
+  local p = prefix:gsub("[^%w_.%-]", "_"):gsub("%-+$", "")
+  return p == "" and "nsl" or "nsl-" .. p
+end
+
+-- The nft commands of a firewall, checked against an empty ruleset
+-- (nothing applied); a syntax error fails with libnftables' message.
+-- Without the rights to make the throwaway namespace the check is left
+-- to up.
+local function check_firewall(text, where)
+  if type(text) ~= "string" then fail("%s: firewall must be a string of nft commands", where) end
+  local ok, err = pcall(core.nft, text, { check = true })
+  if not ok and not (type(err) == "table" and err.code == "EPERM") then
+    fail("%s: firewall: %s", where, type(err) == "table" and err.reason or tostring(err))
+  end
+end
+
+-- The address of namespace n that the root namespace reaches (on a link
+-- to host, or on a bridge of the root namespace), and the root-side
+-- interface it is reached through.
+local function reachable(n)
+  for _, e in ipairs(n.ifaces) do
+    if e.prefix and not e.prefix.v6 then
+      if e.peer.node.kind == "host" then return e, e.peer.real end
+      local br = e.link.bridge
+      if br and not br.ns and br.prefix then return e, br.real end
+    end
+  end
+end
+
+-- publish = { [outside] = inside, proto = "tcp" | "udp" } of node n
+-- (where names it) into m.nat.publish; a port twice is an error.
+local function read_publish(m, n, spec, where)
+  if type(spec) ~= "table" then fail("%s: publish must be a table like { [8080] = 80 }", where) end
+  local proto = spec.proto or "tcp"
+  if proto ~= "tcp" and proto ~= "udp" then fail("%s: publish: proto must be \"tcp\" or \"udp\"", where) end
+  local e, out = reachable(n)
+  if not e then
+    fail("%s: publish: %s has no IPv4 address the root namespace reaches (link it to host or to a bridge there)",
+      where, n.name)
+  end
+  local ports = {}
+  for k, v in pairs(spec) do
+    if k ~= "proto" then
+      if math.type(k) ~= "integer" or k < 1 or k > 65535 or math.type(v) ~= "integer" or v < 1 or v > 65535 then
+        fail("%s: publish: expected [outside port] = inside port (1 to 65535), got [%s] = %s",
+          where, tostring(k), tostring(v))
+      end
+      ports[#ports + 1] = k
+    end
+  end
+  table.sort(ports)
+  for _, port in ipairs(ports) do
+    local key = proto .. "/" .. port
+    local prev = m.nat.ports[key]
+    if prev then fail("%s: publish: %s port %d is already published by %s", where, proto, port, prev) end
+    m.nat.ports[key] = where
+    m.nat.publish[#m.nat.publish + 1] = { proto = proto, port = port, to = spec[port],
+      addr = ip.text(e.prefix, false), out = out, where = where }
+  end
+  m.nat.outs[out] = true
+end
+
+-- A default route for namespace n via gateway, unless it describes one.
+local function default_route(n, gateway)
+  for _, r in ipairs(n.routes) do
+    if r.dst == "default" then return end
+  end
+  n.routes[#n.routes + 1] = { dst = "default", via = gateway, gateway = "nat" }
+end
+
+-- read(m): the nat, publish and firewall keys of the checked model m.
+function M.read(m)
+  local nat = { table = M.table_name(m.prefix), subnets = {}, publish = {}, ports = {}, outs = {},
+                firewalls = {} }
+  m.nat = nat
+  for _, name in ipairs(sorted(m.nodes)) do
+    local b = m.nodes[name]
+    if b.kind == "bridge" and b.spec.nat ~= nil and b.spec.nat ~= false then
+      local where = "bridge " .. name
+      if b.spec.nat ~= true then fail("%s: nat must be true or false", where) end
+      if b.ns then
+        fail("%s: nat = true, but the bridge is inside namespace %s: it has no route out through the root namespace",
+          where, b.ns.name)
+      end
+      if not b.prefix then fail("%s: nat = true, but the bridge has no address: nothing routes out through it", where) end
+      if b.prefix.v6 then fail("%s: nat is IPv4 only", where) end
+      nat.subnets[#nat.subnets + 1] = ip.network(b.prefix)
+      for _, port in ipairs(b.ifaces) do
+        local n = port.peer.node
+        if n.kind == "ns" then default_route(n, ip.text(b.prefix, false)) end
+      end
+    end
+  end
+  for _, l in ipairs(m.links) do
+    if l.nat ~= nil and l.nat ~= false then
+      local where = "link " .. l.id
+      if l.nat ~= true then fail("%s: nat must be true or false", where) end
+      local h, n
+      for _, e in ipairs(l.ends) do
+        if e.node.kind == "host" then h = e elseif e.node.kind == "ns" then n = e end
+      end
+      if not h or not n then fail("%s: nat = true is for a link between a namespace and \"host\"", where) end
+      if not h.prefix or not n.prefix then
+        fail("%s: nat = true, but the link has no addresses (give it a subnet): no route out", where)
+      end
+      if h.prefix.v6 then fail("%s: nat is IPv4 only", where) end
+      nat.subnets[#nat.subnets + 1] = ip.network(h.prefix)
+      default_route(n.node, ip.text(h.prefix, false))
+    end
+  end
+  for _, name in ipairs(sorted(m.nodes)) do
+    local n = m.nodes[name]
+    if n.kind == "ns" then
+      if n.spec.publish ~= nil then read_publish(m, n, n.spec.publish, "namespace " .. name) end
+      if n.spec.firewall ~= nil then
+        check_firewall(n.spec.firewall, "namespace " .. name)
+        nat.firewalls[#nat.firewalls + 1] = { node = n, text = n.spec.firewall }
+      end
+    end
+  end
+  for _, name in ipairs(sorted(m.services)) do
+    local s = m.services[name]
+    if s.publish ~= nil then read_publish(m, s.ns, s.publish, "service " .. name) end
+  end
+end
+
+-- The commands that make the topology's table in the root namespace.
+function M.rules(m)
+  local t, out = "inet " .. m.nat.table, {}
+  local function add(fmt, ...) out[#out + 1] = string.format(fmt, ...) end
+  add("add table %s", t)
+  add("add chain %s postrouting { type nat hook postrouting priority srcnat; policy accept; }", t)
+  for _, s in ipairs(m.nat.subnets) do
+    add("add rule %s postrouting ip saddr %s ip daddr != %s masquerade", t, s, s)
+  end
+  if #m.nat.publish > 0 then
+    add("add chain %s prerouting { type nat hook prerouting priority dstnat; policy accept; }", t)
+    add("add chain %s output { type nat hook output priority -100; policy accept; }", t)
+    for _, p in ipairs(m.nat.publish) do
+      for _, chain in ipairs({ "prerouting", "output" }) do
+        add("add rule %s %s fib daddr type local %s dport %d dnat ip to %s:%d", t, chain, p.proto, p.port,
+          p.addr, p.to)
+      end
+    end
+    -- A published connection leaves with the root namespace's address on
+    -- that side as its source: replies find their way back whatever the
+    -- namespace's routes, and 127.0.0.1 (with route_localnet) can go out.
+    for _, o in ipairs(sorted(m.nat.outs)) do
+      add("add rule %s postrouting oifname \"%s\" ct status dnat masquerade", t, o)
+    end
+  end
+  return table.concat(out, "\n") .. "\n"
+end
+
+-- Does the root namespace hold an inet table of that name?
+local function table_exists(name)
+  local _, doc = core.nft_list()
+  for _, o in ipairs(doc.nftables or {}) do
+    if o.table and o.table.family == "inet" and o.table.name == name then return true end
+  end
+  return false
+end
+
+-- ip_forward is the root namespace's, shared by every topology of this
+-- run: switched on by the first that needs it (if it was off), back off
+-- when the last of them goes down.
+local forward = { users = 0, was = nil }
+
+local function forward_on()
+  if forward.users == 0 then
+    forward.was = core.sysctl("net.ipv4.ip_forward")
+    if forward.was ~= "1" then core.sysctl("net.ipv4.ip_forward", "1") end
+  end
+  forward.users = forward.users + 1
+end
+
+local function forward_off()
+  forward.users = forward.users - 1
+  if forward.users == 0 and forward.was and forward.was ~= "1" then
+    core.sysctl("net.ipv4.ip_forward", forward.was)
+  end
+end
+
+-- steps(t, step): the build steps, after links and routes, before the
+-- services.  step(node, what, run, undo, rec, pre) as in plan.
+function M.steps(t, step)
+  local m = t.model
+  local nat = m.nat
+  if not nat then return end
+  for _, f in ipairs(nat.firewalls) do
+    step("namespace " .. f.node.name, "firewall", function() core.nft(f.text, { ns = f.node.real }) end)
+  end
+  if #nat.subnets == 0 and #nat.publish == 0 then return end
+  for _, o in ipairs(sorted(nat.outs)) do
+    step("host", "route_localnet on " .. o, function()
+      core.sysctl("net/ipv4/conf/" .. o .. "/route_localnet", "1")
+    end)
+  end
+  step("host", "ip_forward", forward_on, forward_off)
+  step("host", "nft table inet " .. nat.table, function() core.nft(M.rules(m)) end,
+    function() if table_exists(nat.table) then core.nft("delete table inet " .. nat.table) end end,
+    { "nft", nat.table, "" },
+    function()
+      if table_exists(nat.table) then core._fail("nft", "inet " .. nat.table, "File exists", 17) end
+    end)
+end
+
+-- t:nft(node, commands): nft commands in one of its namespaces ("host":
+-- the root namespace); returns what nft printed.
+function M.method(t, name, cmds)
+  if name == "host" then return core.nft(cmds) end
+  local n = t.model.nodes[name]
+  if not n or n.kind ~= "ns" then error("topology: " .. tostring(name) .. " is not a namespace", 2) end
+  return core.nft(cmds, { ns = n.real })
+end
+
+-- Lines for t:report(): what the topology's table does.
+function M.summary(m)
+  local nat, out = m.nat, {}
+  if not nat or (#nat.subnets == 0 and #nat.publish == 0) then return out end
+  out[#out + 1] = "nftables table inet " .. nat.table
+  for _, s in ipairs(nat.subnets) do out[#out + 1] = "  masquerade " .. s .. " going out" end
+  for _, p in ipairs(nat.publish) do
+    out[#out + 1] = string.format("  publish %s %d -> %s:%d (%s)", p.proto, p.port, p.addr, p.to, p.where)
+  end
+  return out
+end
+
+-- Adds t:nft and t:nft_table (the name of its table) to the topology
+-- type.
+function M.install(Topology)
+  Topology.nft = M.method
+  function Topology.nft_table(t) return t.model.nat.table end
+end
+
+return M

@@ -1,0 +1,267 @@
+-- Topologies reaching out and in (issue 16): nat = true, publish,
+-- firewall, t:nft; the table inet nsl-<prefix> gone after down, rollback
+-- and --clean while the root namespace's own rules stay byte for byte.
+-- socat, curl and the nft command are the witnesses.
+local T = require "spec.support.util"
+local N = require "spec.support.net"
+local nginx = require "spec.support.nginx"
+local nsl = require "nsl"
+
+local function ruleset()
+  local r = T.sh("nft list ruleset")
+  assert.equal(0, r.code, r.err)
+  return r.out
+end
+
+-- A bystander table of the root namespace, made by the nft command.
+local function bystander()
+  local r = T.sh("nft -f -", { stdin = [[
+table inet bystander {
+  chain input { type filter hook input priority 0; policy accept; tcp dport 9 counter drop; }
+  chain post { type nat hook postrouting priority 100; ip saddr 192.0.2.0/24 masquerade; }
+}
+]] })
+  assert.equal(0, r.code, r.err)
+  return ruleset()
+end
+
+-- inside sits on a nat bridge; internet plays the outside world, linked
+-- to the host only.
+local function world(extra)
+  local d = {
+    namespaces = { inside = {}, internet = {} },
+    bridges = { br0 = { subnet = "10.77.0.0/24", nat = true } },
+    links = { { "inside", "br0" },
+              { "internet", "host", address = { host = "203.0.113.1/24", internet = "203.0.113.2/24" } } },
+  }
+  for k, v in pairs(extra or {}) do d[k] = v end
+  return d
+end
+
+-- A TCP server in the internet namespace that answers with the peer
+-- address socat saw.
+local function peer_server(t)
+  return t:exec("internet", { "socat", "TCP-LISTEN:7000,reuseaddr,fork", "SYSTEM:echo $SOCAT_PEERADDR" },
+    { background = true })
+end
+
+local function fetch(t, node, target)
+  local r = t:exec(node, { "socat", "-T2", "-", "TCP:" .. target .. ",connect-timeout=1" },
+    { capture = true, stdin = "", timeout = 5 })
+  return r.ok and r.stdout or nil, r.stderr
+end
+
+local function wait_port(t, node, port, udp)
+  for _ = 1, 100 do
+    if t:exec(node, { "sh", "-c", "ss -ln" .. (udp and "u" or "t") .. " | grep -q ':" .. port .. " '" }).ok then return end
+    nsl.sleep(0.02)
+  end
+end
+
+describe("nat, publish and firewall in topologies #netns", function()
+  local before
+  before_each(function()
+    if T.sandboxed() then
+      nsl.link_set("lo", { up = true })
+      before = bystander()
+    end
+  end)
+  after_each(function()
+    if T.sandboxed() then
+      assert.equal(before, ruleset()) -- every test leaves the root's rules as they were
+      T.sh("nft delete table inet bystander")
+    end
+    N.wipe()
+  end)
+
+  it("masquerades a nat bridge's subnet: the far server sees the host's address (S1.8)", function()
+    if not N.needs() then return end
+    local fwd = nsl.sysctl("net.ipv4.ip_forward")
+    local t <close> = nsl.topology(world()):up()
+    assert.equal("1", nsl.sysctl("net.ipv4.ip_forward"))
+    assert.matches("table inet " .. t:nft_table(), ruleset(), 1, true)
+    assert.matches("masquerade 10.77.0.0/24 going out", t:report(), 1, true)
+    peer_server(t)
+    wait_port(t, "internet", 7000)
+    assert.equal("203.0.113.1\n", (fetch(t, "inside", "203.0.113.2:7000")))
+    t:down()
+    assert.equal(before, ruleset())
+    assert.equal(fwd, nsl.sysctl("net.ipv4.ip_forward"))
+  end)
+
+  it("masquerades a nat link to host", function()
+    if not N.needs() then return end
+    local t <close> = nsl.topology {
+      namespaces = { "inside", "internet" },
+      links = { { "inside", "host", subnet = "10.78.0.0/30", nat = true },
+                { "internet", "host", address = { host = "203.0.113.1/24", internet = "203.0.113.2/24" } } },
+    }:up()
+    peer_server(t)
+    wait_port(t, "internet", 7000)
+    assert.equal("203.0.113.1\n", (fetch(t, "inside", "203.0.113.2:7000")))
+  end)
+
+  it("publishes a port: curl to the root namespace reaches nginx in a namespace", function()
+    if not N.needs() then return end
+    local dir = T.tmpdir()
+    finally(function() T.rm(dir) end)
+    local t <close> = nsl.topology(world {
+      services = { web = { ns = "inside", cmd = nginx.setup(dir), ready = { port = 80 },
+                           publish = { [8080] = 80 } } },
+    }):up()
+    for _, url in ipairs({ "http://127.0.0.1:8080/", "http://203.0.113.1:8080/" }) do
+      local r = T.sh("curl -s -m 5 " .. url)
+      assert.equal("hello from direct_netns\n", r.out, url .. ": " .. r.err)
+    end
+    -- from another namespace that reaches the root namespace
+    local r = t:exec("internet", { "curl", "-s", "-m", "5", "http://203.0.113.1:8080/" }, { capture = true })
+    assert.equal("hello from direct_netns\n", r.stdout, r.stderr)
+    -- a port nobody published is not forwarded
+    assert.is_false(T.sh("curl -s -m 2 http://127.0.0.1:8081/").code == 0)
+  end)
+
+  it("publishes UDP with proto = \"udp\"", function()
+    if not N.needs() then return end
+    local t <close> = nsl.topology(world { namespaces = { inside = { publish = { proto = "udp", [5353] = 53 } },
+                                                          internet = {} } }):up()
+    t:exec("inside", { "socat", "UDP-RECVFROM:53,fork", "SYSTEM:echo pong" }, { background = true })
+    wait_port(t, "inside", 53, true)
+    local r = nsl.spawn({ "socat", "-T2", "-", "UDP:127.0.0.1:5353" }, { capture = true, stdin = "ping\n", timeout = 5 })
+    assert.equal("pong\n", r.stdout, r.stderr)
+  end)
+
+  it("applies a namespace's firewall at up: its DROP stops only its own traffic", function()
+    if not N.needs() then return end
+    local t <close> = nsl.topology(world {
+      namespaces = { inside = {}, internet = {}, other = { firewall = [[
+        add table inet fw
+        add chain inet fw out { type filter hook output priority 0; }
+        add rule inet fw out ip daddr 203.0.113.2 tcp dport 7000 drop
+      ]] } },
+      links = { { "inside", "br0" }, { "other", "br0" },
+                { "internet", "host", address = { host = "203.0.113.1/24", internet = "203.0.113.2/24" } } },
+    }):up()
+    peer_server(t)
+    wait_port(t, "internet", 7000)
+    assert.equal("203.0.113.1\n", (fetch(t, "inside", "203.0.113.2:7000")))
+    assert.is_nil((fetch(t, "other", "203.0.113.2:7000")))
+    assert.matches("203.0.113.2 tcp dport 7000 drop", t:nft("other", "list ruleset"), 1, true)
+    assert.equal("", (nsl.nft_list({ ns = t:name("inside") })))
+    -- t:nft later: the same rule in inside, and inside is cut off too
+    t:nft("inside", "add table inet fw\nadd chain inet fw out { type filter hook output priority 0; }\n" ..
+      "add rule inet fw out tcp dport 7000 drop")
+    assert.is_nil((fetch(t, "inside", "203.0.113.2:7000")))
+  end)
+
+  it("removes its table when up rolls back", function()
+    if not N.needs() then return end
+    local fwd = nsl.sysctl("net.ipv4.ip_forward")
+    local t = nsl.topology(world {
+      services = { broken = { ns = "inside", cmd = { "/nonexistent/cmd" } } },
+    })
+    local ok, err = pcall(t.up, t)
+    assert.is_false(ok)
+    assert.matches("service broken", tostring(err), 1, true)
+    assert.equal(before, ruleset())
+    assert.equal(fwd, nsl.sysctl("net.ipv4.ip_forward"))
+  end)
+
+  it("refuses bad input before anything is made", function()
+    if not N.needs() then return end
+    local function refused(d, pattern)
+      local ok, err = pcall(nsl.topology, d)
+      assert.is_false(ok, "accepted")
+      assert.matches(pattern, tostring(err), 1, true)
+    end
+    refused(world { namespaces = { inside = { firewall = "add table inet fw\nadd chain inet fw c\nadd rule inet fw c tcp dport 80 drpo\n" },
+                                   internet = {} } },
+      "topology: namespace inside: firewall: line 3, column ")
+    refused({ namespaces = { "a" }, bridges = { br0 = { nat = true } }, links = { { "a", "br0" } } },
+      "bridge br0: nat = true, but the bridge has no address")
+    refused({ namespaces = { "a" }, bridges = { br0 = { ns = "a", subnet = "10.0.0.0/24", nat = true } } },
+      "bridge br0: nat = true, but the bridge is inside namespace a")
+    refused({ namespaces = { "a", "b" }, links = { { "a", "b", subnet = "10.0.0.0/30", nat = true } } },
+      "link a-b: nat = true is for a link between a namespace and \"host\"")
+    refused(world { namespaces = { inside = { publish = { [8080] = 80 } }, internet = { publish = { [8080] = 81 } } } },
+      "publish: tcp port 8080 is already published by namespace inside")
+    refused({ namespaces = { a = { publish = { [8080] = 80 } } } },
+      "namespace a: publish: a has no IPv4 address the root namespace reaches")
+    assert.same({}, N.ip_netns())
+  end)
+end)
+
+describe("nsl --clean after a nat run was killed #netns", function()
+  it("removes the nsl table and leaves the root's own rules byte for byte", function()
+    if not N.needs() then return end
+    nsl.link_set("lo", { up = true })
+    local before = bystander()
+    local nap = string.format("78.%06d", math.random(0, 999999))
+    local script, dir = T.script([[
+      local t = nsl.topology {
+        namespaces = { inside = { publish = { [8080] = 80 } } },
+        bridges = { br0 = { subnet = "10.79.0.0/24", nat = true } },
+        links = { { "inside", "br0" } },
+        services = { stuck = { ns = "inside", cmd = { "sleep", "]] .. nap .. [[" }, ready = { port = 9, timeout = 60 } } },
+      }
+      print(t:nft_table()); io.stdout:flush()
+      t:up()
+    ]])
+    finally(function()
+      T.rm(dir)
+      T.run({ "--clean" })
+      T.sh("nft delete table inet bystander")
+      N.wipe()
+    end)
+    local r = T.sh(T.quote(T.nsl) .. " " .. T.quote(script) .. " > " .. dir .. "/out & pid=$!; " ..
+      "for i in $(seq 200); do grep -qs '^+proc' /run/nsl/[0-9]* && break; sleep 0.05; done; " ..
+      "kill -KILL $pid; wait $pid")
+    assert.equal(137, r.code)
+    local tname = T.slurp(dir .. "/out"):match("^(%S+)\n")
+    assert.matches("table inet " .. tname .. " {", ruleset(), 1, true)
+    r = T.run({ "--clean" })
+    assert.equal(0, r.code, r.err)
+    assert.matches("removed nftables table inet " .. tname .. " (run ", r.out, 1, true)
+    assert.equal(before, ruleset())
+    assert.equal("", T.run({ "--clean" }).out)
+    T.sh("nft delete table inet bystander")
+  end)
+end)
+
+describe("nat and publish in descriptions #unit", function()
+  it("give a nat bridge's namespaces a default route unless they describe one", function()
+    local t = nsl.topology {
+      prefix = "u-",
+      namespaces = { a = {}, b = { routes = { default = "10.80.0.9" } } },
+      bridges = { br0 = { subnet = "10.80.0.0/24", nat = true } },
+      links = { { "a", "br0" }, { "b", "br0" } },
+    }
+    assert.same({ { dst = "default", via = "10.80.0.1", gateway = "nat" } }, t.model.nodes.a.routes)
+    assert.equal("10.80.0.9", t.model.nodes.b.routes[1].via)
+    assert.equal(1, #t.model.nodes.b.routes)
+    assert.equal("nsl-u", t:nft_table())
+  end)
+
+  it("make one table: masquerade per subnet, DNAT in prerouting and output per published port", function()
+    local t = nsl.topology {
+      prefix = "u-",
+      namespaces = { a = { publish = { [8080] = 80, [8443] = 443 } }, b = { publish = { proto = "udp", [5353] = 53 } } },
+      bridges = { br0 = { subnet = "10.80.0.0/24", nat = true } },
+      links = { { "a", "br0" }, { "b", "host", subnet = "10.81.0.0/30" } },
+    }
+    local rules = require("nsl.topo.nat").rules(t.model)
+    local function has(line) assert.matches(line, rules, 1, true) end
+    has("add table inet nsl-u\n")
+    has("add rule inet nsl-u postrouting ip saddr 10.80.0.0/24 ip daddr != 10.80.0.0/24 masquerade\n")
+    has("add rule inet nsl-u prerouting fib daddr type local tcp dport 8080 dnat ip to 10.80.0.2:80\n")
+    has("add rule inet nsl-u output fib daddr type local tcp dport 8443 dnat ip to 10.80.0.2:443\n")
+    has("add rule inet nsl-u output fib daddr type local udp dport 5353 dnat ip to 10.81.0.1:53\n")
+    has("add rule inet nsl-u postrouting oifname \"u-br0\" ct status dnat masquerade\n")
+    has("add rule inet nsl-u postrouting oifname \"u-vb\" ct status dnat masquerade\n")
+    assert.not_matches("10.81.0.0/30 ip daddr", rules, 1, true) -- that link has no nat
+  end)
+
+  it("makes no table for a topology without nat or publish", function()
+    local t = nsl.topology { prefix = "u-", namespaces = { "a" } }
+    assert.same({}, require("nsl.topo.nat").summary(t.model))
+  end)
+end)
