@@ -71,14 +71,14 @@ static int l_now(lua_State *L)
 	return 1;
 }
 
-static const luaL_Reg clock_funcs[] = {
-	{ "sleep", l_sleep },
-	{ "now", l_now },
-	{ NULL, NULL }
+static const struct nsl_prim clock_prims[] = {
+	{ "sleep", l_sleep, 0, NULL },
+	{ "now", l_now, 0, NULL },
+	{ NULL, NULL, 0, NULL }
 };
 
 int nsl_open_clock(lua_State *L)
 {
-	luaL_setfuncs(L, clock_funcs, 0);
+	nsl_register(L, clock_prims);
 	return 0;
 }

@@ -51,7 +51,7 @@ static int prepare_run_dir(int again)
  * on failure nothing is left under /run/netns. */
 static int l_ns_add(lua_State *L)
 {
-	const char *name = luaL_checkstring(L, 1);
+	const char *name = nsl_checkstring(L, 1, "ns_add");
 	char path[sizeof(NL_RUN_DIR) + NAME_MAX + 1];
 	int err, rc;
 
@@ -91,7 +91,7 @@ static int l_ns_add(lua_State *L)
  * "ns_del: <name>: no such network namespace" when it is not there. */
 static int l_ns_del(lua_State *L)
 {
-	const char *name = luaL_checkstring(L, 1);
+	const char *name = nsl_checkstring(L, 1, "ns_del");
 	char path[sizeof(NL_RUN_DIR) + NAME_MAX + 1];
 
 	nl_check_nsname(L, "ns_del", name);
@@ -108,7 +108,7 @@ static int l_ns_del(lua_State *L)
  * Raises only for an invalid name. */
 static int l_ns_exists(lua_State *L)
 {
-	const char *name = luaL_checkstring(L, 1);
+	const char *name = nsl_checkstring(L, 1, "ns_exists");
 	char path[sizeof(NL_RUN_DIR) + NAME_MAX + 1];
 	struct statfs sfs;
 
@@ -154,17 +154,17 @@ static int l_ns_list(lua_State *L)
 	return 1;
 }
 
-static const luaL_Reg netns_funcs[] = {
-	{ "ns_add", l_ns_add },
-	{ "ns_del", l_ns_del },
-	{ "ns_exists", l_ns_exists },
-	{ "ns_list", l_ns_list },
-	{ NULL, NULL }
+static const struct nsl_prim netns_prims[] = {
+	{ "ns_add", l_ns_add, 0, NULL },
+	{ "ns_del", l_ns_del, 0, NULL },
+	{ "ns_exists", l_ns_exists, 0, NULL },
+	{ "ns_list", l_ns_list, 0, NULL },
+	{ NULL, NULL, 0, NULL }
 };
 
 /* Adds ns_add, ns_del, ns_exists, ns_list to the table at index 1. */
 int nsl_open_netns(lua_State *L)
 {
-	luaL_setfuncs(L, netns_funcs, 0);
+	nsl_register(L, netns_prims);
 	return 0;
 }

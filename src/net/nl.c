@@ -49,6 +49,7 @@ static void ns_close(struct nl_ns *ns)
 		close(ns->fd);
 	ns->sock = NULL;
 	ns->fd = -1;
+	ns->busy = ns->doomed = 0;
 	ns->name[0] = '\0';
 }
 
@@ -145,7 +146,8 @@ static struct nl_ns *take_slot(struct nl_state *st)
 	for (i = 0; i < st->size; i++) {
 		if (st->cache[i].fd < 0)
 			return &st->cache[i];
-		if (st->cache[i].used < best->used)
+		if (best->busy || (!st->cache[i].busy &&
+				   st->cache[i].used < best->used))
 			best = &st->cache[i];
 	}
 	ns_close(best);
@@ -195,13 +197,17 @@ static struct nl_ns *lookup(struct nl_state *st, const char *name, int *err,
 	}
 	for (i = 0; i < NL_CACHE; i++) {
 		ns = &st->cache[i];
-		if (ns->fd < 0 || strcmp(ns->name, name))
+		if (ns->fd < 0 || ns->doomed || strcmp(ns->name, name))
 			continue;
 		if (ns->dev == sb.st_dev && ns->ino == sb.st_ino) {
 			ns->used = ++st->clock;
 			return ns;
 		}
-		ns_close(ns);	/* deleted and made again under this name */
+		/* deleted and made again under this name */
+		if (ns->busy)
+			ns->doomed = 1;
+		else
+			ns_close(ns);
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -252,11 +258,10 @@ void nl_touch(lua_State *L, struct nl_ns *ns)
 		ns->used = ++st->clock;
 }
 
-/* See nl.h: the namespace named by an option; raises as nl_ns. */
-struct nl_ns *nl_opt_ns(lua_State *L, int idx, const char *field,
-			const char *prim)
+/* See nl.h: the namespace named by option "ns"; raises as nl_ns. */
+struct nl_ns *nl_opts_ns(struct nsl_opts *o)
 {
-	return nl_ns(L, prim, nl_opt_str(L, idx, field, NULL));
+	return nl_ns(o->L, o->p->name, nsl_opt_str(o, "ns", NULL));
 }
 
 /* See nl.h: caches the thread's current namespace; 0 or -errno. */
@@ -298,9 +303,16 @@ void nl_forget(lua_State *L, const char *name)
 	struct nl_state *st = nl_state(L);
 	int i;
 
-	for (i = 0; i < NL_CACHE; i++)
-		if (st->cache[i].fd >= 0 && !strcmp(st->cache[i].name, name))
-			ns_close(&st->cache[i]);
+	for (i = 0; i < NL_CACHE; i++) {
+		struct nl_ns *ns = &st->cache[i];
+
+		if (ns->fd < 0 || strcmp(ns->name, name))
+			continue;
+		if (ns->busy)	/* a finaliser's ns_del: the reader closes it */
+			ns->doomed = 1;
+		else
+			ns_close(ns);
+	}
 }
 
 /* The socket of ns, opened inside it on first use. */
@@ -355,38 +367,33 @@ static void parse_ext(const struct nlmsghdr *h, size_t off, char *ext,
 		mnl_attr_parse(h, off, ext_attr, &c);
 }
 
-/* See nl.h: sends a batch, reads every answer; 0 or the first -errno.
- * Never raises. */
-int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
-	    nl_cb cb, void *data, char *ext, size_t extlen)
+/* Sends a batch on sock (numbering it from *seq), reads every answer;
+ * 0 or the first -errno.  Never raises. */
+static int talk(struct mnl_socket *sock, unsigned int *seq, void *buf,
+		size_t len, nl_cb cb, void *data, char *ext, size_t extlen)
 {
-	static char rbuf[NL_RECV_SIZE] __attribute__((aligned(8)));
+	char rbuf[NL_RECV_SIZE] __attribute__((aligned(8)));
 	struct nlmsghdr *h;
 	unsigned int first, last;
 	int rem = (int)len, pending = 0, err = 0, n;
 
-	if (ext && extlen)
-		ext[0] = '\0';
-	err = ensure_sock(L, ns);
-	if (err)
-		return err;
-	first = ns->seq + 1;
+	first = *seq + 1;
 	for (h = buf; mnl_nlmsg_ok(h, rem); h = mnl_nlmsg_next(h, &rem)) {
-		h->nlmsg_seq = ++ns->seq;
+		h->nlmsg_seq = ++*seq;
 		h->nlmsg_flags |= NLM_F_REQUEST;
 		if ((h->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
 			h->nlmsg_flags |= NLM_F_ACK;
 		pending++;
 	}
-	last = ns->seq;
-	while (mnl_socket_sendto(ns->sock, buf, len) < 0) {
+	last = *seq;
+	while (mnl_socket_sendto(sock, buf, len) < 0) {
 		if (errno != EINTR)
 			return -errno;
 	}
 	/* Replies with another sequence number are left over from a request
 	 * a Lua error cut short: skipped. */
 	while (pending > 0) {
-		n = (int)mnl_socket_recvfrom(ns->sock, rbuf, sizeof(rbuf));
+		n = (int)mnl_socket_recvfrom(sock, rbuf, sizeof(rbuf));
 		if (n < 0) {
 			/* The kernel did the work inside sendmsg; the
 			 * answer is queued: finish reading it, and let the
@@ -422,6 +429,53 @@ int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
 			}
 		}
 	}
+	return err;
+}
+
+/* See nl.h: sends a batch, reads every answer; 0 or the first -errno.
+ * Never raises.  While ns's socket is being read (busy), a nested call
+ * (from a finaliser the callback's allocations ran) gets a socket of its
+ * own for the length of the call.  A callback that raises (out of
+ * memory) leaves busy set: later calls then use their own sockets too,
+ * which is slower but still right. */
+int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
+	    nl_cb cb, void *data, char *ext, size_t extlen)
+{
+	struct nl_ns tmp;
+	int err, back;
+
+	if (ext && extlen)
+		ext[0] = '\0';
+	if (ns->busy) {
+		memset(&tmp, 0, sizeof(tmp));
+		if (ns == &nl_state(L)->home) {
+			err = open_sock(&tmp);
+		} else {
+			err = nl_enter(L, ns);
+			if (!err) {
+				err = open_sock(&tmp);
+				back = nl_leave(L);
+				if (!err && back) {
+					mnl_socket_close(tmp.sock);
+					err = back;
+				}
+			}
+		}
+		if (err)
+			return err;
+		tmp.seq = ns->seq;	/* batches number from ns->seq + 1 */
+		err = talk(tmp.sock, &tmp.seq, buf, len, cb, data, ext, extlen);
+		mnl_socket_close(tmp.sock);
+		return err;
+	}
+	err = ensure_sock(L, ns);
+	if (err)
+		return err;
+	ns->busy = 1;
+	err = talk(ns->sock, &ns->seq, buf, len, cb, data, ext, extlen);
+	ns->busy = 0;
+	if (ns->doomed)
+		ns_close(ns);
 	return err;
 }
 

@@ -100,6 +100,7 @@ struct req {
 	const char *prim;
 	int anchor;		/* stack index of the anchor table */
 	int opt_idx;		/* stack index of the options table */
+	struct nsl_opts o;	/* its reader: declared keys only */
 	int nanchor;
 	struct launch l;
 	int capture, background;
@@ -116,11 +117,10 @@ int req_opt_error(lua_State *L, const struct req *r, const char *fmt, ...)
 void req_anchor(lua_State *L, struct req *r);
 void *req_anchored_array(lua_State *L, struct req *r, size_t n, size_t size);
 int req_opt(lua_State *L, int idx, const char *key);
-int req_opt_bool(lua_State *L, int idx, const char *key, int def);
+int req_opt_bool(lua_State *L, struct req *r, int idx, const char *key, int def);
 const char *req_opt_string(lua_State *L, struct req *r, int idx, const char *key);
 double req_opt_seconds(lua_State *L, struct req *r, int idx, const char *key, double def);
 int req_opt_kinds(lua_State *L, struct req *r, int idx, const char *key);
-void req_check_known_options(lua_State *L, struct req *r, int idx);
 void req_parse_cmd(lua_State *L, struct req *r, int idx);
 void req_parse_env(lua_State *L, struct req *r, int idx);
 const char *req_env_path(char *const *envp);
