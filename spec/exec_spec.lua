@@ -167,9 +167,10 @@ describe("ns_exec #netns", function()
 
     it("raises argument errors for bad options", function()
       if not need_sandbox() then return end
-      arg_error(function() ns_exec(ns, { "true" }, { timeout = "1" }) end, 3, "ns_exec",
-        "timeout: number of seconds expected, got string")
-      arg_error(function() ns_exec(ns, { "true" }, { captur = true }) end, 3, "ns_exec", "unknown option 'captur'")
+      T.nsl_error(function() ns_exec(ns, { "true" }, { timeout = "1" }) end,
+        "ns_exec: option 'timeout': number of seconds expected, got string")
+      T.nsl_error(function() ns_exec(ns, { "true" }, { captur = true }) end,
+        "ns_exec: unknown option 'captur' (did you mean 'capture'?)")
       arg_error(function() ns_exec(ns, {}) end, 2, "ns_exec", "empty command")
       assert.has_error(function() ns_exec(ns, 42) end)
       assert.has_error(function() ns_exec(nil, { "true" }) end)

@@ -83,8 +83,8 @@ describe("route_add #netns", function()
 
   it("raises argument errors for wrong types", function()
     assert.has_error(function() route_add() end, "bad argument #1 to 'route_add' (string expected, got no value)")
-    assert.has_error(function() route_add("default", { metric = "low" }) end,
-      "bad argument #2 to 'route_add' (option 'metric': integer expected, got string)")
+    T.nsl_error(function() route_add("default", { metric = "low" }) end,
+      "route_add: option 'metric': integer expected, got string")
   end)
 end)
 
