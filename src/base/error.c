@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nsl.h"
 
@@ -111,13 +112,23 @@ static void push_meta(lua_State *L)
 	}
 }
 
+/* The hint added to a refusal for want of privilege, when nsl does not
+ * run as root (in its user namespace): what is wrong, and how to get the
+ * right. */
+#define PRIV_HINT "(run as root, or in a user namespace: unshare -rn)"
+
 void nsl_push_error(lua_State *L, const char *primitive, const char *object,
 		    int err, const char *reason)
 {
-	char buf[16];
+	char buf[16], hinted[600];
 
 	if (reason == NULL)
 		reason = strerror(err);
+	if ((err == EPERM || err == EACCES) && geteuid() != 0 &&
+	    !strstr(reason, PRIV_HINT)) {
+		snprintf(hinted, sizeof(hinted), "%s " PRIV_HINT, reason);
+		reason = hinted;
+	}
 	lua_createtable(L, 0, 6);
 	lua_pushstring(L, primitive);
 	lua_setfield(L, -2, "primitive");

@@ -290,8 +290,8 @@ static int l_link_set(lua_State *L)
 		ifi = start_change(&r, RTM_NEWLINK);
 	}
 	put_common(L, &r, ifi);
-	if (alias)
-		nl_put_strz(&r.q, IFLA_IFALIAS, alias);
+	if (alias)	/* as ip sends it, without the NUL: 255 bytes fit */
+		nl_put(&r.q, IFLA_IFALIAS, strlen(alias), alias);
 	nl_req_do(&r.q, r.ns, NULL, NULL);
 	return 0;
 }
