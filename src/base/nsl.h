@@ -1,7 +1,8 @@
 /*
  * nsl.h - the whole boundary between nsl's C parts.
  *
- * The host (main.c, repl.c, embed.c) creates the Lua state; the primitive
+ * The command (src/cmd: main.c, repl.c, call.c) creates the Lua state;
+ * the primitive
  * files (one per kernel concept) each export one nsl_open_* function that
  * adds their functions to the module table on top of the stack.
  */
@@ -13,6 +14,8 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
+
+#include "sys.h"
 
 #define NSL_NAME "nsl"
 #define NSL_VERSION "0.1.0"
@@ -33,16 +36,6 @@ void nsl_signals_disarm(void);
 /* Fills set with the signals that become Lua errors, for a primitive that
  * checks nsl_signal with them blocked and then waits with ppoll(). */
 void nsl_signals_set(sigset_t *set);
-
-/* Runs the function on the stack (below nargs arguments) under a traceback
- * handler with signals armed; leaves results or the error message. */
-int nsl_docall(lua_State *L, int narg, int nres);
-
-/* Prints "nsl: message" for a non-OK status and pops it; returns status. */
-int nsl_report(lua_State *L, int status);
-
-/* The REPL (repl.c). */
-void nsl_repl(lua_State *L);
 
 /* Errors of primitives (error.c).  Raises an error object whose tostring
  * is "<primitive>: <object>: <reason>" with fields primitive, object,

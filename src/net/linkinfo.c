@@ -195,7 +195,7 @@ static int batch_cb(const struct nlmsghdr *h, void *data)
 static int nsid_batch(lua_State *L, struct nl_ns *ns, int map, int names,
 		       int lo, int hi)
 {
-	char path[sizeof(NL_RUN_DIR) + NAME_MAX + 1];
+	char path[sizeof(NSL_NETNS_DIR) + NAME_MAX + 1];
 	const char *name[NSID_BATCH];
 	int fd[NSID_BATCH], k, m = 0;
 	struct nsid_reply r;
@@ -209,7 +209,7 @@ static int nsid_batch(lua_State *L, struct nl_ns *ns, int map, int names,
 	for (k = 0; k <= hi - lo; k++) {
 		struct rtgenmsg *g;
 
-		snprintf(path, sizeof(path), NL_RUN_DIR "/%s", name[k]);
+		snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name[k]);
 		fd[k] = open(path, O_RDONLY | O_CLOEXEC);
 		r.id[k] = -1;
 		if (fd[k] < 0 && errno == EMFILE && k > 0) {
@@ -275,7 +275,7 @@ static void fill_nsid_map(lua_State *L, struct nl_ns *ns, int map, int level)
 	/* names first, so that nothing can raise while the DIR is open */
 	lua_newtable(L);
 	names = lua_gettop(L);
-	dir = opendir(NL_RUN_DIR);
+	dir = opendir(NSL_NETNS_DIR);
 	n = 0;
 	while (dir && (e = readdir(dir)))
 		if (e->d_name[0] != '.') {

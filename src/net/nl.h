@@ -1,42 +1,16 @@
 /*
  * nl.h - private to the network primitives (netns.c, link.c,
  * linkinfo.c, addr.c, route.c, sysctl.c): the per-namespace netlink
- * socket cache and the one helper that sends requests and reads their
- * answers (nl.c), link names and indexes (ifindex.c), argument checks
- * (nlargs.c).
+ * socket cache of this Lua state and the one helper that sends requests
+ * and reads their answers (nlstate.c over the Lua-free nl.c, nlsock.h),
+ * building requests (nlreq.c), link names and indexes (ifindex.c),
+ * argument checks (nlargs.c).
  */
 #ifndef NSL_NL_H
 #define NSL_NL_H
 
-#include <limits.h>
-#include <sys/types.h>
-
-#include <libmnl/libmnl.h>
-
 #include "nsl.h"
-
-#define NL_RUN_DIR	"/run/netns"
-#define NL_REQ_SIZE	8192		/* one request (or a small batch) */
-#define NL_RECV_SIZE	32768		/* one datagram of a dump */
-#define NL_CACHE_MAX	64		/* namespaces with an open socket */
-
-/* One network namespace nsl talks to: its fd (for setns and
- * IFLA_NET_NS_FD) and a netlink socket born inside it. */
-struct nl_ns {
-	char name[NAME_MAX + 1];	/* "" for the namespace nsl started in */
-	dev_t dev;			/* identity of the namespace, so a name */
-	ino_t ino;			/* deleted and made again is noticed */
-	int fd;
-	struct mnl_socket *sock;	/* opened on first request */
-	unsigned int seq;
-	int busy;			/* nl_talk is reading its socket */
-	int doomed;			/* forgotten while busy: close after */
-	unsigned long used;		/* LRU clock */
-};
-
-/* A reply message that is not an ack; return 0, or -errno to fail the
- * request (the remaining replies are still read). */
-typedef int (*nl_cb)(const struct nlmsghdr *nlh, void *data);
+#include "nlsock.h"
 
 /* Validates a namespace name as ip does (no '/', not "." or "..", at most
  * NAME_MAX bytes); raises "<prim>: <name>: invalid namespace name". */

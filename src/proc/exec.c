@@ -21,9 +21,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "launch.h"
+#include "exec.h"
 
-#define NETNS_RUN_DIR "/run/netns"
 #define NETNS_ETC_DIR "/etc/netns"
 #define DEFAULT_GRACE 2.0
 
@@ -110,7 +109,7 @@ static void setup_netns(lua_State *L, struct req *r, const char *name, int mount
 	if (strchr(name, '/'))
 		snprintf(path, sizeof(path), "%s", name);
 	else
-		snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", name);
+		snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name);
 	r->l.netns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->l.netns_fd < 0)
 		fail_closing(L, r, name, errno,

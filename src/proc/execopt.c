@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "launch.h"
+#include "exec.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
