@@ -186,7 +186,11 @@ static int l_fail(lua_State *L)
 
 int nsl_open_error(lua_State *L)
 {
-	lua_pushcfunction(L, l_fail);
-	lua_setfield(L, 1, "_fail");
+	static const struct nsl_prim prims[] = {
+		{ "_fail", l_fail, 0, NULL },
+		{ NULL, NULL, 0, NULL }
+	};
+
+	nsl_register(L, prims);
 	return 0;
 }
