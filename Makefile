@@ -2,8 +2,10 @@
 # install what they need first.
 #
 #   make          build ./nsl
-#   make deps     install every Debian package nsl needs (root or sudo)
+#   make deps     install every Debian package nsl needs (root or sudo):
+#                 the build, test, examples and bench sets
 #   make check    run the busted suite inside a sandbox network namespace
+#   make check-unit  the specs tagged #unit, without sandbox or privilege
 #   make asan     the same suite against an AddressSanitizer+UBSan build
 #   make valgrind nsl -e 'print(1)' under valgrind's leak checker
 #   make demo     the main job: nginx in a namespace over a veth pair (S2)
@@ -16,6 +18,7 @@ BUILD     ?= build
 NSL       ?= nsl
 CC        ?= cc
 CFLAGS    ?= -O2 -g
+STD       := -std=gnu11
 WARNINGS  := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
              -Wformat=2 -Wno-format-nonliteral
 ifneq ($(filter true 1,$(CI) $(WERROR)),)
@@ -26,65 +29,82 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 CPPFLAGS  += -D_GNU_SOURCE -Isrc/base
 SRCS      := $(wildcard src/base/*.c src/cmd/*.c src/net/*.c src/proc/*.c)
-HDRS      := $(wildcard src/*/*.h)
 LUA_FILES := $(shell find lua -name '*.lua' | LC_ALL=C sort)
 OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 
-# Debian packages: build, test, examples, benchmarks.
-DEPS_BUILD := build-essential pkg-config liblua5.4-dev libmnl-dev libedit-dev libnftables-dev libjansson-dev
-DEPS_TEST  := lua5.4 lua-busted lua-cjson lua-check luarocks iproute2 util-linux tmux valgrind iputils-ping procps nginx curl socat graphviz iptables bridge-utils nftables python3-pyroute2 mininet time bc tcpdump
-DEPS       := $(DEPS_BUILD) $(DEPS_TEST)
-SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages, in sets: building nsl; running the suite (the specs
+# run the examples too); the examples alone (make demo); the benchmarks.
+DEPS_BUILD    := build-essential pkg-config liblua5.4-dev libmnl-dev libedit-dev libnftables-dev libjansson-dev
+DEPS_EXAMPLES := iproute2 util-linux procps nginx curl socat
+DEPS_TEST     := lua5.4 lua-busted lua-dkjson lua-cjson lua-check luarocks nftables tcpdump iproute2 util-linux tmux valgrind \
+                 iputils-ping procps graphviz iptables $(DEPS_EXAMPLES)
+DEPS_BENCH    := bridge-utils python3-pyroute2 mininet time bc
+DEPS          := $(sort $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_EXAMPLES) $(DEPS_BENCH))
+SUDO          := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SPEC_ARGS ?=
 
-.PHONY: all deps ensure-deps check asan valgrind demo bench clean install lint
+.PHONY: all deps ensure-deps check check-unit asan valgrind demo bench clean install lint
+.DELETE_ON_ERROR:
 
 all: $(NSL)
 
 $(NSL): $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS) $(LDLIBS)
 
-$(BUILD)/%.o: src/%.c $(HDRS)
+# -MMD -MP: each object gets a .d file listing the headers it includes.
+$(BUILD)/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARNINGS) -c -o $@ $<
+	$(CC) $(STD) -MMD -MP $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARNINGS) -c -o $@ $<
 
-$(BUILD)/lua_embed.o: $(BUILD)/lua_embed.c $(HDRS)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+$(BUILD)/lua_embed.o: $(BUILD)/lua_embed.c
+	$(CC) $(STD) -MMD -MP $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+-include $(OBJS:.o=.d)
 
 $(BUILD)/lua_embed.c: $(BUILD)/luaembed $(LUA_FILES)
 	$(BUILD)/luaembed $@ $(LUA_FILES)
 
 # A build-time tool: always built without sanitizers.
 $(BUILD)/luaembed: src/tools/luaembed.c | $(BUILD)
-	$(CC) -O1 $(WARNINGS) -o $@ $<
+	$(CC) $(STD) -O1 $(WARNINGS) -o $@ $<
 
 $(BUILD):
 	mkdir -p $@
 
 # Debian starts a packaged service (nginx) on install; a policy-rc.d that
 # says "no" for the length of the install keeps the host free of servers.
+# make deps installs every set; WANT narrows it (ensure-deps passes the
+# missing packages of one set).
+WANT ?= $(DEPS)
 deps:
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	@set -e; p=/usr/sbin/policy-rc.d; made=; \
 	if [ ! -e $$p ]; then printf '#!/bin/sh\nexit 101\n' | $(SUDO) tee $$p >/dev/null; \
 	  $(SUDO) chmod +x $$p; made=1; fi; set +e; \
-	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEPS); \
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(WANT); \
 	rc=$$?; [ -z "$$made" ] || $(SUDO) rm -f $$p; exit $$rc
 
-# Installs the packages of DEPS that are missing (so make check and make
-# demo work on a fresh machine); a no-op, and quick, when all are there.
+# Installs the packages of NEED (default: build and test) that are
+# missing, so make check and make demo work on a fresh machine; a no-op,
+# and quick, when all are there.
+NEED ?= $(DEPS_BUILD) $(DEPS_TEST)
 ensure-deps:
 	@command -v dpkg-query >/dev/null || exit 0; \
-	missing=$$(for p in $(DEPS); do \
+	missing=$$(for p in $(NEED); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then echo "make: installing" $$missing; $(MAKE) --no-print-directory deps; fi
+	if [ -n "$$missing" ]; then echo "make: installing" $$missing; \
+	  $(MAKE) --no-print-directory deps WANT="$$missing"; fi
 
 # The suite runs under busted --lua=./nsl, inside a private network and
 # mount namespace (spec/sandbox): no uplink, its own /run/netns.
 check: ensure-deps
 	$(MAKE) --no-print-directory $(NSL) $(if $(findstring sanitize,$(CFLAGS)),,nsl.so)
 	NSL_BIN=$(CURDIR)/$(NSL) spec/sandbox busted --lua=./$(NSL) $(SPEC_ARGS)
+
+# The specs that need nothing: no sandbox, no root, no kernel change.
+check-unit: $(NSL)
+	NSL_BIN=$(CURDIR)/$(NSL) busted --lua=./$(NSL) --tags=unit $(SPEC_ARGS)
 
 asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -98,7 +118,8 @@ valgrind: $(NSL)
 
 # The main job: nginx in a namespace, reached over a veth pair (S2), in
 # the sandbox world so that it cannot disturb the host.
-demo: ensure-deps
+demo:
+	$(MAKE) --no-print-directory ensure-deps NEED="$(DEPS_BUILD) $(DEPS_EXAMPLES)"
 	$(MAKE) --no-print-directory $(NSL)
 	spec/sandbox ./$(NSL) examples/s2_nginx.lua
 

@@ -1,4 +1,4 @@
--- The error objects of primitives, and the host's own primitives.
+-- The error objects of primitives.
 describe("error objects #unit", function()
   local function catch(...)
     local ok, err = pcall(...)
@@ -25,21 +25,5 @@ describe("error objects #unit", function()
     assert.truthy(err:find("ns_del", 1, true))
     assert.equal("error: ns_del: x: No such file or directory", "error: " .. err)
     assert.has_error(function() nsl.fail("p", "o", "why") end, "p: o: why")
-  end)
-end)
-
-describe("sleep and now #unit", function()
-  it("sleeps for the given time on the monotonic clock", function()
-    local t0 = now()
-    sleep(0.05)
-    local dt = now() - t0
-    assert.is_true(dt >= 0.05, dt)
-  end)
-
-  it("rejects a bad duration with an argument error", function()
-    assert.has_error(function() sleep("soon") end,
-      "bad argument #1 to 'sleep' (number expected, got string)")
-    assert.has_error(function() sleep(-1) end,
-      "bad argument #1 to 'sleep' (expected a non-negative number of seconds)")
   end)
 end)

@@ -104,10 +104,10 @@ describe("veth_add #netns", function()
     assert.has_error(function() veth_add("a") end, "bad argument #2 to 'veth_add' (string expected, got no value)")
     assert.has_error(function() veth_add("a", "b", 5) end,
       "bad argument #3 to 'veth_add' (table of options expected, got number)")
-    assert.has_error(function() veth_add("a", "b", { mtu = "big" }) end,
-      "bad argument #3 to 'veth_add' (option 'mtu': integer expected, got string)")
-    assert.has_error(function() veth_add("a", "b", { up = 1 }) end,
-      "bad argument #3 to 'veth_add' (option 'up': boolean expected, got number)")
+    T.nsl_error(function() veth_add("a", "b", { mtu = "big" }) end,
+      "veth_add: option 'mtu': integer expected, got string")
+    T.nsl_error(function() veth_add("a", "b", { up = 1 }) end,
+      "veth_add: option 'up': boolean expected, got number")
   end)
 
   it("fails cleanly without CAP_NET_ADMIN, making nothing", function()
@@ -117,7 +117,8 @@ describe("veth_add #netns", function()
       "--bounding-set=-all " .. T.quote(T.nsl) ..
       " -e 'local ok, e = pcall(veth_add, \"np0\", \"np1\"); print(ok, e.code, e)" ..
       " ok, e = pcall(link_set, \"lo\", { mtu = 1300 }); print(ok, e.code)'")
-    assert.equal("false\tEPERM\tveth_add: np0: Operation not permitted\nfalse\tEPERM\n", r.out)
+    assert.equal("false\tEPERM\tveth_add: np0: Operation not permitted " ..
+      "(run as root, or in a user namespace: unshare -rn)\nfalse\tEPERM\n", r.out)
     assert.same({ "lo" }, N.ip_link_names())
   end)
 
@@ -208,8 +209,8 @@ describe("vlan_add #netns", function()
   end)
 
   it("refuses an id out of 1..4094 before asking the kernel", function()
-    assert.has_error(function() vlan_add("v", "veth0", 5000) end,
-      "bad argument #3 to 'vlan_add' (VLAN id must be 1 to 4094)")
+    T.nsl_error(function() vlan_add("v", "veth0", 5000) end,
+      "vlan_add: v: VLAN id must be 1 to 4094")
   end)
 end)
 
@@ -394,8 +395,9 @@ describe("link_list #netns", function()
     for _, l in ipairs(links) do names[#names + 1] = l.name end
     table.sort(names)
     assert.same({ "byip", "lo", "veth0", "veth1" }, names)
+    assert.equal("nsl.link_list", getmetatable(links).__name)
     assert.same({ "name", "index", "kind", "up", "state", "mtu", "address", "master", "peer" },
-      getmetatable(links).__columns)
+      require("nsl.pretty").columns[getmetatable(links).__name])
     for _, l in ipairs(links) do
       if l.name == "byip" then assert.equal("bridge", l.kind) end
       if l.name == "veth0" then assert.equal("veth1", l.peer) end

@@ -73,7 +73,9 @@ local function plain(v, seen)
   seen[v] = true
   local out
   if next(v) == nil then
-    local arrayish = type(mt) == "table" and (mt.__jsontype == "array" or mt.__columns ~= nil)
+    -- every listing primitive's result: a metatable named "nsl.<prim>"
+    local arrayish = type(mt) == "table" and (mt.__jsontype == "array" or mt.__columns ~= nil or
+      (type(mt.__name) == "string" and mt.__name:match("^nsl%.[%w_]+_list$") ~= nil))
     out = arrayish and EMPTY or {}
   elseif is_sequence(v) then
     out = {}

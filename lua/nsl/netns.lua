@@ -64,7 +64,7 @@ function Link:del() return core.link_del(self.name, { ns = self.ns }) end
 function Link:addrs()
   local out = {}
   for _, a in ipairs(core.addr_list({ ns = self.ns })) do
-    if (a.link or a.dev or a.name) == self.name then out[#out + 1] = a end
+    if a.dev == self.name then out[#out + 1] = a end
   end
   return out
 end

@@ -6,9 +6,20 @@
 -- short tables stay on one line.  An array of records (a sequence of
 -- tables with string keys and plain values) prints as aligned columns, the
 -- column order taken from the array's metatable field __columns when it
--- has one, else "name" first and the rest sorted.  opts.width (default 80)
--- is the width a one-line table may take.
+-- has one, or from M.columns by the metatable's __name (the kind of list
+-- a primitive returns: "nsl.link_list"...), else "name" first and the
+-- rest sorted.  opts.width (default 80) is the width a one-line table may
+-- take.
 local M = {}
+
+-- How the lists the primitives return are shown: the C side only names
+-- the kind of list (its metatable's __name); the columns are chosen here.
+M.columns = {
+  ["nsl.link_list"] = { "name", "index", "kind", "up", "state", "mtu", "address", "master", "peer" },
+  ["nsl.addr_list"] = { "dev", "cidr", "family", "scope" },
+  ["nsl.route_list"] = { "dst", "via", "dev", "metric", "table", "src", "protocol", "scope" },
+  ["nsl.sock_list"] = { "proto", "family", "state", "local", "port", "remote", "rport" },
+}
 
 local ident = "^[%a_][%w_]*$"
 local keywords = {}
@@ -85,9 +96,10 @@ local function record_columns(t)
     end
   end
   local mt = getmetatable(t)
-  if mt and type(mt.__columns) == "table" then
+  local want = mt and (type(mt.__columns) == "table" and mt.__columns or M.columns[mt.__name])
+  if want then
     local order, listed = {}, {}
-    for _, c in ipairs(mt.__columns) do
+    for _, c in ipairs(want) do
       if seen[c] then order[#order + 1] = c; listed[c] = true end
     end
     local rest = {}

@@ -7,14 +7,9 @@ local assert = require "luassert"
 
 local M = {}
 
--- True in the sandbox; otherwise marks the test pending and returns false.
-function M.needs()
-  if not T.sandboxed() then
-    T.pending("needs the sandbox: run make check")
-    return false
-  end
-  return true
-end
+-- True in the sandbox; otherwise marks the test pending and returns false
+-- (the one helper: T.need_sandbox).
+M.needs = T.need_sandbox
 
 -- ip -j [-n ns] args... -> decoded JSON (a table), or raises with stderr.
 function M.ip(args, ns)

@@ -45,6 +45,17 @@ function M.arg_error(f, n, prim, why)
     { got_n, got_prim and got_prim:gsub("^nsl%.core%.", ""):gsub("^nsl%.", ""), got_why }, tostring(err))
 end
 
+-- Asserts that f() raises the nsl error (EINVAL) whose text is msg: the
+-- shape of every option and value error ("link_set: unknown option
+-- 'upp' (did you mean 'up'?)").
+function M.nsl_error(f, msg, code)
+  local assert = require "luassert"
+  local ok, err = pcall(f)
+  assert.is_false(ok, "no error")
+  assert.equal(msg, tostring(err))
+  assert.equal(code or "EINVAL", type(err) == "table" and err.code or nil, tostring(err))
+end
+
 -- Is pid a live process (not gone, not a zombie waiting for its parent)?
 function M.alive(pid)
   local f = io.open("/proc/" .. pid .. "/stat")

@@ -20,19 +20,14 @@
 static int l_sleep(lua_State *L)
 {
 	lua_Number secs = luaL_checknumber(L, 1);
-	struct timespec deadline, now, left;
+	struct timespec ts;
+	double deadline, left;
 	sigset_t block, old;
 	int r;
 
 	luaL_argcheck(L, secs >= 0 && isfinite(secs), 1,
 		      "expected a non-negative number of seconds");
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += (time_t)secs;
-	deadline.tv_nsec += (long)((secs - (lua_Number)(time_t)secs) * 1e9);
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline = nsl_mono() + secs;
 	nsl_signals_set(&block);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	for (;;) {
@@ -40,16 +35,12 @@ static int l_sleep(lua_State *L)
 			sigprocmask(SIG_SETMASK, &old, NULL);
 			nsl_check_signal(L);
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left.tv_sec = deadline.tv_sec - now.tv_sec;
-		left.tv_nsec = deadline.tv_nsec - now.tv_nsec;
-		if (left.tv_nsec < 0) {
-			left.tv_sec--;
-			left.tv_nsec += 1000000000L;
-		}
-		if (left.tv_sec < 0)
+		left = deadline - nsl_mono();
+		if (left <= 0)
 			break;
-		r = ppoll(NULL, 0, &left, &old);
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+		r = ppoll(NULL, 0, &ts, &old);
 		if (r < 0 && errno != EINTR) {
 			int err = errno;
 
@@ -61,24 +52,30 @@ static int l_sleep(lua_State *L)
 	return 0;
 }
 
-/* now(): seconds on the monotonic clock, as a float. */
-static int l_now(lua_State *L)
+/* See sys.h: seconds on the monotonic clock. */
+double nsl_mono(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* now(): seconds on the monotonic clock, as a float. */
+static int l_now(lua_State *L)
+{
+	lua_pushnumber(L, nsl_mono());
 	return 1;
 }
 
-static const luaL_Reg clock_funcs[] = {
-	{ "sleep", l_sleep },
-	{ "now", l_now },
-	{ NULL, NULL }
+static const struct nsl_prim clock_prims[] = {
+	{ "sleep", l_sleep, 0, NULL },
+	{ "now", l_now, 0, NULL },
+	{ NULL, NULL, 0, NULL }
 };
 
 int nsl_open_clock(lua_State *L)
 {
-	luaL_setfuncs(L, clock_funcs, 0);
+	nsl_register(L, clock_prims);
 	return 0;
 }

@@ -43,6 +43,8 @@ int luaopen_nsl_core(lua_State *L)
 	}
 	lua_pushstring(L, NSL_VERSION);
 	lua_setfield(L, -2, "version");
+	lua_pushstring(L, NSL_NETNS_DIR);
+	lua_setfield(L, -2, "_netns_dir");
 	return 1;
 }
 

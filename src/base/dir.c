@@ -50,7 +50,11 @@ static int l_readdir(lua_State *L)
 
 int nsl_open_dir(lua_State *L)
 {
-	lua_pushcfunction(L, l_readdir);
-	lua_setfield(L, 1, "_readdir");
+	static const struct nsl_prim prims[] = {
+		{ "_readdir", l_readdir, 0, NULL },
+		{ NULL, NULL, 0, NULL }
+	};
+
+	nsl_register(L, prims);
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nsl.h"
 
@@ -147,13 +148,23 @@ static void push_where(lua_State *L)
 	lua_pushnil(L);
 }
 
+/* The hint added to a refusal for want of privilege, when nsl does not
+ * run as root (in its user namespace): what is wrong, and how to get the
+ * right. */
+#define PRIV_HINT "(run as root, or in a user namespace: unshare -rn)"
+
 void nsl_push_error(lua_State *L, const char *primitive, const char *object,
 		    int err, const char *reason)
 {
-	char buf[16];
+	char buf[16], hinted[600];
 
 	if (reason == NULL)
 		reason = strerror(err);
+	if ((err == EPERM || err == EACCES) && geteuid() != 0 &&
+	    !strstr(reason, PRIV_HINT)) {
+		snprintf(hinted, sizeof(hinted), "%s " PRIV_HINT, reason);
+		reason = hinted;
+	}
 	lua_createtable(L, 0, 7);
 	push_where(L);
 	lua_setfield(L, -2, "where");
@@ -213,7 +224,11 @@ static int l_fail(lua_State *L)
 
 int nsl_open_error(lua_State *L)
 {
-	lua_pushcfunction(L, l_fail);
-	lua_setfield(L, 1, "_fail");
+	static const struct nsl_prim prims[] = {
+		{ "_fail", l_fail, 0, NULL },
+		{ NULL, NULL, 0, NULL }
+	};
+
+	nsl_register(L, prims);
 	return 0;
 }

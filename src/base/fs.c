@@ -72,9 +72,12 @@ static int l_rmtree(lua_State *L)
 /* Adds _mkdir and _rmtree to the table at index 1. */
 int nsl_open_fs(lua_State *L)
 {
-	lua_pushcfunction(L, l_mkdir);
-	lua_setfield(L, 1, "_mkdir");
-	lua_pushcfunction(L, l_rmtree);
-	lua_setfield(L, 1, "_rmtree");
+	static const struct nsl_prim prims[] = {
+		{ "_mkdir", l_mkdir, 0, NULL },
+		{ "_rmtree", l_rmtree, 0, NULL },
+		{ NULL, NULL, 0, NULL }
+	};
+
+	nsl_register(L, prims);
 	return 0;
 }

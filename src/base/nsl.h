@@ -1,7 +1,8 @@
 /*
  * nsl.h - the whole boundary between nsl's C parts.
  *
- * The host (main.c, repl.c, embed.c) creates the Lua state; the primitive
+ * The command (src/cmd: main.c, repl.c, call.c) creates the Lua state;
+ * the primitive
  * files (one per kernel concept) each export one nsl_open_* function that
  * adds their functions to the module table on top of the stack.
  */
@@ -13,6 +14,8 @@
 #include <lua.h>
 #include <lauxlib.h>
 #include <lualib.h>
+
+#include "sys.h"
 
 #define NSL_NAME "nsl"
 #define NSL_VERSION "0.1.0"
@@ -34,16 +37,6 @@ void nsl_signals_disarm(void);
  * checks nsl_signal with them blocked and then waits with ppoll(). */
 void nsl_signals_set(sigset_t *set);
 
-/* Runs the function on the stack (below nargs arguments) under a traceback
- * handler with signals armed; leaves results or the error message. */
-int nsl_docall(lua_State *L, int narg, int nres);
-
-/* Prints "nsl: message" for a non-OK status and pops it; returns status. */
-int nsl_report(lua_State *L, int status);
-
-/* The REPL (repl.c). */
-void nsl_repl(lua_State *L);
-
 /* Errors of primitives (error.c).  Raises an error object whose tostring
  * is "<primitive>: <object>: <reason>" with fields primitive, object,
  * reason, errno (a number, or nil when err is 0) and code ("EEXIST").
@@ -56,6 +49,86 @@ int nsl_fail(lua_State *L, const char *primitive, const char *object,
 /* Pushes the same error object instead of raising it. */
 void nsl_push_error(lua_State *L, const char *primitive, const char *object,
 		    int err, const char *reason);
+
+/* Primitives and their options (opts.c).
+ *
+ * Each file of primitives declares them in one table of struct nsl_prim:
+ *
+ *   static const struct nsl_prim addr_prims[] = {
+ *           { "addr_add", l_addr_add, 3, "ns nodad" },
+ *           { "addr_list", l_addr_list, 1, "ns dev" },
+ *           { NULL }
+ *   };
+ *
+ * opt_arg is the position of the options table (0: the primitive takes
+ * none), keys the option names it accepts, space-separated; adding an
+ * option is one word there.  The opener calls nsl_register(L, prims);
+ * each primitive finds its entry as nsl_self(L) and reads its options
+ * with nsl_opts_begin and the nsl_opt_* readers below.  Every option
+ * error is an nsl error (EINVAL) beginning "<prim>: ". */
+struct nsl_prim {
+	const char *name;
+	lua_CFunction fn;
+	int opt_arg;
+	const char *keys;
+};
+
+/* Adds the primitives of prims (up to a NULL name) / one primitive to
+ * the module table at index 1, each a closure whose upvalue 1 is its
+ * entry, and records the declaration in the table's _options
+ * ({ [name] = { arg = opt_arg, keys = { ... } } }, for the specs). */
+void nsl_register(lua_State *L, const struct nsl_prim *prims);
+void nsl_register_one(lua_State *L, const struct nsl_prim *p);
+
+/* The entry of the running primitive (its upvalue 1). */
+const struct nsl_prim *nsl_self(lua_State *L);
+
+/* An options table being read: idx is its absolute stack index (0 when
+ * the argument is absent or nil); obj, when set, names the object in
+ * range errors ("link_set: lo: mtu must be 68 to 65535"). */
+struct nsl_opts {
+	lua_State *L;
+	const struct nsl_prim *p;
+	int idx;
+	const char *obj;
+};
+
+/* Starts reading p's options from argument idx (0: p->opt_arg): a Lua
+ * argument error unless it is a table, nil or absent; raises "<prim>:
+ * unknown option 'upp' (did you mean 'up'?)" for a key p does not
+ * declare. */
+void nsl_opts_begin(lua_State *L, struct nsl_opts *o,
+		    const struct nsl_prim *p, int idx);
+
+/* Typed readers: the value, or def when the key is absent or nil.
+ * Raise "<prim>: option 'key': <type> expected, got <type>"; a string
+ * with a NUL byte, an integer outside lo..hi are refused too. */
+const char *nsl_opt_str(struct nsl_opts *o, const char *key, const char *def);
+lua_Integer nsl_opt_int(struct nsl_opts *o, const char *key, lua_Integer lo,
+			lua_Integer hi, lua_Integer def);
+int nsl_opt_bool(struct nsl_opts *o, const char *key, int def);
+
+/* The type of an option (LUA_TNIL when absent); the stack is unchanged. */
+int nsl_opt_type(struct nsl_opts *o, const char *key);
+
+/* Pushes an option's raw value (for tables such as env, mounts);
+ * returns its type. */
+int nsl_opt_push(struct nsl_opts *o, const char *key);
+
+/* Raises the type error above for the value on top of the stack. */
+int nsl_opt_type_error(struct nsl_opts *o, const char *key, const char *want);
+
+/* Raises "<prim>: <obj>: <what> must be lo to hi" (EINVAL; without obj
+ * "<prim>: <what> ...") unless lo <= v <= hi: the one shape of every
+ * range error (mtu, VLAN id, VNI, port...). */
+void nsl_check_range(lua_State *L, const char *prim, const char *obj,
+		     const char *what, lua_Integer v, lua_Integer lo,
+		     lua_Integer hi);
+
+/* luaL_checkstring for a string that goes to the kernel or a path:
+ * raises "<prim>: a\0b: contains a NUL byte" (EINVAL) when it holds
+ * one, since C would cut it short there. */
+const char *nsl_checkstring(lua_State *L, int idx, const char *prim);
 
 /* Module registration (core.c).  luaopen_nsl_core builds the table of C
  * primitives; nsl_openlibs registers it and the embedded Lua library in

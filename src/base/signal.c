@@ -122,7 +122,11 @@ static int l_shield(lua_State *L)
 
 int nsl_open_signal(lua_State *L)
 {
-	lua_pushcfunction(L, l_shield);
-	lua_setfield(L, 1, "_shield");
+	static const struct nsl_prim prims[] = {
+		{ "_shield", l_shield, 0, NULL },
+		{ NULL, NULL, 0, NULL }
+	};
+
+	nsl_register(L, prims);
 	return 0;
 }

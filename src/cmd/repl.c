@@ -21,7 +21,7 @@
 
 #include <editline/readline.h>
 
-#include "nsl.h"
+#include "cmd.h"
 
 #define HISTORY_MAX 1000
 

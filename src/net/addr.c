@@ -19,56 +19,60 @@
 /* addr_add / addr_del: one request on link (arg 1) for cidr (arg 2) in
  * opts.ns (arg 3); returns nothing.  Raises "<prim>: <link>: <reason>"
  * or "<prim>: <cidr>: <why the CIDR is bad>". */
-static int addr_change(lua_State *L, const char *prim, int type)
+static int addr_change(lua_State *L, int type)
 {
-	const char *link = luaL_checkstring(L, 1);
-	const char *cidr = luaL_checkstring(L, 2), *why;
-	char buf[NL_REQ_SIZE] = { 0 };	/* padding goes out too */
-	struct nlmsghdr *nlh;
+	const struct nsl_prim *p = nsl_self(L);
+	const char *prim = p->name;
+	const char *link = nsl_checkstring(L, 1, prim);
+	const char *cidr = nsl_checkstring(L, 2, prim), *why;
+	struct nl_req q;
+	struct nsl_opts o;
 	struct ifaddrmsg *ifa;
 	unsigned char addr[16];
 	int family, prefix, index, alen, nodad;
 	struct nl_ns *ns;
 
-	nl_check_opts(L, 3);
+	/* parse */
+	nsl_opts_begin(L, &o, p, 0);
+	o.obj = link;
+	nl_check_ifname(L, prim, link);
 	if (nl_parse_cidr(cidr, &family, addr, &prefix, &why) < 0)
 		return nsl_fail(L, prim, cidr, EINVAL, "%s", why);
-	nodad = nl_opt_bool(L, 3, "nodad", 0);
-	ns = nl_opt_ns(L, 3, "ns", prim);
+	nodad = type == RTM_NEWADDR && nsl_opt_bool(&o, "nodad", 0);
+	/* resolve */
+	ns = nl_opts_ns(&o);
 	index = nl_ifindex(L, ns, prim, link);
 	alen = family == AF_INET ? 4 : 16;
-
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = (uint16_t)type;
-	if (type == RTM_NEWADDR)
-		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	/* build */
+	ifa = nl_req_start(&q, L, prim, link, type, type == RTM_NEWADDR ?
+			   NLM_F_CREATE | NLM_F_EXCL : 0, sizeof(*ifa));
 	ifa->ifa_family = (unsigned char)family;
 	ifa->ifa_prefixlen = (unsigned char)prefix;
 	ifa->ifa_index = (unsigned int)index;
 	/* as ip does: 127.0.0.0/8 is host scope */
 	if (family == AF_INET && addr[0] == 127 && type == RTM_NEWADDR)
 		ifa->ifa_scope = RT_SCOPE_HOST;
-	mnl_attr_put(nlh, IFA_LOCAL, (size_t)alen, addr);
+	nl_put(&q, IFA_LOCAL, (size_t)alen, addr);
 	/* IPv4 without a prefix length: delete whatever prefix it has */
 	if (type == RTM_NEWADDR || family == AF_INET6 || strchr(cidr, '/'))
-		mnl_attr_put(nlh, IFA_ADDRESS, (size_t)alen, addr);
+		nl_put(&q, IFA_ADDRESS, (size_t)alen, addr);
 	if (nodad && family == AF_INET6)
-		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
-	nl_do(L, ns, nlh, NULL, NULL, prim, link);
+		nl_put_u32(&q, IFA_FLAGS, IFA_F_NODAD);
+	/* talk */
+	nl_req_do(&q, ns, NULL, NULL);
 	return 0;
 }
 
 /* addr_add(link, cidr [, opts]): see addr_change. */
 static int l_addr_add(lua_State *L)
 {
-	return addr_change(L, "addr_add", RTM_NEWADDR);
+	return addr_change(L, RTM_NEWADDR);
 }
 
 /* addr_del(link, cidr [, opts]): see addr_change. */
 static int l_addr_del(lua_State *L)
 {
-	return addr_change(L, "addr_del", RTM_DELADDR);
+	return addr_change(L, RTM_DELADDR);
 }
 
 /* The word ip uses for an address scope. */
@@ -133,19 +137,20 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
 }
 
 /* addr_list(opts): pushes an array of address records of opts.ns (only
- * those of link opts.dev when given).  Raises "addr_list: <obj>: ...". */
+ * those of link opts.dev when given), its metatable named ADDR_META
+ * (nsl.pretty shows it as columns).  Raises "addr_list: <obj>: ...". */
 static int l_addr_list(lua_State *L)
 {
-	char buf[256] = { 0 };	/* padding goes out too */
-	struct nlmsghdr *nlh;
+	struct nl_req q;
+	struct nsl_opts o;
 	struct ifaddrmsg *ifa;
 	struct addr_dump d;
 	const char *dev;
 	struct nl_ns *ns;
 
-	nl_check_opts(L, 1);
-	dev = nl_opt_str(L, 1, "dev", NULL);
-	ns = nl_opt_ns(L, 1, "ns", "addr_list");
+	nsl_opts_begin(L, &o, nsl_self(L), 0);
+	dev = nsl_opt_str(&o, "dev", NULL);
+	ns = nl_opts_ns(&o);
 	lua_settop(L, 1);
 	d.L = L;
 	d.dev = dev ? nl_ifindex(L, ns, "addr_list", dev) : 0;
@@ -153,38 +158,26 @@ static int l_addr_list(lua_State *L)
 	d.names = lua_gettop(L);
 	lua_newtable(L);
 	d.list = lua_gettop(L);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_DUMP;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa = nl_req_start(&q, L, "addr_list", dev ? dev : ns->name[0] ?
+			   ns->name : "addresses", RTM_GETADDR, NLM_F_DUMP,
+			   sizeof(*ifa));
 	ifa->ifa_family = AF_UNSPEC;
-	nl_do(L, ns, nlh, addr_cb, &d, "addr_list", dev ? dev :
-	      ns->name[0] ? ns->name : "addresses");
-	if (luaL_newmetatable(L, ADDR_META)) {
-		static const char *const cols[] = { "dev", "cidr", "family", "scope" };
-		size_t i;
-
-		lua_createtable(L, 4, 0);
-		for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-			lua_pushstring(L, cols[i]);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-		lua_setfield(L, -2, "__columns");
-	}
+	nl_req_do(&q, ns, addr_cb, &d);
+	luaL_newmetatable(L, ADDR_META);
 	lua_setmetatable(L, d.list);
 	return 1;
 }
 
-static const luaL_Reg addr_funcs[] = {
-	{ "addr_add", l_addr_add },
-	{ "addr_del", l_addr_del },
-	{ "addr_list", l_addr_list },
-	{ NULL, NULL }
+static const struct nsl_prim addr_prims[] = {
+	{ "addr_add", l_addr_add, 3, "ns nodad" },
+	{ "addr_del", l_addr_del, 3, "ns" },
+	{ "addr_list", l_addr_list, 1, "ns dev" },
+	{ NULL, NULL, 0, NULL }
 };
 
 /* Adds addr_add, addr_del, addr_list to the table at index 1. */
 int nsl_open_addr(lua_State *L)
 {
-	luaL_setfuncs(L, addr_funcs, 0);
+	nsl_register(L, addr_prims);
 	return 0;
 }

@@ -37,17 +37,15 @@ static int link_id_cb(const struct nlmsghdr *h, void *data)
 static int get_link(lua_State *L, struct nl_ns *ns, const char *name,
 		    int index, struct link_id *id)
 {
-	char buf[512] = { 0 };	/* padding goes out too */
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nl_req q;
 	struct ifinfomsg *ifi;
 
-	nlh->nlmsg_type = RTM_GETLINK;
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi = nl_req_start(&q, L, "netlink", name, RTM_GETLINK, 0, sizeof(*ifi));
 	ifi->ifi_index = index;
 	if (name)
-		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	return nl_talk(L, ns, buf, nlh->nlmsg_len, link_id_cb, id, NULL, 0);
+		nl_put_strz(&q, IFLA_IFNAME, name);	/* checked: < IFNAMSIZ */
+	nl_put_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	return nl_talk(L, ns, q.buf, q.nlh->nlmsg_len, link_id_cb, id, NULL, 0);
 }
 
 /* See nl.h: the index of name in ns, or -errno; never raises. */
@@ -106,16 +104,14 @@ static int names_cb(const struct nlmsghdr *h, void *data)
 /* See nl.h: pushes index -> name of every link; raises as prim. */
 void nl_push_ifnames(lua_State *L, struct nl_ns *ns, const char *prim)
 {
-	char buf[256] = { 0 };	/* padding goes out too */
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nl_req q;
 	struct names_ctx c;
 
 	lua_newtable(L);
 	c.L = L;
 	c.t = lua_gettop(L);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_DUMP;
-	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	nl_do(L, ns, nlh, names_cb, &c, prim, ns->name[0] ? ns->name : "links");
+	nl_req_start(&q, L, prim, ns->name[0] ? ns->name : "links", RTM_GETLINK,
+		     NLM_F_DUMP, sizeof(struct ifinfomsg));
+	nl_put_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	nl_req_do(&q, ns, names_cb, &c);
 }

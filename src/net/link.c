@@ -3,12 +3,14 @@
  * RTM_DELLINK).  Reading them back is linkinfo.c.
  *
  * Every kind of link is made by one function, l_link_add, driven by an
- * entry of link_kinds[]: its primitive name, IFLA_INFO_KIND, how many
- * positional arguments follow the name, which of them names a parent
- * link (IFLA_LINK), and a fill function for IFLA_INFO_DATA.  A new kind
- * is one entry.  Each link is made by exactly one request, so a refusal
- * leaves nothing behind (a veth's peer is made in the same request, even
- * inside another namespace).
+ * entry of link_kinds[]: its primitive and accepted options, its
+ * IFLA_INFO_KIND, how many positional arguments follow the name, which of
+ * them names a parent link (IFLA_LINK), a parse function (its arguments
+ * and options, names resolved) and a put function (IFLA_INFO_DATA).  A
+ * new kind is one entry.  Every primitive here has one shape: parse all
+ * arguments, resolve names, build the request, talk.  Each link is made
+ * by exactly one request, so a refusal leaves nothing behind (a veth's
+ * peer is made in the same request, even inside another namespace).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,102 +18,134 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "nl.h"
 
-/* What a fill function needs: the request being built and the stack
- * index of the options table. */
+/* One link request: what was parsed and resolved, then the request. */
 struct link_req {
 	lua_State *L;
 	const char *prim;
 	const char *name;
-	int opts;
+	struct nsl_opts o;
 	struct nl_ns *ns;
-	struct nlmsghdr *nlh;
+	/* common attributes (put_common) */
+	lua_Integer mtu;		/* 0: unchanged */
+	int has_mac;
+	unsigned char mac[6];
+	int master;			/* -1: unchanged, 0: detach, index */
+	int up;				/* -1: unchanged */
+	int parent;			/* IFLA_LINK index, or 0 */
+	/* the kind's own (parse_* fills, put_* puts) */
+	const char *peer;		/* veth */
+	struct nl_ns *peer_ns;
+	lua_Integer id;			/* VLAN id, VNI */
+	int port, dev;			/* vxlan */
+	int remote_fam, local_fam;
+	unsigned char remote[16], local[16];
+	uint32_t mode;			/* macvlan */
+	struct nl_req q;
 };
 
+/* p comes first: the primitive's entry (nsl_self) is its kind's entry. */
 struct link_kind {
-	const char *prim;
+	struct nsl_prim p;
 	const char *kind;
 	int nargs;		/* positional arguments after the name */
 	int parent_arg;		/* that names the parent link, or 0 */
-	void (*fill)(struct link_req *r);
+	void (*parse)(struct link_req *r);
+	void (*put)(struct link_req *r);
 };
 
-/* veth_add(name, peer, opts): the peer, in opts.peer_ns when given. */
-static void fill_veth(struct link_req *r)
-{
-	lua_State *L = r->L;
-	const char *peer = luaL_checkstring(L, 2);
-	const char *peer_ns = nl_opt_str(L, r->opts, "peer_ns", NULL);
-	lua_Integer mtu = nl_opt_int(L, r->opts, "mtu", 0);
-	struct nl_ns *pns = NULL;
-	struct nlattr *nest;
+#define MTU_MIN 68
+#define MTU_MAX 65535
 
-	nl_check_ifname(L, r->prim, peer);
+/* veth_add(name, peer, opts): the peer, in opts.peer_ns when given. */
+static void parse_veth(struct link_req *r)
+{
+	const char *peer_ns = nsl_opt_str(&r->o, "peer_ns", NULL);
+
+	r->peer = nsl_checkstring(r->L, 2, r->prim);
+	nl_check_ifname(r->L, r->prim, r->peer);
 	if (peer_ns)
-		pns = nl_ns(L, r->prim, peer_ns);
-	nest = mnl_attr_nest_start(r->nlh, VETH_INFO_PEER);
-	mnl_nlmsg_put_extra_header(r->nlh, sizeof(struct ifinfomsg));
-	mnl_attr_put_strz(r->nlh, IFLA_IFNAME, peer);
-	if (mtu)
-		mnl_attr_put_u32(r->nlh, IFLA_MTU, (uint32_t)mtu);
-	if (pns)
-		mnl_attr_put_u32(r->nlh, IFLA_NET_NS_FD, (uint32_t)pns->fd);
-	mnl_attr_nest_end(r->nlh, nest);
+		r->peer_ns = nl_ns(r->L, r->prim, peer_ns);
+}
+
+static void put_veth(struct link_req *r)
+{
+	struct nlattr *nest = nl_nest_start(&r->q, VETH_INFO_PEER);
+
+	nl_put_hdr(&r->q, sizeof(struct ifinfomsg));
+	nl_put_strz(&r->q, IFLA_IFNAME, r->peer);
+	if (r->mtu)
+		nl_put_u32(&r->q, IFLA_MTU, (uint32_t)r->mtu);
+	if (r->peer_ns)
+		nl_put_u32(&r->q, IFLA_NET_NS_FD, (uint32_t)r->peer_ns->fd);
+	nl_nest_end(&r->q, nest);
 }
 
 /* vlan_add(name, parent, id, opts). */
-static void fill_vlan(struct link_req *r)
+static void parse_vlan(struct link_req *r)
 {
-	lua_Integer id = luaL_checkinteger(r->L, 3);
-
-	luaL_argcheck(r->L, id >= 1 && id <= 4094, 3, "VLAN id must be 1 to 4094");
-	mnl_attr_put_u16(r->nlh, IFLA_VLAN_ID, (uint16_t)id);
+	r->id = luaL_checkinteger(r->L, 3);
+	nsl_check_range(r->L, r->prim, r->name, "VLAN id", r->id, 1, 4094);
 }
 
-/* An address option for vxlan: v4 and v6 attributes differ. */
-static void put_ip_opt(struct link_req *r, const char *field, int a4, int a6)
+static void put_vlan(struct link_req *r)
 {
-	const char *s = nl_opt_str(r->L, r->opts, field, NULL), *why;
-	unsigned char addr[16];
+	nl_put_u16(&r->q, IFLA_VLAN_ID, (uint16_t)r->id);
+}
+
+/* An address option for vxlan (an address, not a CIDR): its family, or 0
+ * when absent. */
+static int ip_opt(struct link_req *r, const char *field, unsigned char addr[16])
+{
+	const char *s = nsl_opt_str(&r->o, field, NULL), *why;
 	int family, prefix;
 
 	if (!s)
-		return;
+		return 0;
 	if (nl_parse_cidr(s, &family, addr, &prefix, &why) < 0 || strchr(s, '/'))
 		nsl_fail(r->L, r->prim, r->name, EINVAL, "%s '%s': %s", field, s,
 			 strchr(s, '/') ? "an address, not a CIDR" : why);
-	if (family == AF_INET)
-		mnl_attr_put(r->nlh, a4, 4, addr);
-	else
-		mnl_attr_put(r->nlh, a6, 16, addr);
+	return family;
 }
 
 /* vxlan_add(name, vni, opts{remote, local, dev, port}). */
-static void fill_vxlan(struct link_req *r)
+static void parse_vxlan(struct link_req *r)
 {
-	lua_Integer vni = luaL_checkinteger(r->L, 2);
-	lua_Integer port = nl_opt_int(r->L, r->opts, "port", 4789);
-	const char *dev = nl_opt_str(r->L, r->opts, "dev", NULL);
+	const char *dev;
 
-	luaL_argcheck(r->L, vni >= 0 && vni < (1 << 24), 2,
-		      "VNI must be 0 to 16777215");
-	if (port < 1 || port > 65535)
-		nsl_fail(r->L, r->prim, r->name, EINVAL, "port must be 1 to 65535");
-	mnl_attr_put_u32(r->nlh, IFLA_VXLAN_ID, (uint32_t)vni);
-	put_ip_opt(r, "remote", IFLA_VXLAN_GROUP, IFLA_VXLAN_GROUP6);
-	put_ip_opt(r, "local", IFLA_VXLAN_LOCAL, IFLA_VXLAN_LOCAL6);
+	r->id = luaL_checkinteger(r->L, 2);
+	nsl_check_range(r->L, r->prim, r->name, "VNI", r->id, 0, (1 << 24) - 1);
+	r->port = (int)nsl_opt_int(&r->o, "port", 1, 65535, 4789);
+	r->remote_fam = ip_opt(r, "remote", r->remote);
+	r->local_fam = ip_opt(r, "local", r->local);
+	dev = nsl_opt_str(&r->o, "dev", NULL);
 	if (dev)
-		mnl_attr_put_u32(r->nlh, IFLA_VXLAN_LINK,
-				 (uint32_t)nl_ifindex(r->L, r->ns, r->prim, dev));
-	mnl_attr_put_u16(r->nlh, IFLA_VXLAN_PORT, htons((uint16_t)port));
+		r->dev = nl_ifindex(r->L, r->ns, r->prim, dev);
+}
+
+static void put_vxlan(struct link_req *r)
+{
+	nl_put_u32(&r->q, IFLA_VXLAN_ID, (uint32_t)r->id);
+	if (r->remote_fam)
+		nl_put(&r->q, r->remote_fam == AF_INET ? IFLA_VXLAN_GROUP :
+		       IFLA_VXLAN_GROUP6, r->remote_fam == AF_INET ? 4 : 16,
+		       r->remote);
+	if (r->local_fam)
+		nl_put(&r->q, r->local_fam == AF_INET ? IFLA_VXLAN_LOCAL :
+		       IFLA_VXLAN_LOCAL6, r->local_fam == AF_INET ? 4 : 16,
+		       r->local);
+	if (r->dev)
+		nl_put_u32(&r->q, IFLA_VXLAN_LINK, (uint32_t)r->dev);
+	nl_put_u16(&r->q, IFLA_VXLAN_PORT, htons((uint16_t)r->port));
 }
 
 /* macvlan_add(name, parent, opts{mode}). */
-static void fill_macvlan(struct link_req *r)
+static void parse_macvlan(struct link_req *r)
 {
 	static const char *const names[] = {
 		"private", "vepa", "bridge", "passthru", "source", NULL
@@ -120,7 +154,7 @@ static void fill_macvlan(struct link_req *r)
 		MACVLAN_MODE_PRIVATE, MACVLAN_MODE_VEPA, MACVLAN_MODE_BRIDGE,
 		MACVLAN_MODE_PASSTHRU, MACVLAN_MODE_SOURCE
 	};
-	const char *mode = nl_opt_str(r->L, r->opts, "mode", "bridge");
+	const char *mode = nsl_opt_str(&r->o, "mode", "bridge");
 	int i;
 
 	for (i = 0; names[i]; i++)
@@ -130,16 +164,30 @@ static void fill_macvlan(struct link_req *r)
 		nsl_fail(r->L, r->prim, r->name, EINVAL,
 			 "unknown macvlan mode '%s' (private, vepa, bridge, passthru, source)",
 			 mode);
-	mnl_attr_put_u32(r->nlh, IFLA_MACVLAN_MODE, modes[i]);
+	r->mode = modes[i];
 }
 
+static void put_macvlan(struct link_req *r)
+{
+	nl_put_u32(&r->q, IFLA_MACVLAN_MODE, r->mode);
+}
+
+static int l_link_add(lua_State *L);
+
+/* The options every *_add takes (parse_common), then each kind's own. */
+#define ADD_KEYS "ns mtu address up master "
+
 static const struct link_kind link_kinds[] = {
-	{ "veth_add", "veth", 1, 0, fill_veth },
-	{ "bridge_add", "bridge", 0, 0, NULL },
-	{ "vlan_add", "vlan", 2, 2, fill_vlan },
-	{ "vxlan_add", "vxlan", 1, 0, fill_vxlan },
-	{ "macvlan_add", "macvlan", 1, 2, fill_macvlan },
-	{ "dummy_add", "dummy", 0, 0, NULL },
+	{ { "veth_add", l_link_add, 3, ADD_KEYS "peer_ns" }, "veth", 1, 0,
+	  parse_veth, put_veth },
+	{ { "bridge_add", l_link_add, 2, ADD_KEYS }, "bridge", 0, 0, NULL, NULL },
+	{ { "vlan_add", l_link_add, 4, ADD_KEYS }, "vlan", 2, 2,
+	  parse_vlan, put_vlan },
+	{ { "vxlan_add", l_link_add, 3, ADD_KEYS "remote local dev port" }, "vxlan", 1, 0,
+	  parse_vxlan, put_vxlan },
+	{ { "macvlan_add", l_link_add, 3, ADD_KEYS "mode" }, "macvlan", 1, 2,
+	  parse_macvlan, put_macvlan },
+	{ { "dummy_add", l_link_add, 2, ADD_KEYS }, "dummy", 0, 0, NULL, NULL },
 };
 
 /* Parses a MAC address "aa:bb:cc:dd:ee:ff" into mac; raises otherwise. */
@@ -158,41 +206,62 @@ static void parse_mac(lua_State *L, const char *prim, const char *obj,
 		mac[i] = (unsigned char)b[i];
 }
 
-/* The attributes link_set and every *_add share: mtu, address, master,
- * up.  Lookups (the master's index) happen before anything is sent. */
-static void put_common(lua_State *L, struct link_req *r, struct ifinfomsg *ifi)
+/* The options link_set and every *_add share: mtu, address, master, up;
+ * the master's name resolved to its index. */
+static void parse_common(struct link_req *r)
 {
-	lua_Integer mtu = nl_opt_int(L, r->opts, "mtu", 0);
-	const char *addr = nl_opt_str(L, r->opts, "address", NULL);
-	unsigned char mac[6];
-	int up;
+	lua_State *L = r->L;
+	const char *addr = nsl_opt_str(&r->o, "address", NULL);
 
-	if (mtu) {
-		if (mtu < 68 || mtu > 65535)
-			nsl_fail(L, r->prim, r->name, EINVAL,
-				 "mtu must be 68 to 65535");
-		mnl_attr_put_u32(r->nlh, IFLA_MTU, (uint32_t)mtu);
-	}
+	r->mtu = nsl_opt_int(&r->o, "mtu", MTU_MIN, MTU_MAX, 0);
 	if (addr) {
-		parse_mac(L, r->prim, r->name, addr, mac);
-		mnl_attr_put(r->nlh, IFLA_ADDRESS, 6, mac);
+		parse_mac(L, r->prim, r->name, addr, r->mac);
+		r->has_mac = 1;
 	}
-	if (nl_opt_type(L, r->opts, "master") == LUA_TBOOLEAN) {
-		if (nl_opt_bool(L, r->opts, "master", 0))
-			luaL_argerror(L, r->opts, "option 'master': a bridge name or false");
-		mnl_attr_put_u32(r->nlh, IFLA_MASTER, 0);
+	r->up = nsl_opt_bool(&r->o, "up", -1);
+	r->master = -1;
+	if (nsl_opt_type(&r->o, "master") == LUA_TBOOLEAN) {
+		if (nsl_opt_bool(&r->o, "master", 0))
+			nsl_fail(L, r->prim, NULL, EINVAL,
+				 "option 'master': a bridge name or false expected, got true");
+		r->master = 0;
 	} else {
-		const char *m = nl_opt_str(L, r->opts, "master", NULL);
+		const char *m = nsl_opt_str(&r->o, "master", NULL);
 
 		if (m)
-			mnl_attr_put_u32(r->nlh, IFLA_MASTER,
-					 (uint32_t)nl_ifindex(L, r->ns, r->prim, m));
+			r->master = nl_ifindex(L, r->ns, r->prim, m);
 	}
-	up = nl_opt_bool(L, r->opts, "up", -1);
-	if (up >= 0) {
+}
+
+/* Puts what parse_common found. */
+static void put_common(struct link_req *r, struct ifinfomsg *ifi)
+{
+	if (r->mtu)
+		nl_put_u32(&r->q, IFLA_MTU, (uint32_t)r->mtu);
+	if (r->has_mac)
+		nl_put(&r->q, IFLA_ADDRESS, 6, r->mac);
+	if (r->master >= 0)
+		nl_put_u32(&r->q, IFLA_MASTER, (uint32_t)r->master);
+	if (r->up >= 0) {
 		ifi->ifi_change |= IFF_UP;
-		ifi->ifi_flags |= up ? IFF_UP : 0;
+		ifi->ifi_flags |= r->up ? IFF_UP : 0;
 	}
+}
+
+/* Parses link (arg 1) and the options of the running primitive, resolves
+ * opts.ns; raises on a bad argument or an unknown namespace. */
+static void start_req(lua_State *L, struct link_req *r)
+{
+	const struct nsl_prim *p = nsl_self(L);
+
+	memset(r, 0, offsetof(struct link_req, q));	/* q is filled later */
+	r->L = L;
+	r->prim = p->name;
+	r->name = nsl_checkstring(L, 1, r->prim);
+	nsl_opts_begin(L, &r->o, p, 0);
+	r->o.obj = r->name;
+	nl_check_ifname(L, r->prim, r->name);
+	r->ns = nl_opts_ns(&r->o);
 }
 
 /* <kind>_add(name, ...positional, opts): makes the link in opts.ns (the
@@ -200,103 +269,92 @@ static void put_common(lua_State *L, struct link_req *r, struct ifinfomsg *ifi)
  * <reason>"; a refused request made nothing. */
 static int l_link_add(lua_State *L)
 {
-	const struct link_kind *k = lua_touserdata(L, lua_upvalueindex(1));
-	char buf[NL_REQ_SIZE] = { 0 };	/* padding goes out too */
+	const struct link_kind *k = (const void *)nsl_self(L);
 	struct link_req r;
 	struct ifinfomsg *ifi;
 	struct nlattr *info, *data;
-	int parent = 0;
+	const char *parent = NULL;
 
-	r.L = L;
-	r.prim = k->prim;
-	r.name = luaL_checkstring(L, 1);
-	r.opts = 2 + k->nargs;
-	nl_check_opts(L, r.opts);
+	/* parse and resolve: the kind's own arguments first, so a bad one
+	 * is refused even when a named link is missing too */
 	if (k->parent_arg)
-		luaL_checkstring(L, k->parent_arg);
-	nl_check_ifname(L, r.prim, r.name);
-	r.ns = nl_opt_ns(L, r.opts, "ns", r.prim);
-	r.nlh = mnl_nlmsg_put_header(buf);
-	r.nlh->nlmsg_type = RTM_NEWLINK;
-	r.nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	ifi = mnl_nlmsg_put_extra_header(r.nlh, sizeof(*ifi));
-	/* the kind's own arguments first, so a bad one is an argument
-	 * error even when a named link is missing too */
-	info = mnl_attr_nest_start(r.nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(r.nlh, IFLA_INFO_KIND, k->kind);
-	if (k->fill) {
-		data = mnl_attr_nest_start(r.nlh, IFLA_INFO_DATA);
-		k->fill(&r);
-		mnl_attr_nest_end(r.nlh, data);
+		parent = nsl_checkstring(L, k->parent_arg, k->p.name);
+	start_req(L, &r);
+	if (k->parse)
+		k->parse(&r);
+	parse_common(&r);
+	if (parent)
+		r.parent = nl_ifindex(L, r.ns, r.prim, parent);
+	/* build */
+	ifi = nl_req_start(&r.q, L, r.prim, r.name, RTM_NEWLINK,
+			   NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifi));
+	info = nl_nest_start(&r.q, IFLA_LINKINFO);
+	nl_put_strz(&r.q, IFLA_INFO_KIND, k->kind);
+	if (k->put) {
+		data = nl_nest_start(&r.q, IFLA_INFO_DATA);
+		k->put(&r);
+		nl_nest_end(&r.q, data);
 	}
-	mnl_attr_nest_end(r.nlh, info);
-	mnl_attr_put_strz(r.nlh, IFLA_IFNAME, r.name);
-	put_common(L, &r, ifi);
-	if (k->parent_arg) {
-		parent = nl_ifindex(L, r.ns, r.prim, lua_tostring(L, k->parent_arg));
-		mnl_attr_put_u32(r.nlh, IFLA_LINK, (uint32_t)parent);
-	}
-	nl_do(L, r.ns, r.nlh, NULL, NULL, r.prim, r.name);
+	nl_nest_end(&r.q, info);
+	nl_put_strz(&r.q, IFLA_IFNAME, r.name);
+	put_common(&r, ifi);
+	if (r.parent)
+		nl_put_u32(&r.q, IFLA_LINK, (uint32_t)r.parent);
+	/* talk */
+	nl_req_do(&r.q, r.ns, NULL, NULL);
 	return 0;
 }
 
 /* Starts an RTM_NEWLINK/RTM_DELLINK on the existing link `name`, found by
  * name in the request itself (no lookup round trip). */
-static struct ifinfomsg *start_change(struct link_req *r, char *buf, int type)
+static struct ifinfomsg *start_change(struct link_req *r, int type)
 {
 	struct ifinfomsg *ifi;
 
-	r->nlh = mnl_nlmsg_put_header(buf);
-	r->nlh->nlmsg_type = (uint16_t)type;
-	ifi = mnl_nlmsg_put_extra_header(r->nlh, sizeof(*ifi));
-	mnl_attr_put_strz(r->nlh, IFLA_IFNAME, r->name);
+	ifi = nl_req_start(&r->q, r->L, r->prim, r->name, type, 0, sizeof(*ifi));
+	nl_put_strz(&r->q, IFLA_IFNAME, r->name);
 	return ifi;
 }
 
-/* Checks link (arg 1) and the options table, finds opts.ns; raises on
- * a bad argument or an unknown namespace. */
-static void start_req(lua_State *L, struct link_req *r, const char *prim,
-		      int opts)
-{
-	r->L = L;
-	r->prim = prim;
-	r->name = luaL_checkstring(L, 1);
-	r->opts = opts;
-	nl_check_opts(L, opts);
-	nl_check_ifname(L, prim, r->name);
-	r->ns = nl_opt_ns(L, opts, "ns", prim);
-}
+/* The kernel's IFALIASZ: an alias is at most 255 bytes. */
+#define ALIAS_MAX 255
 
 /* link_set(link, opts): changes up, mtu, address, name, master (false:
  * detach), alias in one request; returns nothing.  Raises "link_set:
  * <link>: <reason>" (No such device...). */
 static int l_link_set(lua_State *L)
 {
-	char buf[NL_REQ_SIZE] = { 0 };	/* padding goes out too */
 	struct link_req r;
 	struct ifinfomsg *ifi;
 	const char *rename, *alias;
+	int index = 0;
 
-	start_req(L, &r, "link_set", 2);
-	rename = nl_opt_str(L, 2, "name", NULL);
-	alias = nl_opt_str(L, 2, "alias", NULL);
-	if (rename) {
-		/* the new name takes IFLA_IFNAME: find the link by index */
-		int index = nl_ifindex(L, r.ns, r.prim, r.name);
-
-		nl_check_ifname(L, r.prim, rename);
-		r.nlh = mnl_nlmsg_put_header(buf);
-		r.nlh->nlmsg_type = RTM_NEWLINK;
-		ifi = mnl_nlmsg_put_extra_header(r.nlh, sizeof(*ifi));
-		ifi->ifi_index = index;
-		mnl_attr_put_strz(r.nlh, IFLA_IFNAME, rename);
-	} else {
-		ifi = start_change(&r, buf, RTM_NEWLINK);
-	}
-	put_common(L, &r, ifi);
+	/* parse */
+	start_req(L, &r);
+	rename = nsl_opt_str(&r.o, "name", NULL);
+	alias = nsl_opt_str(&r.o, "alias", NULL);
 	if (alias)
-		mnl_attr_put_strz(r.nlh, IFLA_IFALIAS, alias);
-	nl_do(L, r.ns, r.nlh, NULL, NULL, r.prim, r.name);
+		nl_check_len(L, r.prim, r.name, "alias", alias, ALIAS_MAX);
+	if (rename)
+		nl_check_ifname(L, r.prim, rename);
+	/* resolve: the new name takes IFLA_IFNAME, so find the link by index */
+	parse_common(&r);
+	if (rename)
+		index = nl_ifindex(L, r.ns, r.prim, r.name);
+	/* build */
+	if (rename) {
+		ifi = nl_req_start(&r.q, L, r.prim, r.name, RTM_NEWLINK, 0,
+				   sizeof(*ifi));
+		ifi->ifi_index = index;
+		nl_put_strz(&r.q, IFLA_IFNAME, rename);
+	} else {
+		ifi = start_change(&r, RTM_NEWLINK);
+	}
+	put_common(&r, ifi);
+	if (alias)	/* as ip sends it, without the NUL: 255 bytes fit */
+		nl_put(&r.q, IFLA_IFALIAS, strlen(alias), alias);
+	/* talk */
+	nl_req_do(&r.q, r.ns, NULL, NULL);
 	return 0;
 }
 
@@ -304,12 +362,11 @@ static int l_link_set(lua_State *L)
  * returns nothing.  Raises "link_del: <link>: No such device". */
 static int l_link_del(lua_State *L)
 {
-	char buf[NL_REQ_SIZE] = { 0 };	/* padding goes out too */
 	struct link_req r;
 
-	start_req(L, &r, "link_del", 2);
-	start_change(&r, buf, RTM_DELLINK);
-	nl_do(L, r.ns, r.nlh, NULL, NULL, r.prim, r.name);
+	start_req(L, &r);
+	start_change(&r, RTM_DELLINK);
+	nl_req_do(&r.q, r.ns, NULL, NULL);
 	return 0;
 }
 
@@ -318,45 +375,43 @@ static int l_link_del(lua_State *L)
  * init's); returns nothing.  Raises "link_set_ns: <link or target>: ...". */
 static int l_link_set_ns(lua_State *L)
 {
-	char buf[NL_REQ_SIZE] = { 0 };	/* padding goes out too */
 	struct link_req r;
-	struct nl_ns *to;
+	struct nl_ns *to = NULL;
+	lua_Integer pid = 0;
 
 	luaL_argexpected(L, lua_type(L, 2) == LUA_TSTRING || lua_isinteger(L, 2),
 			 2, "namespace name or pid");
-	start_req(L, &r, "link_set_ns", 3);
-	start_change(&r, buf, RTM_NEWLINK);
+	start_req(L, &r);
 	if (lua_type(L, 2) == LUA_TSTRING) {
-		to = nl_ns(L, r.prim, lua_tostring(L, 2));
-		mnl_attr_put_u32(r.nlh, IFLA_NET_NS_FD, (uint32_t)to->fd);
+		to = nl_ns(L, r.prim, nsl_checkstring(L, 2, r.prim));
 	} else {
-		lua_Integer pid = lua_tointeger(L, 2);
-
-		luaL_argcheck(L, pid > 0 && pid <= 0x7fffffff, 2, "pid must be positive");
-		mnl_attr_put_u32(r.nlh, IFLA_NET_NS_PID, (uint32_t)pid);
+		pid = lua_tointeger(L, 2);
+		nsl_check_range(L, r.prim, r.name, "pid", pid, 1, 0x7fffffff);
 	}
-	nl_do(L, r.ns, r.nlh, NULL, NULL, r.prim, r.name);
+	start_change(&r, RTM_NEWLINK);
+	if (to)
+		nl_put_u32(&r.q, IFLA_NET_NS_FD, (uint32_t)to->fd);
+	else
+		nl_put_u32(&r.q, IFLA_NET_NS_PID, (uint32_t)pid);
+	nl_req_do(&r.q, r.ns, NULL, NULL);
 	return 0;
 }
 
-static const luaL_Reg link_funcs[] = {
-	{ "link_set", l_link_set },
-	{ "link_del", l_link_del },
-	{ "link_set_ns", l_link_set_ns },
-	{ NULL, NULL }
+static const struct nsl_prim link_prims[] = {
+	{ "link_set", l_link_set, 2, "ns up mtu address name master alias" },
+	{ "link_del", l_link_del, 2, "ns" },
+	{ "link_set_ns", l_link_set_ns, 3, "ns" },
+	{ NULL, NULL, 0, NULL }
 };
 
-/* Adds link_set, link_del, link_set_ns and one <kind>_add closure per
- * entry of link_kinds to the table at index 1. */
+/* Adds link_set, link_del, link_set_ns and one <kind>_add per entry of
+ * link_kinds to the table at index 1. */
 int nsl_open_link(lua_State *L)
 {
 	size_t i;
 
-	luaL_setfuncs(L, link_funcs, 0);
-	for (i = 0; i < sizeof(link_kinds) / sizeof(link_kinds[0]); i++) {
-		lua_pushlightuserdata(L, (void *)&link_kinds[i]);
-		lua_pushcclosure(L, l_link_add, 1);
-		lua_setfield(L, 1, link_kinds[i].prim);
-	}
+	nsl_register(L, link_prims);
+	for (i = 0; i < sizeof(link_kinds) / sizeof(link_kinds[0]); i++)
+		nsl_register_one(L, &link_kinds[i].p);
 	return 0;
 }

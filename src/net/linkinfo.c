@@ -124,19 +124,15 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 static void get_links(lua_State *L, struct nl_ns *ns, const char *prim,
 		      const char *name)
 {
-	char buf[512] = { 0 };	/* padding goes out too */
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nl_req q;
 	struct dump d = { L, lua_gettop(L) };
 
-	nlh->nlmsg_type = RTM_GETLINK;
-	if (!name)
-		nlh->nlmsg_flags = NLM_F_DUMP;
-	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+	nl_req_start(&q, L, prim, name ? name : ns->name[0] ? ns->name : "links",
+		     RTM_GETLINK, name ? 0 : NLM_F_DUMP, sizeof(struct ifinfomsg));
 	if (name)
-		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	nl_do(L, ns, nlh, link_cb, &d, prim, name ? name : (ns->name[0] ?
-	      ns->name : "links"));
+		nl_put_strz(&q, IFLA_IFNAME, name);
+	nl_put_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	nl_req_do(&q, ns, link_cb, &d);
 }
 
 struct nsid_ctx {
@@ -158,16 +154,14 @@ static int nsid_cb(const struct nlmsghdr *h, void *data)
 /* The id that ns gives to the namespace other, or -1. */
 static int nsid_of(lua_State *L, struct nl_ns *ns, struct nl_ns *other)
 {
-	char buf[256] = { 0 };	/* padding goes out too */
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nl_req q;
 	struct rtgenmsg *g;
 	struct nsid_ctx c = { -1 };
 
-	nlh->nlmsg_type = RTM_GETNSID;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g = nl_req_start(&q, L, "link_list", ns->name, RTM_GETNSID, 0, sizeof(*g));
 	g->rtgen_family = AF_UNSPEC;
-	mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)other->fd);
-	if (nl_talk(L, ns, buf, nlh->nlmsg_len, nsid_cb, &c, NULL, 0) < 0)
+	nl_put_u32(&q, NETNSA_FD, (uint32_t)other->fd);
+	if (nl_talk(L, ns, q.buf, q.nlh->nlmsg_len, nsid_cb, &c, NULL, 0) < 0)
 		return -1;
 	return c.nsid;
 }
@@ -201,11 +195,11 @@ static int batch_cb(const struct nlmsghdr *h, void *data)
 static int nsid_batch(lua_State *L, struct nl_ns *ns, int map, int names,
 		       int lo, int hi)
 {
-	char buf[NSID_BATCH * 64] = { 0 }, path[sizeof(NL_RUN_DIR) + NAME_MAX + 1];
+	char path[sizeof(NSL_NETNS_DIR) + NAME_MAX + 1];
 	const char *name[NSID_BATCH];
 	int fd[NSID_BATCH], k, m = 0;
 	struct nsid_reply r;
-	size_t len = 0;
+	struct nl_req q;
 
 	for (k = lo; k <= hi; k++) {
 		lua_rawgeti(L, names, k);
@@ -213,10 +207,9 @@ static int nsid_batch(lua_State *L, struct nl_ns *ns, int map, int names,
 		lua_pop(L, 1);
 	}
 	for (k = 0; k <= hi - lo; k++) {
-		struct nlmsghdr *nlh = (struct nlmsghdr *)(buf + len);
 		struct rtgenmsg *g;
 
-		snprintf(path, sizeof(path), NL_RUN_DIR "/%s", name[k]);
+		snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name[k]);
 		fd[k] = open(path, O_RDONLY | O_CLOEXEC);
 		r.id[k] = -1;
 		if (fd[k] < 0 && errno == EMFILE && k > 0) {
@@ -225,12 +218,12 @@ static int nsid_batch(lua_State *L, struct nl_ns *ns, int map, int names,
 		}
 		if (fd[k] < 0)
 			continue;
-		nlh = mnl_nlmsg_put_header(nlh);
-		nlh->nlmsg_type = RTM_GETNSID;
-		g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+		/* 32 small messages fit NL_REQ_SIZE: no put raises here */
+		g = m == 0 ? nl_req_start(&q, L, "link_list", ns->name,
+					  RTM_GETNSID, 0, sizeof(*g)) :
+			     nl_req_next(&q, RTM_GETNSID, 0, sizeof(*g));
 		g->rtgen_family = AF_UNSPEC;
-		mnl_attr_put_u32(nlh, NETNSA_FD, (uint32_t)fd[k]);
-		len += nlh->nlmsg_len;
+		nl_put_u32(&q, NETNSA_FD, (uint32_t)fd[k]);
 		m++;
 	}
 	r.first = ns->seq + 1;	/* nl_talk numbers the batch from here */
@@ -238,7 +231,7 @@ static int nsid_batch(lua_State *L, struct nl_ns *ns, int map, int names,
 		struct nsid_reply got = r;
 		int j = 0;
 
-		nl_talk(L, ns, buf, len, batch_cb, &got, NULL, 0);
+		nl_talk(L, ns, q.buf, nl_req_len(&q), batch_cb, &got, NULL, 0);
 		for (k = 0; k <= hi - lo; k++)	/* replies are in request order */
 			if (fd[k] >= 0)
 				r.id[k] = got.id[j++];
@@ -282,7 +275,7 @@ static void fill_nsid_map(lua_State *L, struct nl_ns *ns, int map, int level)
 	/* names first, so that nothing can raise while the DIR is open */
 	lua_newtable(L);
 	names = lua_gettop(L);
-	dir = opendir(NL_RUN_DIR);
+	dir = opendir(NSL_NETNS_DIR);
 	n = 0;
 	while (dir && (e = readdir(dir)))
 		if (e->d_name[0] != '.') {
@@ -397,33 +390,23 @@ static void resolve(lua_State *L, struct nl_ns *ns, int list, int full)
 	lua_settop(L, list);
 }
 
-/* link_list(opts): pushes an array of link records of opts.ns, with a
- * metatable whose __columns orders them for the pretty printer.  Raises
+/* link_list(opts): pushes an array of link records of opts.ns, its
+ * metatable named LIST_META (nsl.pretty shows it as columns).  Raises
  * "link_list: <ns>: <reason>". */
 static int l_link_list(lua_State *L)
 {
+	struct nsl_opts o;
 	struct nl_ns *ns;
 	int list;
 
-	nl_check_opts(L, 1);
-	ns = nl_opt_ns(L, 1, "ns", "link_list");
+	nsl_opts_begin(L, &o, nsl_self(L), 0);
+	ns = nl_opts_ns(&o);
 	lua_settop(L, 1);
 	lua_newtable(L);
 	list = lua_gettop(L);
 	get_links(L, ns, "link_list", NULL);
 	resolve(L, ns, list, 1);
-	if (luaL_newmetatable(L, LIST_META)) {
-		static const char *const cols[] = { "name", "index", "kind", "up",
-			"state", "mtu", "address", "master", "peer" };
-		size_t i;
-
-		lua_createtable(L, 9, 0);
-		for (i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
-			lua_pushstring(L, cols[i]);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-		lua_setfield(L, -2, "__columns");
-	}
+	luaL_newmetatable(L, LIST_META);
 	lua_setmetatable(L, list);
 	return 1;
 }
@@ -432,13 +415,14 @@ static int l_link_list(lua_State *L)
  * "link_get: <link>: No such device". */
 static int l_link_get(lua_State *L)
 {
-	const char *name = luaL_checkstring(L, 1);
+	const char *name = nsl_checkstring(L, 1, "link_get");
+	struct nsl_opts o;
 	struct nl_ns *ns;
 	int list;
 
-	nl_check_opts(L, 2);
+	nsl_opts_begin(L, &o, nsl_self(L), 0);
 	nl_check_ifname(L, "link_get", name);
-	ns = nl_opt_ns(L, 2, "ns", "link_get");
+	ns = nl_opts_ns(&o);
 	lua_settop(L, 2);
 	lua_newtable(L);
 	list = lua_gettop(L);
@@ -453,13 +437,14 @@ static int l_link_get(lua_State *L)
  * name.  Raises only for a bad name or an unknown namespace. */
 static int l_link_exists(lua_State *L)
 {
-	const char *name = luaL_checkstring(L, 1);
+	const char *name = nsl_checkstring(L, 1, "link_exists");
+	struct nsl_opts o;
 	struct nl_ns *ns;
 	int index;
 
-	nl_check_opts(L, 2);
+	nsl_opts_begin(L, &o, nsl_self(L), 0);
 	nl_check_ifname(L, "link_exists", name);
-	ns = nl_opt_ns(L, 2, "ns", "link_exists");
+	ns = nl_opts_ns(&o);
 	index = nl_link_index(L, ns, name);
 	if (index < 0 && index != -ENODEV)
 		return nsl_fail(L, "link_exists", name, -index, NULL);
@@ -467,16 +452,16 @@ static int l_link_exists(lua_State *L)
 	return 1;
 }
 
-static const luaL_Reg linkinfo_funcs[] = {
-	{ "link_list", l_link_list },
-	{ "link_get", l_link_get },
-	{ "link_exists", l_link_exists },
-	{ NULL, NULL }
+static const struct nsl_prim linkinfo_prims[] = {
+	{ "link_list", l_link_list, 1, "ns" },
+	{ "link_get", l_link_get, 2, "ns" },
+	{ "link_exists", l_link_exists, 2, "ns" },
+	{ NULL, NULL, 0, NULL }
 };
 
 /* Adds link_list, link_get, link_exists to the table at index 1. */
 int nsl_open_linkinfo(lua_State *L)
 {
-	luaL_setfuncs(L, linkinfo_funcs, 0);
+	nsl_register(L, linkinfo_prims);
 	return 0;
 }

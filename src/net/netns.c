@@ -32,13 +32,13 @@ static int prepare_run_dir(int again)
 
 	if (done && !again)
 		return 0;
-	if (mkdir(NL_RUN_DIR, 0755) < 0 && errno != EEXIST)
+	if (mkdir(NSL_NETNS_DIR, 0755) < 0 && errno != EEXIST)
 		return -errno;
-	while (mount("", NL_RUN_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
+	while (mount("", NSL_NETNS_DIR, "none", MS_SHARED | MS_REC, NULL) < 0) {
 		/* EINVAL: not a mount point yet; make it one, once. */
 		if (errno != EINVAL || bound)
 			return -errno;
-		if (mount(NL_RUN_DIR, NL_RUN_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
+		if (mount(NSL_NETNS_DIR, NSL_NETNS_DIR, "none", MS_BIND | MS_REC, NULL) < 0)
 			return -errno;
 		bound = 1;
 	}
@@ -51,8 +51,8 @@ static int prepare_run_dir(int again)
  * on failure nothing is left under /run/netns. */
 static int l_ns_add(lua_State *L)
 {
-	const char *name = luaL_checkstring(L, 1);
-	char path[sizeof(NL_RUN_DIR) + NAME_MAX + 1];
+	const char *name = nsl_checkstring(L, 1, "ns_add");
+	char path[sizeof(NSL_NETNS_DIR) + NAME_MAX + 1];
 	int err, rc;
 
 	nl_check_nsname(L, "ns_add", name);
@@ -60,7 +60,7 @@ static int l_ns_add(lua_State *L)
 	err = prepare_run_dir(0);
 	if (err)
 		return nsl_fail(L, "ns_add", name, -err, NULL);
-	snprintf(path, sizeof(path), NL_RUN_DIR "/%s", name);
+	snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name);
 	rc = mknod(path, S_IFREG, 0);
 	if (rc < 0 && errno == ENOENT && prepare_run_dir(1) == 0)
 		rc = mknod(path, S_IFREG, 0);	/* /run/netns went away: again */
@@ -91,11 +91,11 @@ static int l_ns_add(lua_State *L)
  * "ns_del: <name>: no such network namespace" when it is not there. */
 static int l_ns_del(lua_State *L)
 {
-	const char *name = luaL_checkstring(L, 1);
-	char path[sizeof(NL_RUN_DIR) + NAME_MAX + 1];
+	const char *name = nsl_checkstring(L, 1, "ns_del");
+	char path[sizeof(NSL_NETNS_DIR) + NAME_MAX + 1];
 
 	nl_check_nsname(L, "ns_del", name);
-	snprintf(path, sizeof(path), NL_RUN_DIR "/%s", name);
+	snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name);
 	nl_forget(L, name);
 	umount2(path, MNT_DETACH);
 	if (unlink(path) < 0)
@@ -108,12 +108,12 @@ static int l_ns_del(lua_State *L)
  * Raises only for an invalid name. */
 static int l_ns_exists(lua_State *L)
 {
-	const char *name = luaL_checkstring(L, 1);
-	char path[sizeof(NL_RUN_DIR) + NAME_MAX + 1];
+	const char *name = nsl_checkstring(L, 1, "ns_exists");
+	char path[sizeof(NSL_NETNS_DIR) + NAME_MAX + 1];
 	struct statfs sfs;
 
 	nl_check_nsname(L, "ns_exists", name);
-	snprintf(path, sizeof(path), NL_RUN_DIR "/%s", name);
+	snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name);
 	lua_pushboolean(L, statfs(path, &sfs) == 0 && sfs.f_type == NSFS_MAGIC);
 	return 1;
 }
@@ -137,10 +137,10 @@ static int l_ns_list(lua_State *L)
 	struct dirent **list;
 	int n, i;
 
-	n = scandir(NL_RUN_DIR, &list, not_dot, by_name);
+	n = scandir(NSL_NETNS_DIR, &list, not_dot, by_name);
 	if (n < 0) {
 		if (errno != ENOENT)
-			return nsl_fail(L, "ns_list", NL_RUN_DIR, errno, NULL);
+			return nsl_fail(L, "ns_list", NSL_NETNS_DIR, errno, NULL);
 		n = 0;
 		list = NULL;
 	}
@@ -154,17 +154,17 @@ static int l_ns_list(lua_State *L)
 	return 1;
 }
 
-static const luaL_Reg netns_funcs[] = {
-	{ "ns_add", l_ns_add },
-	{ "ns_del", l_ns_del },
-	{ "ns_exists", l_ns_exists },
-	{ "ns_list", l_ns_list },
-	{ NULL, NULL }
+static const struct nsl_prim netns_prims[] = {
+	{ "ns_add", l_ns_add, 0, NULL },
+	{ "ns_del", l_ns_del, 0, NULL },
+	{ "ns_exists", l_ns_exists, 0, NULL },
+	{ "ns_list", l_ns_list, 0, NULL },
+	{ NULL, NULL, 0, NULL }
 };
 
 /* Adds ns_add, ns_del, ns_exists, ns_list to the table at index 1. */
 int nsl_open_netns(lua_State *L)
 {
-	luaL_setfuncs(L, netns_funcs, 0);
+	nsl_register(L, netns_prims);
 	return 0;
 }

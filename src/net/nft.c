@@ -189,15 +189,16 @@ static int l_nft(lua_State *L)
 	const char *cmds = luaL_checklstring(L, 1, &len), *nsname;
 	struct nft_run run;
 	struct nl_ns *ns;
+	struct nsl_opts o;
 	int check;
 
-	nl_check_opts(L, 2);
-	nsname = nl_opt_str(L, 2, "ns", NULL);
-	check = nl_opt_bool(L, 2, "check", 0);
+	nsl_opts_begin(L, &o, nsl_self(L), 0);
+	nsname = nsl_opt_str(&o, "ns", NULL);
+	check = nsl_opt_bool(&o, "check", 0);
 	if (check && nsname)
-		return luaL_argerror(L, 2, "check: checks in a namespace of its own, "
-				     "not in ns");
-	ns = nl_opt_ns(L, 2, "ns", "nft");	/* also opens the way home */
+		return nsl_fail(L, "nft", nsname, EINVAL, "option 'check': checks in a "
+				"namespace of its own, not in ns");
+	ns = nl_opts_ns(&o);	/* also opens the way home */
 	if (memchr(cmds, '\0', len))
 		return nsl_fail(L, "nft", ns_object(nsname), EINVAL,
 				"commands hold a NUL byte");
@@ -271,10 +272,11 @@ static int l_nft_list(lua_State *L)
 	json_error_t jerr;
 	struct nl_ns *ns;
 	json_t *doc;
+	struct nsl_opts o;
 
-	nl_check_opts(L, 1);
-	nsname = nl_opt_str(L, 1, "ns", NULL);
-	ns = nl_opt_ns(L, 1, "ns", "nft_list");
+	nsl_opts_begin(L, &o, nsl_self(L), 0);
+	nsname = nsl_opt_str(&o, "ns", NULL);
+	ns = nl_opts_ns(&o);
 	nft_run_in(L, ns, "list ruleset", 12, 0, 0, &run, 0);
 	if (run.rc != 0 || run.step)
 		return run_fail(L, "nft_list", nsname, &run);
@@ -293,15 +295,15 @@ static int l_nft_list(lua_State *L)
 	return 2;
 }
 
-static const luaL_Reg nft_funcs[] = {
-	{ "nft", l_nft },
-	{ "nft_list", l_nft_list },
-	{ NULL, NULL }
+static const struct nsl_prim nft_prims[] = {
+	{ "nft", l_nft, 2, "ns check" },
+	{ "nft_list", l_nft_list, 1, "ns" },
+	{ NULL, NULL, 0, NULL }
 };
 
 /* Adds nft and nft_list to the table at index 1. */
 int nsl_open_nft(lua_State *L)
 {
-	luaL_setfuncs(L, nft_funcs, 0);
+	nsl_register(L, nft_prims);
 	return 0;
 }

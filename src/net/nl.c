@@ -1,15 +1,15 @@
 /*
- * nl.c - netlink plumbing shared by the network primitives.
+ * nl.c - netlink plumbing shared by the network primitives, without Lua
+ * (nlsock.h; the Lua side, nlstate.c, keeps one struct nl_state per Lua
+ * state and raises the errors).
  *
  * A netlink socket belongs to the namespace it was created in, so each
  * namespace nsl talks to gets one socket, opened once: the thread enters
  * the namespace with setns, opens the socket and switches straight back.
  * The sockets (and the namespace fds) live in a bounded LRU cache, so a
- * script may touch thousands of namespaces under a small fd limit.  The
- * cache is a userdata in the registry whose __gc closes everything at
- * lua_close.
+ * script may touch thousands of namespaces under a small fd limit.
  *
- * nl_talk is the only code that sends requests and reads answers.
+ * nls_talk is the only code that sends requests and reads answers.
  * Names and indexes of links are ifindex.c; argument checks nlargs.c.
  */
 #include <errno.h>
@@ -22,23 +22,14 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "nl.h"
+#include "nlsock.h"
 
-#define NL_STATE	"nsl.nl"		/* registry: the cache */
-#define NL_META		"nsl.nl.cache"	/* registry: its metatable */
 #define NL_CACHE	NL_CACHE_MAX
-
-struct nl_state {
-	struct nl_ns home;		/* the namespace nsl started in */
-	struct nl_ns cache[NL_CACHE];
-	int size;			/* slots in use: fits RLIMIT_NOFILE */
-	unsigned long clock;
-};
 
 /* Closes an entry's socket and fd and marks it free; safe twice. */
 static void ns_close(struct nl_ns *ns)
@@ -49,55 +40,8 @@ static void ns_close(struct nl_ns *ns)
 		close(ns->fd);
 	ns->sock = NULL;
 	ns->fd = -1;
+	ns->busy = ns->doomed = 0;
 	ns->name[0] = '\0';
-}
-
-/* __gc of the cache: closes every socket and namespace fd; safe twice. */
-static int state_gc(lua_State *L)
-{
-	struct nl_state *st = luaL_checkudata(L, 1, NL_META);
-	int i;
-
-	ns_close(&st->home);
-	for (i = 0; i < NL_CACHE; i++)
-		ns_close(&st->cache[i]);
-	return 0;
-}
-
-/* The cache of this Lua state, made on first use; raises if the start
- * namespace cannot be opened. */
-static struct nl_state *nl_state(lua_State *L)
-{
-	struct nl_state *st;
-	struct rlimit rl;
-	int i;
-
-	if (lua_getfield(L, LUA_REGISTRYINDEX, NL_STATE) == LUA_TUSERDATA) {
-		st = lua_touserdata(L, -1);
-		lua_pop(L, 1);
-		return st;
-	}
-	lua_pop(L, 1);
-	st = lua_newuserdatauv(L, sizeof(*st), 0);
-	memset(st, 0, sizeof(*st));
-	st->home.fd = -1;
-	for (i = 0; i < NL_CACHE; i++)
-		st->cache[i].fd = -1;
-	/* two fds per entry: take at most a quarter of what we may open */
-	st->size = NL_CACHE;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur / 8 < NL_CACHE)
-		st->size = rl.rlim_cur / 8 < 2 ? 2 : (int)(rl.rlim_cur / 8);
-	if (luaL_newmetatable(L, NL_META)) {
-		lua_pushcfunction(L, state_gc);
-		lua_setfield(L, -2, "__gc");
-	}
-	lua_setmetatable(L, -2);
-	lua_setfield(L, LUA_REGISTRYINDEX, NL_STATE);
-	st->home.fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (st->home.fd < 0)
-		nsl_fail(L, "netlink", "/proc/thread-self/ns/net", errno, NULL);
-	return st;
 }
 
 /* Opens a netlink socket in the thread's current namespace. */
@@ -122,17 +66,50 @@ static int open_sock(struct nl_ns *ns)
 	return 0;
 }
 
-/* See nl.h: setns into ns; 0 or -errno, never raises. */
-int nl_enter(lua_State *L, struct nl_ns *ns)
+/* See nlsock.h: makes an empty cache, sized for the fd limit. */
+void nls_init(struct nl_state *st)
 {
-	(void)L;
+	struct rlimit rl;
+	int i;
+
+	memset(st, 0, sizeof(*st));
+	st->home.fd = -1;
+	for (i = 0; i < NL_CACHE; i++)
+		st->cache[i].fd = -1;
+	/* two fds per entry: take at most a quarter of what we may open */
+	st->size = NL_CACHE;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 8 < NL_CACHE)
+		st->size = rl.rlim_cur / 8 < 2 ? 2 : (int)(rl.rlim_cur / 8);
+}
+
+/* See nlsock.h: opens the namespace the thread is in as home. */
+int nls_open_home(struct nl_state *st)
+{
+	st->home.fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	return st->home.fd < 0 ? -errno : 0;
+}
+
+/* See nlsock.h: closes every socket and namespace fd; safe twice. */
+void nls_close_all(struct nl_state *st)
+{
+	int i;
+
+	ns_close(&st->home);
+	for (i = 0; i < NL_CACHE; i++)
+		ns_close(&st->cache[i]);
+}
+
+/* See nlsock.h: setns into ns; 0 or -errno. */
+int nls_enter(struct nl_ns *ns)
+{
 	return setns(ns->fd, CLONE_NEWNET) < 0 ? -errno : 0;
 }
 
-/* See nl.h: setns back to the start namespace; 0 or -errno. */
-int nl_leave(lua_State *L)
+/* See nlsock.h: setns back to the start namespace; 0 or -errno. */
+int nls_leave(struct nl_state *st)
 {
-	return setns(nl_state(L)->home.fd, CLONE_NEWNET) < 0 ? -errno : 0;
+	return setns(st->home.fd, CLONE_NEWNET) < 0 ? -errno : 0;
 }
 
 /* A cache slot for a new entry: a free one, else the least recently used
@@ -145,7 +122,8 @@ static struct nl_ns *take_slot(struct nl_state *st)
 	for (i = 0; i < st->size; i++) {
 		if (st->cache[i].fd < 0)
 			return &st->cache[i];
-		if (st->cache[i].used < best->used)
+		if (best->busy || (!st->cache[i].busy &&
+				   st->cache[i].used < best->used))
 			best = &st->cache[i];
 	}
 	ns_close(best);
@@ -175,18 +153,18 @@ static int is_netns_fd(int fd)
 	return fstatfs(fd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC;
 }
 
-/* Finds or opens the cache entry of name; NULL with *err (an errno) and
- * *why (a reason or NULL) when it does not exist or is no namespace. */
-static struct nl_ns *lookup(struct nl_state *st, const char *name, int *err,
-			    const char **why)
+/* See nlsock.h: finds or opens the cache entry of name; NULL with *err
+ * (an errno) and *why (a reason or NULL) when it is no namespace. */
+struct nl_ns *nls_lookup(struct nl_state *st, const char *name, int *err,
+			 const char **why)
 {
-	char path[sizeof(NL_RUN_DIR) + NAME_MAX + 1];
+	char path[sizeof(NSL_NETNS_DIR) + NAME_MAX + 1];
 	struct nl_ns *ns;
 	struct stat sb;
 	int i, fd;
 
 	*why = NULL;
-	snprintf(path, sizeof(path), NL_RUN_DIR "/%s", name);
+	snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name);
 	if (stat(path, &sb) < 0) {
 		*err = errno;
 		if (errno == ENOENT)
@@ -195,13 +173,17 @@ static struct nl_ns *lookup(struct nl_state *st, const char *name, int *err,
 	}
 	for (i = 0; i < NL_CACHE; i++) {
 		ns = &st->cache[i];
-		if (ns->fd < 0 || strcmp(ns->name, name))
+		if (ns->fd < 0 || ns->doomed || strcmp(ns->name, name))
 			continue;
 		if (ns->dev == sb.st_dev && ns->ino == sb.st_ino) {
 			ns->used = ++st->clock;
 			return ns;
 		}
-		ns_close(ns);	/* deleted and made again under this name */
+		/* deleted and made again under this name */
+		if (ns->busy)
+			ns->doomed = 1;
+		else
+			ns_close(ns);
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -217,57 +199,21 @@ static struct nl_ns *lookup(struct nl_state *st, const char *name, int *err,
 	return cache_put(st, name, fd, &sb);
 }
 
-/* See nl.h: the cached namespace, or raises "<prim>: <name>: ...". */
-struct nl_ns *nl_ns(lua_State *L, const char *prim, const char *name)
+/* See nlsock.h: makes ns the most recently used entry. */
+void nls_touch(struct nl_state *st, struct nl_ns *ns)
 {
-	struct nl_state *st = nl_state(L);
-	struct nl_ns *ns;
-	const char *why;
-	int err;
-
-	if (!name)
-		return &st->home;
-	nl_check_nsname(L, prim, name);
-	ns = lookup(st, name, &err, &why);
-	if (!ns)
-		nsl_fail(L, prim, name, err, why ? "%s" : NULL, why);
-	return ns;
-}
-
-/* See nl.h: as nl_ns, NULL instead of raising. */
-struct nl_ns *nl_ns_try(lua_State *L, const char *name)
-{
-	const char *why;
-	int err;
-
-	return lookup(nl_state(L), name, &err, &why);
-}
-
-/* See nl.h: makes ns the most recently used entry. */
-void nl_touch(lua_State *L, struct nl_ns *ns)
-{
-	struct nl_state *st = nl_state(L);
-
 	if (ns != &st->home)
 		ns->used = ++st->clock;
 }
 
-/* See nl.h: the namespace named by an option; raises as nl_ns. */
-struct nl_ns *nl_opt_ns(lua_State *L, int idx, const char *field,
-			const char *prim)
+/* See nlsock.h: caches the thread's current namespace; 0 or -errno. */
+int nls_here(struct nl_state *st, const char *name)
 {
-	return nl_ns(L, prim, nl_opt_str(L, idx, field, NULL));
-}
-
-/* See nl.h: caches the thread's current namespace; 0 or -errno. */
-int nl_ns_here(lua_State *L, const char *name)
-{
-	struct nl_state *st = nl_state(L);
 	struct nl_ns *ns;
 	struct stat sb;
 	int fd, err;
 
-	nl_forget(L, name);
+	nls_forget(st, name);
 	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -280,10 +226,9 @@ int nl_ns_here(lua_State *L, const char *name)
 	return open_sock(ns);	/* we are inside: no switch needed later */
 }
 
-/* See nl.h: the open entries, for peer lookups. */
-int nl_cached(lua_State *L, struct nl_ns **out, int max)
+/* See nlsock.h: the open entries, for peer lookups. */
+int nls_cached(struct nl_state *st, struct nl_ns **out, int max)
 {
-	struct nl_state *st = nl_state(L);
 	int i, n = 0;
 
 	for (i = 0; i < NL_CACHE && n < max; i++)
@@ -292,31 +237,37 @@ int nl_cached(lua_State *L, struct nl_ns **out, int max)
 	return n;
 }
 
-/* See nl.h: drops the entry of name, if any. */
-void nl_forget(lua_State *L, const char *name)
+/* See nlsock.h: drops the entry of name, if any. */
+void nls_forget(struct nl_state *st, const char *name)
 {
-	struct nl_state *st = nl_state(L);
 	int i;
 
-	for (i = 0; i < NL_CACHE; i++)
-		if (st->cache[i].fd >= 0 && !strcmp(st->cache[i].name, name))
-			ns_close(&st->cache[i]);
+	for (i = 0; i < NL_CACHE; i++) {
+		struct nl_ns *ns = &st->cache[i];
+
+		if (ns->fd < 0 || strcmp(ns->name, name))
+			continue;
+		if (ns->busy)	/* a finaliser's ns_del: the reader closes it */
+			ns->doomed = 1;
+		else
+			ns_close(ns);
+	}
 }
 
 /* The socket of ns, opened inside it on first use. */
-static int ensure_sock(lua_State *L, struct nl_ns *ns)
+static int ensure_sock(struct nl_state *st, struct nl_ns *ns)
 {
 	int err, back;
 
 	if (ns->sock)
 		return 0;
-	if (ns == &nl_state(L)->home)
+	if (ns == &st->home)
 		return open_sock(ns);
-	err = nl_enter(L, ns);
+	err = nls_enter(ns);
 	if (err)
 		return err;
 	err = open_sock(ns);
-	back = nl_leave(L);
+	back = nls_leave(st);
 	return err ? err : back;
 }
 
@@ -355,38 +306,33 @@ static void parse_ext(const struct nlmsghdr *h, size_t off, char *ext,
 		mnl_attr_parse(h, off, ext_attr, &c);
 }
 
-/* See nl.h: sends a batch, reads every answer; 0 or the first -errno.
- * Never raises. */
-int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
-	    nl_cb cb, void *data, char *ext, size_t extlen)
+/* Sends a batch on sock (numbering it from *seq), reads every answer;
+ * 0 or the first -errno.  Never raises. */
+static int talk(struct mnl_socket *sock, unsigned int *seq, void *buf,
+		size_t len, nl_cb cb, void *data, char *ext, size_t extlen)
 {
-	static char rbuf[NL_RECV_SIZE] __attribute__((aligned(8)));
+	char rbuf[NL_RECV_SIZE] __attribute__((aligned(8)));
 	struct nlmsghdr *h;
 	unsigned int first, last;
 	int rem = (int)len, pending = 0, err = 0, n;
 
-	if (ext && extlen)
-		ext[0] = '\0';
-	err = ensure_sock(L, ns);
-	if (err)
-		return err;
-	first = ns->seq + 1;
+	first = *seq + 1;
 	for (h = buf; mnl_nlmsg_ok(h, rem); h = mnl_nlmsg_next(h, &rem)) {
-		h->nlmsg_seq = ++ns->seq;
+		h->nlmsg_seq = ++*seq;
 		h->nlmsg_flags |= NLM_F_REQUEST;
 		if ((h->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
 			h->nlmsg_flags |= NLM_F_ACK;
 		pending++;
 	}
-	last = ns->seq;
-	while (mnl_socket_sendto(ns->sock, buf, len) < 0) {
+	last = *seq;
+	while (mnl_socket_sendto(sock, buf, len) < 0) {
 		if (errno != EINTR)
 			return -errno;
 	}
 	/* Replies with another sequence number are left over from a request
 	 * a Lua error cut short: skipped. */
 	while (pending > 0) {
-		n = (int)mnl_socket_recvfrom(ns->sock, rbuf, sizeof(rbuf));
+		n = (int)mnl_socket_recvfrom(sock, rbuf, sizeof(rbuf));
 		if (n < 0) {
 			/* The kernel did the work inside sendmsg; the
 			 * answer is queued: finish reading it, and let the
@@ -425,14 +371,49 @@ int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
 	return err;
 }
 
-/* See nl.h: one request; raises "<prim>: <obj>: <reason>". */
-void nl_do(lua_State *L, struct nl_ns *ns, struct nlmsghdr *nlh, nl_cb cb,
-	   void *data, const char *prim, const char *obj)
+/* See nlsock.h: sends a batch, reads every answer; 0 or the first -errno.
+ * Never raises.  While ns's socket is being read (busy), a nested call
+ * (from a finaliser the callback's allocations ran) gets a socket of its
+ * own for the length of the call.  A callback that raises (out of
+ * memory) leaves busy set: later calls then use their own sockets too,
+ * which is slower but still right. */
+int nls_talk(struct nl_state *st, struct nl_ns *ns, void *buf, size_t len,
+	     nl_cb cb, void *data, char *ext, size_t extlen)
 {
-	char ext[256];
-	int err;
+	struct nl_ns tmp;
+	int err, back;
 
-	err = nl_talk(L, ns, nlh, nlh->nlmsg_len, cb, data, ext, sizeof(ext));
+	if (ext && extlen)
+		ext[0] = '\0';
+	if (ns->busy) {
+		memset(&tmp, 0, sizeof(tmp));
+		if (ns == &st->home) {
+			err = open_sock(&tmp);
+		} else {
+			err = nls_enter(ns);
+			if (!err) {
+				err = open_sock(&tmp);
+				back = nls_leave(st);
+				if (!err && back) {
+					mnl_socket_close(tmp.sock);
+					err = back;
+				}
+			}
+		}
+		if (err)
+			return err;
+		tmp.seq = ns->seq;	/* batches number from ns->seq + 1 */
+		err = talk(tmp.sock, &tmp.seq, buf, len, cb, data, ext, extlen);
+		mnl_socket_close(tmp.sock);
+		return err;
+	}
+	err = ensure_sock(st, ns);
 	if (err)
-		nsl_fail(L, prim, obj, -err, ext[0] ? "%s" : NULL, ext);
+		return err;
+	ns->busy = 1;
+	err = talk(ns->sock, &ns->seq, buf, len, cb, data, ext, extlen);
+	ns->busy = 0;
+	if (ns->doomed)
+		ns_close(ns);
+	return err;
 }

@@ -1,46 +1,24 @@
 /*
  * nl.h - private to the network primitives (netns.c, link.c,
  * linkinfo.c, addr.c, route.c, sysctl.c): the per-namespace netlink
- * socket cache and the one helper that sends requests and reads their
- * answers (nl.c), link names and indexes (ifindex.c), argument checks
- * (nlargs.c).
+ * socket cache of this Lua state and the one helper that sends requests
+ * and reads their answers (nlstate.c over the Lua-free nl.c, nlsock.h),
+ * building requests (nlreq.c), link names and indexes (ifindex.c),
+ * argument checks (nlargs.c).
  */
 #ifndef NSL_NL_H
 #define NSL_NL_H
 
-#include <limits.h>
-#include <sys/types.h>
-
-#include <libmnl/libmnl.h>
-
 #include "nsl.h"
-
-#define NL_RUN_DIR	"/run/netns"
-#define NL_REQ_SIZE	8192		/* one request (or a small batch) */
-#define NL_RECV_SIZE	32768		/* one datagram of a dump */
-#define NL_CACHE_MAX	64		/* namespaces with an open socket */
-
-/* One network namespace nsl talks to: its fd (for setns and
- * IFLA_NET_NS_FD) and a netlink socket born inside it. */
-struct nl_ns {
-	char name[NAME_MAX + 1];	/* "" for the namespace nsl started in */
-	dev_t dev;			/* identity of the namespace, so a name */
-	ino_t ino;			/* deleted and made again is noticed */
-	int fd;
-	struct mnl_socket *sock;	/* opened on first request */
-	unsigned int seq;
-	unsigned long used;		/* LRU clock */
-};
-
-/* A reply message that is not an ack; return 0, or -errno to fail the
- * request (the remaining replies are still read). */
-typedef int (*nl_cb)(const struct nlmsghdr *nlh, void *data);
+#include "nlsock.h"
 
 /* Validates a namespace name as ip does (no '/', not "." or "..", at most
  * NAME_MAX bytes); raises "<prim>: <name>: invalid namespace name". */
 void nl_check_nsname(lua_State *L, const char *prim, const char *name);
 
-/* Validates an interface name (1..15 bytes, no '/', no white space);
+/* Validates an interface name as the kernel's dev_valid_name does
+ * (1..15 bytes, not "." or "..", no '/', ':' or white space as the
+ * kernel's isspace sees it: ASCII space, \t \n \v \f \r and 0xa0);
  * raises "<prim>: <name>: ..." with EINVAL or ENAMETOOLONG. */
 void nl_check_ifname(lua_State *L, const char *prim, const char *name);
 
@@ -55,11 +33,6 @@ struct nl_ns *nl_ns_try(lua_State *L, const char *name);
 /* Marks ns most recently used, so that looking up others cannot evict it
  * (only 64 stay cached). */
 void nl_touch(lua_State *L, struct nl_ns *ns);
-
-/* The namespace named by field `field` of the options table at index
- * idx (absent, nil or no table: the start namespace). */
-struct nl_ns *nl_opt_ns(lua_State *L, int idx, const char *field,
-			const char *prim);
 
 /* Records the namespace the calling thread is in now under name and
  * opens its socket (ns_add calls it between unshare and switching back,
@@ -81,7 +54,9 @@ int nl_leave(lua_State *L);
  * numbers and NLM_F_ACK are filled in; dumps keep NLM_F_DUMP) and reads
  * until each is answered, calling cb on data messages.  Returns 0 or the
  * first -errno, with the kernel's extended-ack text in ext ("" if none).
- * cb must not call nl_talk itself (the receive buffer is shared).  A
+ * Re-entrant: a call made while another reads the same namespace's
+ * socket (a __gc run by the allocations of a dump's callback) talks over
+ * a socket of its own, so neither sees the other's replies.  A
  * signal does not cut it short (the kernel has already acted on the
  * request): the Lua hook raises once the primitive returns. */
 int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
@@ -106,20 +81,51 @@ int nl_ifname(lua_State *L, struct nl_ns *ns, int index, char *buf);
  * dump); raises as prim. */
 void nl_push_ifnames(lua_State *L, struct nl_ns *ns, const char *prim);
 
-/* Options-table readers: the field, or the default when absent/nil;
- * raise a Lua argument error naming the field on a wrong type. */
-const char *nl_opt_str(lua_State *L, int idx, const char *field,
-		       const char *def);
-lua_Integer nl_opt_int(lua_State *L, int idx, const char *field,
-		       lua_Integer def);
-int nl_opt_bool(lua_State *L, int idx, const char *field, int def);
+/* The namespace named by option "ns" (absent: the start namespace);
+ * raises as nl_ns. */
+struct nl_ns *nl_opts_ns(struct nsl_opts *o);
 
-/* The type of field `field` of the options table at idx (LUA_TNIL when
- * idx is no table); leaves the stack as it was. */
-int nl_opt_type(lua_State *L, int idx, const char *field);
+/* A netlink request being built (nlreq.c): every primitive starts one
+ * with nl_req_start and puts attributes with the bounded nl_put*; one
+ * that would not fit raises "<prim>: <obj>: request too long". */
+struct nl_req {
+	char buf[NL_REQ_SIZE] __attribute__((aligned(8)));
+	struct nlmsghdr *nlh;		/* the message being built */
+	size_t base;			/* its offset in buf (batches) */
+	lua_State *L;
+	const char *prim, *obj;		/* for errors */
+};
 
-/* Checks that argument idx is a table, nil or absent. */
-void nl_check_opts(lua_State *L, int idx);
+/* Starts a request of type with flags (NLM_F_CREATE|NLM_F_EXCL for new
+ * objects, NLM_F_DUMP...; nl_talk adds NLM_F_REQUEST, NLM_F_ACK and the
+ * sequence number) and returns its zeroed family header of hdrlen bytes
+ * (struct ifinfomsg...). */
+void *nl_req_start(struct nl_req *r, lua_State *L, const char *prim,
+		   const char *obj, int type, int flags, size_t hdrlen);
+void *nl_put_hdr(struct nl_req *r, size_t len);
+
+/* Starts another message after the current one, for a batch sent in one
+ * datagram (nl_talk(..., r->buf, nl_req_len(r), ...)); returns its
+ * family header. */
+void *nl_req_next(struct nl_req *r, int type, int flags, size_t hdrlen);
+size_t nl_req_len(const struct nl_req *r);
+void nl_put(struct nl_req *r, int type, size_t len, const void *data);
+void nl_put_u8(struct nl_req *r, int type, uint8_t v);
+void nl_put_u16(struct nl_req *r, int type, uint16_t v);
+void nl_put_u32(struct nl_req *r, int type, uint32_t v);
+void nl_put_strz(struct nl_req *r, int type, const char *s);
+struct nlattr *nl_nest_start(struct nl_req *r, int type);
+void nl_nest_end(struct nl_req *r, struct nlattr *nest);
+
+/* Sends the request and reads its answer, calling cb on data messages;
+ * raises "<prim>: <obj>: <reason>" (nl_do). */
+void nl_req_do(struct nl_req *r, struct nl_ns *ns, nl_cb cb, void *data);
+
+/* Raises "<prim>: <obj>: <what> longer than max bytes" (ENAMETOOLONG)
+ * when s is: strings are checked against the kernel's limit before they
+ * are put (an alias at most 255 bytes...). */
+void nl_check_len(lua_State *L, const char *prim, const char *obj,
+		  const char *what, const char *s, size_t max);
 
 /* Parses "addr[/prefix]" (IPv4 or IPv6) into family, bytes, prefix
  * (default: full length); 0 or -1 with a reason in why. */

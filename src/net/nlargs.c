@@ -28,6 +28,17 @@ void nl_check_nsname(lua_State *L, const char *prim, const char *name)
 			 "namespace name may not be '.' or '..'");
 }
 
+/* isspace() of the kernel (lib/ctype.c), which dev_valid_name applies to
+ * each byte: its table is Latin-1, so 0xa0 counts, and no byte of a
+ * UTF-8 letter otherwise (ë, é pass).  The C library's isspace would
+ * depend on the locale and on the sign of char. */
+static int kernel_isspace(char c)
+{
+	unsigned char u = (unsigned char)c;
+
+	return u == ' ' || (u >= '\t' && u <= '\r') || u == 0xa0;
+}
+
 /* See nl.h: raises "<prim>: <name>: ..." unless the kernel would take it. */
 void nl_check_ifname(lua_State *L, const char *prim, const char *name)
 {
@@ -42,98 +53,9 @@ void nl_check_ifname(lua_State *L, const char *prim, const char *name)
 		nsl_fail(L, prim, name, EINVAL,
 			 "interface name may not be '.' or '..'");
 	for (i = 0; i < len; i++)
-		if (name[i] == '/' || name[i] == ':' || name[i] <= ' ')
+		if (name[i] == '/' || name[i] == ':' || kernel_isspace(name[i]))
 			nsl_fail(L, prim, name, EINVAL,
 				 "interface name may not contain '/', ':' or white space");
-}
-
-/* Pushes field of the options table at idx (nil when idx is no table);
- * returns its type. */
-static int get_opt(lua_State *L, int idx, const char *field)
-{
-	if (lua_type(L, idx) != LUA_TTABLE) {
-		lua_pushnil(L);
-		return LUA_TNIL;
-	}
-	return lua_getfield(L, idx, field);
-}
-
-/* See nl.h: the Lua type of an option; the stack is unchanged. */
-int nl_opt_type(lua_State *L, int idx, const char *field)
-{
-	int t = get_opt(L, idx, field);
-
-	lua_pop(L, 1);
-	return t;
-}
-
-/* Raises "bad argument #idx (option 'field': <want> expected, got <type>)";
- * the value is on top of the stack. */
-static int opt_error(lua_State *L, int idx, const char *field,
-		     const char *want)
-{
-	return luaL_argerror(L, idx, lua_pushfstring(L,
-		"option '%s': %s expected, got %s", field, want,
-		luaL_typename(L, -1)));
-}
-
-/* See nl.h: a string option or def; argument error on another type. */
-const char *nl_opt_str(lua_State *L, int idx, const char *field,
-		       const char *def)
-{
-	const char *s;
-	int t = get_opt(L, idx, field);
-
-	if (t == LUA_TNIL) {
-		lua_pop(L, 1);
-		return def;
-	}
-	if (t != LUA_TSTRING)
-		opt_error(L, idx, field, "string");
-	s = lua_tostring(L, -1);	/* the table keeps it alive */
-	lua_pop(L, 1);
-	return s;
-}
-
-/* See nl.h: an integer option or def; argument error on another type. */
-lua_Integer nl_opt_int(lua_State *L, int idx, const char *field,
-		       lua_Integer def)
-{
-	lua_Integer v;
-	int t = get_opt(L, idx, field), ok;
-
-	if (t == LUA_TNIL) {
-		lua_pop(L, 1);
-		return def;
-	}
-	v = lua_tointegerx(L, -1, &ok);
-	if (t != LUA_TNUMBER || !ok)
-		opt_error(L, idx, field, "integer");
-	lua_pop(L, 1);
-	return v;
-}
-
-/* See nl.h: a boolean option or def; argument error on another type. */
-int nl_opt_bool(lua_State *L, int idx, const char *field, int def)
-{
-	int t = get_opt(L, idx, field), v;
-
-	if (t == LUA_TNIL) {
-		lua_pop(L, 1);
-		return def;
-	}
-	if (t != LUA_TBOOLEAN)
-		opt_error(L, idx, field, "boolean");
-	v = lua_toboolean(L, -1);
-	lua_pop(L, 1);
-	return v;
-}
-
-/* See nl.h: argument error unless argument idx is a table or nil. */
-void nl_check_opts(lua_State *L, int idx)
-{
-	luaL_argexpected(L, lua_isnoneornil(L, idx) || lua_istable(L, idx),
-			 idx, "table of options");
 }
 
 /* See nl.h: "addr[/prefix]" to bytes; 0 or -1 with why. No Lua. */

@@ -24,88 +24,106 @@ static const struct {
 };
 
 /* opts.table as a number (a name or an integer); def when absent. */
-static lua_Integer table_opt(lua_State *L, int idx, const char *prim,
-			     lua_Integer def)
+static lua_Integer table_opt(struct nsl_opts *o, lua_Integer def)
 {
 	size_t i;
 
-	if (nl_opt_type(L, idx, "table") == LUA_TSTRING) {
-		const char *s = nl_opt_str(L, idx, "table", NULL);
+	if (nsl_opt_type(o, "table") == LUA_TSTRING) {
+		const char *s = nsl_opt_str(o, "table", NULL);
 
 		for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
 			if (!strcmp(s, tables[i].name))
 				return tables[i].id;
 		if (!strcmp(s, "all"))
 			return 0;
-		return nsl_fail(L, prim, s, EINVAL,
+		return nsl_fail(o->L, o->p->name, s, EINVAL,
 				"unknown table (a number, main, local, default or all)");
 	}
-	def = nl_opt_int(L, idx, "table", def);
-	if (def < 1 || def > 0x7fffffff)
-		nsl_fail(L, prim, "table", EINVAL, "table must be 1 to 2147483647");
-	return def;
+	return nsl_opt_int(o, "table", 1, 0x7fffffff, def);
 }
 
 /* An address option (via, src) of the route's family; raises if it is no
  * address or of the other family.  Returns 1 when present. */
-static int addr_opt(lua_State *L, const char *prim, const char *field,
-		    int *family, unsigned char addr[16])
+static int addr_opt(struct nsl_opts *o, const char *field, int *family,
+		    unsigned char addr[16])
 {
-	const char *s = nl_opt_str(L, 2, field, NULL), *why;
+	const char *s = nsl_opt_str(o, field, NULL), *why;
 	int fam, prefix;
 
 	if (!s)
 		return 0;
 	if (strchr(s, '/') || nl_parse_cidr(s, &fam, addr, &prefix, &why) < 0)
-		nsl_fail(L, prim, s, EINVAL, "%s: not an IPv4 or IPv6 address", field);
+		nsl_fail(o->L, o->p->name, s, EINVAL,
+			 "%s: not an IPv4 or IPv6 address", field);
 	if (*family && fam != *family)
-		nsl_fail(L, prim, s, EINVAL, "%s: not of the destination's family", field);
+		nsl_fail(o->L, o->p->name, s, EINVAL,
+			 "%s: not of the destination's family", field);
 	*family = fam;
 	return 1;
 }
 
+/* The family option: AF_INET, AF_INET6, or 0 when absent. */
+static int family_opt(struct nsl_opts *o)
+{
+	const char *fam = nsl_opt_str(o, "family", NULL);
+
+	if (!fam)
+		return 0;
+	if (!strcmp(fam, "inet"))
+		return AF_INET;
+	if (!strcmp(fam, "inet6"))
+		return AF_INET6;
+	return nsl_fail(o->L, o->p->name, fam, EINVAL,
+			"unknown family (inet or inet6)");
+}
+
 /* route_add / route_del: dst (arg 1) with opts via, dev, metric, table,
  * src, family, ns (arg 2); returns nothing.  Raises "<prim>: <dst>: <reason>". */
-static int route_change(lua_State *L, const char *prim, int type)
+static int route_change(lua_State *L, int type)
 {
-	const char *dst = luaL_checkstring(L, 1), *why, *dev, *fam;
+	const struct nsl_prim *p = nsl_self(L);
+	const char *prim = p->name;
+	const char *dst = nsl_checkstring(L, 1, prim), *why, *dev;
 	unsigned char daddr[16], gw[16], src[16];
-	int family = 0, prefix = 0, has_gw, has_src, alen;
+	int family = 0, prefix = 0, has_gw, has_src, alen, fam;
 	lua_Integer metric, table;
-	char buf[NL_REQ_SIZE] = { 0 };	/* padding goes out too */
-	struct nlmsghdr *nlh;
+	struct nl_req q;
+	struct nsl_opts o;
 	struct rtmsg *rtm;
 	struct nl_ns *ns;
+	int oif = 0;
 
-	nl_check_opts(L, 2);
+	/* parse */
+	nsl_opts_begin(L, &o, p, 0);
+	o.obj = dst;
 	if (strcmp(dst, "default") &&
 	    nl_parse_cidr(dst, &family, daddr, &prefix, &why) < 0)
 		return nsl_fail(L, prim, dst, EINVAL, "%s", why);
-	has_gw = addr_opt(L, prim, "via", &family, gw);
-	has_src = addr_opt(L, prim, "src", &family, src);
-	fam = nl_opt_str(L, 2, "family", NULL);
-	if (fam && strcmp(fam, "inet") && strcmp(fam, "inet6"))
-		return nsl_fail(L, prim, fam, EINVAL, "unknown family (inet or inet6)");
-	if (fam && family && family != (fam[4] ? AF_INET6 : AF_INET))
-		return nsl_fail(L, prim, dst, EINVAL, "not of family %s", fam);
+	has_gw = addr_opt(&o, "via", &family, gw);
+	has_src = addr_opt(&o, "src", &family, src);
+	fam = family_opt(&o);
+	if (fam && family && family != fam)
+		return nsl_fail(L, prim, dst, EINVAL, "not of family %s",
+				fam == AF_INET ? "inet" : "inet6");
 	if (!family)
-		family = fam && fam[4] ? AF_INET6 : AF_INET;
+		family = fam ? fam : AF_INET;
 	alen = family == AF_INET ? 4 : 16;
-	metric = nl_opt_int(L, 2, "metric", -1);
-	table = table_opt(L, 2, prim, RT_TABLE_MAIN);
+	metric = nsl_opt_int(&o, "metric", 0, 0xffffffffLL, -1);
+	table = table_opt(&o, RT_TABLE_MAIN);
 	if (table == 0)
 		return nsl_fail(L, prim, dst, EINVAL, "table 'all' is only for route_list");
-	dev = nl_opt_str(L, 2, "dev", NULL);
-	ns = nl_opt_ns(L, 2, "ns", prim);
-
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = (uint16_t)type;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	dev = nsl_opt_str(&o, "dev", NULL);
+	/* resolve */
+	ns = nl_opts_ns(&o);
+	if (dev)
+		oif = nl_ifindex(L, ns, prim, dev);
+	/* build */
+	rtm = nl_req_start(&q, L, prim, dst, type, type == RTM_NEWROUTE ?
+			   NLM_F_CREATE | NLM_F_EXCL : 0, sizeof(*rtm));
 	rtm->rtm_family = (unsigned char)family;
 	rtm->rtm_dst_len = (unsigned char)prefix;
 	rtm->rtm_table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
 	if (type == RTM_NEWROUTE) {
-		nlh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 		rtm->rtm_protocol = RTPROT_BOOT;
 		rtm->rtm_type = RTN_UNICAST;
 		/* as ip does: without a gateway the route is on-link */
@@ -114,31 +132,32 @@ static int route_change(lua_State *L, const char *prim, int type)
 	} else {
 		rtm->rtm_scope = RT_SCOPE_NOWHERE;
 	}
-	mnl_attr_put_u32(nlh, RTA_TABLE, (uint32_t)table);
+	nl_put_u32(&q, RTA_TABLE, (uint32_t)table);
 	if (prefix)
-		mnl_attr_put(nlh, RTA_DST, (size_t)alen, daddr);
+		nl_put(&q, RTA_DST, (size_t)alen, daddr);
 	if (has_gw)
-		mnl_attr_put(nlh, RTA_GATEWAY, (size_t)alen, gw);
+		nl_put(&q, RTA_GATEWAY, (size_t)alen, gw);
 	if (has_src)
-		mnl_attr_put(nlh, RTA_PREFSRC, (size_t)alen, src);
-	if (dev)
-		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)nl_ifindex(L, ns, prim, dev));
+		nl_put(&q, RTA_PREFSRC, (size_t)alen, src);
+	if (oif)
+		nl_put_u32(&q, RTA_OIF, (uint32_t)oif);
 	if (metric >= 0)
-		mnl_attr_put_u32(nlh, RTA_PRIORITY, (uint32_t)metric);
-	nl_do(L, ns, nlh, NULL, NULL, prim, dst);
+		nl_put_u32(&q, RTA_PRIORITY, (uint32_t)metric);
+	/* talk */
+	nl_req_do(&q, ns, NULL, NULL);
 	return 0;
 }
 
 /* route_add(dst [, opts]): see route_change. */
 static int l_route_add(lua_State *L)
 {
-	return route_change(L, "route_add", RTM_NEWROUTE);
+	return route_change(L, RTM_NEWROUTE);
 }
 
 /* route_del(dst [, opts]): see route_change. */
 static int l_route_del(lua_State *L)
 {
-	return route_change(L, "route_del", RTM_DELROUTE);
+	return route_change(L, RTM_DELROUTE);
 }
 
 /* The word ip uses for a route type. */
@@ -246,66 +265,46 @@ static int route_cb(const struct nlmsghdr *h, void *data)
 
 /* route_list(opts): pushes an array of route records of opts.ns, table
  * opts.table (default main; "all" for every table), family opts.family
- * ("inet", "inet6"; default both).  Raises "route_list: <ns>: ...". */
+ * ("inet", "inet6"; default both), its metatable named ROUTE_META.
+ * Raises "route_list: <ns>: ...". */
 static int l_route_list(lua_State *L)
 {
-	static const char *const fams[] = { "inet", "inet6", NULL };
-	char buf[256] = { 0 };	/* padding goes out too */
-	struct nlmsghdr *nlh;
+	struct nl_req q;
+	struct nsl_opts o;
 	struct rtmsg *rtm;
 	struct route_dump d;
-	const char *fam;
 	struct nl_ns *ns;
-	int i;
+	int fam;
 
-	nl_check_opts(L, 1);
-	fam = nl_opt_str(L, 1, "family", NULL);
-	for (i = 0; fam && fams[i] && strcmp(fam, fams[i]); i++)
-		;
-	if (fam && !fams[i])
-		return nsl_fail(L, "route_list", fam, EINVAL,
-				"unknown family (inet or inet6)");
-	d.table = table_opt(L, 1, "route_list", RT_TABLE_MAIN);
-	ns = nl_opt_ns(L, 1, "ns", "route_list");
+	nsl_opts_begin(L, &o, nsl_self(L), 0);
+	fam = family_opt(&o);
+	d.table = table_opt(&o, RT_TABLE_MAIN);
+	ns = nl_opts_ns(&o);
 	lua_settop(L, 1);
 	d.L = L;
 	nl_push_ifnames(L, ns, "route_list");
 	d.names = lua_gettop(L);
 	lua_newtable(L);
 	d.list = lua_gettop(L);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_DUMP;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = !fam ? AF_UNSPEC : i == 0 ? AF_INET : AF_INET6;
-	nl_do(L, ns, nlh, route_cb, &d, "route_list",
-	      ns->name[0] ? ns->name : "routes");
-	if (luaL_newmetatable(L, ROUTE_META)) {
-		static const char *const cols[] = { "dst", "via", "dev", "metric",
-			"table", "src", "protocol", "scope" };
-		size_t k;
-
-		lua_createtable(L, 8, 0);
-		for (k = 0; k < sizeof(cols) / sizeof(cols[0]); k++) {
-			lua_pushstring(L, cols[k]);
-			lua_rawseti(L, -2, (lua_Integer)k + 1);
-		}
-		lua_setfield(L, -2, "__columns");
-	}
+	rtm = nl_req_start(&q, L, "route_list", ns->name[0] ? ns->name : "routes",
+			   RTM_GETROUTE, NLM_F_DUMP, sizeof(*rtm));
+	rtm->rtm_family = (unsigned char)(fam ? fam : AF_UNSPEC);
+	nl_req_do(&q, ns, route_cb, &d);
+	luaL_newmetatable(L, ROUTE_META);
 	lua_setmetatable(L, d.list);
 	return 1;
 }
 
-static const luaL_Reg route_funcs[] = {
-	{ "route_add", l_route_add },
-	{ "route_del", l_route_del },
-	{ "route_list", l_route_list },
-	{ NULL, NULL }
+static const struct nsl_prim route_prims[] = {
+	{ "route_add", l_route_add, 2, "ns via dev metric table src family" },
+	{ "route_del", l_route_del, 2, "ns via dev metric table src family" },
+	{ "route_list", l_route_list, 1, "ns table family" },
+	{ NULL, NULL, 0, NULL }
 };
 
 /* Adds route_add, route_del, route_list to the table at index 1. */
 int nsl_open_route(lua_State *L)
 {
-	luaL_setfuncs(L, route_funcs, 0);
+	nsl_register(L, route_prims);
 	return 0;
 }

@@ -135,11 +135,12 @@ static struct sock *open_sock(lua_State *L, const char *prim,
 	const char *addr = luaL_checkstring(L, 2), *why;
 	int type = proto == 0 ? SOCK_STREAM : SOCK_DGRAM, fd;
 	struct nl_ns *ns;
+	struct nsl_opts o;
 
-	nl_check_opts(L, 3);
+	nsl_opts_begin(L, &o, nsl_self(L), 0);
 	if (parse_addr(addr, ss, len, &why) < 0)
 		nsl_fail(L, prim, addr, EINVAL, "%s", why);
-	ns = nl_opt_ns(L, 3, "ns", prim);
+	ns = nl_opts_ns(&o);
 	fd = sock_in(L, ns, ss->ss_family, type);
 	if (fd < 0)
 		nsl_fail(L, prim, addr, -fd, NULL);
@@ -346,10 +347,10 @@ static const luaL_Reg sock_methods[] = {
 	{ NULL, NULL }
 };
 
-static const luaL_Reg sock_funcs[] = {
-	{ "listen", l_listen },
-	{ "connect", l_connect },
-	{ NULL, NULL }
+static const struct nsl_prim sock_funcs[] = {
+	{ "listen", l_listen, 3, "ns" },
+	{ "connect", l_connect, 3, "ns" },
+	{ NULL, NULL, 0, NULL }
 };
 
 /* Adds listen and connect to the table at index 1; makes the handle's
@@ -367,6 +368,6 @@ int nsl_open_sock(lua_State *L)
 		lua_setfield(L, -2, "__tostring");
 	}
 	lua_pop(L, 1);
-	luaL_setfuncs(L, sock_funcs, 0);
+	nsl_register(L, sock_funcs);
 	return 0;
 }

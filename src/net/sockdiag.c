@@ -129,12 +129,13 @@ static int l_sock_list(lua_State *L)
 	const char *name, *p, *st;
 	struct mnl_socket *s;
 	struct nl_ns *ns;
+	struct nsl_opts o;
 	int proto, listen, i, j, err, back;
 
-	nl_check_opts(L, 1);
-	name = nl_opt_str(L, 1, "ns", NULL);
-	p = nl_opt_str(L, 1, "proto", "all");
-	st = nl_opt_str(L, 1, "state", "all");
+	nsl_opts_begin(L, &o, nsl_self(L), 0);
+	name = nsl_opt_str(&o, "ns", NULL);
+	p = nsl_opt_str(&o, "proto", "all");
+	st = nsl_opt_str(&o, "state", "all");
 	for (proto = 0; protos[proto] && strcmp(protos[proto], p); proto++)
 		;
 	if (!protos[proto])
@@ -143,10 +144,8 @@ static int l_sock_list(lua_State *L)
 		;
 	if (!states[listen])
 		return nsl_fail(L, "sock_list", st, EINVAL, "state must be \"listen\" or \"all\"");
-	d.port = (int)nl_opt_int(L, 1, "port", -1);
-	if (d.port > 65535)
-		return nsl_fail(L, "sock_list", name ? name : "", EINVAL, "port must be 0 to 65535");
-	ns = nl_ns(L, "sock_list", name);
+	d.port = (int)nsl_opt_int(&o, "port", 0, 65535, -1);
+	ns = nl_opts_ns(&o);
 	err = nl_enter(L, ns);
 	if (err)
 		return nsl_fail(L, "sock_list", name ? name : "", -err, NULL);
@@ -167,6 +166,7 @@ static int l_sock_list(lua_State *L)
 		return nsl_fail(L, "sock_list", name ? name : "", err, NULL);
 	}
 	lua_newtable(L);
+	luaL_setmetatable(L, "nsl.sock_list");
 	err = 0;
 	for (i = 0; i < 2 && !err; i++) {
 		if (proto != 2 && proto != i)
@@ -190,7 +190,13 @@ static int l_sock_list(lua_State *L)
 /* Adds sock_list to the table at index 1. */
 int nsl_open_sockdiag(lua_State *L)
 {
-	lua_pushcfunction(L, l_sock_list);
-	lua_setfield(L, 1, "sock_list");
+	static const struct nsl_prim prims[] = {
+		{ "sock_list", l_sock_list, 1, "ns proto state port" },
+		{ NULL, NULL, 0, NULL }
+	};
+
+	luaL_newmetatable(L, "nsl.sock_list");
+	lua_pop(L, 1);
+	nsl_register(L, prims);
 	return 0;
 }

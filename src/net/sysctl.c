@@ -16,26 +16,33 @@
 /* sysctl(key [, value [, opts]]): without value pushes the current value
  * (a string, trailing newline removed); with one (string or number)
  * writes it and returns nothing.  key is "net.ipv4.ip_forward" or
- * "net/ipv4/ip_forward".  Raises "sysctl: <key>: <reason>". */
+ * "net/ipv4/ip_forward".  Without opts.ns the file is opened where nsl
+ * runs, with no setns (which would need CAP_SYS_ADMIN even to read).
+ * Raises "sysctl: <key>: <reason>". */
 static int l_sysctl(lua_State *L)
 {
-	const char *key = luaL_checkstring(L, 1), *value = NULL;
+	const char *key = nsl_checkstring(L, 1, "sysctl"), *value = NULL;
 	char path[512], data[4096];
+	struct nsl_opts o;
 	struct nl_ns *ns;
 	size_t i, vlen = 0;
 	ssize_t n;
-	int fd, err, back;
+	int fd, err, back = 0, enter;
 
 	if (!lua_isnoneornil(L, 2)) {
 		luaL_argexpected(L, lua_type(L, 2) == LUA_TSTRING ||
 				 lua_type(L, 2) == LUA_TNUMBER, 2, "string or number");
 		value = lua_tolstring(L, 2, &vlen);
+		if (strlen(value) != vlen)
+			return nsl_fail(L, "sysctl", key, EINVAL,
+					"value contains a NUL byte");
 	}
-	nl_check_opts(L, 3);
+	nsl_opts_begin(L, &o, nsl_self(L), 0);
 	if (!*key || strstr(key, "..") || key[0] == '/' || key[0] == '.' ||
 	    strlen(key) + sizeof("/proc/sys/") > sizeof(path))
 		return nsl_fail(L, "sysctl", key, EINVAL, "invalid key");
-	ns = nl_opt_ns(L, 3, "ns", "sysctl");
+	enter = nsl_opt_type(&o, "ns") != LUA_TNIL;
+	ns = nl_opts_ns(&o);
 	snprintf(path, sizeof(path), "/proc/sys/%s", key);
 	/* dots separate levels unless the key uses slashes (names with dots,
 	 * such as eth0.100, are then written with slashes) */
@@ -43,12 +50,15 @@ static int l_sysctl(lua_State *L)
 		for (i = sizeof("/proc/sys/") - 1; path[i]; i++)
 			if (path[i] == '.')
 				path[i] = '/';
-	err = nl_enter(L, ns);
-	if (err)
-		return nsl_fail(L, "sysctl", key, -err, NULL);
+	if (enter) {
+		err = nl_enter(L, ns);
+		if (err)
+			return nsl_fail(L, "sysctl", key, -err, NULL);
+	}
 	fd = open(path, (value ? O_WRONLY | O_TRUNC : O_RDONLY) | O_CLOEXEC);
 	err = fd < 0 ? errno : 0;
-	back = nl_leave(L);
+	if (enter)
+		back = nl_leave(L);
 	if (back) {
 		if (fd >= 0)
 			close(fd);
@@ -76,10 +86,14 @@ static int l_sysctl(lua_State *L)
 	return 1;
 }
 
+static const struct nsl_prim sysctl_prims[] = {
+	{ "sysctl", l_sysctl, 3, "ns" },
+	{ NULL, NULL, 0, NULL }
+};
+
 /* Adds sysctl to the table at index 1. */
 int nsl_open_sysctl(lua_State *L)
 {
-	lua_pushcfunction(L, l_sysctl);
-	lua_setfield(L, 1, "sysctl");
+	nsl_register(L, sysctl_prims);
 	return 0;
 }

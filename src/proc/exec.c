@@ -21,9 +21,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "launch.h"
+#include "exec.h"
 
-#define NETNS_RUN_DIR "/run/netns"
 #define NETNS_ETC_DIR "/etc/netns"
 #define DEFAULT_GRACE 2.0
 
@@ -110,7 +109,7 @@ static void setup_netns(lua_State *L, struct req *r, const char *name, int mount
 	if (strchr(name, '/'))
 		snprintf(path, sizeof(path), "%s", name);
 	else
-		snprintf(path, sizeof(path), NETNS_RUN_DIR "/%s", name);
+		snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name);
 	r->l.netns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->l.netns_fd < 0)
 		fail_closing(L, r, name, errno,
@@ -304,34 +303,30 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 			r.pipes[i][j] = -1;
 	}
 	r.l.netns_fd = r.l.enter_pidns_fd = r.l.self_pidns_fd = -1;
-	if (opt_idx && lua_isnoneornil(L, opt_idx))
-		opt_idx = 0;
-	if (opt_idx)
-		luaL_checktype(L, opt_idx, LUA_TTABLE);
+	nsl_opts_begin(L, &r.o, nsl_self(L), opt_idx);
+	opt_idx = r.o.idx;
 	lua_newtable(L);
 	r.anchor = lua_gettop(L);
 	r.opt_idx = opt_idx ? opt_idx : cmd_idx + 1;
-	if (opt_idx)
-		req_check_known_options(L, &r, opt_idx);
 	req_parse_cmd(L, &r, cmd_idx);
 	req_parse_env(L, &r, opt_idx);
 	r.l.path = req_env_path(r.l.envp);
-	r.capture = req_opt_bool(L, opt_idx, "capture", 0);
-	r.background = req_opt_bool(L, opt_idx, "background", 0);
+	r.capture = req_opt_bool(L, &r, opt_idx, "capture", 0);
+	r.background = req_opt_bool(L, &r, opt_idx, "background", 0);
 	r.timeout = req_opt_seconds(L, &r, opt_idx, "timeout", -1);
 	r.grace = req_opt_seconds(L, &r, opt_idx, "grace", DEFAULT_GRACE);
 	r.l.cwd = req_opt_string(L, &r, opt_idx, "cwd");
 	r.l.hostname = req_opt_string(L, &r, opt_idx, "hostname");
 	r.l.time_offsets = req_parse_time_offsets(L, &r, opt_idx);
-	r.l.mount_proc = req_opt_bool(L, opt_idx, "mount_proc", 0);
-	mount = req_opt_bool(L, opt_idx, "mount", 1);
+	r.l.mount_proc = req_opt_bool(L, &r, opt_idx, "mount_proc", 0);
+	mount = req_opt_bool(L, &r, opt_idx, "mount", 1);
 	kinds_new = req_opt_kinds(L, &r, opt_idx, "unshare");
 	kinds_enter = req_opt_kinds(L, &r, opt_idx, "ns");
 	req_parse_mounts(L, &r, opt_idx);
 	req_parse_stdio(L, &r, opt_idx);
-	req_parse_fds(L, &r, opt_idx);	/* issue 16 */
+	req_parse_fds(L, &r, opt_idx);
 	if (r.timeout >= 0 && r.background)
-		req_opt_error(L, &r, "timeout: a background process has "
+		req_opt_error(L, &r, "option 'timeout': a background process has "
 			   "none: use h:wait(timeout)");
 
 	r.l.unshare_flags = kinds_new < 0 ? 0 : kinds_new;
@@ -392,9 +387,10 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
  * process handle (background = true); raises nsl errors. */
 static int l_ns_exec(lua_State *L)
 {
-	const char *name = luaL_checkstring(L, 1);
+	const char *name = nsl_checkstring(L, 1, "ns_exec");
 
-	luaL_argcheck(L, *name, 1, "empty namespace name");
+	if (!*name)
+		return nsl_fail(L, "ns_exec", name, EINVAL, "empty namespace name");
 	return run(L, "ns_exec", 2, 3, name, 0);
 }
 
@@ -403,24 +399,14 @@ static int l_ns_exec(lua_State *L)
  * namespaces (opts.enter = pid, opts.ns = kinds). */
 static int l_spawn(lua_State *L)
 {
-	const char *netns = NULL;
-	lua_Integer enter = 0;
+	struct nsl_opts o;
+	const char *netns;
+	lua_Integer enter;
 
-	if (lua_istable(L, 2)) {
-		if (lua_getfield(L, 2, "netns") != LUA_TNIL)
-			netns = luaL_checkstring(L, -1);
-		lua_pop(L, 1);
-		if (lua_getfield(L, 2, "enter") != LUA_TNIL) {
-			if (!lua_isinteger(L, -1))
-				luaL_argerror(L, 2, lua_pushfstring(L, "enter: pid expected, got %s",
-								    luaL_typename(L, -1)));
-			enter = lua_tointeger(L, -1);
-			if (enter <= 0)
-				luaL_argerror(L, 2, "enter: pid expected");
-		}
-		lua_pop(L, 1);
-	}
 	lua_settop(L, 2);
+	nsl_opts_begin(L, &o, nsl_self(L), 0);
+	netns = nsl_opt_str(&o, "netns", NULL);
+	enter = nsl_opt_int(&o, "enter", 1, 0x7fffffff, 0);
 	return run(L, "spawn", 1, 2, netns, enter);
 }
 
@@ -430,21 +416,26 @@ static int l_pid_exec(lua_State *L)
 {
 	lua_Integer pid = luaL_checkinteger(L, 1);
 
-	luaL_argcheck(L, pid > 0, 1, "expected a process id");
+	nsl_check_range(L, "pid_exec", NULL, "pid", pid, 1, 0x7fffffff);
 	lua_settop(L, 3);
 	return run(L, "pid_exec", 2, 3, NULL, pid);
 }
 
-static const luaL_Reg exec_funcs[] = {
-	{ "ns_exec", l_ns_exec },
-	{ "spawn", l_spawn },
-	{ "pid_exec", l_pid_exec },
-	{ NULL, NULL }
+/* The options every door takes (execopt.c reads them), then each door's
+ * own. */
+#define EXEC_KEYS "capture stdin env cwd timeout background mount unshare " \
+		  "mount_proc hostname mounts grace time_offsets fds "
+
+static const struct nsl_prim exec_prims[] = {
+	{ "ns_exec", l_ns_exec, 3, EXEC_KEYS },
+	{ "spawn", l_spawn, 2, EXEC_KEYS "netns enter ns" },
+	{ "pid_exec", l_pid_exec, 3, EXEC_KEYS "ns" },
+	{ NULL, NULL, 0, NULL }
 };
 
 /* Adds ns_exec, spawn and pid_exec to the table at index 1. */
 int nsl_open_exec(lua_State *L)
 {
-	luaL_setfuncs(L, exec_funcs, 0);
+	nsl_register(L, exec_prims);
 	return 0;
 }

@@ -4,6 +4,7 @@
  * the option.  Strings the child will use stay referenced from the call's
  * anchor table, so none is collected before the child has exec'd.
  */
+#include <errno.h>
 #include <math.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -11,7 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "launch.h"
+#include "exec.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -29,14 +30,8 @@ const struct nsl_kind nsl_kinds[] = {
 };
 const int nsl_nkinds = (int)(sizeof(nsl_kinds) / sizeof(nsl_kinds[0]));
 
-static const char *const known_opts[] = {
-	"capture", "stdin", "env", "cwd", "timeout", "background", "mount",
-	"unshare", "mount_proc", "hostname", "mounts", "grace", "ns",
-	"time_offsets", "fds",
-	"netns", "enter", NULL
-};
-
-/* Raises "bad argument #N to 'prim' (<option>: <what>)" for the options. */
+/* Raises "<prim>: option '<key>': <what>" (EINVAL): the shape of every
+ * option error (opts.c). */
 int req_opt_error(lua_State *L, const struct req *r, const char *fmt, ...)
 {
 	char msg[256];
@@ -45,7 +40,7 @@ int req_opt_error(lua_State *L, const struct req *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return luaL_argerror(L, r->opt_idx, msg);
+	return nsl_fail(L, r->prim, NULL, EINVAL, "%s", msg);
 }
 
 /* Keeps the value on top alive until the call ends; pops it. */
@@ -72,29 +67,36 @@ int req_opt(lua_State *L, int idx, const char *key)
 	return lua_getfield(L, idx, key);
 }
 
-/* A boolean option (any value's truth), def when absent. */
-int req_opt_bool(lua_State *L, int idx, const char *key, int def)
+/* A boolean option, def when absent; raises on another type. */
+int req_opt_bool(lua_State *L, struct req *r, int idx, const char *key, int def)
 {
 	int t = req_opt(L, idx, key), v = t == LUA_TNIL ? def : lua_toboolean(L, -1);
 
+	if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+		req_opt_error(L, r, "option '%s': boolean expected, got %s",
+			      key, luaL_typename(L, -1));
 	lua_pop(L, 1);
 	return v;
 }
 
-/* A string option (numbers too), anchored, or NULL when absent. */
+/* A string option (numbers too), anchored, or NULL when absent; a NUL
+ * byte is refused. */
 const char *req_opt_string(lua_State *L, struct req *r, int idx, const char *key)
 {
 	const char *s;
+	size_t len;
 
 	if (req_opt(L, idx, key) == LUA_TNIL) {
 		lua_pop(L, 1);
 		return NULL;
 	}
 	if (!lua_isstring(L, -1))
-		req_opt_error(L, r, "%s: string expected, got %s",
+		req_opt_error(L, r, "option '%s': string expected, got %s",
 			   key, luaL_typename(L, -1));
 	lua_pushvalue(L, -1);
-	s = lua_tostring(L, -1);
+	s = lua_tolstring(L, -1, &len);
+	if (strlen(s) != len)
+		req_opt_error(L, r, "option '%s': contains a NUL byte", key);
 	req_anchor(L, r);
 	lua_pop(L, 1);
 	return s;
@@ -107,11 +109,11 @@ double req_opt_seconds(lua_State *L, struct req *r, int idx, const char *key, do
 
 	if (req_opt(L, idx, key) != LUA_TNIL) {
 		if (lua_type(L, -1) != LUA_TNUMBER)
-			req_opt_error(L, r, "%s: number of seconds expected, got %s",
+			req_opt_error(L, r, "option '%s': number of seconds expected, got %s",
 				   key, luaL_typename(L, -1));
 		v = lua_tonumber(L, -1);
 		if (!(v >= 0) || isinf(v))
-			req_opt_error(L, r, "%s: expected a non-negative number of seconds",
+			req_opt_error(L, r, "option '%s': expected a non-negative number of seconds",
 				   key);
 	}
 	lua_pop(L, 1);
@@ -132,7 +134,7 @@ int req_opt_kinds(lua_State *L, struct req *r, int idx, const char *key)
 		lua_insert(L, -2);
 		lua_rawseti(L, -2, 1);
 	} else if (t != LUA_TTABLE) {
-		req_opt_error(L, r, "%s: list of namespace kinds expected, got %s",
+		req_opt_error(L, r, "option '%s': list of namespace kinds expected, got %s",
 			   key, luaL_typename(L, -1));
 	}
 	n = (int)luaL_len(L, -1);
@@ -146,7 +148,7 @@ int req_opt_kinds(lua_State *L, struct req *r, int idx, const char *key)
 			    strcmp(name, nsl_kinds[k].proc) == 0)
 				break;
 		if (!name || k == nsl_nkinds)
-			req_opt_error(L, r, "%s: unknown namespace kind '%s'; "
+			req_opt_error(L, r, "option '%s': unknown namespace kind '%s'; "
 				   "known: net, mount, pid, ipc, uts, user, cgroup, time",
 				   key, name ? name : luaL_typename(L, -1));
 		flags |= nsl_kinds[k].flag;
@@ -154,25 +156,6 @@ int req_opt_kinds(lua_State *L, struct req *r, int idx, const char *key)
 	}
 	lua_pop(L, 1);
 	return flags;
-}
-
-/* Raises on a key that is no option (a typo should not pass silently). */
-void req_check_known_options(lua_State *L, struct req *r, int idx)
-{
-	int i;
-
-	lua_pushnil(L);
-	while (lua_next(L, idx)) {
-		const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-
-		for (i = 0; key && known_opts[i]; i++)
-			if (strcmp(key, known_opts[i]) == 0)
-				break;
-		if (!key || !known_opts[i])
-			req_opt_error(L, r, "unknown option '%s'",
-				   key ? key : luaL_typename(L, -2));
-		lua_pop(L, 1);
-	}
 }
 
 /* cmd: {argv...} (PATH lookup) or a string for /bin/sh -c. */
@@ -185,7 +168,7 @@ void req_parse_cmd(lua_State *L, struct req *r, int idx)
 		argv = req_anchored_array(L, r, 4, sizeof(char *));
 		argv[0] = "/bin/sh";
 		argv[1] = "-c";
-		argv[2] = (char *)lua_tostring(L, idx);
+		argv[2] = (char *)nsl_checkstring(L, idx, r->prim);
 		r->l.argv = argv;
 		return;
 	}
@@ -200,6 +183,9 @@ void req_parse_cmd(lua_State *L, struct req *r, int idx)
 							      luaL_typename(L, -1)));
 		lua_pushvalue(L, -1);
 		argv[i - 1] = (char *)lua_tostring(L, -1);
+		if (strlen(argv[i - 1]) != lua_rawlen(L, -1))
+			nsl_fail(L, r->prim, argv[i - 1], EINVAL,
+				 "command word %d contains a NUL byte", i);
 		req_anchor(L, r);
 		lua_pop(L, 1);
 	}
@@ -219,7 +205,7 @@ void req_parse_env(lua_State *L, struct req *r, int idx)
 		return;
 	}
 	if (t != LUA_TTABLE)
-		req_opt_error(L, r, "env: table expected, got %s",
+		req_opt_error(L, r, "option 'env': table expected, got %s",
 			   luaL_typename(L, -1));
 	while (environ[n])
 		n++;
@@ -244,8 +230,12 @@ void req_parse_env(lua_State *L, struct req *r, int idx)
 	while (lua_next(L, -2)) {
 		if (lua_type(L, -2) != LUA_TSTRING ||
 		    !(lua_isstring(L, -1) || lua_isboolean(L, -1)))
-			req_opt_error(L, r, "env: names must be strings, "
+			req_opt_error(L, r, "option 'env': names must be strings, "
 				   "values strings or false");
+		if (strlen(lua_tostring(L, -2)) != lua_rawlen(L, -2) ||
+		    (lua_isstring(L, -1) &&
+		     strlen(lua_tostring(L, -1)) != lua_rawlen(L, -1)))
+			req_opt_error(L, r, "option 'env': contains a NUL byte");
 		if (lua_isstring(L, -1)) {
 			lua_pushfstring(L, "%s=%s", lua_tostring(L, -2), lua_tostring(L, -1));
 			envp[k++] = (char *)lua_tostring(L, -1);
@@ -277,14 +267,14 @@ void req_parse_mounts(lua_State *L, struct req *r, int idx)
 		return;
 	}
 	if (!lua_istable(L, -1))
-		req_opt_error(L, r, "mounts: list of tables expected");
+		req_opt_error(L, r, "option 'mounts': list of tables expected");
 	n = (int)luaL_len(L, -1);
 	m = req_anchored_array(L, r, (size_t)n, sizeof(*m));
 	for (i = 0; i < n; i++) {
 		int t = lua_rawgeti(L, -1, i + 1), top = lua_gettop(L);
 
 		if (t != LUA_TTABLE)
-			req_opt_error(L, r, "mounts: entry %d is not a table",
+			req_opt_error(L, r, "option 'mounts': entry %d is not a table",
 				   i + 1);
 		m[i].type = req_opt_string(L, r, top, "type");
 		m[i].target = req_opt_string(L, r, top, "target");
@@ -293,17 +283,17 @@ void req_parse_mounts(lua_State *L, struct req *r, int idx)
 		if (!m[i].type)
 			m[i].type = "tmpfs";
 		if (!m[i].target)
-			req_opt_error(L, r, "mounts: entry %d has no target",
+			req_opt_error(L, r, "option 'mounts': entry %d has no target",
 				   i + 1);
 		if (strcmp(m[i].type, "bind") == 0) {
 			if (!m[i].source)
-				req_opt_error(L, r, "mounts: bind entry %d has no source",
+				req_opt_error(L, r, "option 'mounts': bind entry %d has no source",
 					   i + 1);
 			m[i].flags = MS_BIND | MS_REC;
 		} else if (!m[i].source) {
 			m[i].source = m[i].type;
 		}
-		if (req_opt_bool(L, top, "readonly", 0))
+		if (req_opt_bool(L, r, top, "readonly", 0))
 			m[i].flags |= MS_RDONLY;
 		lua_pop(L, 1);
 	}
@@ -326,12 +316,12 @@ void req_parse_stdio(lua_State *L, struct req *r, int idx)
 	} else if (t == LUA_TBOOLEAN) {
 		r->stdin_mode = lua_toboolean(L, -1) ? 2 : 3;
 	} else if (t != LUA_TNIL) {
-		req_opt_error(L, r, "stdin: string or boolean expected, got %s",
+		req_opt_error(L, r, "option 'stdin': string or boolean expected, got %s",
 			   luaL_typename(L, -1));
 	}
 	lua_pop(L, 1);
 	if (r->stdin_mode == 2 && !r->background)
-		req_opt_error(L, r, "stdin: stdin = true needs background = true: "
+		req_opt_error(L, r, "option 'stdin': stdin = true needs background = true: "
 			   "write to the handle");
 }
 
@@ -349,7 +339,7 @@ const char *req_parse_time_offsets(lua_State *L, struct req *r, int idx)
 		return NULL;
 	}
 	if (!lua_istable(L, -1))
-		req_opt_error(L, r, "time_offsets: table expected, got %s", luaL_typename(L, -1));
+		req_opt_error(L, r, "option 'time_offsets': table expected, got %s", luaL_typename(L, -1));
 	for (i = 0; i < 2; i++) {
 		double v, whole;
 		int t = lua_getfield(L, -1 - n, clocks[i]);
@@ -359,7 +349,7 @@ const char *req_parse_time_offsets(lua_State *L, struct req *r, int idx)
 			continue;
 		}
 		if (t != LUA_TNUMBER || !isfinite(lua_tonumber(L, -1)))
-			req_opt_error(L, r, "time_offsets: %s: number of seconds expected", clocks[i]);
+			req_opt_error(L, r, "option 'time_offsets': %s: number of seconds expected", clocks[i]);
 		v = lua_tonumber(L, -1);
 		lua_pop(L, 1);
 		whole = floor(v);

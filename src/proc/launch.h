@@ -1,15 +1,16 @@
 /*
- * launch.h - private boundary between the process primitives: the child
- * launcher (launch.c), the process handle (proc.c) and the Lua primitives
- * ns_exec/spawn/pid_exec (exec.c).  Nothing else includes it.
+ * launch.h - the process mechanism, without Lua: the child launcher
+ * (launch.c) and the mechanics of a running child (procio.c).  The Lua
+ * side of the process primitives (exec.c, execopt.c, proc.c) adds exec.h.
  */
 #ifndef NSL_LAUNCH_H
 #define NSL_LAUNCH_H
 
 #include <signal.h>
+#include <stddef.h>
 #include <sys/types.h>
 
-#include "nsl.h"
+#include "sys.h"
 
 #define LAUNCH_MAX_FDS 32	/* entries of the fds option */
 
@@ -93,7 +94,7 @@ struct launch_error {
 int nsl_launch(const struct launch *l, pid_t *pid, int *pidfd,
 	       struct launch_error *e);
 
-/* Argument reading for the exec primitives (execopt.c). */
+/* The namespace kinds (execopt.c). */
 struct nsl_kind {
 	const char *name;	/* as scripts write it: "mount" */
 	const char *proc;	/* its /proc/PID/ns entry: "mnt" */
@@ -101,40 +102,6 @@ struct nsl_kind {
 };
 extern const struct nsl_kind nsl_kinds[];
 extern const int nsl_nkinds;
-
-/* Everything one call needs, resolved from its Lua arguments. */
-struct req {
-	const char *prim;
-	int anchor;		/* stack index of the anchor table */
-	int opt_idx;		/* stack index of the options table */
-	int nanchor;
-	struct launch l;
-	int capture, background;
-	double timeout, grace;
-	int stdin_mode;		/* 0 default, 1 string, 2 pipe (true), 3 none */
-	const char *in_data;
-	size_t in_len;
-	int pipes[3][2];	/* stdin, stdout, stderr: [0] read, [1] write */
-	char idbuf[32];		/* the entered pid, as text */
-};
-
-int req_opt_error(lua_State *L, const struct req *r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void req_anchor(lua_State *L, struct req *r);
-void *req_anchored_array(lua_State *L, struct req *r, size_t n, size_t size);
-int req_opt(lua_State *L, int idx, const char *key);
-int req_opt_bool(lua_State *L, int idx, const char *key, int def);
-const char *req_opt_string(lua_State *L, struct req *r, int idx, const char *key);
-double req_opt_seconds(lua_State *L, struct req *r, int idx, const char *key, double def);
-int req_opt_kinds(lua_State *L, struct req *r, int idx, const char *key);
-void req_check_known_options(lua_State *L, struct req *r, int idx);
-void req_parse_cmd(lua_State *L, struct req *r, int idx);
-void req_parse_env(lua_State *L, struct req *r, int idx);
-const char *req_env_path(char *const *envp);
-void req_parse_mounts(lua_State *L, struct req *r, int idx);
-void req_parse_stdio(lua_State *L, struct req *r, int idx);
-void req_parse_fds(lua_State *L, struct req *r, int idx);
-const char *req_parse_time_offsets(lua_State *L, struct req *r, int idx);
 
 /* Process handles (proc.c) and their mechanics (procio.c). */
 struct buf {
@@ -162,7 +129,6 @@ struct proc {
 extern const char *const nsl_signames[];	/* [SIGTERM] = "TERM" */
 extern const int nsl_nsignames;
 
-double proc_mono(void);
 void proc_close_fd(int *fd);
 void proc_track(struct proc *p);
 /* 1 when the process has ended and is reaped (block: wait for it). */
@@ -176,10 +142,6 @@ int proc_pump(struct proc *p, int ms);
 int proc_pump_mask(struct proc *p, int ms, const sigset_t *mask);
 /* SIGTERM, up to p->grace seconds, SIGKILL; reaped on return. */
 void proc_stop(struct proc *p);
-/* Until deadline (< 0: none): 1 reaped, 0 timed out.  A pending signal
- * raises its Lua error (stopping the process first if stop_on_signal). */
-int proc_wait_until(lua_State *L, struct proc *p, double deadline,
-		    int stop_on_signal);
 /* Reaps, without waiting, the live processes that have ended. */
 void proc_reap_finished(void);
 /* Every live process: SIGTERM all, one grace period, SIGKILL, reap. */
@@ -187,16 +149,5 @@ void proc_stop_all(void);
 /* Stops the process and closes its pipes (the output stays). */
 void proc_release(struct proc *p);
 void proc_free_output(struct proc *p);
-
-/* Pushes a new handle for a started child and registers it for cleanup;
- * the fds (stdin pipe, stdout/stderr pipes, -1 if none) now belong to it. */
-struct proc *nsl_proc_push(lua_State *L, pid_t pid, int pidfd, int in_fd,
-			   const char *in_data, size_t in_len, int out_fd,
-			   int err_fd, int pgrp, double grace);
-
-/* Runs a foreground child to its end (or timeout seconds, < 0: none):
- * pushes its result table.  Raises when a signal interrupts the wait,
- * after stopping the child. */
-void nsl_proc_finish(lua_State *L, struct proc *p, double timeout);
 
 #endif

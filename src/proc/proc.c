@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "launch.h"
+#include "exec.h"
 
 #define PROC_META "nsl.process"
 #define SENTINEL_META "nsl.process.sentinel"
@@ -139,7 +139,7 @@ void nsl_proc_finish(lua_State *L, struct proc *p, double timeout)
 {
 	int idx = lua_gettop(L);	/* the handle: nsl_proc_push left it */
 
-	if (!proc_wait_until(L, p, timeout >= 0 ? proc_mono() + timeout : -1, 1)) {
+	if (!proc_wait_until(L, p, timeout >= 0 ? nsl_mono() + timeout : -1, 1)) {
 		p->timed_out = 1;
 		proc_signal(p, SIGKILL);
 		proc_reap(p, 1);
@@ -162,7 +162,7 @@ static int l_wait(lua_State *L)
 	if (!lua_isnoneornil(L, 2))
 		luaL_argcheck(L, timeout >= 0 && !isnan(timeout), 2,
 			      "expected a non-negative number of seconds");
-	if (!proc_wait_until(L, p, lua_isnoneornil(L, 2) ? -1 : proc_mono() + timeout, 0)) {
+	if (!proc_wait_until(L, p, lua_isnoneornil(L, 2) ? -1 : nsl_mono() + timeout, 0)) {
 		lua_pushnil(L);
 		return 1;
 	}
@@ -304,6 +304,35 @@ static int l_tostring(lua_State *L)
 				p->sig < nsl_nsignames && nsl_signames[p->sig] ? nsl_signames[p->sig] : "?");
 	else
 		lua_pushfstring(L, "process %d (exited %d)", (int)p->pid, p->code);
+	return 1;
+}
+
+/* See exec.h.  EINTR or a pending nsl signal: nsl_check_signal. */
+int proc_wait_until(lua_State *L, struct proc *p, double deadline,
+		      int stop_on_signal)
+{
+	sigset_t sigs, old;
+
+	nsl_signals_set(&sigs);
+	while (!p->exited) {
+		int ms = -1, r;
+
+		if (deadline >= 0) {
+			double left = deadline - nsl_mono();
+
+			if (left <= 0)
+				return 0;
+			ms = (int)ceil(left * 1000);
+		}
+		sigprocmask(SIG_BLOCK, &sigs, &old);
+		r = nsl_signal ? -1 : proc_pump_mask(p, ms, &old);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (r < 0 || nsl_signal) {
+			if (nsl_signal && stop_on_signal)
+				proc_stop(p);
+			nsl_check_signal(L);
+		}
+	}
 	return 1;
 }
 

@@ -49,15 +49,6 @@ const char *const nsl_signames[] = {
 };
 const int nsl_nsignames = (int)(sizeof(nsl_signames) / sizeof(nsl_signames[0]));
 
-/* Seconds on the monotonic clock. */
-double proc_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Closes *fd if open and marks it closed. */
 void proc_close_fd(int *fd)
 {
@@ -297,43 +288,14 @@ void proc_stop(struct proc *p)
 	if (p->exited)
 		return;
 	terminate(p);
-	deadline = proc_mono() + p->grace;
-	while (!p->exited && proc_mono() < deadline) {
-		int ms = (int)((deadline - proc_mono()) * 1000) + 1;
+	deadline = nsl_mono() + p->grace;
+	while (!p->exited && nsl_mono() < deadline) {
+		int ms = (int)((deadline - nsl_mono()) * 1000) + 1;
 
 		proc_pump(p, ms);
 	}
 	proc_signal(p, SIGKILL);
 	proc_reap(p, 1);
-}
-
-/* See launch.h.  EINTR or a pending nsl signal: nsl_check_signal. */
-int proc_wait_until(lua_State *L, struct proc *p, double deadline,
-		      int stop_on_signal)
-{
-	sigset_t sigs, old;
-
-	nsl_signals_set(&sigs);
-	while (!p->exited) {
-		int ms = -1, r;
-
-		if (deadline >= 0) {
-			double left = deadline - proc_mono();
-
-			if (left <= 0)
-				return 0;
-			ms = (int)ceil(left * 1000);
-		}
-		sigprocmask(SIG_BLOCK, &sigs, &old);
-		r = nsl_signal ? -1 : proc_pump_mask(p, ms, &old);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		if (r < 0 || nsl_signal) {
-			if (nsl_signal && stop_on_signal)
-				proc_stop(p);
-			nsl_check_signal(L);
-		}
-	}
-	return 1;
 }
 
 /* Reaps the live processes that have ended (the first 64 on the list),
@@ -370,8 +332,8 @@ void proc_stop_all(void)
 		if (p->grace > grace)
 			grace = p->grace;
 	}
-	deadline = proc_mono() + grace;
-	while (live && proc_mono() < deadline) {
+	deadline = nsl_mono() + grace;
+	while (live && nsl_mono() < deadline) {
 		struct pollfd fds[64];
 		int n = 0;
 

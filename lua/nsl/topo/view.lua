@@ -22,11 +22,6 @@ local function yesno(v)
   return tostring(v)
 end
 
-local function addr_text(a)
-  local s = a.address or a.addr or a.local_address or a.cidr
-  if s and a.prefixlen and not tostring(s):find("/") then s = s .. "/" .. a.prefixlen end
-  return s and tostring(s) or nil
-end
 
 -- Rows for the links of one namespace (nil: the root), keeping only the
 -- names in `only` when given; names maps real namespace names to the
@@ -36,19 +31,14 @@ local function link_rows(ns, only, names)
   if not links then return nil, err end
   local addrs = {}
   for _, a in ipairs(safe(core.addr_list, { ns = ns }) or {}) do
-    local dev = a.link or a.dev or a.name or a.ifname
-    if dev then
-      addrs[dev] = addrs[dev] or {}
-      local s = addr_text(a)
-      -- IPv6 link-local addresses are on every link: noise here.
-      if s and not s:lower():find("^fe80:") then table.insert(addrs[dev], s) end
-    end
+    -- the records of addr_list (README, "Records"): dev, cidr...
+    addrs[a.dev] = addrs[a.dev] or {}
+    -- IPv6 link-local addresses are on every link: noise here.
+    if not a.cidr:lower():find("^fe80:") then table.insert(addrs[a.dev], a.cidr) end
   end
   local rows = setmetatable({}, { __columns = { "name", "kind", "peer", "master", "state", "mtu", "addresses" } })
   for _, l in ipairs(links) do
     if not only or only[l.name] then
-      local state = l.up
-      if state == nil then state = l.state or l.operstate end
       local peer = l.peer or ""
       if l.peer and l.peer_ns and l.peer_ns ~= "" then
         peer = peer .. "@" .. (names[l.peer_ns] or l.peer_ns)
@@ -56,7 +46,7 @@ local function link_rows(ns, only, names)
         peer = peer .. "@host"
       end
       rows[#rows + 1] = { name = l.name, kind = l.kind or "", peer = peer,
-        master = l.master or "", state = yesno(state), mtu = l.mtu or "",
+        master = l.master or "", state = yesno(l.up), mtu = l.mtu or "",
         addresses = table.concat(addrs[l.name] or {}, " ") }
     end
   end
@@ -69,8 +59,7 @@ local function route_rows(ns)
   local rows = setmetatable({}, { __columns = { "dst", "via", "dev", "metric" } })
   for _, r in ipairs(routes) do
     if not tostring(r.dst):lower():find("^fe80:") then -- link-local: on every link
-    rows[#rows + 1] = { dst = tostring(r.dst or r.destination or "default"), via = r.via or r.gateway or "",
-      dev = r.dev or r.oif or "", metric = r.metric or "" }
+    rows[#rows + 1] = { dst = r.dst, via = r.via or "", dev = r.dev or "", metric = r.metric or "" }
     end
   end
   return rows

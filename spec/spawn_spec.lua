@@ -154,8 +154,8 @@ describe("spawn #netns", function()
     local shifted = tonumber(out({ "cat", "/proc/uptime" },
       { time_offsets = { boottime = 86400 } }):match("^[%d.]+"))
     assert.is_true(shifted - up > 86399 and shifted - up < 86460, tostring(shifted - up))
-    arg_error(function() spawn({ "true" }, { time_offsets = { boottime = "x" } }) end, 2, "spawn",
-      "time_offsets: boottime: number of seconds expected")
+    T.nsl_error(function() spawn({ "true" }, { time_offsets = { boottime = "x" } }) end,
+      "spawn: option 'time_offsets': boottime: number of seconds expected")
   end)
 
   it("S6 net: two servers on one port in two namespaces at once", function()
@@ -205,8 +205,8 @@ describe("spawn #netns", function()
   describe("bad input", function()
     it("refuses an unknown namespace kind", function()
       if not need_sandbox() then return end
-      arg_error(function() spawn({ "true" }, { unshare = { "pid", "bogus" } }) end, 2, "spawn",
-        "unshare: unknown namespace kind 'bogus'; known: net, mount, pid, ipc, uts, user, cgroup, time")
+      T.nsl_error(function() spawn({ "true" }, { unshare = { "pid", "bogus" } }) end,
+        "spawn: option 'unshare': unknown namespace kind 'bogus'; known: net, mount, pid, ipc, uts, user, cgroup, time")
       assert.has_error(function() pid_exec(1, { "true" }, { ns = { "nope" } }) end)
       assert.has_error(function() spawn({ "true" }, { unshare = 5 }) end)
     end)
@@ -227,8 +227,8 @@ describe("spawn #netns", function()
       local ok, err = pcall(spawn, { "true" }, { mounts = { { type = "tmpfs", target = "/nonexistent-nsl" } } })
       assert.is_false(ok)
       assert.equal("spawn: /nonexistent-nsl: mount tmpfs: No such file or directory", tostring(err))
-      arg_error(function() spawn({ "true" }, { mounts = { { type = "bind", target = "/mnt" } } }) end,
-        2, "spawn", "mounts: bind entry 1 has no source")
+      T.nsl_error(function() spawn({ "true" }, { mounts = { { type = "bind", target = "/mnt" } } }) end,
+        "spawn: option 'mounts': bind entry 1 has no source")
     end)
   end)
 end)

@@ -1,0 +1,21 @@
+/*
+ * cmd.h - the command's own boundary: main.c runs scripts and the REPL
+ * (repl.c); both run code through the protected call and report errors
+ * with call.c.  No circle: main -> repl -> call, main -> call.
+ */
+#ifndef NSL_CMD_H
+#define NSL_CMD_H
+
+#include "nsl.h"
+
+/* Runs the function on the stack (below nargs arguments) under a traceback
+ * handler with signals armed; leaves results or the error message. */
+int nsl_docall(lua_State *L, int narg, int nres);
+
+/* Prints "nsl: message" for a non-OK status and pops it; returns status. */
+int nsl_report(lua_State *L, int status);
+
+/* The REPL (repl.c). */
+void nsl_repl(lua_State *L);
+
+#endif

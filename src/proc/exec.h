@@ -1,0 +1,62 @@
+/*
+ * exec.h - private boundary between the Lua side of the process
+ * primitives: ns_exec/spawn/pid_exec (exec.c), reading their arguments
+ * (execopt.c) and the process handle (proc.c).  The mechanism they drive
+ * is launch.h.
+ */
+#ifndef NSL_EXEC_H
+#define NSL_EXEC_H
+
+#include "nsl.h"
+#include "launch.h"
+
+/* Everything one call needs, resolved from its Lua arguments. */
+struct req {
+	const char *prim;
+	int anchor;		/* stack index of the anchor table */
+	int opt_idx;		/* stack index of the options table */
+	struct nsl_opts o;	/* its reader: declared keys only */
+	int nanchor;
+	struct launch l;
+	int capture, background;
+	double timeout, grace;
+	int stdin_mode;		/* 0 default, 1 string, 2 pipe (true), 3 none */
+	const char *in_data;
+	size_t in_len;
+	int pipes[3][2];	/* stdin, stdout, stderr: [0] read, [1] write */
+	char idbuf[32];		/* the entered pid, as text */
+};
+
+int req_opt_error(lua_State *L, const struct req *r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void req_anchor(lua_State *L, struct req *r);
+void *req_anchored_array(lua_State *L, struct req *r, size_t n, size_t size);
+int req_opt(lua_State *L, int idx, const char *key);
+int req_opt_bool(lua_State *L, struct req *r, int idx, const char *key, int def);
+const char *req_opt_string(lua_State *L, struct req *r, int idx, const char *key);
+double req_opt_seconds(lua_State *L, struct req *r, int idx, const char *key, double def);
+int req_opt_kinds(lua_State *L, struct req *r, int idx, const char *key);
+void req_parse_cmd(lua_State *L, struct req *r, int idx);
+void req_parse_env(lua_State *L, struct req *r, int idx);
+const char *req_env_path(char *const *envp);
+void req_parse_mounts(lua_State *L, struct req *r, int idx);
+void req_parse_stdio(lua_State *L, struct req *r, int idx);
+void req_parse_fds(lua_State *L, struct req *r, int idx);
+const char *req_parse_time_offsets(lua_State *L, struct req *r, int idx);
+
+/* Until deadline (< 0: none): 1 reaped, 0 timed out.  A pending signal
+ * raises its Lua error (stopping the process first if stop_on_signal). */
+int proc_wait_until(lua_State *L, struct proc *p, double deadline,
+		    int stop_on_signal);
+/* Pushes a new handle for a started child and registers it for cleanup;
+ * the fds (stdin pipe, stdout/stderr pipes, -1 if none) now belong to it. */
+struct proc *nsl_proc_push(lua_State *L, pid_t pid, int pidfd, int in_fd,
+			   const char *in_data, size_t in_len, int out_fd,
+			   int err_fd, int pgrp, double grace);
+
+/* Runs a foreground child to its end (or timeout seconds, < 0: none):
+ * pushes its result table.  Raises when a signal interrupts the wait,
+ * after stopping the child. */
+void nsl_proc_finish(lua_State *L, struct proc *p, double timeout);
+
+#endif
