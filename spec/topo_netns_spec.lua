@@ -205,7 +205,7 @@ describe("topology lifetime #netns", function()
     assert.equal(3, r.code, r.err)
     assert.equal("still up\n", r.out)
     assert.same({}, netns_list())
-    assert.equal("", T.sh("ls /run/nsl 2>/dev/null | grep -v '^uts$'").out)
+    assert.equal("", T.other_records())
   end)
 end)
 

@@ -54,6 +54,20 @@ function M.alive(pid)
   return st ~= "Z"
 end
 
+-- The records of runs under /run/nsl other than this one (busted runs
+-- under nsl: its own record holds what the specs' bare primitives made),
+-- and UTS files left under /run/nsl/uts, as "name" lines; "" when none.
+function M.other_records()
+  local core = require "nsl.core"
+  local _, me = core._record()
+  local out = {}
+  for _, name in ipairs(core._readdir("/run/nsl") or {}) do
+    if name ~= me and name ~= "uts" then out[#out + 1] = name .. "\n" end
+  end
+  for _, name in ipairs(core._readdir("/run/nsl/uts") or {}) do out[#out + 1] = "uts/" .. name .. "\n" end
+  return table.concat(out)
+end
+
 function M.quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end

@@ -14,6 +14,8 @@ static const lua_CFunction openers[] = {
 	nsl_open_clock,
 	nsl_open_error,
 	nsl_open_signal,
+	nsl_open_record,
+	nsl_open_sys,
 	nsl_open_netns,
 	nsl_open_link,
 	nsl_open_linkinfo,
@@ -53,8 +55,12 @@ static int os_exit(lua_State *L)
 	else
 		status = (int)luaL_optinteger(L, 1, EXIT_SUCCESS);
 	if (lua_isnoneornil(L, 2) || lua_toboolean(L, 2)) {
-		nsl_signals_disarm();
-		lua_close(L);
+		nsl_run_end(L, status != EXIT_SUCCESS);
+		if (nsl_signal) {	/* as main: die of it */
+			fflush(NULL);
+			signal(nsl_signal, SIG_DFL);
+			raise(nsl_signal);
+		}
 	}
 	fflush(NULL);
 	exit(status);

@@ -175,7 +175,16 @@ static int l_fail(lua_State *L)
 
 int nsl_open_error(lua_State *L)
 {
+	size_t i, n = sizeof(errno_names) / sizeof(errno_names[0]);
+
 	lua_pushcfunction(L, l_fail);
 	lua_setfield(L, 1, "_fail");
+	/* errno = { EEXIST = 17, ... }: Lua names errors, never numbers */
+	lua_createtable(L, 0, (int)n);
+	for (i = 0; i < n; i++) {
+		lua_pushinteger(L, errno_names[i].err);
+		lua_setfield(L, -2, errno_names[i].name);
+	}
+	lua_setfield(L, 1, "errno");
 	return 0;
 }

@@ -9,6 +9,7 @@
 #define NSL_H
 
 #include <signal.h>
+#include <stddef.h>
 
 #include <lua.h>
 #include <lauxlib.h>
@@ -41,6 +42,56 @@ int nsl_docall(lua_State *L, int narg, int nres);
 /* Prints "nsl: message" for a non-OK status and pops it; returns status. */
 int nsl_report(lua_State *L, int status);
 
+/* The end of a run (record.c): with signals blocked, rolls back what the
+ * run's record still names when the run failed (failed, or a signal is
+ * pending), closes the state (every __gc/__close), then closes and removes
+ * the record.  The pending signal, if any, is left in nsl_signal. */
+void nsl_run_end(lua_State *L, int failed);
+
+/* The run's record (record.c; format in lua/nsl/record.lua).  The
+ * directory (NSL_RUN_DIR or /run/nsl) and this run's id "<pid>-<start>". */
+const char *nsl_rec_dir(void);
+const char *nsl_rec_id(void);
+
+/* Opens the record (making its directory) once; 0 or -errno.  A primitive
+ * that makes an object calls it before making anything. */
+int nsl_rec_open(void);
+
+/* Appends one line (printf format, ending in "\n") with one write(2);
+ * 0 or -errno.  Never raises: it may run while the thread is inside
+ * another namespace. */
+int nsl_rec_write(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A name as the record keeps it: backslash, tab and newline escaped as
+ * "\\\\", "\\t", "\\n" (a namespace name may hold them); returns buf
+ * (which holds 2 * strlen(name) + 1 bytes). */
+const char *nsl_rec_name(const char *name, char *buf, size_t len);
+
+/* Counts one object made (after its line is written): Lua compares the
+ * count around a call that raised, to tell whether it made something. */
+void nsl_rec_made(void);
+
+/* True once something was recorded (the record is open). */
+int nsl_rec_active(void);
+
+/* Raises "<prim>: <obj>: cannot keep the run's record in DIR: <reason>",
+ * with how to get the right when the reason is a missing privilege. */
+int nsl_rec_fail(lua_State *L, const char *prim, const char *obj, int err);
+
+/* System helpers (sys.c).  /proc/PID/stat's state, ppid and start time
+ * (clock ticks since boot), robust to any command name; 0 or -errno
+ * (-ESRCH: no such process). */
+struct nsl_pstat {
+	char state;
+	int ppid;
+	unsigned long long start;
+};
+int nsl_proc_stat(long pid, struct nsl_pstat *st);
+
+/* "dev:ino" of what path (or fd) names into buf; 0 or -errno. */
+int nsl_file_id(const char *path, char *buf, size_t len);
+int nsl_fd_id(int fd, char *buf, size_t len);
+
 /* The REPL (repl.c). */
 void nsl_repl(lua_State *L);
 
@@ -67,6 +118,8 @@ int luaopen_nsl_core(lua_State *L);
 int nsl_open_clock(lua_State *L);	/* clock.c: sleep, now */
 int nsl_open_error(lua_State *L);	/* error.c: _fail */
 int nsl_open_signal(lua_State *L);	/* signal.c: _shield */
+int nsl_open_record(lua_State *L);	/* record.c: _record, _record_seq, _record_dir */
+int nsl_open_sys(lua_State *L);		/* sys.c: _proc_stat, _kill, _netns_pids, _readdir, _stat, _unlink, _uts_add, _uts_del, signals */
 int nsl_open_netns(lua_State *L);	/* netns.c: ns_add, ns_del, ns_list, ns_exists */
 int nsl_open_link(lua_State *L);	/* link.c: veth_add, bridge_add..., link_set, link_del, link_set_ns */
 int nsl_open_linkinfo(lua_State *L);	/* linkinfo.c: link_list, link_get, link_exists */

@@ -195,6 +195,47 @@ static void put_common(lua_State *L, struct link_req *r, struct ifinfomsg *ifi)
 	}
 }
 
+/* Notes in the run's record that link r->name was made ('+': with its
+ * ifindex and its namespace's identity, so that --clean never takes a
+ * namesake) or deleted ('-').  Never raises: it runs after the kernel
+ * acted, before the primitive returns (see record.c). */
+static void record_link(lua_State *L, struct link_req *r, int sign)
+{
+	char ns[2 * NAME_MAX + 1], nsid[64];
+	int index;
+
+	nsl_rec_name(r->ns->name, ns, sizeof(ns));
+	if (r->ns->fd < 0 || nsl_fd_id(r->ns->fd, nsid, sizeof(nsid)) < 0)
+		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
+	if (sign == '-') {
+		nsl_rec_write("-link\t%s\t%s\n", r->name, ns);
+		return;
+	}
+	index = nl_link_index(L, r->ns, r->name);
+	nsl_rec_write("+link\t%s\t%s\t%d\t%s\n", r->name, ns,
+		      index > 0 ? index : 0, nsid);
+	nsl_rec_made();
+}
+
+static struct ifinfomsg *start_change(struct link_req *r, char *buf, int type);
+
+/* The link was made: records it, or, when the run's record cannot be
+ * kept, deletes it again and raises why (the kernel's refusal, EPERM
+ * without CAP_NET_ADMIN, comes first: it is the real reason). */
+static void record_made(lua_State *L, struct link_req *r)
+{
+	char buf[NL_REQ_SIZE] = { 0 }, ext[256];
+	struct link_req d = *r;
+	int err = nsl_rec_open();
+
+	if (err) {
+		start_change(&d, buf, RTM_DELLINK);
+		nl_talk(L, d.ns, buf, d.nlh->nlmsg_len, NULL, NULL, ext, sizeof(ext));
+		nsl_rec_fail(L, r->prim, r->name, -err);
+	}
+	record_link(L, r, '+');
+}
+
 /* <kind>_add(name, ...positional, opts): makes the link in opts.ns (the
  * kind's entry is upvalue 1); returns nothing.  Raises "<prim>: <name>:
  * <reason>"; a refused request made nothing. */
@@ -237,6 +278,7 @@ static int l_link_add(lua_State *L)
 		mnl_attr_put_u32(r.nlh, IFLA_LINK, (uint32_t)parent);
 	}
 	nl_do(L, r.ns, r.nlh, NULL, NULL, r.prim, r.name);
+	record_made(L, &r);
 	return 0;
 }
 
@@ -310,6 +352,8 @@ static int l_link_del(lua_State *L)
 	start_req(L, &r, "link_del", 2);
 	start_change(&r, buf, RTM_DELLINK);
 	nl_do(L, r.ns, r.nlh, NULL, NULL, r.prim, r.name);
+	if (nsl_rec_active())
+		record_link(L, &r, '-');
 	return 0;
 }
 

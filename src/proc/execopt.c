@@ -32,7 +32,7 @@ const int nsl_nkinds = (int)(sizeof(nsl_kinds) / sizeof(nsl_kinds[0]));
 static const char *const known_opts[] = {
 	"capture", "stdin", "env", "cwd", "timeout", "background", "mount",
 	"unshare", "mount_proc", "hostname", "mounts", "grace", "ns",
-	"time_offsets",
+	"time_offsets", "uts",
 	"netns", "enter", NULL
 };
 
