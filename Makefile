@@ -5,6 +5,7 @@
 #   make deps     install every Debian package nsl needs (root or sudo)
 #   make check    run the busted suite inside a sandbox network namespace
 #   make asan     the same suite against an AddressSanitizer+UBSan build
+#   make soak     random-instant signal runs (spec/faults_spec.lua #soak)
 #   make valgrind nsl -e 'print(1)' under valgrind's leak checker
 #   make demo     the main job: nginx in a namespace over a veth pair (S2)
 #
@@ -37,7 +38,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SPEC_ARGS ?=
 
-.PHONY: all deps ensure-deps check asan valgrind demo clean
+.PHONY: all deps ensure-deps check soak asan valgrind demo clean
 
 all: $(NSL)
 
@@ -53,6 +54,13 @@ $(BUILD)/lua_embed.o: $(BUILD)/lua_embed.c $(HDRS)
 
 $(BUILD)/lua_embed.c: $(BUILD)/luaembed $(LUA_FILES)
 	$(BUILD)/luaembed $@ $(LUA_FILES)
+
+# The fault-injection shim of spec/faults_spec.lua (LD_PRELOAD): a test
+# tool, always built without sanitizers, never part of nsl.
+FAULTSHIM := build/faultshim.so
+$(FAULTSHIM): src/tools/faultshim.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -fPIC -shared $(WARNINGS) -o $@ $< -ldl
 
 # A build-time tool: always built without sanitizers.
 $(BUILD)/luaembed: src/tools/luaembed.c | $(BUILD)
@@ -82,8 +90,14 @@ ensure-deps:
 # The suite runs under busted --lua=./nsl, inside a private network and
 # mount namespace (spec/sandbox): no uplink, its own /run/netns.
 check: ensure-deps
-	$(MAKE) --no-print-directory $(NSL)
-	NSL_BIN=$(CURDIR)/$(NSL) spec/sandbox busted --lua=./$(NSL) $(SPEC_ARGS)
+	$(MAKE) --no-print-directory $(NSL) $(FAULTSHIM)
+	NSL_BIN=$(CURDIR)/$(NSL) NSL_FAULTSHIM=$(CURDIR)/$(FAULTSHIM) \
+	  spec/sandbox busted --lua=./$(NSL) $(SPEC_ARGS)
+
+# The random-instant signal runs (spec/faults_spec.lua, tag soak): not in
+# check, a few minutes.
+soak:
+	$(MAKE) --no-print-directory check SPEC_ARGS='--tags=soak --exclude-tags=none spec/faults_spec.lua' 
 
 asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \

@@ -20,8 +20,10 @@
 --   +link  NAME  NS  IFINDEX  NSID   the kernel made it, in namespace NS
 --                             ("" = nsl's own) whose identity is NSID
 --   -link  NAME  NS           link_del removed it
---   +uts   PATH               before a UTS namespace file is made (O_EXCL)
---   =uts   PATH  file ID / =uts PATH uts ID   as for ns
+--   +uts   PATH  TMP          before the placeholder TMP (a path beside PATH,
+--                             private to the run) is made, O_EXCL
+--   =uts   PATH  file ID / =uts PATH uts ID   as for ns (TMP takes PATH
+--                             by link(2); the UTS namespace is bound there)
 --   -uts   PATH               removed
 --   +proc  PID  START         a background process was started
 --
@@ -90,7 +92,7 @@ local function replay(file)
       if kind == "ns" then e.name, e.tmp = v[1], v[2] ~= "" and v[2] or nil
       elseif kind == "link" then
         e.name, e.ns, e.index, e.nsid = v[1], v[2] or "", tonumber(v[3]) or 0, v[4]
-      elseif kind == "uts" then e.name = v[1]
+      elseif kind == "uts" then e.name, e.tmp = v[1], v[2] ~= "" and v[2] or nil
       elseif kind == "proc" then e.name, e.pid, e.start = v[1], tonumber(v[1]), tonumber(v[2])
       end
       list[#list + 1] = e
@@ -146,13 +148,17 @@ function remove.ns(e)
 end
 
 function remove.uts(e)
+  local did = false
+  if e.tmp and e.tmp:match("/%.nsl%-[^/]+$") then -- the run's own placeholder
+    did = core._unlink(e.tmp) or did
+  end
   local st = core._stat(e.name)
-  if not st then return false end
+  if not st then return did end
   if (st.nsfs and e.uts and st.id == e.uts) or
      (not st.nsfs and st.type == "file" and e.file and st.id == e.file) then
     return core._uts_del(e.name)
   end
-  return false
+  return did
 end
 
 function remove.link(e)

@@ -273,6 +273,21 @@ static int make_parent(const char *path)
 	return -errno;
 }
 
+/* The directory part of path into buf ("." when none); returns buf. */
+static const char *dirname_of(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash) {
+		snprintf(buf, len, ".");
+	} else {
+		snprintf(buf, len, "%.*s", (int)(slash - path), path);
+		if (!buf[0])
+			snprintf(buf, len, "/");
+	}
+	return buf;
+}
+
 /* _uts_add(path, hostname): a new UTS namespace whose hostname is
  * hostname, kept alive by a bind mount on the file path (made here,
  * exclusively: an existing path is refused with EEXIST), as
@@ -287,9 +302,12 @@ static int l_uts_add(lua_State *L)
 	const char *path = luaL_checkstring(L, 1);
 	size_t hlen;
 	const char *host = luaL_checklstring(L, 2, &hlen);
-	char id[64];
+	char id[64], tmp[PATH_MAX + 96], dir[PATH_MAX];
+	static unsigned long serial;
 	int fd, self, err = 0;
 
+	if (strlen(path) + 64 >= PATH_MAX)
+		return nsl_fail(L, "uts_add", path, ENAMETOOLONG, NULL);
 	if (strlen(path) != lua_rawlen(L, 1) || strlen(host) != hlen)
 		return nsl_fail(L, "uts_add", path, EINVAL, "names may not hold NUL bytes");
 	if (hlen == 0 || hlen > 64)
@@ -304,8 +322,12 @@ static int l_uts_add(lua_State *L)
 	self = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return nsl_fail(L, "uts_add", path, errno, NULL);
-	nsl_rec_write("+uts\t%s\n", path);
-	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	/* As ns_add: a placeholder private to the run, named in the record
+	 * before it exists, takes the name by link(2) (exclusive). */
+	snprintf(tmp, sizeof(tmp), "%s/.nsl-%s-%lu", dirname_of(path, dir, sizeof(dir)),
+		 nsl_rec_id(), ++serial);
+	nsl_rec_write("+uts\t%s\t%s\n", path, tmp);
+	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (fd < 0) {
 		err = errno;
 		nsl_rec_write("-uts\t%s\n", path);
@@ -315,6 +337,14 @@ static int l_uts_add(lua_State *L)
 	if (nsl_fd_id(fd, id, sizeof(id)) == 0)
 		nsl_rec_write("=uts\t%s\tfile\t%s\n", path, id);
 	close(fd);
+	if (link(tmp, path) < 0) {
+		err = errno;
+		unlink(tmp);
+		nsl_rec_write("-uts\t%s\n", path);
+		close(self);
+		return nsl_fail(L, "uts_add", path, err, NULL);
+	}
+	unlink(tmp);
 	if (unshare(CLONE_NEWUTS) < 0) {
 		err = errno;
 		goto undo;

@@ -17,7 +17,10 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "nl.h"
 
@@ -195,45 +198,76 @@ static void put_common(lua_State *L, struct link_req *r, struct ifinfomsg *ifi)
 	}
 }
 
-/* Notes in the run's record that link r->name was made ('+': with its
- * ifindex and its namespace's identity, so that --clean never takes a
- * namesake) or deleted ('-').  Never raises: it runs after the kernel
- * acted, before the primitive returns (see record.c). */
-static void record_link(lua_State *L, struct link_req *r, int sign)
+/* Notes in the run's record that link r->name is about to be made with
+ * ifindex index ('+': with its namespace's identity, so that --clean
+ * never takes a namesake) or was deleted or not made ('-').  Never
+ * raises. */
+static void record_link(struct link_req *r, int sign, int index)
 {
 	char ns[2 * NAME_MAX + 1], nsid[64];
-	int index;
 
 	nsl_rec_name(r->ns->name, ns, sizeof(ns));
-	if (r->ns->fd < 0 || nsl_fd_id(r->ns->fd, nsid, sizeof(nsid)) < 0)
-		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
 	if (sign == '-') {
 		nsl_rec_write("-link\t%s\t%s\n", r->name, ns);
 		return;
 	}
-	index = nl_link_index(L, r->ns, r->name);
-	nsl_rec_write("+link\t%s\t%s\t%d\t%s\n", r->name, ns,
-		      index > 0 ? index : 0, nsid);
-	nsl_rec_made();
+	if (r->ns->fd < 0 || nsl_fd_id(r->ns->fd, nsid, sizeof(nsid)) < 0)
+		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
+	nsl_rec_write("+link\t%s\t%s\t%d\t%s\n", r->name, ns, index, nsid);
+}
+
+/* An ifindex for a new link, chosen by nsl rather than the kernel so
+ * that it is in the record before the link exists: a run killed between
+ * the kernel's ack and any later line still names its link exactly.
+ * Drawn from 2^20..2^24, far above what the kernel hands out. */
+static int pick_index(void)
+{
+	static int seeded;
+
+	if (!seeded) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		srandom((unsigned)getpid() ^ (unsigned)ts.tv_nsec);
+		seeded = 1;
+	}
+	return (1 << 20) + (int)(random() % ((1 << 24) - (1 << 20)));
 }
 
 static struct ifinfomsg *start_change(struct link_req *r, char *buf, int type);
 
-/* The link was made: records it, or, when the run's record cannot be
- * kept, deletes it again and raises why (the kernel's refusal, EPERM
- * without CAP_NET_ADMIN, comes first: it is the real reason). */
-static void record_made(lua_State *L, struct link_req *r)
+/* Sends the create request r with a chosen ifindex, recorded first (see
+ * pick_index).  A taken index (EEXIST while the name is free) is drawn
+ * again.  When the record cannot be kept, the request is still sent (so
+ * that a missing privilege is reported as the kernel's EPERM), and a
+ * link it made is deleted again before raising why.  Raises
+ * "<prim>: <name>: <reason>". */
+static void create_recorded(lua_State *L, struct link_req *r, struct ifinfomsg *ifi)
 {
-	char buf[NL_REQ_SIZE] = { 0 }, ext[256];
+	char ext[256], buf[NL_REQ_SIZE] = { 0 };
 	struct link_req d = *r;
-	int err = nsl_rec_open();
+	int rec = nsl_rec_open(), err, tries;
 
-	if (err) {
+	for (tries = 0;; tries++) {
+		ifi->ifi_index = pick_index();
+		if (!rec)
+			record_link(r, '+', ifi->ifi_index);
+		err = nl_talk(L, r->ns, r->nlh, r->nlh->nlmsg_len, NULL, NULL, ext, sizeof(ext));
+		if (!err)
+			break;
+		if (!rec)
+			record_link(r, '-', 0);
+		if ((err == -EEXIST || err == -EBUSY) && tries < 4 &&
+		    nl_link_index(L, r->ns, r->name) == -ENODEV)
+			continue;	/* the index was taken, not the name */
+		nsl_fail(L, r->prim, r->name, -err, ext[0] ? "%s" : NULL, ext);
+	}
+	if (rec) {
 		start_change(&d, buf, RTM_DELLINK);
 		nl_talk(L, d.ns, buf, d.nlh->nlmsg_len, NULL, NULL, ext, sizeof(ext));
-		nsl_rec_fail(L, r->prim, r->name, -err);
+		nsl_rec_fail(L, r->prim, r->name, -rec);
 	}
-	record_link(L, r, '+');
+	nsl_rec_made();
 }
 
 /* <kind>_add(name, ...positional, opts): makes the link in opts.ns (the
@@ -277,8 +311,7 @@ static int l_link_add(lua_State *L)
 		parent = nl_ifindex(L, r.ns, r.prim, lua_tostring(L, k->parent_arg));
 		mnl_attr_put_u32(r.nlh, IFLA_LINK, (uint32_t)parent);
 	}
-	nl_do(L, r.ns, r.nlh, NULL, NULL, r.prim, r.name);
-	record_made(L, &r);
+	create_recorded(L, &r, ifi);
 	return 0;
 }
 
@@ -353,7 +386,7 @@ static int l_link_del(lua_State *L)
 	start_change(&r, buf, RTM_DELLINK);
 	nl_do(L, r.ns, r.nlh, NULL, NULL, r.prim, r.name);
 	if (nsl_rec_active())
-		record_link(L, &r, '-');
+		record_link(&r, '-', 0);
 	return 0;
 }
 
