@@ -211,9 +211,9 @@ void nsl_run_end(lua_State *L, int failed)
 		if (!left)
 			unlink(rec_path);
 	}
-	if (!nsl_signal)
-		nsl_signal = sig;
-	sigprocmask(SIG_SETMASK, &old, NULL);	/* a signal now: delivered */
+	sigprocmask(SIG_SETMASK, &old, NULL);	/* one that came meanwhile: delivered */
+	if (sig)
+		nsl_signal = sig;	/* nsl dies of the first signal */
 }
 
 static const luaL_Reg record_funcs[] = {

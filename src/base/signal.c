@@ -102,8 +102,9 @@ void nsl_signals_disarm(void)
  * at its first wait, nor by a second one.  The primitives' waits keep the
  * caller's mask (ppoll with the mask saved when they blocked), so they see
  * no signal either.  Afterwards the mask is restored: a signal that came
- * meanwhile is delivered then, else the set-aside one is pending again;
- * the next blocking primitive raises it, and nsl dies of it at the end.
+ * meanwhile is delivered then; the set-aside one (the first) stays the
+ * pending one: the next blocking primitive raises it, and nsl dies of it
+ * at the end.
  * Returns f's results; f's error propagates. */
 static int l_shield(lua_State *L)
 {
@@ -120,8 +121,8 @@ static int l_shield(lua_State *L)
 	nsl_signal = 0;
 	status = lua_pcall(L, n - 1, LUA_MULTRET, 0);
 	sigprocmask(SIG_SETMASK, &old, NULL);	/* may run on_signal now */
-	if (!nsl_signal)
-		nsl_signal = saved;	/* for the next primitive, and the exit */
+	if (saved)
+		nsl_signal = saved;	/* the first signal is the one nsl dies of */
 	if (status != LUA_OK)
 		return lua_error(L);
 	return lua_gettop(L);

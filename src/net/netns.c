@@ -46,6 +46,16 @@ static int prepare_run_dir(int again)
 	return 0;
 }
 
+/* Raises ns_add's failure; a missing privilege says how to get it. */
+static int add_fail(lua_State *L, const char *name, int err)
+{
+	if (err == EPERM || err == EACCES)
+		return nsl_fail(L, "ns_add", name, err, "%s (making a namespace needs "
+				"CAP_SYS_ADMIN: run nsl as root, or as root of a user "
+				"namespace with a /run of its own)", strerror(err));
+	return nsl_fail(L, "ns_add", name, err, NULL);
+}
+
 /* ns_add(name): creates the namespace; returns nothing.  Raises
  * "ns_add: <name>: <reason>" (File exists, Operation not permitted...);
  * on failure nothing is left under /run/netns.
@@ -70,7 +80,7 @@ static int l_ns_add(lua_State *L)
 	nl_ns(L, "ns_add", NULL);	/* the cache exists before we move */
 	err = prepare_run_dir(0);
 	if (err)
-		return nsl_fail(L, "ns_add", name, -err, NULL);
+		return add_fail(L, name, -err);
 	err = nsl_rec_open();
 	if (err)
 		return nsl_rec_fail(L, "ns_add", name, -err);
@@ -84,7 +94,7 @@ static int l_ns_add(lua_State *L)
 	if (fd < 0) {
 		err = errno;
 		nsl_rec_write("-ns\t%s\n", rname);
-		return nsl_fail(L, "ns_add", name, err, NULL);
+		return add_fail(L, name, err);
 	}
 	if (nsl_fd_id(fd, id, sizeof(id)) == 0)
 		nsl_rec_write("=ns\t%s\tfile\t%s\n", rname, id);
@@ -93,14 +103,14 @@ static int l_ns_add(lua_State *L)
 		err = errno;
 		unlink(tmp);
 		nsl_rec_write("-ns\t%s\n", rname);
-		return nsl_fail(L, "ns_add", name, err, NULL);
+		return add_fail(L, name, err);
 	}
 	unlink(tmp);
 	if (unshare(CLONE_NEWNET) < 0) {
 		err = errno;
 		unlink(path);
 		nsl_rec_write("-ns\t%s\n", rname);
-		return nsl_fail(L, "ns_add", name, err, NULL);
+		return add_fail(L, name, err);
 	}
 	if (nsl_file_id("/proc/thread-self/ns/net", id, sizeof(id)) == 0)
 		nsl_rec_write("=ns\t%s\tnet\t%s\n", rname, id);
@@ -109,7 +119,7 @@ static int l_ns_add(lua_State *L)
 		nl_leave(L);
 		unlink(path);
 		nsl_rec_write("-ns\t%s\n", rname);
-		return nsl_fail(L, "ns_add", name, err, NULL);
+		return add_fail(L, name, err);
 	}
 	nsl_rec_made();
 	/* While inside, open its socket: the first request needs no switch.
