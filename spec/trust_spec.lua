@@ -40,14 +40,15 @@ end
 
 -- Steps of a run under the fault shim, as { {n, name}, ... }.
 local function trace(path)
-  local r = T.sh("FAULT_TRACE=1 LD_PRELOAD=" .. T.quote(SHIM) .. " " .. T.quote(T.nsl) .. " " .. T.quote(path))
+  local r = T.sh("ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 FAULT_TRACE=1 LD_PRELOAD=" .. T.quote(SHIM) .. " " .. T.quote(T.nsl) .. " " .. T.quote(path))
   local steps = {}
   for n, name in r.err:gmatch("step (%d+): (%w+)") do steps[#steps + 1] = { tonumber(n), name } end
   return steps, r
 end
 
 local function shim_run(path, n, sig)
-  return T.sh(string.format("FAULT_N=%d FAULT_SIG=%d LD_PRELOAD=%s %s %s", n, sig, T.quote(SHIM),
+  return T.sh(string.format("ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 " ..
+    "FAULT_N=%d FAULT_SIG=%d LD_PRELOAD=%s %s %s", n, sig, T.quote(SHIM),
     T.quote(T.nsl), T.quote(path)))
 end
 
