@@ -173,6 +173,8 @@ static int l_fail(lua_State *L)
 	return lua_error(L);
 }
 
+/* Adds _fail and errno (the errno values by name) to the table at
+ * index 1. */
 int nsl_open_error(lua_State *L)
 {
 	size_t i, n = sizeof(errno_names) / sizeof(errno_names[0]);

@@ -101,6 +101,9 @@ static void step(const char *name)
 
 #define REAL(name) (void)0
 
+/* The wrappers: each counts one step (see step) and calls libc's own
+ * function with the same arguments, returning what it returns. */
+
 ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	       const struct sockaddr *to, socklen_t tolen)
 {
