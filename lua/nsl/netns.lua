@@ -197,7 +197,7 @@ function Netns:del()
   if not self.owned then return end
   live[self] = nil
   if self.spawned then -- what the spawned processes left running
-    for _, pid in ipairs(core._netns_pids("/run/netns/" .. self.name)) do
+    for _, pid in ipairs(core._netns_pids(self.name)) do
       pcall(core._kill, pid, core.signals.KILL)
     end
   end

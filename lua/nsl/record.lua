@@ -33,7 +33,7 @@ local core = require "nsl.core"
 
 local M = {}
 
-local NETNS = "/run/netns"
+local NETNS = core._netns_dir
 local E, SIG = core.errno, core.signals
 
 function M.dir()
@@ -57,7 +57,7 @@ end
 -- Pids of the processes inside the named network namespace (so that a
 -- namespace is not kept alive by a server a run left behind).
 function M.pids_in(ns)
-  return core._netns_pids(NETNS .. "/" .. ns)
+  return core._netns_pids(ns)
 end
 
 -- Sends sig (default SIGKILL) to pid; false when it was gone.
@@ -136,7 +136,7 @@ function remove.ns(e)
   local st = core._stat(path)
   if not st then return did end
   if st.nsfs and e.net and st.id == e.net then
-    for _, pid in ipairs(core._netns_pids(path)) do M.kill(pid, SIG.KILL) end
+    for _, pid in ipairs(core._netns_pids(e.name)) do M.kill(pid, SIG.KILL) end
     local ok, err = pcall(core.ns_del, e.name)
     if ok then return true end
     if gone(err) then return did end

@@ -139,20 +139,22 @@ static int l_kill(lua_State *L)
 	return nsl_fail(L, "kill", obj, errno, NULL);
 }
 
-/* _netns_pids(path): pushes the array of pids whose network namespace
- * is the one bound at path (a /run/netns/NAME file), sorted; an empty
- * array when path is no namespace.  Processes that end meanwhile are
+/* _netns_pids(name): pushes the array of pids whose network namespace
+ * is the named one (/run/netns/NAME), in /proc's order; an empty array
+ * when there is no such namespace.  Processes that end meanwhile are
  * skipped.  Never raises but for a wrong argument. */
 static int l_netns_pids(lua_State *L)
 {
-	const char *path = luaL_checkstring(L, 1);
-	char want[64], id[64], p[300];
+	const char *name = luaL_checkstring(L, 1);
+	char path[PATH_MAX], want[64], id[64], p[300];
 	struct dirent *d;
 	DIR *dir;
 	int n = 0;
 
 	lua_newtable(L);
-	if (nsl_file_id(path, want, sizeof(want)) < 0)
+	if (strchr(name, '/') || (size_t)snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s",
+						  name) >= sizeof(path) ||
+	    nsl_file_id(path, want, sizeof(want)) < 0)
 		return 1;
 	dir = opendir("/proc");
 	if (!dir)
@@ -413,8 +415,8 @@ static const struct {
 	{ "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
 };
 
-/* Adds the functions above and signals = { TERM = 15, ... } to the
- * table at index 1. */
+/* Adds the functions above, signals = { TERM = 15, ... } and _netns_dir
+ * (the one /run/netns of the Lua library) to the table at index 1. */
 int nsl_open_sys(lua_State *L)
 {
 	size_t i;
@@ -426,5 +428,7 @@ int nsl_open_sys(lua_State *L)
 		lua_setfield(L, -2, signal_names[i].name);
 	}
 	lua_setfield(L, 1, "signals");
+	lua_pushliteral(L, NSL_NETNS_DIR);
+	lua_setfield(L, 1, "_netns_dir");
 	return 0;
 }

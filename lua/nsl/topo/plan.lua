@@ -24,7 +24,7 @@ local function plan(t)
     for _, sv in ipairs(m.service_order) do if sv.ns == n then sweep = true end end
     step(where, "create", function() core.ns_add(n.real) end, function()
       if sweep then
-        for _, pid in ipairs(core._netns_pids("/run/netns/" .. n.real)) do
+        for _, pid in ipairs(core._netns_pids(n.real)) do
           pcall(core._kill, pid, core.signals.KILL)
         end
       end
