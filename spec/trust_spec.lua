@@ -83,6 +83,20 @@ describe("ownership #netns #trust", function()
     assert.is_false(ns_exists("tr-dup"))
   end)
 
+  it("9.1: of two runs bringing up one topology, the loser removes nothing of the winner's", function()
+    if not T.need_sandbox() then return end
+    local desc = [[{ prefix = "tr-d-", namespaces = { "a", "b" }, bridges = { br0 = {} },
+                     links = { { "a", "br0" }, { "b", "br0" } } }]]
+    local t = nsl.topology(load("return " .. desc)()):up()
+    local r = T.run({ "-e", "nsl.topology(" .. desc .. "):up()" })
+    assert.equal(1, r.code)
+    assert.matches("up: namespace a: create: ns_add: tr%-d%-a: File exists", r.err)
+    assert.same({ "tr-d-a", "tr-d-b" }, ip_netns())
+    assert.is_true(has_link("tr-d-br0"))
+    t:down()
+    assert.same({}, leftovers())
+  end)
+
   it("9.11: errors of nsl.netns name nsl.netns, never ns_exists or record", function()
     if not T.need_sandbox() then return end
     local ok, err = pcall(nsl.netns, "a/b")
@@ -270,6 +284,24 @@ describe("the lifetime rule #netns #trust", function()
       assert.equal("", T.other_records())
     end)
   end
+
+  it("a link the run made and moved into a bystander is removed from there; a bystander's link it moved is not", function()
+    if not T.need_sandbox() then return end
+    local path = dir .. "/s.lua"
+    T.write(path, [[
+      veth_add("tr-m0", "tr-m1")
+      link_set_ns("tr-m0", "bystander")   -- made here, moved there: still the run's
+      link_set_ns("byst1", "bystander")   -- ip's: moved, never the run's to remove
+      error("boom")
+    ]])
+    local r = T.run({ path })
+    assert.equal(1, r.code)
+    assert.equal(1, T.sh("ip -n bystander link show tr-m0").code)
+    assert.equal(0, T.sh("ip -n bystander link show byst1").code)
+    assert.same({}, leftovers())
+    T.sh("ip -n bystander link del byst1")
+    assert.equal(0, T.sh("ip link add byst0 type veth peer name byst1").code) -- for after_each
+  end)
 
   it("SIGKILL, then nsl --clean: everything removed, bystanders untouched", function()
     if not T.need_sandbox() then return end

@@ -72,6 +72,10 @@ const char *nsl_rec_name(const char *name, char *buf, size_t len);
  * count around a call that raised, to tell whether it made something. */
 void nsl_rec_made(void);
 
+/* True when a line of this run's record starts with prefix (a scan of
+ * the file: for rare calls, such as a link moved by link_set_ns). */
+int nsl_rec_has(const char *prefix);
+
 /* True once something was recorded (the record is open). */
 int nsl_rec_active(void);
 

@@ -124,6 +124,22 @@ void nsl_rec_made(void)
 }
 
 /* See nsl.h. */
+int nsl_rec_has(const char *prefix)
+{
+	char line[2 * PATH_MAX];
+	size_t n = strlen(prefix);
+	int found = 0;
+	FILE *f;
+
+	if (rec_fd < 0 || !(f = fopen(rec_path, "re")))
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strncmp(line, prefix, n) == 0;
+	fclose(f);
+	return found;
+}
+
+/* See nsl.h. */
 int nsl_rec_active(void)
 {
 	return rec_fd >= 0;

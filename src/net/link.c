@@ -390,6 +390,38 @@ static int l_link_del(lua_State *L)
 	return 0;
 }
 
+/* The namespace nsl started in, when process pid is in it (a link moved
+ * "by pid" there can still be named); else NULL. */
+static struct nl_ns *home_of_pid(lua_State *L, lua_Integer pid)
+{
+	char path[64], want[64], home[64];
+
+	snprintf(path, sizeof(path), "/proc/%lld/ns/net", (long long)pid);
+	if (nsl_file_id(path, want, sizeof(want)) < 0 ||
+	    nsl_file_id("/proc/self/ns/net", home, sizeof(home)) < 0 || strcmp(want, home))
+		return NULL;
+	return nl_ns(L, "link_set_ns", NULL);
+}
+
+/* A link this run made (its "+link" line is in the record) was moved to
+ * namespace to: records it there too, so a rollback or --clean finds it
+ * where it is now.  Never raises. */
+static void record_move(lua_State *L, struct link_req *r, int index, struct nl_ns *to)
+{
+	char ns[2 * NAME_MAX + 1], line[3 * NAME_MAX + 64];
+	struct link_req m = *r;
+	int now;
+
+	nsl_rec_name(r->ns->name, ns, sizeof(ns));
+	snprintf(line, sizeof(line), "+link\t%s\t%s\t%d\t", r->name, ns, index);
+	if (!nsl_rec_has(line))
+		return;
+	now = nl_link_index(L, to, r->name);
+	m.ns = to;
+	if (now > 0)
+		record_link(&m, '+', now);
+}
+
 /* link_set_ns(link, target, opts): moves the link from opts.ns to the
  * namespace called target, or to that of process target (a number: 1 is
  * init's); returns nothing.  Raises "link_set_ns: <link or target>: ...". */
@@ -397,7 +429,8 @@ static int l_link_set_ns(lua_State *L)
 {
 	char buf[NL_REQ_SIZE] = { 0 };	/* padding goes out too */
 	struct link_req r;
-	struct nl_ns *to;
+	struct nl_ns *to = NULL;
+	int index;
 
 	luaL_argexpected(L, lua_type(L, 2) == LUA_TSTRING || lua_isinteger(L, 2),
 			 2, "namespace name or pid");
@@ -411,8 +444,12 @@ static int l_link_set_ns(lua_State *L)
 
 		luaL_argcheck(L, pid > 0 && pid <= 0x7fffffff, 2, "pid must be positive");
 		mnl_attr_put_u32(r.nlh, IFLA_NET_NS_PID, (uint32_t)pid);
+		to = home_of_pid(L, pid);
 	}
+	index = nsl_rec_active() ? nl_link_index(L, r.ns, r.name) : 0;
 	nl_do(L, r.ns, r.nlh, NULL, NULL, r.prim, r.name);
+	if (index > 0 && to)
+		record_move(L, &r, index, to);
 	return 0;
 }
 
