@@ -329,6 +329,11 @@ describe("the lifetime rule #netns #trust", function()
       "run nsl as root", r.err)
     assert.not_matches("record:", r.err, 1, true)
     assert.not_matches("No such file", r.err, 1, true)
+    -- reading a sysctl of its own namespace needs no privilege at all
+    r = T.sh("setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all " ..
+      T.quote(T.nsl) .. " -e 'io.write(sysctl(\"net.ipv4.ip_forward\"))'")
+    assert.equal(0, r.code, r.err)
+    assert.matches("^[01]\n?$", r.out)
     -- and a record that cannot be written says why, and what to do
     r = T.run({ "-e", 'ns_add("tr-r")' }, { env = { NSL_RUN_DIR = "/proc/nope" } })
     assert.matches("ns_add: tr%-r: cannot keep the run's record in /proc/nope: ", r.err)

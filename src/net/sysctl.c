@@ -24,7 +24,7 @@ static int l_sysctl(lua_State *L)
 	struct nl_ns *ns;
 	size_t i, vlen = 0;
 	ssize_t n;
-	int fd, err, back;
+	int fd, err, back, away;
 
 	if (!lua_isnoneornil(L, 2)) {
 		luaL_argexpected(L, lua_type(L, 2) == LUA_TSTRING ||
@@ -43,12 +43,15 @@ static int l_sysctl(lua_State *L)
 		for (i = sizeof("/proc/sys/") - 1; path[i]; i++)
 			if (path[i] == '.')
 				path[i] = '/';
-	err = nl_enter(L, ns);
+	/* In nsl's own namespace no setns: it would need CAP_SYS_ADMIN, and
+	 * turn a plain read by an unprivileged user into EPERM. */
+	away = ns->name[0] != '\0';
+	err = away ? nl_enter(L, ns) : 0;
 	if (err)
 		return nsl_fail(L, "sysctl", key, -err, NULL);
 	fd = open(path, (value ? O_WRONLY | O_TRUNC : O_RDONLY) | O_CLOEXEC);
 	err = fd < 0 ? errno : 0;
-	back = nl_leave(L);
+	back = away ? nl_leave(L) : 0;
 	if (back) {
 		if (fd >= 0)
 			close(fd);
