@@ -47,11 +47,8 @@ end
 
 -- Is pid a live process (not gone, not a zombie waiting for its parent)?
 function M.alive(pid)
-  local f = io.open("/proc/" .. pid .. "/stat")
-  if not f then return false end
-  local st = f:read("a"):match("%) (%a)")
-  f:close()
-  return st ~= "Z"
+  local st = require("nsl.core")._proc_stat(tonumber(pid))  -- the one /proc/PID/stat parser
+  return st ~= nil and st.state ~= "Z"
 end
 
 -- The records of runs under /run/nsl other than this one (busted runs
