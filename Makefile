@@ -7,6 +7,7 @@
 #   make check    run the busted suite inside a sandbox network namespace
 #   make check-unit  the specs tagged #unit, without sandbox or privilege
 #   make asan     the same suite against an AddressSanitizer+UBSan build
+#   make soak     random-instant signal runs (spec/faults_spec.lua #soak)
 #   make valgrind nsl -e 'print(1)' under valgrind's leak checker
 #   make demo     the main job: nginx in a namespace over a veth pair (S2)
 #   make bench    topologies and per-test worlds against their peers (bench/speed.sh)
@@ -44,7 +45,7 @@ SUDO          := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SPEC_ARGS ?=
 
-.PHONY: all deps ensure-deps check check-unit asan valgrind demo bench clean install lint
+.PHONY: all deps ensure-deps check check-unit soak asan valgrind demo bench clean install lint
 .DELETE_ON_ERROR:
 
 all: $(NSL)
@@ -64,6 +65,13 @@ $(BUILD)/lua_embed.o: $(BUILD)/lua_embed.c
 
 $(BUILD)/lua_embed.c: $(BUILD)/luaembed $(LUA_FILES)
 	$(BUILD)/luaembed $@ $(LUA_FILES)
+
+# The fault-injection shim of spec/faults_spec.lua (LD_PRELOAD): a test
+# tool, always built without sanitizers, never part of nsl.
+FAULTSHIM := build/faultshim.so
+$(FAULTSHIM): src/tools/faultshim.c
+	@mkdir -p $(@D)
+	$(CC) -O1 -fPIC -shared $(WARNINGS) -o $@ $< -ldl
 
 # A build-time tool: always built without sanitizers.
 $(BUILD)/luaembed: src/tools/luaembed.c | $(BUILD)
@@ -99,8 +107,14 @@ ensure-deps:
 # The suite runs under busted --lua=./nsl, inside a private network and
 # mount namespace (spec/sandbox): no uplink, its own /run/netns.
 check: ensure-deps
-	$(MAKE) --no-print-directory $(NSL) $(if $(findstring sanitize,$(CFLAGS)),,nsl.so)
-	NSL_BIN=$(CURDIR)/$(NSL) spec/sandbox busted --lua=./$(NSL) $(SPEC_ARGS)
+	$(MAKE) --no-print-directory $(NSL) $(FAULTSHIM) $(if $(findstring sanitize,$(CFLAGS)),,nsl.so)
+	NSL_BIN=$(CURDIR)/$(NSL) NSL_FAULTSHIM=$(CURDIR)/$(FAULTSHIM) \
+	  spec/sandbox busted --lua=./$(NSL) $(SPEC_ARGS)
+
+# The random-instant signal runs (spec/faults_spec.lua, tag soak): not in
+# check, a few minutes.
+soak:
+	$(MAKE) --no-print-directory check SPEC_ARGS='--tags=soak --exclude-tags=none spec/faults_spec.lua'
 
 # The specs that need nothing: no sandbox, no root, no kernel change.
 check-unit: $(NSL)

@@ -13,12 +13,14 @@ local check = require "nsl.check"
 local function count_lines(s) return select(2, s:gsub("\n", "")) end
 
 check.step("a shell in new PID, mount and IPC namespaces (unshare -pmif), /proc not remounted")
-local r = spawn({ "sh", "-c", "echo $$; ps -e --no-headers | wc -l" },
+-- (counted in /proc itself: ps looks itself up there by its own pid,
+-- which the old /proc does not know when it holds few processes)
+local r = spawn({ "sh", "-c", "echo $$; ls -d /proc/[0-9]* | wc -l" },
   { unshare = { "pid", "mount", "ipc" }, capture = true })
 local pid1, before = r.stdout:match("^(%d+)\n%s*(%d+)")
 check.eq(pid1, "1", "the shell is PID 1 inside")
 check.ok(tonumber(before) and tonumber(before) > 3,
-  "ps still shows the host's processes (" .. tostring(before) .. ") through the old /proc")
+  "the old /proc still shows the host's processes (" .. tostring(before) .. ")")
 
 check.step("the same with a fresh /proc (--mount-proc)")
 r = spawn({ "sh", "-c", "sleep 30 & ps -e -o pid=,comm=" },

@@ -213,6 +213,7 @@ describe("the nsl command line #cli", function()
         -- One script blocks in a primitive (sleep), one spins in Lua.
         for _, body in ipairs({ "sleep(30)", "while true do end" }) do
           os.remove(dir .. "/mark")
+          os.remove(dir .. "/out") -- else the last round's "ready" is seen before nsl starts
           local path = script(gc .. "\nio.stdout:write('ready\\n') io.stdout:flush()\n" .. body)
           local r = T.sh(string.format(
             "%s %s %s > %s/out & pid=$!; " ..

@@ -191,7 +191,6 @@ describe("the process primitives under valgrind #netns #valgrind", function()
     if T.nsl:match("asan") then pending("the ASan build is checked by ASan, not valgrind") return end
     local ns = "nslv" .. math.random(1e6)
     assert.equal(0, T.sh("ip netns add " .. ns).code)
-    finally(function() T.sh("ip netns del " .. ns) end)
     local path, dir = T.script(string.format([[
       local ns = %q
       assert(ns_exec(ns, { "cat" }, { capture = true, stdin = "abc" }).stdout == "abc")
@@ -207,7 +206,8 @@ describe("the process primitives under valgrind #netns #valgrind", function()
       local left = ns_exec(ns, { "sleep", "100" }, { background = true, grace = 0.2 })
       print("done")
     ]], ns))
-    finally(function() T.rm(dir) end)
+    -- busted keeps one finally per test: all cleanup here
+    finally(function() T.rm(dir) T.sh("ip netns del " .. ns) end)
     local r = T.sh("valgrind -q --leak-check=full --show-leak-kinds=definite,indirect " ..
       "--errors-for-leak-kinds=definite,indirect --error-exitcode=99 " .. T.quote(T.nsl) .. " " .. path)
     assert.equal(0, r.code, r.err)

@@ -13,7 +13,14 @@ describe("the test sandbox #netns", function()
   it("has its own, empty /run/netns", function()
     if not T.need_sandbox() then return end
     assert.equal("", T.sh("ip netns list").out)
-    local host = T.sh("readlink /proc/1/ns/net").out
-    assert.are_not.equal(host, T.sh("readlink /proc/self/ns/net").out)
+  end)
+
+  it("has its own PID namespace: pid 1 is the sandbox's, in the sandbox's network namespace", function()
+    if not T.sandboxed() then pending("needs the sandbox: run make check") return end
+    -- so link_set_ns(link, 1) stays inside, and no host process is in reach
+    assert.equal(T.sh("readlink /proc/self/ns/net").out, T.sh("readlink /proc/1/ns/net").out)
+    assert.equal("sandbox\n", T.slurp("/proc/1/comm"))
+    local n = select(2, T.sh("ls -d /proc/[0-9]*").out:gsub("\n", ""))
+    assert.is_true(n < 50, n .. " processes in reach")
   end)
 end)

@@ -58,13 +58,15 @@ describe("spawn #netns", function()
     assert.equal("", T.sh("ls -A " .. dst).out)
   end)
 
-  it("S4: PID 1 in a new PID namespace; ps shows the host until /proc is remounted", function()
+  it("S4: PID 1 in a new PID namespace; /proc shows the host until it is remounted", function()
     if not need_sandbox() then return end
+    -- the old /proc counted directly: ps looks itself up there by its own
+    -- pid, which a /proc of few processes (the sandbox's) does not have
+    local before = out({ "sh", "-c", "echo $$; ls -d /proc/[0-9]*" }, { unshare = { "pid", "mount", "ipc" } })
     local ps = { "sh", "-c", "echo $$; ps -e -o pid=,comm=" }
-    local before = out(ps, { unshare = { "pid", "mount", "ipc" } })
     assert.equal("1", before:match("^(%d+)\n"))
     local n = select(2, before:gsub("\n", "")) - 1
-    assert.is_true(n > 5, "the host's processes are listed before the remount")
+    assert.is_true(n > 3, "the host's processes are listed before the remount")
     local after = out(ps, { unshare = { "pid", "mount", "ipc" }, mount_proc = true })
     assert.equal("1\n      1 sh\n      2 ps\n", after)
     -- the host's /proc is untouched

@@ -11,10 +11,9 @@
 -- exists already; it is not removed at close.  A handle made by
 -- nsl.netns(name) removes its namespace (and kills what it spawned) at
 -- __close, at __gc, or on h:del(): the same function, safe to call twice.
--- Every namespace it makes is noted in the run's record (nsl.record), so
--- nsl.clean() finds it if the run is killed.
+-- ns_add and ns_exec note what they make in the run's record themselves
+-- (nsl.record), so nsl.clean() finds it if the run is killed.
 local core = require "nsl.core"
-local record = require "nsl.record"
 
 local M = {}
 
@@ -85,25 +84,40 @@ function Netns.__tostring(n)
     .. (n.closed and " (deleted)" or "") .. ">"
 end
 
+-- A failure of a call made for nsl.netns, raised again naming nsl.netns
+-- (the call the user made); a signal's error passes as it is.
+local function refail(name, err)
+  if type(err) == "table" and err.reason then
+    core._fail("nsl.netns", name, err.reason, err.errno)
+  end
+  error(err, 0)
+end
+
+local order = 0
+
 -- nsl.netns(name [, {attach = true, lo = false}]): creates the namespace
--- (lo brought up unless lo = false) or, with attach, refers to one.
+-- (lo brought up unless lo = false) or, with attach, refers to one.  The
+-- handle owns the namespace only once ns_add made it: a name that is
+-- taken fails and is left alone (ns_add's create is exclusive).
 function M.new(name, opts)
-  assert(type(name) == "string", "bad argument #1 to 'netns' (string expected)")
+  if type(name) ~= "string" then
+    core._fail("nsl.netns", tostring(name), "the name must be a string, not a " .. type(name), core.errno.EINVAL)
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    core._fail("nsl.netns", name, "options must be a table, not a " .. type(opts), core.errno.EINVAL)
+  end
   opts = opts or {}
-  local self = setmetatable({ name = name, owned = not opts.attach, procs = {} }, Netns)
-  if self.owned then
-    if core.ns_exists(name) then core._fail("ns_add", name, "File exists", 17) end
-    record.add("ns", name)
+  local self = setmetatable({ name = name, owned = false, procs = {} }, Netns)
+  if not opts.attach then
     local ok, err = pcall(core.ns_add, name)
-    if not ok then
-      record.drop("ns", name)
-      error(err, 2)
-    end
-    record.made("ns", name)
+    if not ok then refail(name, err) end
+    self.owned = true
+    order = order + 1
+    self.order = order
     live[self] = true
     if opts.lo ~= false then
       local ok2, err2 = pcall(M.set, "lo", { up = true }, name)
-      if not ok2 then self:del(); error(err2, 2) end
+      if not ok2 then core._shield(Netns.del, self); refail(name, err2) end
     end
     -- Newer than the primitives' own exit sentinels (made by the calls
     -- above), so at lua_close it runs while they still work.
@@ -119,17 +133,14 @@ function Netns:exec(cmd, opts)
   return core.ns_exec(self.name, cmd, opts)
 end
 
--- ns:spawn(cmd [, opts]): ns_exec in the background; the process is
--- recorded and killed when the handle closes.
+-- ns:spawn(cmd [, opts]): ns_exec in the background (which records the
+-- process); it is stopped when the handle closes.
 function Netns:spawn(cmd, opts)
   local o = {}
   for k, v in pairs(opts or {}) do o[k] = v end
   o.background = true
   local h = core.ns_exec(self.name, cmd, o)
-  local pid = h.pid
-  local start = pid and record.start_time(pid)
-  if start then record.add("proc", tostring(pid), start) end
-  self.procs[#self.procs + 1] = { handle = h, pid = pid, start = start }
+  self.procs[#self.procs + 1] = h
   self.spawned = true
   return h
 end
@@ -164,39 +175,16 @@ function Netns:veth(name, peer_ns, peer_name, opts)
   return M.link(name, self.name), M.link(peer_name, pns)
 end
 
--- Is the process of handle h still running?  Asks the handle, else /proc
--- (a zombie counts as ended).
-local function is_running(h)
-  if h.running then
-    local ok, r = pcall(h.running, h)
-    if ok then return r and true or false end
-  end
-  if not h.pid then return false end
-  local f = io.open("/proc/" .. h.pid .. "/stat", "r")
-  if not f then return false end
-  local st = f:read("a"):match("%) (%a)")
-  f:close()
-  return st ~= "Z"
-end
-M.running = is_running
-
--- Sends a signal through the handle (by name, else by number), else kill(1).
-local function signal(h, name, num)
-  if h.kill and (pcall(h.kill, h, name) or pcall(h.kill, h, num)) then return end
-  if h.pid then record.kill(h.pid, num) end
+-- Is the process of handle h still running?  (The handle's own answer.)
+function M.running(h)
+  local ok, r = pcall(h.running, h)
+  return ok and r and true or false
 end
 
--- Stops a process handle: SIGTERM, up to `grace` seconds (default 2),
--- then SIGKILL; reaps it.
-function M.stop(h, grace)
-  if not h then return end
-  if is_running(h) then
-    signal(h, "TERM", 15)
-    local deadline = core.now() + (grace or 2)
-    while is_running(h) and core.now() < deadline do core.sleep(0.02) end
-    if is_running(h) then signal(h, "KILL", 9) end
-  end
-  if h.wait then pcall(h.wait, h) end
+-- Stops a process handle: the handle's own stop (SIGTERM, its grace,
+-- SIGKILL, reap).
+function M.stop(h)
+  if h and h.close then h:close() end
 end
 
 -- Removes the namespace (owned handles only) after stopping what was
@@ -204,21 +192,17 @@ end
 function Netns:del()
   if self.closed then return end
   self.closed = true
-  for i = #self.procs, 1, -1 do
-    local p = self.procs[i]
-    M.stop(p.handle)
-    if p.start then record.drop("proc", tostring(p.pid), p.start) end
-  end
+  for i = #self.procs, 1, -1 do M.stop(self.procs[i]) end
   self.procs = {}
   if not self.owned then return end
   live[self] = nil
   if self.spawned then -- what the spawned processes left running
-    for _, pid in ipairs(record.pids_in(self.name)) do record.kill(pid, 9) end
+    for _, pid in ipairs(core._netns_pids(self.name)) do
+      pcall(core._kill, pid, core.signals.KILL)
+    end
   end
   local ok, err = pcall(core.ns_del, self.name)
-  if ok or (type(err) == "table" and err.code == "ENOENT") then
-    record.drop("ns", self.name)
-  else
+  if not ok and not (type(err) == "table" and err.errno == core.errno.ENOENT) then
     error(err, 2)
   end
 end
@@ -233,6 +217,15 @@ local function close(self)
   if not ok then warn("nsl: closing ", tostring(self), ": ", tostring(err)) end
 end
 Netns.__close, Netns.__gc = close, close
+
+-- Deletes every owned handle still open, newest first (the end of a
+-- failed run, before its record is rolled back).
+function M.close_all()
+  local hs = {}
+  for h in pairs(live) do hs[#hs + 1] = h end
+  table.sort(hs, function(a, b) return a.order > b.order end)
+  for _, h in ipairs(hs) do close(h) end
+end
 
 M.Netns, M.Link = Netns, Link
 return M

@@ -1,190 +1,207 @@
--- nsl.record: what this run created, on disk, so that the leftovers of a
--- run that was killed (SIGKILL, a crash) can be removed later.
+-- nsl.record: what this run made, on disk, so that what a failed run
+-- made can be rolled back at its end, and what a killed run (SIGKILL, a
+-- crash) left can be removed later by nsl --clean.
 --
--- One file per run in NSL_RUN_DIR (default /run/nsl), named
--- "<pid>-<starttime>": the start time (from /proc/<pid>/stat) tells a
--- live run from a dead one whose pid was reused.  Lines are appended:
+-- The primitives write the record themselves, in C (src/base/record.c),
+-- before they return: one file per run in NSL_RUN_DIR (default /run/nsl)
+-- named "<pid>-<start time>" (the start time, field 22 of /proc/PID/stat,
+-- tells a live run from a dead one whose pid was reused).  One line per
+-- event, fields separated by tabs (in names, backslash, tab and newline
+-- are escaped as \\, \t, \n):
 --
---   +ns<TAB>name             before a namespace is made
---   +link<TAB>name<TAB>ns    before a link is made ("" = root namespace)
---   +proc<TAB>pid<TAB>start  after a process is started
---   +uts<TAB>path            before a UTS namespace is bound there
---   +nft<TAB>table<TAB>      before nsl's own `table inet <table>` is made
---                            in the root namespace (issue 16)
---   =<kind>...<TAB>identity  once made: which object it is (nsfs id,
---                            ifindex), so a namesake is never removed
---   -<kind>...               after it was removed again
+--   +ns    NAME  TMP          before the placeholder /run/netns/TMP (private
+--                             to the run: ".nsl-<run>-<n>") is made, O_EXCL
+--   =ns    NAME  file  ID     the placeholder exists (ID = dev:ino); it then
+--                             takes the name by link(2), which fails on a
+--                             namesake, and TMP is unlinked
+--   =ns    NAME  net   ID     the namespace exists (its nsfs dev:ino), before
+--                             it is bound on /run/netns/NAME
+--   -ns    NAME               ns_del removed it (or ns_add failed)
+--   +link  NAME  NS  IFINDEX  NSID   the kernel made it, in namespace NS
+--                             ("" = nsl's own) whose identity is NSID
+--   -link  NAME  NS           link_del removed it
+--   +uts   PATH  TMP          before the placeholder TMP (a path beside PATH,
+--                             private to the run) is made, O_EXCL
+--   =uts   PATH  file ID / =uts PATH uts ID   as for ns (TMP takes PATH
+--                             by link(2); the UTS namespace is bound there)
+--   -uts   PATH               removed
+--   +proc  PID  START         a background process was started
+--   +nft   TABLE              before nsl's own `table inet TABLE` is made in
+--                             the root namespace (a topology's NAT and
+--                             publish rules; written by nsl.topo.nat)
+--   -nft   TABLE              deleted
+--   -link  NAME  NS           also: the kernel removed a veth end with the
+--                             namespace of its peer (nsl.topo.teardown)
 --
--- An entry is written BEFORE the object exists, so a run killed in the
--- middle of creating it is covered; clean() treats "not there" as done.
--- When every entry of the file is removed again, the file goes too.
+-- An object is removed only when what is there now is provably the one
+-- this run made (its identity); anything else is a namesake and stays.
 local core = require "nsl.core"
 
 local M = {}
 
-local function quote(s)
-  return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
-end
+local NETNS = core._netns_dir
+local E, SIG = core.errno, core.signals
 
 function M.dir()
-  return os.getenv("NSL_RUN_DIR") or "/run/nsl"
+  return core._record_dir()
 end
 
--- The start time of a process in clock ticks since boot (field 22 of
--- /proc/<pid>/stat), or nil when there is no such process.
-local function start_time(pid)
-  local f = io.open("/proc/" .. pid .. "/stat", "r")
-  if not f then return nil end
-  local s = f:read("a")
-  f:close()
-  local rest = s:match("^.*%)%s+(.*)$")
-  if not rest then return nil end
-  local fields = {}
-  for w in rest:gmatch("%S+") do fields[#fields + 1] = w end
-  return fields[20]
+-- The start time of a process in clock ticks since boot, or nil when
+-- there is no such process.
+function M.start_time(pid)
+  local st = core._proc_stat(tonumber(pid) or 0)
+  return st and st.start
 end
-M.start_time = start_time
 
-local me
--- This run: { pid = <number>, start = "<ticks>", id = "<pid>-<start>" }.
+-- This run: { pid = <number>, start = <ticks>, id = "<pid>-<start>" }.
 function M.self()
-  if not me then
-    local f = assert(io.open("/proc/self/stat", "r"))
-    local pid = f:read("a"):match("^(%d+)")
-    f:close()
-    me = { pid = tonumber(pid), start = start_time(pid) }
-    me.id = pid .. "-" .. me.start
-  end
-  return me
-end
-
-local live, live_n, dir_ready = {}, 0, false
-
-local function path()
-  return M.dir() .. "/" .. M.self().id
-end
-
-local function append(line)
-  if not dir_ready then
-    os.execute("mkdir -p -m 0755 " .. quote(M.dir()) .. " 2>/dev/null")
-    dir_ready = true
-  end
-  local f, err, errno = io.open(path(), "a")
-  if not f then
-    core._fail("record", path(), (err:gsub("^.*: ", "")), errno)
-  end
-  f:write(line, "\n")
-  f:close()
-end
-
-local function key(kind, a, b)
-  for _, v in ipairs({ a, b or "" }) do
-    if tostring(v):find("[\t\n]") then
-      core._fail("record", tostring(v), "names may not hold tabs or newlines")
-    end
-  end
-  return kind .. "\t" .. a .. "\t" .. (b or "")
-end
-
--- add(kind, a [, b]): note an object about to be made.
-function M.add(kind, a, b)
-  local k = key(kind, a, b)
-  append("+" .. k)
-  if not live[k] then live[k] = true; live_n = live_n + 1 end
-end
-
--- drop(kind, a [, b]): the object is gone (or was never made).
-function M.drop(kind, a, b)
-  local k = key(kind, a, b)
-  if not live[k] then return end
-  live[k] = nil
-  live_n = live_n - 1
-  if live_n == 0 then
-    os.remove(path())
-  else
-    append("-" .. k)
-  end
-end
-
--- What makes an object this one and not a namesake made later: a
--- namespace's nsfs identity ("net:[4026532316]", from the bind mount in
--- /proc/self/mountinfo), a root-namespace link's ifindex.  nil if unknown.
-local function identity(kind, a, b)
-  if kind == "ns" then
-    local f = io.open("/proc/self/mountinfo", "r")
-    if not f then return nil end
-    local want = "/run/netns/" .. a
-    for line in f:lines() do
-      local root, point = line:match("^%S+ %S+ %S+ (%S+) (%S+)")
-      if point == want and root:match("^net:") then f:close() return root end
-    end
-    f:close()
-  elseif kind == "link" and b == "" then
-    local f = io.open("/sys/class/net/" .. a .. "/ifindex", "r")
-    if f then
-      local v = f:read("l")
-      f:close()
-      return v
-    end
-  end
-  return nil
-end
-
--- made(kind, a [, b]): the object now exists; notes its identity, so
--- that clean() will not remove a namesake that replaced it.
-function M.made(kind, a, b)
-  local k = key(kind, a, b)
-  local id = live[k] and identity(kind, a, b)
-  if id then append("=" .. k .. "\t" .. id) end
-end
-
--- The live entries of a record file, in the order they were made.
-local function replay(file)
-  local order, state, ids = {}, {}, {}
-  for line in io.lines(file) do
-    local sign, k = line:sub(1, 1), line:sub(2)
-    if sign == "+" then
-      if not state[k] then order[#order + 1] = k end
-      state[k] = true
-      ids[k] = nil
-    elseif sign == "-" then
-      state[k] = false
-    elseif sign == "=" then
-      local kk, id = k:match("^(.*)\t([^\t]*)$")
-      if kk then ids[kk] = id end
-    end
-  end
-  local out = {}
-  for _, k in ipairs(order) do
-    if state[k] then
-      local kind, a, b = k:match("^([^\t]*)\t([^\t]*)\t(.*)$")
-      if kind then out[#out + 1] = { kind = kind, a = a, b = b, key = k, id = ids[k] } end
-    end
-  end
-  return out
+  local _, id = core._record()
+  local pid, start = id:match("^(%d+)%-(%d+)$")
+  return { pid = tonumber(pid), start = tonumber(start), id = id }
 end
 
 -- Pids of the processes inside the named network namespace (so that a
--- namespace is not kept alive by a server the dead run left behind).
+-- namespace is not kept alive by a server a run left behind).
 function M.pids_in(ns)
-  local p = io.popen("stat -L -c '%d:%i %n' " .. quote("/run/netns/" .. ns) ..
-    " /proc/[0-9]*/ns/net 2>/dev/null")
-  local text = p:read("a")
-  p:close()
-  local id = text:match("^(%S+) /run/netns/")
-  local pids = {}
-  if not id then return pids end
-  for dev, pid in text:gmatch("(%S+) /proc/(%d+)/ns/net") do
-    if dev == id then pids[#pids + 1] = tonumber(pid) end
-  end
-  return pids
+  return core._netns_pids(ns)
 end
 
+-- Sends sig (default SIGKILL) to pid; false when it was gone.
 function M.kill(pid, sig)
-  if core.kill then
-    return pcall(core.kill, pid, sig or 9)
+  local ok, r = pcall(core._kill, pid, sig or SIG.KILL)
+  return ok and r
+end
+
+local function unescape(s)
+  return (s:gsub("\\(.)", { t = "\t", n = "\n", ["\\"] = "\\" }))
+end
+
+local function fields(line)
+  local out = {}
+  for f in (line .. "\t"):gmatch("([^\t]*)\t") do out[#out + 1] = unescape(f) end
+  return out
+end
+
+-- The entries of a record file, in the order they were made, each
+-- { kind, name, ns, tmp, file, net, uts, index, nsid, pid, start,
+-- live, lines }.
+local function replay(file)
+  local list, by = {}, {}
+  local f = io.open(file, "r")
+  if not f then return list end
+  for line in f:lines() do
+    local sign, kind = line:match("^([+=-])(%a+)\t")
+    local v = sign and fields(line:sub(#kind + 3)) or {}
+    local key = kind and (kind .. "\t" .. (v[1] or "") .. (kind == "link" and "\t" .. (v[2] or "") or ""))
+    if sign == "+" then
+      local e = { kind = kind, live = true, lines = { line } }
+      if kind == "ns" then e.name, e.tmp = v[1], v[2] ~= "" and v[2] or nil
+      elseif kind == "link" then
+        e.name, e.ns, e.index, e.nsid = v[1], v[2] or "", tonumber(v[3]) or 0, v[4]
+      elseif kind == "uts" then e.name, e.tmp = v[1], v[2] ~= "" and v[2] or nil
+      elseif kind == "proc" then e.name, e.pid, e.start = v[1], tonumber(v[1]), tonumber(v[2])
+      elseif kind == "nft" then e.name = v[1]
+      end
+      list[#list + 1] = e
+      by[key] = e
+    elseif sign == "=" and by[key] then
+      local e = by[key]
+      e[v[2]] = v[3]
+      e.lines[#e.lines + 1] = line
+    elseif sign == "-" and by[key] then
+      by[key].live = false
+    end
   end
-  return os.execute(string.format("kill -%d %d 2>/dev/null", sig or 9, pid))
+  f:close()
+  local out = {}
+  for _, e in ipairs(list) do if e.live then out[#out + 1] = e end end
+  return out
+end
+M.replay = replay
+
+local function gone(err)
+  local code = type(err) == "table" and err.errno
+  return code == E.ENOENT or code == E.ENODEV or code == E.ESRCH
+end
+
+-- Removes one entry if what is there now is the object the record names;
+-- returns true when something was removed, false when it was not there
+-- (or is a namesake), or nil, err when it could not be removed.
+local remove = {}
+
+function remove.proc(e)
+  if M.start_time(e.pid) ~= e.start then return false end
+  return M.kill(e.pid, SIG.KILL)
+end
+
+function remove.ns(e)
+  local did = false
+  if e.tmp and not e.tmp:find("/") then -- the run's own placeholder name
+    did = core._unlink(NETNS .. "/" .. e.tmp) or did
+  end
+  local path = NETNS .. "/" .. e.name
+  local st = core._stat(path)
+  if not st then return did end
+  if st.nsfs and e.net and st.id == e.net then
+    for _, pid in ipairs(core._netns_pids(e.name)) do M.kill(pid, SIG.KILL) end
+    local ok, err = pcall(core.ns_del, e.name)
+    if ok then return true end
+    if gone(err) then return did end
+    return nil, err
+  elseif not st.nsfs and st.type == "file" and e.file and st.id == e.file then
+    return core._unlink(path) or did -- half made: the placeholder
+  end
+  return did -- a namesake
+end
+
+function remove.uts(e)
+  local did = false
+  if e.tmp and e.tmp:match("/%.nsl%-[^/]+$") then -- the run's own placeholder
+    did = core._unlink(e.tmp) or did
+  end
+  local st = core._stat(e.name)
+  if not st then return did end
+  if (st.nsfs and e.uts and st.id == e.uts) or
+     (not st.nsfs and st.type == "file" and e.file and st.id == e.file) then
+    return core._uts_del(e.name)
+  end
+  return did
+end
+
+function remove.link(e)
+  if e.index == 0 then return false end
+  local ns = e.ns ~= "" and e.ns or nil
+  local st = core._stat(ns and NETNS .. "/" .. ns or "/proc/self/ns/net")
+  if not st or st.id ~= e.nsid then return false end -- that namespace is gone
+  local ok, list = pcall(core.link_list, { ns = ns })
+  if not ok then return false end
+  for _, l in ipairs(list) do
+    if l.index == e.index then -- found by ifindex: a rename does not hide it
+      local ok2, err = pcall(core.link_del, l.name, { ns = ns })
+      if ok2 then return true end
+      if gone(err) then return false end
+      return nil, err
+    end
+  end
+  return false
+end
+
+-- nsl's own nftables table in the root namespace: only a name of the
+-- shape nsl gives is ever deleted.
+function remove.nft(e)
+  if not e.name:match("^nsl[%w_.%-]*$") then return nil, "not an nsl table: " .. e.name end
+  local ok, err = pcall(core.nft, "delete table inet " .. e.name)
+  if ok then return true end
+  if tostring(err):find("No such file or directory", 1, true) then return false end
+  return nil, err
+end
+
+local function remove_entry(e)
+  local f = remove[e.kind]
+  if not f then return false end
+  local ok, did, err = pcall(f, e)
+  if not ok then return nil, did end
+  return did, err
 end
 
 local Removed = { __name = "nsl.removed" }
@@ -198,52 +215,6 @@ function Removed.__tostring(r)
   return what .. " (run " .. r.run .. ")"
 end
 
-local function gone(err)
-  local code = type(err) == "table" and err.code
-  return code == "ENOENT" or code == "ENODEV" or code == "ESRCH"
-end
-
--- Removes one entry; returns true when something was removed, false
--- when it was not there, or nil, err when it could not be removed.
-local function remove(e)
-  if e.kind == "proc" then
-    if start_time(e.a) ~= e.b then return false end
-    M.kill(tonumber(e.a), 9)
-    return true
-  elseif e.kind == "link" then
-    if e.b ~= "" and not core.ns_exists(e.b) then return false end
-    if e.id and identity("link", e.a, e.b) ~= e.id then return false end -- a namesake
-    local ok, err = pcall(core.link_del, e.a, { ns = e.b ~= "" and e.b or nil })
-    if ok then return true end
-    if gone(err) then return false end
-    return nil, err
-  elseif e.kind == "uts" then
-    local f = io.open(e.a, "r")
-    if not f then return false end
-    f:close()
-    os.execute("umount -l " .. quote(e.a) .. " 2>/dev/null")
-    os.remove(e.a)
-    return true
-  elseif e.kind == "nft" then -- issue 16: nsl's own table in the root namespace
-    if not e.a:match("^nsl[%w_.%-]*$") then return nil, "not an nsl table: " .. e.a end
-    local ok, err = pcall(core.nft, "delete table inet " .. e.a)
-    if ok then return true end
-    if type(err) == "table" and err.reason and err.reason:find("No such file or directory", 1, true) then
-      return false
-    end
-    return nil, err
-  elseif e.kind == "ns" then
-    if not core.ns_exists(e.a) then return false end
-    if e.id and identity("ns", e.a) ~= e.id then return false end -- a namesake
-    for _, pid in ipairs(M.pids_in(e.a)) do M.kill(pid, 9) end
-    local ok, err = pcall(core.ns_del, e.a)
-    if ok then return true end
-    if gone(err) then return false end
-    return nil, err
-  end
-  return false
-end
-
 local rank = { proc = 1, uts = 2, nft = 2.5, link = 3, ns = 4 }
 
 -- clean(): removes what dead runs left behind, per their records, and
@@ -252,13 +223,10 @@ local rank = { proc = 1, uts = 2, nft = 2.5, link = 3, ns = 4 }
 -- removed stays, with what remains; the reasons are the second result.
 function M.clean()
   local removed, failures = {}, {}
-  local p = io.popen("ls -1 " .. quote(M.dir()) .. " 2>/dev/null")
-  local names = {}
-  for name in p:lines() do names[#names + 1] = name end
-  p:close()
+  local names = core._readdir(M.dir()) or {}
   for _, name in ipairs(names) do
     local pid, start = name:match("^(%d+)%-(%d+)$")
-    if pid and start_time(pid) ~= start then
+    if pid and M.start_time(pid) ~= tonumber(start) then
       local file = M.dir() .. "/" .. name
       local entries = replay(file)
       for i, e in ipairs(entries) do e.seq = i end
@@ -268,11 +236,10 @@ function M.clean()
       end)
       local left = {}
       for _, e in ipairs(entries) do
-        local ok, did, err = pcall(remove, e)
-        if not ok then did, err = nil, did end
+        local did, err = remove_entry(e)
         if did then
-          removed[#removed + 1] = setmetatable(
-            { kind = e.kind, name = e.a, ns = e.kind == "link" and e.b or nil, run = name }, Removed)
+          removed[#removed + 1] = setmetatable({ kind = e.kind, name = e.name,
+            ns = e.kind == "link" and e.ns or nil, run = name }, Removed)
         elseif did == nil then
           left[#left + 1] = e
           failures[#failures + 1] = tostring(err)
@@ -281,18 +248,44 @@ function M.clean()
       if #left == 0 then
         os.remove(file)
       else
+        table.sort(left, function(x, y) return x.seq < y.seq end)
         local f = io.open(file, "w")
         if f then
-          for _, e in ipairs(left) do
-            f:write("+", e.key, "\n")
-            if e.id then f:write("=", e.key, "\t", e.id, "\n") end
-          end
+          for _, e in ipairs(left) do f:write(table.concat(e.lines, "\n"), "\n") end
           f:close()
         end
       end
     end
   end
   return removed, failures
+end
+
+-- rollback(): the end of a failed run (called from C, signals blocked,
+-- before the state is closed): takes down its topologies and handles by
+-- their own rules, newest first, then removes what its record still
+-- names, newest first (processes are left to the process handles' own
+-- stop at close: SIGTERM, grace, SIGKILL).  Returns how many objects
+-- could not be removed; reasons are printed on stderr.
+function M.rollback()
+  for _, mod in ipairs({ "nsl.topo.engine", "nsl.netns" }) do
+    local m = package.loaded[mod]
+    if m and m.close_all then pcall(m.close_all) end
+  end
+  local file = core._record()
+  if not file then return 0 end
+  local entries = replay(file)
+  local left = 0
+  for i = #entries, 1, -1 do
+    local e = entries[i]
+    if e.kind ~= "proc" then
+      local did, err = remove_entry(e)
+      if did == nil then
+        left = left + 1
+        io.stderr:write("nsl: rollback: ", tostring(err), "\n")
+      end
+    end
+  end
+  return left
 end
 
 return M

@@ -8,8 +8,9 @@
 --   t:ns("ns0"):exec{ "ping", "-c1", t:addr("ns1") }
 --
 -- The description format is in README.md, "Topologies"; nsl.topo.desc
--- checks it.  Every object is written to the run's record (nsl.record)
--- before it is made, so nsl.clean() can remove it if the run is killed.
+-- checks it.  The primitives note every object in the run's record
+-- (nsl.record) as they make it, so nsl.clean() can remove it if the run
+-- is killed.
 local core = require "nsl.core"
 local desc = require "nsl.topo.desc"
 local record = require "nsl.record"
@@ -130,7 +131,7 @@ end
 -- t:exec(node, cmd [, opts]): ns_exec in one of its namespaces.
 function Topology:exec(name, cmd, opts)
   local n = node(self, name)
-  return core.ns_exec(n.real, uts.wrap(n, cmd), opts)
+  return core.ns_exec(n.real, cmd, uts.opts(n, opts))
 end
 
 -- t:link(node, ifname): a link handle on one of its interfaces.

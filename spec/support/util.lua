@@ -58,11 +58,22 @@ end
 
 -- Is pid a live process (not gone, not a zombie waiting for its parent)?
 function M.alive(pid)
-  local f = io.open("/proc/" .. pid .. "/stat")
-  if not f then return false end
-  local st = f:read("a"):match("%) (%a)")
-  f:close()
-  return st ~= "Z"
+  local st = require("nsl.core")._proc_stat(tonumber(pid))  -- the one /proc/PID/stat parser
+  return st ~= nil and st.state ~= "Z"
+end
+
+-- The records of runs under /run/nsl other than this one (busted runs
+-- under nsl: its own record holds what the specs' bare primitives made),
+-- and UTS files left under /run/nsl/uts, as "name" lines; "" when none.
+function M.other_records()
+  local core = require "nsl.core"
+  local _, me = core._record()
+  local out = {}
+  for _, name in ipairs(core._readdir("/run/nsl") or {}) do
+    if name ~= me and name ~= "uts" then out[#out + 1] = name .. "\n" end
+  end
+  for _, name in ipairs(core._readdir("/run/nsl/uts") or {}) do out[#out + 1] = "uts/" .. name .. "\n" end
+  return table.concat(out)
 end
 
 function M.quote(s)

@@ -15,6 +15,8 @@ static const lua_CFunction openers[] = {
 	nsl_open_error,
 	nsl_open_signal,
 	nsl_open_fs,
+	nsl_open_record,
+	nsl_open_sys,
 	nsl_open_netns,
 	nsl_open_link,
 	nsl_open_linkinfo,
@@ -24,7 +26,6 @@ static const lua_CFunction openers[] = {
 	nsl_open_sockdiag,
 	nsl_open_exec,
 	nsl_open_proc,
-	nsl_open_dir,
 	nsl_open_nft,
 	nsl_open_sock,
 	NULL	/* keep last */
@@ -60,8 +61,12 @@ static int os_exit(lua_State *L)
 	else
 		status = (int)luaL_optinteger(L, 1, EXIT_SUCCESS);
 	if (lua_isnoneornil(L, 2) || lua_toboolean(L, 2)) {
-		nsl_signals_disarm();
-		lua_close(L);
+		nsl_run_end(L, status != EXIT_SUCCESS);
+		if (nsl_signal) {	/* as main: die of it */
+			fflush(NULL);
+			signal(nsl_signal, SIG_DFL);
+			raise(nsl_signal);
+		}
 	}
 	fflush(NULL);
 	exit(status);

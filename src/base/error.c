@@ -222,13 +222,23 @@ static int l_fail(lua_State *L)
 	return lua_error(L);
 }
 
+/* Adds _fail and errno (the errno values by name) to the table at
+ * index 1. */
 int nsl_open_error(lua_State *L)
 {
+	size_t i, n = sizeof(errno_names) / sizeof(errno_names[0]);
 	static const struct nsl_prim prims[] = {
 		{ "_fail", l_fail, 0, NULL },
 		{ NULL, NULL, 0, NULL }
 	};
 
 	nsl_register(L, prims);
+	/* errno = { EEXIST = 17, ... }: Lua names errors, never numbers */
+	lua_createtable(L, 0, (int)n);
+	for (i = 0; i < n; i++) {
+		lua_pushinteger(L, errno_names[i].err);
+		lua_setfield(L, -2, errno_names[i].name);
+	}
+	lua_setfield(L, 1, "errno");
 	return 0;
 }

@@ -96,25 +96,33 @@ void nsl_signals_disarm(void)
 	armed_L = NULL;
 }
 
-/* _shield(f, ...): calls f(...) with the pending signal set aside, so
- * cleanup that a signal started (a rollback, a teardown) is not cut short
- * by the same signal at its first wait.  A signal that arrives during f
- * still interrupts it.  Afterwards the set-aside signal is pending again:
- * the next blocking primitive raises it, and nsl dies of it at the end.
+/* _shield(f, ...): calls f(...) with nsl's signals blocked and the pending
+ * one set aside, so cleanup (a rollback, a teardown) runs to its end
+ * whatever arrives meanwhile: not cut short by the signal that started it
+ * at its first wait, nor by a second one.  The primitives' waits keep the
+ * caller's mask (ppoll with the mask saved when they blocked), so they see
+ * no signal either.  Afterwards the mask is restored: a signal that came
+ * meanwhile is delivered then; the set-aside one (the first) stays the
+ * pending one: the next blocking primitive raises it, and nsl dies of it
+ * at the end.
  * Returns f's results; f's error propagates. */
 static int l_shield(lua_State *L)
 {
 	sig_atomic_t saved = nsl_signal;
 	lua_State *armed = armed_L;
 	int status, n = lua_gettop(L);
+	sigset_t set, old;
 
 	luaL_checktype(L, 1, LUA_TFUNCTION);
+	nsl_signals_set(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
 	if (armed)
 		lua_sethook(armed, NULL, 0, 0);
 	nsl_signal = 0;
 	status = lua_pcall(L, n - 1, LUA_MULTRET, 0);
-	if (!nsl_signal)
-		nsl_signal = saved;	/* for the next primitive, and the exit */
+	sigprocmask(SIG_SETMASK, &old, NULL);	/* may run on_signal now */
+	if (saved)
+		nsl_signal = saved;	/* the first signal is the one nsl dies of */
 	if (status != LUA_OK)
 		return lua_error(L);
 	return lua_gettop(L);

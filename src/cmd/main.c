@@ -396,9 +396,9 @@ int main(int argc, char **argv)
 	ok = lua_toboolean(L, -1);
 	nsl_report(L, status);
 	/* Closing runs every __gc and __close: the cleanup of what the
-	 * script made.  A signal now is recorded but does not cut it short. */
-	nsl_signals_disarm();
-	lua_close(L);
+	 * script made; a failed run first rolls back what its bare
+	 * primitives made.  A signal now is kept but cuts nothing short. */
+	nsl_run_end(L, !(ok && status == LUA_OK));
 	sig = nsl_signal;
 	if (sig) {
 		/* Die of the same signal, so the caller sees what happened. */

@@ -20,7 +20,10 @@
 #include <linux/veth.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "nl.h"
 
@@ -264,6 +267,77 @@ static void start_req(lua_State *L, struct link_req *r)
 	r->ns = nl_opts_ns(&r->o);
 }
 
+/* Notes in the run's record that link r->name is about to be made with
+ * ifindex index ('+': with its namespace's identity, so that --clean
+ * never takes a namesake) or was deleted or not made ('-').  Never
+ * raises. */
+static void record_link(struct link_req *r, int sign, int index)
+{
+	char ns[2 * NAME_MAX + 1], nsid[64];
+
+	nsl_rec_name(r->ns->name, ns, sizeof(ns));
+	if (sign == '-') {
+		nsl_rec_write("-link\t%s\t%s\n", r->name, ns);
+		return;
+	}
+	if (r->ns->fd < 0 || nsl_fd_id(r->ns->fd, nsid, sizeof(nsid)) < 0)
+		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
+	nsl_rec_write("+link\t%s\t%s\t%d\t%s\n", r->name, ns, index, nsid);
+}
+
+/* An ifindex for a new link, chosen by nsl rather than the kernel so
+ * that it is in the record before the link exists: a run killed between
+ * the kernel's ack and any later line still names its link exactly.
+ * Drawn from 2^20..2^24, far above what the kernel hands out. */
+static int pick_index(void)
+{
+	static int seeded;
+
+	if (!seeded) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		srandom((unsigned)getpid() ^ (unsigned)ts.tv_nsec);
+		seeded = 1;
+	}
+	return (1 << 20) + (int)(random() % ((1 << 24) - (1 << 20)));
+}
+
+static struct ifinfomsg *start_change(struct link_req *r, int type);
+
+/* Sends the create request r with a chosen ifindex, recorded first (see
+ * pick_index).  A taken index (EEXIST while the name is free) is drawn
+ * again.  When the record cannot be kept, the request is still sent (so
+ * that a missing privilege is reported as the kernel's EPERM), and a
+ * link it made is deleted again before raising why.  Raises
+ * "<prim>: <name>: <reason>". */
+static void create_recorded(lua_State *L, struct link_req *r, struct ifinfomsg *ifi)
+{
+	char ext[256];
+	int rec = nsl_rec_open(), err, tries;
+
+	for (tries = 0;; tries++) {
+		ifi->ifi_index = pick_index();
+		if (!rec)
+			record_link(r, '+', ifi->ifi_index);
+		err = nl_talk(L, r->ns, r->q.buf, nl_req_len(&r->q), NULL, NULL, ext, sizeof(ext));
+		if (!err)
+			break;
+		if (!rec)
+			record_link(r, '-', 0);
+		if ((err == -EEXIST || err == -EBUSY) && tries < 4 &&
+		    nl_link_index(L, r->ns, r->name) == -ENODEV)
+			continue;	/* the index was taken, not the name */
+		nsl_fail(L, r->prim, r->name, -err, ext[0] ? "%s" : NULL, ext);
+	}
+	if (rec) {
+		start_change(r, RTM_DELLINK);
+		nl_talk(L, r->ns, r->q.buf, nl_req_len(&r->q), NULL, NULL, ext, sizeof(ext));
+		nsl_rec_fail(L, r->prim, r->name, -rec);
+	}
+	nsl_rec_made();
+}
+
 /* <kind>_add(name, ...positional, opts): makes the link in opts.ns (the
  * kind's entry is upvalue 1); returns nothing.  Raises "<prim>: <name>:
  * <reason>"; a refused request made nothing. */
@@ -301,7 +375,7 @@ static int l_link_add(lua_State *L)
 	if (r.parent)
 		nl_put_u32(&r.q, IFLA_LINK, (uint32_t)r.parent);
 	/* talk */
-	nl_req_do(&r.q, r.ns, NULL, NULL);
+	create_recorded(L, &r, ifi);
 	return 0;
 }
 
@@ -367,7 +441,41 @@ static int l_link_del(lua_State *L)
 	start_req(L, &r);
 	start_change(&r, RTM_DELLINK);
 	nl_req_do(&r.q, r.ns, NULL, NULL);
+	if (nsl_rec_active())
+		record_link(&r, '-', 0);
 	return 0;
+}
+
+/* The namespace nsl started in, when process pid is in it (a link moved
+ * "by pid" there can still be named); else NULL. */
+static struct nl_ns *home_of_pid(lua_State *L, lua_Integer pid)
+{
+	char path[64], want[64], home[64];
+
+	snprintf(path, sizeof(path), "/proc/%lld/ns/net", (long long)pid);
+	if (nsl_file_id(path, want, sizeof(want)) < 0 ||
+	    nsl_file_id("/proc/self/ns/net", home, sizeof(home)) < 0 || strcmp(want, home))
+		return NULL;
+	return nl_ns(L, "link_set_ns", NULL);
+}
+
+/* A link this run made (its "+link" line is in the record) was moved to
+ * namespace to: records it there too, so a rollback or --clean finds it
+ * where it is now.  Never raises. */
+static void record_move(lua_State *L, struct link_req *r, int index, struct nl_ns *to)
+{
+	char ns[2 * NAME_MAX + 1], line[3 * NAME_MAX + 64];
+	struct link_req m = *r;
+	int now;
+
+	nsl_rec_name(r->ns->name, ns, sizeof(ns));
+	snprintf(line, sizeof(line), "+link\t%s\t%s\t%d\t", r->name, ns, index);
+	if (!nsl_rec_has(line))
+		return;
+	now = nl_link_index(L, to, r->name);
+	m.ns = to;
+	if (now > 0)
+		record_link(&m, '+', now);
 }
 
 /* link_set_ns(link, target, opts): moves the link from opts.ns to the
@@ -378,6 +486,7 @@ static int l_link_set_ns(lua_State *L)
 	struct link_req r;
 	struct nl_ns *to = NULL;
 	lua_Integer pid = 0;
+	int index;
 
 	luaL_argexpected(L, lua_type(L, 2) == LUA_TSTRING || lua_isinteger(L, 2),
 			 2, "namespace name or pid");
@@ -387,13 +496,17 @@ static int l_link_set_ns(lua_State *L)
 	} else {
 		pid = lua_tointeger(L, 2);
 		nsl_check_range(L, r.prim, r.name, "pid", pid, 1, 0x7fffffff);
+		to = home_of_pid(L, pid);
 	}
+	index = nsl_rec_active() ? nl_link_index(L, r.ns, r.name) : 0;
 	start_change(&r, RTM_NEWLINK);
-	if (to)
+	if (lua_type(L, 2) == LUA_TSTRING)
 		nl_put_u32(&r.q, IFLA_NET_NS_FD, (uint32_t)to->fd);
 	else
 		nl_put_u32(&r.q, IFLA_NET_NS_PID, (uint32_t)pid);
 	nl_req_do(&r.q, r.ns, NULL, NULL);
+	if (index > 0 && to)
+		record_move(L, &r, index, to);
 	return 0;
 }
 

@@ -46,37 +46,82 @@ static int prepare_run_dir(int again)
 	return 0;
 }
 
+/* Raises ns_add's failure; a missing privilege says how to get it. */
+static int add_fail(lua_State *L, const char *name, int err)
+{
+	if (err == EPERM || err == EACCES)
+		return nsl_fail(L, "ns_add", name, err, "%s (making a namespace needs "
+				"CAP_SYS_ADMIN: run nsl as root, or as root of a user "
+				"namespace with a /run of its own)", strerror(err));
+	return nsl_fail(L, "ns_add", name, err, NULL);
+}
+
 /* ns_add(name): creates the namespace; returns nothing.  Raises
  * "ns_add: <name>: <reason>" (File exists, Operation not permitted...);
- * on failure nothing is left under /run/netns. */
+ * on failure nothing is left under /run/netns.
+ *
+ * Ownership is decided atomically and recorded before it is exposed (see
+ * lua/nsl/record.lua): the record names a placeholder ".nsl-<run>-<n>"
+ * private to this run before it is made (O_EXCL), then its identity; the
+ * placeholder takes the name with link(2), which fails when the name
+ * exists (so a namesake is never touched); the namespace's own identity
+ * is recorded before it is bound there.  Whenever the run is killed,
+ * --clean can prove which of these it made. */
 static int l_ns_add(lua_State *L)
 {
 	const char *name = nsl_checkstring(L, 1, "ns_add");
 	char path[sizeof(NSL_NETNS_DIR) + NAME_MAX + 1];
-	int err, rc;
+	char tmp[sizeof(NSL_NETNS_DIR) + NAME_MAX + 1], id[64];
+	char rname[2 * NAME_MAX + 1];
+	static unsigned long serial;
+	int err, fd;
 
 	nl_check_nsname(L, "ns_add", name);
 	nl_ns(L, "ns_add", NULL);	/* the cache exists before we move */
 	err = prepare_run_dir(0);
 	if (err)
-		return nsl_fail(L, "ns_add", name, -err, NULL);
+		return add_fail(L, name, -err);
+	err = nsl_rec_open();
+	if (err)
+		return nsl_rec_fail(L, "ns_add", name, -err);
 	snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name);
-	rc = mknod(path, S_IFREG, 0);
-	if (rc < 0 && errno == ENOENT && prepare_run_dir(1) == 0)
-		rc = mknod(path, S_IFREG, 0);	/* /run/netns went away: again */
-	if (rc < 0)
-		return nsl_fail(L, "ns_add", name, errno, NULL);
+	nsl_rec_name(name, rname, sizeof(rname));
+	snprintf(tmp, sizeof(tmp), NSL_NETNS_DIR "/.nsl-%s-%lu", nsl_rec_id(), ++serial);
+	nsl_rec_write("+ns\t%s\t%s\n", rname, tmp + sizeof(NSL_NETNS_DIR));
+	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0 && errno == ENOENT && prepare_run_dir(1) == 0)
+		fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0) {
+		err = errno;
+		nsl_rec_write("-ns\t%s\n", rname);
+		return add_fail(L, name, err);
+	}
+	if (nsl_fd_id(fd, id, sizeof(id)) == 0)
+		nsl_rec_write("=ns\t%s\tfile\t%s\n", rname, id);
+	close(fd);
+	if (link(tmp, path) < 0) {	/* exclusive: EEXIST when taken */
+		err = errno;
+		unlink(tmp);
+		nsl_rec_write("-ns\t%s\n", rname);
+		return add_fail(L, name, err);
+	}
+	unlink(tmp);
 	if (unshare(CLONE_NEWNET) < 0) {
 		err = errno;
 		unlink(path);
-		return nsl_fail(L, "ns_add", name, err, NULL);
+		nsl_rec_write("-ns\t%s\n", rname);
+		return add_fail(L, name, err);
 	}
+	if (nsl_file_id("/proc/thread-self/ns/net", id, sizeof(id)) == 0)
+		nsl_rec_write("=ns\t%s\tnet\t%s\n", rname, id);
 	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) {
 		err = errno;
 		nl_leave(L);
 		unlink(path);
-		return nsl_fail(L, "ns_add", name, err, NULL);
+		nsl_rec_write("-ns\t%s\n", rname);
+		return add_fail(L, name, err);
 	}
+	nsl_rec_made();
 	/* While inside, open its socket: the first request needs no switch.
 	 * Failing here only means opening it later. */
 	nl_ns_here(L, name);
@@ -101,6 +146,11 @@ static int l_ns_del(lua_State *L)
 	if (unlink(path) < 0)
 		return nsl_fail(L, "ns_del", name, errno, errno == ENOENT ?
 				"no such network namespace" : NULL);
+	if (nsl_rec_active()) {
+		char rname[2 * NAME_MAX + 1];
+
+		nsl_rec_write("-ns\t%s\n", nsl_rec_name(name, rname, sizeof(rname)));
+	}
 	return 0;
 }
 

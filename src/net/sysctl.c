@@ -27,7 +27,7 @@ static int l_sysctl(lua_State *L)
 	struct nl_ns *ns;
 	size_t i, vlen = 0;
 	ssize_t n;
-	int fd, err, back = 0, enter;
+	int fd, err, back, away;
 
 	if (!lua_isnoneornil(L, 2)) {
 		luaL_argexpected(L, lua_type(L, 2) == LUA_TSTRING ||
@@ -41,7 +41,6 @@ static int l_sysctl(lua_State *L)
 	if (!*key || strstr(key, "..") || key[0] == '/' || key[0] == '.' ||
 	    strlen(key) + sizeof("/proc/sys/") > sizeof(path))
 		return nsl_fail(L, "sysctl", key, EINVAL, "invalid key");
-	enter = nsl_opt_type(&o, "ns") != LUA_TNIL;
 	ns = nl_opts_ns(&o);
 	snprintf(path, sizeof(path), "/proc/sys/%s", key);
 	/* dots separate levels unless the key uses slashes (names with dots,
@@ -50,15 +49,15 @@ static int l_sysctl(lua_State *L)
 		for (i = sizeof("/proc/sys/") - 1; path[i]; i++)
 			if (path[i] == '.')
 				path[i] = '/';
-	if (enter) {
-		err = nl_enter(L, ns);
-		if (err)
-			return nsl_fail(L, "sysctl", key, -err, NULL);
-	}
+	/* In nsl's own namespace no setns: it would need CAP_SYS_ADMIN, and
+	 * turn a plain read by an unprivileged user into EPERM. */
+	away = ns->name[0] != '\0';
+	err = away ? nl_enter(L, ns) : 0;
+	if (err)
+		return nsl_fail(L, "sysctl", key, -err, NULL);
 	fd = open(path, (value ? O_WRONLY | O_TRUNC : O_RDONLY) | O_CLOEXEC);
 	err = fd < 0 ? errno : 0;
-	if (enter)
-		back = nl_leave(L);
+	back = away ? nl_leave(L) : 0;
 	if (back) {
 		if (fd >= 0)
 			close(fd);

@@ -283,6 +283,38 @@ static int launch_failed(lua_State *L, struct req *r, const struct launch_error 
 	return fail_closing(L, r, object, e->err, why);
 }
 
+/* opts.uts: joins the UTS namespace bound at that path (a topology's
+ * hostname, made by _uts_add), after the network one, through the same
+ * setns list as `enter`. */
+static void setup_uts(lua_State *L, struct req *r, const char *path)
+{
+	int fd;
+
+	if (!path)
+		return;
+	if (r->l.n_enter >= (int)(sizeof(r->l.enter_fd) / sizeof(r->l.enter_fd[0])))
+		fail_closing(L, r, path, EINVAL, "too many namespaces to join");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail_closing(L, r, path, errno, NULL);
+	r->l.enter_fd[r->l.n_enter] = fd;
+	r->l.enter_flag[r->l.n_enter++] = CLONE_NEWUTS;
+	r->l.enter_flags |= CLONE_NEWUTS;
+}
+
+/* Notes a background process in the run's record ("+proc", its pid and
+ * start time), so that --clean stops it after nsl was killed.  Best
+ * effort: a user who may not write the record (no root) still runs
+ * processes, which nsl stops at its end all the same.  Never raises. */
+static void record_proc(pid_t pid)
+{
+	struct nsl_pstat st;
+
+	if (nsl_proc_stat((long)pid, &st) == 0 &&
+	    nsl_rec_write("+proc\t%d\t%llu\n", (int)pid, st.start) == 0)
+		nsl_rec_made();
+}
+
 /* The shared body: cmd at cmd_idx, options at opt_idx (0: none); netns
  * a name to join or NULL; enter a pid (0: none) with its kinds at
  * enter_kinds.  Pushes the result table, or the handle when background. */
@@ -352,6 +384,7 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 		setup_netns(L, &r, netns, mount);
 	if (enter)
 		setup_enter(L, &r, enter, kinds_enter < 0 ? ~0 : kinds_enter);
+	setup_uts(L, &r, req_opt_string(L, &r, opt_idx, "uts"));
 	open_stdio(L, &r);
 	/* Its own process group, so stopping it stops what it started; but a
 	 * foreground command on nsl's terminal stays in nsl's group so it
@@ -376,8 +409,10 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 	p = nsl_proc_push(L, pid, pidfd, r.pipes[0][1], r.stdin_mode == 1 ? r.in_data : NULL,
 			  r.in_len, r.pipes[1][0], r.pipes[2][0], r.l.new_pgrp, r.grace);
 	p->pidns_init = (r.l.unshare_flags & CLONE_NEWPID) != 0;
-	if (r.background)
+	if (r.background) {
+		record_proc(pid);
 		return 1;
+	}
 	nsl_proc_finish(L, p, r.timeout);
 	return 1;
 }
@@ -424,7 +459,7 @@ static int l_pid_exec(lua_State *L)
 /* The options every door takes (execopt.c reads them), then each door's
  * own. */
 #define EXEC_KEYS "capture stdin env cwd timeout background mount unshare " \
-		  "mount_proc hostname mounts grace time_offsets fds "
+		  "mount_proc hostname mounts grace time_offsets fds uts "
 
 static const struct nsl_prim exec_prims[] = {
 	{ "ns_exec", l_ns_exec, 3, EXEC_KEYS },

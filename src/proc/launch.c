@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -42,6 +43,7 @@ struct child_ctx {
 	int userns_in_clone;	/* CLONE_NEWUSER was given to clone */
 	int user_last;		/* make the user namespace after all the rest */
 	sigset_t mask;		/* the parent's mask, restored before exec */
+	pid_t parent;		/* nsl's pid */
 };
 
 /* Reports a failure to the parent and ends the child. */
@@ -223,6 +225,13 @@ static int child_main(void *arg)
 			sigaction(handled[i], &sa, NULL);
 		}
 	}
+	/* nsl killed outright (SIGKILL) takes its children along, even one
+	 * started an instant before the run's record names it.  (A parent
+	 * already gone shows as another ppid; in a new PID namespace the
+	 * parent is outside and getppid() is 0.) */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != c->parent && getppid() != 0)
+		_exit(127);
 	if (l->new_pgrp)
 		setpgid(0, 0);
 	if (l->netns_fd >= 0 && setns(l->netns_fd, CLONE_NEWNET) < 0)
@@ -320,6 +329,7 @@ int nsl_launch(const struct launch *l, pid_t *pid, int *pidfd,
 		pipefd[n] = moved;
 	}
 	c.l = l;
+	c.parent = getpid();
 	c.errfd = pipefd[1];
 	c.userns_in_clone = 0;
 	/* Joining namespaces that exist takes the rights of the caller's

@@ -1,8 +1,7 @@
--- nsl.topo.engine: up and down.  up runs the plan's steps in order,
--- each recorded (nsl.record) before its object is made; a failure
--- unwinds what was made, newest first.  down unwinds all of it.
+-- nsl.topo.engine: up and down.  up runs the plan's steps in order (the
+-- primitives record each object as they make it); a failure unwinds what
+-- was made, newest first.  down unwinds all of it.
 local core = require "nsl.core"
-local record = require "nsl.record"
 local plan = require "nsl.topo.plan"
 local teardown = require "nsl.topo.teardown"
 
@@ -14,6 +13,7 @@ local M = {}
 -- signal), when its __gc takes it down.
 local live = {}
 local close
+local order = 0
 
 -- Undoes what up made, newest first; returns the reasons of what could
 -- not be undone (objects already gone count as undone).
@@ -22,10 +22,9 @@ local function unwind_all(t)
   while #t.done > 0 do
     local s = table.remove(t.done)
     local ok, err = pcall(s.undo)
-    local code = type(err) == "table" and err.code
-    if ok or code == "ENOENT" or code == "ENODEV" or code == "ESRCH" then
-      if s.rec then record.drop(table.unpack(s.rec)) end
-    else
+    local code = type(err) == "table" and err.errno
+    local E = core.errno
+    if not (ok or code == E.ENOENT or code == E.ENODEV or code == E.ESRCH) then
       errs[#errs + 1] = s.node .. ": undo " .. s.what .. ": " .. tostring(err)
     end
   end
@@ -52,19 +51,16 @@ function M.up(self)
     error("topology: already " .. self.status .. " (call down first)", 2)
   end
   self.status = "building"
+  order = order + 1
+  self.order = order
   live[self] = true
   for _, s in ipairs(plan(self)) do
-    local ok, err = true, nil
-    if s.pre then ok, err = pcall(s.pre) end
-    if ok then
-      ok, err = pcall(function()
-        if s.rec then record.add(table.unpack(s.rec)) end -- may fail too: no /run/nsl
-        s.run()
-      end)
-      if s.rec then
-        if ok then record.made(table.unpack(s.rec)) else record.drop(table.unpack(s.rec)) end
-      end
-    end
+    -- A signal's error is raised when the primitive returns, after it
+    -- made (and recorded) its object: a step that raised but recorded
+    -- something made it, and is undone with the rest.
+    local seq = core._record_seq()
+    local ok, err = pcall(s.run)
+    if not ok and s.undo and core._record_seq() > seq then self.done[#self.done + 1] = s end
     if ok then
       if s.undo then self.done[#self.done + 1] = s end
     else
@@ -102,6 +98,15 @@ function M.down(self)
   require("nsl.lab").down(self)
   if #errs > 0 then core._fail("down", self.prefix, table.concat(errs, "; ")) end
   return self
+end
+
+-- Takes every topology that is up (or being built) down, newest first
+-- (the end of a failed run, before its record is rolled back).
+function M.close_all()
+  local ts = {}
+  for t in pairs(live) do ts[#ts + 1] = t end
+  table.sort(ts, function(a, b) return (a.order or 0) > (b.order or 0) end)
+  for _, t in ipairs(ts) do close(t) end
 end
 
 M.close = close

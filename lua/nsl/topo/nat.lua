@@ -210,7 +210,7 @@ local function forward_off()
 end
 
 -- steps(t, step): the build steps, after links and routes, before the
--- services.  step(node, what, run, undo, rec, pre) as in plan.
+-- services.  step(node, what, run, undo) as in plan.
 function M.steps(t, step)
   local m = t.model
   local nat = m.nat
@@ -225,12 +225,23 @@ function M.steps(t, step)
     end)
   end
   step("host", "ip_forward", forward_on, forward_off)
-  step("host", "nft table inet " .. nat.table, function() core.nft(M.rules(m)) end,
-    function() if table_exists(nat.table) then core.nft("delete table inet " .. nat.table) end end,
-    { "nft", nat.table, "" },
-    function()
-      if table_exists(nat.table) then core._fail("nft", "inet " .. nat.table, "File exists", 17) end
-    end)
+  -- A table of that name already there is another's: refused, never
+  -- recorded.  Ours is in the run's record before it is made, so a run
+  -- killed now leaves it to nsl --clean.
+  step("host", "nft table inet " .. nat.table, function()
+    if table_exists(nat.table) then
+      core._fail("nft", "inet " .. nat.table, "File exists", core.errno.EEXIST)
+    end
+    core._record_note("+", "nft", nat.table)
+    local ok, err = pcall(core.nft, M.rules(m))
+    if not ok then
+      core._record_note("-", "nft", nat.table)
+      error(err, 0)
+    end
+  end, function()
+    if table_exists(nat.table) then core.nft("delete table inet " .. nat.table) end
+    core._record_note("-", "nft", nat.table)
+  end)
 end
 
 -- t:nft(node, commands): nft commands in one of its namespaces ("host":

@@ -1,37 +1,25 @@
 -- nsl.topo.plan: the build plan of a topology, the steps that up runs
 -- in order and that down undoes in reverse.
 local core = require "nsl.core"
-local record = require "nsl.record"
 local netns = require "nsl.netns"
 local uts = require "nsl.topo.uts"
 local ready = require "nsl.topo.ready"
 
 local function ns_opt(n) return n and n.real or nil end
 
--- The steps of up, in order: { node, what, run, undo, rec, kind }.  rec
--- is written to the record before run; undo is kept once run succeeded.
--- kind tells down (nsl.topo.teardown) what a step made: "ns", "service",
--- or "veth-gone-with-ns" for a root-side veth end whose peer is inside
--- one of the topology's namespaces (the kernel removes it with them).
+-- The steps of up, in order: { node, what, run, undo, kind }; undo is
+-- kept once run succeeded.  The primitives record what they make
+-- themselves, and make it exclusively (a name that is taken fails, made
+-- nothing).  kind tells down (nsl.topo.teardown) what a step made: "ns",
+-- "service", or "veth-gone-with-ns" for a root-side veth end whose peer
+-- is inside one of the topology's namespaces (the kernel removes it with
+-- them).
 local function plan(t)
   local m, steps = t.model, {}
-  local function step(nodename, what, run, undo, rec, pre)
-    local s = { node = nodename, what = what, run = run, undo = undo, rec = rec, pre = pre }
+  local function step(nodename, what, run, undo)
+    local s = { node = nodename, what = what, run = run, undo = undo }
     steps[#steps + 1] = s
     return s
-  end
-  -- Checked before an object is recorded: a name that is taken already
-  -- must never enter the record, or nsl --clean could remove another's.
-  local function free_ns(name)
-    return function()
-      if core.ns_exists(name) then core._fail("ns_add", name, "File exists", 17) end
-    end
-  end
-  local function free_link(name)
-    return function()
-      local f = io.open("/sys/class/net/" .. name .. "/ifindex")
-      if f then f:close(); core._fail("link_add", name, "File exists", 17) end
-    end
   end
   for _, n in ipairs(m.namespaces) do
     local where = "namespace " .. n.name
@@ -40,18 +28,22 @@ local function plan(t)
     -- scan of /proc, so only there.)
     local sweep = false
     for _, sv in ipairs(m.service_order) do if sv.ns == n then sweep = true end end
-    step(where, "create", function() core.ns_add(n.real) end, function()
-      if sweep then
-        for _, pid in ipairs(record.pids_in(n.real)) do record.kill(pid, 9) end
+    local function sweep_now()
+      for _, pid in ipairs(core._netns_pids(n.real)) do
+        pcall(core._kill, pid, core.signals.KILL)
       end
+    end
+    local s = step(where, "create", function() core.ns_add(n.real) end, function()
+      if sweep then sweep_now() end
       core.ns_del(n.real)
-    end, { "ns", n.real }, free_ns(n.real)).kind = "ns"
+    end)
+    s.kind, s.ns, s.sweep = "ns", n.real, sweep and sweep_now or nil
     if n.lo then
       step(where, "lo up", function() netns.set("lo", { up = true }, n.real) end)
     end
     if n.hostname then
       step(where, "hostname " .. n.hostname, function() uts.make(n) end,
-        function() uts.remove(n) end, { "uts", uts.path(n) })
+        function() uts.remove(n) end)
     end
     for _, key in ipairs((function()
       local ks = {}
@@ -69,8 +61,7 @@ local function plan(t)
     -- Links inside the topology's namespaces go with them; deleting them
     -- one by one would only cost a kernel synchronize_net each.
     step(where, "create", function() core.bridge_add(b.real, { ns = ns_opt(b.ns) }) end,
-      not b.ns and function() core.link_del(b.real) end or nil,
-      not b.ns and { "link", b.real, "" } or nil, not b.ns and free_link(b.real) or nil)
+      not b.ns and function() core.link_del(b.real) end or nil)
     if b.mtu then step(where, "mtu", function() netns.set(b.real, { mtu = b.mtu }, ns_opt(b.ns)) end) end
     if b.address then
       step(where, "address " .. b.address, function() core.addr_add(b.real, b.address, { ns = ns_opt(b.ns) }) end)
@@ -80,16 +71,15 @@ local function plan(t)
   for _, l in ipairs(m.links) do
     local where = "link " .. l.id
     local e1, e2 = l.ends[1], l.ends[2]
-    -- The root-namespace end (if any) is the one to record and delete,
+    -- The root-namespace end (if any) is the one to delete,
     -- and the one veth_add makes: a peer without peer_ns lands beside
     -- the first end, so the end in a namespace must be the peer.
     local rootend = (not e1.ns and e1) or (not e2.ns and e2) or nil
     if rootend == e2 then e1, e2 = e2, e1 end
     local veth = step(where, "create veth", function()
       core.veth_add(e1.real, e2.real, { ns = ns_opt(e1.ns), peer_ns = ns_opt(e2.ns), mtu = l.mtu })
-    end, rootend and function() core.link_del(rootend.real) end or nil,
-      rootend and { "link", rootend.real, "" } or nil, rootend and free_link(rootend.real) or nil)
-    if rootend and e2.ns then veth.kind, veth.link = "veth-gone-with-ns", rootend.real end
+    end, rootend and function() core.link_del(rootend.real) end or nil)
+    if rootend and e2.ns then veth.kind, veth.link, veth.peer_ns = "veth-gone-with-ns", rootend.real, e2.ns.real end
     for _, e in ipairs(l.ends) do
       if e.master then
         step(where, "attach " .. e.real .. " to " .. e.master.real, function()
@@ -116,15 +106,15 @@ local function plan(t)
   for _, s in ipairs(m.service_order) do
     local where = "service " .. s.name
     local start = step(where, "start", function()
-      local h = core.ns_exec(s.ns.real, uts.wrap(s.ns, ready.argv(t, s)), { background = true, env = s.env, cwd = s.cwd })
-      local p = { handle = h, pid = h.pid, start = h.pid and record.start_time(h.pid) }
-      if p.start then record.add("proc", tostring(p.pid), p.start) end
-      t.procs[s.name] = p
+      -- ns_exec records the process; its handle stops it (SIGTERM,
+      -- stop_timeout, SIGKILL).
+      local h = core.ns_exec(s.ns.real, ready.argv(t, s), uts.opts(s.ns, { background = true, env = s.env,
+        cwd = s.cwd, grace = s.stop_timeout }))
+      t.procs[s.name] = { handle = h, pid = h.pid }
     end, function()
       local p = t.procs[s.name]
       if not p then return end
-      netns.stop(p.handle, s.stop_timeout)
-      if p.start then record.drop("proc", tostring(p.pid), p.start) end
+      netns.stop(p.handle)
       t.procs[s.name] = nil
     end)
     start.kind, start.service, start.grace = "service", s.name, s.stop_timeout

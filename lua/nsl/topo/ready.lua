@@ -83,7 +83,7 @@ function M.wait(t, s, h)
     probe = function() return M.listening(s.ns.real, ready.udp, "udp") end
   elseif ready.cmd then
     probe = function()
-      local ok, r = pcall(core.ns_exec, s.ns.real, uts.wrap(s.ns, ready.cmd), { capture = true })
+      local ok, r = pcall(core.ns_exec, s.ns.real, ready.cmd, uts.opts(s.ns, { capture = true }))
       return ok and succeeded(r)
     end
   elseif ready.file then

@@ -9,10 +9,12 @@
 --      inside, in one batch of its own;
 --   3. everything else is undone newest first, as before;
 --   4. down returns when the kernel has really removed those root-side
---      ends, and only then are they dropped from the run's record (a run
---      killed meanwhile leaves them to nsl --clean).
+--      ends, and only then are they marked gone in the run's record (a
+--      run killed meanwhile leaves them to nsl --clean).
+-- A namespace that some process is still in (one the script started
+-- there and left running) lives on after ns_del, and so do its veths:
+-- those root-side ends are deleted one by one, as before.
 local core = require "nsl.core"
-local record = require "nsl.record"
 
 local M = {}
 
@@ -25,14 +27,12 @@ local function gone_ok(err)
   return code == "ENOENT" or code == "ENODEV" or code == "ESRCH"
 end
 
--- Runs step s's undo; on success (or when its object was gone already)
--- drops its record entry.  Adds the reason to errs otherwise.
+-- Runs step s's undo (the primitives note in the record what they
+-- remove); true on success or when its object was gone already.  Adds
+-- the reason to errs otherwise.
 local function undo(s, errs)
   local ok, err = pcall(s.undo)
-  if ok or gone_ok(err) then
-    if s.rec then record.drop(table.unpack(s.rec)) end
-    return true
-  end
+  if ok or gone_ok(err) then return true end
   errs[#errs + 1] = s.node .. ": undo " .. s.what .. ": " .. tostring(err)
   return false
 end
@@ -96,15 +96,30 @@ function M.run(t)
   for _, s in ipairs(rest) do
     if s.undo ~= nil then undo(s, errs) end
   end
-  local ns_failed = false
-  for _, s in ipairs(namespaces) do
-    if not undo(s, errs) then ns_failed = true end
+  -- Which namespaces will not go at once: some process is inside.
+  local busy = {}
+  if #with_ns > 0 then
+    local names = {}
+    for _, s in ipairs(namespaces) do
+      if s.sweep then pcall(s.sweep) end -- what services left (workers)
+      names[#names + 1] = s.ns
+    end
+    busy = core._netns_busy(names)
   end
-  if ns_failed then
-    -- a namespace resisted: its veths may stay; delete them one by one
-    for _, s in ipairs(with_ns) do undo(s, errs) end
-  elseif wait_gone(with_ns, errs) then
-    for _, s in ipairs(with_ns) do record.drop(table.unpack(s.rec)) end
+  local failed = {}
+  for _, s in ipairs(namespaces) do
+    if not undo(s, errs) then failed[s.ns] = true end
+  end
+  local wait = {}
+  for _, s in ipairs(with_ns) do
+    if busy[s.peer_ns] or failed[s.peer_ns] then
+      undo(s, errs) -- that namespace lives on: delete the veth itself
+    else
+      wait[#wait + 1] = s
+    end
+  end
+  if wait_gone(wait, errs) then
+    for _, s in ipairs(wait) do pcall(core._record_note, "-", "link", s.link, "") end
   end
   return errs
 end

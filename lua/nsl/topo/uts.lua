@@ -1,42 +1,33 @@
 -- nsl.topo.uts: hostnames of a topology's namespaces.  A namespace with a
--- hostname gets a UTS namespace of its own, which every command run there
--- enters along with the network one.
-local record = require "nsl.record"
+-- hostname gets a UTS namespace of its own, kept as a bind mount at
+-- <run dir>/uts/<real name> (made by core._uts_add, in C, without a
+-- fork), which every command run there joins along with the network one
+-- (ns_exec's uts option).
+local core = require "nsl.core"
 
 local M = {}
 
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
--- A namespace with a hostname gets a UTS namespace of its own, kept as
--- a bind mount at <run dir>/uts/<real name> (util-linux unshare), which
--- every command run there enters (nsenter) along with the network one.
-function M.path(n) return record.dir() .. "/uts/" .. n.real end
+function M.path(n) return core._record_dir() .. "/uts/" .. n.real end
 
 function M.make(n)
   local path = M.path(n)
-  local ok = os.execute("mkdir -p " .. q(record.dir() .. "/uts") .. " && : > " .. q(path) ..
-    " && unshare --uts=" .. q(path) .. " hostname " .. q(n.hostname) .. " 2>/dev/null")
-  if not ok then
-    os.remove(path)
-    error("could not make a UTS namespace at " .. path .. " (util-linux unshare)", 0)
-  end
+  core._uts_add(path, n.hostname)
   n.uts = path
 end
 
 function M.remove(n)
-  local path = n.uts or M.path(n)
-  os.execute("umount -l " .. q(path) .. " 2>/dev/null")
-  os.remove(path)
+  core._uts_del(n.uts or M.path(n))
   n.uts = nil
 end
 
--- The command as run in namespace node n: inside its UTS namespace when
--- it has a hostname.
-function M.wrap(n, cmd)
-  if not n.uts or type(cmd) ~= "table" then return cmd end
-  local out = { "nsenter", "--uts=" .. n.uts, "--" }
-  for _, a in ipairs(cmd) do out[#out + 1] = a end
-  return out
+-- The options of a command run in namespace node n: opts with uts set
+-- when n has a hostname.
+function M.opts(n, opts)
+  if not n.uts then return opts end
+  local o = {}
+  for k, v in pairs(opts or {}) do o[k] = v end
+  o.uts = n.uts
+  return o
 end
 
 return M

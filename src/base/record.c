@@ -1,0 +1,284 @@
+/*
+ * record.c - the run's record, written by the primitives themselves, and
+ * the end of a run.
+ *
+ * Every object a primitive makes (a namespace, a link, a UTS namespace, a
+ * background process) is noted in one file per run, NSL_RUN_DIR (default
+ * /run/nsl) "/<pid>-<start time>", by the C code that makes it, before
+ * the primitive returns: a signal (whose Lua error is raised only when the
+ * primitive returns) cannot come between the object and its line.  The
+ * file is opened once and appended to with one write(2) per line (no
+ * fsync: it lives on tmpfs, and only a dead process, not a dead machine,
+ * must be covered).  The line format is described in lua/nsl/record.lua,
+ * which reads it (rollback, --clean).
+ *
+ * The end of a run (nsl_run_end): a run that failed (an uncaught error,
+ * a signal, os.exit with a failure) first rolls back what its record
+ * still names (lua/nsl/record.lua: rollback), then the state is closed;
+ * a run that ended well keeps what bare primitives made.  Either way the
+ * record is then closed and removed (kept only when a rollback could not
+ * remove everything, so that --clean can).  Signals are blocked for all
+ * of it: the cleanup runs to its end, and the signal is delivered after.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nsl.h"
+
+static int rec_fd = -1;
+static char rec_path[PATH_MAX];
+static char rec_id[64];
+static lua_Integer rec_seq;	/* how many objects were recorded */
+
+/* See nsl.h. */
+const char *nsl_rec_dir(void)
+{
+	const char *d = getenv("NSL_RUN_DIR");
+
+	return d && *d ? d : "/run/nsl";
+}
+
+/* See nsl.h. */
+const char *nsl_rec_id(void)
+{
+	struct nsl_pstat st;
+
+	if (!rec_id[0]) {
+		if (nsl_proc_stat((long)getpid(), &st) < 0)
+			st.start = 0;
+		snprintf(rec_id, sizeof(rec_id), "%ld-%llu", (long)getpid(),
+			 (unsigned long long)st.start);
+	}
+	return rec_id;
+}
+
+/* See nsl.h. */
+int nsl_rec_open(void)
+{
+	const char *dir = nsl_rec_dir();
+
+	if (rec_fd >= 0)
+		return 0;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(rec_path, sizeof(rec_path), "%s/%s", dir, nsl_rec_id());
+	rec_fd = open(rec_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (rec_fd < 0)
+		return -errno;
+	return 0;
+}
+
+/* See nsl.h. */
+int nsl_rec_write(const char *fmt, ...)
+{
+	char line[2 * PATH_MAX];
+	va_list ap;
+	int n, err;
+	ssize_t w;
+
+	err = nsl_rec_open();
+	if (err)
+		return err;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -ENAMETOOLONG;
+	do
+		w = write(rec_fd, line, (size_t)n);	/* O_APPEND: one line, whole */
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return -errno;
+	return 0;
+}
+
+/* See nsl.h. */
+const char *nsl_rec_name(const char *name, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *name && o + 3 < len; name++) {
+		char c = *name;
+
+		if (c == '\\' || c == '\t' || c == '\n') {
+			buf[o++] = '\\';
+			c = c == '\t' ? 't' : c == '\n' ? 'n' : '\\';
+		}
+		buf[o++] = c;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* See nsl.h. */
+void nsl_rec_made(void)
+{
+	rec_seq++;
+}
+
+/* See nsl.h. */
+int nsl_rec_has(const char *prefix)
+{
+	char line[2 * PATH_MAX];
+	size_t n = strlen(prefix);
+	int found = 0;
+	FILE *f;
+
+	if (rec_fd < 0 || !(f = fopen(rec_path, "re")))
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strncmp(line, prefix, n) == 0;
+	fclose(f);
+	return found;
+}
+
+/* See nsl.h. */
+int nsl_rec_active(void)
+{
+	return rec_fd >= 0;
+}
+
+/* See nsl.h. */
+int nsl_rec_fail(lua_State *L, const char *prim, const char *obj, int err)
+{
+	const char *hint = "";
+
+	if (err == EACCES || err == EPERM || err == EROFS)
+		hint = " (nsl needs root here: run it as root, or inside a user "
+		       "and mount namespace of its own, e.g. unshare -rm, where "
+		       "it is root)";
+	return nsl_fail(L, prim, obj, err, "cannot keep the run's record in %s: %s%s",
+			nsl_rec_dir(), strerror(err), hint);
+}
+
+/* _record(): pushes the path of this run's record and its id, or nil and
+ * the id while nothing was recorded yet. */
+static int l_record(lua_State *L)
+{
+	if (rec_fd >= 0)
+		lua_pushstring(L, rec_path);
+	else
+		lua_pushnil(L);
+	lua_pushstring(L, nsl_rec_id());
+	return 2;
+}
+
+/* _record_seq(): pushes how many objects this run has recorded so far,
+ * so that Lua can tell whether a call that raised had made something. */
+static int l_record_seq(lua_State *L)
+{
+	lua_pushinteger(L, rec_seq);
+	return 1;
+}
+
+/* _record_dir(): pushes the directory of the records (NSL_RUN_DIR). */
+static int l_record_dir(lua_State *L)
+{
+	lua_pushstring(L, nsl_rec_dir());
+	return 1;
+}
+
+/* Runs require("nsl.record").rollback() under pcall; returns how many
+ * objects it could not remove (1 when it failed itself). */
+static int call_rollback(lua_State *L)
+{
+	int left = 1;
+
+	lua_getglobal(L, "require");
+	lua_pushliteral(L, "nsl.record");
+	if (lua_pcall(L, 1, 1, 0) == LUA_OK) {
+		lua_getfield(L, -1, "rollback");
+		if (lua_pcall(L, 0, 1, 0) == LUA_OK)
+			left = (int)lua_tointeger(L, -1);
+		else
+			fprintf(stderr, "nsl: rollback: %s\n", luaL_tolstring(L, -1, NULL));
+	}
+	lua_settop(L, 0);
+	return left;
+}
+
+/* See nsl.h. */
+void nsl_run_end(lua_State *L, int failed)
+{
+	sigset_t set, old;
+	sig_atomic_t sig;
+	int left = 0;
+
+	nsl_signals_set(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	nsl_signals_disarm();
+	sig = nsl_signal;
+	nsl_signal = 0;	/* the primitives' waits must not raise it again */
+	if (sig)
+		failed = 1;
+	if (failed && rec_fd >= 0)
+		left = call_rollback(L);
+	lua_close(L);
+	if (rec_fd >= 0) {
+		close(rec_fd);
+		rec_fd = -1;
+		if (!left)
+			unlink(rec_path);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);	/* one that came meanwhile: delivered */
+	if (sig)
+		nsl_signal = sig;	/* nsl dies of the first signal */
+}
+
+/* _record_note(sign, kind, name [, ns]): appends "<sign><kind>\tname"
+ * (and "\tns") to the run's record, for what the Lua library makes or
+ * sees go without a primitive that records it: sign "+" or "-", kind
+ * "nft" (a topology's own nftables table) or "-" "link" (a veth end the
+ * kernel removed with its peer's namespace).  Raises like the primitives
+ * when the record cannot be kept. */
+static int l_record_note(lua_State *L)
+{
+	const char *sign = luaL_checkstring(L, 1);
+	const char *kind = luaL_checkstring(L, 2);
+	const char *name = nsl_checkstring(L, 3, "_record_note");
+	const char *ns = luaL_optstring(L, 4, NULL);
+	char a[2 * NAME_MAX + 1], b[2 * NAME_MAX + 1];
+	int err;
+
+	luaL_argcheck(L, (!strcmp(sign, "+") || !strcmp(sign, "-")), 1, "\"+\" or \"-\"");
+	luaL_argcheck(L, !strcmp(kind, "nft") || (!strcmp(kind, "link") && *sign == '-'),
+		      2, "\"nft\", or \"link\" with \"-\"");
+	luaL_argcheck(L, strlen(name) <= NAME_MAX && (!ns || strlen(ns) <= NAME_MAX), 3,
+		      "name too long");
+	err = nsl_rec_open();
+	if (err)
+		return nsl_rec_fail(L, kind, name, -err);
+	nsl_rec_name(name, a, sizeof(a));
+	if (ns) {
+		nsl_rec_name(ns, b, sizeof(b));
+		nsl_rec_write("%s%s\t%s\t%s\n", sign, kind, a, b);
+	} else {
+		nsl_rec_write("%s%s\t%s\n", sign, kind, a);
+	}
+	if (*sign == '+')
+		nsl_rec_made();
+	return 0;
+}
+
+/* Adds _record, _record_seq, _record_dir and _record_note to the table
+ * at index 1. */
+int nsl_open_record(lua_State *L)
+{
+	static const struct nsl_prim prims[] = {
+		{ "_record", l_record, 0, NULL },
+		{ "_record_seq", l_record_seq, 0, NULL },
+		{ "_record_dir", l_record_dir, 0, NULL },
+		{ "_record_note", l_record_note, 0, NULL },
+		{ NULL, NULL, 0, NULL }
+	};
+
+	nsl_register(L, prims);
+	return 0;
+}

@@ -1,0 +1,486 @@
+/*
+ * sys.c - what the Lua library needs from the system besides netlink and
+ * the launcher, so that lua/ never shells out: /proc/PID/stat (the one
+ * parser), signalling a pid, the pids inside a network namespace, a
+ * directory's entries, a file's identity, and UTS namespaces bound to a
+ * path.  Every function here is internal ("_" names): the library's
+ * record, --clean and topologies use them; scripts have the primitives.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "nsl.h"
+
+/* See nsl.h.  The command name (field 2) is in parentheses and may hold
+ * anything, ')' and spaces included: the fields after it start after the
+ * LAST ')' of the file. */
+int nsl_proc_stat(long pid, struct nsl_pstat *st)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd, i, ppid = 0;
+
+	if (pid <= 0)
+		return -ESRCH;
+	if (pid == (long)getpid())
+		snprintf(path, sizeof(path), "/proc/self/stat");
+	else
+		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return -EINVAL;
+	st->state = p[2];
+	p += 3;
+	/* fields 4 (ppid) .. 22 (starttime), counted from field 3 */
+	for (i = 4; i <= 22 && p; i++) {
+		while (*p == ' ')
+			p++;
+		if (i == 4)
+			ppid = atoi(p);
+		else if (i == 22)
+			start = strtoull(p, NULL, 10);
+		p = strchr(p, ' ');
+	}
+	if (i <= 22)
+		return -EINVAL;
+	st->ppid = ppid;
+	st->start = start;
+	return 0;
+}
+
+/* The identity of what path names, as "dev:ino" into buf (a namespace
+ * file's dev:ino is the namespace's); 0 or -errno. */
+int nsl_file_id(const char *path, char *buf, size_t len)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) < 0)
+		return -errno;
+	snprintf(buf, len, "%llu:%llu", (unsigned long long)sb.st_dev,
+		 (unsigned long long)sb.st_ino);
+	return 0;
+}
+
+/* The same for an open descriptor. */
+int nsl_fd_id(int fd, char *buf, size_t len)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) < 0)
+		return -errno;
+	snprintf(buf, len, "%llu:%llu", (unsigned long long)sb.st_dev,
+		 (unsigned long long)sb.st_ino);
+	return 0;
+}
+
+/* _proc_stat(pid): pushes { state = "S", ppid = n, start = n } (start in
+ * clock ticks since boot, field 22), or nil when there is no such
+ * process.  Never raises but for a wrong argument. */
+static int l_proc_stat(lua_State *L)
+{
+	struct nsl_pstat st;
+	lua_Integer pid = luaL_checkinteger(L, 1);
+
+	if (pid <= 0 || pid > INT_MAX || nsl_proc_stat((long)pid, &st) < 0) {
+		lua_pushnil(L);
+		return 1;
+	}
+	lua_createtable(L, 0, 3);
+	lua_pushlstring(L, &st.state, 1);
+	lua_setfield(L, -2, "state");
+	lua_pushinteger(L, st.ppid);
+	lua_setfield(L, -2, "ppid");
+	lua_pushinteger(L, (lua_Integer)st.start);
+	lua_setfield(L, -2, "start");
+	return 1;
+}
+
+/* _kill(pid, sig): sends sig (a number) to pid; pushes true, or false
+ * when there is no such process.  Raises "kill: <pid>: <reason>" for
+ * anything else (EPERM). */
+static int l_kill(lua_State *L)
+{
+	lua_Integer pid = luaL_checkinteger(L, 1);
+	lua_Integer sig = luaL_checkinteger(L, 2);
+	char obj[32];
+
+	luaL_argcheck(L, pid > 0 && pid <= INT_MAX, 1, "not a process id");
+	luaL_argcheck(L, sig >= 0 && sig < NSIG, 2, "no such signal");
+	if (kill((pid_t)pid, (int)sig) == 0) {
+		lua_pushboolean(L, 1);
+		return 1;
+	}
+	if (errno == ESRCH) {
+		lua_pushboolean(L, 0);
+		return 1;
+	}
+	snprintf(obj, sizeof(obj), "%lld", (long long)pid);
+	return nsl_fail(L, "kill", obj, errno, NULL);
+}
+
+/* _netns_pids(name): pushes the array of pids whose network namespace
+ * is the named one (/run/netns/NAME), in /proc's order; an empty array
+ * when there is no such namespace.  Processes that end meanwhile are
+ * skipped.  Never raises but for a wrong argument. */
+static int l_netns_pids(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	char path[PATH_MAX], want[64], id[64], p[300];
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	lua_newtable(L);
+	if (strchr(name, '/') || (size_t)snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s",
+						  name) >= sizeof(path) ||
+	    nsl_file_id(path, want, sizeof(want)) < 0)
+		return 1;
+	dir = opendir("/proc");
+	if (!dir)
+		return 1;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/ns/net", d->d_name);
+		if (nsl_file_id(p, id, sizeof(id)) == 0 && strcmp(id, want) == 0) {
+			lua_pushinteger(L, atoll(d->d_name));
+			lua_rawseti(L, -2, ++n);
+		}
+	}
+	closedir(dir);
+	return 1;
+}
+
+/* _netns_busy(names): of the named namespaces (an array of names under
+ * /run/netns), those that some process is in, as { [name] = true }: one
+ * pass over /proc whatever their number.  Topology down asks it before it
+ * deletes them, to know which veths the kernel will not remove at once
+ * (a namespace lives on while a process is inside).  Never raises but
+ * for a wrong argument. */
+static int l_netns_busy(lua_State *L)
+{
+	char path[PATH_MAX], id[64], p[300];
+	struct dirent *d;
+	DIR *dir;
+	lua_Integer i, n;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	n = luaL_len(L, 1);
+	lua_newtable(L);		/* 2: id -> name */
+	for (i = 1; i <= n; i++) {
+		const char *name;
+
+		lua_rawgeti(L, 1, i);
+		name = lua_tostring(L, -1);
+		if (name && !strchr(name, '/') &&
+		    (size_t)snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name) < sizeof(path) &&
+		    nsl_file_id(path, id, sizeof(id)) == 0) {
+			lua_pushstring(L, id);
+			lua_pushvalue(L, -2);
+			lua_rawset(L, 2);
+		}
+		lua_pop(L, 1);
+	}
+	lua_newtable(L);		/* 3: the result */
+	dir = opendir("/proc");
+	if (!dir)
+		return 1;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/ns/net", d->d_name);
+		if (nsl_file_id(p, id, sizeof(id)) < 0)
+			continue;
+		if (lua_getfield(L, 2, id) == LUA_TSTRING) {
+			lua_pushboolean(L, 1);
+			lua_rawset(L, 3);
+		} else {
+			lua_pop(L, 1);
+		}
+	}
+	closedir(dir);
+	return 1;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int not_dot(const struct dirent *d)
+{
+	return strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
+}
+
+/* _readdir(path): pushes the sorted names in the directory (no "." or
+ * ".."), or nil, reason, errno when it cannot be read (ENOENT included). */
+static int l_readdir(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct dirent **list;
+	int n, i;
+
+	n = scandir(path, &list, not_dot, by_name);
+	if (n < 0) {
+		int err = errno;
+
+		lua_pushnil(L);
+		lua_pushstring(L, strerror(err));
+		lua_pushinteger(L, err);
+		return 3;
+	}
+	lua_createtable(L, n, 0);
+	for (i = 0; i < n; i++) {
+		lua_pushstring(L, list[i]->d_name);
+		lua_rawseti(L, -2, i + 1);
+		free(list[i]);
+	}
+	free(list);
+	return 1;
+}
+
+/* _stat(path): pushes { id = "dev:ino", nsfs = bool, type = "file" |
+ * "dir" | "other" } for what path names (following links), or nil when
+ * it does not exist.  Never raises but for a wrong argument. */
+static int l_stat(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	struct stat sb;
+	struct statfs sfs;
+	char id[64];
+
+	if (stat(path, &sb) < 0) {
+		lua_pushnil(L);
+		return 1;
+	}
+	snprintf(id, sizeof(id), "%llu:%llu", (unsigned long long)sb.st_dev,
+		 (unsigned long long)sb.st_ino);
+	lua_createtable(L, 0, 3);
+	lua_pushstring(L, id);
+	lua_setfield(L, -2, "id");
+	lua_pushboolean(L, statfs(path, &sfs) == 0 && sfs.f_type == NSFS_MAGIC);
+	lua_setfield(L, -2, "nsfs");
+	lua_pushstring(L, S_ISREG(sb.st_mode) ? "file" : S_ISDIR(sb.st_mode) ?
+		       "dir" : "other");
+	lua_setfield(L, -2, "type");
+	return 1;
+}
+
+/* _unlink(path): removes a name (unmounting what is bound there first,
+ * lazily); pushes true, or false when there was nothing.  Raises
+ * "unlink: <path>: <reason>" otherwise. */
+static int l_unlink(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+
+	umount2(path, MNT_DETACH);
+	if (unlink(path) == 0) {
+		lua_pushboolean(L, 1);
+		return 1;
+	}
+	if (errno == ENOENT) {
+		lua_pushboolean(L, 0);
+		return 1;
+	}
+	return nsl_fail(L, "unlink", path, errno, NULL);
+}
+
+/* Makes the directory holding path (one level), as mkdir -p would for
+ * the record's uts/ directory; 0 or -errno. */
+static int make_parent(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+
+	if (strlen(path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
+		return 0;
+	if (errno == ENOENT && make_parent(dir) == 0 && mkdir(dir, 0755) == 0)
+		return 0;
+	return -errno;
+}
+
+/* The directory part of path into buf ("." when none); returns buf. */
+static const char *dirname_of(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash) {
+		snprintf(buf, len, ".");
+	} else {
+		snprintf(buf, len, "%.*s", (int)(slash - path), path);
+		if (!buf[0])
+			snprintf(buf, len, "/");
+	}
+	return buf;
+}
+
+/* _uts_add(path, hostname): a new UTS namespace whose hostname is
+ * hostname, kept alive by a bind mount on the file path (made here,
+ * exclusively: an existing path is refused with EEXIST), as
+ * `unshare --uts=path hostname NAME` does, without a fork: the calling
+ * thread unshares, sets the name, binds, and joins its own UTS namespace
+ * again.  Recorded in the run's record (kind uts, with the file's and
+ * the namespace's identities) before anything is exposed.  Returns
+ * nothing; raises "uts_add: <path>: <reason>"; on failure nothing is
+ * left. */
+static int l_uts_add(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+	size_t hlen;
+	const char *host = luaL_checklstring(L, 2, &hlen);
+	char id[64], tmp[PATH_MAX + 96], dir[PATH_MAX];
+	static unsigned long serial;
+	int fd, self, err = 0;
+
+	if (strlen(path) + 64 >= PATH_MAX)
+		return nsl_fail(L, "uts_add", path, ENAMETOOLONG, NULL);
+	if (strlen(path) != lua_rawlen(L, 1) || strlen(host) != hlen)
+		return nsl_fail(L, "uts_add", path, EINVAL, "names may not hold NUL bytes");
+	if (hlen == 0 || hlen > 64)
+		return nsl_fail(L, "uts_add", host, EINVAL,
+				"a hostname is 1 to 64 bytes");
+	err = nsl_rec_open();
+	if (err)
+		return nsl_rec_fail(L, "uts_add", path, -err);
+	err = make_parent(path);
+	if (err)
+		return nsl_fail(L, "uts_add", path, -err, NULL);
+	self = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return nsl_fail(L, "uts_add", path, errno, NULL);
+	/* As ns_add: a placeholder private to the run, named in the record
+	 * before it exists, takes the name by link(2) (exclusive). */
+	snprintf(tmp, sizeof(tmp), "%s/.nsl-%s-%lu", dirname_of(path, dir, sizeof(dir)),
+		 nsl_rec_id(), ++serial);
+	nsl_rec_write("+uts\t%s\t%s\n", path, tmp);
+	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0) {
+		err = errno;
+		nsl_rec_write("-uts\t%s\n", path);
+		close(self);
+		return nsl_fail(L, "uts_add", path, err, NULL);
+	}
+	if (nsl_fd_id(fd, id, sizeof(id)) == 0)
+		nsl_rec_write("=uts\t%s\tfile\t%s\n", path, id);
+	close(fd);
+	if (link(tmp, path) < 0) {
+		err = errno;
+		unlink(tmp);
+		nsl_rec_write("-uts\t%s\n", path);
+		close(self);
+		return nsl_fail(L, "uts_add", path, err, NULL);
+	}
+	unlink(tmp);
+	if (unshare(CLONE_NEWUTS) < 0) {
+		err = errno;
+		goto undo;
+	}
+	/* Inside the new namespace from here to setns: nothing may raise. */
+	if (sethostname(host, hlen) < 0)
+		err = errno;
+	else if (nsl_file_id("/proc/thread-self/ns/uts", id, sizeof(id)) == 0)
+		nsl_rec_write("=uts\t%s\tuts\t%s\n", path, id);
+	if (!err && mount("/proc/thread-self/ns/uts", path, "none", MS_BIND, NULL) < 0)
+		err = errno;
+	if (setns(self, CLONE_NEWUTS) < 0 && !err)
+		err = errno;
+	if (!err) {
+		close(self);
+		nsl_rec_made();
+		return 0;
+	}
+undo:
+	close(self);
+	umount2(path, MNT_DETACH);
+	unlink(path);
+	nsl_rec_write("-uts\t%s\n", path);
+	return nsl_fail(L, "uts_add", path, err, NULL);
+}
+
+/* _uts_del(path): removes a UTS namespace's binding (lazy unmount, then
+ * unlink); pushes true, or false when path was not there.  Raises
+ * "uts_del: <path>: <reason>" otherwise. */
+static int l_uts_del(lua_State *L)
+{
+	const char *path = luaL_checkstring(L, 1);
+
+	umount2(path, MNT_DETACH);
+	if (unlink(path) < 0) {
+		if (errno != ENOENT)
+			return nsl_fail(L, "uts_del", path, errno, NULL);
+		lua_pushboolean(L, 0);
+		return 1;
+	}
+	nsl_rec_write("-uts\t%s\n", path);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+static const struct nsl_prim sys_funcs[] = {
+	{ "_proc_stat", l_proc_stat, 0, NULL },
+	{ "_kill", l_kill, 0, NULL },
+	{ "_netns_pids", l_netns_pids, 0, NULL },
+	{ "_netns_busy", l_netns_busy, 0, NULL },
+	{ "_readdir", l_readdir, 0, NULL },
+	{ "_stat", l_stat, 0, NULL },
+	{ "_unlink", l_unlink, 0, NULL },
+	{ "_uts_add", l_uts_add, 0, NULL },
+	{ "_uts_del", l_uts_del, 0, NULL },
+	{ NULL, NULL, 0, NULL }
+};
+
+/* The signals the library names, by their names without SIG. */
+static const struct {
+	const char *name;
+	int sig;
+} signal_names[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
+	{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+	{ "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
+};
+
+/* Adds the functions above, signals = { TERM = 15, ... } and _netns_dir
+ * (the one /run/netns of the Lua library) to the table at index 1. */
+int nsl_open_sys(lua_State *L)
+{
+	size_t i;
+
+	nsl_register(L, sys_funcs);
+	lua_createtable(L, 0, sizeof(signal_names) / sizeof(signal_names[0]));
+	for (i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++) {
+		lua_pushinteger(L, signal_names[i].sig);
+		lua_setfield(L, -2, signal_names[i].name);
+	}
+	lua_setfield(L, 1, "signals");
+	lua_pushliteral(L, NSL_NETNS_DIR);
+	lua_setfield(L, 1, "_netns_dir");
+	return 0;
+}
