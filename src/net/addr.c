@@ -2,6 +2,9 @@
  * addr.c - IPv4 and IPv6 addresses on links (RTM_NEWADDR, RTM_DELADDR,
  * RTM_GETADDR): addr_add, addr_del, addr_list.
  *
+ * Records carry the IPv6 DAD state (tentative, dadfailed, nodad), so a
+ * caller can wait until an address is usable.
+ *
  * CIDRs are parsed here (inet_pton), so a typo is refused before the
  * kernel sees anything, with the text saying what is wrong.
  */
@@ -16,9 +19,34 @@
 
 #define ADDR_META "nsl.addr_list"
 
-/* addr_add / addr_del: one request on link (arg 1) for cidr (arg 2) in
- * opts.ns (arg 3); returns nothing.  Raises "<prim>: <link>: <reason>"
- * or "<prim>: <cidr>: <why the CIDR is bad>". */
+/* Options of addr_add / addr_del (arg 3), read in one place. */
+struct addr_opts {
+	int nodad;		/* nodad: boolean; IPv6 only (no DAD) */
+	lua_Integer metric;	/* metric: integer 0..4294967295 (prefix route); -1 absent */
+	const char *family;	/* family: "inet" or "inet6", must match the CIDR */
+	struct nl_ns *ns;	/* ns: namespace name */
+};
+
+/* Reads the options table at idx into o; raises on a bad one. */
+static void addr_read_opts(lua_State *L, int idx, const char *prim,
+			   struct addr_opts *o)
+{
+	/* --- options (keys: nodad, metric, family, ns) --- */
+	nl_check_opts(L, idx);
+	o->nodad = nl_opt_bool(L, idx, "nodad", 0);
+	o->metric = nl_opt_int(L, idx, "metric", -1);
+	if (o->metric != -1 && (o->metric < 0 || o->metric > 0xffffffffLL))
+		nsl_fail(L, prim, "metric", EINVAL, "metric must be 0 to 4294967295");
+	o->family = nl_opt_str(L, idx, "family", NULL);
+	if (o->family && strcmp(o->family, "inet") && strcmp(o->family, "inet6"))
+		nsl_fail(L, prim, o->family, EINVAL, "unknown family (inet or inet6)");
+	o->ns = nl_opt_ns(L, idx, "ns", prim);
+	/* --- end of options --- */
+}
+
+/* addr_add / addr_del: one request on link (arg 1) for cidr (arg 2) with
+ * the options of struct addr_opts (arg 3); returns nothing.  Raises
+ * "<prim>: <link>: <reason>" or "<prim>: <cidr>: <why the CIDR is bad>". */
 static int addr_change(lua_State *L, const char *prim, int type)
 {
 	const char *link = luaL_checkstring(L, 1);
@@ -27,15 +55,15 @@ static int addr_change(lua_State *L, const char *prim, int type)
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 	unsigned char addr[16];
-	int family, prefix, index, alen, nodad;
-	struct nl_ns *ns;
+	int family, prefix, index, alen;
+	struct addr_opts o;
 
-	nl_check_opts(L, 3);
 	if (nl_parse_cidr(cidr, &family, addr, &prefix, &why) < 0)
 		return nsl_fail(L, prim, cidr, EINVAL, "%s", why);
-	nodad = nl_opt_bool(L, 3, "nodad", 0);
-	ns = nl_opt_ns(L, 3, "ns", prim);
-	index = nl_ifindex(L, ns, prim, link);
+	addr_read_opts(L, 3, prim, &o);
+	if (o.family && (family == AF_INET6) != (o.family[4] != '\0'))
+		return nsl_fail(L, prim, cidr, EINVAL, "not of family %s", o.family);
+	index = nl_ifindex(L, o.ns, prim, link);
 	alen = family == AF_INET ? 4 : 16;
 
 	nlh = mnl_nlmsg_put_header(buf);
@@ -53,9 +81,11 @@ static int addr_change(lua_State *L, const char *prim, int type)
 	/* IPv4 without a prefix length: delete whatever prefix it has */
 	if (type == RTM_NEWADDR || family == AF_INET6 || strchr(cidr, '/'))
 		mnl_attr_put(nlh, IFA_ADDRESS, (size_t)alen, addr);
-	if (nodad && family == AF_INET6)
+	if (o.nodad && family == AF_INET6)
 		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
-	nl_do(L, ns, nlh, NULL, NULL, prim, link);
+	if (o.metric >= 0 && type == RTM_NEWADDR)
+		mnl_attr_put_u32(nlh, IFA_RT_PRIORITY, (uint32_t)o.metric);
+	nl_do(L, o.ns, nlh, NULL, NULL, prim, link);
 	return 0;
 }
 
@@ -97,6 +127,7 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(h);
 	const struct nlattr *a, *local = NULL, *address = NULL;
 	char text[INET6_ADDRSTRLEN];
+	uint32_t flags = ifa->ifa_flags;
 	const void *p;
 
 	if (h->nlmsg_type != RTM_NEWADDR || (d->dev && (int)ifa->ifa_index != d->dev))
@@ -108,12 +139,15 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
 			local = a;
 		else if (mnl_attr_get_type(a) == IFA_ADDRESS)
 			address = a;
+		else if (mnl_attr_get_type(a) == IFA_FLAGS &&
+			 mnl_attr_get_payload_len(a) >= 4)
+			flags = mnl_attr_get_u32(a);	/* all 32 bits */
 	}
 	p = local ? mnl_attr_get_payload(local) :
 	    address ? mnl_attr_get_payload(address) : NULL;
 	if (!p || !inet_ntop(ifa->ifa_family, p, text, sizeof(text)))
 		return 0;
-	lua_createtable(L, 0, 7);
+	lua_createtable(L, 0, 10);
 	lua_rawgeti(L, d->names, ifa->ifa_index);
 	lua_setfield(L, -2, "dev");
 	lua_pushinteger(L, ifa->ifa_index);
@@ -128,24 +162,38 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
 	lua_setfield(L, -2, "cidr");
 	lua_pushstring(L, scope_name(ifa->ifa_scope));
 	lua_setfield(L, -2, "scope");
+	/* DAD state (IPv6): tentative until detection is over */
+	lua_pushboolean(L, (flags & IFA_F_TENTATIVE) != 0);
+	lua_setfield(L, -2, "tentative");
+	lua_pushboolean(L, (flags & IFA_F_DADFAILED) != 0);
+	lua_setfield(L, -2, "dadfailed");
+	lua_pushboolean(L, (flags & IFA_F_NODAD) != 0);
+	lua_setfield(L, -2, "nodad");
 	lua_rawseti(L, d->list, (lua_Integer)lua_rawlen(L, d->list) + 1);
 	return 0;
 }
 
 /* addr_list(opts): pushes an array of address records of opts.ns (only
- * those of link opts.dev when given).  Raises "addr_list: <obj>: ...". */
+ * those of link opts.dev, of family opts.family, when given).  Raises
+ * "addr_list: <obj>: ...". */
 static int l_addr_list(lua_State *L)
 {
 	char buf[256] = { 0 };	/* padding goes out too */
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 	struct addr_dump d;
-	const char *dev;
+	const char *dev, *fam;
 	struct nl_ns *ns;
 
+	/* --- options (keys: dev, family, ns) --- */
 	nl_check_opts(L, 1);
 	dev = nl_opt_str(L, 1, "dev", NULL);
+	fam = nl_opt_str(L, 1, "family", NULL);
+	if (fam && strcmp(fam, "inet") && strcmp(fam, "inet6"))
+		return nsl_fail(L, "addr_list", fam, EINVAL,
+				"unknown family (inet or inet6)");
 	ns = nl_opt_ns(L, 1, "ns", "addr_list");
+	/* --- end of options --- */
 	lua_settop(L, 1);
 	d.L = L;
 	d.dev = dev ? nl_ifindex(L, ns, "addr_list", dev) : 0;
@@ -157,7 +205,7 @@ static int l_addr_list(lua_State *L)
 	nlh->nlmsg_type = RTM_GETADDR;
 	nlh->nlmsg_flags = NLM_F_DUMP;
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_UNSPEC;
+	ifa->ifa_family = !fam ? AF_UNSPEC : fam[4] ? AF_INET6 : AF_INET;
 	nl_do(L, ns, nlh, addr_cb, &d, "addr_list", dev ? dev :
 	      ns->name[0] ? ns->name : "addresses");
 	if (luaL_newmetatable(L, ADDR_META)) {

@@ -12,6 +12,9 @@ local function ns_opt(n) return n and n.real or nil end
 -- written to the record before run; undo is kept once run succeeded.
 local function plan(t)
   local m, steps = t.model, {}
+  -- dad = false: IPv6 addresses are made usable at once (no duplicate
+  -- address detection); otherwise up waits for DAD after the routes.
+  local nodad = not m.dad
   local function step(nodename, what, run, undo, rec, pre)
     steps[#steps + 1] = { node = nodename, what = what, run = run, undo = undo, rec = rec, pre = pre }
   end
@@ -67,8 +70,10 @@ local function plan(t)
       not b.ns and function() core.link_del(b.real) end or nil,
       not b.ns and { "link", b.real, "" } or nil, not b.ns and free_link(b.real) or nil)
     if b.mtu then step(where, "mtu", function() netns.set(b.real, { mtu = b.mtu }, ns_opt(b.ns)) end) end
-    if b.address then
-      step(where, "address " .. b.address, function() core.addr_add(b.real, b.address, { ns = ns_opt(b.ns) }) end)
+    for _, a in ipairs(b.addrs) do
+      step(where, "address " .. a.text, function()
+        core.addr_add(b.real, a.text, { ns = ns_opt(b.ns), nodad = nodad })
+      end)
     end
     step(where, "up", function() netns.set(b.real, { up = true }, ns_opt(b.ns)) end)
   end
@@ -90,9 +95,9 @@ local function plan(t)
           netns.set(e.real, { master = e.master.real }, ns_opt(e.ns))
         end)
       end
-      if e.address then
-        step(where, "address " .. e.address .. " on " .. e.node.name, function()
-          core.addr_add(e.real, e.address, { ns = ns_opt(e.ns) })
+      for _, a in ipairs(e.addrs) do
+        step(where, "address " .. a.text .. " on " .. e.node.name, function()
+          core.addr_add(e.real, a.text, { ns = ns_opt(e.ns), nodad = nodad })
         end)
       end
       step(where, "up " .. e.real, function() netns.set(e.real, { up = true }, ns_opt(e.ns)) end)
@@ -102,8 +107,14 @@ local function plan(t)
     for _, r in ipairs(n.routes) do
       step("namespace " .. n.name, "route " .. r.dst .. (r.via and (" via " .. r.via) or ""), function()
         core.route_add(r.dst, { via = r.via, dev = r.dev, metric = r.metric, table = r.table,
-                                src = r.src, ns = n.real })
+                                src = r.src, family = r.family, ns = n.real })
       end)
+    end
+  end
+  if m.dad then
+    local where = ready.v6_addresses(m)
+    if #where > 0 then
+      step("addresses", "duplicate address detection", function() ready.dad(where) end)
     end
   end
   for _, s in ipairs(m.service_order) do

@@ -4,6 +4,7 @@
 local core = require "nsl.core"
 local netns = require "nsl.netns"
 local uts = require "nsl.topo.uts"
+local ip = require "nsl.ip"
 
 local M = {}
 
@@ -73,6 +74,60 @@ function M.wait(t, s, h)
       error(string.format("not ready after %gs", timeout), 0)
     end
     core.sleep(0.02)
+  end
+end
+
+-- The IPv6 addresses a topology makes: a list of { ns = real name or
+-- nil, dev = real link name, address = canonical text, where = text }.
+function M.v6_addresses(m)
+  local out = {}
+  local function add(ns, dev, addrs, where)
+    for _, p in ipairs(addrs) do
+      if p.v6 then
+        out[#out + 1] = { ns = ns and ns.real, dev = dev, address = ip.text(p, false),
+                          where = p.text .. " on " .. where }
+      end
+    end
+  end
+  for _, b in ipairs(m.bridges) do add(b.ns, b.real, b.addrs, "bridge " .. b.name) end
+  for _, l in ipairs(m.links) do
+    for _, e in ipairs(l.ends) do add(e.ns, e.real, e.addrs, e.node.name .. " (link " .. l.id .. ")") end
+  end
+  return out
+end
+
+M.DAD_TIMEOUT = 10
+
+-- Waits until no address of the list is tentative any more (duplicate
+-- address detection is over); raises naming the address when DAD failed
+-- (another node has it) or when it is still tentative after DAD_TIMEOUT
+-- seconds.
+function M.dad(list)
+  local deadline = core.now() + M.DAD_TIMEOUT
+  local pending = list
+  while true do
+    local by_ns, left = {}, {}
+    for _, a in ipairs(pending) do
+      local k = a.ns or ""
+      if not by_ns[k] then
+        by_ns[k] = {}
+        for _, r in ipairs(core.addr_list({ ns = a.ns, family = "inet6" })) do
+          by_ns[k][r.dev .. " " .. (ip.canon(r.address) or r.address)] = r
+        end
+      end
+      local r = by_ns[k][a.dev .. " " .. a.address]
+      if not r then error(a.where .. ": the address is gone", 0) end
+      if r.dadfailed then
+        error(a.where .. ": duplicate address detection failed (another node has this address)", 0)
+      end
+      if r.tentative then left[#left + 1] = a end
+    end
+    if #left == 0 then return end
+    if core.now() > deadline then
+      error(string.format("%s: still tentative after %gs", left[1].where, M.DAD_TIMEOUT), 0)
+    end
+    pending = left
+    core.sleep(0.05)
   end
 end
 
