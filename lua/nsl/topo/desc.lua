@@ -418,7 +418,7 @@ local function reach(m, ns, target, f)
   end
   for _, e in ipairs(ns.ifaces) do
     local l, peer = e.link, e.peer
-    if peer.node == target then
+    if peer.node == target and not peer.master then
       add(peer.addrs, e)
     elseif l.bridge then
       local br = l.bridge

@@ -14,7 +14,15 @@ local function plan(t)
   local m, steps = t.model, {}
   -- dad = false: IPv6 addresses are made usable at once (no duplicate
   -- address detection); otherwise up waits for DAD after the routes.
-  local nodad = not m.dad
+  -- Without DAD for the link-local addresses too (accept_dad = 0): a
+  -- router whose link-local address is still tentative would ask for
+  -- its neighbours from no address, and the first ping -6 through it
+  -- would wait a second.
+  local v6 = ready.v6_addresses(m)
+  local nodad = not m.dad and #v6 > 0
+  local function no_dad(ifname, ns)
+    return function() core.sysctl("net/ipv6/conf/" .. ifname .. "/accept_dad", "0", { ns = ns }) end
+  end
   local function step(nodename, what, run, undo, rec, pre)
     steps[#steps + 1] = { node = nodename, what = what, run = run, undo = undo, rec = rec, pre = pre }
   end
@@ -47,6 +55,12 @@ local function plan(t)
     if n.lo then
       step(where, "lo up", function() netns.set("lo", { up = true }, n.real) end)
     end
+    if nodad then
+      step(where, "no DAD", function()
+        no_dad("all", n.real)()
+        no_dad("default", n.real)()
+      end)
+    end
     if n.hostname then
       step(where, "hostname " .. n.hostname, function() uts.make(n) end,
         function() uts.remove(n) end, { "uts", uts.path(n) })
@@ -69,6 +83,7 @@ local function plan(t)
     step(where, "create", function() core.bridge_add(b.real, { ns = ns_opt(b.ns) }) end,
       not b.ns and function() core.link_del(b.real) end or nil,
       not b.ns and { "link", b.real, "" } or nil, not b.ns and free_link(b.real) or nil)
+    if nodad and not b.ns then step(where, "no DAD", no_dad(b.real)) end
     if b.mtu then step(where, "mtu", function() netns.set(b.real, { mtu = b.mtu }, ns_opt(b.ns)) end) end
     for _, a in ipairs(b.addrs) do
       step(where, "address " .. a.text, function()
@@ -90,6 +105,7 @@ local function plan(t)
     end, rootend and function() core.link_del(rootend.real) end or nil,
       rootend and { "link", rootend.real, "" } or nil, rootend and free_link(rootend.real) or nil)
     for _, e in ipairs(l.ends) do
+      if nodad and not e.ns then step(where, "no DAD on " .. e.real, no_dad(e.real)) end
       if e.master then
         step(where, "attach " .. e.real .. " to " .. e.master.real, function()
           netns.set(e.real, { master = e.master.real }, ns_opt(e.ns))
@@ -111,11 +127,10 @@ local function plan(t)
       end)
     end
   end
-  if m.dad then
-    local where = ready.v6_addresses(m)
-    if #where > 0 then
-      step("addresses", "duplicate address detection", function() ready.dad(where) end)
-    end
+  -- IPv6 addresses usable before up returns (or a service starts):
+  -- links configured, and DAD over unless dad = false.
+  if #v6 > 0 then
+    step("addresses", m.dad and "IPv6 ready (DAD)" or "IPv6 ready", function() ready.addresses(v6, m.dad) end)
   end
   for _, s in ipairs(m.service_order) do
     local where = "service " .. s.name
