@@ -86,6 +86,23 @@ describe("IPv6 primitives #netns", function()
     end
   end)
 
+  it("link_get reports a link's IPv6 DAD state: tentative, dadfailed, nodad", function()
+    if not N.needs() then return end
+    pair()
+    addr_add("a0", "fd00::7/64", { ns = "six", nodad = true })
+    addr_add("b0", "fd00::7/64", { ns = "six" })   -- a duplicate: its DAD fails
+    local b = link_get("b0", { ns = "six" })
+    assert.is_false(b.nodad)
+    assert.is_true(b.tentative or b.dadfailed)
+    local deadline = nsl.now() + 10
+    while not link_get("b0", { ns = "six" }).dadfailed and nsl.now() < deadline do sleep(0.05) end
+    assert.is_true(link_get("b0", { ns = "six" }).dadfailed)
+    assert.is_false(link_get("a0", { ns = "six" }).dadfailed)
+    sysctl("net.ipv6.conf.a0.accept_dad", "0", { ns = "six" })
+    assert.is_true(link_get("a0", { ns = "six" }).nodad)
+    assert.equal("0", N.in_ns("six", "sysctl -n net.ipv6.conf.a0.accept_dad").out:match("%d"))
+  end)
+
   it("adds unreachable, blackhole and prohibit routes of both families", function()
     if not N.needs() then return end
     pair()
