@@ -159,6 +159,8 @@ describe("IPv6 primitives #netns", function()
       e(route_add, "10.5.0.0/24", { ns = "six", nexthops = { { via = "fd00::1" } } }))
     assert.equal("route_add: nexthops: nexthops[2]: weight must be 1 to 256",
       e(route_add, "10.5.0.0/24", { ns = "six", nexthops = { { via = "10.0.0.1" }, { via = "10.0.0.2", weight = 0 } } }))
+    assert.matches("bad argument #2 to '[%w.]*route_add' %(option 'nexthops%[2%]%.via': string expected, got number%)",
+      e(route_add, "10.5.0.0/24", { ns = "six", nexthops = { { via = "10.0.0.1" }, { via = 5 } } }))
     assert.equal("route_add: 10.5.0.0/24: give via/dev or nexthops, not both",
       e(route_add, "10.5.0.0/24", { ns = "six", via = "10.0.0.1", nexthops = { { via = "10.0.0.2" } } }))
     assert.equal("route_add: metric: metric must be 0 to 4294967295",

@@ -96,6 +96,19 @@ struct route_opts {
 	struct nl_ns *ns;	/* ns: namespace name */
 };
 
+/* Raises an argument error on argument 2 unless field of the nexthop
+ * table at idx is absent or of type want. */
+static void nh_check_type(lua_State *L, int idx, int i, const char *field,
+			  int want)
+{
+	int t = nl_opt_type(L, idx, field);
+
+	if (t != LUA_TNIL && t != want)
+		luaL_argerror(L, 2, lua_pushfstring(L,
+			"option 'nexthops[%d].%s': %s expected, got %s", i, field,
+			lua_typename(L, want), lua_typename(L, t)));
+}
+
 /* Reads opts.nexthops (a list of tables) into o, checking each gateway's
  * family against *family; raises naming nexthops[i] on a bad entry. */
 static void read_nexthops(lua_State *L, int idx, const char *prim,
@@ -120,7 +133,11 @@ static void read_nexthops(lua_State *L, int idx, const char *prim,
 		if (lua_rawgeti(L, -1, i) != LUA_TTABLE)
 			nsl_fail(L, prim, "nexthops", EINVAL,
 				 "nexthops[%d]: a table { via =, dev =, weight = } expected", i);
-		/* the entry is now an options table of its own */
+		/* the entry is an options table of its own; a wrong type is
+		 * named as nexthops[i].field, as argument 2 */
+		nh_check_type(L, t + 1, i, "via", LUA_TSTRING);
+		nh_check_type(L, t + 1, i, "dev", LUA_TSTRING);
+		nh_check_type(L, t + 1, i, "weight", LUA_TNUMBER);
 		via = nl_opt_str(L, t + 1, "via", NULL);
 		dev = nl_opt_str(L, t + 1, "dev", NULL);
 		w = nl_opt_int(L, t + 1, "weight", 1);
