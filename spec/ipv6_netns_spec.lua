@@ -234,6 +234,26 @@ describe("dual-stack topologies #netns", function()
     assert.matches(t:addr("a", nil, "inet6") .. "/64", shown, 1, true)
   end)
 
+  it("raises from up naming an address whose DAD failed, and leaves nothing behind", function()
+    if not N.needs() then return end
+    local core = require "nsl.core"
+    local real = core.addr_add
+    t = nsl.topology { namespaces = { "a", "b" }, links = { { "a", "b", subnet = "fd00:d::/64" } } }
+    -- Another node on the wire takes b's address first: a has it too.
+    core.addr_add = function(link, cidr, opts)
+      real(link, cidr, opts)
+      if cidr == "fd00:d::1/64" then real(link, "fd00:d::2/64", { ns = opts.ns, nodad = true }) end
+    end
+    local ok, err = pcall(t.up, t)
+    core.addr_add = real
+    assert.is_false(ok)
+    assert.equal("up: addresses: IPv6 ready (DAD): fd00:d::2/64 on b (link a-b): " ..
+      "duplicate address detection failed (another node has this address)", tostring(err))
+    assert.equal("down", t.state)
+    assert.is_false(N.contains(N.ip_netns(), t:name("a")))
+    assert.is_false(N.contains(N.ip_netns(), t:name("b")))
+  end)
+
   it("an IPv6-only link and explicit IPv6 gateways", function()
     if not N.needs() then return end
     t = nsl.topology {
