@@ -98,7 +98,7 @@ local FAMILIES = { inet = 4, inet6 = 6 }
 
 -- The interfaces (ends, or the bridge itself) of node n that face peer
 -- (any when peer is nil), as { addrs =, link = } in link order.
-local function faces(t, n, peer)
+local function faces(n, peer)
   local out = {}
   if n.kind == "bridge" then
     out[1] = { addrs = n.addrs, link = n.real }
@@ -126,7 +126,7 @@ function Topology:addr(name, peer, family)
   local n = node(self, name)
   local f = want_family(family, 2)
   local best
-  for _, x in ipairs(faces(self, n, peer)) do
+  for _, x in ipairs(faces(n, peer)) do
     for _, p in ipairs(x.addrs) do
       if (f == nil or p.family == f) and (best == nil or p.family < best.family) then best = p end
     end
@@ -151,7 +151,7 @@ end
 function Topology:addrs(name, peer)
   local n = node(self, name)
   local out = setmetatable({}, { __columns = { "address", "prefixlen", "family", "link" } })
-  for _, x in ipairs(faces(self, n, peer)) do
+  for _, x in ipairs(faces(n, peer)) do
     for _, p in ipairs(x.addrs) do
       out[#out + 1] = { address = ip.text(p, false), prefixlen = p.len, family = ip.family(p), link = x.link }
     end
