@@ -55,7 +55,7 @@ function Link:set(opts) return M.set(self.name, opts, self.ns) end
 function Link:up() return M.set(self.name, { up = true }, self.ns) end
 function Link:down() return M.set(self.name, { up = false }, self.ns) end
 function Link:info() return core.link_get(self.name, { ns = self.ns }) end
-function Link:addr_add(cidr) return core.addr_add(self.name, cidr, { ns = self.ns }) end
+function Link:addr_add(cidr, opts) return core.addr_add(self.name, cidr, opt(opts, self.ns)) end
 function Link:addr_del(cidr) return core.addr_del(self.name, cidr, { ns = self.ns }) end
 function Link:del() return core.link_del(self.name, { ns = self.ns }) end
 
@@ -149,7 +149,7 @@ function Netns:link(name) return M.link(name, self.name) end
 function Netns:links() return core.link_list({ ns = self.name }) end
 function Netns:addrs() return core.addr_list({ ns = self.name }) end
 function Netns:routes() return core.route_list({ ns = self.name }) end
-function Netns:addr_add(link, cidr) return core.addr_add(link, cidr, { ns = self.name }) end
+function Netns:addr_add(link, cidr, opts) return core.addr_add(link, cidr, opt(opts, self.name)) end
 function Netns:addr_del(link, cidr) return core.addr_del(link, cidr, { ns = self.name }) end
 function Netns:route_add(dst, opts) return core.route_add(dst, opt(opts, self.name)) end
 function Netns:route_del(dst, opts) return core.route_del(dst, opt(opts, self.name)) end

@@ -99,25 +99,69 @@ function Topology:names()
   return out
 end
 
--- t:addr(node [, peer]): the address (no prefix length) of a node, on
--- its link towards peer when given; for a bridge, the bridge's own.
-function Topology:addr(name, peer)
-  local n = node(self, name)
-  if n.kind == "bridge" then return n.prefix and ip.text(n.prefix, false) end
+local FAMILIES = { inet = 4, inet6 = 6 }
+
+-- The interfaces (ends, or the bridge itself) of node n that face peer
+-- (any when peer is nil), as { addrs =, link = } in link order.
+local function faces(n, peer)
+  local out = {}
+  if n.kind == "bridge" then
+    out[1] = { addrs = n.addrs, link = n.real }
+    return out
+  end
   for _, e in ipairs(n.ifaces) do
-    if e.prefix and (peer == nil or e.peer.node.name == peer or
-        (e.link.bridge and e.link.bridge.name == peer)) then
-      return ip.text(e.prefix, false)
+    if peer == nil or e.peer.node.name == peer or (e.link.bridge and e.link.bridge.name == peer) then
+      out[#out + 1] = { addrs = e.addrs, link = e.real }
     end
   end
+  return out
+end
+
+local function want_family(family, level)
+  if family == nil then return nil end
+  local f = FAMILIES[family]
+  if not f then error("topology: family must be \"inet\" or \"inet6\", got " .. tostring(family), level + 1) end
+  return f
+end
+
+-- t:addr(node [, peer [, family]]): the address (no prefix length) of a
+-- node, on its link towards peer when given; for a bridge, the bridge's
+-- own.  IPv4 first, unless family is "inet6" (or "inet": IPv4 only).
+function Topology:addr(name, peer, family)
+  local n = node(self, name)
+  local f = want_family(family, 2)
+  local best
+  for _, x in ipairs(faces(n, peer)) do
+    for _, p in ipairs(x.addrs) do
+      if (f == nil or p.family == f) and (best == nil or p.family < best.family) then best = p end
+    end
+    if best and (f or best.family == 4) then break end
+  end
+  if best then return ip.text(best, false) end
   if peer ~= nil then
     local p = self.model.nodes[peer]
     if p and p.kind == "ns" then
-      local r = desc.reach(self.model, p, n)[1]
-      if r then return r.address end
+      local found
+      for _, r in ipairs(desc.reach(self.model, p, n, f)) do
+        if not found or r.family < found.family then found = r end
+      end
+      if found then return found.address end
     end
   end
   return nil
+end
+
+-- t:addrs(node [, peer]): every address of a node (towards peer when
+-- given): a list of { address =, prefixlen =, family =, link = }.
+function Topology:addrs(name, peer)
+  local n = node(self, name)
+  local out = setmetatable({}, { __columns = { "address", "prefixlen", "family", "link" } })
+  for _, x in ipairs(faces(n, peer)) do
+    for _, p in ipairs(x.addrs) do
+      out[#out + 1] = { address = ip.text(p, false), prefixlen = p.len, family = ip.family(p), link = x.link }
+    end
+  end
+  return out
 end
 
 -- t:ns(name): a handle (not owning) on one of its namespaces; "host" is

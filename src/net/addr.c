@@ -2,6 +2,9 @@
  * addr.c - IPv4 and IPv6 addresses on links (RTM_NEWADDR, RTM_DELADDR,
  * RTM_GETADDR): addr_add, addr_del, addr_list.
  *
+ * Records carry the IPv6 DAD state (tentative, dadfailed, nodad), so a
+ * caller can wait until an address is usable.
+ *
  * CIDRs are parsed here (inet_pton), so a typo is refused before the
  * kernel sees anything, with the text saying what is wrong.
  */
@@ -30,6 +33,8 @@ static int addr_change(lua_State *L, int type)
 	struct ifaddrmsg *ifa;
 	unsigned char addr[16];
 	int family, prefix, index, alen, nodad;
+	lua_Integer metric;
+	const char *fam;
 	struct nl_ns *ns;
 
 	/* parse */
@@ -39,6 +44,12 @@ static int addr_change(lua_State *L, int type)
 	if (nl_parse_cidr(cidr, &family, addr, &prefix, &why) < 0)
 		return nsl_fail(L, prim, cidr, EINVAL, "%s", why);
 	nodad = type == RTM_NEWADDR && nsl_opt_bool(&o, "nodad", 0);
+	metric = type == RTM_NEWADDR ? nsl_opt_int(&o, "metric", 0, 0xffffffffLL, -1) : -1;
+	fam = nsl_opt_str(&o, "family", NULL);
+	if (fam && strcmp(fam, "inet") && strcmp(fam, "inet6"))
+		return nsl_fail(L, prim, fam, EINVAL, "unknown family (inet or inet6)");
+	if (fam && (family == AF_INET6) != (fam[4] != '\0'))
+		return nsl_fail(L, prim, cidr, EINVAL, "not of family %s", fam);
 	/* resolve */
 	ns = nl_opts_ns(&o);
 	index = nl_ifindex(L, ns, prim, link);
@@ -58,6 +69,8 @@ static int addr_change(lua_State *L, int type)
 		nl_put(&q, IFA_ADDRESS, (size_t)alen, addr);
 	if (nodad && family == AF_INET6)
 		nl_put_u32(&q, IFA_FLAGS, IFA_F_NODAD);
+	if (metric >= 0)
+		nl_put_u32(&q, IFA_RT_PRIORITY, (uint32_t)metric);
 	/* talk */
 	nl_req_do(&q, ns, NULL, NULL);
 	return 0;
@@ -101,6 +114,7 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(h);
 	const struct nlattr *a, *local = NULL, *address = NULL;
 	char text[INET6_ADDRSTRLEN];
+	uint32_t flags = ifa->ifa_flags;
 	const void *p;
 
 	if (h->nlmsg_type != RTM_NEWADDR || (d->dev && (int)ifa->ifa_index != d->dev))
@@ -112,12 +126,15 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
 			local = a;
 		else if (mnl_attr_get_type(a) == IFA_ADDRESS)
 			address = a;
+		else if (mnl_attr_get_type(a) == IFA_FLAGS &&
+			 mnl_attr_get_payload_len(a) >= 4)
+			flags = mnl_attr_get_u32(a);	/* all 32 bits */
 	}
 	p = local ? mnl_attr_get_payload(local) :
 	    address ? mnl_attr_get_payload(address) : NULL;
 	if (!p || !inet_ntop(ifa->ifa_family, p, text, sizeof(text)))
 		return 0;
-	lua_createtable(L, 0, 7);
+	lua_createtable(L, 0, 10);
 	lua_rawgeti(L, d->names, ifa->ifa_index);
 	lua_setfield(L, -2, "dev");
 	lua_pushinteger(L, ifa->ifa_index);
@@ -132,24 +149,36 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
 	lua_setfield(L, -2, "cidr");
 	lua_pushstring(L, scope_name(ifa->ifa_scope));
 	lua_setfield(L, -2, "scope");
+	/* DAD state (IPv6): tentative until detection is over */
+	lua_pushboolean(L, (flags & IFA_F_TENTATIVE) != 0);
+	lua_setfield(L, -2, "tentative");
+	lua_pushboolean(L, (flags & IFA_F_DADFAILED) != 0);
+	lua_setfield(L, -2, "dadfailed");
+	lua_pushboolean(L, (flags & IFA_F_NODAD) != 0);
+	lua_setfield(L, -2, "nodad");
 	lua_rawseti(L, d->list, (lua_Integer)lua_rawlen(L, d->list) + 1);
 	return 0;
 }
 
 /* addr_list(opts): pushes an array of address records of opts.ns (only
- * those of link opts.dev when given), its metatable named ADDR_META
- * (nsl.pretty shows it as columns).  Raises "addr_list: <obj>: ...". */
+ * those of link opts.dev, of family opts.family, when given), its
+ * metatable named ADDR_META (nsl.pretty shows it as columns).  Raises
+ * "addr_list: <obj>: ...". */
 static int l_addr_list(lua_State *L)
 {
 	struct nl_req q;
 	struct nsl_opts o;
 	struct ifaddrmsg *ifa;
 	struct addr_dump d;
-	const char *dev;
+	const char *dev, *fam;
 	struct nl_ns *ns;
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
 	dev = nsl_opt_str(&o, "dev", NULL);
+	fam = nsl_opt_str(&o, "family", NULL);
+	if (fam && strcmp(fam, "inet") && strcmp(fam, "inet6"))
+		return nsl_fail(L, "addr_list", fam, EINVAL,
+				"unknown family (inet or inet6)");
 	ns = nl_opts_ns(&o);
 	lua_settop(L, 1);
 	d.L = L;
@@ -161,7 +190,7 @@ static int l_addr_list(lua_State *L)
 	ifa = nl_req_start(&q, L, "addr_list", dev ? dev : ns->name[0] ?
 			   ns->name : "addresses", RTM_GETADDR, NLM_F_DUMP,
 			   sizeof(*ifa));
-	ifa->ifa_family = AF_UNSPEC;
+	ifa->ifa_family = !fam ? AF_UNSPEC : fam[4] ? AF_INET6 : AF_INET;
 	nl_req_do(&q, ns, addr_cb, &d);
 	luaL_newmetatable(L, ADDR_META);
 	lua_setmetatable(L, d.list);
@@ -169,9 +198,9 @@ static int l_addr_list(lua_State *L)
 }
 
 static const struct nsl_prim addr_prims[] = {
-	{ "addr_add", l_addr_add, 3, "ns nodad" },
-	{ "addr_del", l_addr_del, 3, "ns" },
-	{ "addr_list", l_addr_list, 1, "ns dev" },
+	{ "addr_add", l_addr_add, 3, "ns nodad metric family" },
+	{ "addr_del", l_addr_del, 3, "ns family" },
+	{ "addr_list", l_addr_list, 1, "ns dev family" },
 	{ NULL, NULL, 0, NULL }
 };
 

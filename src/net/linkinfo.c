@@ -13,6 +13,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/ipv6.h>
 #include <linux/if_link.h>
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
@@ -56,6 +58,28 @@ static void put_kind(lua_State *L, const struct nlattr *info)
 	mnl_attr_for_each_nested(a, info)
 		if (mnl_attr_get_type(a) == IFLA_INFO_KIND)
 			set_str(L, "kind", mnl_attr_get_str(a));
+}
+
+/* Sets field nodad of the table on top from IFLA_AF_SPEC: true when the
+ * link does no IPv6 duplicate address detection (accept_dad <= 0). */
+static void put_inet6(lua_State *L, const struct nlattr *spec)
+{
+	const struct nlattr *af, *a;
+
+	mnl_attr_for_each_nested(af, spec) {
+		if (mnl_attr_get_type(af) != AF_INET6)
+			continue;
+		mnl_attr_for_each_nested(a, af) {
+			const int32_t *conf = mnl_attr_get_payload(a);
+
+			if (mnl_attr_get_type(a) != IFLA_INET6_CONF ||
+			    mnl_attr_get_payload_len(a) <
+			    (DEVCONF_ACCEPT_DAD + 1) * sizeof(int32_t))
+				continue;
+			lua_pushboolean(L, conf[DEVCONF_ACCEPT_DAD] <= 0);
+			lua_setfield(L, -2, "nodad");
+		}
+	}
 }
 
 /* One RTM_NEWLINK of a dump: appends its record to the array.  Indexes
@@ -112,6 +136,9 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 			break;
 		case IFLA_LINKINFO:
 			put_kind(L, a);
+			break;
+		case IFLA_AF_SPEC:
+			put_inet6(L, a);
 			break;
 		}
 	}
@@ -411,14 +438,59 @@ static int l_link_list(lua_State *L)
 	return 1;
 }
 
-/* link_get(link, opts): pushes the record of one link.  Raises
+struct dad_state {
+	int index, tentative, dadfailed;
+};
+
+/* One RTM_NEWADDR (IPv6): notes whether an address of the link is still
+ * in duplicate address detection, or failed it. */
+static int dad_cb(const struct nlmsghdr *h, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(h);
+	struct dad_state *st = data;
+	const struct nlattr *a;
+	uint32_t flags;
+
+	if (h->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != st->index)
+		return 0;
+	flags = ifa->ifa_flags;
+	mnl_attr_for_each(a, h, sizeof(*ifa))
+		if (mnl_attr_get_type(a) == IFA_FLAGS && mnl_attr_get_payload_len(a) >= 4)
+			flags = mnl_attr_get_u32(a);
+	st->tentative |= (flags & IFA_F_TENTATIVE) != 0;
+	st->dadfailed |= (flags & IFA_F_DADFAILED) != 0;
+	return 0;
+}
+
+/* Sets tentative and dadfailed of the record on top: whether an IPv6
+ * address of link index is still in DAD, or failed it (one dump). */
+static void put_dad(lua_State *L, struct nl_ns *ns, const char *name, int index)
+{
+	char buf[256] = { 0 };	/* padding goes out too */
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifaddrmsg *ifa;
+	struct dad_state st = { index, 0, 0 };
+
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_DUMP;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET6;
+	nl_do(L, ns, nlh, dad_cb, &st, "link_get", name);
+	lua_pushboolean(L, st.tentative);
+	lua_setfield(L, -2, "tentative");
+	lua_pushboolean(L, st.dadfailed);
+	lua_setfield(L, -2, "dadfailed");
+}
+
+/* link_get(link, opts): pushes the record of one link, with its IPv6
+ * DAD state (tentative, dadfailed; nodad from the link itself).  Raises
  * "link_get: <link>: No such device". */
 static int l_link_get(lua_State *L)
 {
 	const char *name = nsl_checkstring(L, 1, "link_get");
 	struct nsl_opts o;
 	struct nl_ns *ns;
-	int list;
+	int list, index;
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
 	nl_check_ifname(L, "link_get", name);
@@ -430,6 +502,10 @@ static int l_link_get(lua_State *L)
 	resolve(L, ns, list, 0);
 	if (lua_rawgeti(L, list, 1) == LUA_TNIL)
 		return nsl_fail(L, "link_get", name, ENODEV, NULL);
+	lua_getfield(L, -1, "index");
+	index = (int)lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	put_dad(L, ns, name, index);
 	return 1;
 }
 

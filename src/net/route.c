@@ -77,21 +77,148 @@ static int family_opt(struct nsl_opts *o)
 			"unknown family (inet or inet6)");
 }
 
+#define NH_MAX 32	/* nexthops of one multipath route */
+
+struct nexthop {
+	unsigned char gw[16];
+	int has_gw, ifindex, weight;
+};
+
+/* Route types a caller may ask for, with the kernel's numbers. */
+static const struct {
+	const char *name;
+	unsigned char type;
+} rtypes[] = {
+	{ "unicast", RTN_UNICAST }, { "unreachable", RTN_UNREACHABLE },
+	{ "blackhole", RTN_BLACKHOLE }, { "prohibit", RTN_PROHIBIT },
+};
+
+/* Field of the nexthop table on top of the stack: pushes it and returns
+ * its type; raises "<prim>: option 'nexthops[i].field': <want> expected,
+ * got <type>" unless it is absent or of type want. */
+static int nh_field(struct nsl_opts *o, int i, const char *field, int want)
+{
+	int t = lua_getfield(o->L, -1, field);
+
+	if (t != LUA_TNIL && t != want)
+		nsl_fail(o->L, o->p->name, "nexthops", EINVAL,
+			 "option 'nexthops[%d].%s': %s expected, got %s", i, field,
+			 lua_typename(o->L, want), lua_typename(o->L, t));
+	return t;
+}
+
+/* Reads opts.nexthops (a list of { via =, dev =, weight = 1..256 }) into
+ * nh, checking each gateway's family against *family; returns their
+ * number (0 when absent).  Raises naming nexthops[i] on a bad entry. */
+static int read_nexthops(struct nsl_opts *o, struct nl_ns *ns, int *family,
+			 struct nexthop nh[NH_MAX])
+{
+	lua_State *L = o->L;
+	const char *prim = o->p->name;
+	int i, n, top = lua_gettop(L);
+
+	if (nsl_opt_type(o, "nexthops") == LUA_TNIL)
+		return 0;
+	if (nsl_opt_type(o, "nexthops") != LUA_TTABLE)
+		nsl_opt_type_error(o, "nexthops", "list of { via =, dev =, weight = }");
+	nsl_opt_push(o, "nexthops");
+	n = (int)luaL_len(L, -1);
+	if (n < 1 || n > NH_MAX)
+		nsl_fail(L, prim, "nexthops", EINVAL, "give 1 to %d nexthops", NH_MAX);
+	for (i = 1; i <= n; i++) {
+		struct nexthop *h = &nh[i - 1];
+		const char *via = NULL, *dev = NULL, *why, *k;
+		int fam, plen, t = lua_gettop(L);
+		lua_Integer w = 1;
+
+		if (lua_rawgeti(L, -1, i) != LUA_TTABLE)
+			nsl_fail(L, prim, "nexthops", EINVAL,
+				 "nexthops[%d]: a table { via =, dev =, weight = } expected", i);
+		lua_pushnil(L);
+		while (lua_next(L, t + 1)) {	/* its keys: only these three */
+			k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+			if (strcmp(k, "via") && strcmp(k, "dev") && strcmp(k, "weight"))
+				nsl_fail(L, prim, "nexthops", EINVAL,
+					 "nexthops[%d]: unknown key '%s' (via, dev or weight)", i, k);
+			lua_pop(L, 1);
+		}
+		if (nh_field(o, i, "via", LUA_TSTRING) == LUA_TSTRING)
+			via = nsl_checkstring(L, -1, prim);
+		if (nh_field(o, i, "dev", LUA_TSTRING) == LUA_TSTRING)
+			dev = nsl_checkstring(L, -1, prim);
+		if (nh_field(o, i, "weight", LUA_TNUMBER) == LUA_TNUMBER) {
+			if (!lua_isinteger(L, -1))
+				nsl_fail(L, prim, "nexthops", EINVAL,
+					 "nexthops[%d]: weight must be an integer", i);
+			w = lua_tointeger(L, -1);
+		}
+		if (w < 1 || w > 256)
+			nsl_fail(L, prim, "nexthops", EINVAL,
+				 "nexthops[%d]: weight must be 1 to 256", i);
+		h->weight = (int)w;
+		h->has_gw = via != NULL;
+		if (via) {
+			if (strchr(via, '/') ||
+			    nl_parse_cidr(via, &fam, h->gw, &plen, &why) < 0)
+				nsl_fail(L, prim, via, EINVAL,
+					 "nexthops[%d].via: not an IPv4 or IPv6 address", i);
+			if (*family && fam != *family)
+				nsl_fail(L, prim, via, EINVAL,
+					 "nexthops[%d].via: not of the route's family", i);
+			*family = fam;
+		}
+		if (!via && !dev)
+			nsl_fail(L, prim, "nexthops", EINVAL,
+				 "nexthops[%d]: give via, dev or both", i);
+		h->ifindex = dev ? nl_ifindex(L, ns, prim, dev) : 0;
+		lua_settop(L, t);
+	}
+	lua_settop(L, top);
+	return n;
+}
+
+/* Puts RTA_MULTIPATH with the nexthops (bounded: raises when they do not
+ * fit in the request). */
+static void put_multipath(struct nl_req *q, int family, const struct nexthop *nh,
+			  int nnh, int onlink)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+	struct nlattr *mp = nl_nest_start(q, RTA_MULTIPATH);
+	int i;
+
+	for (i = 0; i < nnh; i++) {
+		struct rtnexthop *rtnh = nl_put_hdr(q, sizeof(*rtnh));
+
+		rtnh->rtnh_hops = (unsigned char)(nh[i].weight - 1);
+		rtnh->rtnh_ifindex = nh[i].ifindex;
+		rtnh->rtnh_flags = onlink ? RTNH_F_ONLINK : 0;
+		if (nh[i].has_gw)
+			nl_put(q, RTA_GATEWAY, alen, nh[i].gw);
+		rtnh->rtnh_len = (unsigned short)((char *)mnl_nlmsg_get_payload_tail(q->nlh) -
+						  (char *)rtnh);
+	}
+	nl_nest_end(q, mp);
+}
+
 /* route_add / route_del: dst (arg 1) with opts via, dev, metric, table,
- * src, family, ns (arg 2); returns nothing.  Raises "<prim>: <dst>: <reason>". */
+ * src, family, onlink, type, nexthops, ns (arg 2); returns nothing.
+ * Raises "<prim>: <dst>: <reason>". */
 static int route_change(lua_State *L, int type)
 {
 	const struct nsl_prim *p = nsl_self(L);
 	const char *prim = p->name;
-	const char *dst = nsl_checkstring(L, 1, prim), *why, *dev;
+	const char *dst = nsl_checkstring(L, 1, prim), *why, *dev, *rtype;
 	unsigned char daddr[16], gw[16], src[16];
-	int family = 0, prefix = 0, has_gw, has_src, alen, fam;
+	int family = 0, prefix = 0, has_gw, has_src, alen, fam, onlink, nnh;
+	int rt = -1;
 	lua_Integer metric, table;
+	struct nexthop nh[NH_MAX];
 	struct nl_req q;
 	struct nsl_opts o;
 	struct rtmsg *rtm;
 	struct nl_ns *ns;
 	int oif = 0;
+	size_t i;
 
 	/* parse */
 	nsl_opts_begin(L, &o, p, 0);
@@ -102,19 +229,33 @@ static int route_change(lua_State *L, int type)
 	has_gw = addr_opt(&o, "via", &family, gw);
 	has_src = addr_opt(&o, "src", &family, src);
 	fam = family_opt(&o);
-	if (fam && family && family != fam)
-		return nsl_fail(L, prim, dst, EINVAL, "not of family %s",
-				fam == AF_INET ? "inet" : "inet6");
-	if (!family)
-		family = fam ? fam : AF_INET;
-	alen = family == AF_INET ? 4 : 16;
 	metric = nsl_opt_int(&o, "metric", 0, 0xffffffffLL, -1);
 	table = table_opt(&o, RT_TABLE_MAIN);
 	if (table == 0)
 		return nsl_fail(L, prim, dst, EINVAL, "table 'all' is only for route_list");
 	dev = nsl_opt_str(&o, "dev", NULL);
+	onlink = nsl_opt_bool(&o, "onlink", 0);
+	rtype = nsl_opt_str(&o, "type", NULL);
+	for (i = 0; rtype && i < sizeof(rtypes) / sizeof(rtypes[0]); i++)
+		if (!strcmp(rtype, rtypes[i].name))
+			rt = rtypes[i].type;
+	if (rtype && rt < 0)
+		return nsl_fail(L, prim, rtype, EINVAL,
+				"unknown route type (unicast, unreachable, blackhole or prohibit)");
 	/* resolve */
 	ns = nl_opts_ns(&o);
+	nnh = read_nexthops(&o, ns, &family, nh);
+	if (fam && family && family != fam)
+		return nsl_fail(L, prim, dst, EINVAL, "not of family %s",
+				fam == AF_INET ? "inet" : "inet6");
+	if (!family)
+		family = fam ? fam : AF_INET;
+	if (nnh && (has_gw || dev))
+		return nsl_fail(L, prim, dst, EINVAL, "give via/dev or nexthops, not both");
+	if (rt > 0 && rt != RTN_UNICAST && (has_gw || dev || nnh))
+		return nsl_fail(L, prim, dst, EINVAL,
+				"a route of type unreachable, blackhole or prohibit takes no via, dev or nexthops");
+	alen = family == AF_INET ? 4 : 16;
 	if (dev)
 		oif = nl_ifindex(L, ns, prim, dev);
 	/* build */
@@ -123,14 +264,19 @@ static int route_change(lua_State *L, int type)
 	rtm->rtm_family = (unsigned char)family;
 	rtm->rtm_dst_len = (unsigned char)prefix;
 	rtm->rtm_table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
+	if (onlink && !nnh)
+		rtm->rtm_flags |= RTNH_F_ONLINK;
 	if (type == RTM_NEWROUTE) {
 		rtm->rtm_protocol = RTPROT_BOOT;
-		rtm->rtm_type = RTN_UNICAST;
+		rtm->rtm_type = rt > 0 ? (unsigned char)rt : RTN_UNICAST;
 		/* as ip does: without a gateway the route is on-link */
-		rtm->rtm_scope = has_gw || family == AF_INET6 ?
+		rtm->rtm_scope = has_gw || nnh || family == AF_INET6 ||
+				 rtm->rtm_type != RTN_UNICAST ?
 				 RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	} else {
 		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+		if (rt > 0)
+			rtm->rtm_type = (unsigned char)rt;
 	}
 	nl_put_u32(&q, RTA_TABLE, (uint32_t)table);
 	if (prefix)
@@ -143,6 +289,8 @@ static int route_change(lua_State *L, int type)
 		nl_put_u32(&q, RTA_OIF, (uint32_t)oif);
 	if (metric >= 0)
 		nl_put_u32(&q, RTA_PRIORITY, (uint32_t)metric);
+	if (nnh)
+		put_multipath(&q, family, nh, nnh, onlink);
 	/* talk */
 	nl_req_do(&q, ns, NULL, NULL);
 	return 0;
@@ -201,6 +349,41 @@ static void put_addr(lua_State *L, int family, const struct nlattr *a,
 	}
 }
 
+/* Sets field nexthops of the table on top to a list of { via, dev,
+ * weight } from RTA_MULTIPATH attribute mp. */
+static void put_nexthops(lua_State *L, int family, int names,
+			 const struct nlattr *mp)
+{
+	const struct rtnexthop *rtnh = mnl_attr_get_payload(mp);
+	int left = (int)mnl_attr_get_payload_len(mp), n = 0;
+
+	lua_newtable(L);
+	while (left >= (int)sizeof(*rtnh) && rtnh->rtnh_len >= sizeof(*rtnh) &&
+	       rtnh->rtnh_len <= left) {
+		const struct nlattr *a = (const void *)((const char *)rtnh +
+							 MNL_ALIGN(sizeof(*rtnh)));
+		const char *end = (const char *)rtnh + rtnh->rtnh_len;
+
+		lua_createtable(L, 0, 3);
+		lua_pushinteger(L, rtnh->rtnh_hops + 1);
+		lua_setfield(L, -2, "weight");
+		if (rtnh->rtnh_ifindex) {
+			lua_rawgeti(L, names, rtnh->rtnh_ifindex);
+			lua_setfield(L, -2, "dev");
+		}
+		while ((const char *)a + sizeof(*a) <= end && a->nla_len >= sizeof(*a) &&
+		       (const char *)a + a->nla_len <= end) {
+			if (mnl_attr_get_type(a) == RTA_GATEWAY)
+				put_addr(L, family, a, "via");
+			a = (const void *)((const char *)a + MNL_ALIGN(a->nla_len));
+		}
+		lua_rawseti(L, -2, ++n);
+		left -= (int)MNL_ALIGN(rtnh->rtnh_len);
+		rtnh = (const void *)((const char *)rtnh + MNL_ALIGN(rtnh->rtnh_len));
+	}
+	lua_setfield(L, -2, "nexthops");
+}
+
 /* One RTM_NEWROUTE: appends {dst, family, via, dev, metric, table, src,
  * protocol, scope, type} unless filtered out. */
 static int route_cb(const struct nlmsghdr *h, void *data)
@@ -228,6 +411,10 @@ static int route_cb(const struct nlmsghdr *h, void *data)
 	lua_setfield(L, -2, "protocol");
 	lua_pushstring(L, type_name(rtm->rtm_type));
 	lua_setfield(L, -2, "type");
+	if (rtm->rtm_flags & RTNH_F_ONLINK) {
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, "onlink");
+	}
 	lua_pushstring(L, rtm->rtm_scope == RT_SCOPE_UNIVERSE ? "global" :
 		       rtm->rtm_scope == RT_SCOPE_LINK ? "link" :
 		       rtm->rtm_scope == RT_SCOPE_HOST ? "host" : "other");
@@ -250,6 +437,9 @@ static int route_cb(const struct nlmsghdr *h, void *data)
 		case RTA_PRIORITY:
 			lua_pushinteger(L, mnl_attr_get_u32(a));
 			lua_setfield(L, -2, "metric");
+			break;
+		case RTA_MULTIPATH:
+			put_nexthops(L, rtm->rtm_family, d->names, a);
 			break;
 		}
 	}
@@ -296,8 +486,8 @@ static int l_route_list(lua_State *L)
 }
 
 static const struct nsl_prim route_prims[] = {
-	{ "route_add", l_route_add, 2, "ns via dev metric table src family" },
-	{ "route_del", l_route_del, 2, "ns via dev metric table src family" },
+	{ "route_add", l_route_add, 2, "ns via dev metric table src family onlink type nexthops" },
+	{ "route_del", l_route_del, 2, "ns via dev metric table src family onlink type nexthops" },
 	{ "route_list", l_route_list, 1, "ns table family" },
 	{ NULL, NULL, 0, NULL }
 };

@@ -13,12 +13,13 @@ local IFNAMSIZ = 15
 
 local keys = require "nsl.topo.keys"
 local services = require "nsl.topo.services"
+local addressing = require "nsl.topo.addrs"
 local fail, check_keys, suggest, set, sorted = keys.fail, keys.check_keys, keys.suggest, keys.set, keys.sorted
 
-local TOP = set("prefix", "namespaces", "bridges", "links", "services")
-local NS = set("hostname", "sysctl", "routes", "lo", "publish", "firewall") -- publish, firewall: issue 16 (topo/nat.lua)
-local BRIDGE = set("address", "subnet", "ns", "mtu", "nat") -- nat: issue 16
-local LINK = set("name", "address", "subnet", "mtu", "nat") -- nat: issue 16
+local TOP = set("prefix", "namespaces", "bridges", "links", "services", "ipv6", "dad")
+local NS = set("hostname", "sysctl", "routes", "lo", "forwarding", "publish", "firewall") -- publish, firewall: topo/nat.lua
+local BRIDGE = set("address", "subnet", "ns", "mtu", "nat") -- nat: topo/nat.lua
+local LINK = set("name", "address", "subnet", "mtu", "nat")
 local ROUTE = set("via", "dev", "metric", "table", "src")
 
 -- FNV-1a, in base 36: short stable tags for names that must be unique.
@@ -48,12 +49,7 @@ local function valid_ifname(n)
     and n ~= "." and n ~= ".."
 end
 
-local function parse_cidr(s, what)
-  local p, why = ip.parse(s)
-  if not p then fail("%s: bad address '%s' (%s)", what, tostring(s), why) end
-  if not p.v6 and not p.len then fail("%s: address '%s' needs a prefix length (/24)", what, s) end
-  return p
-end
+local FAMILY, parse_cidr, cidr_list, by_family = addressing.FAMILY, addressing.parse_cidr, addressing.cidr_list, addressing.by_family
 
 -- Namespaces: { name = {...} } or { "name", ... }; returns the nodes.
 local function read_namespaces(desc, m)
@@ -76,8 +72,17 @@ local function read_namespaces(desc, m)
     if m.nodes[name] then fail("two nodes named %s", name) end
     if spec.sysctl ~= nil and type(spec.sysctl) ~= "table" then fail("namespace %s: sysctl must be a table", name) end
     if spec.hostname ~= nil and type(spec.hostname) ~= "string" then fail("namespace %s: hostname must be a string", name) end
+    if spec.forwarding ~= nil and type(spec.forwarding) ~= "boolean" then fail("namespace %s: forwarding must be true or false", name) end
+    local sysctl = {}
+    for k, v in pairs(spec.sysctl or {}) do sysctl[k] = v end
+    if spec.forwarding ~= nil then
+      -- both families, unless the sysctl table says otherwise
+      for _, k in ipairs({ "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" }) do
+        if sysctl[k] == nil then sysctl[k] = spec.forwarding end
+      end
+    end
     m.nodes[name] = { kind = "ns", name = name, real = m.prefix .. name, spec = spec,
-                      ifaces = {}, sysctl = spec.sysctl or {}, hostname = spec.hostname,
+                      ifaces = {}, sysctl = sysctl, hostname = spec.hostname,
                       lo = spec.lo ~= false, routes = {} }
   end
 end
@@ -103,20 +108,18 @@ local function read_bridges(desc, m)
     else
       b.real = fit(m.prefix .. name)
     end
-    if spec.subnet then
-      b.subnet = parse_cidr(spec.subnet, "bridge " .. name .. " subnet")
-    end
-    if spec.address then
-      local a = parse_cidr(spec.address, "bridge " .. name .. " address")
-      if b.subnet and not ip.contains(b.subnet, a) then
-        fail("bridge %s: address %s is outside its subnet %s", name, spec.address, spec.subnet)
+    local where = "bridge " .. name
+    b.subnets = by_family(cidr_list(spec.subnet, where .. " subnet"))
+    b.addrs = cidr_list(spec.address, where .. " address")
+    for _, a in ipairs(b.addrs) do
+      local sub = b.subnets[a.family]
+      if sub and not ip.contains(sub, a) then
+        fail("bridge %s: address %s is outside its subnet %s", name, a.written, sub.text)
       end
-      b.address = spec.address
-      b.subnet = b.subnet or parse_cidr(ip.network(a), "bridge " .. name)
-    elseif b.subnet then
-      b.address = ip.host(b.subnet, 1)
+      b.subnets[a.family] = sub or parse_cidr(ip.network(a), where)
     end
     m.nodes[name] = b
+    m.bridge_list[#m.bridge_list + 1] = b
   end
 end
 
@@ -135,7 +138,7 @@ end
 -- A per-end value: a string (for one end), or a table keyed by node.
 local function per_end(v, l, field, only_one)
   if v == nil then return {} end
-  if type(v) == "string" then
+  if type(v) == "string" or (type(v) == "table" and v[1] ~= nil) then
     if only_one then return { [only_one] = v } end
     fail("link %s: %s is ambiguous here, give one per end: %s = { %s = ..., %s = ... }",
       l.id, field, field, l.a.name, l.b.name)
@@ -185,7 +188,7 @@ local function read_links(desc, m)
     if spec.subnet and bridge then
       fail("link %s: a bridge port takes its subnet from bridge %s", id, bridge.name)
     end
-    l.subnet = spec.subnet and parse_cidr(spec.subnet, "link " .. id .. " subnet")
+    l.subnets = by_family(cidr_list(spec.subnet, "link " .. id .. " subnet"))
     l.ends = {}
     for _, n in ipairs({ a, b }) do
       local other = n == a and b or a
@@ -216,7 +219,7 @@ local function read_links(desc, m)
       end
       m.ifnames[loc .. "\0" .. e.name] = true
       e.real = (e.ns or m.prefix == "") and fit(e.name) or fit(m.prefix .. e.name)
-      e.address = addrs[n.name]
+      e.addrs = cidr_list(addrs[n.name], "link " .. id .. ": address of " .. n.name)
       n.ifaces[#n.ifaces + 1] = e
       l.ends[#l.ends + 1] = e
     end
@@ -248,89 +251,42 @@ local function check_names(m)
   end
 end
 
--- Addresses: explicit ones checked against their subnet, the others drawn
--- from the link's or the bridge's subnet.
-local function assign_addresses(m)
-  local used = {}
-  local function take(text, where)
-    local p = parse_cidr(text, where)
-    local k = ip.text(p, false)
-    if used[k] then fail("%s: address %s is used twice (also %s)", where, text, used[k]) end
-    used[k] = where
-    return p
-  end
-  for _, n in pairs(m.nodes) do
-    if n.kind == "bridge" and n.address then take(n.address, "bridge " .. n.name) end
-  end
-  for _, l in ipairs(m.links) do
-    local subnet = l.subnet or (l.bridge and l.bridge.subnet)
-    local sname = l.subnet and ("subnet " .. ip.network(l.subnet)) or
-      (l.bridge and l.bridge.subnet and ("subnet " .. ip.network(l.bridge.subnet) .. " of " .. l.bridge.name))
-    for _, e in ipairs(l.ends) do
-      if e.address then
-        if type(e.address) ~= "string" then fail("link %s: address of %s must be a string", l.id, e.node.name) end
-        local p = take(e.address, "link " .. l.id)
-        if subnet and not ip.contains(subnet, p) then
-          fail("link %s: address %s of %s is outside its %s", l.id, e.address, e.node.name, sname)
-        end
-      end
-    end
-  end
-  local cursor = {}
-  for _, l in ipairs(m.links) do
-    local subnet = l.subnet or (l.bridge and l.bridge.subnet)
-    if subnet then
-      local key = subnet
-      for _, e in ipairs(l.ends) do
-        if not e.address and not e.master then
-          local n = cursor[key] or 1
-          local text
-          repeat
-            text = ip.host(subnet, n)
-            if not text then fail("link %s: subnet %s has no address left for %s", l.id, ip.network(subnet), e.node.name) end
-            n = n + 1
-          until not used[ip.bare(text)]
-          cursor[key] = n
-          e.address = text
-          take(text, "link " .. l.id)
-        end
-      end
-    end
-  end
-  for _, l in ipairs(m.links) do
-    for _, e in ipairs(l.ends) do
-      if e.address then e.prefix = ip.parse(e.address) end
-    end
-  end
-  for _, n in pairs(m.nodes) do
-    if n.kind == "bridge" and n.address then n.prefix = ip.parse(n.address) end
-  end
-end
-
 -- The addresses a node can be reached at from namespace ns: a list of
--- { address = "10.0.0.1", dev = <end of ns> }.
-local function reach(m, ns, target)
+-- { address = "10.0.0.1", family = 4 or 6, dev = <end of ns> }, of
+-- family f only when given.
+local function reach(m, ns, target, f)
   local out = {}
+  local function add(addrs, e)
+    for _, p in ipairs(addrs) do
+      if not f or p.family == f then
+        out[#out + 1] = { address = ip.text(p, false), family = p.family, dev = e }
+      end
+    end
+  end
   for _, e in ipairs(ns.ifaces) do
     local l, peer = e.link, e.peer
-    if peer.node == target and peer.prefix then
-      out[#out + 1] = { address = ip.text(peer.prefix, false), dev = e }
+    if peer.node == target and not peer.master then
+      add(peer.addrs, e)
     elseif l.bridge then
       local br = l.bridge
-      if br == target and br.prefix then
-        out[#out + 1] = { address = ip.text(br.prefix, false), dev = e }
-      end
+      if br == target then add(br.addrs, e) end
       for _, other in ipairs(br.ifaces) do
         local oe = other.peer
-        if oe.node == target and oe.prefix and oe ~= e then
-          out[#out + 1] = { address = ip.text(oe.prefix, false), dev = e }
-        end
+        if oe.node == target and oe ~= e then add(oe.addrs, e) end
       end
     end
   end
   return out
 end
 M.reach = reach
+
+-- Has namespace n an address of family f on any of its links?
+local function has_family(n, f)
+  for _, e in ipairs(n.ifaces) do
+    for _, p in ipairs(e.addrs) do if p.family == f then return true end end
+  end
+  return false
+end
 
 local function read_routes(m)
   for _, n in pairs(m.nodes) do
@@ -340,43 +296,75 @@ local function read_routes(m)
       for _, dst in ipairs(sorted(routes)) do
         local where = "namespace " .. n.name .. ": route " .. tostring(dst)
         if type(dst) ~= "string" then fail("%s: destination must be a string", where) end
-        if dst ~= "default" then parse_cidr(dst, where) end
         local r = routes[dst]
+        local family -- of the destination: nil for default (both)
+        if dst ~= "default" then
+          local p = parse_cidr(dst, where)
+          family = p.family
+          if ip.network(p) ~= p.text then
+            fail("%s: the destination has host bits set (the network is %s)", where, ip.network(p))
+          end
+          dst = p.text
+        end
         if type(r) == "string" then r = { via = r } end
         if type(r) ~= "table" then fail("%s: expected a gateway or a table", where) end
         check_keys(r, ROUTE, where)
-        local route = { dst = dst, metric = r.metric, table = r.table, src = r.src }
+        local base = { dst = dst, metric = r.metric, table = r.table, src = r.src }
+        local function route(f, via, gateway)
+          local x = {}
+          for k, v in pairs(base) do x[k] = v end
+          x.family, x.via, x.gateway = f and (f == 6 and "inet6" or "inet"), via, gateway
+          return x
+        end
+        local made = {}
         if r.via ~= nil then
-          local gw = ip.parse(r.via)
+          if type(r.via) ~= "string" then fail("%s: gateway must be a string", where) end
+          local target = m.nodes[r.via] or (r.via == "host" and m.host)
+          local gw, why = ip.parse(r.via)
           if gw then
+            if gw.len then fail("%s: gateway %s: give an address without a prefix length", where, r.via) end
+            if family and gw.family ~= family then
+              fail("%s: gateway %s is %s but the destination is %s", where, r.via, FAMILY[gw.family], FAMILY[family])
+            end
+            if not has_family(n, gw.family) then
+              fail("%s: gateway %s is %s but no link of %s has an %s address", where, r.via,
+                FAMILY[gw.family], n.name, FAMILY[gw.family])
+            end
             local on
             for _, e in ipairs(n.ifaces) do
-              if e.prefix and ip.contains(e.prefix, gw) then on = e break end
+              for _, p in ipairs(e.addrs) do if ip.contains(p, gw) then on = e end end
             end
-            if not on and not gw.v6 then
-              fail("%s: gateway %s is on no subnet of %s's links", where, r.via, n.name)
+            if not on then fail("%s: gateway %s is on no subnet of %s's links", where, r.via, n.name) end
+            made[1] = route(gw.family, ip.text(gw, false))
+          elseif target then
+            for f = 4, 6, 2 do
+              if not family or family == f then
+                local found = reach(m, n, target, f)[1]
+                if found then made[#made + 1] = route(f, found.address, r.via) end
+              end
             end
-            route.via = ip.text(gw, false)
-          else
-            local target = m.nodes[r.via] or (r.via == "host" and m.host)
-            if not target then
-              fail("%s: gateway '%s' is neither an address nor a described node", where, tostring(r.via))
-            end
-            local found = reach(m, n, target)[1]
-            if not found then
+            if #made == 0 then
+              if family then
+                fail("%s: gateway %s has no %s address on a link of %s", where, r.via, FAMILY[family], n.name)
+              end
               fail("%s: gateway %s is reached by no link of %s (or has no address there)", where, r.via, n.name)
             end
-            route.via, route.gateway = found.address, r.via
+          elseif r.via:find("[:%%./]") then
+            fail("%s: bad gateway '%s' (%s)", where, r.via, why)
+          else
+            fail("%s: gateway '%s' is neither an address nor a described node", where, r.via)
           end
+        else
+          made[1] = route(family)
         end
         if r.dev ~= nil then
           local dev
           for _, e in ipairs(n.ifaces) do if e.name == r.dev then dev = e end end
           if not dev then fail("%s: dev %s is not an interface of %s", where, tostring(r.dev), n.name) end
-          route.dev = dev.real
+          for _, x in ipairs(made) do x.dev = dev.real end
         end
-        if not route.via and not route.dev then fail("%s: give a gateway (via) or a dev", where) end
-        n.routes[#n.routes + 1] = route
+        if not made[1].via and not made[1].dev then fail("%s: give a gateway (via) or a dev", where) end
+        for _, x in ipairs(made) do n.routes[#n.routes + 1] = x end
       end
     end
   end
@@ -387,13 +375,16 @@ function M.check(desc, prefix)
   check_keys(desc, TOP, "the description")
   if desc.prefix ~= nil then prefix = desc.prefix end
   if type(prefix) ~= "string" or prefix:find("[%s/:]") then fail("prefix must be a string without spaces, '/' or ':'") end
-  local m = { prefix = prefix, nodes = {}, links = {}, services = {}, ifnames = {},
+  local m = { prefix = prefix, nodes = {}, links = {}, services = {}, ifnames = {}, bridge_list = {},
               host = { kind = "host", name = "host", ifaces = {} } }
   read_namespaces(desc, m)
   read_bridges(desc, m)
   read_links(desc, m)
   check_names(m)
-  assign_addresses(m)
+  addressing.default_ipv6(desc, m)
+  addressing.assign(m)
+  if desc.dad ~= nil and type(desc.dad) ~= "boolean" then fail("dad must be true or false") end
+  m.dad = desc.dad ~= false
   read_routes(m)
   services.read(desc, m)
   require("nsl.topo.nat").read(m) -- issue 16: nat, publish, firewall

@@ -16,6 +16,17 @@ local function ns_opt(n) return n and n.real or nil end
 -- them).
 local function plan(t)
   local m, steps = t.model, {}
+  -- dad = false: IPv6 addresses are made usable at once (no duplicate
+  -- address detection); otherwise up waits for DAD after the routes.
+  -- Without DAD for the link-local addresses too (accept_dad = 0): a
+  -- router whose link-local address is still tentative would ask for
+  -- its neighbours from no address, and the first ping -6 through it
+  -- would wait a second.
+  local v6 = ready.v6_addresses(m)
+  local nodad = not m.dad and #v6 > 0
+  local function no_dad(ifname, ns)
+    return function() core.sysctl("net/ipv6/conf/" .. ifname .. "/accept_dad", "0", { ns = ns }) end
+  end
   local function step(nodename, what, run, undo)
     local s = { node = nodename, what = what, run = run, undo = undo }
     steps[#steps + 1] = s
@@ -41,6 +52,12 @@ local function plan(t)
     if n.lo then
       step(where, "lo up", function() netns.set("lo", { up = true }, n.real) end)
     end
+    if nodad then
+      step(where, "no DAD", function()
+        no_dad("all", n.real)()
+        no_dad("default", n.real)()
+      end)
+    end
     if n.hostname then
       step(where, "hostname " .. n.hostname, function() uts.make(n) end,
         function() uts.remove(n) end)
@@ -62,9 +79,12 @@ local function plan(t)
     -- one by one would only cost a kernel synchronize_net each.
     step(where, "create", function() core.bridge_add(b.real, { ns = ns_opt(b.ns) }) end,
       not b.ns and function() core.link_del(b.real) end or nil)
+    if nodad and not b.ns then step(where, "no DAD", no_dad(b.real)) end
     if b.mtu then step(where, "mtu", function() netns.set(b.real, { mtu = b.mtu }, ns_opt(b.ns)) end) end
-    if b.address then
-      step(where, "address " .. b.address, function() core.addr_add(b.real, b.address, { ns = ns_opt(b.ns) }) end)
+    for _, a in ipairs(b.addrs) do
+      step(where, "address " .. a.text, function()
+        core.addr_add(b.real, a.text, { ns = ns_opt(b.ns), nodad = nodad })
+      end)
     end
     step(where, "up", function() netns.set(b.real, { up = true }, ns_opt(b.ns)) end)
   end
@@ -81,14 +101,15 @@ local function plan(t)
     end, rootend and function() core.link_del(rootend.real) end or nil)
     if rootend and e2.ns then veth.kind, veth.link, veth.peer_ns = "veth-gone-with-ns", rootend.real, e2.ns.real end
     for _, e in ipairs(l.ends) do
+      if nodad and not e.ns then step(where, "no DAD on " .. e.real, no_dad(e.real)) end
       if e.master then
         step(where, "attach " .. e.real .. " to " .. e.master.real, function()
           netns.set(e.real, { master = e.master.real }, ns_opt(e.ns))
         end)
       end
-      if e.address then
-        step(where, "address " .. e.address .. " on " .. e.node.name, function()
-          core.addr_add(e.real, e.address, { ns = ns_opt(e.ns) })
+      for _, a in ipairs(e.addrs) do
+        step(where, "address " .. a.text .. " on " .. e.node.name, function()
+          core.addr_add(e.real, a.text, { ns = ns_opt(e.ns), nodad = nodad })
         end)
       end
       step(where, "up " .. e.real, function() netns.set(e.real, { up = true }, ns_opt(e.ns)) end)
@@ -98,9 +119,14 @@ local function plan(t)
     for _, r in ipairs(n.routes) do
       step("namespace " .. n.name, "route " .. r.dst .. (r.via and (" via " .. r.via) or ""), function()
         core.route_add(r.dst, { via = r.via, dev = r.dev, metric = r.metric, table = r.table,
-                                src = r.src, ns = n.real })
+                                src = r.src, family = r.family, ns = n.real })
       end)
     end
+  end
+  -- IPv6 addresses usable before up returns (or a service starts):
+  -- links configured, and DAD over unless dad = false.
+  if #v6 > 0 then
+    step("addresses", m.dad and "IPv6 ready (DAD)" or "IPv6 ready", function() ready.addresses(v6, m.dad) end)
   end
   require("nsl.topo.nat").steps(t, step) -- issue 16: firewalls, the NAT/publish table
   for _, s in ipairs(m.service_order) do

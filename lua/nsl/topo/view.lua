@@ -161,9 +161,18 @@ local function beside(boxes, width)
   return out
 end
 
+-- Every address of an end or a bridge, IPv4 first, joined by sep; nil
+-- when it has none.
+local function addresses(x, sep)
+  local t = {}
+  for _, p in ipairs(x.addrs or {}) do t[#t + 1] = p.text end
+  return #t > 0 and table.concat(t, sep) or nil
+end
+
 local function iface(e)
   local s = "[" .. e.real .. "]"
-  if e.address then s = s .. " " .. e.address end
+  local a = addresses(e, " ")
+  if a then s = s .. " " .. a end
   return s
 end
 
@@ -185,7 +194,7 @@ function M.diagram(t, opts)
     if owner.kind == "ns" and owner.lo then lines[#lines + 1] = "[lo]" end
     for _, b in ipairs(m.bridges) do
       if b.ns == (owner.kind == "ns" and owner or nil) then
-        lines[#lines + 1] = "[" .. b.real .. "] bridge" .. (b.address and (" " .. b.address) or "")
+        lines[#lines + 1] = "[" .. b.real .. "] bridge" .. (addresses(b, " ") and (" " .. addresses(b, " ")) or "")
         for _, port in ipairs(b.ifaces) do
           lines[#lines + 1] = "  +-- [" .. port.real .. "] <-> " .. port.peer.node.name .. " [" .. port.peer.real .. "]"
         end
@@ -246,10 +255,10 @@ function M.dot(t)
     add("    label=" .. q(label) .. ";")
     for _, b in ipairs(bridges) do
       add("    " .. q("bridge:" .. b.name) .. " [shape=ellipse, label=" ..
-        q(b.real .. (b.address and ("\n" .. b.address) or "")) .. "];")
+        q(b.real .. (addresses(b, "\n") and ("\n" .. addresses(b, "\n")) or "")) .. "];")
     end
     for _, e in ipairs(ends) do
-      add("    " .. id(e) .. " [label=" .. q(e.real .. (e.address and ("\n" .. e.address) or "")) .. "];")
+      add("    " .. id(e) .. " [label=" .. q(e.real .. (addresses(e, "\n") and ("\n" .. addresses(e, "\n")) or "")) .. "];")
     end
     for _, s in ipairs(services) do
       add("    " .. q("service:" .. s.name) .. " [shape=component, label=" .. q(s.name) .. "];")
