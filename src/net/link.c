@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kfeature.h"
 #include "nl.h"
 
 /* What a fill function needs: the request being built and the stack
@@ -236,7 +237,7 @@ static int l_link_add(lua_State *L)
 		parent = nl_ifindex(L, r.ns, r.prim, lua_tostring(L, k->parent_arg));
 		mnl_attr_put_u32(r.nlh, IFLA_LINK, (uint32_t)parent);
 	}
-	nl_do(L, r.ns, r.nlh, NULL, NULL, r.prim, r.name);
+	kfeature_do(L, r.ns, r.nlh, r.prim, r.name, k->kind);
 	return 0;
 }
 

@@ -1,0 +1,74 @@
+/*
+ * kfeature.c - which module and CONFIG_ option a refused kind needs.
+ *
+ * A kernel that does not know a link kind answers RTM_NEWLINK with
+ * EOPNOTSUPP, "Unknown device type": true, but no help to a user whose
+ * kernel merely lacks a module.  This table names what is missing, so the
+ * error says what to load or configure.  Kinds nsl does not make yet are
+ * listed too: a new *_add gets the explanation for free.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kfeature.h"
+
+static const struct {
+	const char *kind;	/* IFLA_INFO_KIND, or a qdisc's TCA_KIND */
+	const char *module;
+	const char *config;
+} kfeatures[] = {
+	{ "vlan", "8021q", "CONFIG_VLAN_8021Q" },
+	{ "dummy", "dummy", "CONFIG_DUMMY" },
+	{ "veth", "veth", "CONFIG_VETH" },
+	{ "bridge", "bridge", "CONFIG_BRIDGE" },
+	{ "vxlan", "vxlan", "CONFIG_VXLAN" },
+	{ "macvlan", "macvlan", "CONFIG_MACVLAN" },
+	{ "macvtap", "macvtap", "CONFIG_MACVTAP" },
+	{ "ipvlan", "ipvlan", "CONFIG_IPVLAN" },
+	{ "vrf", "vrf", "CONFIG_NET_VRF" },
+	{ "bond", "bonding", "CONFIG_BONDING" },
+	{ "team", "team", "CONFIG_NET_TEAM" },
+	{ "geneve", "geneve", "CONFIG_GENEVE" },
+	{ "gre", "ip_gre", "CONFIG_NET_IPGRE" },
+	{ "gretap", "ip_gre", "CONFIG_NET_IPGRE" },
+	{ "ip6gre", "ip6_gre", "CONFIG_IPV6_GRE" },
+	{ "ipip", "ipip", "CONFIG_NET_IPIP" },
+	{ "sit", "sit", "CONFIG_IPV6_SIT" },
+	{ "wireguard", "wireguard", "CONFIG_WIREGUARD" },
+	{ "ifb", "ifb", "CONFIG_IFB" },
+	{ "netem", "sch_netem", "CONFIG_NET_SCH_NETEM" },
+	{ "tbf", "sch_tbf", "CONFIG_NET_SCH_TBF" },
+	{ "htb", "sch_htb", "CONFIG_NET_SCH_HTB" },
+};
+
+int kfeature_missing(const char *kind, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(kfeatures) / sizeof(kfeatures[0]); i++)
+		if (strcmp(kfeatures[i].kind, kind) == 0) {
+			snprintf(buf, len, "this kernel has no %s module: %s",
+				 kfeatures[i].module, kfeatures[i].config);
+			return 1;
+		}
+	return 0;
+}
+
+void kfeature_do(lua_State *L, struct nl_ns *ns, struct nlmsghdr *nlh,
+		 const char *prim, const char *obj, const char *kind)
+{
+	char ext[256], missing[128];
+	int err;
+
+	err = nl_talk(L, ns, nlh, nlh->nlmsg_len, NULL, NULL, ext, sizeof(ext));
+	if (err == 0)
+		return;
+	/* a known kind may refuse an option with EOPNOTSUPP too: only the
+	 * kernel's "unknown kind" answer (or none at all) is about a module */
+	if (err == -EOPNOTSUPP && (!ext[0] || strstr(ext, "Unknown device type")) &&
+	    kfeature_missing(kind, missing, sizeof(missing)))
+		nsl_fail(L, prim, obj, -err, "%s (%s)",
+			 ext[0] ? ext : strerror(-err), missing);
+	nsl_fail(L, prim, obj, -err, ext[0] ? "%s" : NULL, ext);
+}
