@@ -4,6 +4,7 @@
 #   make          build ./nsl
 #   make deps     install every Debian package nsl needs (root or sudo)
 #   make check    run the busted suite inside a sandbox network namespace
+#   make check-kernel  the #kernel specs on Debian's stock kernel, in qemu
 #   make asan     the same suite against an AddressSanitizer+UBSan build
 #   make valgrind nsl -e 'print(1)' under valgrind's leak checker
 #   make demo     the main job: nginx in a namespace over a veth pair (S2)
@@ -33,11 +34,15 @@ OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 DEPS_BUILD := build-essential pkg-config liblua5.4-dev libmnl-dev libedit-dev
 DEPS_TEST  := lua5.4 lua-busted iproute2 util-linux tmux valgrind iputils-ping procps nginx curl socat graphviz iptables bridge-utils python3-pyroute2 mininet time bc
 DEPS       := $(DEPS_BUILD) $(DEPS_TEST)
+# The real-kernel lane (make check-kernel): qemu, and kmod for the
+# modules' dependencies and modules.dep.  The kernel and busybox-static
+# are fetched by spec/kernel/run into build/kernel, never installed.
+DEPS_KERNEL := qemu-system-x86 kmod
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SPEC_ARGS ?=
 
-.PHONY: all deps ensure-deps check asan valgrind demo clean
+.PHONY: all deps ensure-deps check asan valgrind demo clean deps-kernel check-kernel
 
 all: $(NSL)
 
@@ -84,6 +89,20 @@ ensure-deps:
 check: ensure-deps
 	$(MAKE) --no-print-directory $(NSL)
 	NSL_BIN=$(CURDIR)/$(NSL) spec/sandbox busted --lua=./$(NSL) $(SPEC_ARGS)
+
+# The real-kernel lane: spec/kernel/run boots Debian's stock kernel in
+# qemu over the host's own / and runs busted there on SPEC_ARGS, by
+# default the #kernel specs.  It installs DEPS_KERNEL when missing.
+check-kernel: ensure-deps
+	@missing=$$(for p in $(DEPS_KERNEL); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "make: installing" $$missing; $(MAKE) --no-print-directory deps-kernel; fi
+	$(MAKE) --no-print-directory $(NSL)
+	spec/kernel/run $(SPEC_ARGS)
+
+deps-kernel:
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEPS_KERNEL)
 
 asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
