@@ -127,7 +127,7 @@ end)
 describe("bridge_add #netns", function()
   after_each(N.wipe)
 
-  it("makes a bridge, in a namespace when asked", function()
+  it("makes a bridge, in a namespace when asked #kernel", function()
     if not N.needs() then return end
     bridge_add("br0", { up = true })
     assert.equal("bridge", kinds_of("br0"))
@@ -158,6 +158,23 @@ describe("vxlan_add #netns", function()
     assert.equal(4790, l.linkinfo.info_data.port)
   end)
 
+  it("carries traffic between two namespaces over an underlay #kernel", function()
+    if not N.needs() then return end
+    ns_add("a"); ns_add("b")
+    veth_add("ua", "ub", { ns = "a", peer_ns = "b", up = true })
+    link_set("ub", { ns = "b", up = true })
+    addr_add("ua", "192.168.77.1/24", { ns = "a" })
+    addr_add("ub", "192.168.77.2/24", { ns = "b" })
+    K.make(vxlan_add, "vx0", 100, { ns = "a", dev = "ua", up = true,
+      ["local"] = "192.168.77.1", remote = "192.168.77.2" })
+    vxlan_add("vx0", 100, { ns = "b", dev = "ub", up = true,
+      ["local"] = "192.168.77.2", remote = "192.168.77.1" })
+    addr_add("vx0", "10.100.0.1/24", { ns = "a" })
+    addr_add("vx0", "10.100.0.2/24", { ns = "b" })
+    assert.equal(0, T.sh("ip netns exec a ping -c1 -W5 10.100.0.2").code)
+    assert.equal("ua", N.ip_link("vx0", "a").linkinfo.info_data.link)
+  end)
+
   it("refuses a VNI out of range and a bad remote", function()
     if not N.needs() then return end
     assert.has_error(function() vxlan_add("vx0", 1 << 24) end)
@@ -178,6 +195,22 @@ describe("macvlan_add #netns", function()
     assert.equal("private", l.linkinfo.info_data.mode)
     assert.equal("veth0", l.link)
     assert.equal("veth0", link_get("mv0").parent)
+  end)
+
+  it("lets two macvlans of one parent, in two namespaces, reach each other in bridge mode #kernel", function()
+    if not N.needs() then return end
+    veth_add("veth0", "veth1", { up = true })
+    link_set("veth1", { up = true })
+    K.make(macvlan_add, "mv1", "veth0", { mode = "bridge" })
+    macvlan_add("mv2", "veth0", { mode = "bridge" })
+    ns_add("a"); ns_add("b")
+    link_set_ns("mv1", "a")
+    link_set_ns("mv2", "b")
+    link_set("mv1", { ns = "a", up = true })
+    link_set("mv2", { ns = "b", up = true })
+    addr_add("mv1", "10.44.0.1/24", { ns = "a" })
+    addr_add("mv2", "10.44.0.2/24", { ns = "b" })
+    assert.equal(0, T.sh("ip netns exec a ping -c1 -W5 10.44.0.2").code)
   end)
 
   it("refuses an unknown parent and an unknown mode", function()
