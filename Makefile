@@ -6,6 +6,7 @@
 #                 the build, test, examples and bench sets
 #   make check    run the busted suite inside a sandbox network namespace
 #   make check-unit  the specs tagged #unit, without sandbox or privilege
+#   make check-kernel  the #kernel specs on Debian's stock kernel, in qemu
 #   make asan     the same suite against an AddressSanitizer+UBSan build
 #   make soak     random-instant signal runs (spec/faults_spec.lua #soak)
 #   make valgrind nsl -e 'print(1)' under valgrind's leak checker
@@ -41,11 +42,15 @@ DEPS_TEST     := lua5.4 lua-busted lua-dkjson lua-cjson lua-check luarocks nftab
                  iputils-ping procps graphviz iptables $(DEPS_EXAMPLES)
 DEPS_BENCH    := bridge-utils python3-pyroute2 mininet time bc
 DEPS          := $(sort $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_EXAMPLES) $(DEPS_BENCH))
+# The real-kernel lane (make check-kernel): qemu, and kmod for the
+# modules' dependencies and modules.dep.  The kernel and busybox-static
+# are fetched by spec/kernel/run into build/kernel, never installed.
+DEPS_KERNEL   := qemu-system-x86 kmod
 SUDO          := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SPEC_ARGS ?=
 
-.PHONY: all deps ensure-deps check check-unit soak asan valgrind demo bench clean install lint
+.PHONY: all deps ensure-deps check check-unit soak asan valgrind demo bench clean install lint deps-kernel check-kernel
 .DELETE_ON_ERROR:
 
 all: $(NSL)
@@ -119,6 +124,20 @@ soak:
 # The specs that need nothing: no sandbox, no root, no kernel change.
 check-unit: $(NSL)
 	NSL_BIN=$(CURDIR)/$(NSL) busted --lua=./$(NSL) --tags=unit $(SPEC_ARGS)
+
+# The real-kernel lane: spec/kernel/run boots Debian's stock kernel in
+# qemu over the host's own / and runs busted there on SPEC_ARGS, by
+# default the #kernel specs.  It installs DEPS_KERNEL when missing.
+check-kernel: ensure-deps
+	@missing=$$(for p in $(DEPS_KERNEL); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then echo "make: installing" $$missing; $(MAKE) --no-print-directory deps-kernel; fi
+	$(MAKE) --no-print-directory $(NSL)
+	spec/kernel/run $(SPEC_ARGS)
+
+deps-kernel:
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEPS_KERNEL)
 
 asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \

@@ -2,13 +2,7 @@
 -- link_del, link_set_ns, link_get, link_list; ip -j -d as the witness.
 local T = require "spec.support.util"
 local N = require "spec.support.net"
-
--- Is this kind of link built into the running kernel?  (This machine's
--- kernel lacks some, e.g. 8021q and dummy, and cannot load modules.)
-local function kernel_has(kind, extra)
-  local r = T.sh("ip link add nslprobe " .. (extra or "") .. " type " .. kind .. " && ip link del nslprobe")
-  return r.code == 0
-end
+local K = require "spec.support.kernel"
 
 local function kinds_of(name, ns)
   local l = N.ip_link(name, ns)
@@ -133,7 +127,7 @@ end)
 describe("bridge_add #netns", function()
   after_each(N.wipe)
 
-  it("makes a bridge, in a namespace when asked", function()
+  it("makes a bridge, in a namespace when asked #kernel", function()
     if not N.needs() then return end
     bridge_add("br0", { up = true })
     assert.equal("bridge", kinds_of("br0"))
@@ -153,15 +147,32 @@ end)
 describe("vxlan_add #netns", function()
   after_each(N.wipe)
 
-  it("makes a vxlan link with its VNI, remote, local and port", function()
+  it("makes a vxlan link with its VNI, remote, local and port #kernel", function()
     if not N.needs() then return end
-    vxlan_add("vx0", 42, { remote = "10.9.0.2", ["local"] = "10.9.0.1", port = 4790 })
+    K.make(vxlan_add, "vx0", 42, { remote = "10.9.0.2", ["local"] = "10.9.0.1", port = 4790 })
     local l = N.ip_link("vx0")
     assert.equal("vxlan", l.linkinfo.info_kind)
     assert.equal(42, l.linkinfo.info_data.id)
     assert.equal("10.9.0.2", l.linkinfo.info_data.remote)
     assert.equal("10.9.0.1", l.linkinfo.info_data["local"])
     assert.equal(4790, l.linkinfo.info_data.port)
+  end)
+
+  it("carries traffic between two namespaces over an underlay #kernel", function()
+    if not N.needs() then return end
+    ns_add("a"); ns_add("b")
+    veth_add("ua", "ub", { ns = "a", peer_ns = "b", up = true })
+    link_set("ub", { ns = "b", up = true })
+    addr_add("ua", "192.168.77.1/24", { ns = "a" })
+    addr_add("ub", "192.168.77.2/24", { ns = "b" })
+    K.make(vxlan_add, "vx0", 100, { ns = "a", dev = "ua", up = true,
+      ["local"] = "192.168.77.1", remote = "192.168.77.2" })
+    vxlan_add("vx0", 100, { ns = "b", dev = "ub", up = true,
+      ["local"] = "192.168.77.2", remote = "192.168.77.1" })
+    addr_add("vx0", "10.100.0.1/24", { ns = "a" })
+    addr_add("vx0", "10.100.0.2/24", { ns = "b" })
+    assert.equal(0, T.sh("ip netns exec a ping -c1 -W5 10.100.0.2").code)
+    assert.equal("ua", N.ip_link("vx0", "a").linkinfo.info_data.link)
   end)
 
   it("refuses a VNI out of range and a bad remote", function()
@@ -175,15 +186,31 @@ end)
 describe("macvlan_add #netns", function()
   after_each(N.wipe)
 
-  it("makes a macvlan on a parent link in the mode asked", function()
+  it("makes a macvlan on a parent link in the mode asked #kernel", function()
     if not N.needs() then return end
     veth_add("veth0", "veth1")
-    macvlan_add("mv0", "veth0", { mode = "private" })
+    K.make(macvlan_add, "mv0", "veth0", { mode = "private" })
     local l = N.ip_link("mv0")
     assert.equal("macvlan", l.linkinfo.info_kind)
     assert.equal("private", l.linkinfo.info_data.mode)
     assert.equal("veth0", l.link)
     assert.equal("veth0", link_get("mv0").parent)
+  end)
+
+  it("lets two macvlans of one parent, in two namespaces, reach each other in bridge mode #kernel", function()
+    if not N.needs() then return end
+    veth_add("veth0", "veth1", { up = true })
+    link_set("veth1", { up = true })
+    K.make(macvlan_add, "mv1", "veth0", { mode = "bridge" })
+    macvlan_add("mv2", "veth0", { mode = "bridge" })
+    ns_add("a"); ns_add("b")
+    link_set_ns("mv1", "a")
+    link_set_ns("mv2", "b")
+    link_set("mv1", { ns = "a", up = true })
+    link_set("mv2", { ns = "b", up = true })
+    addr_add("mv1", "10.44.0.1/24", { ns = "a" })
+    addr_add("mv2", "10.44.0.2/24", { ns = "b" })
+    assert.equal(0, T.sh("ip netns exec a ping -c1 -W5 10.44.0.2").code)
   end)
 
   it("refuses an unknown parent and an unknown mode", function()
@@ -198,14 +225,45 @@ end)
 describe("vlan_add #netns", function()
   after_each(N.wipe)
 
-  it("makes a VLAN link with its id on a parent", function()
+  it("makes a VLAN link with its id on a parent #kernel", function()
+    if not N.needs() then return end
+    veth_add("veth0", "veth1", { up = true })  -- a VLAN is up only on a parent up
+    K.make(vlan_add, "veth0.5", "veth0", 5, { up = true })
+    local l = N.ip_link("veth0.5")
+    assert.equal("vlan", l.linkinfo.info_kind)
+    assert.equal(5, l.linkinfo.info_data.id)
+    assert.equal("802.1Q", l.linkinfo.info_data.protocol)
+    assert.equal("veth0", l.link)
+    assert.equal("veth0", link_get("veth0.5").parent)
+  end)
+
+  it("carries traffic tagged with its id between two namespaces #kernel", function()
+    if not N.needs() then return end
+    ns_add("a"); ns_add("b")
+    veth_add("ea", "eb", { ns = "a", peer_ns = "b", up = true })
+    link_set("eb", { ns = "b", up = true })
+    K.make(vlan_add, "ea.7", "ea", 7, { ns = "a", up = true })
+    vlan_add("eb.7", "eb", 7, { ns = "b", up = true })
+    addr_add("ea.7", "10.7.0.1/24", { ns = "a" })
+    addr_add("eb.7", "10.7.0.2/24", { ns = "b" })
+    assert.equal(0, T.sh("ip netns exec a ping -c1 -W5 10.7.0.2").code)
+    -- one subnet on ids 8 and 9: the tags differ, so the frames do not meet
+    vlan_add("ea.8", "ea", 8, { ns = "a", up = true })
+    vlan_add("eb.9", "eb", 9, { ns = "b", up = true })
+    addr_add("ea.8", "10.8.0.1/24", { ns = "a" })
+    addr_add("eb.9", "10.8.0.2/24", { ns = "b" })
+    assert.are_not.equal(0, T.sh("ip netns exec a ping -c1 -W1 10.8.0.2").code)
+  end)
+
+  it("names the module and CONFIG_ a kernel without 802.1Q lacks", function()
     if not N.needs() then return end
     veth_add("veth0", "veth1")
-    if not kernel_has("vlan", "link veth0 id 9") then
-      return pending("this kernel has no 802.1Q support (8021q)")
-    end
-    vlan_add("veth0.5", "veth0", 5)
-    assert.equal(5, N.ip_link("veth0.5").linkinfo.info_data.id)
+    local ok, err = pcall(vlan_add, "v0.5", "veth0", 5)
+    if ok then return pending("this kernel has 802.1Q: there is nothing missing to name") end
+    assert.equal("vlan_add: v0.5: Unknown device type (this kernel has no 8021q module: CONFIG_VLAN_8021Q)",
+      tostring(err))
+    assert.equal("EOPNOTSUPP", err.code)
+    assert.is_nil(N.ip_link("v0.5"))
   end)
 
   it("refuses an id out of 1..4094 before asking the kernel", function()
@@ -217,15 +275,24 @@ end)
 describe("dummy_add #netns", function()
   after_each(N.wipe)
 
-  it("makes a dummy link, or says the kernel does not know the kind", function()
+  it("makes a dummy link, in a namespace, with its options #kernel", function()
     if not N.needs() then return end
-    if not kernel_has("dummy") then
-      local e = N.err(dummy_add, "d0")
-      assert.matches("^dummy_add: d0: ", tostring(e))
-      return pending("this kernel has no dummy driver")
-    end
-    dummy_add("d0")
+    K.make(dummy_add, "d0", { up = true, mtu = 9000 })
     assert.equal("dummy", kinds_of("d0"))
+    assert.equal(9000, N.ip_link("d0").mtu)
+    ns_add("blue")
+    dummy_add("d1", { ns = "blue", address = "02:00:00:00:00:0d" })
+    addr_add("d1", "10.9.9.1/32", { ns = "blue" })
+    assert.equal("dummy", kinds_of("d1", "blue"))
+    assert.equal("02:00:00:00:00:0d", N.ip_link("d1", "blue").address)
+  end)
+
+  it("says which module and CONFIG_ a kernel without it lacks", function()
+    if not N.needs() then return end
+    local ok, err = pcall(dummy_add, "d0")
+    if ok then return pending("this kernel has dummy links: there is nothing missing to name") end
+    assert.equal("dummy_add: d0: Unknown device type (this kernel has no dummy module: CONFIG_DUMMY)",
+      tostring(err))
   end)
 end)
 

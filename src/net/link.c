@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kfeature.h"
 #include "nl.h"
 
 /* One link request: what was parsed and resolved, then the request. */
@@ -311,9 +312,10 @@ static struct ifinfomsg *start_change(struct link_req *r, int type);
  * that a missing privilege is reported as the kernel's EPERM), and a
  * link it made is deleted again before raising why.  Raises
  * "<prim>: <name>: <reason>". */
-static void create_recorded(lua_State *L, struct link_req *r, struct ifinfomsg *ifi)
+static void create_recorded(lua_State *L, struct link_req *r, struct ifinfomsg *ifi,
+			    const char *kind)
 {
-	char ext[256];
+	char ext[256], missing[128];
 	int rec = nsl_rec_open(), err, tries;
 
 	for (tries = 0;; tries++) {
@@ -328,6 +330,12 @@ static void create_recorded(lua_State *L, struct link_req *r, struct ifinfomsg *
 		if ((err == -EEXIST || err == -EBUSY) && tries < 4 &&
 		    nl_link_index(L, r->ns, r->name) == -ENODEV)
 			continue;	/* the index was taken, not the name */
+		/* a known kind may refuse an option with EOPNOTSUPP too: only
+		 * the kernel's "unknown kind" answer (or none) is about a module */
+		if (err == -EOPNOTSUPP && (!ext[0] || strstr(ext, "Unknown device type")) &&
+		    kfeature_missing(kind, missing, sizeof(missing)))
+			nsl_fail(L, r->prim, r->name, -err, "%s (%s)",
+				 ext[0] ? ext : strerror(-err), missing);
 		nsl_fail(L, r->prim, r->name, -err, ext[0] ? "%s" : NULL, ext);
 	}
 	if (rec) {
@@ -375,7 +383,7 @@ static int l_link_add(lua_State *L)
 	if (r.parent)
 		nl_put_u32(&r.q, IFLA_LINK, (uint32_t)r.parent);
 	/* talk */
-	create_recorded(L, &r, ifi);
+	create_recorded(L, &r, ifi, k->kind);
 	return 0;
 }
 
