@@ -128,17 +128,17 @@ describe("listen, connect and fds #netns", function()
   it("refuses a closed file, a closed socket, a number below 3 and other values", function()
     local f = assert(io.open("/dev/null"))
     f:close()
-    T.arg_error(function() nsl.spawn({ "true" }, { fds = { [3] = f } }) end, 2, "spawn",
-      "fds: descriptor 3: the file is closed")
+    T.nsl_error(function() nsl.spawn({ "true" }, { fds = { [3] = f } }) end,
+      "spawn: option 'fds': descriptor 3: the file is closed")
     local s = nsl.listen("tcp", "127.0.0.1:0")
     s:close()
     s:close() -- twice is fine
-    T.arg_error(function() nsl.spawn({ "true" }, { fds = { [3] = s } }) end, 2, "spawn",
-      "fds: descriptor 3: the socket is closed")
-    T.arg_error(function() nsl.spawn({ "true" }, { fds = { [2] = io.stdout } }) end, 2, "spawn",
-      "fds: descriptor 2: numbers 3 to 1023 (0, 1, 2 are stdin, stdout, stderr)")
-    T.arg_error(function() nsl.spawn({ "true" }, { fds = { [3] = 5 } }) end, 2, "spawn",
-      "fds: descriptor 3: an open file (io.open) or an nsl socket expected, got number")
+    T.nsl_error(function() nsl.spawn({ "true" }, { fds = { [3] = s } }) end,
+      "spawn: option 'fds': descriptor 3: the socket is closed")
+    T.nsl_error(function() nsl.spawn({ "true" }, { fds = { [2] = io.stdout } }) end,
+      "spawn: option 'fds': descriptor 2: numbers 3 to 1023 (0, 1, 2 are stdin, stdout, stderr)")
+    T.nsl_error(function() nsl.spawn({ "true" }, { fds = { [3] = 5 } }) end,
+      "spawn: option 'fds': descriptor 3: an open file (io.open) or an nsl socket expected, got number")
   end)
 
   it("refuses bad addresses", function()

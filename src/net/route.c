@@ -93,15 +93,15 @@ static const struct {
 	{ "blackhole", RTN_BLACKHOLE }, { "prohibit", RTN_PROHIBIT },
 };
 
-/* Field of the nexthop table on top of the stack: pushes it and returns
+/* Field of the nexthop table at idx: pushes it and returns
  * its type; raises "<prim>: option 'nexthops[i].field': <want> expected,
  * got <type>" unless it is absent or of type want. */
-static int nh_field(struct nsl_opts *o, int i, const char *field, int want)
+static int nh_field(struct nsl_opts *o, int idx, int i, const char *field, int want)
 {
-	int t = lua_getfield(o->L, -1, field);
+	int t = lua_getfield(o->L, idx, field);
 
 	if (t != LUA_TNIL && t != want)
-		nsl_fail(o->L, o->p->name, "nexthops", EINVAL,
+		nsl_fail(o->L, o->p->name, NULL, EINVAL,
 			 "option 'nexthops[%d].%s': %s expected, got %s", i, field,
 			 lua_typename(o->L, want), lua_typename(o->L, t));
 	return t;
@@ -142,11 +142,11 @@ static int read_nexthops(struct nsl_opts *o, struct nl_ns *ns, int *family,
 					 "nexthops[%d]: unknown key '%s' (via, dev or weight)", i, k);
 			lua_pop(L, 1);
 		}
-		if (nh_field(o, i, "via", LUA_TSTRING) == LUA_TSTRING)
+		if (nh_field(o, t + 1, i, "via", LUA_TSTRING) == LUA_TSTRING)
 			via = nsl_checkstring(L, -1, prim);
-		if (nh_field(o, i, "dev", LUA_TSTRING) == LUA_TSTRING)
+		if (nh_field(o, t + 1, i, "dev", LUA_TSTRING) == LUA_TSTRING)
 			dev = nsl_checkstring(L, -1, prim);
-		if (nh_field(o, i, "weight", LUA_TNUMBER) == LUA_TNUMBER) {
+		if (nh_field(o, t + 1, i, "weight", LUA_TNUMBER) == LUA_TNUMBER) {
 			if (!lua_isinteger(L, -1))
 				nsl_fail(L, prim, "nexthops", EINVAL,
 					 "nexthops[%d]: weight must be an integer", i);

@@ -131,13 +131,15 @@ static struct sock *open_sock(lua_State *L, const char *prim,
 			      struct sockaddr_storage *ss, socklen_t *len)
 {
 	static const char *const protos[] = { "tcp", "udp", NULL };
-	int proto = luaL_checkoption(L, 1, NULL, protos);
-	const char *addr = luaL_checkstring(L, 2), *why;
-	int type = proto == 0 ? SOCK_STREAM : SOCK_DGRAM, fd;
+	const char *addr, *why;
+	int proto, type, fd;
 	struct nl_ns *ns;
 	struct nsl_opts o;
 
-	nsl_opts_begin(L, &o, nsl_self(L), 0);
+	nsl_opts_begin(L, &o, nsl_self(L), 0);	/* unknown keys first */
+	proto = luaL_checkoption(L, 1, NULL, protos);
+	addr = nsl_checkstring(L, 2, prim);
+	type = proto == 0 ? SOCK_STREAM : SOCK_DGRAM;
 	if (parse_addr(addr, ss, len, &why) < 0)
 		nsl_fail(L, prim, addr, EINVAL, "%s", why);
 	ns = nl_opts_ns(&o);

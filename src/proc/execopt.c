@@ -376,7 +376,7 @@ void req_parse_fds(lua_State *L, struct req *r, int idx)
 		return;
 	}
 	if (t != LUA_TTABLE)
-		req_opt_error(L, r, "fds: table expected, got %s", luaL_typename(L, -1));
+		req_opt_error(L, r, "option 'fds': table expected, got %s", luaL_typename(L, -1));
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {
 		lua_Integer num;
@@ -384,32 +384,32 @@ void req_parse_fds(lua_State *L, struct req *r, int idx)
 		int fd;
 
 		if (!lua_isinteger(L, -2))
-			req_opt_error(L, r, "fds: keys must be descriptor numbers, got %s",
+			req_opt_error(L, r, "option 'fds': keys must be descriptor numbers, got %s",
 				      luaL_typename(L, -2));
 		num = lua_tointeger(L, -2);
 		if (num < 3 || num > 1023)
-			req_opt_error(L, r, "fds: descriptor %lld: numbers 3 to 1023 "
+			req_opt_error(L, r, "option 'fds': descriptor %lld: numbers 3 to 1023 "
 				      "(0, 1, 2 are stdin, stdout, stderr)", (long long)num);
 		if (n == LAUNCH_MAX_FDS)
-			req_opt_error(L, r, "fds: at most %d descriptors", LAUNCH_MAX_FDS);
+			req_opt_error(L, r, "option 'fds': at most %d descriptors", LAUNCH_MAX_FDS);
 		f = luaL_testudata(L, -1, LUA_FILEHANDLE);
 		if (f) {
 			if (!f->closef)
-				req_opt_error(L, r, "fds: descriptor %lld: the file is closed",
+				req_opt_error(L, r, "option 'fds': descriptor %lld: the file is closed",
 					      (long long)num);
 			fd = fileno(f->f);
 		} else {
 			fd = nsl_sock_fd(L, -1);
 			if (fd == -1)
-				req_opt_error(L, r, "fds: descriptor %lld: the socket is closed",
+				req_opt_error(L, r, "option 'fds': descriptor %lld: the socket is closed",
 					      (long long)num);
 			if (fd == -2)
-				req_opt_error(L, r, "fds: descriptor %lld: an open file (io.open) "
+				req_opt_error(L, r, "option 'fds': descriptor %lld: an open file (io.open) "
 					      "or an nsl socket expected, got %s",
 					      (long long)num, luaL_typename(L, -1));
 		}
 		if (fd < 0)
-			req_opt_error(L, r, "fds: descriptor %lld: no descriptor", (long long)num);
+			req_opt_error(L, r, "option 'fds': descriptor %lld: no descriptor", (long long)num);
 		r->l.extra_src[n] = fd;
 		r->l.extra_dst[n] = (int)num;
 		if (num > r->l.extra_max)
