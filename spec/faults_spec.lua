@@ -133,12 +133,20 @@ local NAMES = { [SIG.INT] = "INT", [SIG.TERM] = "TERM", [SIG.HUP] = "HUP", [SIG.
 
 -- One run with the signal at step n; returns a failure description or nil.
 local function one(path, n, sig)
-  local r = run(path, n, sig)
+  local report = path .. ".calls"
+  os.remove(report)
+  local r = run(path, n, sig, report)
   if sig == SIG.KILL then T.run({ "--clean" }) end
   local left = leftovers()
   local why
   if #left > 0 then why = "left " .. table.concat(left, ", ") end
-  if r.signal ~= NAMES[sig] then
+  -- The number of calls of a run varies a little (down waits for the
+  -- kernel by polling): a run that ended, well, before its n-th call was
+  -- never signalled, and must simply have succeeded.
+  local calls = tonumber(T.slurp(report) or "")
+  if calls and calls < n and r.code == 0 then
+    -- nothing to check beyond leftovers and bystanders
+  elseif r.signal ~= NAMES[sig] then
     why = (why and why .. "; " or "") .. "ended by " .. tostring(r.signal or r.code) ..
       " (" .. r.stderr:gsub("\n.*", "") .. ")"
   end
