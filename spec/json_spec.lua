@@ -56,6 +56,7 @@ describe("JSON of every listing #netns", function()
     link_set("jsv0", { up = true })
     route_add("10.89.0.0/24", { via = "10.88.0.2" })
     local server <close> = listen("tcp", "127.0.0.1:0", { ns = "jsn" })
+    assert.is_number(server:fd())
     nft("add table inet jsn", { ns = "jsn" })
     local calls = {
       ns_list = { {} }, link_list = { {}, { { ns = "jsn" } } }, addr_list = { {} },
