@@ -184,13 +184,20 @@ install: $(NSL)
 lint:
 	luacheck -q lua examples spec types
 
-nsl.so: $(SO_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $(SO_OBJS) $(shell pkg-config --libs libmnl)
+# The module links what the core needs (libmnl, libnftables, jansson),
+# not liblua (the interpreter has it) nor libedit (the REPL is the
+# binary's).  Makefile is a prerequisite: a change of libraries relinks.
+SO_LIBS = $(shell pkg-config --libs libmnl libnftables jansson)
 
-$(PIC)/%.o: src/%.c $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -fPIC $(WARNINGS) -c -o $@ $<
+nsl.so: $(SO_OBJS) Makefile
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $(SO_OBJS) $(SO_LIBS)
 
-$(PIC)/lua_embed.o: $(BUILD)/lua_embed.c $(HDRS)
+$(PIC)/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(STD) -MMD -MP $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -fPIC $(WARNINGS) -c -o $@ $<
+
+$(PIC)/lua_embed.o: $(BUILD)/lua_embed.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) -MMD -MP $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -fPIC -c -o $@ $<
+
+-include $(SO_OBJS:.o=.d)

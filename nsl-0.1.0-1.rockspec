@@ -1,8 +1,8 @@
 -- luarocks make (Debian's luarocks) builds nsl as a rock: the C core as
--- the module nsl_core (built against libmnl; src/lib/core.lua makes it
--- nsl.core), the Lua library of lua/ as
--- files.  Then require "nsl" works from lua5.4 and from busted as it does
--- with nsl.so (README, "Stock Lua and busted").  Keep the lists whole:
+-- the module nsl_core (built against libmnl, libnftables and jansson;
+-- src/lib/core.lua makes it nsl.core), the Lua library of lua/ as files.
+-- Then require "nsl" works from lua5.4 and from busted as it does with
+-- nsl.so (README, "Stock Lua and busted").  Keep the lists whole:
 -- spec/stock_spec.lua checks that every C file and every lua/ file is here.
 rockspec_format = "3.0"
 package = "nsl"
@@ -22,6 +22,8 @@ dependencies = {
 }
 external_dependencies = {
   MNL = { header = "libmnl/libmnl.h", library = "mnl" },
+  NFTABLES = { header = "nftables/libnftables.h", library = "nftables" },
+  JANSSON = { header = "jansson.h", library = "jansson" },
 }
 build = {
   type = "builtin",
@@ -30,17 +32,26 @@ build = {
       sources = {
         "src/base/clock.c",
         "src/base/core.c",
-        "src/base/dir.c",
         "src/base/error.c",
+        "src/base/fs.c",
+        "src/base/opts.c",
+        "src/base/record.c",
         "src/base/signal.c",
+        "src/base/sys.c",
         "src/net/addr.c",
         "src/net/ifindex.c",
+        "src/net/kfeature.c",
         "src/net/link.c",
         "src/net/linkinfo.c",
         "src/net/netns.c",
+        "src/net/nft.c",
         "src/net/nl.c",
         "src/net/nlargs.c",
+        "src/net/nlreq.c",
+        "src/net/nlstate.c",
         "src/net/route.c",
+        "src/net/sock.c",
+        "src/net/sockdiag.c",
         "src/net/sysctl.c",
         "src/proc/exec.c",
         "src/proc/execopt.c",
@@ -51,9 +62,9 @@ build = {
         "src/lib/noembed.c",
       },
       defines = { "_GNU_SOURCE" },
-      incdirs = { "src/base", "$(MNL_INCDIR)" },
-      libdirs = { "$(MNL_LIBDIR)" },
-      libraries = { "mnl" },
+      incdirs = { "src/base", "$(MNL_INCDIR)", "$(NFTABLES_INCDIR)", "$(JANSSON_INCDIR)" },
+      libdirs = { "$(MNL_LIBDIR)", "$(NFTABLES_LIBDIR)", "$(JANSSON_LIBDIR)" },
+      libraries = { "mnl", "nftables", "jansson" },
     },
     ["nsl.core"] = "src/lib/core.lua",
     ["nsl"] = "lua/nsl.lua",
@@ -66,14 +77,21 @@ build = {
     ["nsl.pretty"] = "lua/nsl/pretty.lua",
     ["nsl.record"] = "lua/nsl/record.lua",
     ["nsl.repl"] = "lua/nsl/repl.lua",
+    ["nsl.test"] = "lua/nsl/test.lua",
+    ["nsl.test.artifacts"] = "lua/nsl/test/artifacts.lua",
+    ["nsl.test.assertions"] = "lua/nsl/test/assertions.lua",
+    ["nsl.test.bus"] = "lua/nsl/test/bus.lua",
     ["nsl.topo"] = "lua/nsl/topo.lua",
+    ["nsl.topo.addrs"] = "lua/nsl/topo/addrs.lua",
     ["nsl.topo.desc"] = "lua/nsl/topo/desc.lua",
     ["nsl.topo.engine"] = "lua/nsl/topo/engine.lua",
     ["nsl.topo.keys"] = "lua/nsl/topo/keys.lua",
+    ["nsl.topo.nat"] = "lua/nsl/topo/nat.lua",
     ["nsl.topo.plan"] = "lua/nsl/topo/plan.lua",
     ["nsl.topo.ready"] = "lua/nsl/topo/ready.lua",
     ["nsl.topo.services"] = "lua/nsl/topo/services.lua",
     ["nsl.topo.state"] = "lua/nsl/topo/state.lua",
+    ["nsl.topo.teardown"] = "lua/nsl/topo/teardown.lua",
     ["nsl.topo.uts"] = "lua/nsl/topo/uts.lua",
     ["nsl.topo.view"] = "lua/nsl/topo/view.lua",
   },

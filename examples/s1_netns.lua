@@ -92,9 +92,9 @@ local ok, err = pcall(function()
     { background = true })
   local function outside()
     for _ = 1, 50 do -- the server may still be starting
-      local r = ns_exec("netns1", { "socat", "-T2", "-", "TCP:203.0.113.2:7000,connect-timeout=1" },
+      local res = ns_exec("netns1", { "socat", "-T2", "-", "TCP:203.0.113.2:7000,connect-timeout=1" },
         { capture = true, stdin = "" })
-      if r.ok or not r.stderr:find("refused", 1, true) then return r end
+      if res.ok or not res.stderr:find("refused", 1, true) then return res end
       sleep(0.05)
     end
   end

@@ -19,6 +19,8 @@ describe("nsl.json #unit", function()
   it("encodes listings as arrays (empty ones too), dropping functions and metatables", function()
     local rows = setmetatable({}, { __columns = { "name" } })
     assert.equal("[]", json.encode(rows))
+    assert.same({}, json.plain(rows)) -- a table marked as an array, not the encoder's marker
+    assert.equal("[]", json.encode(json.plain(rows)))
     assert.equal("[]", json.encode(json.array()))
     assert.equal('{"a":[]}', json.encode({ a = json.array() }))
     rows[1] = { name = "lo", f = print }
@@ -53,19 +55,36 @@ describe("JSON of every listing #netns", function()
     addr_add("jsv0", "fd88::1/64", { nodad = true })
     link_set("jsv0", { up = true })
     route_add("10.89.0.0/24", { via = "10.88.0.2" })
+    local server <close> = listen("tcp", "127.0.0.1:0", { ns = "jsn" })
+    assert.is_number(server:fd())
+    nft("add table inet jsn", { ns = "jsn" })
     local calls = {
       ns_list = { {} }, link_list = { {}, { { ns = "jsn" } } }, addr_list = { {} },
       route_list = { {}, { { table = "all" } } },
+      -- a listener, and an empty listing (still an array)
+      sock_list = { { { ns = "jsn" } }, { { ns = "jsn", proto = "udp" } } },
+      nft_list = { {}, { { ns = "jsn" } } },
     }
     for _, name in ipairs(names) do
       assert.is_not_nil(calls[name], name .. " has no JSON round-trip case here")
       for _, args in ipairs(calls[name]) do
-        local v = _G[name](table.unpack(args))
-        local plain = json.plain(v)
-        assert.same(plain, trip(v), name)
-        assert.equal("[", json.encode(v):sub(1, 1), name .. " is not an array")
+        local v, rules = _G[name](table.unpack(args))
+        if name == "nft_list" then
+          -- the ruleset's text, then the table nft -j decodes to: an object
+          -- whose member nftables is an array (metainfo first)
+          assert.is_string(v)
+          assert.equal(v, trip({ v })[1])
+          assert.same(json.plain(rules), trip(rules), name)
+          assert.equal('{"nftables":[{"metainfo":', json.encode(rules):sub(1, 25), name)
+        else
+          assert.same(json.plain(v), trip(v), name)
+          assert.equal("[", json.encode(v):sub(1, 1), name .. " is not an array")
+        end
       end
     end
+    assert.equal(1, #sock_list({ ns = "jsn" }))
+    assert.equal("[]", json.encode(sock_list({ ns = "jsn", proto = "udp" })))
+    assert.truthy(json.encode(select(2, nft_list({ ns = "jsn" }))):find('"name":"jsn"', 1, true))
     assert.same(json.plain(link_get("jsv0")), trip(link_get("jsv0")))
     local r = ns_exec("jsn", { "echo", "hi" }, { capture = true })
     assert.same({ ok = true, code = 0, stdout = "hi\n", stderr = "", pid = r.pid }, trip(r))

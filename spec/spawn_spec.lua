@@ -3,7 +3,7 @@
 -- nsenter -t PID does).  Scenarios S3, S4 and S6, as a user sees them.
 local T = require "spec.support.util"
 
-local arg_error, need_sandbox = T.arg_error, T.need_sandbox
+local need_sandbox = T.need_sandbox
 
 local function out(cmd, opts)
   opts = opts or {}

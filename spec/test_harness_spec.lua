@@ -59,6 +59,7 @@ describe("nsl.test #unit", function()
     assert.is_false(ok)
     assert.matches("^spec/test_harness_spec%.lua:%d+: topology: link a%-zz: 'zz' is not a described", tostring(err))
     ok, err = pcall(nt.world, { namespaces = { "a" } }, { scope = "suite" })
+    assert.is_false(ok)
     assert.matches("scope must be \"test\" or \"file\"", tostring(err))
   end)
 
@@ -136,6 +137,7 @@ if T.sandboxed() then
       assert.is_false(ok2)
       assert.matches("Expected c to reach far, but it did not:\nfar has no address", tostring(err))
       ok2, err = pcall(assert.listens, w, "s", 81)
+      assert.is_false(ok2)
       assert.matches("Expected s to listen on tcp port 81: nothing listens", tostring(err))
     end)
 

@@ -51,9 +51,21 @@
 
 ---@class nsl.AddrOpts: nsl.NsOpts
 ---@field nodad? boolean   skip IPv6 duplicate address detection
+---@field metric? integer  the metric of the prefix route it makes (0..4294967295)
+---@field family? "inet"|"inet6"   must match the address
+
+---@class nsl.AddrDelOpts: nsl.NsOpts
+---@field family? "inet"|"inet6"
 
 ---@class nsl.AddrListOpts: nsl.NsOpts
 ---@field dev? string   keep to one link
+---@field family? "inet"|"inet6"   keep to one family
+
+---A next hop of a multipath route.
+---@class nsl.Nexthop
+---@field via? string
+---@field dev? string
+---@field weight? integer   1..256
 
 ---@class nsl.RouteOpts: nsl.NsOpts
 ---@field via? string
@@ -62,6 +74,9 @@
 ---@field table? integer|"main"|"local"|"default"
 ---@field src? string
 ---@field family? "inet"|"inet6"
+---@field onlink? boolean   the gateway is on the link even if no subnet says so
+---@field type? "unicast"|"unreachable"|"blackhole"|"prohibit"
+---@field nexthops? nsl.Nexthop[]   a multipath route (up to 32), instead of via/dev
 
 ---@class nsl.RouteListOpts: nsl.NsOpts
 ---@field table? integer|"main"|"local"|"default"|"all"
@@ -93,6 +108,8 @@
 ---@field netns? string             spawn: join this named network namespace first
 ---@field enter? integer            spawn: join the namespaces of this pid
 ---@field grace? number             seconds between SIGTERM and SIGKILL (default 2)
+---@field fds? table<integer, file*|nsl.Socket>   placed at those descriptors (3..1023) in the child
+---@field uts? string               a path where a UTS namespace is bound: the command joins it
 
 ---@alias nsl.Cmd string[]|string
 
@@ -121,6 +138,9 @@
 ---@field prefixlen integer
 ---@field cidr string
 ---@field scope string
+---@field tentative boolean?   IPv6 DAD still running
+---@field dadfailed boolean?
+---@field nodad boolean?
 
 ---@class nsl.Route
 ---@field dst string
@@ -133,6 +153,28 @@
 ---@field scope string?
 ---@field type string?
 ---@field family "inet"|"inet6"
+---@field onlink boolean?
+---@field nexthops { via: string?, dev: string?, weight: integer? }[]?
+
+---A socket as sock_list reports it.
+---@class nsl.SockInfo
+---@field proto "tcp"|"udp"
+---@field family "inet"|"inet6"
+---@field state string        "listen", "established"...; an unconnected UDP socket is "unconn"
+---@field local string
+---@field port integer
+---@field remote string?
+---@field rport integer?
+---@field uid integer
+---@field inode integer
+
+---@class nsl.SockListOpts: nsl.NsOpts
+---@field proto? "tcp"|"udp"   default both
+---@field state? "listen"      TCP listeners and bound unconnected UDP sockets only
+---@field port? integer        a local port
+
+---@class nsl.NftOpts: nsl.NsOpts
+---@field check? boolean   only check the commands, in a throwaway namespace (not with ns)
 
 ---@class nsl.Result
 ---@field ok boolean          exited 0 and did not time out
@@ -238,7 +280,7 @@ function link_list(opts) end
 function addr_add(link, cidr, opts) end
 ---@param link string
 ---@param cidr string
----@param opts? nsl.NsOpts
+---@param opts? nsl.AddrDelOpts
 function addr_del(link, cidr, opts) end
 ---@param opts? nsl.AddrListOpts
 ---@return nsl.Addr[]
@@ -260,6 +302,55 @@ function route_list(opts) end
 ---@param opts? nsl.NsOpts
 ---@return string?
 function sysctl(key, value, opts) end
+
+---The TCP and UDP sockets of the namespace (NETLINK_SOCK_DIAG).
+---@param opts? nsl.SockListOpts
+---@return nsl.SockInfo[]
+function sock_list(opts) end
+
+------------------------------------------------------------------------
+-- Firewalls (nftables) and sockets
+
+---Applies nftables commands (one transaction) inside opts.ns; returns what nft printed.
+---@param commands string
+---@param opts? nsl.NftOpts
+---@return string
+function nft(commands, opts) end
+
+---The ruleset: its text, and the same as nft -j decodes to ({ nftables = {...} }).
+---@param opts? nsl.NsOpts
+---@return string text, { nftables: table[] } ruleset
+function nft_list(opts) end
+
+---A socket made inside a namespace (accept, send, recv; hand it to a process with fds).
+---@class nsl.Socket
+local Socket = {}
+---@return integer?   nil once closed
+function Socket:fd() end
+---@param timeout? number
+---@return nsl.Socket?   nil when timeout passes first
+function Socket:accept(timeout) end
+---@param data string
+function Socket:send(data) end
+---@param max? integer
+---@param timeout? number
+---@return string   "" at the end of the stream
+function Socket:recv(max, timeout) end
+function Socket:close() end
+
+---A TCP listener (backlog 64) or bound UDP socket made inside opts.ns.
+---@param proto "tcp"|"udp"
+---@param address string   "127.0.0.1:8080", "[::1]:80", port 0: any
+---@param opts? nsl.NsOpts
+---@return nsl.Socket
+function listen(proto, address, opts) end
+
+---A socket made inside opts.ns, connected to address from there.
+---@param proto "tcp"|"udp"
+---@param address string
+---@param opts? nsl.NsOpts
+---@return nsl.Socket
+function connect(proto, address, opts) end
 
 ------------------------------------------------------------------------
 -- Processes
@@ -287,24 +378,30 @@ function pid_exec(pid, cmd, opts) end
 ---@field routes? table<string, string|{ via?: string, dev?: string, metric?: integer, table?: integer|string, src?: string }>
 ---@field hostname? string
 ---@field lo? boolean
+---@field forwarding? boolean   a router: both families' forwarding sysctls
+---@field publish? table<integer|"proto", integer|"tcp"|"udp">   { [8080] = 80, proto = "udp" }
+---@field firewall? string   nft commands applied there at up
 
 ---@class nsl.BridgeDesc
----@field address? string
----@field subnet? string
+---@field address? string|string[]   at most one of each family
+---@field subnet? string|string[]
 ---@field ns? string
 ---@field mtu? integer
+---@field nat? boolean   masquerade the subnet out through the root namespace
 
 ---A veth pair: { end1, end2, name =, address =, subnet =, mtu = }.
 ---@class nsl.LinkDesc
 ---@field [1] string
 ---@field [2] string
 ---@field name? string|table<string, string>
----@field address? string|table<string, string>
----@field subnet? string
+---@field address? string|string[]|table<string, string|string[]>
+---@field subnet? string|string[]
 ---@field mtu? integer
+---@field nat? boolean   (a link to "host") masquerade its subnet out
 
 ---@class nsl.ReadyDesc
----@field port? integer
+---@field port? integer   a TCP listener on that port
+---@field udp? integer    a bound UDP socket on that port
 ---@field cmd? nsl.Cmd
 ---@field file? string
 ---@field timeout? number
@@ -317,6 +414,7 @@ function pid_exec(pid, cmd, opts) end
 ---@field after? string|string[]
 ---@field ready? nsl.ReadyDesc|integer|fun(t: nsl.Topology, h: nsl.Process): boolean
 ---@field stop_timeout? number
+---@field publish? table<integer|"proto", integer|"tcp"|"udp">
 
 ---The description nsl.topology takes.
 ---@class nsl.TopologyDesc
@@ -325,6 +423,8 @@ function pid_exec(pid, cmd, opts) end
 ---@field links? nsl.LinkDesc[]
 ---@field services? table<string, nsl.ServiceDesc>
 ---@field prefix? string
+---@field ipv6? string   an IPv6 range (at most a /64) that makes the description dual-stack
+---@field dad? boolean   false: no IPv6 duplicate address detection in the topology
 
 ---@class nsl.Name
 ---@field node string
@@ -357,10 +457,21 @@ function Topology:name(node) end
 function Topology:link_name(node, ifname) end
 ---@param node string
 ---@param peer? string
+---@param family? "inet"|"inet6"
 ---@return string?
-function Topology:addr(node, peer) end
+function Topology:addr(node, peer, family) end
+---@param node string
+---@param peer? string
+---@return { address: string, prefixlen: integer, family: "inet"|"inet6", link: string }[]
+function Topology:addrs(node, peer) end
 ---@return nsl.Name[]
 function Topology:names() end
+---@return string   the name of its nftables table in the root namespace
+function Topology:nft_table() end
+---@param node string   "host": the root namespace
+---@param commands string
+---@return string
+function Topology:nft(node, commands) end
 ---@param name string
 ---@return nsl.Netns
 function Topology:ns(name) end
@@ -473,6 +584,8 @@ function json.plain(value) end
 ---@class nslmodule
 ---@field version string
 ---@field json nsl.json
+---@field errno table<string, integer>     errno values by name: nsl.errno.EEXIST
+---@field signals table<string, integer>   signal numbers by name without SIG: nsl.signals.TERM
 nsl = {
   sleep = sleep, now = now,
   ns_add = ns_add, ns_del = ns_del, ns_list = ns_list, ns_exists = ns_exists,
@@ -482,7 +595,8 @@ nsl = {
   link_exists = link_exists, link_list = link_list,
   addr_add = addr_add, addr_del = addr_del, addr_list = addr_list,
   route_add = route_add, route_del = route_del, route_list = route_list,
-  sysctl = sysctl, ns_exec = ns_exec, spawn = spawn, pid_exec = pid_exec,
+  sysctl = sysctl, sock_list = sock_list, ns_exec = ns_exec, spawn = spawn, pid_exec = pid_exec,
+  nft = nft, nft_list = nft_list, listen = listen, connect = connect,
 }
 
 ---@param description nsl.TopologyDesc

@@ -120,13 +120,15 @@ function M.ls(args)
     out("dead runs with leftovers (nsl --clean removes them):")
     for _, d in ipairs(dead) do
       local what = {}
-      if d.record then what[#what + 1] = "record" end
-      if d.lab then
+      for _, e in ipairs(d.leftovers or {}) do
+        what[#what + 1] = e.kind .. " " .. e.name .. (e.ns and " in " .. e.ns or "")
+      end
+      if d.lab and #what == 0 then
         for _, top in ipairs(d.lab.topologies or {}) do
           for _, ns in ipairs(top.namespaces or {}) do what[#what + 1] = ns.real end
         end
       end
-      out("  " .. d.run .. "  " .. table.concat(what, " "))
+      out("  " .. d.run .. "  " .. table.concat(what, ", "))
     end
   end
   return 0

@@ -4,7 +4,8 @@
 --   json.encode(value)  -> text     any nsl result: listings, t:state(),
 --                                   process results, error objects
 --   json.decode(text)   -> value
---   json.plain(value)   -> a copy cjson can take (see below)
+--   json.plain(value)   -> a copy cjson can take (see below; an empty
+--                          array in it is marked by json.array)
 --   json.array(t)       -> t, marked so that it encodes as [] when empty
 --   json.null           -> JSON null (cjson.null)
 --
@@ -44,7 +45,9 @@ local function is_sequence(t)
   return n == #t
 end
 
-local function plain(v, seen)
+-- empty: what an empty array becomes (EMPTY while encoding; json.plain
+-- gives a table marked by json.array, so that it never shows the marker).
+local function plain(v, seen, empty)
   local ty = type(v)
   if ty == "string" or ty == "boolean" or ty == "nil" then return v end
   if ty == "number" then
@@ -62,7 +65,7 @@ local function plain(v, seen)
     if mt.__name == "nsl.error" or rawget(v, "message") then
       local out = {}
       for k, x in pairs(v) do
-        if type(k) == "string" then out[k] = plain(x, seen) end
+        if type(k) == "string" then out[k] = plain(x, seen, empty) end
       end
       out.message = tostring(v)
       return out
@@ -76,11 +79,11 @@ local function plain(v, seen)
     -- every listing primitive's result: a metatable named "nsl.<prim>"
     local arrayish = type(mt) == "table" and (mt.__jsontype == "array" or mt.__columns ~= nil or
       (type(mt.__name) == "string" and mt.__name:match("^nsl%.[%w_]+_list$") ~= nil))
-    out = arrayish and EMPTY or {}
+    out = arrayish and empty() or {}
   elseif is_sequence(v) then
     out = {}
     for i = 1, #v do
-      local x = plain(v[i], seen)
+      local x = plain(v[i], seen, empty)
       if x == nil then x = cjson.null end
       out[i] = x
     end
@@ -89,7 +92,7 @@ local function plain(v, seen)
     for k, x in pairs(v) do
       local kt = type(k)
       if kt == "string" or kt == "number" or kt == "boolean" then
-        out[tostring(k)] = plain(x, seen)
+        out[tostring(k)] = plain(x, seen, empty)
       end
     end
   end
@@ -97,12 +100,14 @@ local function plain(v, seen)
   return out
 end
 
+local function marker() return EMPTY end
+
 function M.plain(v)
-  return plain(v, {})
+  return plain(v, {}, M.array)
 end
 
 function M.encode(v)
-  local text = cjson.encode(plain(v, {}))
+  local text = cjson.encode(plain(v, {}, marker))
   if text:find(EMPTY_JSON, 1, true) then
     text = text:gsub(EMPTY_JSON:gsub("%p", "%%%0"), "[]")
   end

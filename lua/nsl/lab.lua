@@ -5,7 +5,7 @@
 -- record's: NSL_RUN_DIR, default /run/nsl) holds "<run id>.lab.json"
 -- beside the run's record "<run id>":
 --
---   { "run": "4242-98765", "pid": 4242, "start": "98765",
+--   { "run": "4242-98765", "pid": 4242, "start": 98765,
 --     "script": "lab.lua", "cwd": "/home/me",
 --     "topologies": [ <nsl.topo.state entry>, ... ] }
 --
@@ -87,16 +87,21 @@ end
 
 -- runs(): what the run directory tells about the runs of this machine:
 --   live = { doc, ... }   lab files of live runs (doc.alive = true)
---   dead = { { run = id, record = true|nil, lab = doc|nil }, ... }
---          runs that are gone but left a record (what nsl --clean would
---          remove) or a stale lab file
+--   dead = { { run = id, record = true|nil, leftovers = { { kind, name,
+--            ns }, ... }, lab = doc|nil }, ... }
+--          runs that are gone but left objects their record still names
+--          (what nsl --clean would remove) or a stale lab file
+-- A run id is "<pid>-<start>" (record.c's nsl_rec_id); the start time is
+-- compared as a number whether it comes from a file name or a lab file.
+local function run_alive(pid, start)
+  local now = record.start_time(pid)
+  return now ~= nil and now == tonumber(start)
+end
+
 function M.runs()
   local dir = record.dir()
   local names = core._readdir(dir) or {}
   local live, dead, seen = {}, {}, {}
-  local function run_alive(pid, start)
-    return record.start_time(pid) == start
-  end
   for _, name in ipairs(names) do
     local id = name:match("^(%d+%-%d+)%.lab%.json$")
     if id then
@@ -113,8 +118,15 @@ function M.runs()
   for _, name in ipairs(names) do
     local pid, start = name:match("^(%d+)%-(%d+)$")
     if pid and not run_alive(pid, start) then
-      seen[name] = seen[name] or { run = name }
-      seen[name].record = true
+      local left = {}
+      for _, e in ipairs(record.replay(dir .. "/" .. name)) do
+        left[#left + 1] = { kind = e.kind, name = e.name, ns = e.kind == "link" and e.ns ~= "" and e.ns or nil }
+      end
+      if #left > 0 then -- an emptied record is no leftover: --clean just drops it
+        seen[name] = seen[name] or { run = name }
+        seen[name].record = true
+        seen[name].leftovers = left
+      end
     end
   end
   for _, d in pairs(seen) do dead[#dead + 1] = d end
@@ -150,7 +162,7 @@ function M.clean()
   local n = 0
   for _, name in ipairs(core._readdir(dir) or {}) do
     local pid, start = name:match("^(%d+)%-(%d+)%.lab%.json$")
-    if pid and record.start_time(pid) ~= start then
+    if pid and not run_alive(pid, start) then
       if os.remove(dir .. "/" .. name) then n = n + 1 end
     end
   end

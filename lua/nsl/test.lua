@@ -191,8 +191,8 @@ end
 -- Brings the world up for one test (or the file).
 local function up(w)
   w.failed_cmds, w.captures = {}, {}
-  local ok, why = M.privileged()
-  if not ok then w.skip = why return end
+  local allowed, why = M.privileged()
+  if not allowed then w.skip = why return end
   w.dir = artifacts.tmpdir(w.prefix)
   local d = w.description
   if type(d) == "function" then d = d(w) end
@@ -267,7 +267,8 @@ function M.eventually(fn, opts)
   opts = opts or {}
   local timeout, interval = opts.timeout or 5, opts.interval or 0.1
   local start = core.now()
-  local step, tries, last = 0.001, 0, nil
+  local step, tries = 0.001, 0
+  local last
   while true do
     tries = tries + 1
     local res = table.pack(pcall(fn))

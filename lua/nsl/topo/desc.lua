@@ -49,7 +49,8 @@ local function valid_ifname(n)
     and n ~= "." and n ~= ".."
 end
 
-local FAMILY, parse_cidr, cidr_list, by_family = addressing.FAMILY, addressing.parse_cidr, addressing.cidr_list, addressing.by_family
+local FAMILY, parse_cidr = addressing.FAMILY, addressing.parse_cidr
+local cidr_list, by_family = addressing.cidr_list, addressing.by_family
 
 -- Namespaces: { name = {...} } or { "name", ... }; returns the nodes.
 local function read_namespaces(desc, m)
@@ -72,13 +73,15 @@ local function read_namespaces(desc, m)
     if m.nodes[name] then fail("two nodes named %s", name) end
     if spec.sysctl ~= nil and type(spec.sysctl) ~= "table" then fail("namespace %s: sysctl must be a table", name) end
     if spec.hostname ~= nil and type(spec.hostname) ~= "string" then fail("namespace %s: hostname must be a string", name) end
-    if spec.forwarding ~= nil and type(spec.forwarding) ~= "boolean" then fail("namespace %s: forwarding must be true or false", name) end
+    if spec.forwarding ~= nil and type(spec.forwarding) ~= "boolean" then
+      fail("namespace %s: forwarding must be true or false", name)
+    end
     local sysctl = {}
-    for k, v in pairs(spec.sysctl or {}) do sysctl[k] = v end
+    for key, val in pairs(spec.sysctl or {}) do sysctl[key] = val end
     if spec.forwarding ~= nil then
       -- both families, unless the sysctl table says otherwise
-      for _, k in ipairs({ "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" }) do
-        if sysctl[k] == nil then sysctl[k] = spec.forwarding end
+      for _, key in ipairs({ "net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding" }) do
+        if sysctl[key] == nil then sysctl[key] = spec.forwarding end
       end
     end
     m.nodes[name] = { kind = "ns", name = name, real = m.prefix .. name, spec = spec,
