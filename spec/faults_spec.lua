@@ -144,9 +144,8 @@ local function one(path, n, sig)
   -- kernel by polling): a run that ended, well, before its n-th call was
   -- never signalled, and must simply have succeeded.
   local calls = tonumber(T.slurp(report) or "")
-  if calls and calls < n and r.code == 0 then
-    -- nothing to check beyond leftovers and bystanders
-  elseif r.signal ~= NAMES[sig] then
+  local unsignalled = calls and calls < n and r.code == 0
+  if not unsignalled and r.signal ~= NAMES[sig] then
     why = (why and why .. "; " or "") .. "ended by " .. tostring(r.signal or r.code) ..
       " (" .. r.stderr:gsub("\n.*", "") .. ")"
   end
