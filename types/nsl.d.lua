@@ -48,6 +48,7 @@
 ---@field name? string            rename
 ---@field master? string|false    a bridge; false detaches
 ---@field alias? string
+---@field addrgenmode? "eui64"|"none"|"stable_secret"|"random"   IPv6 link-local generation, set before up
 
 ---@class nsl.AddrOpts: nsl.NsOpts
 ---@field nodad? boolean   skip IPv6 duplicate address detection
@@ -423,7 +424,7 @@ function pid_exec(pid, cmd, opts) end
 ---@field links? nsl.LinkDesc[]
 ---@field services? table<string, nsl.ServiceDesc>
 ---@field prefix? string
----@field ipv6? string   an IPv6 range (at most a /64) that makes the description dual-stack
+---@field ipv6? string|false   an IPv6 range (at most a /64) that makes the description dual-stack; false: no IPv6 at all on its links
 ---@field dad? boolean   false: no IPv6 duplicate address detection in the topology
 
 ---@class nsl.Name

@@ -406,13 +406,21 @@ static struct ifinfomsg *start_change(struct link_req *r, int type)
  * <link>: <reason>" (No such device...). */
 static int l_link_set(lua_State *L)
 {
+	static const char *const genmodes[] = { "eui64", "none", "stable_secret", "random", NULL };
 	struct link_req r;
 	struct ifinfomsg *ifi;
-	const char *rename, *alias;
-	int index = 0;
+	const char *rename, *alias, *genmode;
+	int index = 0, mode = -1, i;
 
 	/* parse */
 	start_req(L, &r);
+	genmode = nsl_opt_str(&r.o, "addrgenmode", NULL);
+	for (i = 0; genmode && genmodes[i]; i++)
+		if (!strcmp(genmode, genmodes[i]))
+			mode = i;	/* IN6_ADDR_GEN_MODE_EUI64 = 0 ... RANDOM = 3 */
+	if (genmode && mode < 0)
+		return nsl_fail(L, r.prim, r.name, EINVAL, "option 'addrgenmode': "
+				"eui64, none, stable_secret or random expected, got '%s'", genmode);
 	rename = nsl_opt_str(&r.o, "name", NULL);
 	alias = nsl_opt_str(&r.o, "alias", NULL);
 	if (alias)
@@ -423,12 +431,27 @@ static int l_link_set(lua_State *L)
 	parse_common(&r);
 	if (rename)
 		index = nl_ifindex(L, r.ns, r.prim, r.name);
-	/* build */
+	/* build: the IPv6 address generation mode first, in a message of
+	 * its own in the same datagram, so that it holds before the link
+	 * comes up (its link-local address is made then, or not at all) */
+	if (mode >= 0) {
+		struct nlattr *af, *in6;
+
+		start_change(&r, RTM_NEWLINK);
+		af = nl_nest_start(&r.q, IFLA_AF_SPEC);
+		in6 = nl_nest_start(&r.q, AF_INET6);
+		nl_put_u8(&r.q, IFLA_INET6_ADDR_GEN_MODE, (uint8_t)mode);
+		nl_nest_end(&r.q, in6);
+		nl_nest_end(&r.q, af);
+	}
 	if (rename) {
-		ifi = nl_req_start(&r.q, L, r.prim, r.name, RTM_NEWLINK, 0,
-				   sizeof(*ifi));
+		ifi = mode >= 0 ? nl_req_next(&r.q, RTM_NEWLINK, 0, sizeof(*ifi)) :
+		      nl_req_start(&r.q, L, r.prim, r.name, RTM_NEWLINK, 0, sizeof(*ifi));
 		ifi->ifi_index = index;
 		nl_put_strz(&r.q, IFLA_IFNAME, rename);
+	} else if (mode >= 0) {
+		ifi = nl_req_next(&r.q, RTM_NEWLINK, 0, sizeof(*ifi));
+		nl_put_strz(&r.q, IFLA_IFNAME, r.name);
 	} else {
 		ifi = start_change(&r, RTM_NEWLINK);
 	}
@@ -519,7 +542,7 @@ static int l_link_set_ns(lua_State *L)
 }
 
 static const struct nsl_prim link_prims[] = {
-	{ "link_set", l_link_set, 2, "ns up mtu address name master alias" },
+	{ "link_set", l_link_set, 2, "ns up mtu address name master alias addrgenmode" },
 	{ "link_del", l_link_del, 2, "ns" },
 	{ "link_set_ns", l_link_set_ns, 3, "ns" },
 	{ NULL, NULL, 0, NULL }

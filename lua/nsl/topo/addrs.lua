@@ -64,6 +64,29 @@ end
 -- description.
 function M.default_ipv6(desc, m)
   if desc.ipv6 == nil then return end
+  if desc.ipv6 == false then
+    -- no IPv6 at all on the topology's links: not even link-local
+    -- addresses (addrgenmode none), so no DAD, MLD or router
+    -- solicitations flood a large bridge; an IPv6 address written in the
+    -- description contradicts it
+    m.no_ipv6 = true
+    local function refuse(list, where)
+      for _, p in pairs(list) do
+        if p.v6 then fail("ipv6 = false, but %s has the IPv6 prefix %s", where, p.text) end
+      end
+    end
+    for _, n in pairs(m.nodes) do
+      if n.kind == "bridge" then refuse(n.subnets, "bridge " .. n.name); refuse(n.addrs, "bridge " .. n.name) end
+    end
+    for _, l in ipairs(m.links) do
+      refuse(l.subnets, "link " .. l.id)
+      for _, e in ipairs(l.ends) do refuse(e.addrs, "link " .. l.id) end
+    end
+    return
+  end
+  if type(desc.ipv6) ~= "string" then
+    fail("ipv6 must be an IPv6 range (\"fd00::/48\") or false, got %s", type(desc.ipv6))
+  end
   local range = M.parse_cidr(desc.ipv6, "ipv6")
   if not range.v6 then fail("ipv6: %s is not an IPv6 prefix", desc.ipv6) end
   if range.len > 64 then fail("ipv6: %s is too small to give /64s (at most /64)", desc.ipv6) end

@@ -27,6 +27,8 @@ local function plan(t)
   local function no_dad(ifname, ns)
     return function() core.sysctl("net/ipv6/conf/" .. ifname .. "/accept_dad", "0", { ns = ns }) end
   end
+  -- ipv6 = false: the links come up without IPv6 link-local addresses
+  local genmode = m.no_ipv6 and "none" or nil
   local function step(nodename, what, run, undo)
     local s = { node = nodename, what = what, run = run, undo = undo }
     steps[#steps + 1] = s
@@ -86,7 +88,7 @@ local function plan(t)
         core.addr_add(b.real, a.text, { ns = ns_opt(b.ns), nodad = nodad })
       end)
     end
-    step(where, "up", function() netns.set(b.real, { up = true }, ns_opt(b.ns)) end)
+    step(where, "up", function() netns.set(b.real, { up = true, addrgenmode = genmode }, ns_opt(b.ns)) end)
   end
   for _, l in ipairs(m.links) do
     local where = "link " .. l.id
@@ -112,7 +114,9 @@ local function plan(t)
           core.addr_add(e.real, a.text, { ns = ns_opt(e.ns), nodad = nodad })
         end)
       end
-      step(where, "up " .. e.real, function() netns.set(e.real, { up = true }, ns_opt(e.ns)) end)
+      step(where, "up " .. e.real, function()
+        netns.set(e.real, { up = true, addrgenmode = genmode }, ns_opt(e.ns))
+      end)
     end
   end
   for _, n in ipairs(m.namespaces) do
