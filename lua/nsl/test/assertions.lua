@@ -50,17 +50,15 @@ return function(nt)
     "assertion.nsl_listens.negative")
 
   -- assert.matches_json(actual, subset): actual (a table, or JSON text
-  -- decoded with dkjson) holds every key of subset with equal values,
+  -- decoded with nsl.json) holds every key of subset with equal values,
   -- recursively; arrays match element by element, keys absent from
   -- subset are not compared.
   local function matches_json(_, arguments)
     local actual, subset = arguments[1], arguments[2]
     if type(actual) == "string" then
-      local okj, json = pcall(require, "dkjson")
-      if not okj then error("assert.matches_json: decoding JSON text needs dkjson", 3) end
-      local v, _, err = json.decode(actual)
-      if err then
-        show(arguments, "$", "valid JSON", "decoding failed: " .. err)
+      local decoded, v = pcall(require("nsl.json").decode, actual)
+      if not decoded then
+        show(arguments, "$", "valid JSON", "decoding failed: " .. tostring(v))
         return false
       end
       actual = v
