@@ -52,6 +52,34 @@ for n in $w1_ns; do
 		"$rd" "$nd" "$(ratio "$nd" "$rd")" | tee -a "$out"
 done
 
+# Goal 3: a large lab without IPv6 autoconfiguration (ipv6 = false)
+# against raw_limit's default workload (and its NOIPV6 variant, the same
+# workload as nsl's here).
+n=${W1_NOV6_N:-1000}
+: >/tmp/speed_raw_up; : >/tmp/speed_rawn_up; : >/tmp/speed_nsl_up; : >/tmp/speed_nsl_down
+for ((r = 0; r < runs; r++)); do
+	bench_cleanup
+	t0=$(now_s); ./raw_limit setup "$n" >/dev/null || exit 1; t1=$(now_s)
+	./raw_limit teardown "$n" >/dev/null
+	echo "$t1 - $t0" | bc -l >>/tmp/speed_raw_up
+	t0=$(now_s); NOIPV6=1 ./raw_limit setup "$n" >/dev/null || exit 1; t1=$(now_s)
+	./raw_limit teardown "$n" >/dev/null
+	echo "$t1 - $t0" | bc -l >>/tmp/speed_rawn_up
+	"$NSL" ./topo_w1.lua "$n" 1 ipv6=false >/tmp/speed_nsl_run || { cat /tmp/speed_nsl_run >&2; exit 1; }
+	awk '/^up_s/ {print $2}' /tmp/speed_nsl_run >>/tmp/speed_nsl_up
+	awk '/^down_s/ {print $2}' /tmp/speed_nsl_run >>/tmp/speed_nsl_down
+	check_clean >/dev/null || { echo "W1 ipv6=false N=$n: objects left" >&2; exit 1; }
+done
+ru=$(median </tmp/speed_raw_up); rn=$(median </tmp/speed_rawn_up); nu=$(median </tmp/speed_nsl_up)
+{
+echo
+echo "## W1 N=$n with ipv6 = false (no IPv6 autoconfiguration on the links)"
+echo
+echo "| raw_limit up s (default) | raw_limit NOIPV6=1 up s | nsl topology ipv6 = false up s | x raw_limit default | x raw_limit NOIPV6 |"
+echo "|---|---|---|---|---|"
+printf '| %.3f | %.3f | %.3f | %s | %s |\n' "$ru" "$rn" "$nu" "$(ratio "$nu" "$ru")" "$(ratio "$nu" "$rn")"
+} >>"$out"
+
 {
 echo
 echo "## W3 per-test world ($worlds worlds per peer and run; ms per world, median)"
