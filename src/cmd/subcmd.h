@@ -5,7 +5,7 @@
 #ifndef NSL_SUBCMD_H
 #define NSL_SUBCMD_H
 
-#include "nsl.h"
+#include "cmd.h"
 
 /* The subcommands' lines of --help. */
 extern const char nsl_subcommand_help[];
