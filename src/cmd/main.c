@@ -13,6 +13,7 @@
 
 #include "cmd.h"
 #include "subcmd.h"
+#include "rootless.h"
 
 static const char *progname = NSL_NAME;
 
@@ -32,12 +33,15 @@ static void print_options(FILE *out)
 		"  --        stop handling options\n"
 		"  -         stop handling options and execute stdin\n"
 		"  --clean   remove what killed nsl runs left behind, then exit\n"
+		"  --rootless  run in a world of its own: user, mount, network and PID\n"
+		"            namespaces where the caller is root (automatic without privileges)\n"
 		"  -V, --version  show the version, then exit\n"
 		"  -h, --help     show this help, then exit\n"
 		"%s"
 		"Environment:\n"
 		"  NSL_LUA_DIR  load the Lua library from this directory, not the binary\n"
 		"  NSL_HISTORY  the REPL's history file (default ~/.nsl_history; empty: none)\n"
+		"  NSL_ROOTLESS  0: never go rootless by itself (see --rootless)\n"
 		"  NSL_RUN_DIR  where runs keep their records and lab files (default /run/nsl)\n"
 		"  LUA_INIT_5_4, LUA_INIT, LUA_PATH, LUA_CPATH  as in lua(1)\n"
 		"See nsl(1) and README.md.\n",
@@ -187,6 +191,8 @@ static int collect_args(char **argv, int *first)
 				flags |= HAS_CLEAN;
 				break;
 			}
+			if (strcmp(argv[i], "--rootless") == 0)
+				break;	/* done before the state (rootless.c) */
 			if (strcmp(argv[i], "--help") == 0) {
 				flags |= HAS_HELP;
 				break;
@@ -380,7 +386,13 @@ static void warnf(void *ud, const char *msg, int tocont)
 int main(int argc, char **argv)
 {
 	int status, ok, sig;
-	lua_State *L = luaL_newstate();
+	lua_State *L;
+
+	/* Without root, the run moves into a world of its own first; from
+	 * here on, this is the nsl inside it. */
+	if (nsl_rootless_wanted(argc, argv))
+		nsl_rootless_enter();
+	L = luaL_newstate();
 
 	if (L == NULL) {
 		fprintf(stderr, "%s: cannot create state: not enough memory\n",

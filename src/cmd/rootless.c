@@ -1,0 +1,393 @@
+/*
+ * rootless.c - nsl without root: the run moves into a world of its own
+ * before the Lua state exists.
+ *
+ * The original process (the "outer" one, whose pid the caller knows)
+ * clones a child into new user, mount, network and PID namespaces at once
+ * and writes the child's uid/gid maps (the caller becomes root there; with
+ * a range in /etc/subuid and /etc/subgid and newuidmap/newgidmap, the range
+ * too).  The child is pid 1 of the world: it gives the world a private /run
+ * (so /run/netns and /run/nsl are the world's), a private /etc/netns, its
+ * own /proc and /sys and lo up, then forks the nsl that runs the script and
+ * stays behind as a reaper.  When that nsl ends, pid 1 hands its wait
+ * status to the outer process and exits, and the kernel kills whatever is
+ * left in the world; the namespaces go with their last process.
+ *
+ * Signals: SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to the outer process
+ * (kill, not the terminal) are passed on to pid 1 and from there to nsl,
+ * so cleanups run and the outer process dies of the same signal.  A
+ * terminal's signal reaches every process of the foreground group by
+ * itself, so terminal-made signals (si_code > 0) are not passed twice.  A
+ * SIGKILL of the outer process kills pid 1 (PR_SET_PDEATHSIG), and with it
+ * the world.
+ *
+ * No fork/exec of unshare(1); newuidmap/newgidmap, setuid helpers, are the
+ * one exception, as in podman: only they may map a subordinate range.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rootless.h"
+#include "subcmd.h"
+
+#define WORLD_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
+
+static const int passed_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+static volatile pid_t pass_to;	/* where passed signals go */
+
+static void die(const char *what)
+{
+	fprintf(stderr, "nsl: --rootless: %s: %s\n", what, strerror(errno));
+	_exit(EXIT_FAILURE);
+}
+
+/* CAP_NET_ADMIN and CAP_SYS_ADMIN in the effective set: what building
+ * namespaces needs (nsl.test's privileged() asks the same). */
+static int privileged(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return 0;
+	return (data[0].effective & (1u << CAP_NET_ADMIN)) &&
+	       (data[0].effective & (1u << CAP_SYS_ADMIN));
+}
+
+int nsl_rootless_wanted(int argc, char **argv)
+{
+	const char *env = getenv("NSL_ROOTLESS");
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--rootless") == 0)
+			return 1;
+		if (argv[i][0] != '-' || strcmp(argv[i], "--") == 0 ||
+		    strcmp(argv[i], "-") == 0)
+			break;	/* the script: its arguments are its own */
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--clean") == 0 ||
+		    strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0)
+			return 0;	/* nothing to run */
+		if ((strcmp(argv[i], "-e") == 0 || strcmp(argv[i], "-l") == 0) && i + 1 < argc)
+			i++;
+	}
+	/* A subcommand (nsl ls, show, exec, dot) looks at the caller's own
+	 * world, never at a new, empty one. */
+	if (argc > 1 && nsl_is_subcommand(argv[1]))
+		return 0;
+	if (env && strcmp(env, "0") == 0)
+		return 0;
+	if (privileged())
+		return 0;
+	fprintf(stderr, "nsl: not privileged: running rootless, in a user namespace of its own "
+		"(NSL_ROOTLESS=0: never)\n");
+	return 1;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* The caller's range in /etc/subuid or /etc/subgid (by name or number). */
+static int subrange(const char *file, const char *name, unsigned long id,
+		    unsigned long *start, unsigned long *count)
+{
+	char line[512], num[32];
+	FILE *f = fopen(file, "re");
+	int found = 0;
+
+	if (f == NULL)
+		return 0;
+	snprintf(num, sizeof(num), "%lu", id);
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':'), *c2;
+
+		if (c1 == NULL || (c2 = strchr(c1 + 1, ':')) == NULL)
+			continue;
+		*c1 = '\0';
+		if (strcmp(line, num) != 0 && (name == NULL || strcmp(line, name) != 0))
+			continue;
+		*start = strtoul(c1 + 1, NULL, 10);
+		*count = strtoul(c2 + 1, NULL, 10);
+		found = *count > 0;
+	}
+	fclose(f);
+	return found;
+}
+
+static int find_helper(const char *name, char *path, size_t size)
+{
+	static const char *const dirs[] = { "/usr/bin", "/bin", "/usr/sbin", "/sbin" };
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, size, "%s/%s", dirs[i], name);
+		if (access(path, X_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* newuidmap PID 0 ID 1 1 START COUNT: root is the caller, 1.. the range. */
+static int run_helper(const char *helper, pid_t pid, unsigned long id,
+		      unsigned long start, unsigned long count)
+{
+	char path[64], spid[24], sid[24], sstart[24], scount[24];
+	pid_t h;
+	int st;
+
+	if (!find_helper(helper, path, sizeof(path)))
+		return -1;
+	snprintf(spid, sizeof(spid), "%d", (int)pid);
+	snprintf(sid, sizeof(sid), "%lu", id);
+	snprintf(sstart, sizeof(sstart), "%lu", start);
+	snprintf(scount, sizeof(scount), "%lu", count);
+	h = fork();
+	if (h < 0)
+		return -1;
+	if (h == 0) {
+		int devnull = open("/dev/null", O_WRONLY);
+
+		if (devnull >= 0)
+			dup2(devnull, STDERR_FILENO);
+		execl(path, helper, spid, "0", sid, "1", "1", sstart, scount, (char *)NULL);
+		_exit(127);
+	}
+	while (waitpid(h, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* The outer process maps the world: a range through the helpers when the
+ * caller has one, else the caller alone as root. Returns 1 for a range. */
+static int write_maps(pid_t pid)
+{
+	char path[64], map[64];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	struct passwd *pw = getpwuid(uid);
+	const char *name = pw ? pw->pw_name : NULL;
+	unsigned long us, uc, gs, gc;
+
+	if (subrange("/etc/subuid", name, uid, &us, &uc) &&
+	    subrange("/etc/subgid", name, uid, &gs, &gc) &&
+	    run_helper("newuidmap", pid, uid, us, uc) == 0) {
+		if (run_helper("newgidmap", pid, gid, gs, gc) == 0)
+			return 1;
+		/* uid_map is written: gid 0 alone, the way we can */
+	} else {
+		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+		snprintf(map, sizeof(map), "0 %lu 1\n", (unsigned long)uid);
+		if (write_file(path, map) < 0)
+			die("uid_map");
+	}
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	if (write_file(path, "deny") < 0 && errno != ENOENT)
+		die("setgroups");
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	snprintf(map, sizeof(map), "0 %lu 1\n", (unsigned long)gid);
+	if (write_file(path, map) < 0)
+		die("gid_map");
+	return 0;
+}
+
+/* Passes a signal on, unless a terminal made it (it reached everyone). */
+static void pass_signal(int sig, siginfo_t *info, void *ctx)
+{
+	(void)ctx;
+	if (info->si_code > 0 || pass_to <= 0)
+		return;
+	kill(pass_to, sig);
+}
+
+static void pass_signals(pid_t to)
+{
+	struct sigaction sa;
+	size_t i;
+
+	pass_to = to;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = pass_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(passed_signals) / sizeof(passed_signals[0]); i++)
+		sigaction(passed_signals[i], &sa, NULL);
+}
+
+static void default_signals(void)
+{
+	size_t i;
+
+	pass_to = 0;
+	for (i = 0; i < sizeof(passed_signals) / sizeof(passed_signals[0]); i++)
+		signal(passed_signals[i], SIG_DFL);
+}
+
+static void lo_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket");
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		die("lo");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		die("lo up");
+	close(fd);
+}
+
+/* The world's file system: what it changes there is its own. */
+static void world_mounts(void)
+{
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		die("mount --make-rprivate /");
+	if (mount("nsl-rootless-run", "/run", "tmpfs", 0, "mode=0755") < 0)
+		die("mount tmpfs /run");
+	if (mkdir("/run/netns", 0755) < 0)
+		die("mkdir /run/netns");
+	/* /etc/netns (ip netns exec's files): an overlay over /etc whose
+	 * upper layer lives in the world's /run; without overlayfs in a user
+	 * namespace, a tmpfs over /etc/netns when it exists. */
+	if (mkdir("/run/.nsl-etc", 0755) == 0 && mkdir("/run/.nsl-etc/upper", 0755) == 0 &&
+	    mkdir("/run/.nsl-etc/work", 0755) == 0 &&
+	    mount("nsl-rootless-etc", "/etc", "overlay", 0,
+		  "lowerdir=/etc,upperdir=/run/.nsl-etc/upper,workdir=/run/.nsl-etc/work") == 0) {
+		if (mkdir("/etc/netns", 0755) < 0 && errno != EEXIST)
+			die("mkdir /etc/netns");
+	} else {
+		mount("nsl-rootless-etc-netns", "/etc/netns", "tmpfs", 0, "mode=0755");
+	}
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		die("mount /proc");
+	/* /sys of the world's network namespace; the caller's when the kernel
+	 * refuses (only /sys/class/net would differ). */
+	mount("nsl-rootless-sys", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	lo_up();
+}
+
+/* Pid 1 of the world: reaps everything, returns nsl's wait status to the
+ * outer process through fd, then exits (the world dies with it). */
+static void world_init(int fd)
+{
+	pid_t nsl, pid;
+	int st = 0, status = -1;
+
+	nsl = fork();
+	if (nsl < 0)
+		die("fork");
+	if (nsl == 0) {
+		close(fd);
+		default_signals();
+		return;
+	}
+	pass_signals(nsl);
+	for (;;) {
+		pid = wait(&st);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pid == nsl) {
+			status = st;
+			break;
+		}
+	}
+	if (write(fd, &status, sizeof(status)) < 0)
+		_exit(EXIT_FAILURE);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILURE);
+}
+
+void nsl_rootless_enter(void)
+{
+	int sync[2], back[2];
+	pid_t child;
+	int st, status;
+	char c;
+	ssize_t n;
+
+	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(back, O_CLOEXEC) < 0)
+		die("pipe");
+	fflush(NULL);
+	child = (pid_t)syscall(SYS_clone, WORLD_FLAGS | SIGCHLD, NULL, NULL, NULL, NULL);
+	if (child < 0) {
+		if (errno == EPERM || errno == ENOSPC || errno == EINVAL)
+			fprintf(stderr, "nsl: --rootless: cannot make a user namespace: %s "
+				"(user.max_user_namespaces, kernel.unprivileged_userns_clone "
+				"or an AppArmor/SELinux policy may forbid it)\n", strerror(errno));
+		else
+			fprintf(stderr, "nsl: --rootless: clone: %s\n", strerror(errno));
+		exit(EXIT_FAILURE);
+	}
+	if (child == 0) {
+		/* The world's pid 1: it dies when the outer process does. */
+		close(sync[1]);
+		close(back[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		do
+			n = read(sync[0], &c, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			_exit(EXIT_FAILURE);	/* the outer process failed */
+		close(sync[0]);
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			die("setresuid");
+		world_mounts();
+		world_init(back[1]);
+		return;	/* the nsl of the world */
+	}
+	close(sync[0]);
+	close(back[1]);
+	write_maps(child);
+	if (write(sync[1], "g", 1) != 1)
+		die("sync");
+	close(sync[1]);
+	pass_signals(child);
+	while (waitpid(child, &st, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid");
+	do
+		n = read(back[0], &status, sizeof(status));
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(status) || status == -1)
+		status = st;
+	default_signals();
+	fflush(NULL);
+	if (WIFSIGNALED(status)) {
+		/* Die of the same signal, as nsl does. */
+		raise(WTERMSIG(status));
+		_exit(128 + WTERMSIG(status));
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILURE);
+}

@@ -1,0 +1,18 @@
+/*
+ * rootless.h - nsl without root (rootless.c): the run moves into a world
+ * of its own (user, mount, network and PID namespaces) before it starts.
+ */
+#ifndef NSL_ROOTLESS_H
+#define NSL_ROOTLESS_H
+
+/* 1 when this run goes rootless: --rootless is given, or nsl lacks
+ * CAP_SYS_ADMIN/CAP_NET_ADMIN and NSL_ROOTLESS is not "0" (then one line
+ * on stderr says so).  Never for --help, --version or a subcommand. */
+int nsl_rootless_wanted(int argc, char **argv);
+
+/* Makes the world and returns in the nsl that runs inside it; the calling
+ * process stays outside, waits, passes signals on and exits (or dies of a
+ * signal) as the nsl inside did.  Exits with a message on failure. */
+void nsl_rootless_enter(void);
+
+#endif
