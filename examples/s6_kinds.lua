@@ -66,7 +66,9 @@ if have("setpriv") then
   local tmp = io.popen("mktemp -d /tmp/nsl-s6.XXXXXX"):read("l")
   local copy <close> = setmetatable({}, { __close = function() os.execute("rm -rf " .. tmp) end })
   os.execute("cp " .. (arg[-1] or "nsl") .. " " .. tmp .. "/nsl && chmod 755 " .. tmp)
-  local p = io.popen("setpriv --reuid=65534 --regid=65534 --clear-groups " .. tmp .. "/nsl" ..
+  -- (NSL_ROOTLESS=0: nobody's nsl stays in the machine's world, where
+  -- spawn makes the user namespace, instead of going rootless first)
+  local p = io.popen("NSL_ROOTLESS=0 setpriv --reuid=65534 --regid=65534 --clear-groups " .. tmp .. "/nsl" ..
     " -e 'local r = spawn(\"id -u; cat /proc/self/uid_map\", {unshare = {\"user\"}, capture = true}) " ..
     "io.write(r.stdout)' 2>&1")
   local out = p:read("a")

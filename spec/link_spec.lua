@@ -107,7 +107,7 @@ describe("veth_add #netns", function()
   it("fails cleanly without CAP_NET_ADMIN, making nothing", function()
     if not N.needs() then return end
     if T.sh("command -v setpriv").code ~= 0 then return pending("setpriv is not installed") end
-    local r = T.sh("setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all " ..
+    local r = T.sh("NSL_ROOTLESS=0 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all " ..
       "--bounding-set=-all " .. T.quote(T.nsl) ..
       " -e 'local ok, e = pcall(veth_add, \"np0\", \"np1\"); print(ok, e.code, e)" ..
       " ok, e = pcall(link_set, \"lo\", { mtu = 1300 }); print(ok, e.code)'")

@@ -71,7 +71,7 @@ describe("ns_add #netns", function()
   it("fails cleanly without the privileges, leaving nothing", function()
     if not N.needs() then return end
     if T.sh("command -v setpriv").code ~= 0 then return pending("setpriv is not installed") end
-    local r = T.sh("setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all " ..
+    local r = T.sh("NSL_ROOTLESS=0 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all " ..
       "--bounding-set=-all " .. T.quote(T.nsl) ..
       " -e 'local ok, e = pcall(ns_add, \"nopriv\"); print(ok, e.code, e)'")
     assert.matches("^false\tE%u+\tns_add: nopriv: ", r.out)

@@ -156,4 +156,78 @@ describe("nsl without root #rootless", function()
     assert.matches("1 success / 0 failures / 0 errors / 0 pending", r.out, 1, true)
     assert.equal(before, leftovers())
   end)
+
+  -- /etc/subuid and /etc/subgid are written only where /etc is the
+  -- sandbox's overlay (spec/sandbox): the machine's own /etc never is.
+  local function need_range()
+    if not need_userns() then return false end
+    local f = io.open("/proc/self/mountinfo")
+    local etc = f:read("a"):match("\n[^\n]* / /etc [^\n]* %- overlay ")
+    f:close()
+    if not etc then T.pending("/etc is not the sandbox's overlay: not writing /etc/subuid") return false end
+    if T.sh("command -v newuidmap && command -v newgidmap").code ~= 0 then
+      T.pending("newuidmap/newgidmap missing (Debian's uidmap)")
+      return false
+    end
+    return true
+  end
+
+  local function add_range(name, start)
+    for _, file in ipairs({ "/etc/subuid", "/etc/subgid" }) do
+      local f = assert(io.open(file, "a"))
+      f:write(name, ":", start, ":65536\n")
+      f:close()
+    end
+  end
+
+  local function drop_range(name)
+    for _, file in ipairs({ "/etc/subuid", "/etc/subgid" }) do
+      local text = T.slurp(file):gsub("\n?" .. name:gsub("%p", "%%%0") .. ":[^\n]*", "")
+      T.write(file, text)
+    end
+  end
+
+  local inside = [[
+    io.write(io.open("/proc/self/uid_map"):read("a"))
+    local p = spawn({ "setpriv", "--reuid=33", "--regid=33", "--clear-groups", "id", "-u" },
+                    { capture = true })
+    print(p.ok, p.stdout)
+  ]]
+
+  it("maps nobody's /etc/subuid range too: a process may drop to www-data", function()
+    if not need_range() then return end
+    add_range("nobody", 200000)
+    local ok, r = pcall(T.sh, AS_NOBODY .. T.quote(T.nsl) .. " -e " .. T.quote(inside))
+    drop_range("nobody")
+    assert(ok, r)
+    assert.equal(0, r.code, r.err)
+    assert.matches("^%s*0%s+65534%s+1\n%s*1%s+200000%s+65536\ntrue\t33\n\n$", r.out)
+    assert.equal(before, leftovers())
+  end)
+
+  it("an ordinary user with a range runs make demo's nginx (workers as nobody)", function()
+    if not need_range() then return end
+    assert.equal(0, T.sh("useradd -M -u 1500 -s /bin/sh nsl-rl-test").code)
+    drop_range("nsl-rl-test")  -- useradd may have given one: ours is known
+    add_range("nsl-rl-test", 300000)
+    local as_user = "setpriv --reuid=1500 --regid=1500 --clear-groups "
+    local ok, r = pcall(T.sh, as_user .. T.quote(T.nsl) .. " examples/s2_nginx.lua")
+    local ok2, id = pcall(T.sh, as_user .. T.quote(T.nsl) .. " -e " .. T.quote(inside))
+    drop_range("nsl-rl-test")
+    T.sh("userdel nsl-rl-test")
+    assert(ok, r)
+    assert(ok2, id)
+    assert.equal(0, r.code, r.out .. r.err)
+    assert.matches("9 passed, 0 failed", r.out, 1, true)
+    assert.matches("^%s*0%s+1500%s+1\n%s*1%s+300000%s+65536\ntrue\t33\n\n$", id.out)
+    assert.equal(before, leftovers())
+  end)
+
+  it("without a range, only root is mapped: nginx cannot hand files to its workers", function()
+    if not need_userns() then return end
+    local r = T.sh(AS_NOBODY .. T.quote(T.nsl) .. " examples/s2_nginx.lua")
+    assert.equal(1, r.code)
+    assert.matches("chown%(.-%) failed %(22: Invalid argument%)", r.out .. r.err)
+    assert.equal(before, leftovers())
+  end)
 end)

@@ -128,7 +128,7 @@ describe("spawn #netns", function()
   it("S6 user: an unprivileged user builds PID and mount namespaces through one", function()
     if not need_sandbox() then return end
     if T.sh("command -v setpriv").code ~= 0 then pending("setpriv (util-linux) is missing") return end
-    local r = T.sh("setpriv --reuid=65534 --regid=65534 --clear-groups " .. T.quote(T.nsl) ..
+    local r = T.sh("NSL_ROOTLESS=0 setpriv --reuid=65534 --regid=65534 --clear-groups " .. T.quote(T.nsl) ..
       [[ -e 'local r = spawn({"sh", "-c", "id -u; cat /proc/self/uid_map; echo $$; ls /proc | grep -c \"^[0-9]\""},
              {unshare = {"user", "pid", "mount"}, mount_proc = true, capture = true})
              io.write(r.stdout, r.stderr)']])

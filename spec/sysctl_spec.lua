@@ -34,7 +34,7 @@ describe("sysctl #netns", function()
   it("reads a key as an unprivileged user: no setns without ns", function()
     if not N.needs() then return end
     if T.sh("command -v setpriv").code ~= 0 then return pending("setpriv is not installed") end
-    local r = T.sh("setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all " ..
+    local r = T.sh("NSL_ROOTLESS=0 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all " ..
       "--bounding-set=-all " .. T.quote(T.nsl) ..
       " -e 'print(sysctl(\"net.ipv4.ip_forward\"))" ..
       " local ok, e = pcall(sysctl, \"net.ipv4.ip_forward\", 1); print(ok, e.code, e)'")

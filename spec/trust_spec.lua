@@ -323,7 +323,7 @@ describe("the lifetime rule #netns #trust", function()
   it("9.10: without privilege, a topology says what is wrong and how to get the right", function()
     if not T.need_sandbox() then return end
     if T.sh("command -v setpriv").code ~= 0 then return pending("setpriv is not installed") end
-    local r = T.sh("setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all " ..
+    local r = T.sh("NSL_ROOTLESS=0 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all " ..
       T.quote(T.nsl) .. " -e 'nsl.topology { prefix = \"tr-\", namespaces = { \"a\" } }:up()'")
     assert.equal(1, r.code)
     assert.matches("ns_add: tr%-a: Operation not permitted %(making a namespace needs CAP_SYS_ADMIN: " ..
@@ -331,7 +331,7 @@ describe("the lifetime rule #netns #trust", function()
     assert.not_matches("record:", r.err, 1, true)
     assert.not_matches("No such file", r.err, 1, true)
     -- reading a sysctl of its own namespace needs no privilege at all
-    r = T.sh("setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all " ..
+    r = T.sh("NSL_ROOTLESS=0 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all " ..
       T.quote(T.nsl) .. " -e 'io.write(sysctl(\"net.ipv4.ip_forward\"))'")
     assert.equal(0, r.code, r.err)
     assert.matches("^[01]\n?$", r.out)
