@@ -50,6 +50,7 @@
 
 static const int passed_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static volatile pid_t pass_to;	/* where passed signals go */
+static volatile sig_atomic_t held;	/* one that came before there was a where */
 
 static void die(const char *what)
 {
@@ -222,9 +223,12 @@ static int write_maps(pid_t pid)
 static void pass_signal(int sig, siginfo_t *info, void *ctx)
 {
 	(void)ctx;
-	if (info->si_code > 0 || pass_to <= 0)
+	if (info->si_code > 0)
 		return;
-	kill(pass_to, sig);
+	if (pass_to <= 0)
+		held = sig;
+	else
+		kill(pass_to, sig);
 }
 
 static void pass_signals(pid_t to)
@@ -232,13 +236,15 @@ static void pass_signals(pid_t to)
 	struct sigaction sa;
 	size_t i;
 
-	pass_to = to;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = pass_signal;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(passed_signals) / sizeof(passed_signals[0]); i++)
 		sigaction(passed_signals[i], &sa, NULL);
+	pass_to = to;
+	if (to > 0 && held)
+		kill(to, held);
 }
 
 static void default_signals(void)
@@ -354,6 +360,7 @@ void nsl_rootless_enter(void)
 		/* The world's pid 1: it dies when the outer process does. */
 		close(sync[1]);
 		close(back[0]);
+		pass_signals(0);	/* held until nsl is started */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		do
 			n = read(sync[0], &c, 1);
