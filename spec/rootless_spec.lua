@@ -252,4 +252,45 @@ describe("nsl without root #rootless", function()
     assert(ok, tostring(err) .. "\n" .. screen)
     assert.equal(before, leftovers())
   end)
+
+  it("nsl ls and exec, unprivileged, join the caller's rootless world from another terminal", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["lab.lua"] = [[
+      local t <close> = nsl.topology { prefix = "rj-", namespaces = { "a", "b" },
+                                       links = { { "a", "b", subnet = "10.7.0.0/30" } } }
+      t:up()
+      print("ready"); io.stdout:flush()
+      sleep(1000)
+    ]], ["xdg/.keep"] = "" })
+    os.execute("chown 65534 " .. dir .. "/xdg && chmod 700 " .. dir .. "/xdg")
+    local env = "env XDG_RUNTIME_DIR=" .. dir .. "/xdg "
+    local nsl = AS_NOBODY .. env .. T.quote(T.nsl)
+    local r = T.sh(table.concat({
+      nsl .. " " .. dir .. "/lab.lua >" .. dir .. "/out 2>&1 & p=$!",
+      "i=0; while ! grep -q ready " .. dir .. "/out && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+      "ls " .. dir .. "/xdg/nsl",
+      nsl .. " ls",
+      nsl .. " exec a -- ip -br -4 addr show dev eth0",
+      "kill -TERM $p; wait $p; echo status $?",
+      "ls " .. dir .. "/xdg/nsl",
+      nsl .. " ls",
+      -- a SIGKILL leaves the world's file: the next nsl ls drops it
+      "rm " .. dir .. "/out",
+      nsl .. " " .. dir .. "/lab.lua >" .. dir .. "/out 2>&1 & p=$!",
+      "i=0; while ! grep -q ready " .. dir .. "/out && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+      "kill -KILL $p; wait $p; echo status $?; sleep 0.2",
+      "echo files $(ls " .. dir .. "/xdg/nsl | wc -l)",
+      nsl .. " ls >/dev/null",
+      "echo files $(ls " .. dir .. "/xdg/nsl | wc -l)",
+    }, "\n"))
+    local out = r.out
+    assert.matches("^world%-%d+\n", out)
+    assert.matches("topology rj-", out, 1, true)
+    assert.matches("eth0%S*%s+UP%s+10%.7%.0%.1/30", out)
+    assert.matches("status 143\n", out, 1, true)
+    -- after the world's end: its file is gone, nsl ls sees the caller's own world
+    assert.matches("status 143\nno live nsl runs with topologies", out)
+    assert.matches("status 137\nfiles 1\nfiles 0\n$", out)
+    assert.equal(before, leftovers())
+  end)
 end)

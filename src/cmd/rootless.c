@@ -24,6 +24,7 @@
  * No fork/exec of unshare(1); newuidmap/newgidmap, setuid helpers, are the
  * one exception, as in podman: only they may map a subordinate range.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -41,6 +42,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rootless.h"
@@ -335,11 +337,182 @@ static void world_init(int fd)
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILURE);
 }
 
+/* The registry of the caller's worlds: $XDG_RUNTIME_DIR/nsl/world-<pid>
+ * (the outer pid) holds "<pid of the world's pid 1> <its start time>", so
+ * that nsl ls, show and exec, run later without privileges, join the
+ * world.  The outer process removes its file when it ends; a SIGKILL
+ * leaves it, and the reader drops a file whose process is gone. */
+static char registry[512];
+
+static int registry_dir(char *dir, size_t size)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (xdg == NULL || xdg[0] != '/')
+		return 0;
+	return snprintf(dir, size, "%s/nsl", xdg) < (int)size;
+}
+
+/* Field 22 of /proc/PID/stat: the start time, which tells pids apart. */
+static unsigned long long start_time(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long t = 0;
+	int fd, i;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	for (i = 2; p && i < 22; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		t = strtoull(p + 1, NULL, 10);
+	return t;
+}
+
+static void registry_add(pid_t world)
+{
+	char dir[448], text[64];
+	int fd;
+
+	if (!registry_dir(dir, sizeof(dir)))
+		return;
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return;
+	snprintf(registry, sizeof(registry), "%s/world-%d", dir, (int)getpid());
+	snprintf(text, sizeof(text), "%d %llu\n", (int)world, start_time(world));
+	fd = open(registry, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		registry[0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The newest live world of the registry (its pid 1), or 0; stale files
+ * go. */
+static pid_t registry_newest(void)
+{
+	char dir[448], path[768], text[64];
+	struct dirent *e;
+	struct stat st;
+	time_t newest = 0;
+	pid_t best = 0;
+	DIR *d;
+
+	if (!registry_dir(dir, sizeof(dir)) || (d = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		int fd, pid = 0;
+		unsigned long long t = 0;
+		ssize_t n;
+
+		if (strncmp(e->d_name, "world-", 6) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		text[n > 0 ? n : 0] = '\0';
+		if (sscanf(text, "%d %llu", &pid, &t) != 2 || pid <= 0 ||
+		    start_time(pid) != t) {
+			unlink(path);	/* its world is gone */
+			continue;
+		}
+		if (stat(path, &st) == 0 && (best == 0 || st.st_mtime >= newest)) {
+			newest = st.st_mtime;
+			best = pid;
+		}
+	}
+	closedir(d);
+	return best;
+}
+
+/* Waits for child, passing signals on; exits as it did, or dies of the
+ * same signal.  status: the child's, when known otherwise (-1: ask). */
+static void follow(pid_t child, int back)
+{
+	int st, status = -1;
+	ssize_t n;
+
+	pass_signals(child);
+	while (waitpid(child, &st, 0) < 0)
+		if (errno != EINTR)
+			die("waitpid");
+	if (back >= 0) {
+		do
+			n = read(back, &status, sizeof(status));
+		while (n < 0 && errno == EINTR);
+		if (n != (ssize_t)sizeof(status))
+			status = -1;
+	}
+	if (status == -1)
+		status = st;
+	default_signals();
+	if (registry[0])
+		unlink(registry);
+	fflush(NULL);
+	if (WIFSIGNALED(status)) {
+		/* Die of the same signal, as nsl does. */
+		raise(WTERMSIG(status));
+		_exit(128 + WTERMSIG(status));
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILURE);
+}
+
+int nsl_rootless_join(int argc, char **argv)
+{
+	static const char *const kinds[] = { "user", "mnt", "net", "pid" };
+	int fds[4];
+	const char *env = getenv("NSL_ROOTLESS");
+	pid_t world, child;
+	size_t i;
+
+	if (argc < 2 || !nsl_is_subcommand(argv[1]) || strcmp(argv[1], "dot") == 0 ||
+	    (env && strcmp(env, "0") == 0) || privileged() ||
+	    (world = registry_newest()) == 0)
+		return 0;
+	for (i = 0; i < 4; i++) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)world, kinds[i]);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			die(path);
+	}
+	/* The user namespace first, as nsenter does: it gives the rights
+	 * the others need. */
+	for (i = 0; i < 4; i++) {
+		if (setns(fds[i], 0) < 0)
+			die(kinds[i]);
+		close(fds[i]);
+	}
+	if (chdir("/") < 0)
+		die("chdir");
+	/* Joining a PID namespace takes effect in children: the subcommand
+	 * runs in one, which dies with the world. */
+	fflush(NULL);
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child > 0)
+		follow(child, -1);
+	return 1;
+}
+
 void nsl_rootless_enter(void)
 {
 	int sync[2], back[2];
 	pid_t child;
-	int st, status;
 	char c;
 	ssize_t n;
 
@@ -377,24 +550,9 @@ void nsl_rootless_enter(void)
 	close(sync[0]);
 	close(back[1]);
 	write_maps(child);
+	registry_add(child);
 	if (write(sync[1], "g", 1) != 1)
 		die("sync");
 	close(sync[1]);
-	pass_signals(child);
-	while (waitpid(child, &st, 0) < 0)
-		if (errno != EINTR)
-			die("waitpid");
-	do
-		n = read(back[0], &status, sizeof(status));
-	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(status) || status == -1)
-		status = st;
-	default_signals();
-	fflush(NULL);
-	if (WIFSIGNALED(status)) {
-		/* Die of the same signal, as nsl does. */
-		raise(WTERMSIG(status));
-		_exit(128 + WTERMSIG(status));
-	}
-	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILURE);
+	follow(child, back[0]);
 }
