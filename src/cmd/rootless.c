@@ -21,6 +21,10 @@
  * SIGKILL of the outer process kills pid 1 (PR_SET_PDEATHSIG), and with it
  * the world.
  *
+ * $XDG_RUNTIME_DIR/nsl/world-<outer pid> names the world's pid 1 while it
+ * runs; an unprivileged nsl ls, show or exec joins the newest (user
+ * namespace first, then mount, network and PID).
+ *
  * No fork/exec of unshare(1); newuidmap/newgidmap, setuid helpers, are the
  * one exception, as in podman: only they may map a subordinate range.
  */
@@ -437,8 +441,9 @@ static pid_t registry_newest(void)
 	return best;
 }
 
-/* Waits for child, passing signals on; exits as it did, or dies of the
- * same signal.  status: the child's, when known otherwise (-1: ask). */
+/* Waits for child, passing signals on, then exits as the nsl of the run
+ * did, or dies of the same signal: its wait status comes on back from the
+ * world's pid 1 (back < 0: the child is that nsl). */
 static void follow(pid_t child, int back)
 {
 	int st, status = -1;
