@@ -43,6 +43,7 @@ build = {
         "src/net/kfeature.c",
         "src/net/link.c",
         "src/net/linkinfo.c",
+        "src/net/qdisc.c",
         "src/net/netns.c",
         "src/net/nft.c",
         "src/net/nl.c",

@@ -41,6 +41,27 @@
 ---@class nsl.MacvlanOpts: nsl.LinkAddOpts
 ---@field mode? "bridge"|"private"|"vepa"|"passthru"|"source"
 
+---@class nsl.ImpairOpts: nsl.NsOpts
+---@field delay? string       "50ms", "1s", "200us"
+---@field jitter? string      as delay; needs a delay
+---@field loss? string       "1%", "0.5%"
+---@field duplicate? string
+---@field corrupt? string
+---@field reorder? string    needs a delay
+---@field rate? string        "10mbit", "1gbit", "500kbit", "1mbps" (bytes)
+---@field limit? integer      queue length in packets (default 1000)
+
+---@class nsl.Impair
+---@field qdisc "netem"|"tbf"
+---@field delay? string
+---@field jitter? string
+---@field loss? string
+---@field duplicate? string
+---@field corrupt? string
+---@field reorder? string
+---@field rate? string
+---@field limit? integer
+
 ---@class nsl.LinkSetOpts: nsl.NsOpts
 ---@field up? boolean
 ---@field mtu? integer
@@ -130,6 +151,7 @@
 ---@field peer string?            a veth's peer
 ---@field peer_ns string?         the peer's namespace ("" for the start one)
 ---@field parent string?          a vlan's or macvlan's parent
+---@field impair nsl.Impair?       (link_get only) its root netem or tbf
 
 ---@class nsl.Addr
 ---@field dev string
@@ -271,6 +293,10 @@ function link_get(link, opts) end
 ---@param opts? nsl.NsOpts
 ---@return boolean
 function link_exists(link, opts) end
+---@param link string
+---@param impair nsl.ImpairOpts|false   false removes it
+---@param opts? nsl.NsOpts              with false: where the link is
+function link_impair(link, impair, opts) end
 ---@param opts? nsl.NsOpts
 ---@return nsl.LinkInfo[]
 function link_list(opts) end
@@ -593,7 +619,7 @@ nsl = {
   veth_add = veth_add, bridge_add = bridge_add, vlan_add = vlan_add, vxlan_add = vxlan_add,
   macvlan_add = macvlan_add, dummy_add = dummy_add,
   link_set = link_set, link_del = link_del, link_set_ns = link_set_ns, link_get = link_get,
-  link_exists = link_exists, link_list = link_list,
+  link_exists = link_exists, link_list = link_list, link_impair = link_impair,
   addr_add = addr_add, addr_del = addr_del, addr_list = addr_list,
   route_add = route_add, route_del = route_del, route_list = route_list,
   sysctl = sysctl, sock_list = sock_list, ns_exec = ns_exec, spawn = spawn, pid_exec = pid_exec,
