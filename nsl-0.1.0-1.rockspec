@@ -88,6 +88,7 @@ build = {
     ["nsl.topo.engine"] = "lua/nsl/topo/engine.lua",
     ["nsl.topo.keys"] = "lua/nsl/topo/keys.lua",
     ["nsl.topo.nat"] = "lua/nsl/topo/nat.lua",
+    ["nsl.topo.faults"] = "lua/nsl/topo/faults.lua",
     ["nsl.topo.plan"] = "lua/nsl/topo/plan.lua",
     ["nsl.topo.ready"] = "lua/nsl/topo/ready.lua",
     ["nsl.topo.services"] = "lua/nsl/topo/services.lua",

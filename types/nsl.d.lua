@@ -38,6 +38,16 @@
 ---@field dev? string
 ---@field port? integer     default 4789
 
+---@class nsl.VlanOpts: nsl.LinkAddOpts
+---@field protocol? "802.1Q"|"802.1ad"   default 802.1Q
+
+---@class nsl.IpvlanOpts: nsl.LinkAddOpts
+---@field mode? "l2"|"l3"|"l3s"      default l3
+
+---@class nsl.BondOpts: nsl.LinkAddOpts
+---@field mode? "balance-rr"|"active-backup"|"balance-xor"|"broadcast"|"802.3ad"|"balance-tlb"|"balance-alb"
+---@field miimon? integer           ms between link checks
+
 ---@class nsl.MacvlanOpts: nsl.LinkAddOpts
 ---@field mode? "bridge"|"private"|"vepa"|"passthru"|"source"
 
@@ -151,6 +161,12 @@
 ---@field peer string?            a veth's peer
 ---@field peer_ns string?         the peer's namespace ("" for the start one)
 ---@field parent string?          a vlan's or macvlan's parent
+---@field vlan {id: integer, protocol: string}?
+---@field vxlan {vni: integer, remote: string?, local: string?, port: integer}?
+---@field macvlan {mode: string}?
+---@field ipvlan {mode: string}?
+---@field bond {mode: string, miimon: integer}?
+---@field vrf {table: integer}?
 ---@field impair nsl.Impair?       (link_get only) its root netem or tbf
 
 ---@class nsl.Addr
@@ -261,7 +277,7 @@ function bridge_add(name, opts) end
 ---@param name string
 ---@param parent string
 ---@param id integer   1..4094
----@param opts? nsl.LinkAddOpts
+---@param opts? nsl.VlanOpts
 function vlan_add(name, parent, id, opts) end
 ---@param name string
 ---@param vni integer
@@ -274,6 +290,17 @@ function macvlan_add(name, parent, opts) end
 ---@param name string
 ---@param opts? nsl.LinkAddOpts
 function dummy_add(name, opts) end
+---@param name string
+---@param parent string
+---@param opts? nsl.IpvlanOpts
+function ipvlan_add(name, parent, opts) end
+---@param name string
+---@param opts? nsl.BondOpts
+function bond_add(name, opts) end
+---@param name string
+---@param table integer   its routing table
+---@param opts? nsl.LinkAddOpts
+function vrf_add(name, table, opts) end
 
 ---@param link string
 ---@param opts? nsl.LinkSetOpts
@@ -617,7 +644,8 @@ nsl = {
   sleep = sleep, now = now,
   ns_add = ns_add, ns_del = ns_del, ns_list = ns_list, ns_exists = ns_exists,
   veth_add = veth_add, bridge_add = bridge_add, vlan_add = vlan_add, vxlan_add = vxlan_add,
-  macvlan_add = macvlan_add, dummy_add = dummy_add,
+  macvlan_add = macvlan_add, dummy_add = dummy_add, ipvlan_add = ipvlan_add, bond_add = bond_add,
+  vrf_add = vrf_add,
   link_set = link_set, link_del = link_del, link_set_ns = link_set_ns, link_get = link_get,
   link_exists = link_exists, link_list = link_list, link_impair = link_impair,
   addr_add = addr_add, addr_del = addr_del, addr_list = addr_list,

@@ -49,7 +49,9 @@ struct link_req {
 	int port, dev;			/* vxlan */
 	int remote_fam, local_fam;
 	unsigned char remote[16], local[16];
-	uint32_t mode;			/* macvlan */
+	uint32_t mode;			/* macvlan, ipvlan, bond */
+	uint16_t proto;			/* vlan: 802.1Q or 802.1ad */
+	lua_Integer miimon;		/* bond, -1: the kernel's default */
 	struct nl_req q;
 };
 
@@ -90,16 +92,82 @@ static void put_veth(struct link_req *r)
 	nl_nest_end(&r->q, nest);
 }
 
-/* vlan_add(name, parent, id, opts). */
+/* Index of s in names (up to NULL); raises "<prim>: <link>: unknown
+ * <what> '<s>' (<list>)" when it is none of them. */
+static int pick(struct link_req *r, const char *what, const char *s,
+		const char *const *names, const char *list)
+{
+	int i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return nsl_fail(r->L, r->prim, r->name, EINVAL, "unknown %s '%s' (%s)",
+			what, s, list);
+}
+
+/* vlan_add(name, parent, id, opts{protocol}). */
 static void parse_vlan(struct link_req *r)
 {
+	static const char *const protos[] = { "802.1Q", "802.1ad", NULL };
+
 	r->id = luaL_checkinteger(r->L, 3);
 	nsl_check_range(r->L, r->prim, r->name, "VLAN id", r->id, 1, 4094);
+	r->proto = pick(r, "protocol", nsl_opt_str(&r->o, "protocol", "802.1Q"),
+			protos, "802.1Q, 802.1ad") ? 0x88a8 : 0x8100;
 }
 
 static void put_vlan(struct link_req *r)
 {
 	nl_put_u16(&r->q, IFLA_VLAN_ID, (uint16_t)r->id);
+	nl_put_u16(&r->q, IFLA_VLAN_PROTOCOL, htons(r->proto));
+}
+
+/* ipvlan_add(name, parent, opts{mode}). */
+static void parse_ipvlan(struct link_req *r)
+{
+	static const char *const modes[] = { "l2", "l3", "l3s", NULL };
+
+	r->mode = (uint32_t)pick(r, "ipvlan mode", nsl_opt_str(&r->o, "mode", "l3"),
+				 modes, "l2, l3, l3s");
+}
+
+static void put_ipvlan(struct link_req *r)
+{
+	nl_put_u16(&r->q, IFLA_IPVLAN_MODE, (uint16_t)r->mode);
+}
+
+/* bond_add(name, opts{mode, miimon}). */
+static void parse_bond(struct link_req *r)
+{
+	static const char *const modes[] = {
+		"balance-rr", "active-backup", "balance-xor", "broadcast",
+		"802.3ad", "balance-tlb", "balance-alb", NULL
+	};
+
+	r->mode = (uint32_t)pick(r, "bond mode", nsl_opt_str(&r->o, "mode", "balance-rr"),
+				 modes, "balance-rr, active-backup, balance-xor, broadcast, "
+				 "802.3ad, balance-tlb, balance-alb");
+	r->miimon = nsl_opt_int(&r->o, "miimon", 0, INT32_MAX, -1);
+}
+
+static void put_bond(struct link_req *r)
+{
+	nl_put_u8(&r->q, IFLA_BOND_MODE, (uint8_t)r->mode);
+	if (r->miimon >= 0)
+		nl_put_u32(&r->q, IFLA_BOND_MIIMON, (uint32_t)r->miimon);
+}
+
+/* vrf_add(name, table, opts). */
+static void parse_vrf(struct link_req *r)
+{
+	r->id = luaL_checkinteger(r->L, 2);
+	nsl_check_range(r->L, r->prim, r->name, "table", r->id, 1, UINT32_MAX);
+}
+
+static void put_vrf(struct link_req *r)
+{
+	nl_put_u32(&r->q, IFLA_VRF_TABLE, (uint32_t)r->id);
 }
 
 /* An address option for vxlan (an address, not a CIDR): its family, or 0
@@ -185,13 +253,18 @@ static const struct link_kind link_kinds[] = {
 	{ { "veth_add", l_link_add, 3, ADD_KEYS "peer_ns" }, "veth", 1, 0,
 	  parse_veth, put_veth },
 	{ { "bridge_add", l_link_add, 2, ADD_KEYS }, "bridge", 0, 0, NULL, NULL },
-	{ { "vlan_add", l_link_add, 4, ADD_KEYS }, "vlan", 2, 2,
+	{ { "vlan_add", l_link_add, 4, ADD_KEYS "protocol" }, "vlan", 2, 2,
 	  parse_vlan, put_vlan },
 	{ { "vxlan_add", l_link_add, 3, ADD_KEYS "remote local dev port" }, "vxlan", 1, 0,
 	  parse_vxlan, put_vxlan },
 	{ { "macvlan_add", l_link_add, 3, ADD_KEYS "mode" }, "macvlan", 1, 2,
 	  parse_macvlan, put_macvlan },
 	{ { "dummy_add", l_link_add, 2, ADD_KEYS }, "dummy", 0, 0, NULL, NULL },
+	{ { "ipvlan_add", l_link_add, 3, ADD_KEYS "mode" }, "ipvlan", 1, 2,
+	  parse_ipvlan, put_ipvlan },
+	{ { "bond_add", l_link_add, 2, ADD_KEYS "mode miimon" }, "bond", 0, 0,
+	  parse_bond, put_bond },
+	{ { "vrf_add", l_link_add, 3, ADD_KEYS }, "vrf", 1, 0, parse_vrf, put_vrf },
 };
 
 /* Parses a MAC address "aa:bb:cc:dd:ee:ff" into mac; raises otherwise. */
@@ -227,7 +300,7 @@ static void parse_common(struct link_req *r)
 	if (nsl_opt_type(&r->o, "master") == LUA_TBOOLEAN) {
 		if (nsl_opt_bool(&r->o, "master", 0))
 			nsl_fail(L, r->prim, NULL, EINVAL,
-				 "option 'master': a bridge name or false expected, got true");
+				 "option 'master': a bridge, bond or vrf name or false expected, got true");
 		r->master = 0;
 	} else {
 		const char *m = nsl_opt_str(&r->o, "master", NULL);
