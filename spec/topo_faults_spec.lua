@@ -124,6 +124,34 @@ describe("topology failure injection #netns", function()
     assert.is_true(avg >= 100, "average RTT " .. tostring(avg))
   end)
 
+  it("a link of the description carries impair, on both ends or per end", function()
+    if not N.needs() then return end
+    t = nsl.topology {
+      namespaces = { "a", "b", "c" },
+      links = { { "a", "b", impair = { rate = "10mbit" } },
+                { "a", "c", impair = { c = { rate = "2mbit" } } } },
+    }:up()
+    local function impair(node, ifname)
+      local l = link_get(t:link_name(node, ifname), { ns = t:name(node) })
+      return l.impair
+    end
+    assert.same({ qdisc = "tbf", rate = "10mbit" }, impair("a", "eth0"))
+    assert.same({ qdisc = "tbf", rate = "10mbit" }, impair("b", "eth0"))
+    assert.is_nil(impair("a", "eth1"))
+    assert.same({ qdisc = "tbf", rate = "2mbit" }, impair("c", "eth0"))
+    t:link_down("a", "c")
+    local shown = t:report()
+    assert.matches("\nfaults\n  a%-b: a eth0: tbf rate 10mbit\n  a%-b: b eth0: tbf rate 10mbit\n" ..
+      "  a%-c: down %(link_down%)\n  a%-c: c eth0: tbf rate 2mbit", shown)
+    assert.matches("topology: link a%-b: impair per end is keyed by its ends a and b, got 'c'",
+      tostring(N.err(nsl.topology, { namespaces = { "a", "b" },
+        links = { { "a", "b", impair = { a = { rate = "1mbit" }, c = {} } } } })))
+    assert.matches("^up: link a%-b: impair .*link_impair: .*option 'delay'",
+      tostring(N.err(function()
+        nsl.topology { namespaces = { "a", "b" }, links = { { "a", "b", impair = { delay = "soon" } } } }:up()
+      end)))
+  end)
+
   it("leaves nothing behind", function()
     if not N.needs() then return end
     N.assert_clean()

@@ -194,6 +194,36 @@ function M.heal(t)
   return n
 end
 
+local ORDER = { "delay", "jitter", "loss", "duplicate", "corrupt", "reorder", "rate", "limit" }
+
+-- Lines for t:show(): the links down (t:link_down) or cut (t:partition),
+-- and every impaired end (from the description or t:impair) as the
+-- kernel reports it now ("a-r: a eth0: netem delay 50ms loss 1%").
+function M.summary(t)
+  local f, out = t.faults or { down = {}, cut = {}, impair = {} }, {}
+  local cut = {}
+  for _, id in ipairs(f.cut) do cut[id] = true end
+  for _, l in ipairs(t.model.links) do
+    if f.down[l.id] then out[#out + 1] = l.id .. ": down (link_down)" end
+    if cut[l.id] then out[#out + 1] = l.id .. ": down (partition)" end
+    for _, e in ipairs(l.ends) do
+      if e.impair or (f.impair[l.id] and f.impair[l.id][e.node.name]) then
+        local ok, rec = pcall(core.link_get, e.real, { ns = e.ns and e.ns.real })
+        local im = ok and rec.impair
+        local words = { im and im.qdisc or "none" }
+        for _, k in ipairs(ORDER) do
+          if im and im[k] and not (k == "limit" and im[k] == 1000) then
+            words[#words + 1] = k .. " " .. tostring(im[k])
+          end
+        end
+        out[#out + 1] = string.format("%s: %s %s: %s", l.id, e.node.name, e.name,
+          ok and table.concat(words, " ") or tostring(rec))
+      end
+    end
+  end
+  return out
+end
+
 function M.install(Topology)
   Topology.link_down, Topology.link_up = M.link_down, M.link_up
   Topology.impair, Topology.partition, Topology.heal = M.impair, M.partition, M.heal
