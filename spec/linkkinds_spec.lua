@@ -120,6 +120,45 @@ describe("link kinds read back #netns", function()
     assert.equal(0, T.sh("ip netns exec a ping -c1 -W5 -I red 10.78.0.2").code)
   end)
 
+  it("geneve: vni, remote, port, ttl; carries traffic between two namespaces #kernel", function()
+    if not N.needs() then return end
+    pair()
+    addr_add("ea", "192.168.79.1/24", { ns = "a" })
+    addr_add("eb", "192.168.79.2/24", { ns = "b" })
+    K.make(geneve_add, "gn0", 77, { ns = "a", remote = "192.168.79.2", ttl = 9, up = true })
+    geneve_add("gn0", 77, { ns = "b", remote = "192.168.79.1", up = true })
+    assert.same({ vni = 77, remote = "192.168.79.2", port = 6081, ttl = 9 }, link_get("gn0", { ns = "a" }).geneve)
+    local d = info_data("gn0", "a")
+    assert.equal(77, d.id)
+    assert.equal("192.168.79.2", d.remote)
+    addr_add("gn0", "10.79.0.1/24", { ns = "a" })
+    addr_add("gn0", "10.79.0.2/24", { ns = "b" })
+    assert.equal(0, T.sh("ip netns exec a ping -c1 -W5 10.79.0.2").code)
+  end)
+
+  it("gretap: remote, local, ttl; carries traffic between two namespaces #kernel", function()
+    if not N.needs() then return end
+    pair()
+    addr_add("ea", "192.168.80.1/24", { ns = "a" })
+    addr_add("eb", "192.168.80.2/24", { ns = "b" })
+    K.make(gretap_add, "gt0", { ns = "a", remote = "192.168.80.2", ["local"] = "192.168.80.1", ttl = 8, up = true })
+    gretap_add("gt0", { ns = "b", remote = "192.168.80.1", ["local"] = "192.168.80.2", up = true })
+    assert.same({ remote = "192.168.80.2", ["local"] = "192.168.80.1", ttl = 8 }, link_get("gt0", { ns = "a" }).gretap)
+    local d = info_data("gt0", "a")
+    assert.equal("192.168.80.2", d.remote)
+    assert.equal("192.168.80.1", d["local"])
+    addr_add("gt0", "10.80.0.1/24", { ns = "a" })
+    addr_add("gt0", "10.80.0.2/24", { ns = "b" })
+    assert.equal(0, T.sh("ip netns exec a ping -c1 -W5 10.80.0.2").code)
+  end)
+
+  it("geneve and gretap need a remote; gretap is IPv4", function()
+    if not N.needs() then return end
+    assert.equal("geneve_add: gn0: option 'remote' is required", tostring(N.err(geneve_add, "gn0", 1)))
+    assert.equal("gretap_add: gt0: gretap is IPv4: remote and local must be IPv4 addresses",
+      tostring(N.err(gretap_add, "gt0", { remote = "fd00::1" })))
+  end)
+
   it("leaves nothing behind", function()
     if not N.needs() then return end
     N.assert_clean()

@@ -48,6 +48,16 @@
 ---@field mode? "balance-rr"|"active-backup"|"balance-xor"|"broadcast"|"802.3ad"|"balance-tlb"|"balance-alb"
 ---@field miimon? integer           ms between link checks
 
+---@class nsl.GeneveOpts: nsl.LinkAddOpts
+---@field remote string     required
+---@field port? integer     default 6081
+---@field ttl? integer
+
+---@class nsl.GretapOpts: nsl.LinkAddOpts
+---@field remote string     required, IPv4
+---@field local? string
+---@field ttl? integer
+
 ---@class nsl.MacvlanOpts: nsl.LinkAddOpts
 ---@field mode? "bridge"|"private"|"vepa"|"passthru"|"source"
 
@@ -167,6 +177,8 @@
 ---@field ipvlan {mode: string}?
 ---@field bond {mode: string, miimon: integer}?
 ---@field vrf {table: integer}?
+---@field geneve {vni: integer, remote: string, port: integer, ttl: integer?}?
+---@field gretap {remote: string, local: string?, ttl: integer?}?
 ---@field impair nsl.Impair?       (link_get only) its root netem or tbf
 
 ---@class nsl.Addr
@@ -301,6 +313,13 @@ function bond_add(name, opts) end
 ---@param table integer   its routing table
 ---@param opts? nsl.LinkAddOpts
 function vrf_add(name, table, opts) end
+---@param name string
+---@param vni integer
+---@param opts nsl.GeneveOpts
+function geneve_add(name, vni, opts) end
+---@param name string
+---@param opts nsl.GretapOpts
+function gretap_add(name, opts) end
 
 ---@param link string
 ---@param opts? nsl.LinkSetOpts
@@ -645,7 +664,7 @@ nsl = {
   ns_add = ns_add, ns_del = ns_del, ns_list = ns_list, ns_exists = ns_exists,
   veth_add = veth_add, bridge_add = bridge_add, vlan_add = vlan_add, vxlan_add = vxlan_add,
   macvlan_add = macvlan_add, dummy_add = dummy_add, ipvlan_add = ipvlan_add, bond_add = bond_add,
-  vrf_add = vrf_add,
+  vrf_add = vrf_add, geneve_add = geneve_add, gretap_add = gretap_add,
   link_set = link_set, link_del = link_del, link_set_ns = link_set_ns, link_get = link_get,
   link_exists = link_exists, link_list = link_list, link_impair = link_impair,
   addr_add = addr_add, addr_del = addr_del, addr_list = addr_list,

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/if_tunnel.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <stddef.h>
@@ -51,7 +52,7 @@ struct link_req {
 	unsigned char remote[16], local[16];
 	uint32_t mode;			/* macvlan, ipvlan, bond */
 	uint16_t proto;			/* vlan: 802.1Q or 802.1ad */
-	lua_Integer miimon;		/* bond, -1: the kernel's default */
+	lua_Integer miimon;		/* bond; geneve, gretap: ttl; -1: the kernel's default */
 	struct nl_req q;
 };
 
@@ -216,6 +217,50 @@ static void put_vxlan(struct link_req *r)
 	nl_put_u16(&r->q, IFLA_VXLAN_PORT, htons((uint16_t)r->port));
 }
 
+/* geneve_add(name, vni, opts{remote, port, ttl}). */
+static void parse_geneve(struct link_req *r)
+{
+	r->id = luaL_checkinteger(r->L, 2);
+	nsl_check_range(r->L, r->prim, r->name, "VNI", r->id, 0, (1 << 24) - 1);
+	r->port = (int)nsl_opt_int(&r->o, "port", 1, 65535, 6081);
+	r->remote_fam = ip_opt(r, "remote", r->remote);
+	if (!r->remote_fam)
+		nsl_fail(r->L, r->prim, r->name, EINVAL, "option 'remote' is required");
+	r->miimon = nsl_opt_int(&r->o, "ttl", 0, 255, -1);
+}
+
+static void put_geneve(struct link_req *r)
+{
+	nl_put_u32(&r->q, IFLA_GENEVE_ID, (uint32_t)r->id);
+	nl_put(&r->q, r->remote_fam == AF_INET ? IFLA_GENEVE_REMOTE : IFLA_GENEVE_REMOTE6,
+	       r->remote_fam == AF_INET ? 4 : 16, r->remote);
+	nl_put_u16(&r->q, IFLA_GENEVE_PORT, htons((uint16_t)r->port));
+	if (r->miimon >= 0)
+		nl_put_u8(&r->q, IFLA_GENEVE_TTL, (uint8_t)r->miimon);
+}
+
+/* gretap_add(name, opts{remote, local, ttl}): IPv4 only (ip6gretap is
+ * a kind of its own). */
+static void parse_gretap(struct link_req *r)
+{
+	r->remote_fam = ip_opt(r, "remote", r->remote);
+	r->local_fam = ip_opt(r, "local", r->local);
+	if (!r->remote_fam)
+		nsl_fail(r->L, r->prim, r->name, EINVAL, "option 'remote' is required");
+	if (r->remote_fam != AF_INET || (r->local_fam && r->local_fam != AF_INET))
+		nsl_fail(r->L, r->prim, r->name, EINVAL, "gretap is IPv4: remote and local must be IPv4 addresses");
+	r->miimon = nsl_opt_int(&r->o, "ttl", 0, 255, -1);
+}
+
+static void put_gretap(struct link_req *r)
+{
+	nl_put(&r->q, IFLA_GRE_REMOTE, 4, r->remote);
+	if (r->local_fam)
+		nl_put(&r->q, IFLA_GRE_LOCAL, 4, r->local);
+	if (r->miimon >= 0)
+		nl_put_u8(&r->q, IFLA_GRE_TTL, (uint8_t)r->miimon);
+}
+
 /* macvlan_add(name, parent, opts{mode}). */
 static void parse_macvlan(struct link_req *r)
 {
@@ -265,6 +310,10 @@ static const struct link_kind link_kinds[] = {
 	{ { "bond_add", l_link_add, 2, ADD_KEYS "mode miimon" }, "bond", 0, 0,
 	  parse_bond, put_bond },
 	{ { "vrf_add", l_link_add, 3, ADD_KEYS }, "vrf", 1, 0, parse_vrf, put_vrf },
+	{ { "geneve_add", l_link_add, 3, ADD_KEYS "remote port ttl" }, "geneve", 1, 0,
+	  parse_geneve, put_geneve },
+	{ { "gretap_add", l_link_add, 2, ADD_KEYS "remote local ttl" }, "gretap", 0, 0,
+	  parse_gretap, put_gretap },
 };
 
 /* Parses a MAC address "aa:bb:cc:dd:ee:ff" into mac; raises otherwise. */

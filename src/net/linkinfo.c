@@ -17,6 +17,7 @@
 #include <linux/if_addr.h>
 #include <linux/ipv6.h>
 #include <linux/if_link.h>
+#include <linux/if_tunnel.h>
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
@@ -80,16 +81,18 @@ static const char *const bond_modes[] = {
 
 /* Pushes the settings of a link of kind from its IFLA_INFO_DATA as a
  * table: vlan { id, protocol }, vxlan { vni, remote, local, port },
- * macvlan/ipvlan { mode }, bond { mode, miimon }, vrf { table }; nothing
+ * macvlan/ipvlan { mode }, bond { mode, miimon }, vrf { table }, geneve
+ * { vni, remote, port, ttl }, gretap { remote, local, ttl }; nothing
  * (returns 0) for another kind. */
 static int push_kind_data(lua_State *L, const char *kind, const struct nlattr *data)
 {
 	const struct nlattr *a;
 	int vlan = !strcmp(kind, "vlan"), vxlan = !strcmp(kind, "vxlan"),
 	    macvlan = !strcmp(kind, "macvlan"), ipvlan = !strcmp(kind, "ipvlan"),
-	    bond = !strcmp(kind, "bond"), vrf = !strcmp(kind, "vrf");
+	    bond = !strcmp(kind, "bond"), vrf = !strcmp(kind, "vrf"),
+	    geneve = !strcmp(kind, "geneve"), gretap = !strcmp(kind, "gretap");
 
-	if (!(vlan || vxlan || macvlan || ipvlan || bond || vrf))
+	if (!(vlan || vxlan || macvlan || ipvlan || bond || vrf || geneve || gretap))
 		return 0;
 	lua_createtable(L, 0, 4);
 	mnl_attr_for_each_nested(a, data) {
@@ -126,6 +129,20 @@ static int push_kind_data(lua_State *L, const char *kind, const struct nlattr *d
 			set_int(L, "miimon", mnl_attr_get_u32(a));
 		else if (vrf && t == IFLA_VRF_TABLE && len >= 4)
 			set_int(L, "table", mnl_attr_get_u32(a));
+		else if (geneve && t == IFLA_GENEVE_ID && len >= 4)
+			set_int(L, "vni", mnl_attr_get_u32(a));
+		else if (geneve && (t == IFLA_GENEVE_REMOTE || t == IFLA_GENEVE_REMOTE6))
+			set_ip(L, "remote", a);
+		else if (geneve && t == IFLA_GENEVE_PORT && len >= 2)
+			set_int(L, "port", ntohs(mnl_attr_get_u16(a)));
+		else if (geneve && t == IFLA_GENEVE_TTL && len >= 1)
+			set_int(L, "ttl", mnl_attr_get_u8(a));
+		else if (gretap && t == IFLA_GRE_REMOTE)
+			set_ip(L, "remote", a);
+		else if (gretap && t == IFLA_GRE_LOCAL)
+			set_ip(L, "local", a);
+		else if (gretap && t == IFLA_GRE_TTL && len >= 1)
+			set_int(L, "ttl", mnl_attr_get_u8(a));
 	}
 	return 1;
 }
