@@ -21,13 +21,29 @@ end
 describe("link kinds read back #netns", function()
   after_each(N.wipe)
 
-  it("vxlan: vni, remote, local, port", function()
+  it("vxlan: vni, remote or group, local, port, ttl, tos, learning", function()
     if not N.needs() then return end
-    vxlan_add("vx0", 42, { remote = "10.9.0.2", ["local"] = "10.9.0.1", port = 4790 })
-    assert.same({ vni = 42, remote = "10.9.0.2", ["local"] = "10.9.0.1", port = 4790 }, link_get("vx0").vxlan)
+    vxlan_add("vx0", 42, { remote = "10.9.0.2", ["local"] = "10.9.0.1", port = 4790, ttl = 16, tos = 8,
+      learning = false })
+    assert.same({ vni = 42, remote = "10.9.0.2", ["local"] = "10.9.0.1", port = 4790, ttl = 16, tos = 8,
+      learning = false }, link_get("vx0").vxlan)
     local d = info_data("vx0")
     assert.equal(42, d.id)
     assert.equal(4790, d.port)
+    assert.equal(16, d.ttl)
+    assert.is_false(d.learning)
+    bridge_add("under", { up = true })
+    vxlan_add("vx1", 43, { group = "239.1.1.1", dev = "under" })
+    local v = link_get("vx1").vxlan
+    assert.equal("239.1.1.1", v.group)
+    assert.is_nil(v.remote)
+    assert.is_true(v.learning)
+    assert.equal("239.1.1.1", info_data("vx1").group)
+    assert.equal("vxlan_add: vx2: group '10.1.1.1': not a multicast address",
+      tostring(N.err(vxlan_add, "vx2", 44, { group = "10.1.1.1" })))
+    assert.equal("vxlan_add: vx2: options 'remote' and 'group' exclude each other",
+      tostring(N.err(vxlan_add, "vx2", 44, { group = "239.1.1.1", remote = "10.1.1.1" })))
+    link_del("vx1"); link_del("under")
     assert.equal("vxlan", link_list()[2].kind)
     assert.same(link_get("vx0").vxlan, link_list()[2].vxlan)
   end)

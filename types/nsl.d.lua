@@ -37,6 +37,10 @@
 ---@field local? string
 ---@field dev? string
 ---@field port? integer     default 4789
+---@field group? string    a multicast group (instead of remote; with dev)
+---@field ttl? integer
+---@field tos? integer
+---@field learning? boolean
 
 ---@class nsl.VlanOpts: nsl.LinkAddOpts
 ---@field protocol? "802.1Q"|"802.1ad"   default 802.1Q
@@ -172,7 +176,7 @@
 ---@field peer_ns string?         the peer's namespace ("" for the start one)
 ---@field parent string?          a vlan's or macvlan's parent
 ---@field vlan {id: integer, protocol: string}?
----@field vxlan {vni: integer, remote: string?, local: string?, port: integer}?
+---@field vxlan {vni: integer, remote: string?, group: string?, local: string?, port: integer, ttl: integer, tos: integer, learning: boolean}?
 ---@field macvlan {mode: string}?
 ---@field ipvlan {mode: string}?
 ---@field bond {mode: string, miimon: integer}?

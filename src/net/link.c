@@ -52,6 +52,8 @@ struct link_req {
 	unsigned char remote[16], local[16];
 	uint32_t mode;			/* macvlan, ipvlan, bond */
 	uint16_t proto;			/* vlan: 802.1Q or 802.1ad */
+	lua_Integer ttl, tos;		/* vxlan, -1: the kernel's default */
+	int learning;			/* vxlan, -1: the kernel's default */
 	lua_Integer miimon;		/* bond; geneve, gretap: ttl; -1: the kernel's default */
 	struct nl_req q;
 };
@@ -186,16 +188,32 @@ static int ip_opt(struct link_req *r, const char *field, unsigned char addr[16])
 	return family;
 }
 
-/* vxlan_add(name, vni, opts{remote, local, dev, port}). */
+/* vxlan_add(name, vni, opts{remote, group, local, dev, port, ttl, tos,
+ * learning}): a multicast group is the kernel's IFLA_VXLAN_GROUP, as a
+ * remote is. */
 static void parse_vxlan(struct link_req *r)
 {
 	const char *dev;
+	unsigned char group[16];
+	int gfam = ip_opt(r, "group", group);
 
 	r->id = luaL_checkinteger(r->L, 2);
 	nsl_check_range(r->L, r->prim, r->name, "VNI", r->id, 0, (1 << 24) - 1);
 	r->port = (int)nsl_opt_int(&r->o, "port", 1, 65535, 4789);
 	r->remote_fam = ip_opt(r, "remote", r->remote);
 	r->local_fam = ip_opt(r, "local", r->local);
+	if (gfam && r->remote_fam)
+		nsl_fail(r->L, r->prim, r->name, EINVAL, "options 'remote' and 'group' exclude each other");
+	if (gfam && !(gfam == AF_INET ? (group[0] & 0xf0) == 0xe0 : group[0] == 0xff))
+		nsl_fail(r->L, r->prim, r->name, EINVAL, "group '%s': not a multicast address",
+			 nsl_opt_str(&r->o, "group", ""));
+	if (gfam) {
+		r->remote_fam = gfam;
+		memcpy(r->remote, group, sizeof(group));
+	}
+	r->ttl = nsl_opt_int(&r->o, "ttl", 0, 255, -1);
+	r->tos = nsl_opt_int(&r->o, "tos", 0, 255, -1);
+	r->learning = nsl_opt_bool(&r->o, "learning", -1);
 	dev = nsl_opt_str(&r->o, "dev", NULL);
 	if (dev)
 		r->dev = nl_ifindex(r->L, r->ns, r->prim, dev);
@@ -215,6 +233,12 @@ static void put_vxlan(struct link_req *r)
 	if (r->dev)
 		nl_put_u32(&r->q, IFLA_VXLAN_LINK, (uint32_t)r->dev);
 	nl_put_u16(&r->q, IFLA_VXLAN_PORT, htons((uint16_t)r->port));
+	if (r->ttl >= 0)
+		nl_put_u8(&r->q, IFLA_VXLAN_TTL, (uint8_t)r->ttl);
+	if (r->tos >= 0)
+		nl_put_u8(&r->q, IFLA_VXLAN_TOS, (uint8_t)r->tos);
+	if (r->learning >= 0)
+		nl_put_u8(&r->q, IFLA_VXLAN_LEARNING, (uint8_t)r->learning);
 }
 
 /* geneve_add(name, vni, opts{remote, port, ttl}). */
@@ -300,7 +324,7 @@ static const struct link_kind link_kinds[] = {
 	{ { "bridge_add", l_link_add, 2, ADD_KEYS }, "bridge", 0, 0, NULL, NULL },
 	{ { "vlan_add", l_link_add, 4, ADD_KEYS "protocol" }, "vlan", 2, 2,
 	  parse_vlan, put_vlan },
-	{ { "vxlan_add", l_link_add, 3, ADD_KEYS "remote local dev port" }, "vxlan", 1, 0,
+	{ { "vxlan_add", l_link_add, 3, ADD_KEYS "remote local dev port group ttl tos learning" }, "vxlan", 1, 0,
 	  parse_vxlan, put_vxlan },
 	{ { "macvlan_add", l_link_add, 3, ADD_KEYS "mode" }, "macvlan", 1, 2,
 	  parse_macvlan, put_macvlan },

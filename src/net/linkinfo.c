@@ -80,7 +80,8 @@ static const char *const bond_modes[] = {
 };
 
 /* Pushes the settings of a link of kind from its IFLA_INFO_DATA as a
- * table: vlan { id, protocol }, vxlan { vni, remote, local, port },
+ * table: vlan { id, protocol }, vxlan { vni, remote or group, local, port,
+ * ttl, tos, learning },
  * macvlan/ipvlan { mode }, bond { mode, miimon }, vrf { table }, geneve
  * { vni, remote, port, ttl }, gretap { remote, local, ttl }; nothing
  * (returns 0) for another kind. */
@@ -107,7 +108,16 @@ static int push_kind_data(lua_State *L, const char *kind, const struct nlattr *d
 		else if (vxlan && t == IFLA_VXLAN_ID && len >= 4)
 			set_int(L, "vni", mnl_attr_get_u32(a));
 		else if (vxlan && (t == IFLA_VXLAN_GROUP || t == IFLA_VXLAN_GROUP6))
-			set_ip(L, "remote", a);
+			set_ip(L, (len == 4 ? (*(const uint8_t *)mnl_attr_get_payload(a) & 0xf0) == 0xe0 :
+				   *(const uint8_t *)mnl_attr_get_payload(a) == 0xff) ? "group" : "remote", a);
+		else if (vxlan && t == IFLA_VXLAN_TTL && len >= 1)
+			set_int(L, "ttl", mnl_attr_get_u8(a));
+		else if (vxlan && t == IFLA_VXLAN_TOS && len >= 1)
+			set_int(L, "tos", mnl_attr_get_u8(a));
+		else if (vxlan && t == IFLA_VXLAN_LEARNING && len >= 1) {
+			lua_pushboolean(L, mnl_attr_get_u8(a));
+			lua_setfield(L, -2, "learning");
+		}
 		else if (vxlan && (t == IFLA_VXLAN_LOCAL || t == IFLA_VXLAN_LOCAL6))
 			set_ip(L, "local", a);
 		else if (vxlan && t == IFLA_VXLAN_PORT && len >= 2)
