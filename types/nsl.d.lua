@@ -37,9 +37,54 @@
 ---@field local? string
 ---@field dev? string
 ---@field port? integer     default 4789
+---@field group? string    a multicast group (instead of remote; with dev)
+---@field ttl? integer
+---@field tos? integer
+---@field learning? boolean
+
+---@class nsl.VlanOpts: nsl.LinkAddOpts
+---@field protocol? "802.1Q"|"802.1ad"   default 802.1Q
+
+---@class nsl.IpvlanOpts: nsl.LinkAddOpts
+---@field mode? "l2"|"l3"|"l3s"      default l3
+
+---@class nsl.BondOpts: nsl.LinkAddOpts
+---@field mode? "balance-rr"|"active-backup"|"balance-xor"|"broadcast"|"802.3ad"|"balance-tlb"|"balance-alb"
+---@field miimon? integer           ms between link checks
+
+---@class nsl.GeneveOpts: nsl.LinkAddOpts
+---@field remote string     required
+---@field port? integer     default 6081
+---@field ttl? integer
+
+---@class nsl.GretapOpts: nsl.LinkAddOpts
+---@field remote string     required, IPv4
+---@field local? string
+---@field ttl? integer
 
 ---@class nsl.MacvlanOpts: nsl.LinkAddOpts
 ---@field mode? "bridge"|"private"|"vepa"|"passthru"|"source"
+
+---@class nsl.ImpairOpts: nsl.NsOpts
+---@field delay? string       "50ms", "1s", "200us"
+---@field jitter? string      as delay; needs a delay
+---@field loss? string       "1%", "0.5%"
+---@field duplicate? string
+---@field corrupt? string
+---@field reorder? string    needs a delay
+---@field rate? string        "10mbit", "1gbit", "500kbit", "1mbps" (bytes)
+---@field limit? integer      queue length in packets (default 1000)
+
+---@class nsl.Impair
+---@field qdisc "netem"|"tbf"
+---@field delay? string
+---@field jitter? string
+---@field loss? string
+---@field duplicate? string
+---@field corrupt? string
+---@field reorder? string
+---@field rate? string
+---@field limit? integer
 
 ---@class nsl.LinkSetOpts: nsl.NsOpts
 ---@field up? boolean
@@ -130,6 +175,15 @@
 ---@field peer string?            a veth's peer
 ---@field peer_ns string?         the peer's namespace ("" for the start one)
 ---@field parent string?          a vlan's or macvlan's parent
+---@field vlan {id: integer, protocol: string}?
+---@field vxlan {vni: integer, remote: string?, group: string?, local: string?, port: integer, ttl: integer, tos: integer, learning: boolean}?
+---@field macvlan {mode: string}?
+---@field ipvlan {mode: string}?
+---@field bond {mode: string, miimon: integer}?
+---@field vrf {table: integer}?
+---@field geneve {vni: integer, remote: string, port: integer, ttl: integer?}?
+---@field gretap {remote: string, local: string?, ttl: integer?}?
+---@field impair nsl.Impair?       (link_get only) its root netem or tbf
 
 ---@class nsl.Addr
 ---@field dev string
@@ -239,7 +293,7 @@ function bridge_add(name, opts) end
 ---@param name string
 ---@param parent string
 ---@param id integer   1..4094
----@param opts? nsl.LinkAddOpts
+---@param opts? nsl.VlanOpts
 function vlan_add(name, parent, id, opts) end
 ---@param name string
 ---@param vni integer
@@ -252,6 +306,24 @@ function macvlan_add(name, parent, opts) end
 ---@param name string
 ---@param opts? nsl.LinkAddOpts
 function dummy_add(name, opts) end
+---@param name string
+---@param parent string
+---@param opts? nsl.IpvlanOpts
+function ipvlan_add(name, parent, opts) end
+---@param name string
+---@param opts? nsl.BondOpts
+function bond_add(name, opts) end
+---@param name string
+---@param table integer   its routing table
+---@param opts? nsl.LinkAddOpts
+function vrf_add(name, table, opts) end
+---@param name string
+---@param vni integer
+---@param opts nsl.GeneveOpts
+function geneve_add(name, vni, opts) end
+---@param name string
+---@param opts nsl.GretapOpts
+function gretap_add(name, opts) end
 
 ---@param link string
 ---@param opts? nsl.LinkSetOpts
@@ -271,6 +343,10 @@ function link_get(link, opts) end
 ---@param opts? nsl.NsOpts
 ---@return boolean
 function link_exists(link, opts) end
+---@param link string
+---@param impair nsl.ImpairOpts|false   false removes it
+---@param opts? nsl.NsOpts              with false: where the link is
+function link_impair(link, impair, opts) end
 ---@param opts? nsl.NsOpts
 ---@return nsl.LinkInfo[]
 function link_list(opts) end
@@ -591,9 +667,10 @@ nsl = {
   sleep = sleep, now = now,
   ns_add = ns_add, ns_del = ns_del, ns_list = ns_list, ns_exists = ns_exists,
   veth_add = veth_add, bridge_add = bridge_add, vlan_add = vlan_add, vxlan_add = vxlan_add,
-  macvlan_add = macvlan_add, dummy_add = dummy_add,
+  macvlan_add = macvlan_add, dummy_add = dummy_add, ipvlan_add = ipvlan_add, bond_add = bond_add,
+  vrf_add = vrf_add, geneve_add = geneve_add, gretap_add = gretap_add,
   link_set = link_set, link_del = link_del, link_set_ns = link_set_ns, link_get = link_get,
-  link_exists = link_exists, link_list = link_list,
+  link_exists = link_exists, link_list = link_list, link_impair = link_impair,
   addr_add = addr_add, addr_del = addr_del, addr_list = addr_list,
   route_add = route_add, route_del = route_del, route_list = route_list,
   sysctl = sysctl, sock_list = sock_list, ns_exec = ns_exec, spawn = spawn, pid_exec = pid_exec,

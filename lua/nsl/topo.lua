@@ -199,6 +199,7 @@ Topology.up, Topology.down = engine.up, engine.down
 Topology.__close, Topology.__gc = engine.close, engine.close
 
 require("nsl.topo.nat").install(Topology) -- issue 16: t:nft, t:nft_table
+require("nsl.topo.faults").install(Topology) -- issue 15: t:link_down, t:impair, t:partition...
 
 local view = require "nsl.topo.view"
 Topology.report = view.report

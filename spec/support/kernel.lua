@@ -12,9 +12,12 @@ function M.lane()
 end
 
 -- The kernel feature nsl's error says is missing: "this kernel has no
--- 8021q module: CONFIG_VLAN_8021Q" out of a refused *_add, or nil.
+-- 8021q module: CONFIG_VLAN_8021Q" out of a refused *_add, "this kernel
+-- has no netem (CONFIG_NET_SCH_NETEM)" out of link_impair, or nil.
 function M.missing(err)
-  return tostring(err):match("%((this kernel has no [%w_]+ module: CONFIG_[%w_]+)%)$")
+  local s = tostring(err)
+  return s:match("%((this kernel has no [%w_]+ module: CONFIG_[%w_]+)%)$")
+    or s:match(": (this kernel has no [%w_]+ %(CONFIG_[%w_]+%))$")   -- a qdisc
 end
 
 -- Calls f(...), a primitive that makes something of a kind this kernel may

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <linux/if.h>
 #include <linux/if_link.h>
+#include <linux/if_tunnel.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <stddef.h>
@@ -49,7 +50,11 @@ struct link_req {
 	int port, dev;			/* vxlan */
 	int remote_fam, local_fam;
 	unsigned char remote[16], local[16];
-	uint32_t mode;			/* macvlan */
+	uint32_t mode;			/* macvlan, ipvlan, bond */
+	uint16_t proto;			/* vlan: 802.1Q or 802.1ad */
+	lua_Integer ttl, tos;		/* vxlan, -1: the kernel's default */
+	int learning;			/* vxlan, -1: the kernel's default */
+	lua_Integer miimon;		/* bond; geneve, gretap: ttl; -1: the kernel's default */
 	struct nl_req q;
 };
 
@@ -90,16 +95,82 @@ static void put_veth(struct link_req *r)
 	nl_nest_end(&r->q, nest);
 }
 
-/* vlan_add(name, parent, id, opts). */
+/* Index of s in names (up to NULL); raises "<prim>: <link>: unknown
+ * <what> '<s>' (<list>)" when it is none of them. */
+static int pick(struct link_req *r, const char *what, const char *s,
+		const char *const *names, const char *list)
+{
+	int i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return nsl_fail(r->L, r->prim, r->name, EINVAL, "unknown %s '%s' (%s)",
+			what, s, list);
+}
+
+/* vlan_add(name, parent, id, opts{protocol}). */
 static void parse_vlan(struct link_req *r)
 {
+	static const char *const protos[] = { "802.1Q", "802.1ad", NULL };
+
 	r->id = luaL_checkinteger(r->L, 3);
 	nsl_check_range(r->L, r->prim, r->name, "VLAN id", r->id, 1, 4094);
+	r->proto = pick(r, "protocol", nsl_opt_str(&r->o, "protocol", "802.1Q"),
+			protos, "802.1Q, 802.1ad") ? 0x88a8 : 0x8100;
 }
 
 static void put_vlan(struct link_req *r)
 {
 	nl_put_u16(&r->q, IFLA_VLAN_ID, (uint16_t)r->id);
+	nl_put_u16(&r->q, IFLA_VLAN_PROTOCOL, htons(r->proto));
+}
+
+/* ipvlan_add(name, parent, opts{mode}). */
+static void parse_ipvlan(struct link_req *r)
+{
+	static const char *const modes[] = { "l2", "l3", "l3s", NULL };
+
+	r->mode = (uint32_t)pick(r, "ipvlan mode", nsl_opt_str(&r->o, "mode", "l3"),
+				 modes, "l2, l3, l3s");
+}
+
+static void put_ipvlan(struct link_req *r)
+{
+	nl_put_u16(&r->q, IFLA_IPVLAN_MODE, (uint16_t)r->mode);
+}
+
+/* bond_add(name, opts{mode, miimon}). */
+static void parse_bond(struct link_req *r)
+{
+	static const char *const modes[] = {
+		"balance-rr", "active-backup", "balance-xor", "broadcast",
+		"802.3ad", "balance-tlb", "balance-alb", NULL
+	};
+
+	r->mode = (uint32_t)pick(r, "bond mode", nsl_opt_str(&r->o, "mode", "balance-rr"),
+				 modes, "balance-rr, active-backup, balance-xor, broadcast, "
+				 "802.3ad, balance-tlb, balance-alb");
+	r->miimon = nsl_opt_int(&r->o, "miimon", 0, INT32_MAX, -1);
+}
+
+static void put_bond(struct link_req *r)
+{
+	nl_put_u8(&r->q, IFLA_BOND_MODE, (uint8_t)r->mode);
+	if (r->miimon >= 0)
+		nl_put_u32(&r->q, IFLA_BOND_MIIMON, (uint32_t)r->miimon);
+}
+
+/* vrf_add(name, table, opts). */
+static void parse_vrf(struct link_req *r)
+{
+	r->id = luaL_checkinteger(r->L, 2);
+	nsl_check_range(r->L, r->prim, r->name, "table", r->id, 1, UINT32_MAX);
+}
+
+static void put_vrf(struct link_req *r)
+{
+	nl_put_u32(&r->q, IFLA_VRF_TABLE, (uint32_t)r->id);
 }
 
 /* An address option for vxlan (an address, not a CIDR): its family, or 0
@@ -117,16 +188,32 @@ static int ip_opt(struct link_req *r, const char *field, unsigned char addr[16])
 	return family;
 }
 
-/* vxlan_add(name, vni, opts{remote, local, dev, port}). */
+/* vxlan_add(name, vni, opts{remote, group, local, dev, port, ttl, tos,
+ * learning}): a multicast group is the kernel's IFLA_VXLAN_GROUP, as a
+ * remote is. */
 static void parse_vxlan(struct link_req *r)
 {
 	const char *dev;
+	unsigned char group[16];
+	int gfam = ip_opt(r, "group", group);
 
 	r->id = luaL_checkinteger(r->L, 2);
 	nsl_check_range(r->L, r->prim, r->name, "VNI", r->id, 0, (1 << 24) - 1);
 	r->port = (int)nsl_opt_int(&r->o, "port", 1, 65535, 4789);
 	r->remote_fam = ip_opt(r, "remote", r->remote);
 	r->local_fam = ip_opt(r, "local", r->local);
+	if (gfam && r->remote_fam)
+		nsl_fail(r->L, r->prim, r->name, EINVAL, "options 'remote' and 'group' exclude each other");
+	if (gfam && !(gfam == AF_INET ? (group[0] & 0xf0) == 0xe0 : group[0] == 0xff))
+		nsl_fail(r->L, r->prim, r->name, EINVAL, "group '%s': not a multicast address",
+			 nsl_opt_str(&r->o, "group", ""));
+	if (gfam) {
+		r->remote_fam = gfam;
+		memcpy(r->remote, group, sizeof(group));
+	}
+	r->ttl = nsl_opt_int(&r->o, "ttl", 0, 255, -1);
+	r->tos = nsl_opt_int(&r->o, "tos", 0, 255, -1);
+	r->learning = nsl_opt_bool(&r->o, "learning", -1);
 	dev = nsl_opt_str(&r->o, "dev", NULL);
 	if (dev)
 		r->dev = nl_ifindex(r->L, r->ns, r->prim, dev);
@@ -146,6 +233,56 @@ static void put_vxlan(struct link_req *r)
 	if (r->dev)
 		nl_put_u32(&r->q, IFLA_VXLAN_LINK, (uint32_t)r->dev);
 	nl_put_u16(&r->q, IFLA_VXLAN_PORT, htons((uint16_t)r->port));
+	if (r->ttl >= 0)
+		nl_put_u8(&r->q, IFLA_VXLAN_TTL, (uint8_t)r->ttl);
+	if (r->tos >= 0)
+		nl_put_u8(&r->q, IFLA_VXLAN_TOS, (uint8_t)r->tos);
+	if (r->learning >= 0)
+		nl_put_u8(&r->q, IFLA_VXLAN_LEARNING, (uint8_t)r->learning);
+}
+
+/* geneve_add(name, vni, opts{remote, port, ttl}). */
+static void parse_geneve(struct link_req *r)
+{
+	r->id = luaL_checkinteger(r->L, 2);
+	nsl_check_range(r->L, r->prim, r->name, "VNI", r->id, 0, (1 << 24) - 1);
+	r->port = (int)nsl_opt_int(&r->o, "port", 1, 65535, 6081);
+	r->remote_fam = ip_opt(r, "remote", r->remote);
+	if (!r->remote_fam)
+		nsl_fail(r->L, r->prim, r->name, EINVAL, "option 'remote' is required");
+	r->miimon = nsl_opt_int(&r->o, "ttl", 0, 255, -1);
+}
+
+static void put_geneve(struct link_req *r)
+{
+	nl_put_u32(&r->q, IFLA_GENEVE_ID, (uint32_t)r->id);
+	nl_put(&r->q, r->remote_fam == AF_INET ? IFLA_GENEVE_REMOTE : IFLA_GENEVE_REMOTE6,
+	       r->remote_fam == AF_INET ? 4 : 16, r->remote);
+	nl_put_u16(&r->q, IFLA_GENEVE_PORT, htons((uint16_t)r->port));
+	if (r->miimon >= 0)
+		nl_put_u8(&r->q, IFLA_GENEVE_TTL, (uint8_t)r->miimon);
+}
+
+/* gretap_add(name, opts{remote, local, ttl}): IPv4 only (ip6gretap is
+ * a kind of its own). */
+static void parse_gretap(struct link_req *r)
+{
+	r->remote_fam = ip_opt(r, "remote", r->remote);
+	r->local_fam = ip_opt(r, "local", r->local);
+	if (!r->remote_fam)
+		nsl_fail(r->L, r->prim, r->name, EINVAL, "option 'remote' is required");
+	if (r->remote_fam != AF_INET || (r->local_fam && r->local_fam != AF_INET))
+		nsl_fail(r->L, r->prim, r->name, EINVAL, "gretap is IPv4: remote and local must be IPv4 addresses");
+	r->miimon = nsl_opt_int(&r->o, "ttl", 0, 255, -1);
+}
+
+static void put_gretap(struct link_req *r)
+{
+	nl_put(&r->q, IFLA_GRE_REMOTE, 4, r->remote);
+	if (r->local_fam)
+		nl_put(&r->q, IFLA_GRE_LOCAL, 4, r->local);
+	if (r->miimon >= 0)
+		nl_put_u8(&r->q, IFLA_GRE_TTL, (uint8_t)r->miimon);
 }
 
 /* macvlan_add(name, parent, opts{mode}). */
@@ -185,13 +322,22 @@ static const struct link_kind link_kinds[] = {
 	{ { "veth_add", l_link_add, 3, ADD_KEYS "peer_ns" }, "veth", 1, 0,
 	  parse_veth, put_veth },
 	{ { "bridge_add", l_link_add, 2, ADD_KEYS }, "bridge", 0, 0, NULL, NULL },
-	{ { "vlan_add", l_link_add, 4, ADD_KEYS }, "vlan", 2, 2,
+	{ { "vlan_add", l_link_add, 4, ADD_KEYS "protocol" }, "vlan", 2, 2,
 	  parse_vlan, put_vlan },
-	{ { "vxlan_add", l_link_add, 3, ADD_KEYS "remote local dev port" }, "vxlan", 1, 0,
+	{ { "vxlan_add", l_link_add, 3, ADD_KEYS "remote local dev port group ttl tos learning" }, "vxlan", 1, 0,
 	  parse_vxlan, put_vxlan },
 	{ { "macvlan_add", l_link_add, 3, ADD_KEYS "mode" }, "macvlan", 1, 2,
 	  parse_macvlan, put_macvlan },
 	{ { "dummy_add", l_link_add, 2, ADD_KEYS }, "dummy", 0, 0, NULL, NULL },
+	{ { "ipvlan_add", l_link_add, 3, ADD_KEYS "mode" }, "ipvlan", 1, 2,
+	  parse_ipvlan, put_ipvlan },
+	{ { "bond_add", l_link_add, 2, ADD_KEYS "mode miimon" }, "bond", 0, 0,
+	  parse_bond, put_bond },
+	{ { "vrf_add", l_link_add, 3, ADD_KEYS }, "vrf", 1, 0, parse_vrf, put_vrf },
+	{ { "geneve_add", l_link_add, 3, ADD_KEYS "remote port ttl" }, "geneve", 1, 0,
+	  parse_geneve, put_geneve },
+	{ { "gretap_add", l_link_add, 2, ADD_KEYS "remote local ttl" }, "gretap", 0, 0,
+	  parse_gretap, put_gretap },
 };
 
 /* Parses a MAC address "aa:bb:cc:dd:ee:ff" into mac; raises otherwise. */
@@ -227,7 +373,7 @@ static void parse_common(struct link_req *r)
 	if (nsl_opt_type(&r->o, "master") == LUA_TBOOLEAN) {
 		if (nsl_opt_bool(&r->o, "master", 0))
 			nsl_fail(L, r->prim, NULL, EINVAL,
-				 "option 'master': a bridge name or false expected, got true");
+				 "option 'master': a bridge, bond or vrf name or false expected, got true");
 		r->master = 0;
 	} else {
 		const char *m = nsl_opt_str(&r->o, "master", NULL);

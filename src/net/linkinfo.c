@@ -9,6 +9,7 @@
  * by index (and a peer elsewhere by namespace id): names are resolved
  * after the dump, since nothing may talk netlink while a dump is read.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -16,6 +17,7 @@
 #include <linux/if_addr.h>
 #include <linux/ipv6.h>
 #include <linux/if_link.h>
+#include <linux/if_tunnel.h>
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
@@ -50,14 +52,129 @@ static void set_str(lua_State *L, const char *k, const char *v)
 	lua_setfield(L, -2, k);
 }
 
-/* Sets field kind of the table on top from IFLA_LINKINFO. */
-static void put_kind(lua_State *L, const struct nlattr *info)
+/* Sets field k of the table on top to an IPv4 or IPv6 address. */
+static void set_ip(lua_State *L, const char *k, const struct nlattr *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+	size_t len = mnl_attr_get_payload_len(a);
+
+	if ((len == 4 || len == 16) &&
+	    inet_ntop(len == 4 ? AF_INET : AF_INET6, mnl_attr_get_payload(a), buf, sizeof(buf)))
+		set_str(L, k, buf);
+}
+
+/* Sets field k of the table on top to names[v] (v in range) or v. */
+static void set_name(lua_State *L, const char *k, const char *const *names,
+		     unsigned int n, unsigned int v)
+{
+	if (v < n && names[v])
+		set_str(L, k, names[v]);
+	else
+		set_int(L, k, v);
+}
+
+static const char *const ipvlan_modes[] = { "l2", "l3", "l3s" };
+static const char *const bond_modes[] = {
+	"balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad",
+	"balance-tlb", "balance-alb"
+};
+
+/* Pushes the settings of a link of kind from its IFLA_INFO_DATA as a
+ * table: vlan { id, protocol }, vxlan { vni, remote or group, local, port,
+ * ttl, tos, learning },
+ * macvlan/ipvlan { mode }, bond { mode, miimon }, vrf { table }, geneve
+ * { vni, remote, port, ttl }, gretap { remote, local, ttl }; nothing
+ * (returns 0) for another kind. */
+static int push_kind_data(lua_State *L, const char *kind, const struct nlattr *data)
 {
 	const struct nlattr *a;
+	int vlan = !strcmp(kind, "vlan"), vxlan = !strcmp(kind, "vxlan"),
+	    macvlan = !strcmp(kind, "macvlan"), ipvlan = !strcmp(kind, "ipvlan"),
+	    bond = !strcmp(kind, "bond"), vrf = !strcmp(kind, "vrf"),
+	    geneve = !strcmp(kind, "geneve"), gretap = !strcmp(kind, "gretap");
 
-	mnl_attr_for_each_nested(a, info)
+	if (!(vlan || vxlan || macvlan || ipvlan || bond || vrf || geneve || gretap))
+		return 0;
+	lua_createtable(L, 0, 4);
+	mnl_attr_for_each_nested(a, data) {
+		int t = mnl_attr_get_type(a);
+		size_t len = mnl_attr_get_payload_len(a);
+
+		if (vlan && t == IFLA_VLAN_ID && len >= 2)
+			set_int(L, "id", mnl_attr_get_u16(a));
+		else if (vlan && t == IFLA_VLAN_PROTOCOL && len >= 2)
+			set_str(L, "protocol", ntohs(mnl_attr_get_u16(a)) == 0x88a8 ?
+				"802.1ad" : "802.1Q");
+		else if (vxlan && t == IFLA_VXLAN_ID && len >= 4)
+			set_int(L, "vni", mnl_attr_get_u32(a));
+		else if (vxlan && (t == IFLA_VXLAN_GROUP || t == IFLA_VXLAN_GROUP6))
+			set_ip(L, (len == 4 ? (*(const uint8_t *)mnl_attr_get_payload(a) & 0xf0) == 0xe0 :
+				   *(const uint8_t *)mnl_attr_get_payload(a) == 0xff) ? "group" : "remote", a);
+		else if (vxlan && t == IFLA_VXLAN_TTL && len >= 1)
+			set_int(L, "ttl", mnl_attr_get_u8(a));
+		else if (vxlan && t == IFLA_VXLAN_TOS && len >= 1)
+			set_int(L, "tos", mnl_attr_get_u8(a));
+		else if (vxlan && t == IFLA_VXLAN_LEARNING && len >= 1) {
+			lua_pushboolean(L, mnl_attr_get_u8(a));
+			lua_setfield(L, -2, "learning");
+		}
+		else if (vxlan && (t == IFLA_VXLAN_LOCAL || t == IFLA_VXLAN_LOCAL6))
+			set_ip(L, "local", a);
+		else if (vxlan && t == IFLA_VXLAN_PORT && len >= 2)
+			set_int(L, "port", ntohs(mnl_attr_get_u16(a)));
+		else if (macvlan && t == IFLA_MACVLAN_MODE && len >= 4)
+			switch (mnl_attr_get_u32(a)) {
+			case MACVLAN_MODE_PRIVATE: set_str(L, "mode", "private"); break;
+			case MACVLAN_MODE_VEPA: set_str(L, "mode", "vepa"); break;
+			case MACVLAN_MODE_BRIDGE: set_str(L, "mode", "bridge"); break;
+			case MACVLAN_MODE_PASSTHRU: set_str(L, "mode", "passthru"); break;
+			case MACVLAN_MODE_SOURCE: set_str(L, "mode", "source"); break;
+			default: set_int(L, "mode", mnl_attr_get_u32(a));
+			}
+		else if (ipvlan && t == IFLA_IPVLAN_MODE && len >= 2)
+			set_name(L, "mode", ipvlan_modes, 3, mnl_attr_get_u16(a));
+		else if (bond && t == IFLA_BOND_MODE && len >= 1)
+			set_name(L, "mode", bond_modes, 7, mnl_attr_get_u8(a));
+		else if (bond && t == IFLA_BOND_MIIMON && len >= 4)
+			set_int(L, "miimon", mnl_attr_get_u32(a));
+		else if (vrf && t == IFLA_VRF_TABLE && len >= 4)
+			set_int(L, "table", mnl_attr_get_u32(a));
+		else if (geneve && t == IFLA_GENEVE_ID && len >= 4)
+			set_int(L, "vni", mnl_attr_get_u32(a));
+		else if (geneve && (t == IFLA_GENEVE_REMOTE || t == IFLA_GENEVE_REMOTE6))
+			set_ip(L, "remote", a);
+		else if (geneve && t == IFLA_GENEVE_PORT && len >= 2)
+			set_int(L, "port", ntohs(mnl_attr_get_u16(a)));
+		else if (geneve && t == IFLA_GENEVE_TTL && len >= 1)
+			set_int(L, "ttl", mnl_attr_get_u8(a));
+		else if (gretap && t == IFLA_GRE_REMOTE)
+			set_ip(L, "remote", a);
+		else if (gretap && t == IFLA_GRE_LOCAL)
+			set_ip(L, "local", a);
+		else if (gretap && t == IFLA_GRE_TTL && len >= 1)
+			set_int(L, "ttl", mnl_attr_get_u8(a));
+	}
+	return 1;
+}
+
+/* Sets field kind of the table on top from IFLA_LINKINFO, and a field
+ * named by the kind with its settings (push_kind_data). */
+static void put_kind(lua_State *L, const struct nlattr *info)
+{
+	const struct nlattr *a, *data = NULL;
+	const char *kind = NULL;
+
+	mnl_attr_for_each_nested(a, info) {
 		if (mnl_attr_get_type(a) == IFLA_INFO_KIND)
-			set_str(L, "kind", mnl_attr_get_str(a));
+			kind = mnl_attr_get_str(a);
+		if (mnl_attr_get_type(a) == IFLA_INFO_DATA)
+			data = a;
+	}
+	if (!kind)
+		return;
+	set_str(L, "kind", kind);
+	if (data && push_kind_data(L, kind, data))
+		lua_setfield(L, -2, kind);
 }
 
 /* Sets field nodad of the table on top from IFLA_AF_SPEC: true when the
@@ -506,6 +623,7 @@ static int l_link_get(lua_State *L)
 	index = (int)lua_tointeger(L, -1);
 	lua_pop(L, 1);
 	put_dad(L, ns, name, index);
+	nl_push_impair(L, ns, "link_get", name, index);
 	return 1;
 }
 

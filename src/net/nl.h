@@ -132,4 +132,10 @@ void nl_check_len(lua_State *L, const char *prim, const char *obj,
 int nl_parse_cidr(const char *s, int *family, unsigned char addr[16],
 		  int *prefix, const char **why);
 
+/* Sets field impair of the Lua table on top to the link's root netem or
+ * tbf as link_impair takes it ({ qdisc = "netem", delay = "50ms", loss =
+ * "1%", ... }); leaves it absent for any other qdisc (qdisc.c). */
+void nl_push_impair(lua_State *L, struct nl_ns *ns, const char *prim,
+		    const char *name, int index);
+
 #endif

@@ -19,7 +19,7 @@ local fail, check_keys, suggest, set, sorted = keys.fail, keys.check_keys, keys.
 local TOP = set("prefix", "namespaces", "bridges", "links", "services", "ipv6", "dad")
 local NS = set("hostname", "sysctl", "routes", "lo", "forwarding", "publish", "firewall") -- publish, firewall: topo/nat.lua
 local BRIDGE = set("address", "subnet", "ns", "mtu", "nat") -- nat: topo/nat.lua
-local LINK = set("name", "address", "subnet", "mtu", "nat")
+local LINK = set("name", "address", "subnet", "mtu", "nat", "impair")
 local ROUTE = set("via", "dev", "metric", "table", "src")
 
 -- FNV-1a, in base 36: short stable tags for names that must be unique.
@@ -227,6 +227,21 @@ local function read_links(desc, m)
       l.ends[#l.ends + 1] = e
     end
     l.ends[1].peer, l.ends[2].peer = l.ends[2], l.ends[1]
+    -- impair: link_impair's options for both ends, or keyed by end
+    if spec.impair ~= nil then
+      if type(spec.impair) ~= "table" then fail("link %s: impair must be a table", id) end
+      local per = type(spec.impair[a.name]) == "table" or type(spec.impair[b.name]) == "table"
+      for _, e in ipairs(l.ends) do e.impair = not per and spec.impair or nil end
+      if per then
+        for k, v in pairs(spec.impair) do
+          if k ~= a.name and k ~= b.name then
+            fail("link %s: impair per end is keyed by its ends %s and %s, got '%s'", id, a.name, b.name, tostring(k))
+          end
+          if type(v) ~= "table" then fail("link %s: impair of %s must be a table", id, k) end
+          l.ends[k == l.ends[1].node.name and 1 or 2].impair = v
+        end
+      end
+    end
     m.links[#m.links + 1] = l
   end
 end

@@ -117,6 +117,14 @@ local function plan(t)
       step(where, "up " .. e.real, function()
         netns.set(e.real, { up = true, addrgenmode = genmode }, ns_opt(e.ns))
       end)
+      if e.impair then
+        step(where, "impair " .. e.real, function()
+          local o = {}
+          for k, v in pairs(e.impair) do o[k] = v end
+          o.ns = ns_opt(e.ns)
+          core.link_impair(e.real, o)
+        end)
+      end
     end
   end
   for _, n in ipairs(m.namespaces) do

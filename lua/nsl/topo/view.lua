@@ -91,6 +91,11 @@ function M.report(t)
     add(rows and indent(pretty.format(rows), "  ") or ("  links: " .. tostring(err)))
   end
   for _, line in ipairs(require("nsl.topo.nat").summary(m)) do add("  " .. line) end -- issue 16
+  local faults = require("nsl.topo.faults").summary(t) -- issue 15: down, cut, impaired links
+  if #faults > 0 then
+    add("faults")
+    for _, line in ipairs(faults) do add("  " .. line) end
+  end
   for _, n in ipairs(m.namespaces) do
     add(string.format("namespace %s%s%s", n.name, n.real ~= n.name and (" (" .. n.real .. ")") or "",
       n.hostname and (", hostname " .. n.hostname) or ""))

@@ -1,0 +1,232 @@
+-- nsl.topo.faults: failure injection on a running topology.
+--
+--   t:link_down("a", "b")       -- the link(s) between nodes a and b, both ends down
+--   t:link_up("a", "b")         -- and up again
+--   t:impair("a", "b", { delay = "20ms", loss = "1%" })   -- both ends, live
+--   t:impair("a", "b", { a = { delay = "20ms" }, b = { loss = "5%" } })  -- per end
+--   t:impair("a", "b", false)   -- removed
+--   t:partition({ "a", "b" }, { "c" })   -- every link between the groups down
+--   t:heal()                    -- exactly what partitions cut, up again
+--
+-- A node is a namespace or a bridge of the description (a bridge is a
+-- node like any other: to cut a namespace off a bridge, put them in
+-- different groups).  What is down or impaired is kept in t.faults
+-- ({ down = { [link id] = true }, cut = { link ids }, impair = { [link
+-- id] = { [node] = opts } } }), which t:show() and t:state() report.
+local core = require "nsl.core"
+
+local M = {}
+
+local function fail(level, fmt, ...)
+  error("topology: " .. string.format(fmt, ...), level + 1)
+end
+
+local function faults(t)
+  t.faults = t.faults or { down = {}, cut = {}, impair = {} }
+  return t.faults
+end
+
+local function running(t, what, level)
+  if t.status ~= "up" then fail(level + 1, "%s: the topology is %s, not up", what, t.status) end
+end
+
+local function name_of(x, what, level)
+  if type(x) ~= "string" then fail(level + 1, "%s: a node name expected, got %s", what, type(x)) end
+  return x
+end
+
+-- The links between nodes a and b; raises when there is none.
+local function between(t, a, b, what, level)
+  name_of(a, what, level + 1); name_of(b, what, level + 1)
+  local m, out = t.model, {}
+  for _, n in ipairs({ a, b }) do
+    if not (m.nodes[n] or (n == "host" and m.host)) then fail(level + 1, "%s: no node named %s", what, n) end
+  end
+  for _, l in ipairs(m.links) do
+    local x, y = l.ends[1].node.name, l.ends[2].node.name
+    if (x == a and y == b) or (x == b and y == a) then out[#out + 1] = l end
+  end
+  if #out == 0 then fail(level + 1, "%s: no link between %s and %s", what, a, b) end
+  return out
+end
+
+-- The kernel deletes the routes through a link that goes down (and its
+-- IPv6 addresses, unless keep_addr_on_down): so its ends keep their IPv6
+-- addresses, and the routes of the namespaces at its ends are added
+-- again when it comes back up (those already there, or through a link
+-- still down, are left: they come back with that link).
+local AGAIN = { EEXIST = true, ENETUNREACH = true, ENODEV = true }
+
+local function restore_routes(n)
+  for _, r in ipairs(n.routes or {}) do
+    local ok, err = pcall(core.route_add, r.dst, { via = r.via, dev = r.dev, metric = r.metric,
+      table = r.table, src = r.src, family = r.family, ns = n.real })
+    if not ok and not (type(err) == "table" and AGAIN[err.code]) then error(err, 0) end
+  end
+end
+
+-- Sets both ends of link l up or down.
+local function set_up(l, up)
+  for _, e in ipairs(l.ends) do
+    local ns = e.ns and e.ns.real
+    if not up then	-- absent when IPv6 is off: nothing to keep
+      pcall(core.sysctl, "net/ipv6/conf/" .. e.real .. "/keep_addr_on_down", "1", { ns = ns })
+    end
+    core.link_set(e.real, { ns = ns, up = up })
+  end
+  if up then
+    for _, e in ipairs(l.ends) do
+      if e.ns then restore_routes(e.ns) end
+    end
+  end
+end
+
+-- t:link_down(a, b): the link (every link) between a and b, both ends.
+function M.link_down(t, a, b)
+  running(t, "link_down", 2)
+  local f = faults(t)
+  for _, l in ipairs(between(t, a, b, "link_down", 2)) do
+    set_up(l, false)
+    f.down[l.id] = true
+  end
+end
+
+-- t:link_up(a, b): up again (also a link a partition cut).
+function M.link_up(t, a, b)
+  running(t, "link_up", 2)
+  local f = faults(t)
+  for _, l in ipairs(between(t, a, b, "link_up", 2)) do
+    set_up(l, true)
+    f.down[l.id] = nil
+    for i = #f.cut, 1, -1 do
+      if f.cut[i] == l.id then table.remove(f.cut, i) end
+    end
+  end
+end
+
+-- t:impair(a, b, opts | false): link_impair on both ends of the link
+-- between a and b (opts keyed by node name: per end; an end not named
+-- is left alone), live; false removes both.
+function M.impair(t, a, b, opts)
+  running(t, "impair", 2)
+  local links = between(t, a, b, "impair", 2)
+  if opts ~= false and type(opts) ~= "table" then
+    fail(2, "impair: an impairment table or false expected, got %s", type(opts))
+  end
+  local per = opts and (type(opts[a]) == "table" or type(opts[b]) == "table")
+  if per then
+    for k in pairs(opts) do
+      if k ~= a and k ~= b then
+        fail(2, "impair: per end, keys are the nodes %s and %s, got '%s'", a, b, tostring(k))
+      end
+    end
+  end
+  local f = faults(t)
+  for _, l in ipairs(links) do
+    local now = f.impair[l.id] or {}
+    for _, e in ipairs(l.ends) do
+      local o = opts
+      if per then o = opts[e.node.name] end
+      if o ~= nil then
+        local ns = e.ns and e.ns.real
+        if o == false then
+          core.link_impair(e.real, false, { ns = ns })
+          now[e.node.name] = nil
+        else
+          local copy = {}
+          for k, v in pairs(o) do copy[k] = v end
+          copy.ns = ns
+          core.link_impair(e.real, copy)
+          now[e.node.name] = o
+        end
+      end
+    end
+    f.impair[l.id] = next(now) and now or nil
+  end
+end
+
+local function group(g, what, level)
+  if type(g) ~= "table" then fail(level + 1, "%s: a list of node names expected, got %s", what, type(g)) end
+  local s = {}
+  for _, n in ipairs(g) do s[name_of(n, what, level + 1)] = true end
+  return s
+end
+
+-- t:partition(g1, g2): every link between a node of g1 and one of g2
+-- down, both ends; remembered for t:heal().  Links already down stay as
+-- they are and are not healed.
+function M.partition(t, g1, g2)
+  running(t, "partition", 2)
+  local s1, s2 = group(g1, "partition", 2), group(g2, "partition", 2)
+  for n in pairs(s1) do
+    if s2[n] then fail(2, "partition: %s is in both groups", n) end
+    if not (t.model.nodes[n] or n == "host") then fail(2, "partition: no node named %s", n) end
+  end
+  for n in pairs(s2) do
+    if not (t.model.nodes[n] or n == "host") then fail(2, "partition: no node named %s", n) end
+  end
+  local f, n = faults(t), 0
+  for _, l in ipairs(t.model.links) do
+    local x, y = l.ends[1].node.name, l.ends[2].node.name
+    if (s1[x] and s2[y]) or (s2[x] and s1[y]) then
+      local already = f.down[l.id]
+      for _, id in ipairs(f.cut) do already = already or id == l.id end
+      if not already then
+        set_up(l, false)
+        f.cut[#f.cut + 1] = l.id
+        n = n + 1
+      end
+    end
+  end
+  return n
+end
+
+-- t:heal(): every link a partition cut up again, nothing else; returns
+-- how many.
+function M.heal(t)
+  running(t, "heal", 2)
+  local f = faults(t)
+  local byid = {}
+  for _, l in ipairs(t.model.links) do byid[l.id] = l end
+  local n = #f.cut
+  for _, id in ipairs(f.cut) do set_up(byid[id], true) end
+  f.cut = {}
+  return n
+end
+
+local ORDER = { "delay", "jitter", "loss", "duplicate", "corrupt", "reorder", "rate", "limit" }
+
+-- Lines for t:show(): the links down (t:link_down) or cut (t:partition),
+-- and every impaired end (from the description or t:impair) as the
+-- kernel reports it now ("a-r: a eth0: netem delay 50ms loss 1%").
+function M.summary(t)
+  local f, out = t.faults or { down = {}, cut = {}, impair = {} }, {}
+  local cut = {}
+  for _, id in ipairs(f.cut) do cut[id] = true end
+  for _, l in ipairs(t.model.links) do
+    if f.down[l.id] then out[#out + 1] = l.id .. ": down (link_down)" end
+    if cut[l.id] then out[#out + 1] = l.id .. ": down (partition)" end
+    for _, e in ipairs(l.ends) do
+      if e.impair or (f.impair[l.id] and f.impair[l.id][e.node.name]) then
+        local ok, rec = pcall(core.link_get, e.real, { ns = e.ns and e.ns.real })
+        local im = ok and rec.impair
+        local words = { im and im.qdisc or "none" }
+        for _, k in ipairs(ORDER) do
+          if im and im[k] and not (k == "limit" and im[k] == 1000) then
+            words[#words + 1] = k .. " " .. tostring(im[k])
+          end
+        end
+        out[#out + 1] = string.format("%s: %s %s: %s", l.id, e.node.name, e.name,
+          ok and table.concat(words, " ") or tostring(rec))
+      end
+    end
+  end
+  return out
+end
+
+function M.install(Topology)
+  Topology.link_down, Topology.link_up = M.link_down, M.link_up
+  Topology.impair, Topology.partition, Topology.heal = M.impair, M.partition, M.heal
+end
+
+return M
