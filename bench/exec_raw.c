@@ -1,6 +1,6 @@
 /*
  * exec_raw.c - the bare C launchers that bench/exec_bench.sh measures nsl
- * against (the idea of /work/shared/bench/raw_limit.c, cut down to W2).
+ * against (the idea of ../shared/bench/raw_limit.c, cut down to W2).
  *
  *   exec_raw exec NS COUNT       COUNT x (fork, setns(/run/netns/NS), execve
  *                                /bin/true with the caller's environment,
