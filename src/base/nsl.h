@@ -92,6 +92,10 @@ int nsl_proc_stat(long pid, struct nsl_pstat *st);
 int nsl_file_id(const char *path, char *buf, size_t len);
 int nsl_fd_id(int fd, char *buf, size_t len);
 
+/* Pushes the sorted names in directory path (no "." or "..") as a Lua
+ * array; 0, or -errno with nothing pushed. */
+int nsl_push_dir(lua_State *L, const char *path);
+
 /* Errors of primitives (error.c).  Raises an error object whose tostring
  * is "<primitive>: <object>: <reason>" with fields primitive, object,
  * reason, errno (a number, or nil when err is 0) and code ("EEXIST").

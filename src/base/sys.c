@@ -71,15 +71,18 @@ int nsl_proc_stat(long pid, struct nsl_pstat *st)
 
 /* The identity of what path names, as "dev:ino" into buf (a namespace
  * file's dev:ino is the namespace's); 0 or -errno. */
+static int format_id(const struct stat *sb, char *buf, size_t len)
+{
+	snprintf(buf, len, "%llu:%llu", (unsigned long long)sb->st_dev,
+		 (unsigned long long)sb->st_ino);
+	return 0;
+}
+
 int nsl_file_id(const char *path, char *buf, size_t len)
 {
 	struct stat sb;
 
-	if (stat(path, &sb) < 0)
-		return -errno;
-	snprintf(buf, len, "%llu:%llu", (unsigned long long)sb.st_dev,
-		 (unsigned long long)sb.st_ino);
-	return 0;
+	return stat(path, &sb) < 0 ? -errno : format_id(&sb, buf, len);
 }
 
 /* The same for an open descriptor. */
@@ -87,11 +90,7 @@ int nsl_fd_id(int fd, char *buf, size_t len)
 {
 	struct stat sb;
 
-	if (fstat(fd, &sb) < 0)
-		return -errno;
-	snprintf(buf, len, "%llu:%llu", (unsigned long long)sb.st_dev,
-		 (unsigned long long)sb.st_ino);
-	return 0;
+	return fstat(fd, &sb) < 0 ? -errno : format_id(&sb, buf, len);
 }
 
 /* _proc_stat(pid): pushes { state = "S", ppid = n, start = n } (start in
@@ -223,33 +222,27 @@ static int l_netns_busy(lua_State *L)
 	return 1;
 }
 
+/* scandir order: bytewise, so the order does not depend on the locale. */
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/* scandir filter: every entry but "." and "..". */
 static int not_dot(const struct dirent *d)
 {
 	return strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
 }
 
-/* _readdir(path): pushes the sorted names in the directory (no "." or
- * ".."), or nil, reason, errno when it cannot be read (ENOENT included). */
-static int l_readdir(lua_State *L)
+/* See nsl.h: the sorted names in a directory, as a Lua array. */
+int nsl_push_dir(lua_State *L, const char *path)
 {
-	const char *path = luaL_checkstring(L, 1);
 	struct dirent **list;
 	int n, i;
 
 	n = scandir(path, &list, not_dot, by_name);
-	if (n < 0) {
-		int err = errno;
-
-		lua_pushnil(L);
-		lua_pushstring(L, strerror(err));
-		lua_pushinteger(L, err);
-		return 3;
-	}
+	if (n < 0)
+		return -errno;
 	lua_createtable(L, n, 0);
 	for (i = 0; i < n; i++) {
 		lua_pushstring(L, list[i]->d_name);
@@ -257,6 +250,21 @@ static int l_readdir(lua_State *L)
 		free(list[i]);
 	}
 	free(list);
+	return 0;
+}
+
+/* _readdir(path): pushes the sorted names in the directory (no "." or
+ * ".."), or nil, reason, errno when it cannot be read (ENOENT included). */
+static int l_readdir(lua_State *L)
+{
+	int err = nsl_push_dir(L, luaL_checkstring(L, 1));
+
+	if (err < 0) {
+		lua_pushnil(L);
+		lua_pushstring(L, strerror(-err));
+		lua_pushinteger(L, -err);
+		return 3;
+	}
 	return 1;
 }
 

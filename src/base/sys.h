@@ -6,6 +6,10 @@
 #ifndef NSL_SYS_H
 #define NSL_SYS_H
 
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
 /* Where named network namespaces live, as ip netns keeps them (exported
  * to Lua as nsl.core._netns_dir). */
 #define NSL_NETNS_DIR "/run/netns"
@@ -13,5 +17,21 @@
 /* Seconds on the monotonic clock (clock.c): the one clock of nsl, behind
  * now(), sleep(), timeouts and grace periods. */
 double nsl_mono(void);
+
+/* Writes text, whole, to an existing file (a /proc map or setting); 0,
+ * or -1 with errno (a short write counts as a failure).  Safe in the
+ * launcher's child: no allocation, no Lua. */
+static inline int nsl_write_file(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, len);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
 
 #endif

@@ -109,17 +109,6 @@ int nsl_rootless_wanted(int argc, char **argv)
 	return 1;
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -1;
-}
 
 /* The caller's range in /etc/subuid or /etc/subgid (by name or number). */
 static int subrange(const char *file, const char *name, unsigned long id,
@@ -212,15 +201,15 @@ static int write_maps(pid_t pid)
 	} else {
 		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
 		snprintf(map, sizeof(map), "0 %lu 1\n", (unsigned long)uid);
-		if (write_file(path, map) < 0)
+		if (nsl_write_file(path, map) < 0)
 			die("uid_map");
 	}
 	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
-	if (write_file(path, "deny") < 0 && errno != ENOENT)
+	if (nsl_write_file(path, "deny") < 0 && errno != ENOENT)
 		die("setgroups");
 	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
 	snprintf(map, sizeof(map), "0 %lu 1\n", (unsigned long)gid);
-	if (write_file(path, map) < 0)
+	if (nsl_write_file(path, map) < 0)
 		die("gid_map");
 	return 0;
 }

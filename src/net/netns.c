@@ -168,39 +168,16 @@ static int l_ns_exists(lua_State *L)
 	return 1;
 }
 
-/* scandir filter: every entry but "." and "..". */
-static int not_dot(const struct dirent *d)
-{
-	return strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
-}
-
-/* scandir order: bytewise, so the order does not depend on the locale. */
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
 /* ns_list(): pushes the sorted array of names under /run/netns (empty
  * when the directory does not exist); raises "ns_list: /run/netns: ...". */
 static int l_ns_list(lua_State *L)
 {
-	struct dirent **list;
-	int n, i;
+	int err = nsl_push_dir(L, NSL_NETNS_DIR);
 
-	n = scandir(NSL_NETNS_DIR, &list, not_dot, by_name);
-	if (n < 0) {
-		if (errno != ENOENT)
-			return nsl_fail(L, "ns_list", NSL_NETNS_DIR, errno, NULL);
-		n = 0;
-		list = NULL;
-	}
-	lua_createtable(L, n, 0);
-	for (i = 0; i < n; i++) {
-		lua_pushstring(L, list[i]->d_name);
-		lua_rawseti(L, -2, i + 1);
-		free(list[i]);
-	}
-	free(list);
+	if (err == -ENOENT)
+		lua_newtable(L);	/* no /run/netns yet: none */
+	else if (err < 0)
+		return nsl_fail(L, "ns_list", NSL_NETNS_DIR, -err, NULL);
 	return 1;
 }
 

@@ -55,18 +55,6 @@ static void child_fail(const struct child_ctx *c, int stage, int err, int index)
 	_exit(127);
 }
 
-/* Writes text to an existing file; -1 with errno on failure. */
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n < 0 ? -1 : 0;
-}
 
 /* uid 0 inside maps to the caller outside; setgroups must be denied
  * before an unprivileged gid_map write (the child has no CAP_SETGID in
@@ -75,10 +63,10 @@ static void child_usermap(const struct child_ctx *c)
 {
 	const struct launch *l = c->l;
 
-	if (write_file("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
+	if (nsl_write_file("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
 		child_fail(c, STAGE_USERMAP, errno, 0);
-	if (write_file("/proc/self/uid_map", l->uid_map) < 0 ||
-	    write_file("/proc/self/gid_map", l->gid_map) < 0)
+	if (nsl_write_file("/proc/self/uid_map", l->uid_map) < 0 ||
+	    nsl_write_file("/proc/self/gid_map", l->gid_map) < 0)
 		child_fail(c, STAGE_USERMAP, errno, 0);
 }
 
@@ -245,7 +233,7 @@ static int child_main(void *arg)
 		child_usermap(c);
 	/* Offsets can be set until a process enters the namespace: exec. */
 	if (l->time_offsets && *l->time_offsets &&
-	    write_file("/proc/self/timens_offsets", l->time_offsets) < 0)
+	    nsl_write_file("/proc/self/timens_offsets", l->time_offsets) < 0)
 		child_fail(c, STAGE_TIMENS, errno, 0);
 	if ((l->unshare_flags & CLONE_NEWNS) &&
 	    mount("none", "/", "none", MS_REC | (unsigned long)l->propagation, NULL) < 0)
