@@ -194,6 +194,7 @@ describe("nsl --clean after a nat run was killed #netns", function()
   it("removes the nsl table and leaves the root's own rules byte for byte", function()
     if not N.needs() then return end
     nsl.link_set("lo", { up = true })
+    nsl.sysctl("net.ipv4.ip_forward", "0")
     local before = bystander()
     local nap = string.format("78.%06d", math.random(0, 999999))
     local script, dir = T.script([[
@@ -218,12 +219,56 @@ describe("nsl --clean after a nat run was killed #netns", function()
     assert.equal(137, r.code)
     local tname = T.slurp(dir .. "/out"):match("^(%S+)\n")
     assert.matches("table inet " .. tname .. " {", ruleset(), 1, true)
+    assert.equal("1", nsl.sysctl("net.ipv4.ip_forward"))
     r = T.run({ "--clean" })
     assert.equal(0, r.code, r.err)
     assert.matches("removed nftables table inet " .. tname .. " (run ", r.out, 1, true)
+    assert.matches("setting net.ipv4.ip_forward given back (run ", r.out, 1, true)
+    assert.equal("0", nsl.sysctl("net.ipv4.ip_forward"), "ip_forward is off again, as before the run")
     assert.equal(before, ruleset())
     assert.equal("nothing to clean\n", T.run({ "--clean" }).out)
     T.sh("nft delete table inet bystander")
+  end)
+end)
+
+describe("ip_forward shared by two nat runs #netns", function()
+  it("stays on while a live run relies on it, and is given back by the last one out", function()
+    if not N.needs() then return end
+    nsl.sysctl("net.ipv4.ip_forward", "0")
+    local function script(n)
+      return T.script(string.format([[
+        local t <close> = nsl.topology {
+          namespaces = { "inside" },
+          bridges = { br0 = { subnet = "10.%d.0.0/24", nat = true } },
+          links = { { "inside", "br0" } },
+        }
+        t:up()
+        print("up"); io.stdout:flush()
+        io.read("l")
+      ]], n))
+    end
+    local a, da = script(83)
+    local b, db = script(84)
+    finally(function()
+      T.rm(da); T.rm(db)
+      T.run({ "--clean" })
+      N.wipe()
+    end)
+    -- a switches it on, b relies on it; a is killed, --clean leaves it on
+    -- for b; b ends and gives it back.
+    local r = T.sh("fifo=" .. da .. "/in; mkfifo $fifo; " ..
+      T.quote(T.nsl) .. " " .. T.quote(a) .. " < $fifo > " .. da .. "/out & pa=$!; exec 4> $fifo; " ..
+      "for i in $(seq 200); do grep -qs up " .. da .. "/out && break; sleep 0.05; done; " ..
+      "mkfifo " .. db .. "/in; " .. T.quote(T.nsl) .. " " .. T.quote(b) .. " < " .. db .. "/in > " .. db .. "/out & pb=$!; exec 5> " .. db .. "/in; " ..
+      "for i in $(seq 200); do grep -qs up " .. db .. "/out && break; sleep 0.05; done; " ..
+      "kill -KILL $pa; wait $pa; echo a=$?; " .. T.quote(T.nsl) .. " --clean >/dev/null; " ..
+      "echo during=$(cat /proc/sys/net/ipv4/ip_forward); echo >&5; wait $pb; echo b=$?; " ..
+      "echo after=$(cat /proc/sys/net/ipv4/ip_forward)")
+    assert.equal(0, r.code, r.err)
+    assert.matches("a=137\n", r.out)
+    assert.matches("during=1\n", r.out)
+    assert.matches("b=0\n", r.out)
+    assert.matches("after=0\n", r.out)
   end)
 end)
 

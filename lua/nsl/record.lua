@@ -32,6 +32,11 @@
 --   -nft   TABLE              deleted
 --   -link  NAME  NS           also: the kernel removed a veth end with the
 --                             namespace of its peer (nsl.topo.teardown)
+--   +sysctl KEY  WAS  SET     before nsl sets a root-namespace setting KEY
+--                             (net.ipv4.ip_forward, for NAT) that was WAS to
+--                             SET; WAS = SET notes a run that relies on it
+--                             without changing it (nsl.topo.nat)
+--   -sysctl KEY               given back (or no longer relied on)
 --
 -- An object is removed only when what is there now is provably the one
 -- this run made (its identity); anything else is a namesake and stays.
@@ -101,6 +106,7 @@ local function replay(file)
       elseif kind == "uts" then e.name, e.tmp = v[1], v[2] ~= "" and v[2] or nil
       elseif kind == "proc" then e.name, e.pid, e.start = v[1], tonumber(v[1]), tonumber(v[2])
       elseif kind == "nft" then e.name = v[1]
+      elseif kind == "sysctl" then e.name, e.was, e.set = v[1], v[2], v[3]
       end
       list[#list + 1] = e
       by[key] = e
@@ -196,6 +202,54 @@ function remove.nft(e)
   return nil, err
 end
 
+-- The open +sysctl entry of key in a live run other than the one named
+-- except, or nil: that run relies on the setting.
+local function held(key, except)
+  for _, name in ipairs(core._readdir(M.dir()) or {}) do
+    local pid, start = name:match("^(%d+)%-(%d+)$")
+    if pid and name ~= except and M.start_time(pid) == tonumber(start) then
+      for _, e in ipairs(replay(M.dir() .. "/" .. name)) do
+        if e.kind == "sysctl" and e.name == key then return e end
+      end
+    end
+  end
+  return nil
+end
+
+-- sysctl_hold(key, value): this run relies on the root-namespace setting
+-- key being value: noted in the record (with the value it had before any
+-- live nsl run switched it), then set.  The last run to let go gives it
+-- back (sysctl_release, rollback, --clean).
+function M.sysctl_hold(key, value)
+  local now = core.sysctl(key)
+  local other = now == value and held(key, M.self().id)
+  local was = other and other.was or now
+  core._record_note("+", "sysctl", key, was, value)
+  if now ~= value then core.sysctl(key, value) end
+  return was
+end
+
+-- sysctl_release(key, value, was): gives the setting back to was unless a
+-- live run still relies on it or someone changed it meanwhile.
+function M.sysctl_release(key, value, was)
+  if was ~= value and not held(key, M.self().id) and core.sysctl(key) == value then
+    core.sysctl(key, was)
+  end
+  core._record_note("-", "sysctl", key)
+end
+
+-- A root-namespace setting a run switched: given back to what it was,
+-- unless it no longer has the value the run set (someone changed it
+-- since) or a live run relies on it.
+function remove.sysctl(e)
+  if not e.was or not e.set or e.was == e.set then return false end
+  if held(e.name, e.run) then return false end
+  local ok, now = pcall(core.sysctl, e.name)
+  if not ok or now ~= e.set then return false end
+  core.sysctl(e.name, e.was)
+  return true
+end
+
 local function remove_entry(e)
   local f = remove[e.kind]
   if not f then return false end
@@ -211,11 +265,12 @@ function Removed.__tostring(r)
     or r.kind == "link" and "link " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
     or r.kind == "uts" and "UTS namespace " .. r.name
     or r.kind == "nft" and "nftables table inet " .. r.name
+    or r.kind == "sysctl" and "setting " .. r.name .. " given back"
     or "process " .. r.name
   return what .. " (run " .. r.run .. ")"
 end
 
-local rank = { proc = 1, uts = 2, nft = 2.5, link = 3, ns = 4 }
+local rank = { proc = 1, uts = 2, nft = 2.5, link = 3, ns = 4, sysctl = 5 }
 
 -- clean(): removes what dead runs left behind, per their records, and
 -- nothing else; returns the list of what it removed.  Live runs (this
@@ -229,7 +284,7 @@ function M.clean()
     if pid and M.start_time(pid) ~= tonumber(start) then
       local file = M.dir() .. "/" .. name
       local entries = replay(file)
-      for i, e in ipairs(entries) do e.seq = i end
+      for i, e in ipairs(entries) do e.seq, e.run = i, name end
       table.sort(entries, function(x, y)
         if rank[x.kind] ~= rank[y.kind] then return (rank[x.kind] or 9) < (rank[y.kind] or 9) end
         return x.seq > y.seq
@@ -274,9 +329,10 @@ function M.rollback()
   local file = core._record()
   if not file then return 0 end
   local entries = replay(file)
-  local left = 0
+  local left, id = 0, M.self().id
   for i = #entries, 1, -1 do
     local e = entries[i]
+    e.run = id
     if e.kind ~= "proc" then
       local did, err = remove_entry(e)
       if did == nil then

@@ -232,36 +232,43 @@ void nsl_run_end(lua_State *L, int failed)
 		nsl_signal = sig;	/* nsl dies of the first signal */
 }
 
-/* _record_note(sign, kind, name [, ns]): appends "<sign><kind>\tname"
- * (and "\tns") to the run's record, for what the Lua library makes or
- * sees go without a primitive that records it: sign "+" or "-", kind
- * "nft" (a topology's own nftables table) or "-" "link" (a veth end the
- * kernel removed with its peer's namespace).  Raises like the primitives
- * when the record cannot be kept. */
+/* _record_note(sign, kind, name [, f2 [, f3]]): appends
+ * "<sign><kind>\tname" (and "\tf2", "\tf3") to the run's record, for what
+ * the Lua library makes, changes or sees go without a primitive that
+ * records it: sign "+" or "-" and kind "nft" (a topology's own nftables
+ * table), "sysctl" (a root-namespace setting nsl switched: key, the value
+ * it had, the value nsl set) or "-" "link" (a veth end the kernel
+ * removed with its peer's namespace: name, ns).  Raises like the
+ * primitives when the record cannot be kept. */
 static int l_record_note(lua_State *L)
 {
 	const char *sign = luaL_checkstring(L, 1);
 	const char *kind = luaL_checkstring(L, 2);
-	const char *name = nsl_checkstring(L, 3, "_record_note");
-	const char *ns = luaL_optstring(L, 4, NULL);
-	char a[2 * NAME_MAX + 1], b[2 * NAME_MAX + 1];
-	int err;
+	const char *f[3];
+	char line[3 * (2 * NAME_MAX + 2)];
+	size_t n = 0, len;
+	int i, nf = lua_gettop(L) - 2, err;
 
 	luaL_argcheck(L, (!strcmp(sign, "+") || !strcmp(sign, "-")), 1, "\"+\" or \"-\"");
-	luaL_argcheck(L, !strcmp(kind, "nft") || (!strcmp(kind, "link") && *sign == '-'),
-		      2, "\"nft\", or \"link\" with \"-\"");
-	luaL_argcheck(L, strlen(name) <= NAME_MAX && (!ns || strlen(ns) <= NAME_MAX), 3,
-		      "name too long");
+	luaL_argcheck(L, !strcmp(kind, "nft") || !strcmp(kind, "sysctl") ||
+			 (!strcmp(kind, "link") && *sign == '-'),
+		      2, "\"nft\", \"sysctl\", or \"link\" with \"-\"");
+	luaL_argcheck(L, nf >= 1 && nf <= 3, 3, "one to three fields");
+	for (i = 0; i < nf; i++) {
+		f[i] = nsl_checkstring(L, 3 + i, "_record_note");
+		luaL_argcheck(L, strlen(f[i]) <= NAME_MAX, 3 + i, "field too long");
+	}
 	err = nsl_rec_open();
 	if (err)
-		return nsl_rec_fail(L, kind, name, -err);
-	nsl_rec_name(name, a, sizeof(a));
-	if (ns) {
-		nsl_rec_name(ns, b, sizeof(b));
-		nsl_rec_write("%s%s\t%s\t%s\n", sign, kind, a, b);
-	} else {
-		nsl_rec_write("%s%s\t%s\n", sign, kind, a);
+		return nsl_rec_fail(L, kind, f[0], -err);
+	for (i = 0; i < nf; i++) {
+		line[n++] = '\t';
+		nsl_rec_name(f[i], line + n, sizeof(line) - n);
+		len = strlen(line + n);
+		n += len;
 	}
+	line[n] = 0;
+	nsl_rec_write("%s%s%s\n", sign, kind, line);
 	if (*sign == '+')
 		nsl_rec_made();
 	return 0;

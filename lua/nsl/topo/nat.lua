@@ -19,6 +19,7 @@
 -- steps() adds the build steps (plan calls it before the services).
 local core = require "nsl.core"
 local ip = require "nsl.ip"
+local record = require "nsl.record"
 local keys = require "nsl.topo.keys"
 local fail, sorted = keys.fail, keys.sorted
 
@@ -191,21 +192,21 @@ end
 
 -- ip_forward is the root namespace's, shared by every topology of this
 -- run: switched on by the first that needs it (if it was off), back off
--- when the last of them goes down.
+-- when the last of them goes down (given back by the last nsl run that
+-- relies on it: nsl.record.sysctl_hold; --clean after a SIGKILL too).
 local forward = { users = 0, was = nil }
 
 local function forward_on()
   if forward.users == 0 then
-    forward.was = core.sysctl("net.ipv4.ip_forward")
-    if forward.was ~= "1" then core.sysctl("net.ipv4.ip_forward", "1") end
+    forward.was = record.sysctl_hold("net.ipv4.ip_forward", "1")
   end
   forward.users = forward.users + 1
 end
 
 local function forward_off()
   forward.users = forward.users - 1
-  if forward.users == 0 and forward.was and forward.was ~= "1" then
-    core.sysctl("net.ipv4.ip_forward", forward.was)
+  if forward.users == 0 and forward.was then
+    record.sysctl_release("net.ipv4.ip_forward", "1", forward.was)
   end
 end
 
