@@ -20,13 +20,7 @@ local function self_ns()
   return t
 end
 
--- An nsl script run as a separate process, for what happens at its end.
-local function nsl_script(text, opts)
-  local path, dir = T.script(text)
-  local r = T.run({ path }, opts)
-  T.rm(dir)
-  return r
-end
+local nsl_script = T.run_script
 
 describe("ns_exec #netns", function()
   local ns

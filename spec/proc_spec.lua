@@ -4,13 +4,7 @@ local T = require "spec.support.util"
 
 local arg_error, need_sandbox = T.arg_error, T.need_sandbox
 
--- An nsl script run as a separate process, for what happens at its end.
-local function nsl_script(text, opts)
-  local path, dir = T.script(text)
-  local r = T.run({ path }, opts)
-  T.rm(dir)
-  return r
-end
+local nsl_script = T.run_script
 
 describe("process handles #netns", function()
   local ns

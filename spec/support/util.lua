@@ -153,6 +153,15 @@ function M.script(text)
   return path, dir
 end
 
+-- run_script(text [, opts]): runs text as an nsl script in a process of
+-- its own (for what happens at its end); returns run's result.
+function M.run_script(text, opts)
+  local path, dir = M.script(text)
+  local r = M.run({ path }, opts)
+  M.rm(dir)
+  return r
+end
+
 -- A terminal program under tmux, for what a person would see.
 --   local t = M.terminal(cmd, { env = {...}, width = 100, height = 30 })
 --   t:type("1+1"); t:key("Enter"); t:wait_for("2"); t:screen(); t:close()

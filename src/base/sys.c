@@ -138,6 +138,36 @@ static int l_kill(lua_State *L)
 	return nsl_fail(L, "kill", obj, errno, NULL);
 }
 
+/* The next process of /proc (opened as dir) with its network
+ * namespace's dev:ino in id; its pid, or 0 at the end.  Processes that
+ * end meanwhile are skipped. */
+static long next_net(DIR *dir, char *id, size_t len)
+{
+	struct dirent *d;
+	char p[300];
+
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%s/ns/net", d->d_name);
+		if (nsl_file_id(p, id, len) == 0)
+			return atol(d->d_name);
+	}
+	return 0;
+}
+
+/* The dev:ino of /run/netns/NAME in id; -1 when name is no such
+ * namespace's (or holds a '/'). */
+static int netns_id(const char *name, char *id, size_t len)
+{
+	char path[PATH_MAX];
+
+	if (strchr(name, '/') ||
+	    (size_t)snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name) >= sizeof(path))
+		return -1;
+	return nsl_file_id(path, id, len);
+}
+
 /* _netns_pids(name): pushes the array of pids whose network namespace
  * is the named one (/run/netns/NAME), in /proc's order; an empty array
  * when there is no such namespace.  Processes that end meanwhile are
@@ -145,28 +175,19 @@ static int l_kill(lua_State *L)
 static int l_netns_pids(lua_State *L)
 {
 	const char *name = luaL_checkstring(L, 1);
-	char path[PATH_MAX], want[64], id[64], p[300];
-	struct dirent *d;
+	char want[64], id[64];
 	DIR *dir;
+	long pid;
 	int n = 0;
 
 	lua_newtable(L);
-	if (strchr(name, '/') || (size_t)snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s",
-						  name) >= sizeof(path) ||
-	    nsl_file_id(path, want, sizeof(want)) < 0)
+	if (netns_id(name, want, sizeof(want)) < 0 || !(dir = opendir("/proc")))
 		return 1;
-	dir = opendir("/proc");
-	if (!dir)
-		return 1;
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
-		snprintf(p, sizeof(p), "/proc/%s/ns/net", d->d_name);
-		if (nsl_file_id(p, id, sizeof(id)) == 0 && strcmp(id, want) == 0) {
-			lua_pushinteger(L, atoll(d->d_name));
+	while ((pid = next_net(dir, id, sizeof(id))))
+		if (strcmp(id, want) == 0) {
+			lua_pushinteger(L, pid);
 			lua_rawseti(L, -2, ++n);
 		}
-	}
 	closedir(dir);
 	return 1;
 }
@@ -179,8 +200,7 @@ static int l_netns_pids(lua_State *L)
  * for a wrong argument. */
 static int l_netns_busy(lua_State *L)
 {
-	char path[PATH_MAX], id[64], p[300];
-	struct dirent *d;
+	char id[64];
 	DIR *dir;
 	lua_Integer i, n;
 
@@ -192,9 +212,7 @@ static int l_netns_busy(lua_State *L)
 
 		lua_rawgeti(L, 1, i);
 		name = lua_tostring(L, -1);
-		if (name && !strchr(name, '/') &&
-		    (size_t)snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name) < sizeof(path) &&
-		    nsl_file_id(path, id, sizeof(id)) == 0) {
+		if (name && netns_id(name, id, sizeof(id)) == 0) {
 			lua_pushstring(L, id);
 			lua_pushvalue(L, -2);
 			lua_rawset(L, 2);
@@ -202,15 +220,9 @@ static int l_netns_busy(lua_State *L)
 		lua_pop(L, 1);
 	}
 	lua_newtable(L);		/* 3: the result */
-	dir = opendir("/proc");
-	if (!dir)
+	if (!(dir = opendir("/proc")))
 		return 1;
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
-		snprintf(p, sizeof(p), "/proc/%s/ns/net", d->d_name);
-		if (nsl_file_id(p, id, sizeof(id)) < 0)
-			continue;
+	while (next_net(dir, id, sizeof(id))) {
 		if (lua_getfield(L, 2, id) == LUA_TSTRING) {
 			lua_pushboolean(L, 1);
 			lua_rawset(L, 3);
