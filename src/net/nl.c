@@ -5,7 +5,8 @@
  *
  * A netlink socket belongs to the namespace it was created in, so each
  * namespace nsl talks to gets one socket, opened once: the thread enters
- * the namespace with setns, opens the socket and switches straight back.
+ * the namespace with setns, opens the socket and switches straight back
+ * (and a NETLINK_SOCK_DIAG socket the same way, for sock_list).
  * The sockets (and the namespace fds) live in a bounded LRU cache, so a
  * script may touch thousands of namespaces under a small fd limit.
  *
@@ -36,21 +37,30 @@ static void ns_close(struct nl_ns *ns)
 {
 	if (ns->sock)
 		mnl_socket_close(ns->sock);
+	if (ns->diag)
+		mnl_socket_close(ns->diag);
 	if (ns->fd >= 0)
 		close(ns->fd);
-	ns->sock = NULL;
+	ns->sock = ns->diag = NULL;
 	ns->fd = -1;
 	ns->busy = ns->doomed = 0;
 	ns->name[0] = '\0';
 }
 
-/* Opens a netlink socket in the thread's current namespace. */
-static int open_sock(struct nl_ns *ns)
+/* The namespace's socket of protocol proto. */
+static struct mnl_socket **sock_of(struct nl_ns *ns, int proto)
+{
+	return proto == NETLINK_SOCK_DIAG ? &ns->diag : &ns->sock;
+}
+
+/* Opens a netlink socket of protocol proto in the thread's current
+ * namespace, as ns's. */
+static int open_sock(struct nl_ns *ns, int proto)
 {
 	struct mnl_socket *s;
 	int one = 1, err;
 
-	s = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	s = mnl_socket_open2(proto, SOCK_CLOEXEC);
 	if (!s)
 		return -errno;
 	/* Without these the kernel's reason is lost (EXT_ACK) or every ack
@@ -62,7 +72,7 @@ static int open_sock(struct nl_ns *ns)
 		mnl_socket_close(s);
 		return err;
 	}
-	ns->sock = s;
+	*sock_of(ns, proto) = s;
 	return 0;
 }
 
@@ -76,11 +86,12 @@ void nls_init(struct nl_state *st)
 	st->home.fd = -1;
 	for (i = 0; i < NL_CACHE; i++)
 		st->cache[i].fd = -1;
-	/* two fds per entry: take at most a quarter of what we may open */
+	/* up to three fds per entry: take at most a quarter of what we may
+	 * open */
 	st->size = NL_CACHE;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur / 8 < NL_CACHE)
-		st->size = rl.rlim_cur / 8 < 2 ? 2 : (int)(rl.rlim_cur / 8);
+	    rl.rlim_cur / 12 < NL_CACHE)
+		st->size = rl.rlim_cur / 12 < 2 ? 2 : (int)(rl.rlim_cur / 12);
 }
 
 /* See nlsock.h: opens the namespace the thread is in as home. */
@@ -223,7 +234,7 @@ int nls_here(struct nl_state *st, const char *name)
 		return err;
 	}
 	ns = cache_put(st, name, fd, &sb);
-	return open_sock(ns);	/* we are inside: no switch needed later */
+	return open_sock(ns, NETLINK_ROUTE);	/* we are inside: no switch later */
 }
 
 /* See nlsock.h: the open entries, for peer lookups. */
@@ -254,20 +265,23 @@ void nls_forget(struct nl_state *st, const char *name)
 	}
 }
 
-/* The socket of ns, opened inside it on first use. */
-static int ensure_sock(struct nl_state *st, struct nl_ns *ns)
+/* Opens ns's socket of protocol proto inside it (tmp: as tmp's). */
+static int open_in(struct nl_state *st, struct nl_ns *ns, struct nl_ns *tmp,
+		   int proto)
 {
 	int err, back;
 
-	if (ns->sock)
-		return 0;
 	if (ns == &st->home)
-		return open_sock(ns);
+		return open_sock(tmp, proto);
 	err = nls_enter(ns);
 	if (err)
 		return err;
-	err = open_sock(ns);
+	err = open_sock(tmp, proto);
 	back = nls_leave(st);
+	if (!err && back) {
+		mnl_socket_close(*sock_of(tmp, proto));
+		*sock_of(tmp, proto) = NULL;
+	}
 	return err ? err : back;
 }
 
@@ -372,48 +386,47 @@ static int talk(struct mnl_socket *sock, unsigned int *seq, void *buf,
 }
 
 /* See nlsock.h: sends a batch, reads every answer; 0 or the first -errno.
- * Never raises.  While ns's socket is being read (busy), a nested call
+ * Never raises.  While ns's sockets are being read (busy), a nested call
  * (from a finaliser the callback's allocations ran) gets a socket of its
  * own for the length of the call.  A callback that raises (out of
  * memory) leaves busy set: later calls then use their own sockets too,
  * which is slower but still right. */
-int nls_talk(struct nl_state *st, struct nl_ns *ns, void *buf, size_t len,
-	     nl_cb cb, void *data, char *ext, size_t extlen)
+int nls_talk_proto(struct nl_state *st, struct nl_ns *ns, int proto, void *buf,
+		   size_t len, nl_cb cb, void *data, char *ext, size_t extlen)
 {
+	struct mnl_socket *s;
 	struct nl_ns tmp;
-	int err, back;
+	int err;
 
 	if (ext && extlen)
 		ext[0] = '\0';
 	if (ns->busy) {
 		memset(&tmp, 0, sizeof(tmp));
-		if (ns == &st->home) {
-			err = open_sock(&tmp);
-		} else {
-			err = nls_enter(ns);
-			if (!err) {
-				err = open_sock(&tmp);
-				back = nls_leave(st);
-				if (!err && back) {
-					mnl_socket_close(tmp.sock);
-					err = back;
-				}
-			}
-		}
+		err = open_in(st, ns, &tmp, proto);
 		if (err)
 			return err;
+		s = *sock_of(&tmp, proto);
 		tmp.seq = ns->seq;	/* batches number from ns->seq + 1 */
-		err = talk(tmp.sock, &tmp.seq, buf, len, cb, data, ext, extlen);
-		mnl_socket_close(tmp.sock);
+		err = talk(s, &tmp.seq, buf, len, cb, data, ext, extlen);
+		mnl_socket_close(s);
 		return err;
 	}
-	err = ensure_sock(st, ns);
-	if (err)
-		return err;
+	if (!*sock_of(ns, proto)) {
+		err = open_in(st, ns, ns, proto);
+		if (err)
+			return err;
+	}
 	ns->busy = 1;
-	err = talk(ns->sock, &ns->seq, buf, len, cb, data, ext, extlen);
+	err = talk(*sock_of(ns, proto), &ns->seq, buf, len, cb, data, ext, extlen);
 	ns->busy = 0;
 	if (ns->doomed)
 		ns_close(ns);
 	return err;
+}
+
+/* See nlsock.h: over the namespace's NETLINK_ROUTE socket. */
+int nls_talk(struct nl_state *st, struct nl_ns *ns, void *buf, size_t len,
+	     nl_cb cb, void *data, char *ext, size_t extlen)
+{
+	return nls_talk_proto(st, ns, NETLINK_ROUTE, buf, len, cb, data, ext, extlen);
 }

@@ -62,6 +62,11 @@ int nl_leave(lua_State *L);
 int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
 	    nl_cb cb, void *data, char *ext, size_t extlen);
 
+/* The same over the namespace's socket of protocol proto (NETLINK_ROUTE,
+ * or NETLINK_SOCK_DIAG, cached beside it on first use). */
+int nl_talk_proto(lua_State *L, struct nl_ns *ns, int proto, void *buf,
+		  size_t len, nl_cb cb, void *data, char *ext, size_t extlen);
+
 /* nl_talk for one message, raising "<prim>: <obj>: <reason>" on error. */
 void nl_do(lua_State *L, struct nl_ns *ns, struct nlmsghdr *nlh, nl_cb cb,
 	   void *data, const char *prim, const char *obj);
@@ -94,6 +99,7 @@ struct nl_req {
 	size_t base;			/* its offset in buf (batches) */
 	lua_State *L;
 	const char *prim, *obj;		/* for errors */
+	int proto;			/* NETLINK_ROUTE unless changed after start */
 };
 
 /* Starts a request of type with flags (NLM_F_CREATE|NLM_F_EXCL for new

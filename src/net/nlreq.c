@@ -37,6 +37,7 @@ void *nl_req_start(struct nl_req *r, lua_State *L, const char *prim,
 	r->prim = prim;
 	r->obj = obj;
 	r->base = 0;
+	r->proto = NETLINK_ROUTE;
 	r->nlh = mnl_nlmsg_put_header(r->buf);
 	r->nlh->nlmsg_type = (uint16_t)type;
 	r->nlh->nlmsg_flags = (uint16_t)flags;
@@ -122,7 +123,8 @@ void nl_req_do(struct nl_req *r, struct nl_ns *ns, nl_cb cb, void *data)
 	char ext[256];
 	int err;
 
-	err = nl_talk(r->L, ns, r->buf, nl_req_len(r), cb, data, ext, sizeof(ext));
+	err = nl_talk_proto(r->L, ns, r->proto, r->buf, nl_req_len(r), cb, data, ext,
+			    sizeof(ext));
 	if (err)
 		nsl_fail(r->L, r->prim, r->obj, -err, ext[0] ? "%s" : NULL, ext);
 }

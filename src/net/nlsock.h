@@ -26,7 +26,8 @@ struct nl_ns {
 	dev_t dev;			/* identity of the namespace, so a name */
 	ino_t ino;			/* deleted and made again is noticed */
 	int fd;
-	struct mnl_socket *sock;	/* opened on first request */
+	struct mnl_socket *sock;	/* NETLINK_ROUTE, opened on first request */
+	struct mnl_socket *diag;	/* NETLINK_SOCK_DIAG, on first sock_list */
 	unsigned int seq;
 	int busy;			/* nl_talk is reading its socket */
 	int doomed;			/* forgotten while busy: close after */
@@ -80,5 +81,10 @@ void nls_forget(struct nl_state *st, const char *name);
  * answer (see nl_talk in nl.h); 0 or the first -errno. */
 int nls_talk(struct nl_state *st, struct nl_ns *ns, void *buf, size_t len,
 	     nl_cb cb, void *data, char *ext, size_t extlen);
+
+/* The same over the namespace's socket of protocol proto (NETLINK_ROUTE
+ * or NETLINK_SOCK_DIAG). */
+int nls_talk_proto(struct nl_state *st, struct nl_ns *ns, int proto, void *buf,
+		   size_t len, nl_cb cb, void *data, char *ext, size_t extlen);
 
 #endif

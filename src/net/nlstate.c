@@ -121,6 +121,13 @@ int nl_talk(lua_State *L, struct nl_ns *ns, void *buf, size_t len,
 	return nls_talk(nl_state(L), ns, buf, len, cb, data, ext, extlen);
 }
 
+/* See nl.h: never raises. */
+int nl_talk_proto(lua_State *L, struct nl_ns *ns, int proto, void *buf,
+		  size_t len, nl_cb cb, void *data, char *ext, size_t extlen)
+{
+	return nls_talk_proto(nl_state(L), ns, proto, buf, len, cb, data, ext, extlen);
+}
+
 /* See nl.h: one request; raises "<prim>: <obj>: <reason>". */
 void nl_do(lua_State *L, struct nl_ns *ns, struct nlmsghdr *nlh, nl_cb cb,
 	   void *data, const char *prim, const char *obj)

@@ -4,9 +4,11 @@
  * `ss` asks), for readiness checks that need no fixed sleeps and no
  * parsing of /proc/<pid>/net/tcp.
  *
- * sock_diag is a netlink protocol of its own, so the cached NETLINK_ROUTE
- * socket of nl.c does not serve: the thread enters the namespace, opens
- * a NETLINK_SOCK_DIAG socket, switches straight back and dumps with it.
+ * sock_diag is a netlink protocol of its own: the requests go over the
+ * namespace's NETLINK_SOCK_DIAG socket, which nl.c caches beside its
+ * NETLINK_ROUTE one (opened inside the namespace on the first call).
+ * The kernel runs one dump at a time per socket, so the four (TCP and
+ * UDP, each family) are sent one after the other.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,9 +50,9 @@ static int on_sock(const struct nlmsghdr *nlh, void *data)
 
 	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
-		return MNL_CB_OK;
+		return 0;
 	if (d->port >= 0 && ntohs(m->id.idiag_sport) != d->port)
-		return MNL_CB_OK;
+		return 0;
 	lua_createtable(L, 0, 9);
 	lua_pushstring(L, d->proto);
 	lua_setfield(L, -2, "proto");
@@ -76,43 +78,24 @@ static int on_sock(const struct nlmsghdr *nlh, void *data)
 	lua_pushinteger(L, m->idiag_inode);
 	lua_setfield(L, -2, "inode");
 	lua_rawseti(L, -2, ++d->n);
-	return MNL_CB_OK;
+	return 0;
 }
 
-/* Dumps the sockets of one family and protocol over s into the list on
- * top of the stack; 0 or -errno. */
-static int dump_one(struct mnl_socket *s, struct dump *d, int family,
-		    int protocol, unsigned int states)
+/* Dumps the sockets of one family and protocol in ns into the list on
+ * top of the stack; raises "sock_list: <ns>: <reason>". */
+static void dump_one(struct nl_ns *ns, const char *obj, struct dump *d,
+		     int family, int protocol, unsigned int states)
 {
-	char buf[NL_RECV_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct inet_diag_req_v2 *req;
-	unsigned int seq = 1, portid = mnl_socket_get_portid(s);
-	ssize_t n;
-	int ret;
+	struct nl_req q;
 
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
-	req->sdiag_family = family;
-	req->sdiag_protocol = protocol;
+	req = nl_req_start(&q, d->L, "sock_list", obj, SOCK_DIAG_BY_FAMILY,
+			   NLM_F_DUMP, sizeof(*req));
+	q.proto = NETLINK_SOCK_DIAG;
+	req->sdiag_family = (uint8_t)family;
+	req->sdiag_protocol = (uint8_t)protocol;
 	req->idiag_states = states;
-	if (mnl_socket_sendto(s, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(s, buf, sizeof(buf));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, on_sock, d);
-		if (ret < 0)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
-	}
+	nl_req_do(&q, ns, on_sock, d);
 }
 
 /* sock_list([opts]): a list of the namespace's sockets as tables
@@ -127,10 +110,9 @@ static int l_sock_list(lua_State *L)
 	static const char *const states[] = { "all", "listen", NULL };
 	struct dump d = { L, NULL, -1, 0 };
 	const char *name, *p, *st;
-	struct mnl_socket *s;
 	struct nl_ns *ns;
 	struct nsl_opts o;
-	int proto, listen, i, j, err, back;
+	int proto, listen, i, j;
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
 	name = nsl_opt_str(&o, "ns", NULL);
@@ -146,44 +128,21 @@ static int l_sock_list(lua_State *L)
 		return nsl_fail(L, "sock_list", st, EINVAL, "state must be \"listen\" or \"all\"");
 	d.port = (int)nsl_opt_int(&o, "port", 0, 65535, -1);
 	ns = nl_opts_ns(&o);
-	err = nl_enter(L, ns);
-	if (err)
-		return nsl_fail(L, "sock_list", name ? name : "", -err, NULL);
-	s = mnl_socket_open2(NETLINK_SOCK_DIAG, SOCK_CLOEXEC);
-	err = s ? 0 : errno;
-	back = nl_leave(L);
-	if (back) {
-		if (s)
-			mnl_socket_close(s);
-		return nsl_fail(L, "sock_list", name ? name : "", -back,
-				"cannot return to the start namespace");
-	}
-	if (!s)
-		return nsl_fail(L, "sock_list", name ? name : "", err, NULL);
-	if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
-		err = errno;
-		mnl_socket_close(s);
-		return nsl_fail(L, "sock_list", name ? name : "", err, NULL);
-	}
 	lua_newtable(L);
 	luaL_setmetatable(L, "nsl.sock_list");
-	err = 0;
-	for (i = 0; i < 2 && !err; i++) {
+	for (i = 0; i < 2; i++) {
 		if (proto != 2 && proto != i)
 			continue;
 		d.proto = protos[i];
-		for (j = 0; j < 2 && !err; j++) {
+		for (j = 0; j < 2; j++) {
 			unsigned int mask = ~0u;
 
 			if (listen)
 				mask = 1u << (i == 0 ? ST_LISTEN : ST_CLOSE);
-			err = dump_one(s, &d, j ? AF_INET6 : AF_INET,
-				       i ? IPPROTO_UDP : IPPROTO_TCP, mask);
+			dump_one(ns, name ? name : "", &d, j ? AF_INET6 : AF_INET,
+				 i ? IPPROTO_UDP : IPPROTO_TCP, mask);
 		}
 	}
-	mnl_socket_close(s);
-	if (err)
-		return nsl_fail(L, "sock_list", name ? name : "", -err, NULL);
 	return 1;
 }
 
