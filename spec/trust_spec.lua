@@ -320,6 +320,30 @@ describe("the lifetime rule #netns #trust", function()
     assert.is_true(bystanders_ok())
   end)
 
+  it("a run that ends well after a teardown that resisted keeps just that in its record, for --clean", function()
+    if not T.need_sandbox() or not need_shim() then return end
+    local path = dir .. "/s.lua"
+    T.write(path, [[
+      ns_add("tr-bare")                               -- a bare primitive's: stays, as ip leaves it
+      local t = nsl.topology { prefix = "tr-t", namespaces = { "a", "b" }, links = { { "a", "b" } } }
+      t:up()
+      local ok, err = pcall(t.down, t)                -- its namespaces cannot be unlinked
+      print(ok, err)
+    ]])
+    local r = T.sh("ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 FAULT_UNLINK=/tr-ta LD_PRELOAD=" ..
+      T.quote(SHIM) .. " " .. T.quote(T.nsl) .. " " .. T.quote(path))
+    assert.equal(0, r.code, r.err)
+    assert.matches("^false\tdown: tr%-t: .*ns_del: tr%-ta: Operation not permitted", r.out)
+    assert.is_not.equal("", T.other_records(), "the record stays, naming what resisted")
+    r = T.run({ "--clean" })
+    assert.equal(0, r.code, r.err)
+    assert.matches("removed namespace tr-ta (run ", r.out, 1, true)
+    assert.not_matches("tr%-bare", r.out)
+    assert.same({ "bystander", "tr-bare" }, ip_netns())
+    assert.equal("", T.other_records())
+    assert.is_true(bystanders_ok())
+  end)
+
   it("9.10: without privilege, a topology says what is wrong and how to get the right", function()
     if not T.need_sandbox() then return end
     if T.sh("command -v setpriv").code ~= 0 then return pending("setpriv is not installed") end

@@ -94,6 +94,7 @@ local function refail(name, err)
 end
 
 local order = 0
+local resisted = {} -- see M.resisted
 
 -- nsl.netns(name [, {attach = true, lo = false}]): creates the namespace
 -- (lo brought up unless lo = false) or, with attach, refers to one.  The
@@ -109,6 +110,7 @@ function M.new(name, opts)
   opts = opts or {}
   local self = setmetatable({ name = name, owned = false, procs = {} }, Netns)
   if not opts.attach then
+    self.made = core._record_seq()
     local ok, err = pcall(core.ns_add, name)
     if not ok then refail(name, err) end
     self.owned = true
@@ -203,6 +205,7 @@ function Netns:del()
   end
   local ok, err = pcall(core.ns_del, self.name)
   if not ok and not (type(err) == "table" and err.errno == core.errno.ENOENT) then
+    resisted[#resisted + 1] = { self.made or 0, (self.made or 0) + 1 }
     error(err, 2)
   end
 end
@@ -225,6 +228,11 @@ function M.close_all()
   for h in pairs(live) do hs[#hs + 1] = h end
   table.sort(hs, function(a, b) return a.order > b.order end)
   for _, h in ipairs(hs) do close(h) end
+end
+
+-- The record spans of the handles whose namespace could not be removed.
+function M.resisted()
+  return resisted
 end
 
 M.Netns, M.Link = Netns, Link

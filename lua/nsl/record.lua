@@ -37,6 +37,9 @@
 --                             SET; WAS = SET notes a run that relies on it
 --                             without changing it (nsl.topo.nat)
 --   -sysctl KEY               given back (or no longer relied on)
+--   -all                      the run ended well and lets go of everything
+--                             above; the lines after it name again what a
+--                             topology's or handle's teardown left (finish)
 --
 -- An object is removed only when what is there now is provably the one
 -- this run made (its identity); anything else is a namesake and stays.
@@ -89,17 +92,22 @@ end
 
 -- The entries of a record file, in the order they were made, each
 -- { kind, name, ns, tmp, file, net, uts, index, nsid, pid, start,
--- live, lines }.
+-- live, lines, made }; made counts the + lines, as _record_seq counts
+-- the objects recorded.
 local function replay(file)
-  local list, by = {}, {}
+  local list, by, made = {}, {}, 0
   local f = io.open(file, "r")
   if not f then return list end
   for line in f:lines() do
     local sign, kind = line:match("^([+=-])(%a+)\t")
     local v = sign and fields(line:sub(#kind + 3)) or {}
     local key = kind and (kind .. "\t" .. (v[1] or "") .. (kind == "link" and "\t" .. (v[2] or "") or ""))
-    if sign == "+" then
-      local e = { kind = kind, live = true, lines = { line } }
+    if line == "-all" then -- the run ended well: it lets go of all before
+      for _, e in ipairs(list) do e.live = false end
+      by = {}
+    elseif sign == "+" then
+      made = made + 1
+      local e = { kind = kind, live = true, lines = { line }, made = made }
       if kind == "ns" then e.name, e.tmp = v[1], v[2] ~= "" and v[2] or nil
       elseif kind == "link" then
         e.name, e.ns, e.index, e.nsid = v[1], v[2] or "", tonumber(v[3]) or 0, v[4]
@@ -342,6 +350,39 @@ function M.rollback()
     end
   end
   return left
+end
+
+-- finish(): the end of a run that ended well (called from C, signals
+-- blocked, before the state is closed): takes down its topologies and
+-- handles by their own rules, newest first, as their finalizers would.
+-- When a teardown left something (a namespace a stray process holds...),
+-- the record lets go of everything else (what bare primitives made stays,
+-- as ip leaves it) and names just what resisted, so that nsl --clean can
+-- remove it; returns how many objects that is (0: the record can go).
+function M.finish()
+  local spans = {}
+  for _, mod in ipairs({ "nsl.topo.engine", "nsl.netns" }) do
+    local m = package.loaded[mod]
+    if m and m.close_all then
+      pcall(m.close_all)
+      for _, s in ipairs(m.resisted and m.resisted() or {}) do spans[#spans + 1] = s end
+    end
+  end
+  if #spans == 0 then return 0 end
+  local file = core._record()
+  if not file then return 0 end
+  local lines, n = {}, 0
+  for _, e in ipairs(replay(file)) do
+    for _, s in ipairs(spans) do
+      if e.made > s[1] and e.made <= s[2] and e.kind ~= "proc" then
+        n = n + 1
+        for _, l in ipairs(e.lines) do lines[#lines + 1] = l end
+        break
+      end
+    end
+  end
+  core._record_release(table.concat(lines, "\n"))
+  return n
 end
 
 return M

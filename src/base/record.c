@@ -15,9 +15,11 @@
  * The end of a run (nsl_run_end): a run that failed (an uncaught error,
  * a signal, os.exit with a failure) first rolls back what its record
  * still names (lua/nsl/record.lua: rollback), then the state is closed;
- * a run that ended well keeps what bare primitives made.  Either way the
- * record is then closed and removed (kept only when a rollback could not
- * remove everything, so that --clean can).  Signals are blocked for all
+ * a run that ended well takes its topologies and handles down (finish)
+ * and keeps what bare primitives made.  Either way the record is then
+ * closed and removed (kept when a rollback could not remove everything,
+ * or, at a good end, naming only what a teardown left, so that --clean
+ * can).  Signals are blocked for all
  * of it: the cleanup runs to its end, and the signal is delivered after.
  */
 #include <errno.h>
@@ -185,23 +187,45 @@ static int l_record_dir(lua_State *L)
 	return 1;
 }
 
-/* Runs require("nsl.record").rollback() under pcall; returns how many
- * objects it could not remove (1 when it failed itself). */
-static int call_rollback(lua_State *L)
+/* Runs require("nsl.record")[fn]() under pcall ("rollback" or
+ * "finish"); returns how many objects are left for --clean (fail when it
+ * failed itself). */
+static int call_record(lua_State *L, const char *fn, int fail)
 {
-	int left = 1;
+	int left = fail;
 
 	lua_getglobal(L, "require");
 	lua_pushliteral(L, "nsl.record");
 	if (lua_pcall(L, 1, 1, 0) == LUA_OK) {
-		lua_getfield(L, -1, "rollback");
+		lua_getfield(L, -1, fn);
 		if (lua_pcall(L, 0, 1, 0) == LUA_OK)
 			left = (int)lua_tointeger(L, -1);
 		else
-			fprintf(stderr, "nsl: rollback: %s\n", luaL_tolstring(L, -1, NULL));
+			fprintf(stderr, "nsl: %s: %s\n", fn, luaL_tolstring(L, -1, NULL));
 	}
 	lua_settop(L, 0);
 	return left;
+}
+
+/* _record_release(lines): appends "-all" and lines (the + and = lines
+ * of what a teardown left, from the record itself) in one write: the run
+ * lets go of everything else (lua/nsl/record.lua: finish). */
+static int l_record_release(lua_State *L)
+{
+	size_t len;
+	const char *lines = luaL_checklstring(L, 1, &len), *text;
+	ssize_t w;
+
+	if (rec_fd < 0)
+		return 0;
+	lua_pushfstring(L, "-all\n%s%s", lines, len ? "\n" : "");
+	text = lua_tolstring(L, -1, &len);
+	do
+		w = write(rec_fd, text, len);	/* O_APPEND: whole, or not at all */
+	while (w < 0 && errno == EINTR);
+	if (w != (ssize_t)len)
+		return nsl_rec_fail(L, "record", rec_path, w < 0 ? errno : EIO);
+	return 0;
 }
 
 /* See nsl.h. */
@@ -218,8 +242,8 @@ void nsl_run_end(lua_State *L, int failed)
 	nsl_signal = 0;	/* the primitives' waits must not raise it again */
 	if (sig)
 		failed = 1;
-	if (failed && rec_fd >= 0)
-		left = call_rollback(L);
+	if (rec_fd >= 0)
+		left = failed ? call_record(L, "rollback", 1) : call_record(L, "finish", 0);
 	lua_close(L);
 	if (rec_fd >= 0) {
 		close(rec_fd);
@@ -283,6 +307,7 @@ int nsl_open_record(lua_State *L)
 		{ "_record_seq", l_record_seq, 0, NULL },
 		{ "_record_dir", l_record_dir, 0, NULL },
 		{ "_record_note", l_record_note, 0, NULL },
+		{ "_record_release", l_record_release, 0, NULL },
 		{ NULL, NULL, 0, NULL }
 	};
 

@@ -9,6 +9,8 @@
  *   FAULT_SIG=n    the signal (default SIGTERM); 9 kills at once
  *   FAULT_REPORT=path   at exit, write "<calls>\n" there (how many steps
  *                  a run has, for the walk)
+ *   FAULT_UNLINK=s unlink of a path containing s fails with EPERM (a
+ *                  teardown that cannot remove a namespace)
  *
  * Only the process that loaded the shim first counts: it sets
  * FAULT_OWNER to its pid, so the children nsl starts (which inherit
@@ -16,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -29,6 +32,7 @@
 #include <unistd.h>
 
 static long calls, fault_at;
+static const char *fail_unlink;
 static int fault_sig = SIGTERM, active;
 static pid_t owner_pid;
 
@@ -56,6 +60,7 @@ __attribute__((constructor)) static void shim_init(void)
 	s = getenv("FAULT_SIG");
 	if (s && atoi(s) > 0)
 		fault_sig = atoi(s);
+	fail_unlink = getenv("FAULT_UNLINK");
 	owner_pid = getpid();
 	active = 1;
 }
@@ -174,6 +179,11 @@ int unlink(const char *path)
 {
 	REAL(unlink);
 	step("unlink");
+	if (active && getpid() == owner_pid && fail_unlink && *fail_unlink &&
+	    strstr(path, fail_unlink)) {
+		errno = EPERM;
+		return -1;
+	}
 	return real_unlink(path);
 }
 

@@ -14,6 +14,10 @@ local M = {}
 local live = {}
 local close
 local order = 0
+-- The record spans ({ from, to ], counted in objects recorded) of the
+-- topologies whose down could not remove everything: what is still
+-- there of them is kept in the record at a good end (nsl.record.finish).
+local resisted = {}
 
 -- Undoes what up made, newest first; returns the reasons of what could
 -- not be undone (objects already gone count as undone).
@@ -51,6 +55,7 @@ function M.up(self)
     error("topology: already " .. self.status .. " (call down first)", 2)
   end
   self.status = "building"
+  self.made_from = core._record_seq()
   order = order + 1
   self.order = order
   live[self] = true
@@ -74,6 +79,7 @@ function M.up(self)
     end
   end
   self.status = "up"
+  self.made_to = core._record_seq()
   require("nsl.lab").up(self) -- the lab file: nsl ls / show / exec find it
   -- lua_close runs finalizers newest first.  The primitives keep
   -- sentinels of their own (netlink sockets, process handles) made
@@ -96,7 +102,10 @@ function M.down(self)
   self.status = "down"
   live[self] = nil
   require("nsl.lab").down(self)
-  if #errs > 0 then core._fail("down", self.prefix, table.concat(errs, "; ")) end
+  if #errs > 0 then
+    resisted[#resisted + 1] = { self.made_from or 0, self.made_to or core._record_seq() }
+    core._fail("down", self.prefix, table.concat(errs, "; "))
+  end
   return self
 end
 
@@ -107,6 +116,11 @@ function M.close_all()
   for t in pairs(live) do ts[#ts + 1] = t end
   table.sort(ts, function(a, b) return (a.order or 0) > (b.order or 0) end)
   for _, t in ipairs(ts) do close(t) end
+end
+
+-- The record spans of the topologies whose down left something.
+function M.resisted()
+  return resisted
 end
 
 M.close = close
