@@ -35,13 +35,19 @@ struct impair {
 	int netem;		/* anything but rate and limit was asked */
 };
 
-/* "50ms", "1.5s", "200us", "10ns" into ns (a unit is required). */
-static int64_t opt_time(struct nsl_opts *o, const char *key)
+/* A unit a number may carry, and what one of it is worth. */
+struct unit {
+	const char *name;
+	double scale;
+};
+
+/* Option key written as a number and one of the n units ("50ms",
+ * "10mbit"; a unit "" lets the number stand alone), scaled: a value in
+ * lo..hi; 0 when the option is absent.  Raises "<prim>: <obj>: option
+ * '<key>': <expected> expected, got '<s>'". */
+static double opt_unit(struct nsl_opts *o, const char *key, const struct unit *u,
+		       size_t n, double lo, double hi, const char *expected)
 {
-	static const struct { const char *unit; double ns; } units[] = {
-		{ "s", 1e9 }, { "sec", 1e9 }, { "ms", 1e6 }, { "msec", 1e6 },
-		{ "us", 1e3 }, { "usec", 1e3 }, { "ns", 1 }, { "nsec", 1 },
-	};
 	const char *s;
 	char *end;
 	double v;
@@ -51,60 +57,51 @@ static int64_t opt_time(struct nsl_opts *o, const char *key)
 		return 0;
 	s = nsl_opt_str(o, key, NULL);
 	v = strtod(s, &end);
-	if (end != s && v >= 0 && v < 3600)
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (!strcasecmp(end, units[i].unit))
-				return (int64_t)(v * units[i].ns + 0.5);
+	if (end != s)
+		for (i = 0; i < n; i++)
+			if (!strcasecmp(end, u[i].name) && v * u[i].scale >= lo &&
+			    v * u[i].scale <= hi)
+				return v * u[i].scale;
 	return nsl_fail(o->L, o->p->name, o->obj, EINVAL,
-			"option '%s': a time such as \"50ms\", \"1s\", \"200us\" expected, got '%s'",
-			key, s);
+			"option '%s': %s expected, got '%s'", key, expected, s);
+}
+
+/* "50ms", "1.5s", "200us", "10ns" into ns (a unit is required), under an
+ * hour. */
+static int64_t opt_time(struct nsl_opts *o, const char *key)
+{
+	static const struct unit units[] = {
+		{ "s", 1e9 }, { "sec", 1e9 }, { "ms", 1e6 }, { "msec", 1e6 },
+		{ "us", 1e3 }, { "usec", 1e3 }, { "ns", 1 }, { "nsec", 1 },
+	};
+
+	return (int64_t)(opt_unit(o, key, units, sizeof(units) / sizeof(units[0]),
+				  0, 3600e9 - 1, "a time such as \"50ms\", \"1s\", \"200us\"") + 0.5);
 }
 
 /* "1%", "0.5%" ("1" alone: percent) into a probability of
  * UINT32_MAX, as tc does. */
 static uint32_t opt_percent(struct nsl_opts *o, const char *key)
 {
-	const char *s;
-	char *end;
-	double v;
+	static const struct unit units[] = { { "%", 1 }, { "", 1 } };
+	double v = opt_unit(o, key, units, 2, 0, 100,
+			    "a percentage such as \"1%\" (0 to 100)");
 
-	if (nsl_opt_type(o, key) == LUA_TNIL)
-		return 0;
-	s = nsl_opt_str(o, key, NULL);
-	v = strtod(s, &end);
-	if (end != s && (!*end || !strcmp(end, "%")) && v >= 0 && v <= 100)
-		return (uint32_t)(v / 100 * UINT32_MAX + 0.5);
-	return nsl_fail(o->L, o->p->name, o->obj, EINVAL,
-			"option '%s': a percentage such as \"1%%\" (0 to 100) expected, got '%s'",
-			key, s);
+	return (uint32_t)(v / 100 * UINT32_MAX + 0.5);
 }
 
 /* "10mbit", "1gbit", "500kbit", "100bit", "1mbps" (bytes) into bytes per
  * second; the multiples are of 1000, as tc's. */
 static uint64_t opt_rate(struct nsl_opts *o, const char *key)
 {
-	static const struct { const char *unit; double bytes; } units[] = {
+	static const struct unit units[] = {
 		{ "bit", 1 / 8.0 }, { "kbit", 1e3 / 8 }, { "mbit", 1e6 / 8 },
 		{ "gbit", 1e9 / 8 }, { "bps", 1 }, { "kbps", 1e3 },
 		{ "mbps", 1e6 }, { "gbps", 1e9 },
 	};
-	const char *s;
-	char *end;
-	double v;
-	size_t i;
 
-	if (nsl_opt_type(o, key) == LUA_TNIL)
-		return 0;
-	s = nsl_opt_str(o, key, NULL);
-	v = strtod(s, &end);
-	if (end != s && v > 0)
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (!strcasecmp(end, units[i].unit) && v * units[i].bytes >= 1 &&
-			    v * units[i].bytes < 1e12)
-				return (uint64_t)(v * units[i].bytes + 0.5);
-	return nsl_fail(o->L, o->p->name, o->obj, EINVAL,
-			"option '%s': a rate such as \"10mbit\", \"1gbit\", \"500kbit\" expected, got '%s'",
-			key, s);
+	return (uint64_t)(opt_unit(o, key, units, sizeof(units) / sizeof(units[0]),
+				   1, 1e12 - 1, "a rate such as \"10mbit\", \"1gbit\", \"500kbit\"") + 0.5);
 }
 
 static void parse_impair(struct nsl_opts *o, struct impair *im)
