@@ -132,6 +132,12 @@ void nl_check_len(lua_State *L, const char *prim, const char *obj,
 int nl_parse_cidr(const char *s, int *family, unsigned char addr[16],
 		  int *prefix, const char **why);
 
+/* Parses a MAC address "aa:bb:cc:dd:ee:ff" into mac; raises "<prim>:
+ * <obj>: bad MAC address '...' (want aa:bb:cc:dd:ee:ff)" otherwise
+ * (link.c's address option, neigh.c's lladdr). */
+void nl_parse_mac(lua_State *L, const char *prim, const char *obj,
+		  const char *s, unsigned char mac[6]);
+
 /* Option readers shared by route.c and rule.c (nlargs.c).  opts.table
  * as a number: an integer 1..2^31-1 or main, local, default ("all" gives
  * 0, for the listings); def when absent.  Raises "<prim>: <name>:

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "nl.h"
@@ -135,4 +136,20 @@ int nl_family_opt(struct nsl_opts *o)
 		return AF_INET6;
 	return nsl_fail(o->L, o->p->name, fam, EINVAL,
 			"unknown family (inet or inet6)");
+}
+
+/* See nl.h: "aa:bb:cc:dd:ee:ff" into mac; raises otherwise. */
+void nl_parse_mac(lua_State *L, const char *prim, const char *obj,
+		  const char *s, unsigned char mac[6])
+{
+	unsigned int b[6];
+	char end;
+	int i;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &end) != 6 || strlen(s) != 17)
+		nsl_fail(L, prim, obj, EINVAL,
+			 "bad MAC address '%s' (want aa:bb:cc:dd:ee:ff)", s);
+	for (i = 0; i < 6; i++)
+		mac[i] = (unsigned char)b[i];
 }
