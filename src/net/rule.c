@@ -120,6 +120,8 @@ static void read_rule(struct nsl_opts *o, struct rule *r, int adding)
 	memset(r, 0, sizeof(*r));
 	r->has_src = cidr_opt(o, "from", r, r->src, &r->src_len, r->src_text);
 	r->has_dst = cidr_opt(o, "to", r, r->dst, &r->dst_len, r->dst_text);
+	o->obj = r->has_src ? nsl_opt_str(o, "from", NULL) :
+		 r->has_dst ? nsl_opt_str(o, "to", NULL) : "rule";
 	fam = nl_family_opt(o);
 	if (fam && r->family && fam != r->family)
 		nsl_fail(L, prim, r->has_src ? r->src_text : r->dst_text, EINVAL,
@@ -151,11 +153,11 @@ static void read_rule(struct nsl_opts *o, struct rule *r, int adding)
 	if (r->action && r->table >= 0)
 		nsl_fail(L, prim, act, EINVAL, "a rule of action %s takes no table", act);
 	if (adding && !r->action && r->table < 0)
-		nsl_fail(L, prim, NULL, EINVAL,
+		nsl_fail(L, prim, o->obj, EINVAL,
 			 "give table (or action = \"blackhole\", \"unreachable\", \"prohibit\")");
 	if (!adding && r->priority < 0 && !r->has_src && !r->has_dst && !r->iif &&
 	    !r->oif && !r->has_mark && r->table < 0 && !act)
-		nsl_fail(L, prim, NULL, EINVAL,
+		nsl_fail(L, prim, o->obj, EINVAL,
 			 "give what the rule matches (priority, from, to, iif, oif, fwmark, table)");
 }
 
@@ -289,8 +291,7 @@ static int rule_change(lua_State *L, int type)
 	nsl_opts_begin(L, &o, p, 1);
 	read_rule(&o, &r, type == RTM_NEWRULE);
 	ns = nl_opts_ns(&o);
-	obj = r.has_src ? r.src_text : r.has_dst ? r.dst_text :
-	      ns->name[0] ? ns->name : "rule";
+	obj = o.obj;
 	if (type == RTM_NEWRULE && r.priority < 0)
 		r.priority = default_pref(L, ns, prim, r.family);
 	nl_req_start(&q, L, prim, obj, type, type == RTM_NEWRULE ?
@@ -410,12 +411,16 @@ static int rule_cb(const struct nlmsghdr *h, void *data)
 		lua_pushinteger(L, table);
 		lua_setfield(L, -2, "table");
 	}
-	if (has_mark && mask == 0xffffffffU)
+	if (has_mark && mask == 0xffffffffU) {
 		lua_pushinteger(L, mark);
-	else if (has_mark)
-		lua_pushfstring(L, "0x%x/0x%x", (unsigned)mark, (unsigned)mask);
-	if (has_mark)
 		lua_setfield(L, -2, "fwmark");
+	} else if (has_mark) {
+		char text[32];
+
+		snprintf(text, sizeof(text), "0x%x/0x%x", (unsigned)mark, (unsigned)mask);
+		lua_pushstring(L, text);
+		lua_setfield(L, -2, "fwmark");
+	}
 	lua_rawseti(L, d->list, (lua_Integer)lua_rawlen(L, d->list) + 1);
 	return 0;
 }
