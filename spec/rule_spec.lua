@@ -140,7 +140,7 @@ describe("rule_add #netns", function()
       msg(rule_add, { from = "10.0.0.0/8", table = 1, priority = -1, ns = "ru" }))
     assert.equal("rule_add: rule: priority must be 0 to 4294967295",
       msg(rule_add, { table = 1, priority = 1 << 32, ns = "ru" }))
-    assert.equal("rule_add: a\0b: contains a NUL byte",
+    assert.equal("rule_add: option 'iif': contains a NUL byte",
       msg(rule_add, { iif = "a\0b", table = 1, ns = "ru" }))
     assert.matches("^rule_add: .*NUL", msg(rule_add, { from = "10.0.0.0/8\0x", table = 1, ns = "ru" }))
     assert.equal("rule_add: nope: no such network namespace",

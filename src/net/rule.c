@@ -124,7 +124,7 @@ static void read_rule(struct nsl_opts *o, struct rule *r, int adding)
 		 r->has_dst ? nsl_opt_str(o, "to", NULL) : "rule";
 	fam = nl_family_opt(o);
 	if (fam && r->family && fam != r->family)
-		nsl_fail(L, prim, r->has_src ? r->src_text : r->dst_text, EINVAL,
+		nsl_fail(L, prim, o->obj, EINVAL,
 			 "not of family %s", fam == AF_INET ? "inet" : "inet6");
 	if (!r->family)
 		r->family = fam ? fam : AF_INET;
