@@ -93,6 +93,7 @@ build = {
     ["nsl.topo.faults"] = "lua/nsl/topo/faults.lua",
     ["nsl.topo.plan"] = "lua/nsl/topo/plan.lua",
     ["nsl.topo.ready"] = "lua/nsl/topo/ready.lua",
+    ["nsl.topo.rules"] = "lua/nsl/topo/rules.lua",
     ["nsl.topo.services"] = "lua/nsl/topo/services.lua",
     ["nsl.topo.state"] = "lua/nsl/topo/state.lua",
     ["nsl.topo.teardown"] = "lua/nsl/topo/teardown.lua",

@@ -190,3 +190,52 @@ describe("rule records #netns", function()
     assert.is_not_nil(ip_rule(nil, 4242))
   end)
 end)
+
+describe("rules in a description #netns", function()
+  after_each(N.wipe)
+
+  it("adds a namespace's rules after its routes: traffic to 10.99.0.0/24 takes table 100", function()
+    if not N.needs() then return end
+    local nsl = require "nsl"
+    local t <close> = nsl.topology({
+      prefix = "nr",
+      namespaces = {
+        h = { rules = { { to = "10.99.0.0/24", table = 100, priority = 20 } },
+              routes = { default = { via = "10.2.0.2", table = 100 } } },
+        y = {}, z = {},
+      },
+      links = {
+        { "h", "y", address = { h = "10.2.0.1/24", y = "10.2.0.2/24" } },
+        { "y", "z", address = { y = "10.99.0.1/24", z = "10.99.0.2/24" } },
+      },
+    }):up()
+    assert.equal("nrh", t:name("h"))
+    local r = find(rule_list({ ns = "nrh" }), 20)
+    assert.same({ priority = 20, family = "inet", to = "10.99.0.0/24", table = 100, action = "table" }, r)
+    assert.is_not_nil(ip_rule("nrh", 20))
+    assert.equal(0, N.in_ns("nrh", "ping -c1 -W1 10.99.0.1").code)
+    rule_del({ priority = 20, ns = "nrh" })
+    assert.not_equal(0, N.in_ns("nrh", "ping -c1 -W1 10.99.0.1").code)	-- main has no way there
+  end)
+
+  it("checks rules before making anything", function()
+    if not N.needs() then return end
+    local nsl = require "nsl"
+    local function bad(rules)
+      local ok, err = pcall(function()
+        nsl.topology({ prefix = "nr", namespaces = { h = { rules = rules }, y = {} }, links = { { "h", "y" } } })
+      end)
+      assert.is_false(ok)
+      assert.same({}, N.ip_netns())
+      return tostring(err)
+    end
+    assert.matches("unknown key 'tabel' in namespace h: rule 1 (did you mean 'table'?)",
+      bad({ { from = "10.0.0.0/8", tabel = 100 } }), 1, true)
+    assert.matches("namespace h: rule 1: from: bad address '10.0.0.0/33'",
+      bad({ { from = "10.0.0.0/33", table = 100 } }), 1, true)
+    assert.matches("namespace h: rule 2: iif eth9 is not an interface of h",
+      bad({ { table = 100 }, { iif = "eth9", table = 100 } }), 1, true)
+    assert.matches("namespace h: rule 1: give a table (or an action)", bad({ { from = "10.0.0.0/8" } }), 1, true)
+    assert.matches("namespace h: rules must be a list of tables", bad("x"), 1, true)
+  end)
+end)

@@ -523,6 +523,7 @@ function pid_exec(pid, cmd, opts) end
 ---@class nsl.NamespaceDesc
 ---@field sysctl? table<string, string|number>
 ---@field routes? table<string, string|{ via?: string, dev?: string, metric?: integer, table?: integer|string, src?: string }>
+---@field rules? nsl.RuleOpts[]   policy routing rules (rule_add's options, without ns), added after the routes
 ---@field hostname? string
 ---@field lo? boolean
 ---@field forwarding? boolean   a router: both families' forwarding sysctls
