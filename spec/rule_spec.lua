@@ -114,6 +114,23 @@ describe("rule_add #netns", function()
     assert.is_true(N.ip("-s link show yh", "y")[1].stats64.rx.packets > before)
     rule_del({ from = "10.3.0.1/32", table = 100, priority = 10, ns = "h" })
     assert.not_equal(0, ping())
+
+    -- the same with IPv6
+    for _, l in ipairs({ { "hx", "h", "fd01::1/64" }, { "xh", "x", "fd01::2/64" },
+                         { "hy", "h", "fd02::1/64" }, { "yh", "y", "fd02::2/64" },
+                         { "lo", "h", "fd03::1/128" }, { "lo", "y", "fd99::1/128" } }) do
+      addr_add(l[1], l[3], { ns = l[2], nodad = true })
+    end
+    route_add("fd99::1/128", { via = "fd01::2", ns = "h" })
+    route_add("fd99::1/128", { via = "fd02::2", table = 100, ns = "h" })
+    route_add("fd03::/64", { via = "fd02::1", ns = "y" })
+    route_add("fd03::/64", { via = "fd01::1", ns = "x" })
+    local function ping6() return N.in_ns("h", "ping -6 -c1 -W1 -I fd03::1 fd99::1").code end
+    assert.not_equal(0, ping6())
+    rule_add({ from = "fd03::1/128", table = 100, priority = 10, ns = "h" })
+    assert.equal(0, ping6())
+    rule_del({ from = "fd03::1/128", table = 100, priority = 10, ns = "h" })
+    assert.not_equal(0, ping6())
   end)
 
   it("refuses bad input with <prim>: <obj>: <reason>", function()
