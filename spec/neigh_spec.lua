@@ -155,3 +155,25 @@ describe("neigh records #netns", function()
     assert.is_not_nil(ip_neigh(nil, "fd06::2"))
   end)
 end)
+
+describe("nsl.netns handles: rules and neighbour entries #netns", function()
+  after_each(N.wipe)
+
+  it("adds, lists and deletes them in the handle's namespace", function()
+    if not N.needs() then return end
+    local nsl = require "nsl"
+    local h <close> = nsl.netns("nh")
+    h:veth("e0", nil, "e1")
+    h:neigh_add("10.7.0.2", { dev = "e0", lladdr = "02:00:00:00:07:02" })
+    h:rule_add({ from = "10.7.0.0/24", table = 70, priority = 70 })
+    assert.equal("02:00:00:00:07:02", find(h:neighs(), "10.7.0.2").lladdr)
+    assert.equal("02:00:00:00:07:02", ip_neigh("nh", "10.7.0.2").lladdr)
+    local found
+    for _, r in ipairs(h:rules()) do if r.priority == 70 then found = r end end
+    assert.same({ priority = 70, family = "inet", from = "10.7.0.0/24", table = 70, action = "table" }, found)
+    h:rule_del({ priority = 70 })
+    h:neigh_del("10.7.0.2", { dev = "e0" })
+    assert.is_nil(find(h:neighs(), "10.7.0.2"))
+    for _, r in ipairs(h:rules()) do assert.not_equal(70, r.priority) end
+  end)
+end)

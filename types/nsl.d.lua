@@ -698,6 +698,20 @@ function Netns:route_add(dst, opts) end
 ---@param dst string
 ---@param opts? nsl.RouteOpts
 function Netns:route_del(dst, opts) end
+---@return nsl.Rule[]
+function Netns:rules() end
+---@param opts nsl.RuleOpts
+function Netns:rule_add(opts) end
+---@param opts nsl.RuleOpts
+function Netns:rule_del(opts) end
+---@return nsl.Neigh[]
+function Netns:neighs() end
+---@param addr string
+---@param opts nsl.NeighOpts
+function Netns:neigh_add(addr, opts) end
+---@param addr string
+---@param opts nsl.NeighDelOpts
+function Netns:neigh_del(addr, opts) end
 ---@param key string
 ---@param value? string|number
 ---@return string?
