@@ -55,12 +55,16 @@ describe("JSON of every listing #netns", function()
     addr_add("jsv0", "fd88::1/64", { nodad = true })
     link_set("jsv0", { up = true })
     route_add("10.89.0.0/24", { via = "10.88.0.2" })
+    neigh_add("10.88.0.9", { dev = "jsv0", lladdr = "02:00:00:00:00:09" })
+    rule_add({ from = "10.88.0.0/24", table = 100, priority = 4100, ns = "jsn" })
     local server <close> = listen("tcp", "127.0.0.1:0", { ns = "jsn" })
     assert.is_number(server:fd())
     nft("add table inet jsn", { ns = "jsn" })
     local calls = {
       ns_list = { {} }, link_list = { {}, { { ns = "jsn" } } }, addr_list = { {} },
       route_list = { {}, { { table = "all" } } },
+      neigh_list = { {}, { { ns = "jsn", proxy = true } } },	-- an entry; an empty listing
+      rule_list = { {}, { { ns = "jsn", family = "inet6" } } },
       -- a listener, and an empty listing (still an array)
       sock_list = { { { ns = "jsn" } }, { { ns = "jsn", proto = "udp" } } },
       nft_list = { {}, { { ns = "jsn" } } },

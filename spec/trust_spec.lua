@@ -325,6 +325,8 @@ describe("the lifetime rule #netns #trust", function()
     local path = dir .. "/s.lua"
     T.write(path, [[
       ns_add("tr-bare")                               -- a bare primitive's: stays, as ip leaves it
+      bridge_add("tr-brb")
+      assert(not pcall(bridge_add, "tr-brb"))          -- a failed create has record lines too
       local t = nsl.topology { prefix = "tr-t", namespaces = { "a", "b" }, links = { { "a", "b" } } }
       t:up()
       local ok, err = pcall(t.down, t)                -- its namespaces cannot be unlinked
@@ -339,7 +341,10 @@ describe("the lifetime rule #netns #trust", function()
     assert.equal(0, r.code, r.err)
     assert.matches("removed namespace tr-ta (run ", r.out, 1, true)
     assert.not_matches("tr%-bare", r.out)
+    assert.not_matches("tr%-brb", r.out)
     assert.same({ "bystander", "tr-bare" }, ip_netns())
+    assert.is_true(has_link("tr-brb"))
+    T.sh("ip link del tr-brb")
     assert.equal("", T.other_records())
     assert.is_true(bystanders_ok())
   end)

@@ -128,6 +128,36 @@
 ---@field table? integer|"main"|"local"|"default"|"all"
 ---@field family? "inet"|"inet6"
 
+---@class nsl.NeighOpts: nsl.NsOpts
+---@field dev string   the link (required)
+---@field lladdr? string   "02:00:00:00:00:01"
+---@field state? "permanent"|"reachable"|"stale"|"noarp"   default "permanent"
+---@field router? boolean   an IPv6 router's entry (NTF_ROUTER)
+---@field proxy? boolean   a proxy ARP/NDP entry (no lladdr or state)
+
+---@class nsl.NeighDelOpts: nsl.NsOpts
+---@field dev string
+---@field proxy? boolean
+
+---@class nsl.NeighListOpts: nsl.NsOpts
+---@field dev? string   keep to one link
+---@field family? "inet"|"inet6"
+---@field proxy? boolean   the proxy entries instead
+
+---@class nsl.RuleOpts: nsl.NsOpts
+---@field from? string   a CIDR of either family
+---@field to? string
+---@field table? integer|"main"|"local"|"default"
+---@field priority? integer   0..4294967295 (default: as the kernel picks)
+---@field iif? string
+---@field oif? string
+---@field fwmark? integer|string   n, or "n/mask"
+---@field family? "inet"|"inet6"   default: from/to's, else inet
+---@field action? "table"|"blackhole"|"unreachable"|"prohibit"
+
+---@class nsl.RuleListOpts: nsl.NsOpts
+---@field family? "inet"|"inet6"
+
 ---@alias nsl.NsKind "net"|"mount"|"mnt"|"pid"|"ipc"|"uts"|"user"|"cgroup"|"time"
 
 ---@class nsl.Mount
@@ -210,6 +240,28 @@
 ---@field family "inet"|"inet6"
 ---@field onlink boolean?
 ---@field nexthops { via: string?, dev: string?, weight: integer? }[]?
+
+---A neighbour entry as neigh_list reports it.
+---@class nsl.Neigh
+---@field dst string   the IPv4 or IPv6 address
+---@field lladdr string?   the MAC (absent while unresolved, and for proxy entries)
+---@field dev string?
+---@field state string?   one word: "permanent", "noarp", "reachable", "stale", "delay", "probe", "incomplete", "failed" or "none"
+---@field router boolean
+---@field proxy boolean?   true in neigh_list{ proxy = true }
+---@field family "inet"|"inet6"
+
+---A policy routing rule as rule_list reports it (rule_del takes it as is).
+---@class nsl.Rule
+---@field priority integer
+---@field family "inet"|"inet6"
+---@field from string?   a CIDR
+---@field to string?
+---@field table integer?   when action is "table"
+---@field iif string?
+---@field oif string?
+---@field fwmark integer|string?   a number, or "0x10/0xff" with a mask
+---@field action "table"|"blackhole"|"unreachable"|"prohibit"|"goto"|"nop"?
 
 ---A socket as sock_list reports it.
 ---@class nsl.SockInfo
@@ -373,6 +425,24 @@ function route_del(dst, opts) end
 ---@return nsl.Route[]
 function route_list(opts) end
 
+---@param addr string   an IPv4 or IPv6 address
+---@param opts nsl.NeighOpts
+function neigh_add(addr, opts) end
+---@param addr string
+---@param opts nsl.NeighDelOpts
+function neigh_del(addr, opts) end
+---@param opts? nsl.NeighListOpts
+---@return nsl.Neigh[]
+function neigh_list(opts) end
+
+---@param opts nsl.RuleOpts
+function rule_add(opts) end
+---@param opts nsl.RuleOpts
+function rule_del(opts) end
+---@param opts? nsl.RuleListOpts
+---@return nsl.Rule[]
+function rule_list(opts) end
+
 ---Reads (no value) or writes a sysctl key inside the namespace.
 ---@param key string
 ---@param value? string|number
@@ -453,6 +523,7 @@ function pid_exec(pid, cmd, opts) end
 ---@class nsl.NamespaceDesc
 ---@field sysctl? table<string, string|number>
 ---@field routes? table<string, string|{ via?: string, dev?: string, metric?: integer, table?: integer|string, src?: string }>
+---@field rules? nsl.RuleOpts[]   policy routing rules (rule_add's options, without ns), added after the routes
 ---@field hostname? string
 ---@field lo? boolean
 ---@field forwarding? boolean   a router: both families' forwarding sysctls
@@ -627,6 +698,20 @@ function Netns:route_add(dst, opts) end
 ---@param dst string
 ---@param opts? nsl.RouteOpts
 function Netns:route_del(dst, opts) end
+---@return nsl.Rule[]
+function Netns:rules() end
+---@param opts nsl.RuleOpts
+function Netns:rule_add(opts) end
+---@param opts nsl.RuleOpts
+function Netns:rule_del(opts) end
+---@return nsl.Neigh[]
+function Netns:neighs() end
+---@param addr string
+---@param opts nsl.NeighOpts
+function Netns:neigh_add(addr, opts) end
+---@param addr string
+---@param opts nsl.NeighDelOpts
+function Netns:neigh_del(addr, opts) end
 ---@param key string
 ---@param value? string|number
 ---@return string?
@@ -673,6 +758,8 @@ nsl = {
   link_exists = link_exists, link_list = link_list, link_impair = link_impair,
   addr_add = addr_add, addr_del = addr_del, addr_list = addr_list,
   route_add = route_add, route_del = route_del, route_list = route_list,
+  rule_add = rule_add, rule_del = rule_del, rule_list = rule_list,
+  neigh_add = neigh_add, neigh_del = neigh_del, neigh_list = neigh_list,
   sysctl = sysctl, sock_list = sock_list, ns_exec = ns_exec, spawn = spawn, pid_exec = pid_exec,
   nft = nft, nft_list = nft_list, listen = listen, connect = connect,
 }

@@ -120,7 +120,8 @@ function M.runs()
     if pid and not run_alive(pid, start) then
       local left = {}
       for _, e in ipairs(record.replay(dir .. "/" .. name)) do
-        left[#left + 1] = { kind = e.kind, name = e.name, ns = e.kind == "link" and e.ns ~= "" and e.ns or nil }
+        local in_ns = e.kind == "link" or e.kind == "neigh" or e.kind == "rule"
+        left[#left + 1] = { kind = e.kind, name = e.name, ns = in_ns and e.ns ~= "" and e.ns or nil }
       end
       if #left > 0 then -- an emptied record is no leftover: --clean just drops it
         seen[name] = seen[name] or { run = name }

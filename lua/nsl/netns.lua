@@ -110,7 +110,7 @@ function M.new(name, opts)
   opts = opts or {}
   local self = setmetatable({ name = name, owned = false, procs = {} }, Netns)
   if not opts.attach then
-    self.made = core._record_seq()
+    self.made = core._record_mark()
     local ok, err = pcall(core.ns_add, name)
     if not ok then refail(name, err) end
     self.owned = true
@@ -155,6 +155,12 @@ function Netns:addr_add(link, cidr, opts) return core.addr_add(link, cidr, opt(o
 function Netns:addr_del(link, cidr) return core.addr_del(link, cidr, { ns = self.name }) end
 function Netns:route_add(dst, opts) return core.route_add(dst, opt(opts, self.name)) end
 function Netns:route_del(dst, opts) return core.route_del(dst, opt(opts, self.name)) end
+function Netns:rules() return core.rule_list({ ns = self.name }) end
+function Netns:rule_add(opts) return core.rule_add(opt(opts, self.name)) end
+function Netns:rule_del(opts) return core.rule_del(opt(opts, self.name)) end
+function Netns:neighs() return core.neigh_list({ ns = self.name }) end
+function Netns:neigh_add(addr, opts) return core.neigh_add(addr, opt(opts, self.name)) end
+function Netns:neigh_del(addr, opts) return core.neigh_del(addr, opt(opts, self.name)) end
 function Netns:sysctl(key, value) return core.sysctl(key, value, { ns = self.name }) end
 function Netns:exists() return core.ns_exists(self.name) end
 

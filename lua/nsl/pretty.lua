@@ -18,6 +18,8 @@ M.columns = {
   ["nsl.link_list"] = { "name", "index", "kind", "up", "state", "mtu", "address", "master", "peer" },
   ["nsl.addr_list"] = { "dev", "cidr", "family", "scope" },
   ["nsl.route_list"] = { "dst", "via", "dev", "metric", "table", "src", "protocol", "scope" },
+  ["nsl.rule_list"] = { "priority", "family", "from", "to", "iif", "oif", "fwmark", "table", "action" },
+  ["nsl.neigh_list"] = { "dst", "lladdr", "dev", "state", "router", "family" },
   ["nsl.sock_list"] = { "proto", "family", "state", "local", "port", "remote", "rport" },
 }
 

@@ -32,6 +32,15 @@
 --   -nft   TABLE              deleted
 --   -link  NAME  NS           also: the kernel removed a veth end with the
 --                             namespace of its peer (nsl.topo.teardown)
+--   +neigh ADDR  DEV  NS  IFINDEX  NSID  PROXY   before neigh_add makes the
+--                             entry ADDR (as inet_ntop spells it) on link DEV
+--                             (IFINDEX) of namespace NS (identity NSID);
+--                             PROXY 1 for a proxy entry
+--   -neigh ADDR  DEV  NS      neigh_del removed it (or neigh_add failed)
+--   +rule  SPEC  NS  NSID     before rule_add makes the rule SPEC ("family=inet
+--                             priority=32765 from=10.0.0.0/24 table=100":
+--                             rule_del's options, the priority always there)
+--   -rule  SPEC  NS           rule_del removed it (or rule_add failed)
 --   +sysctl KEY  WAS  SET     before nsl sets a root-namespace setting KEY
 --                             (net.ipv4.ip_forward, for NAT) that was WAS to
 --                             SET; WAS = SET notes a run that relies on it
@@ -92,8 +101,7 @@ end
 
 -- The entries of a record file, in the order they were made, each
 -- { kind, name, ns, tmp, file, net, uts, index, nsid, pid, start,
--- live, lines, made }; made counts the + lines, as _record_seq counts
--- the objects recorded.
+-- live, lines, made }; made counts the + lines, as _record_mark does.
 local function replay(file)
   local list, by, made = {}, {}, 0
   local f = io.open(file, "r")
@@ -101,7 +109,9 @@ local function replay(file)
   for line in f:lines() do
     local sign, kind = line:match("^([+=-])(%a+)\t")
     local v = sign and fields(line:sub(#kind + 3)) or {}
-    local key = kind and (kind .. "\t" .. (v[1] or "") .. (kind == "link" and "\t" .. (v[2] or "") or ""))
+    local key = kind and (kind .. "\t" .. (v[1] or "") ..
+      ((kind == "link" or kind == "rule") and "\t" .. (v[2] or "") or "") ..
+      (kind == "neigh" and "\t" .. (v[2] or "") .. "\t" .. (v[3] or "") or ""))
     if line == "-all" then -- the run ended well: it lets go of all before
       for _, e in ipairs(list) do e.live = false end
       by = {}
@@ -115,6 +125,9 @@ local function replay(file)
       elseif kind == "proc" then e.name, e.pid, e.start = v[1], tonumber(v[1]), tonumber(v[2])
       elseif kind == "nft" then e.name = v[1]
       elseif kind == "sysctl" then e.name, e.was, e.set = v[1], v[2], v[3]
+      elseif kind == "neigh" then
+        e.name, e.dev, e.ns, e.index, e.nsid, e.proxy = v[1], v[2], v[3] or "", tonumber(v[4]) or 0, v[5], v[6] == "1"
+      elseif kind == "rule" then e.name, e.ns, e.nsid = v[1], v[2] or "", v[3]
       end
       list[#list + 1] = e
       by[key] = e
@@ -200,6 +213,42 @@ function remove.link(e)
   return false
 end
 
+-- The namespace an entry (link, neigh, rule) was made in, as an ns
+-- option, when it is still the one it was (its identity); else nil.
+local function same_ns(e)
+  local ns = e.ns ~= "" and e.ns or nil
+  local st = core._stat(ns and NETNS .. "/" .. ns or "/proc/self/ns/net")
+  if not st or st.id ~= e.nsid then return nil end
+  return true, ns
+end
+
+-- A neighbour entry: removed while its link is still the one it was made
+-- on (same name, same ifindex); a link that went took it along.
+function remove.neigh(e)
+  local here, ns = same_ns(e)
+  if not here then return false end
+  local ok, l = pcall(core.link_get, e.dev, { ns = ns })
+  if not ok or l.index ~= e.index then return false end
+  local ok2, err = pcall(core.neigh_del, e.name, { dev = e.dev, ns = ns, proxy = e.proxy or nil })
+  if ok2 then return true end
+  if gone(err) then return false end
+  return nil, err
+end
+
+-- A rule: deleted by every selector and its priority, as it was made.
+function remove.rule(e)
+  local here, ns = same_ns(e)
+  if not here then return false end
+  local opts = { ns = ns }
+  for k, v in e.name:gmatch("(%w+)=(%S+)") do
+    opts[k] = (k == "priority" or k == "table") and tonumber(v) or v
+  end
+  local ok, err = pcall(core.rule_del, opts)
+  if ok then return true end
+  if gone(err) then return false end
+  return nil, err
+end
+
 -- nsl's own nftables table in the root namespace: only a name of the
 -- shape nsl gives is ever deleted.
 function remove.nft(e)
@@ -274,11 +323,13 @@ function Removed.__tostring(r)
     or r.kind == "uts" and "UTS namespace " .. r.name
     or r.kind == "nft" and "nftables table inet " .. r.name
     or r.kind == "sysctl" and "setting " .. r.name .. " given back"
+    or r.kind == "neigh" and "neighbour " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
+    or r.kind == "rule" and "rule " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
     or "process " .. r.name
   return what .. " (run " .. r.run .. ")"
 end
 
-local rank = { proc = 1, uts = 2, nft = 2.5, link = 3, ns = 4, sysctl = 5 }
+local rank = { proc = 1, uts = 2, nft = 2.5, rule = 2.6, neigh = 2.7, link = 3, ns = 4, sysctl = 5 }
 
 -- clean(): removes what dead runs left behind, per their records, and
 -- nothing else; returns the list of what it removed.  Live runs (this
@@ -302,7 +353,8 @@ function M.clean()
         local did, err = remove_entry(e)
         if did then
           removed[#removed + 1] = setmetatable({ kind = e.kind, name = e.name,
-            ns = e.kind == "link" and e.ns or nil, run = name }, Removed)
+            ns = (e.kind == "link" or e.kind == "neigh" or e.kind == "rule") and e.ns or nil,
+            run = name }, Removed)
         elseif did == nil then
           left[#left + 1] = e
           failures[#failures + 1] = tostring(err)

@@ -23,6 +23,8 @@ static const lua_CFunction openers[] = {
 	nsl_open_qdisc,
 	nsl_open_addr,
 	nsl_open_route,
+	nsl_open_rule,
+	nsl_open_neigh,
 	nsl_open_sysctl,
 	nsl_open_sockdiag,
 	nsl_open_exec,

@@ -208,6 +208,8 @@ int nsl_open_linkinfo(lua_State *L);	/* linkinfo.c: link_list, link_get, link_ex
 int nsl_open_qdisc(lua_State *L);	/* qdisc.c: link_impair */
 int nsl_open_addr(lua_State *L);	/* addr.c: addr_add, addr_del, addr_list */
 int nsl_open_route(lua_State *L);	/* route.c: route_add, route_del, route_list */
+int nsl_open_rule(lua_State *L);	/* rule.c: rule_add, rule_del, rule_list */
+int nsl_open_neigh(lua_State *L);	/* neigh.c: neigh_add, neigh_del, neigh_list */
 int nsl_open_sysctl(lua_State *L);	/* sysctl.c: sysctl */
 int nsl_open_sockdiag(lua_State *L);	/* sockdiag.c: sock_list */
 int nsl_open_exec(lua_State *L);	/* exec.c: ns_exec, spawn, pid_exec */

@@ -38,6 +38,7 @@ static int rec_fd = -1;
 static char rec_path[PATH_MAX];
 static char rec_id[64];
 static lua_Integer rec_seq;	/* how many objects were recorded */
+static lua_Integer rec_plus;	/* how many + lines were written */
 
 /* See nsl.h. */
 const char *nsl_rec_dir(void)
@@ -98,6 +99,8 @@ int nsl_rec_write(const char *fmt, ...)
 	while (w < 0 && errno == EINTR);
 	if (w < 0)
 		return -errno;
+	if (line[0] == '+')
+		rec_plus++;
 	return 0;
 }
 
@@ -177,6 +180,15 @@ static int l_record(lua_State *L)
 static int l_record_seq(lua_State *L)
 {
 	lua_pushinteger(L, rec_seq);
+	return 1;
+}
+
+/* _record_mark(): pushes how many + lines the record has so far: what
+ * lua/nsl/record.lua's replay numbers its entries by (made), so a span
+ * of the record can be named by two marks. */
+static int l_record_mark(lua_State *L)
+{
+	lua_pushinteger(L, rec_plus);
 	return 1;
 }
 
@@ -305,6 +317,7 @@ int nsl_open_record(lua_State *L)
 	static const struct nsl_prim prims[] = {
 		{ "_record", l_record, 0, NULL },
 		{ "_record_seq", l_record_seq, 0, NULL },
+		{ "_record_mark", l_record_mark, 0, NULL },
 		{ "_record_dir", l_record_dir, 0, NULL },
 		{ "_record_note", l_record_note, 0, NULL },
 		{ "_record_release", l_record_release, 0, NULL },

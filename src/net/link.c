@@ -340,22 +340,6 @@ static const struct link_kind link_kinds[] = {
 	  parse_gretap, put_gretap },
 };
 
-/* Parses a MAC address "aa:bb:cc:dd:ee:ff" into mac; raises otherwise. */
-static void parse_mac(lua_State *L, const char *prim, const char *obj,
-		      const char *s, unsigned char mac[6])
-{
-	unsigned int b[6];
-	char end;
-	int i;
-
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
-		   &b[4], &b[5], &end) != 6 || strlen(s) != 17)
-		nsl_fail(L, prim, obj, EINVAL,
-			 "bad MAC address '%s' (want aa:bb:cc:dd:ee:ff)", s);
-	for (i = 0; i < 6; i++)
-		mac[i] = (unsigned char)b[i];
-}
-
 /* The options link_set and every *_add share: mtu, address, master, up;
  * the master's name resolved to its index. */
 static void parse_common(struct link_req *r)
@@ -365,7 +349,7 @@ static void parse_common(struct link_req *r)
 
 	r->mtu = nsl_opt_int(&r->o, "mtu", MTU_MIN, MTU_MAX, 0);
 	if (addr) {
-		parse_mac(L, r->prim, r->name, addr, r->mac);
+		nl_parse_mac(L, r->prim, r->name, addr, r->mac);
 		r->has_mac = 1;
 	}
 	r->up = nsl_opt_bool(&r->o, "up", -1);

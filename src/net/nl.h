@@ -138,6 +138,22 @@ void nl_check_len(lua_State *L, const char *prim, const char *obj,
 int nl_parse_cidr(const char *s, int *family, unsigned char addr[16],
 		  int *prefix, const char **why);
 
+/* Parses a MAC address "aa:bb:cc:dd:ee:ff" into mac; raises "<prim>:
+ * <obj>: bad MAC address '...' (want aa:bb:cc:dd:ee:ff)" otherwise
+ * (link.c's address option, neigh.c's lladdr). */
+void nl_parse_mac(lua_State *L, const char *prim, const char *obj,
+		  const char *s, unsigned char mac[6]);
+
+/* Option readers shared by route.c and rule.c (nlargs.c).  opts.table
+ * as a number: an integer 1..2^31-1 or main, local, default ("all" gives
+ * 0, for the listings); def when absent.  Raises "<prim>: <name>:
+ * unknown table (...)". */
+lua_Integer nl_table_opt(struct nsl_opts *o, lua_Integer def);
+
+/* opts.family: AF_INET ("inet"), AF_INET6 ("inet6"), 0 when absent;
+ * raises "<prim>: <word>: unknown family (inet or inet6)". */
+int nl_family_opt(struct nsl_opts *o);
+
 /* Sets field impair of the Lua table on top to the link's root netem or
  * tbf as link_impair takes it ({ qdisc = "netem", delay = "50ms", loss =
  * "1%", ... }); leaves it absent for any other qdisc (qdisc.c). */

@@ -5,7 +5,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "nl.h"
@@ -92,4 +94,62 @@ int nl_parse_cidr(const char *s, int *family, unsigned char addr[16],
 		*prefix = *prefix * 10 + (*p - '0');
 	}
 	return *prefix <= max ? 0 : -1;
+}
+
+static const struct {
+	const char *name;
+	int id;
+} tables[] = {
+	{ "main", RT_TABLE_MAIN }, { "local", RT_TABLE_LOCAL },
+	{ "default", RT_TABLE_DEFAULT },
+};
+
+/* See nl.h: opts.table as a number (a name, "all" = 0, or an integer). */
+lua_Integer nl_table_opt(struct nsl_opts *o, lua_Integer def)
+{
+	size_t i;
+
+	if (nsl_opt_type(o, "table") == LUA_TSTRING) {
+		const char *s = nsl_opt_str(o, "table", NULL);
+
+		for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+			if (!strcmp(s, tables[i].name))
+				return tables[i].id;
+		if (!strcmp(s, "all"))
+			return 0;
+		return nsl_fail(o->L, o->p->name, s, EINVAL,
+				"unknown table (a number, main, local, default or all)");
+	}
+	return nsl_opt_int(o, "table", 1, 0x7fffffff, def);
+}
+
+/* See nl.h: the family option: AF_INET, AF_INET6, or 0 when absent. */
+int nl_family_opt(struct nsl_opts *o)
+{
+	const char *fam = nsl_opt_str(o, "family", NULL);
+
+	if (!fam)
+		return 0;
+	if (!strcmp(fam, "inet"))
+		return AF_INET;
+	if (!strcmp(fam, "inet6"))
+		return AF_INET6;
+	return nsl_fail(o->L, o->p->name, fam, EINVAL,
+			"unknown family (inet or inet6)");
+}
+
+/* See nl.h: "aa:bb:cc:dd:ee:ff" into mac; raises otherwise. */
+void nl_parse_mac(lua_State *L, const char *prim, const char *obj,
+		  const char *s, unsigned char mac[6])
+{
+	unsigned int b[6];
+	char end;
+	int i;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &end) != 6 || strlen(s) != 17)
+		nsl_fail(L, prim, obj, EINVAL,
+			 "bad MAC address '%s' (want aa:bb:cc:dd:ee:ff)", s);
+	for (i = 0; i < 6; i++)
+		mac[i] = (unsigned char)b[i];
 }

@@ -15,33 +15,6 @@
 
 #define ROUTE_META "nsl.route_list"
 
-static const struct {
-	const char *name;
-	int id;
-} tables[] = {
-	{ "main", RT_TABLE_MAIN }, { "local", RT_TABLE_LOCAL },
-	{ "default", RT_TABLE_DEFAULT },
-};
-
-/* opts.table as a number (a name or an integer); def when absent. */
-static lua_Integer table_opt(struct nsl_opts *o, lua_Integer def)
-{
-	size_t i;
-
-	if (nsl_opt_type(o, "table") == LUA_TSTRING) {
-		const char *s = nsl_opt_str(o, "table", NULL);
-
-		for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
-			if (!strcmp(s, tables[i].name))
-				return tables[i].id;
-		if (!strcmp(s, "all"))
-			return 0;
-		return nsl_fail(o->L, o->p->name, s, EINVAL,
-				"unknown table (a number, main, local, default or all)");
-	}
-	return nsl_opt_int(o, "table", 1, 0x7fffffff, def);
-}
-
 /* An address option (via, src) of the route's family; raises if it is no
  * address or of the other family.  Returns 1 when present. */
 static int addr_opt(struct nsl_opts *o, const char *field, int *family,
@@ -60,21 +33,6 @@ static int addr_opt(struct nsl_opts *o, const char *field, int *family,
 			 "%s: not of the destination's family", field);
 	*family = fam;
 	return 1;
-}
-
-/* The family option: AF_INET, AF_INET6, or 0 when absent. */
-static int family_opt(struct nsl_opts *o)
-{
-	const char *fam = nsl_opt_str(o, "family", NULL);
-
-	if (!fam)
-		return 0;
-	if (!strcmp(fam, "inet"))
-		return AF_INET;
-	if (!strcmp(fam, "inet6"))
-		return AF_INET6;
-	return nsl_fail(o->L, o->p->name, fam, EINVAL,
-			"unknown family (inet or inet6)");
 }
 
 #define NH_MAX 32	/* nexthops of one multipath route */
@@ -228,9 +186,9 @@ static int route_change(lua_State *L, int type)
 		return nsl_fail(L, prim, dst, EINVAL, "%s", why);
 	has_gw = addr_opt(&o, "via", &family, gw);
 	has_src = addr_opt(&o, "src", &family, src);
-	fam = family_opt(&o);
+	fam = nl_family_opt(&o);
 	metric = nsl_opt_int(&o, "metric", 0, 0xffffffffLL, -1);
-	table = table_opt(&o, RT_TABLE_MAIN);
+	table = nl_table_opt(&o, RT_TABLE_MAIN);
 	if (table == 0)
 		return nsl_fail(L, prim, dst, EINVAL, "table 'all' is only for route_list");
 	dev = nsl_opt_str(&o, "dev", NULL);
@@ -467,8 +425,8 @@ static int l_route_list(lua_State *L)
 	int fam;
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
-	fam = family_opt(&o);
-	d.table = table_opt(&o, RT_TABLE_MAIN);
+	fam = nl_family_opt(&o);
+	d.table = nl_table_opt(&o, RT_TABLE_MAIN);
 	ns = nl_opts_ns(&o);
 	lua_settop(L, 1);
 	d.L = L;

@@ -17,7 +17,8 @@ local addressing = require "nsl.topo.addrs"
 local fail, check_keys, suggest, set, sorted = keys.fail, keys.check_keys, keys.suggest, keys.set, keys.sorted
 
 local TOP = set("prefix", "namespaces", "bridges", "links", "services", "ipv6", "dad")
-local NS = set("hostname", "sysctl", "routes", "lo", "forwarding", "publish", "firewall") -- publish, firewall: topo/nat.lua
+-- publish, firewall: topo/nat.lua; rules: topo/rules.lua
+local NS = set("hostname", "sysctl", "routes", "rules", "lo", "forwarding", "publish", "firewall")
 local BRIDGE = set("address", "subnet", "ns", "mtu", "nat") -- nat: topo/nat.lua
 local LINK = set("name", "address", "subnet", "mtu", "nat", "impair")
 local ROUTE = set("via", "dev", "metric", "table", "src")
@@ -404,6 +405,7 @@ function M.check(desc, prefix)
   if desc.dad ~= nil and type(desc.dad) ~= "boolean" then fail("dad must be true or false") end
   m.dad = desc.dad ~= false
   read_routes(m)
+  require("nsl.topo.rules").read(m)
   services.read(desc, m)
   require("nsl.topo.nat").read(m) -- issue 16: nat, publish, firewall
   m.namespaces, m.bridges = {}, {}

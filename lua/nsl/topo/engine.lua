@@ -14,7 +14,7 @@ local M = {}
 local live = {}
 local close
 local order = 0
--- The record spans ({ from, to ], counted in objects recorded) of the
+-- The record spans ({ from, to ], in + lines: core._record_mark) of the
 -- topologies whose down could not remove everything: what is still
 -- there of them is kept in the record at a good end (nsl.record.finish).
 local resisted = {}
@@ -55,7 +55,7 @@ function M.up(self)
     error("topology: already " .. self.status .. " (call down first)", 2)
   end
   self.status = "building"
-  self.made_from = core._record_seq()
+  self.made_from = core._record_mark()
   order = order + 1
   self.order = order
   live[self] = true
@@ -79,7 +79,7 @@ function M.up(self)
     end
   end
   self.status = "up"
-  self.made_to = core._record_seq()
+  self.made_to = core._record_mark()
   require("nsl.lab").up(self) -- the lab file: nsl ls / show / exec find it
   -- lua_close runs finalizers newest first.  The primitives keep
   -- sentinels of their own (netlink sockets, process handles) made
@@ -103,7 +103,7 @@ function M.down(self)
   live[self] = nil
   require("nsl.lab").down(self)
   if #errs > 0 then
-    resisted[#resisted + 1] = { self.made_from or 0, self.made_to or core._record_seq() }
+    resisted[#resisted + 1] = { self.made_from or 0, self.made_to or core._record_mark() }
     core._fail("down", self.prefix, table.concat(errs, "; "))
   end
   return self

@@ -135,6 +135,15 @@ local function plan(t)
       end)
     end
   end
+  for _, n in ipairs(m.namespaces) do
+    for _, r in ipairs(n.rules or {}) do
+      step("namespace " .. n.name, "rule " .. require("nsl.topo.rules").text(r), function()
+        local o = { ns = n.real }
+        for k, v in pairs(r) do o[k] = v end
+        core.rule_add(o)
+      end)
+    end
+  end
   -- IPv6 addresses usable before up returns (or a service starts):
   -- links configured, and DAD over unless dad = false.
   if #v6 > 0 then
