@@ -14,12 +14,13 @@ local IFNAMSIZ = 15
 local keys = require "nsl.topo.keys"
 local services = require "nsl.topo.services"
 local addressing = require "nsl.topo.addrs"
+local kinds = require "nsl.topo.kinds" -- issue 15: vlan, vxlan, bond, vrf... in descriptions
 local fail, check_keys, suggest, set, sorted = keys.fail, keys.check_keys, keys.suggest, keys.set, keys.sorted
 
 local TOP = set("prefix", "namespaces", "bridges", "links", "services", "ipv6", "dad")
-local NS = set("hostname", "sysctl", "routes", "lo", "forwarding", "publish", "firewall") -- publish, firewall: topo/nat.lua
+local NS = set("hostname", "sysctl", "routes", "lo", "forwarding", "publish", "firewall", "links", "vrfs") -- publish, firewall: topo/nat.lua; links, vrfs: topo/kinds.lua
 local BRIDGE = set("address", "subnet", "ns", "mtu", "nat") -- nat: topo/nat.lua
-local LINK = set("name", "address", "subnet", "mtu", "nat", "impair")
+local LINK = set("name", "address", "subnet", "mtu", "nat", "impair", "kind") -- kind: topo/kinds.lua
 local ROUTE = set("via", "dev", "metric", "table", "src")
 
 -- FNV-1a, in base 36: short stable tags for names that must be unique.
@@ -165,7 +166,7 @@ local function read_links(desc, m)
     if type(spec) ~= "table" then fail("links[%d]: expected a table like { \"ns0\", \"br0\" }", i) end
     local where = "link " .. tostring(spec[1]) .. "-" .. tostring(spec[2])
     if spec[1] == nil or spec[2] == nil then fail("links[%d]: needs two ends: { \"ns0\", \"ns1\" }", i) end
-    check_keys(spec, LINK, where, 2)
+    check_keys(spec, spec.kind ~= nil and kinds.link_keys(spec.kind, LINK, where) or LINK, where, 2)
     local a, b = node_of(m, spec[1], where), node_of(m, spec[2], where)
     if a == b then fail("%s: both ends are %s", where, a.name) end
     if a.kind == "bridge" and b.kind ~= "bridge" then a, b = b, a end
@@ -175,7 +176,7 @@ local function read_links(desc, m)
     local id = spec[1] .. "-" .. spec[2]
     if ids[id] then id = id .. "#" .. (ids[id] + 1); ids[spec[1] .. "-" .. spec[2]] = ids[spec[1] .. "-" .. spec[2]] + 1
     else ids[id] = 1 end
-    local l = { id = id, a = a, b = b, mtu = spec.mtu, index = i, nat = spec.nat }
+    local l = { id = id, a = a, b = b, mtu = spec.mtu, index = i, nat = spec.nat, kind = spec.kind, spec = spec }
     if spec.mtu ~= nil and math.type(spec.mtu) ~= "integer" then fail("link %s: mtu must be an integer", id) end
     local bridge = b.kind == "bridge" and b or nil
     l.bridge = bridge
@@ -203,9 +204,9 @@ local function read_links(desc, m)
       local explicit = e.name ~= nil
       if n.kind == "ns" then
         e.ns = n
-        e.name = e.name or ("eth" .. #n.ifaces)
+        e.name = e.name or (l.kind and kinds.default_name(n, l, other) or ("eth" .. #n.ifaces))
       elseif n.kind == "host" then
-        e.name = e.name or ("v" .. other.name)
+        e.name = e.name or (l.kind and kinds.default_name(n, l, other) or ("v" .. other.name))
       else -- a bridge port: lives where its bridge does
         e.ns = n.ns
         e.name = e.name or ("v" .. other.name)
@@ -300,90 +301,96 @@ M.reach = reach
 
 -- Has namespace n an address of family f on any of its links?
 local function has_family(n, f)
-  for _, e in ipairs(n.ifaces) do
+  for _, e in ipairs(kinds.all(n)) do
     for _, p in ipairs(e.addrs) do if p.family == f then return true end end
   end
   return false
 end
 
+-- The routes of table `routes` added to namespace n's: its own, or a
+-- VRF's (`vrf_table`: each goes to that table).
+local function add_routes(m, n, routes, at, vrf_table)
+  if type(routes) ~= "table" then fail("%s: routes must be a table", at) end
+  for _, dst in ipairs(sorted(routes)) do
+    local where = at .. ": route " .. tostring(dst)
+    if type(dst) ~= "string" then fail("%s: destination must be a string", where) end
+    local r = routes[dst]
+    local family -- of the destination: nil for default (both)
+    if dst ~= "default" then
+      local p = parse_cidr(dst, where)
+      family = p.family
+      if ip.network(p) ~= p.text then
+        fail("%s: the destination has host bits set (the network is %s)", where, ip.network(p))
+      end
+      dst = p.text
+    end
+    if type(r) == "string" then r = { via = r } end
+    if type(r) ~= "table" then fail("%s: expected a gateway or a table", where) end
+    check_keys(r, ROUTE, where)
+    if vrf_table and r.table ~= nil then fail("%s: a route of a vrf goes to its table", where) end
+    local base = { dst = dst, metric = r.metric, table = vrf_table or r.table, src = r.src }
+    local function route(f, via, gateway)
+      local x = {}
+      for k, v in pairs(base) do x[k] = v end
+      x.family, x.via, x.gateway = f and (f == 6 and "inet6" or "inet"), via, gateway
+      return x
+    end
+    local made = {}
+    if r.via ~= nil then
+      if type(r.via) ~= "string" then fail("%s: gateway must be a string", where) end
+      local target = m.nodes[r.via] or (r.via == "host" and m.host)
+      local gw, why = ip.parse(r.via)
+      if gw then
+        if gw.len then fail("%s: gateway %s: give an address without a prefix length", where, r.via) end
+        if family and gw.family ~= family then
+          fail("%s: gateway %s is %s but the destination is %s", where, r.via, FAMILY[gw.family], FAMILY[family])
+        end
+        if not has_family(n, gw.family) then
+          fail("%s: gateway %s is %s but no link of %s has an %s address", where, r.via,
+            FAMILY[gw.family], n.name, FAMILY[gw.family])
+        end
+        local on
+        for _, e in ipairs(kinds.all(n)) do
+          for _, p in ipairs(e.addrs) do if ip.contains(p, gw) then on = e end end
+        end
+        if not on then fail("%s: gateway %s is on no subnet of %s's links", where, r.via, n.name) end
+        made[1] = route(gw.family, ip.text(gw, false))
+      elseif target then
+        for f = 4, 6, 2 do
+          if not family or family == f then
+            local found = reach(m, n, target, f)[1]
+            if found then made[#made + 1] = route(f, found.address, r.via) end
+          end
+        end
+        if #made == 0 then
+          if family then
+            fail("%s: gateway %s has no %s address on a link of %s", where, r.via, FAMILY[family], n.name)
+          end
+          fail("%s: gateway %s is reached by no link of %s (or has no address there)", where, r.via, n.name)
+        end
+      elseif r.via:find("[:%%./]") then
+        fail("%s: bad gateway '%s' (%s)", where, r.via, why)
+      else
+        fail("%s: gateway '%s' is neither an address nor a described node", where, r.via)
+      end
+    else
+      made[1] = route(family)
+    end
+    if r.dev ~= nil then
+      local dev
+      for _, e in ipairs(kinds.all(n)) do if e.name == r.dev then dev = e end end
+      if not dev then fail("%s: dev %s is not an interface of %s", where, tostring(r.dev), n.name) end
+      for _, x in ipairs(made) do x.dev = dev.real end
+    end
+    if not made[1].via and not made[1].dev then fail("%s: give a gateway (via) or a dev", where) end
+    for _, x in ipairs(made) do n.routes[#n.routes + 1] = x end
+  end
+end
+
 local function read_routes(m)
   for _, n in pairs(m.nodes) do
     if n.kind == "ns" and n.spec.routes ~= nil then
-      local routes = n.spec.routes
-      if type(routes) ~= "table" then fail("namespace %s: routes must be a table", n.name) end
-      for _, dst in ipairs(sorted(routes)) do
-        local where = "namespace " .. n.name .. ": route " .. tostring(dst)
-        if type(dst) ~= "string" then fail("%s: destination must be a string", where) end
-        local r = routes[dst]
-        local family -- of the destination: nil for default (both)
-        if dst ~= "default" then
-          local p = parse_cidr(dst, where)
-          family = p.family
-          if ip.network(p) ~= p.text then
-            fail("%s: the destination has host bits set (the network is %s)", where, ip.network(p))
-          end
-          dst = p.text
-        end
-        if type(r) == "string" then r = { via = r } end
-        if type(r) ~= "table" then fail("%s: expected a gateway or a table", where) end
-        check_keys(r, ROUTE, where)
-        local base = { dst = dst, metric = r.metric, table = r.table, src = r.src }
-        local function route(f, via, gateway)
-          local x = {}
-          for k, v in pairs(base) do x[k] = v end
-          x.family, x.via, x.gateway = f and (f == 6 and "inet6" or "inet"), via, gateway
-          return x
-        end
-        local made = {}
-        if r.via ~= nil then
-          if type(r.via) ~= "string" then fail("%s: gateway must be a string", where) end
-          local target = m.nodes[r.via] or (r.via == "host" and m.host)
-          local gw, why = ip.parse(r.via)
-          if gw then
-            if gw.len then fail("%s: gateway %s: give an address without a prefix length", where, r.via) end
-            if family and gw.family ~= family then
-              fail("%s: gateway %s is %s but the destination is %s", where, r.via, FAMILY[gw.family], FAMILY[family])
-            end
-            if not has_family(n, gw.family) then
-              fail("%s: gateway %s is %s but no link of %s has an %s address", where, r.via,
-                FAMILY[gw.family], n.name, FAMILY[gw.family])
-            end
-            local on
-            for _, e in ipairs(n.ifaces) do
-              for _, p in ipairs(e.addrs) do if ip.contains(p, gw) then on = e end end
-            end
-            if not on then fail("%s: gateway %s is on no subnet of %s's links", where, r.via, n.name) end
-            made[1] = route(gw.family, ip.text(gw, false))
-          elseif target then
-            for f = 4, 6, 2 do
-              if not family or family == f then
-                local found = reach(m, n, target, f)[1]
-                if found then made[#made + 1] = route(f, found.address, r.via) end
-              end
-            end
-            if #made == 0 then
-              if family then
-                fail("%s: gateway %s has no %s address on a link of %s", where, r.via, FAMILY[family], n.name)
-              end
-              fail("%s: gateway %s is reached by no link of %s (or has no address there)", where, r.via, n.name)
-            end
-          elseif r.via:find("[:%%./]") then
-            fail("%s: bad gateway '%s' (%s)", where, r.via, why)
-          else
-            fail("%s: gateway '%s' is neither an address nor a described node", where, r.via)
-          end
-        else
-          made[1] = route(family)
-        end
-        if r.dev ~= nil then
-          local dev
-          for _, e in ipairs(n.ifaces) do if e.name == r.dev then dev = e end end
-          if not dev then fail("%s: dev %s is not an interface of %s", where, tostring(r.dev), n.name) end
-          for _, x in ipairs(made) do x.dev = dev.real end
-        end
-        if not made[1].via and not made[1].dev then fail("%s: give a gateway (via) or a dev", where) end
-        for _, x in ipairs(made) do n.routes[#n.routes + 1] = x end
-      end
+      add_routes(m, n, n.spec.routes, "namespace " .. n.name)
     end
   end
 end
@@ -398,12 +405,14 @@ function M.check(desc, prefix)
   read_namespaces(desc, m)
   read_bridges(desc, m)
   read_links(desc, m)
+  kinds.read(m)
   check_names(m)
   addressing.default_ipv6(desc, m)
   addressing.assign(m)
   if desc.dad ~= nil and type(desc.dad) ~= "boolean" then fail("dad must be true or false") end
   m.dad = desc.dad ~= false
   read_routes(m)
+  kinds.late(m, add_routes)
   services.read(desc, m)
   require("nsl.topo.nat").read(m) -- issue 16: nat, publish, firewall
   m.namespaces, m.bridges = {}, {}

@@ -161,7 +161,9 @@ function M.addresses(list, dad)
         states[k] = {}
         for _, r in ipairs(core.link_list({ ns = l.ns })) do states[k][r.name] = r.state end
       end
-      if states[k][l.dev] ~= "up" then left[#left + 1] = l end
+      -- (a vxlan or dummy link has no carrier to report: "unknown" once up)
+      local st = states[k][l.dev]
+      if st ~= "up" and st ~= "unknown" then left[#left + 1] = l end
     end
     links = left
     if #links > 0 then
