@@ -76,7 +76,8 @@ describe("link kinds in descriptions #unit", function()
       err_of { namespaces = { "a", "b" }, links = { { "a", "b", kind = "vxaln" } } })
     assert.matches("link a%-b: kind 'vlan' is not for a link between two nodes %(it is a namespace's own link",
       err_of { namespaces = { "a", "b" }, links = { { "a", "b", kind = "vlan" } } })
-    assert.matches("namespace a: links%[1%]: kind 'vrf' is not for a namespace's own links %(a VRF is described by the namespace's vrfs%)",
+    assert.matches("namespace a: links%[1%]: kind 'vrf' is not for a namespace's own links "
+      .. "%(a VRF is described by the namespace's vrfs%)",
       err_of { namespaces = { a = { links = { { "red", kind = "vrf", table = 1 } } } } })
     assert.matches("namespace a: links%[1%]: give its kind",
       err_of { namespaces = { a = { links = { { "x0" } } } } })
@@ -87,7 +88,8 @@ describe("link kinds in descriptions #unit", function()
       err_of { namespaces = { a = { links = { { "m0", kind = "macvlan", parent = "eth0", mdoe = "bridge" } } }, b = {} },
                links = { { "a", "b" } } })
     assert.matches("unknown key 'remote' in link a%-b",
-      err_of { namespaces = { "a", "b" }, links = { { "a", "b" }, { "a", "b", kind = "vxlan", vni = 1, underlay = 1, remote = "1.2.3.4" } } })
+      err_of { namespaces = { "a", "b" },
+               links = { { "a", "b" }, { "a", "b", kind = "vxlan", vni = 1, underlay = 1, remote = "1.2.3.4" } } })
     assert.matches("unknown key 'mode' in namespace a: link d0",
       err_of { namespaces = { a = { links = { { "d0", kind = "dummy", mode = "x" } } } } })
   end)
@@ -110,7 +112,8 @@ describe("link kinds in descriptions #unit", function()
     assert.equal("topology: namespace r: link v10: a vlan link needs its id",
       err_of { namespaces = { r = { links = { { "v10", kind = "vlan", parent = "eth0" } } }, a = {} }, links = { { "r", "a" } } })
     assert.equal("topology: namespace r: link v10: id must be an integer 1..4094, got 4095",
-      err_of { namespaces = { r = { links = { { "v10", kind = "vlan", parent = "eth0", id = 4095 } } }, a = {} }, links = { { "r", "a" } } })
+      err_of { namespaces = { r = { links = { { "v10", kind = "vlan", parent = "eth0", id = 4095 } } }, a = {} },
+               links = { { "r", "a" } } })
     assert.equal("topology: link a-b#2: a vxlan link needs its vni",
       err_of { namespaces = { "a", "b" }, links = { { "a", "b" }, { "a", "b", kind = "vxlan", underlay = 1 } } })
     assert.equal("topology: link a-b#2: vni must be an integer 0..16777215, got 16777216",
@@ -127,7 +130,8 @@ describe("link kinds in descriptions #unit", function()
 
   it("resolves a vxlan's underlay: a link by index or id, or a bridge both ends are on", function()
     local t = nsl.topology { prefix = "", namespaces = { "a", "b" },
-      links = { { "a", "b", subnet = "10.0.0.0/24" }, { "a", "b", kind = "vxlan", vni = 42, underlay = "a-b", subnet = "10.42.0.0/24" } } }
+      links = { { "a", "b", subnet = "10.0.0.0/24" },
+                { "a", "b", kind = "vxlan", vni = 42, underlay = "a-b", subnet = "10.42.0.0/24" } } }
     assert.equal("10.42.0.2/24", t.model.links[2].ends[2].address)
     assert.equal("vxlan0", t:link_name("a", "vxlan0"))
     local bridged = nsl.topology { prefix = "", namespaces = { "a", "b" }, bridges = { br0 = { subnet = "10.0.0.0/24" } },
@@ -157,7 +161,8 @@ describe("link kinds in descriptions #unit", function()
     assert.is_nil(index_of(w, "link a-b: address fd00::1/64 on a"))
     assert.equal(100, t.model.links[3].opts.miimon)
     assert.matches("over: link a%-b is a bond port and has no address of its own",
-      err_of { namespaces = { "a", "b" }, links = { { "a", "b", subnet = "10.0.0.0/24" }, { "a", "b", kind = "bond", over = { 1 } } } })
+      err_of { namespaces = { "a", "b" },
+               links = { { "a", "b", subnet = "10.0.0.0/24" }, { "a", "b", kind = "bond", over = { 1 } } } })
     assert.matches("over: link a%-b is already a port of bond link a%-b#2",
       err_of { namespaces = { "a", "b" }, links = { { "a", "b" }, { "a", "b", kind = "bond", over = { 1 } },
                                                     { "a", "b", kind = "bond", over = { 1 } } } })
@@ -244,7 +249,8 @@ describe("link kinds in topologies #netns", function()
   it("vxlan with a root-namespace end: down removes the root-side device too", function()
     if not N.needs() then return end
     t = nsl.topology { namespaces = { "a" },
-      links = { { "host", "a", subnet = "10.0.0.0/24" }, { "host", "a", kind = "vxlan", vni = 7, underlay = 1, subnet = "10.42.0.0/24" } } }:up()
+      links = { { "host", "a", subnet = "10.0.0.0/24" },
+                { "host", "a", kind = "vxlan", vni = 7, underlay = 1, subnet = "10.42.0.0/24" } } }:up()
     local real = t:link_name("host", "vxlana")
     assert.equal("vxlan", N.ip_link(real).linkinfo.info_kind)
     assert.is_true(T.sh("ping -n -c1 -W1 10.42.0.2").code == 0)

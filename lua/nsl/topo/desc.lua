@@ -18,7 +18,8 @@ local kinds = require "nsl.topo.kinds" -- issue 15: vlan, vxlan, bond, vrf... in
 local fail, check_keys, suggest, set, sorted = keys.fail, keys.check_keys, keys.suggest, keys.set, keys.sorted
 
 local TOP = set("prefix", "namespaces", "bridges", "links", "services", "ipv6", "dad")
-local NS = set("hostname", "sysctl", "routes", "lo", "forwarding", "publish", "firewall", "links", "vrfs") -- publish, firewall: topo/nat.lua; links, vrfs: topo/kinds.lua
+-- publish, firewall: topo/nat.lua; links, vrfs: topo/kinds.lua
+local NS = set("hostname", "sysctl", "routes", "lo", "forwarding", "publish", "firewall", "links", "vrfs")
 local BRIDGE = set("address", "subnet", "ns", "mtu", "nat") -- nat: topo/nat.lua
 local LINK = set("name", "address", "subnet", "mtu", "nat", "impair", "kind") -- kind: topo/kinds.lua
 local ROUTE = set("via", "dev", "metric", "table", "src")

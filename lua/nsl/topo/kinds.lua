@@ -184,7 +184,8 @@ local function read_between(m, l)
         local pe = end_of(p, e.node)
         if not pe then fail("%s: over: link %s does not join %s and %s", where, p.id, l.a.name, l.b.name) end
         if pe.master then
-          fail("%s: over: link %s is already a port of %s", where, p.id, pe.master.link and ("bond link " .. pe.master.link.id) or pe.master.name)
+          fail("%s: over: link %s is already a port of %s", where, p.id,
+            pe.master.link and ("bond link " .. pe.master.link.id) or pe.master.name)
         end
         if #pe.addrs > 0 or next(p.subnets) then
           fail("%s: over: link %s is a bond port and has no address of its own (give the bond link one)", where, p.id)
@@ -201,7 +202,9 @@ end
 local function read_own(m, n, i, spec, names)
   local where = "namespace " .. n.name .. ": links[" .. i .. "]"
   if type(spec) ~= "table" then fail("%s: expected a table like { \"v10\", kind = \"vlan\", ... }", where) end
-  if spec.kind == nil then fail("%s: give its kind (kind = \"vlan\", \"dummy\", ...; veth pairs are the description's links)", where) end
+  if spec.kind == nil then
+    fail("%s: give its kind (kind = \"vlan\", \"dummy\", ...; veth pairs are the description's links)", where)
+  end
   check_kind(spec.kind, where, own_ok, "a namespace's own links")
   local name = spec[1]
   if type(name) ~= "string" or #name < 1 or #name > 15 or name:find("[%s/:]") or name == "." or name == ".." then
@@ -251,7 +254,9 @@ local function read_vrfs(m, n, names)
     local v, where = vrfs[vname], "namespace " .. n.name .. ": vrf " .. vname
     if type(v) ~= "table" then fail("%s: expected a table { table = 10, links = {...} }", where) end
     check_keys(v, VRF, where)
-    if #vname > 15 or vname:find("[%s/:]") then fail("%s: a VRF's name is a link name: at most 15 bytes, no spaces, '/' or ':'", where) end
+    if #vname > 15 or vname:find("[%s/:]") then
+      fail("%s: a VRF's name is a link name: at most 15 bytes, no spaces, '/' or ':'", where)
+    end
     if m.ifnames[n.name .. "\0" .. vname] then fail("%s: %s already has an interface %s", where, n.name, vname) end
     m.ifnames[n.name .. "\0" .. vname] = true
     local t = v.table
