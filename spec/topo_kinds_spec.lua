@@ -324,7 +324,7 @@ describe("link kinds in topologies #netns", function()
 
   it("bond of two veth links: active-backup, ports joined, traffic survives a port down #kernel", function()
     if not N.needs() then return end
-    t = nsl.topology { namespaces = { "a", "b" }, dad = false,
+    t = nsl.topology { namespaces = { "a", "b" }, ipv6 = "fd00::/48",
       links = { { "a", "b" }, { "a", "b" },
                 { "a", "b", kind = "bond", over = { 1, 2 }, mode = "active-backup", subnet = "10.43.0.0/24" } } }
     K.make(t.up, t)
@@ -333,6 +333,7 @@ describe("link kinds in topologies #netns", function()
     assert.equal("bond0", link_get("eth0", { ns = a }).master)
     assert.equal("bond0", link_get("eth1", { ns = a }).master)
     assert.is_true(ping(t, "a", "10.43.0.2"))
+    assert.is_true(ping(t, "a", t:addr("b", "a", "inet6")))
     -- the active port goes down (and its peer's carrier with it): the bond fails over
     local active = N.ip_link("bond0", a).linkinfo.info_data.active_slave
     assert.truthy(active)
@@ -347,7 +348,8 @@ describe("link kinds in topologies #netns", function()
 
   it("a VRF router: each host pair pings across its VRF, not into the other #kernel", function()
     if not N.needs() then return end
-    t = nsl.topology(VRF_ROUTER)
+    -- both families: IPv6 readiness sees the members' routes in their VRF's table
+    t = nsl.topology { namespaces = VRF_ROUTER.namespaces, links = VRF_ROUTER.links, ipv6 = "fd00::/48" }
     K.make(t.up, t)
     local r = t:name("r")
     assert.same({ table = 10 }, link_get("red", { ns = r }).vrf)
@@ -363,5 +365,8 @@ describe("link kinds in topologies #netns", function()
     assert.is_true(ping(t, "b2", "10.0.1.3"))
     assert.is_false(ping(t, "a1", "10.0.2.3"))
     assert.is_false(ping(t, "b1", "10.0.2.2"))
+    assert.is_true(ping(t, "a1", t:addr("a2", "r", "inet6")))
+    assert.is_true(ping(t, "b2", t:addr("b1", "r", "inet6")))
+    assert.is_false(ping(t, "a1", t:addr("b2", "r", "inet6")))
   end)
 end)
