@@ -205,9 +205,9 @@ local function read_links(desc, m)
       local explicit = e.name ~= nil
       if n.kind == "ns" then
         e.ns = n
-        e.name = e.name or (l.kind and kinds.default_name(n, l, other) or ("eth" .. #n.ifaces))
+        e.name = e.name or kinds.default_name(n, l, other) or ("eth" .. #n.ifaces)
       elseif n.kind == "host" then
-        e.name = e.name or (l.kind and kinds.default_name(n, l, other) or ("v" .. other.name))
+        e.name = e.name or kinds.default_name(n, l, other) or ("v" .. other.name)
       else -- a bridge port: lives where its bridge does
         e.ns = n.ns
         e.name = e.name or ("v" .. other.name)

@@ -96,14 +96,20 @@ function M.link_keys(kind, base, where)
   return out
 end
 
--- Default interface name of end n of kind link l: "<kind><k>" in a
--- namespace (k: how many of that kind it has so far), "<kind><other>" in
--- the root namespace.
+-- Default interface name of the end at node n of link l: "<kind><k>" in
+-- a namespace (k: how many links of that kind it has so far, so that a
+-- veth's eth<k> counts veths only), "<kind><other>" in the root
+-- namespace; nil for a veth end when n has no link of a kind (desc's
+-- own default then, as before kinds).
 function M.default_name(n, l, other)
-  if n.kind ~= "ns" then return l.kind .. other.name end
-  local k = 0
-  for _, e in ipairs(n.ifaces) do if e.link.kind == l.kind then k = k + 1 end end
-  return l.kind .. k
+  if n.kind ~= "ns" then return l.kind and (l.kind .. other.name) end
+  local k, any = 0, false
+  for _, e in ipairs(n.ifaces) do
+    if e.link.kind == l.kind then k = k + 1 end
+    any = any or e.link.kind ~= nil
+  end
+  if not l.kind and not any then return nil end
+  return (l.kind or "eth") .. k
 end
 
 local function integer_in(v, key, where)

@@ -288,9 +288,11 @@ function M.dot(t)
       ends_in(function(e) return e.ns == n end), bridges_in(n), svcs)
   end
   for _, l in ipairs(m.links) do
-    add("  " .. id(l.ends[1]) .. " -- " .. id(l.ends[2]) .. " [label=\"veth\"];")
+    add("  " .. id(l.ends[1]) .. " -- " .. id(l.ends[2]) .. " [label=\"" .. (l.kind or "veth") .. "\"];")
     for _, e in ipairs(l.ends) do
-      if e.master then add("  " .. id(e) .. " -- " .. q("bridge:" .. e.master.name) .. " [style=dashed];") end
+      -- a bridge's port, or a bond's (its master an end of a bond link: nsl.topo.kinds)
+      local master = e.master and (e.master.link and id(e.master) or q("bridge:" .. e.master.name))
+      if master then add("  " .. id(e) .. " -- " .. master .. " [style=dashed];") end
     end
   end
   for _, s in ipairs(m.service_order) do
