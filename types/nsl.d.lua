@@ -67,8 +67,8 @@
 
 ---@class nsl.ImpairOpts: nsl.NsOpts
 ---@field delay? string       "50ms", "1s", "200us"
----@field jitter? string      as delay; needs a delay
----@field loss? string       "1%", "0.5%"
+---@field jitter? string      as delay; needs a delay; "10ms 25%": with the delay's correlation
+---@field loss? string       "1%", "0.5%"; "1% 25%": with a correlation (also duplicate, corrupt, reorder)
 ---@field duplicate? string
 ---@field corrupt? string
 ---@field reorder? string    needs a delay

@@ -9,7 +9,10 @@
  * every netem setting is sent, zeros too, so that a change never keeps
  * an older setting the call did not repeat.  link_impair(link, false)
  * deletes a root netem or tbf.  nl_push_impair reads it back for
- * link_get.  Units are those of tc: "50ms", "1%", "10mbit".
+ * link_get.  Units are those of tc: "50ms", "1%", "10mbit"; as in tc, a
+ * second percentage is a correlation with the previous packet: "1% 25%"
+ * for loss, duplicate, corrupt, reorder, and "10ms 25%" for jitter (the
+ * delay's correlation).
  */
 #include <errno.h>
 #include <limits.h>
@@ -25,58 +28,97 @@
 
 #define PSCHED_SHIFT 6		/* the kernel's ticks: ns >> 6 */
 
-/* What was asked: times in ns, probabilities scaled to UINT32_MAX, rate
- * in bytes per second. */
+/* What was asked: times in ns, probabilities (and correlations) scaled
+ * to UINT32_MAX, rate in bytes per second. */
 struct impair {
 	int64_t delay, jitter;
 	uint32_t loss, duplicate, corrupt, reorder;
+	uint32_t delay_corr, loss_corr, dup_corr, corrupt_corr, reorder_corr;
 	uint64_t rate;
 	lua_Integer limit;
 	int netem;		/* anything but rate and limit was asked */
 };
 
-/* "50ms", "1.5s", "200us", "10ns" into ns (a unit is required). */
-static int64_t opt_time(struct nsl_opts *o, const char *key)
+/* "1%", "0.5%" ("1" alone: percent) into *p, a probability of
+ * UINT32_MAX, as tc does; -1 when s is no percentage. */
+static int parse_percent(const char *s, uint32_t *p)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || (*end && strcmp(end, "%")) || !(v >= 0 && v <= 100))
+		return -1;
+	*p = (uint32_t)(v / 100 * UINT32_MAX + 0.5);
+	return 0;
+}
+
+/* Splits "value" or "value corr%" at its one space: the value into buf
+ * (of len bytes), the correlation into *corr (0 without one, or when corr
+ * is NULL and there is none); -1 when the form is not that (a correlation
+ * where none is taken, a bad one, a value too long). */
+static int split_corr(const char *s, char *buf, size_t len, uint32_t *corr)
+{
+	const char *sp = strchr(s, ' ');
+	size_t n = sp ? (size_t)(sp - s) : strlen(s);
+
+	if (corr)
+		*corr = 0;
+	if (n >= len)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (!sp)
+		return 0;
+	while (*sp == ' ')
+		sp++;
+	return corr ? parse_percent(sp, corr) : -1;
+}
+
+/* "50ms", "1.5s", "200us", "10ns" into ns (a unit is required); with
+ * corr, also "10ms 25%" (that correlation into *corr). */
+static int64_t opt_time(struct nsl_opts *o, const char *key, uint32_t *corr)
 {
 	static const struct { const char *unit; double ns; } units[] = {
 		{ "s", 1e9 }, { "sec", 1e9 }, { "ms", 1e6 }, { "msec", 1e6 },
 		{ "us", 1e3 }, { "usec", 1e3 }, { "ns", 1 }, { "nsec", 1 },
 	};
 	const char *s;
-	char *end;
+	char *end, word[64];
 	double v;
 	size_t i;
 
 	if (nsl_opt_type(o, key) == LUA_TNIL)
 		return 0;
 	s = nsl_opt_str(o, key, NULL);
-	v = strtod(s, &end);
-	if (end != s && v >= 0 && v < 3600)
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (!strcasecmp(end, units[i].unit))
-				return (int64_t)(v * units[i].ns + 0.5);
+	if (split_corr(s, word, sizeof(word), corr) == 0) {
+		v = strtod(word, &end);
+		if (end != word && v >= 0 && v < 3600)
+			for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+				if (!strcasecmp(end, units[i].unit))
+					return (int64_t)(v * units[i].ns + 0.5);
+	}
 	return nsl_fail(o->L, o->p->name, o->obj, EINVAL,
-			"option '%s': a time such as \"50ms\", \"1s\", \"200us\" expected, got '%s'",
-			key, s);
+			"option '%s': a time such as \"50ms\", \"1s\", \"200us\"%s expected, got '%s'",
+			key, corr ? " (and a correlation: \"10ms 25%\")" : "", s);
 }
 
-/* "1%", "0.5%" ("1" alone: percent) into a probability of
- * UINT32_MAX, as tc does. */
-static uint32_t opt_percent(struct nsl_opts *o, const char *key)
+/* "1%", "0.5%" ("1" alone: percent) into a probability of UINT32_MAX,
+ * as tc does; "1% 25%" also sets *corr, the correlation. */
+static uint32_t opt_percent(struct nsl_opts *o, const char *key, uint32_t *corr)
 {
 	const char *s;
-	char *end;
-	double v;
+	char word[64];
+	uint32_t p;
 
+	*corr = 0;
 	if (nsl_opt_type(o, key) == LUA_TNIL)
 		return 0;
 	s = nsl_opt_str(o, key, NULL);
-	v = strtod(s, &end);
-	if (end != s && (!*end || !strcmp(end, "%")) && v >= 0 && v <= 100)
-		return (uint32_t)(v / 100 * UINT32_MAX + 0.5);
+	if (split_corr(s, word, sizeof(word), corr) == 0 && parse_percent(word, &p) == 0)
+		return p;
 	return nsl_fail(o->L, o->p->name, o->obj, EINVAL,
-			"option '%s': a percentage such as \"1%%\" (0 to 100) expected, got '%s'",
-			key, s);
+			"option '%s': a percentage such as \"1%%\" (0 to 100), and a correlation "
+			"(\"1%% 25%%\"), expected, got '%s'", key, s);
 }
 
 /* "10mbit", "1gbit", "500kbit", "100bit", "1mbps" (bytes) into bytes per
@@ -110,12 +152,12 @@ static uint64_t opt_rate(struct nsl_opts *o, const char *key)
 static void parse_impair(struct nsl_opts *o, struct impair *im)
 {
 	memset(im, 0, sizeof(*im));
-	im->delay = opt_time(o, "delay");
-	im->jitter = opt_time(o, "jitter");
-	im->loss = opt_percent(o, "loss");
-	im->duplicate = opt_percent(o, "duplicate");
-	im->corrupt = opt_percent(o, "corrupt");
-	im->reorder = opt_percent(o, "reorder");
+	im->delay = opt_time(o, "delay", NULL);
+	im->jitter = opt_time(o, "jitter", &im->delay_corr);
+	im->loss = opt_percent(o, "loss", &im->loss_corr);
+	im->duplicate = opt_percent(o, "duplicate", &im->dup_corr);
+	im->corrupt = opt_percent(o, "corrupt", &im->corrupt_corr);
+	im->reorder = opt_percent(o, "reorder", &im->reorder_corr);
 	im->rate = opt_rate(o, "rate");
 	im->limit = nsl_opt_int(o, "limit", 1, UINT32_MAX, 0);
 	im->netem = im->delay || im->jitter || im->loss || im->duplicate ||
@@ -131,8 +173,9 @@ static void parse_impair(struct nsl_opts *o, struct impair *im)
 static void put_netem(struct nl_req *q, const struct impair *im)
 {
 	struct tc_netem_qopt qopt = { 0 };
-	struct tc_netem_corrupt corrupt = { im->corrupt, 0 };
-	struct tc_netem_reorder reorder = { im->reorder, 0 };
+	struct tc_netem_corr corr = { im->delay_corr, im->loss_corr, im->dup_corr };
+	struct tc_netem_corrupt corrupt = { im->corrupt, im->corrupt_corr };
+	struct tc_netem_reorder reorder = { im->reorder, im->reorder_corr };
 	struct tc_netem_rate rate = { 0 };
 	struct nlattr *opts;
 
@@ -149,6 +192,7 @@ static void put_netem(struct nl_req *q, const struct impair *im)
 	memcpy(nl_put_hdr(q, sizeof(qopt)), &qopt, sizeof(qopt));
 	nl_put(q, TCA_NETEM_LATENCY64, sizeof(im->delay), &im->delay);
 	nl_put(q, TCA_NETEM_JITTER64, sizeof(im->jitter), &im->jitter);
+	nl_put(q, TCA_NETEM_CORR, sizeof(corr), &corr);
 	nl_put(q, TCA_NETEM_CORRUPT, sizeof(corrupt), &corrupt);
 	nl_put(q, TCA_NETEM_REORDER, sizeof(reorder), &reorder);
 	nl_put(q, TCA_NETEM_RATE, sizeof(rate), &rate);
@@ -218,13 +262,26 @@ static void read_netem(const struct nlattr *opts, struct impair *im)
 			if (alen >= 8)
 				memcpy(&im->jitter, v, 8);
 			break;
+		case TCA_NETEM_CORR:
+			if (alen >= sizeof(struct tc_netem_corr)) {
+				const struct tc_netem_corr *c = v;
+
+				im->delay_corr = c->delay_corr;
+				im->loss_corr = c->loss_corr;
+				im->dup_corr = c->dup_corr;
+			}
+			break;
 		case TCA_NETEM_CORRUPT:
-			if (alen >= sizeof(struct tc_netem_corrupt))
+			if (alen >= sizeof(struct tc_netem_corrupt)) {
 				im->corrupt = ((const struct tc_netem_corrupt *)v)->probability;
+				im->corrupt_corr = ((const struct tc_netem_corrupt *)v)->correlation;
+			}
 			break;
 		case TCA_NETEM_REORDER:
-			if (alen >= sizeof(struct tc_netem_reorder))
+			if (alen >= sizeof(struct tc_netem_reorder)) {
 				im->reorder = ((const struct tc_netem_reorder *)v)->probability;
+				im->reorder_corr = ((const struct tc_netem_reorder *)v)->correlation;
+			}
 			break;
 		case TCA_NETEM_RATE:
 			if (alen >= sizeof(struct tc_netem_rate) && !im->rate)
@@ -312,6 +369,16 @@ static void push_percent(lua_State *L, uint32_t p)
 	lua_pushstring(L, buf);
 }
 
+/* Pushes the string on top followed by " <corr>%" when corr is not 0. */
+static void push_corr(lua_State *L, uint32_t corr)
+{
+	if (!corr)
+		return;
+	lua_pushliteral(L, " ");
+	push_percent(L, corr);
+	lua_concat(L, 3);
+}
+
 /* Pushes bytes per second as "10mbit", "1gbit", "500kbit", "8bit". */
 static void push_rate(lua_State *L, uint64_t bytes)
 {
@@ -341,11 +408,14 @@ void nl_push_impair(lua_State *L, struct nl_ns *ns, const char *prim,
 	lua_setfield(L, -2, "qdisc");
 #define SET(field, cond, push) if (cond) { push; lua_setfield(L, -2, field); }
 	SET("delay", st.im.delay, push_time(L, st.im.delay));
-	SET("jitter", st.im.jitter, push_time(L, st.im.jitter));
-	SET("loss", st.im.loss, push_percent(L, st.im.loss));
-	SET("duplicate", st.im.duplicate, push_percent(L, st.im.duplicate));
-	SET("corrupt", st.im.corrupt, push_percent(L, st.im.corrupt));
-	SET("reorder", st.im.reorder, push_percent(L, st.im.reorder));
+	SET("jitter", st.im.jitter, (push_time(L, st.im.jitter), push_corr(L, st.im.delay_corr)));
+	SET("loss", st.im.loss, (push_percent(L, st.im.loss), push_corr(L, st.im.loss_corr)));
+	SET("duplicate", st.im.duplicate,
+	    (push_percent(L, st.im.duplicate), push_corr(L, st.im.dup_corr)));
+	SET("corrupt", st.im.corrupt,
+	    (push_percent(L, st.im.corrupt), push_corr(L, st.im.corrupt_corr)));
+	SET("reorder", st.im.reorder,
+	    (push_percent(L, st.im.reorder), push_corr(L, st.im.reorder_corr)));
 	SET("rate", st.im.rate, push_rate(L, st.im.rate));
 	SET("limit", st.im.limit, lua_pushinteger(L, st.im.limit));
 #undef SET
