@@ -190,6 +190,23 @@ describe("link kinds in descriptions #unit", function()
     assert.same({ default = 10, ["10.9.0.0/24"] = 10 }, tables)
   end)
 
+  it("draws the kinds: own links, VRFs, bond ports in t:diagram(), kinds on t:dot()'s edges", function()
+    local t = nsl.topology { prefix = "",
+      namespaces = { a = { links = { { "m0", kind = "macvlan", parent = "eth0", address = "10.0.0.10/24" } } },
+                     b = { vrfs = { red = { table = 5, links = { "vxlan0" } } } } },
+      links = { { "a", "b", subnet = "10.0.0.0/24" }, { "a", "b", kind = "vxlan", vni = 42, underlay = 1 },
+                { "a", "b" }, { "a", "b" }, { "a", "b", kind = "bond", over = { 3, 4 } } } }
+    local d = t:diagram()
+    assert.matches("%[m0%] 10%.0%.0%.10/24 macvlan on eth0", d)
+    assert.matches("%[red%] vrf table 5", d)
+    assert.matches("%[vxlan0%] %(vrf red%)", d)
+    assert.matches("%[eth1%] %(bond bond0%)", d)
+    local g = t:dot()
+    assert.matches('"a:vxlan0" %-%- "b:vxlan0" %[label="vxlan"%]', g)
+    assert.matches('"a:eth1" %-%- "a:bond0" %[style=dashed%]', g)
+    assert.matches('"a:bond0" %-%- "b:bond0" %[label="bond"%]', g)
+  end)
+
   it("refuses a VRF's table out of range, a link in two VRFs, a member that is no link", function()
     local function vrfs(v) return err_of { namespaces = { r = { vrfs = v }, a = {} }, links = { { "r", "a" } } } end
     assert.equal("topology: namespace r: vrf red: table must be an integer 1..4294967295, got 0",

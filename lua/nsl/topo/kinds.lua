@@ -374,6 +374,18 @@ function M.late(m, add_routes)
   end
 end
 
+-- What t:diagram() adds after an interface: an own link's kind (and
+-- parent), the bond or VRF it joined.
+function M.note(x)
+  local out = ""
+  if x.own then
+    out = " " .. x.kind .. (x.refs.parent and (" on " .. x.refs.parent.real) or "")
+  end
+  if x.master and x.master.link then out = out .. " (bond " .. x.master.real .. ")" end
+  if x.vrf then out = out .. " (vrf " .. x.vrf.name .. ")" end
+  return out
+end
+
 -- The description's links in build order: veth pairs first (in order),
 -- then the links of a kind (which use them).
 function M.order(links)
