@@ -261,6 +261,14 @@ describe("link kinds in topologies #netns", function()
     -- the traffic goes through the tunnel: with the underlay down it stops
     link_set("eth0", { ns = t:name("a"), up = false })
     assert.is_false(ping(t, "a", "10.42.0.2"))
+    link_set("eth0", { ns = t:name("a"), up = true })
+    assert.is_true(ping(t, "a", "10.42.0.2"))
+    -- failure injection takes the vxlan link with the others between a and b
+    t:link_down("a", "b")
+    assert.is_false(N.has_flag(N.ip_link("vxlan0", t:name("b")), "UP"))
+    assert.same({ ["a-b"] = true, ["a-b#2"] = true }, t.faults.down)
+    t:link_up("a", "b")
+    assert.is_true(ping(t, "a", "10.42.0.2"))
   end)
 
   it("vxlan with a root-namespace end: down removes the root-side device too", function()
