@@ -308,92 +308,100 @@ local function has_family(n, f)
   return false
 end
 
--- The routes of table `routes` added to namespace n's: its own, or a
--- VRF's (`vrf_table`: each goes to that table).
-local function add_routes(m, n, routes, at, vrf_table)
-  if type(routes) ~= "table" then fail("%s: routes must be a table", at) end
-  for _, dst in ipairs(sorted(routes)) do
-    local where = at .. ": route " .. tostring(dst)
-    if type(dst) ~= "string" then fail("%s: destination must be a string", where) end
-    local r = routes[dst]
-    local family -- of the destination: nil for default (both)
-    if dst ~= "default" then
-      local p = parse_cidr(dst, where)
-      family = p.family
-      if ip.network(p) ~= p.text then
-        fail("%s: the destination has host bits set (the network is %s)", where, ip.network(p))
-      end
-      dst = p.text
-    end
-    if type(r) == "string" then r = { via = r } end
-    if type(r) ~= "table" then fail("%s: expected a gateway or a table", where) end
-    check_keys(r, ROUTE, where)
-    if vrf_table and r.table ~= nil then fail("%s: a route of a vrf goes to its table", where) end
-    local base = { dst = dst, metric = r.metric, table = vrf_table or r.table, src = r.src }
-    local function route(f, via, gateway)
-      local x = {}
-      for k, v in pairs(base) do x[k] = v end
-      x.family, x.via, x.gateway = f and (f == 6 and "inet6" or "inet"), via, gateway
-      return x
-    end
-    local made = {}
-    if r.via ~= nil then
-      if type(r.via) ~= "string" then fail("%s: gateway must be a string", where) end
-      local target = m.nodes[r.via] or (r.via == "host" and m.host)
-      local gw, why = ip.parse(r.via)
-      if gw then
-        if gw.len then fail("%s: gateway %s: give an address without a prefix length", where, r.via) end
-        if family and gw.family ~= family then
-          fail("%s: gateway %s is %s but the destination is %s", where, r.via, FAMILY[gw.family], FAMILY[family])
-        end
-        if not has_family(n, gw.family) then
-          fail("%s: gateway %s is %s but no link of %s has an %s address", where, r.via,
-            FAMILY[gw.family], n.name, FAMILY[gw.family])
-        end
-        local on
-        for _, e in ipairs(kinds.all(n)) do
-          for _, p in ipairs(e.addrs) do if ip.contains(p, gw) then on = e end end
-        end
-        if not on then fail("%s: gateway %s is on no subnet of %s's links", where, r.via, n.name) end
-        made[1] = route(gw.family, ip.text(gw, false))
-      elseif target then
-        for f = 4, 6, 2 do
-          if not family or family == f then
-            local found = reach(m, n, target, f)[1]
-            if found then made[#made + 1] = route(f, found.address, r.via) end
+-- Adds each job's routes to its namespace's: job = { n =, routes =, at =
+-- (the place, for errors), table = (a VRF's: every route goes there) }.
+local function add_routes(m, jobs)
+  for _, job in ipairs(jobs) do
+    local n, vrf_table = job.n, job.table
+    if job.routes ~= nil then
+      local routes = job.routes
+      if type(routes) ~= "table" then fail("%s: routes must be a table", job.at) end
+      for _, dst in ipairs(sorted(routes)) do
+        local where = job.at .. ": route " .. tostring(dst)
+        if type(dst) ~= "string" then fail("%s: destination must be a string", where) end
+        local r = routes[dst]
+        local family -- of the destination: nil for default (both)
+        if dst ~= "default" then
+          local p = parse_cidr(dst, where)
+          family = p.family
+          if ip.network(p) ~= p.text then
+            fail("%s: the destination has host bits set (the network is %s)", where, ip.network(p))
           end
+          dst = p.text
         end
-        if #made == 0 then
-          if family then
-            fail("%s: gateway %s has no %s address on a link of %s", where, r.via, FAMILY[family], n.name)
+        if type(r) == "string" then r = { via = r } end
+        if type(r) ~= "table" then fail("%s: expected a gateway or a table", where) end
+        check_keys(r, ROUTE, where)
+        if vrf_table and r.table ~= nil then fail("%s: a route of a vrf goes to its table", where) end
+        local base = { dst = dst, metric = r.metric, table = vrf_table or r.table, src = r.src }
+        local function route(f, via, gateway)
+          local x = {}
+          for k, v in pairs(base) do x[k] = v end
+          x.family, x.via, x.gateway = f and (f == 6 and "inet6" or "inet"), via, gateway
+          return x
+        end
+        local made = {}
+        if r.via ~= nil then
+          if type(r.via) ~= "string" then fail("%s: gateway must be a string", where) end
+          local target = m.nodes[r.via] or (r.via == "host" and m.host)
+          local gw, why = ip.parse(r.via)
+          if gw then
+            if gw.len then fail("%s: gateway %s: give an address without a prefix length", where, r.via) end
+            if family and gw.family ~= family then
+              fail("%s: gateway %s is %s but the destination is %s", where, r.via, FAMILY[gw.family], FAMILY[family])
+            end
+            if not has_family(n, gw.family) then
+              fail("%s: gateway %s is %s but no link of %s has an %s address", where, r.via,
+                FAMILY[gw.family], n.name, FAMILY[gw.family])
+            end
+            local on
+            for _, e in ipairs(kinds.all(n)) do
+              for _, p in ipairs(e.addrs) do if ip.contains(p, gw) then on = e end end
+            end
+            if not on then fail("%s: gateway %s is on no subnet of %s's links", where, r.via, n.name) end
+            made[1] = route(gw.family, ip.text(gw, false))
+          elseif target then
+            for f = 4, 6, 2 do
+              if not family or family == f then
+                local found = reach(m, n, target, f)[1]
+                if found then made[#made + 1] = route(f, found.address, r.via) end
+              end
+            end
+            if #made == 0 then
+              if family then
+                fail("%s: gateway %s has no %s address on a link of %s", where, r.via, FAMILY[family], n.name)
+              end
+              fail("%s: gateway %s is reached by no link of %s (or has no address there)", where, r.via, n.name)
+            end
+          elseif r.via:find("[:%%./]") then
+            fail("%s: bad gateway '%s' (%s)", where, r.via, why)
+          else
+            fail("%s: gateway '%s' is neither an address nor a described node", where, r.via)
           end
-          fail("%s: gateway %s is reached by no link of %s (or has no address there)", where, r.via, n.name)
+        else
+          made[1] = route(family)
         end
-      elseif r.via:find("[:%%./]") then
-        fail("%s: bad gateway '%s' (%s)", where, r.via, why)
-      else
-        fail("%s: gateway '%s' is neither an address nor a described node", where, r.via)
+        if r.dev ~= nil then
+          local dev
+          for _, e in ipairs(kinds.all(n)) do if e.name == r.dev then dev = e end end
+          if not dev then fail("%s: dev %s is not an interface of %s", where, tostring(r.dev), n.name) end
+          for _, x in ipairs(made) do x.dev = dev.real end
+        end
+        if not made[1].via and not made[1].dev then fail("%s: give a gateway (via) or a dev", where) end
+        for _, x in ipairs(made) do n.routes[#n.routes + 1] = x end
       end
-    else
-      made[1] = route(family)
     end
-    if r.dev ~= nil then
-      local dev
-      for _, e in ipairs(kinds.all(n)) do if e.name == r.dev then dev = e end end
-      if not dev then fail("%s: dev %s is not an interface of %s", where, tostring(r.dev), n.name) end
-      for _, x in ipairs(made) do x.dev = dev.real end
-    end
-    if not made[1].via and not made[1].dev then fail("%s: give a gateway (via) or a dev", where) end
-    for _, x in ipairs(made) do n.routes[#n.routes + 1] = x end
   end
 end
 
 local function read_routes(m)
+  local jobs = {}
   for _, n in pairs(m.nodes) do
     if n.kind == "ns" and n.spec.routes ~= nil then
-      add_routes(m, n, n.spec.routes, "namespace " .. n.name)
+      jobs[#jobs + 1] = { n = n, routes = n.spec.routes, at = "namespace " .. n.name }
     end
   end
+  add_routes(m, jobs)
 end
 
 function M.check(desc, prefix)

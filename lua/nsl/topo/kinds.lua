@@ -329,7 +329,7 @@ end
 
 -- After addressing: own links' addresses checked (IPv6 allowed, used
 -- once per routing domain), each vxlan's underlay family chosen, the
--- VRFs' routes read with add_routes (desc's, with the VRF's table).
+-- VRFs' routes read with add_routes (desc's: jobs { n, routes, at, table }).
 function M.late(m, add_routes)
   local used = {}
   local function key(scope, p) return (scope or "") .. "\0" .. ip.text(p, false) end
@@ -368,7 +368,8 @@ function M.late(m, add_routes)
   for _, n in ipairs(nss) do
     for _, v in ipairs(n.vrfs or {}) do
       if v.routes ~= nil then
-        add_routes(m, n, v.routes, "namespace " .. n.name .. ": vrf " .. v.name, v.table)
+        local at = "namespace " .. n.name .. ": vrf " .. v.name
+        add_routes(m, { { n = n, routes = v.routes, at = at, table = v.table } })
       end
     end
   end
