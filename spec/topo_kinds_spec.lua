@@ -30,8 +30,10 @@ end
 -- the same subnets (and the router the same addresses in both).
 local VRF_ROUTER = {
   namespaces = {
-    r = { forwarding = true, vrfs = { red = { table = 10, links = { "eth0", "eth1" } },
-                                      blue = { table = 20, links = { "eth2", "eth3" } } } },
+    -- one destination in both VRFs, each through its own host
+    r = { forwarding = true, vrfs = {
+      red = { table = 10, links = { "eth0", "eth1" }, routes = { ["10.9.0.0/24"] = "a2" } },
+      blue = { table = 20, links = { "eth2", "eth3" }, routes = { ["10.9.0.0/24"] = "b2" } } } },
     a1 = { routes = { default = "r" } }, a2 = { routes = { default = "r" } },
     b1 = { routes = { default = "r" } }, b2 = { routes = { default = "r" } },
   },
@@ -409,6 +411,8 @@ describe("link kinds in topologies #netns", function()
     -- the connected routes went to each VRF's table
     assert.equal("eth1", N.ip("route show table 10 10.0.2.0/24", r)[1].dev)
     assert.equal("eth3", N.ip("route show table 20 10.0.2.0/24", r)[1].dev)
+    assert.equal("10.0.2.2", N.ip("route show table 10 10.9.0.0/24", r)[1].gateway)
+    assert.equal("10.0.2.3", N.ip("route show table 20 10.9.0.0/24", r)[1].gateway)
     assert.is_true(ping(t, "a1", "10.0.2.2"))
     assert.is_true(ping(t, "b1", "10.0.2.3"))
     assert.is_true(ping(t, "a2", "10.0.1.2"))
