@@ -89,6 +89,7 @@ build = {
     ["nsl.topo.desc"] = "lua/nsl/topo/desc.lua",
     ["nsl.topo.engine"] = "lua/nsl/topo/engine.lua",
     ["nsl.topo.keys"] = "lua/nsl/topo/keys.lua",
+    ["nsl.topo.kinds"] = "lua/nsl/topo/kinds.lua",
     ["nsl.topo.nat"] = "lua/nsl/topo/nat.lua",
     ["nsl.topo.faults"] = "lua/nsl/topo/faults.lua",
     ["nsl.topo.plan"] = "lua/nsl/topo/plan.lua",

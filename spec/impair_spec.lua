@@ -101,6 +101,11 @@ describe("link_impair #netns", function()
     assert.equal([[link_impair: ea: option 'delay': a time such as "50ms", "1s", "200us" expected, got '5 parsecs']],
       msg("ea", { ns = "a", delay = "5 parsecs" }))
     assert.matches("^link_impair: ea: option 'loss': a percentage", msg("ea", { ns = "a", loss = "101%" }))
+    assert.equal([[link_impair: ea: option 'loss': a percentage such as "1%" (0 to 100), or "1% 25%" with a correlation, ]]
+      .. [[expected, got '1% lots']], msg("ea", { ns = "a", loss = "1% lots" }))
+    assert.matches("^link_impair: ea: option 'delay': a time such as", msg("ea", { ns = "a", delay = "5ms 25%" }))
+    assert.matches([[^link_impair: ea: option 'jitter': a time such as "10ms", or "10ms 25%%" with a correlation, expected]],
+      msg("ea", { ns = "a", delay = "5ms", jitter = "1ms 101%" }))
     assert.matches("^link_impair: ea: option 'rate': a rate such as", msg("ea", { ns = "a", rate = "fast" }))
     assert.equal("link_impair: ea: option 'jitter' needs a delay", msg("ea", { ns = "a", jitter = "5ms" }))
     assert.matches("^link_impair: ea: option 'reorder' needs a delay", msg("ea", { ns = "a", reorder = "5%" }))
@@ -170,6 +175,21 @@ describe("link_impair #netns", function()
     -- from netem to tbf and back, as tc qdisc replace does
     link_impair("ea", { ns = "a", rate = "10mbit" })
     assert.equal("tbf", link_get("ea", { ns = "a" }).impair.qdisc)
+  end)
+
+  it("sets and reads back correlations, as tc writes them (\"1% 25%\") #kernel", function()
+    if not N.needs() then return end
+    pair()
+    K.make(link_impair, "ea", { ns = "a", delay = "20ms", jitter = "5ms 25%", loss = "1% 50%",
+      duplicate = "2% 10%", corrupt = "3% 5%", reorder = "25% 50%" })
+    assert.same({ qdisc = "netem", delay = "20ms", jitter = "5ms 25%", loss = "1% 50%", duplicate = "2% 10%",
+      corrupt = "3% 5%", reorder = "25% 50%", limit = 1000 }, link_get("ea", { ns = "a" }).impair)
+    local o = tc_root("ea", "a").options
+    assert.equal(0.25, o.delay.correlation)
+    assert.equal(0.5, o["loss-random"].correlation)
+    -- a change without them drops them
+    link_impair("ea", { ns = "a", loss = "1%" })
+    assert.same({ qdisc = "netem", loss = "1%", limit = 1000 }, link_get("ea", { ns = "a" }).impair)
   end)
 
   it("limits the rate with netem too, with a delay, within 20% #kernel", function()

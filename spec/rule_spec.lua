@@ -254,6 +254,10 @@ describe("rules in a description #netns", function()
       bad({ { table = 100 }, { iif = "eth9", table = 100 } }), 1, true)
     assert.matches("namespace h: rule 1: give a table (or an action)", bad({ { from = "10.0.0.0/8" } }), 1, true)
     assert.matches("namespace h: rules must be a list of tables", bad("x"), 1, true)
+    -- a namespace's own links are its interfaces too
+    local t = nsl.topology({ prefix = "nr", links = { { "h", "y" } }, namespaces = { y = {},
+      h = { links = { { "m0", kind = "macvlan", parent = "eth0" } }, rules = { { iif = "m0", table = 100 } } } } })
+    assert.equal("m0", t.model.nodes.h.rules[1].iif)
   end)
 end)
 

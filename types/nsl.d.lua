@@ -67,8 +67,8 @@
 
 ---@class nsl.ImpairOpts: nsl.NsOpts
 ---@field delay? string       "50ms", "1s", "200us"
----@field jitter? string      as delay; needs a delay
----@field loss? string       "1%", "0.5%"
+---@field jitter? string      as delay; needs a delay; "10ms 25%": with the delay's correlation
+---@field loss? string       "1%", "0.5%"; "1% 25%": with a correlation (also duplicate, corrupt, reorder)
 ---@field duplicate? string
 ---@field corrupt? string
 ---@field reorder? string    needs a delay
@@ -529,6 +529,21 @@ function pid_exec(pid, cmd, opts) end
 ---@field forwarding? boolean   a router: both families' forwarding sysctls
 ---@field publish? table<integer|"proto", integer|"tcp"|"udp">   { [8080] = 80, proto = "udp" }
 ---@field firewall? string   nft commands applied there at up
+---@field links? nsl.OwnLinkDesc[]   its own links of a kind: { "v10", kind = "vlan", parent = "eth0", id = 10 }
+---@field vrfs? table<string, { table: integer, links?: string[], routes?: table<string, string|table> }>
+
+---A namespace's own link: { name, kind =, address =, mtu =, parent =, and its
+---kind's options: id, protocol (vlan), vni, port, ttl, tos, learning, dev (vxlan),
+---mode (macvlan, ipvlan)... }.
+---@class nsl.OwnLinkDesc
+---@field [1] string
+---@field kind "vlan"|"macvlan"|"ipvlan"|"dummy"|"vxlan"|"geneve"|"gretap"
+---@field address? string|string[]
+---@field mtu? integer
+---@field parent? string   a link of the namespace, as the description names it
+---@field id? integer
+---@field vni? integer
+---@field mode? string
 
 ---@class nsl.BridgeDesc
 ---@field address? string|string[]   at most one of each family
@@ -546,6 +561,13 @@ function pid_exec(pid, cmd, opts) end
 ---@field subnet? string|string[]
 ---@field mtu? integer
 ---@field nat? boolean   (a link to "host") masquerade its subnet out
+---@field impair? nsl.ImpairOpts|table<string, nsl.ImpairOpts>
+---@field kind? "vxlan"|"bond"   a link of a kind between the two nodes (nsl.topo.kinds)
+---@field vni? integer   (vxlan)
+---@field underlay? integer|string   (vxlan) the veth link it goes over (index or id), or a bridge
+---@field over? (integer|string)[]   (bond) its ports: veth links between the same nodes
+---@field mode? string   (bond)
+---@field miimon? integer   (bond) default 100
 
 ---@class nsl.ReadyDesc
 ---@field port? integer   a TCP listener on that port
@@ -576,7 +598,7 @@ function pid_exec(pid, cmd, opts) end
 
 ---@class nsl.Name
 ---@field node string
----@field kind "netns"|"bridge"|"veth"
+---@field kind "netns"|"bridge"|"veth"|"vlan"|"vxlan"|"macvlan"|"ipvlan"|"dummy"|"bond"|"vrf"|"geneve"|"gretap"
 ---@field name string
 ---@field real string
 ---@field ns string
@@ -587,6 +609,7 @@ function pid_exec(pid, cmd, opts) end
 ---@field state "down"|"building"|"up"
 ---@field host { links: nsl.LinkInfo[], addresses?: nsl.Addr[] }
 ---@field namespaces { name: string, real: string, hostname?: string, links: nsl.LinkInfo[], addresses: nsl.Addr[], routes: nsl.Route[], processes: { service: string, pid?: integer, running: boolean, cmd: string[] }[] }[]
+---@field faults? { down: string[], cut: string[], impaired: { link: string, node: string, dev: string, impair?: nsl.Impair }[] }   (when up)
 
 ---@class nsl.Topology
 ---@field prefix string

@@ -74,7 +74,7 @@ end
 function Topology:link_name(name, ifname)
   local n = node(self, name)
   if ifname == nil and n.kind == "bridge" then return n.real end
-  for _, e in ipairs(n.ifaces) do
+  for _, e in ipairs(require("nsl.topo.kinds").all(n)) do -- issue 15: own links too
     if e.name == ifname or e.real == ifname then return e.real end
   end
   error("topology: " .. name .. " has no interface " .. tostring(ifname), 2)
@@ -92,8 +92,16 @@ function Topology:names()
   end
   for _, l in ipairs(m.links) do
     for _, e in ipairs(l.ends) do
-      out[#out + 1] = { node = e.node.name, kind = "veth", name = e.name, real = e.real,
+      out[#out + 1] = { node = e.node.name, kind = l.kind or "veth", name = e.name, real = e.real,
                         ns = e.ns and e.ns.real or "" }
+    end
+  end
+  for _, n in ipairs(m.namespaces) do -- issue 15: its own links and VRFs (nsl.topo.kinds)
+    for _, v in ipairs(n.vrfs or {}) do
+      out[#out + 1] = { node = n.name, kind = "vrf", name = v.name, real = v.real, ns = n.real }
+    end
+    for _, o in ipairs(n.own or {}) do
+      out[#out + 1] = { node = n.name, kind = o.kind, name = o.name, real = o.real, ns = n.real }
     end
   end
   return out
@@ -210,7 +218,9 @@ Topology.dot = view.dot
 -- the word "down", "building" or "up".
 Topology.state = function(self)
   local st = require "nsl.topo.state"
-  return st.live(st.entry(self))
+  local s = st.live(st.entry(self))
+  if self.status == "up" then s.faults = require("nsl.topo.faults").state(self) end -- issue 15
+  return s
 end
 
 M.Topology = Topology

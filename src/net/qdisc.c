@@ -9,7 +9,10 @@
  * every netem setting is sent, zeros too, so that a change never keeps
  * an older setting the call did not repeat.  link_impair(link, false)
  * deletes a root netem or tbf.  nl_push_impair reads it back for
- * link_get.  Units are those of tc: "50ms", "1%", "10mbit".
+ * link_get.  Units are those of tc: "50ms", "1%", "10mbit"; as in tc, a
+ * second percentage is a correlation with the previous packet: "1% 25%"
+ * for loss, duplicate, corrupt, reorder, and "10ms 25%" for jitter (the
+ * delay's correlation).
  */
 #include <errno.h>
 #include <limits.h>
@@ -25,11 +28,12 @@
 
 #define PSCHED_SHIFT 6		/* the kernel's ticks: ns >> 6 */
 
-/* What was asked: times in ns, probabilities scaled to UINT32_MAX, rate
- * in bytes per second. */
+/* What was asked: times in ns, probabilities (and correlations) scaled
+ * to UINT32_MAX, rate in bytes per second. */
 struct impair {
 	int64_t delay, jitter;
 	uint32_t loss, duplicate, corrupt, reorder;
+	uint32_t delay_corr, loss_corr, dup_corr, corrupt_corr, reorder_corr;
 	uint64_t rate;
 	lua_Integer limit;
 	int netem;		/* anything but rate and limit was asked */
@@ -41,53 +45,96 @@ struct unit {
 	double scale;
 };
 
-/* Option key written as a number and one of the n units ("50ms",
- * "10mbit"; a unit "" lets the number stand alone), scaled: a value in
- * lo..hi; 0 when the option is absent.  Raises "<prim>: <obj>: option
- * '<key>': <expected> expected, got '<s>'". */
-static double opt_unit(struct nsl_opts *o, const char *key, const struct unit *u,
-		       size_t n, double lo, double hi, const char *expected)
+#define NUNITS(u) (sizeof(u) / sizeof((u)[0]))
+
+static const struct unit percent[] = { { "%", 1 }, { "", 1 } };
+
+/* The number in s written with one of the n units ("50ms", "10mbit"; a
+ * unit "" lets it stand alone), scaled, into *v when it is within
+ * lo..hi; 0, or -1 when s is no such number. */
+static int read_unit(const char *s, const struct unit *u, size_t n, double lo,
+		     double hi, double *v)
 {
-	const char *s;
 	char *end;
-	double v;
+	double x = strtod(s, &end);
 	size_t i;
 
+	if (end == s)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!strcasecmp(end, u[i].name) && x * u[i].scale >= lo &&
+		    x * u[i].scale <= hi) {
+			*v = x * u[i].scale;
+			return 0;
+		}
+	return -1;
+}
+
+/* A percentage (0 to 100) as tc keeps it: a probability of UINT32_MAX. */
+static uint32_t probability(double pct)
+{
+	return (uint32_t)(pct / 100 * UINT32_MAX + 0.5);
+}
+
+/* Option key written as a number with one of the n units, scaled: a
+ * value in lo..hi; 0 when the option is absent.  With corr, a
+ * correlation may follow after a space ("10ms 25%", "1% 25%"), into
+ * *corr (0 without one).  Raises "<prim>: <obj>: option '<key>':
+ * <expected> expected, got '<s>'". */
+static double opt_unit(struct nsl_opts *o, const char *key, const struct unit *u,
+		       size_t n, double lo, double hi, uint32_t *corr,
+		       const char *expected)
+{
+	const char *s, *sp;
+	char word[64];
+	double v, c;
+	size_t len;
+
+	if (corr)
+		*corr = 0;
 	if (nsl_opt_type(o, key) == LUA_TNIL)
 		return 0;
 	s = nsl_opt_str(o, key, NULL);
-	v = strtod(s, &end);
-	if (end != s)
-		for (i = 0; i < n; i++)
-			if (!strcasecmp(end, u[i].name) && v * u[i].scale >= lo &&
-			    v * u[i].scale <= hi)
-				return v * u[i].scale;
+	sp = corr ? strchr(s, ' ') : NULL;
+	len = sp ? (size_t)(sp - s) : strlen(s);
+	if (len < sizeof(word)) {
+		memcpy(word, s, len);
+		word[len] = '\0';
+		if (read_unit(word, u, n, lo, hi, &v) == 0) {
+			if (!sp)
+				return v;
+			while (*sp == ' ')
+				sp++;
+			if (read_unit(sp, percent, NUNITS(percent), 0, 100, &c) == 0) {
+				*corr = probability(c);
+				return v;
+			}
+		}
+	}
 	return nsl_fail(o->L, o->p->name, o->obj, EINVAL,
 			"option '%s': %s expected, got '%s'", key, expected, s);
 }
 
 /* "50ms", "1.5s", "200us", "10ns" into ns (a unit is required), under an
- * hour. */
-static int64_t opt_time(struct nsl_opts *o, const char *key)
+ * hour; with corr, also "10ms 25%" (that correlation into *corr). */
+static int64_t opt_time(struct nsl_opts *o, const char *key, uint32_t *corr)
 {
 	static const struct unit units[] = {
 		{ "s", 1e9 }, { "sec", 1e9 }, { "ms", 1e6 }, { "msec", 1e6 },
 		{ "us", 1e3 }, { "usec", 1e3 }, { "ns", 1 }, { "nsec", 1 },
 	};
 
-	return (int64_t)(opt_unit(o, key, units, sizeof(units) / sizeof(units[0]),
-				  0, 3600e9 - 1, "a time such as \"50ms\", \"1s\", \"200us\"") + 0.5);
+	return (int64_t)(opt_unit(o, key, units, NUNITS(units), 0, 3600e9 - 1, corr,
+				  corr ? "a time such as \"10ms\", or \"10ms 25%\" with a correlation," :
+				  "a time such as \"50ms\", \"1s\", \"200us\"") + 0.5);
 }
 
-/* "1%", "0.5%" ("1" alone: percent) into a probability of
- * UINT32_MAX, as tc does. */
-static uint32_t opt_percent(struct nsl_opts *o, const char *key)
+/* "1%", "0.5%" ("1" alone: percent) into a probability of UINT32_MAX,
+ * as tc does; "1% 25%" also sets *corr, the correlation. */
+static uint32_t opt_percent(struct nsl_opts *o, const char *key, uint32_t *corr)
 {
-	static const struct unit units[] = { { "%", 1 }, { "", 1 } };
-	double v = opt_unit(o, key, units, 2, 0, 100,
-			    "a percentage such as \"1%\" (0 to 100)");
-
-	return (uint32_t)(v / 100 * UINT32_MAX + 0.5);
+	return probability(opt_unit(o, key, percent, NUNITS(percent), 0, 100, corr,
+				    "a percentage such as \"1%\" (0 to 100), or \"1% 25%\" with a correlation,"));
 }
 
 /* "10mbit", "1gbit", "500kbit", "100bit", "1mbps" (bytes) into bytes per
@@ -100,19 +147,19 @@ static uint64_t opt_rate(struct nsl_opts *o, const char *key)
 		{ "mbps", 1e6 }, { "gbps", 1e9 },
 	};
 
-	return (uint64_t)(opt_unit(o, key, units, sizeof(units) / sizeof(units[0]),
-				   1, 1e12 - 1, "a rate such as \"10mbit\", \"1gbit\", \"500kbit\"") + 0.5);
+	return (uint64_t)(opt_unit(o, key, units, NUNITS(units), 1, 1e12 - 1, NULL,
+				   "a rate such as \"10mbit\", \"1gbit\", \"500kbit\"") + 0.5);
 }
 
 static void parse_impair(struct nsl_opts *o, struct impair *im)
 {
 	memset(im, 0, sizeof(*im));
-	im->delay = opt_time(o, "delay");
-	im->jitter = opt_time(o, "jitter");
-	im->loss = opt_percent(o, "loss");
-	im->duplicate = opt_percent(o, "duplicate");
-	im->corrupt = opt_percent(o, "corrupt");
-	im->reorder = opt_percent(o, "reorder");
+	im->delay = opt_time(o, "delay", NULL);
+	im->jitter = opt_time(o, "jitter", &im->delay_corr);
+	im->loss = opt_percent(o, "loss", &im->loss_corr);
+	im->duplicate = opt_percent(o, "duplicate", &im->dup_corr);
+	im->corrupt = opt_percent(o, "corrupt", &im->corrupt_corr);
+	im->reorder = opt_percent(o, "reorder", &im->reorder_corr);
 	im->rate = opt_rate(o, "rate");
 	im->limit = nsl_opt_int(o, "limit", 1, UINT32_MAX, 0);
 	im->netem = im->delay || im->jitter || im->loss || im->duplicate ||
@@ -128,8 +175,9 @@ static void parse_impair(struct nsl_opts *o, struct impair *im)
 static void put_netem(struct nl_req *q, const struct impair *im)
 {
 	struct tc_netem_qopt qopt = { 0 };
-	struct tc_netem_corrupt corrupt = { im->corrupt, 0 };
-	struct tc_netem_reorder reorder = { im->reorder, 0 };
+	struct tc_netem_corr corr = { im->delay_corr, im->loss_corr, im->dup_corr };
+	struct tc_netem_corrupt corrupt = { im->corrupt, im->corrupt_corr };
+	struct tc_netem_reorder reorder = { im->reorder, im->reorder_corr };
 	struct tc_netem_rate rate = { 0 };
 	struct nlattr *opts;
 
@@ -146,6 +194,7 @@ static void put_netem(struct nl_req *q, const struct impair *im)
 	memcpy(nl_put_hdr(q, sizeof(qopt)), &qopt, sizeof(qopt));
 	nl_put(q, TCA_NETEM_LATENCY64, sizeof(im->delay), &im->delay);
 	nl_put(q, TCA_NETEM_JITTER64, sizeof(im->jitter), &im->jitter);
+	nl_put(q, TCA_NETEM_CORR, sizeof(corr), &corr);
 	nl_put(q, TCA_NETEM_CORRUPT, sizeof(corrupt), &corrupt);
 	nl_put(q, TCA_NETEM_REORDER, sizeof(reorder), &reorder);
 	nl_put(q, TCA_NETEM_RATE, sizeof(rate), &rate);
@@ -215,13 +264,26 @@ static void read_netem(const struct nlattr *opts, struct impair *im)
 			if (alen >= 8)
 				memcpy(&im->jitter, v, 8);
 			break;
+		case TCA_NETEM_CORR:
+			if (alen >= sizeof(struct tc_netem_corr)) {
+				const struct tc_netem_corr *c = v;
+
+				im->delay_corr = c->delay_corr;
+				im->loss_corr = c->loss_corr;
+				im->dup_corr = c->dup_corr;
+			}
+			break;
 		case TCA_NETEM_CORRUPT:
-			if (alen >= sizeof(struct tc_netem_corrupt))
+			if (alen >= sizeof(struct tc_netem_corrupt)) {
 				im->corrupt = ((const struct tc_netem_corrupt *)v)->probability;
+				im->corrupt_corr = ((const struct tc_netem_corrupt *)v)->correlation;
+			}
 			break;
 		case TCA_NETEM_REORDER:
-			if (alen >= sizeof(struct tc_netem_reorder))
+			if (alen >= sizeof(struct tc_netem_reorder)) {
 				im->reorder = ((const struct tc_netem_reorder *)v)->probability;
+				im->reorder_corr = ((const struct tc_netem_reorder *)v)->correlation;
+			}
 			break;
 		case TCA_NETEM_RATE:
 			if (alen >= sizeof(struct tc_netem_rate) && !im->rate)
@@ -309,6 +371,16 @@ static void push_percent(lua_State *L, uint32_t p)
 	lua_pushstring(L, buf);
 }
 
+/* Pushes the string on top followed by " <corr>%" when corr is not 0. */
+static void push_corr(lua_State *L, uint32_t corr)
+{
+	if (!corr)
+		return;
+	lua_pushliteral(L, " ");
+	push_percent(L, corr);
+	lua_concat(L, 3);
+}
+
 /* Pushes bytes per second as "10mbit", "1gbit", "500kbit", "8bit". */
 static void push_rate(lua_State *L, uint64_t bytes)
 {
@@ -338,11 +410,14 @@ void nl_push_impair(lua_State *L, struct nl_ns *ns, const char *prim,
 	lua_setfield(L, -2, "qdisc");
 #define SET(field, cond, push) if (cond) { push; lua_setfield(L, -2, field); }
 	SET("delay", st.im.delay, push_time(L, st.im.delay));
-	SET("jitter", st.im.jitter, push_time(L, st.im.jitter));
-	SET("loss", st.im.loss, push_percent(L, st.im.loss));
-	SET("duplicate", st.im.duplicate, push_percent(L, st.im.duplicate));
-	SET("corrupt", st.im.corrupt, push_percent(L, st.im.corrupt));
-	SET("reorder", st.im.reorder, push_percent(L, st.im.reorder));
+	SET("jitter", st.im.jitter, (push_time(L, st.im.jitter), push_corr(L, st.im.delay_corr)));
+	SET("loss", st.im.loss, (push_percent(L, st.im.loss), push_corr(L, st.im.loss_corr)));
+	SET("duplicate", st.im.duplicate,
+	    (push_percent(L, st.im.duplicate), push_corr(L, st.im.dup_corr)));
+	SET("corrupt", st.im.corrupt,
+	    (push_percent(L, st.im.corrupt), push_corr(L, st.im.corrupt_corr)));
+	SET("reorder", st.im.reorder,
+	    (push_percent(L, st.im.reorder), push_corr(L, st.im.reorder_corr)));
 	SET("rate", st.im.rate, push_rate(L, st.im.rate));
 	SET("limit", st.im.limit, lua_pushinteger(L, st.im.limit));
 #undef SET

@@ -124,9 +124,11 @@ end
 -- Addresses: explicit ones checked against their subnet, the others drawn
 -- from the link's or the bridge's subnet, one of each family.
 function M.assign(m)
+  -- An address is used once per routing domain: l.scope is a VRF's
+  -- (nsl.topo.kinds) for a link that joins one, nil for all the others.
   local used = {}
-  local function take(p, where)
-    local k = ip.text(p, false)
+  local function take(p, where, scope)
+    local k = (scope or "") .. "\0" .. ip.text(p, false)
     if used[k] then
       local as = p.written ~= p.text and (" (" .. p.text .. ")") or ""
       fail("%s: address %s%s is used twice (also %s)", where, p.written, as, used[k])
@@ -148,7 +150,7 @@ function M.assign(m)
   for _, l in ipairs(m.links) do
     for _, e in ipairs(l.ends) do
       for _, p in ipairs(e.addrs) do
-        take(p, "link " .. l.id)
+        take(p, "link " .. l.id, l.scope)
         local subnet, sname = link_subnet(l, p.family)
         if subnet and not ip.contains(subnet, p) then
           fail("link %s: address %s of %s is outside its %s", l.id, p.written, e.node.name, sname)
@@ -163,15 +165,15 @@ function M.assign(m)
       if subnet then
         for _, e in ipairs(l.ends) do
           if not e.master and not M.by_family(e.addrs)[f] then
-            local n = cursor[subnet.text] or 1
+            local n = cursor[(l.scope or "") .. subnet.text] or 1
             local text
             repeat
               text = ip.host(subnet, n)
               if not text then fail("link %s: subnet %s has no address left for %s", l.id, subnet.text, e.node.name) end
               n = n + 1
-            until not used[ip.bare(text)]
-            cursor[subnet.text] = n
-            e.addrs[#e.addrs + 1] = take(M.parse_cidr(text, "link " .. l.id), "link " .. l.id)
+            until not used[(l.scope or "") .. "\0" .. ip.bare(text)]
+            cursor[(l.scope or "") .. subnet.text] = n
+            e.addrs[#e.addrs + 1] = take(M.parse_cidr(text, "link " .. l.id), "link " .. l.id, l.scope)
           end
         end
       end

@@ -14,13 +14,14 @@ local IFNAMSIZ = 15
 local keys = require "nsl.topo.keys"
 local services = require "nsl.topo.services"
 local addressing = require "nsl.topo.addrs"
+local kinds = require "nsl.topo.kinds" -- issue 15: vlan, vxlan, bond, vrf... in descriptions
 local fail, check_keys, suggest, set, sorted = keys.fail, keys.check_keys, keys.suggest, keys.set, keys.sorted
 
 local TOP = set("prefix", "namespaces", "bridges", "links", "services", "ipv6", "dad")
--- publish, firewall: topo/nat.lua; rules: topo/rules.lua
-local NS = set("hostname", "sysctl", "routes", "rules", "lo", "forwarding", "publish", "firewall")
+-- publish, firewall: topo/nat.lua; rules: topo/rules.lua; links, vrfs: topo/kinds.lua
+local NS = set("hostname", "sysctl", "routes", "rules", "lo", "forwarding", "publish", "firewall", "links", "vrfs")
 local BRIDGE = set("address", "subnet", "ns", "mtu", "nat") -- nat: topo/nat.lua
-local LINK = set("name", "address", "subnet", "mtu", "nat", "impair")
+local LINK = set("name", "address", "subnet", "mtu", "nat", "impair", "kind") -- kind: topo/kinds.lua
 local ROUTE = set("via", "dev", "metric", "table", "src")
 
 -- FNV-1a, in base 36: short stable tags for names that must be unique.
@@ -166,7 +167,7 @@ local function read_links(desc, m)
     if type(spec) ~= "table" then fail("links[%d]: expected a table like { \"ns0\", \"br0\" }", i) end
     local where = "link " .. tostring(spec[1]) .. "-" .. tostring(spec[2])
     if spec[1] == nil or spec[2] == nil then fail("links[%d]: needs two ends: { \"ns0\", \"ns1\" }", i) end
-    check_keys(spec, LINK, where, 2)
+    check_keys(spec, spec.kind ~= nil and kinds.link_keys(spec.kind, LINK, where) or LINK, where, 2)
     local a, b = node_of(m, spec[1], where), node_of(m, spec[2], where)
     if a == b then fail("%s: both ends are %s", where, a.name) end
     if a.kind == "bridge" and b.kind ~= "bridge" then a, b = b, a end
@@ -176,7 +177,7 @@ local function read_links(desc, m)
     local id = spec[1] .. "-" .. spec[2]
     if ids[id] then id = id .. "#" .. (ids[id] + 1); ids[spec[1] .. "-" .. spec[2]] = ids[spec[1] .. "-" .. spec[2]] + 1
     else ids[id] = 1 end
-    local l = { id = id, a = a, b = b, mtu = spec.mtu, index = i, nat = spec.nat }
+    local l = { id = id, a = a, b = b, mtu = spec.mtu, index = i, nat = spec.nat, kind = spec.kind, spec = spec }
     if spec.mtu ~= nil and math.type(spec.mtu) ~= "integer" then fail("link %s: mtu must be an integer", id) end
     local bridge = b.kind == "bridge" and b or nil
     l.bridge = bridge
@@ -204,9 +205,9 @@ local function read_links(desc, m)
       local explicit = e.name ~= nil
       if n.kind == "ns" then
         e.ns = n
-        e.name = e.name or ("eth" .. #n.ifaces)
+        e.name = e.name or kinds.default_name(n, l, other) or ("eth" .. #n.ifaces)
       elseif n.kind == "host" then
-        e.name = e.name or ("v" .. other.name)
+        e.name = e.name or kinds.default_name(n, l, other) or ("v" .. other.name)
       else -- a bridge port: lives where its bridge does
         e.ns = n.ns
         e.name = e.name or ("v" .. other.name)
@@ -301,19 +302,22 @@ M.reach = reach
 
 -- Has namespace n an address of family f on any of its links?
 local function has_family(n, f)
-  for _, e in ipairs(n.ifaces) do
+  for _, e in ipairs(kinds.all(n)) do
     for _, p in ipairs(e.addrs) do if p.family == f then return true end end
   end
   return false
 end
 
-local function read_routes(m)
-  for _, n in pairs(m.nodes) do
-    if n.kind == "ns" and n.spec.routes ~= nil then
-      local routes = n.spec.routes
-      if type(routes) ~= "table" then fail("namespace %s: routes must be a table", n.name) end
+-- Adds each job's routes to its namespace's: job = { n =, routes =, at =
+-- (the place, for errors), table = (a VRF's: every route goes there) }.
+local function add_routes(m, jobs)
+  for _, job in ipairs(jobs) do
+    local n, vrf_table = job.n, job.table
+    if job.routes ~= nil then
+      local routes = job.routes
+      if type(routes) ~= "table" then fail("%s: routes must be a table", job.at) end
       for _, dst in ipairs(sorted(routes)) do
-        local where = "namespace " .. n.name .. ": route " .. tostring(dst)
+        local where = job.at .. ": route " .. tostring(dst)
         if type(dst) ~= "string" then fail("%s: destination must be a string", where) end
         local r = routes[dst]
         local family -- of the destination: nil for default (both)
@@ -328,7 +332,8 @@ local function read_routes(m)
         if type(r) == "string" then r = { via = r } end
         if type(r) ~= "table" then fail("%s: expected a gateway or a table", where) end
         check_keys(r, ROUTE, where)
-        local base = { dst = dst, metric = r.metric, table = r.table, src = r.src }
+        if vrf_table and r.table ~= nil then fail("%s: a route of a vrf goes to its table", where) end
+        local base = { dst = dst, metric = r.metric, table = vrf_table or r.table, src = r.src }
         local function route(f, via, gateway)
           local x = {}
           for k, v in pairs(base) do x[k] = v end
@@ -350,7 +355,7 @@ local function read_routes(m)
                 FAMILY[gw.family], n.name, FAMILY[gw.family])
             end
             local on
-            for _, e in ipairs(n.ifaces) do
+            for _, e in ipairs(kinds.all(n)) do
               for _, p in ipairs(e.addrs) do if ip.contains(p, gw) then on = e end end
             end
             if not on then fail("%s: gateway %s is on no subnet of %s's links", where, r.via, n.name) end
@@ -378,7 +383,7 @@ local function read_routes(m)
         end
         if r.dev ~= nil then
           local dev
-          for _, e in ipairs(n.ifaces) do if e.name == r.dev then dev = e end end
+          for _, e in ipairs(kinds.all(n)) do if e.name == r.dev then dev = e end end
           if not dev then fail("%s: dev %s is not an interface of %s", where, tostring(r.dev), n.name) end
           for _, x in ipairs(made) do x.dev = dev.real end
         end
@@ -387,6 +392,16 @@ local function read_routes(m)
       end
     end
   end
+end
+
+local function read_routes(m)
+  local jobs = {}
+  for _, n in pairs(m.nodes) do
+    if n.kind == "ns" and n.spec.routes ~= nil then
+      jobs[#jobs + 1] = { n = n, routes = n.spec.routes, at = "namespace " .. n.name }
+    end
+  end
+  add_routes(m, jobs)
 end
 
 function M.check(desc, prefix)
@@ -399,12 +414,14 @@ function M.check(desc, prefix)
   read_namespaces(desc, m)
   read_bridges(desc, m)
   read_links(desc, m)
+  kinds.read(m)
   check_names(m)
   addressing.default_ipv6(desc, m)
   addressing.assign(m)
   if desc.dad ~= nil and type(desc.dad) ~= "boolean" then fail("dad must be true or false") end
   m.dad = desc.dad ~= false
   read_routes(m)
+  kinds.late(m, add_routes)
   require("nsl.topo.rules").read(m)
   services.read(desc, m)
   require("nsl.topo.nat").read(m) -- issue 16: nat, publish, firewall

@@ -224,6 +224,27 @@ function M.summary(t)
   return out
 end
 
+-- For t:state(): the same as plain data, { down = { link ids }, cut =
+-- { link ids }, impaired = { { link =, node =, dev =, impair = what
+-- link_get reads back now } } }.
+function M.state(t)
+  local json = require "nsl.json"
+  local f = t.faults or { down = {}, cut = {}, impair = {} }
+  local out = { down = json.array(), cut = json.array(), impaired = json.array() }
+  for _, id in ipairs(f.cut) do out.cut[#out.cut + 1] = id end
+  for _, l in ipairs(t.model.links) do
+    if f.down[l.id] then out.down[#out.down + 1] = l.id end
+    for _, e in ipairs(l.ends) do
+      if e.impair or (f.impair[l.id] and f.impair[l.id][e.node.name]) then
+        local ok, rec = pcall(core.link_get, e.real, { ns = e.ns and e.ns.real })
+        out.impaired[#out.impaired + 1] = { link = l.id, node = e.node.name, dev = e.name,
+          impair = ok and rec.impair or nil, error = not ok and tostring(rec) or nil }
+      end
+    end
+  end
+  return out
+end
+
 function M.install(Topology)
   Topology.link_down, Topology.link_up = M.link_down, M.link_up
   Topology.impair, Topology.partition, Topology.heal = M.impair, M.partition, M.heal

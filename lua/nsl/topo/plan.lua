@@ -4,6 +4,7 @@ local core = require "nsl.core"
 local netns = require "nsl.netns"
 local uts = require "nsl.topo.uts"
 local ready = require "nsl.topo.ready"
+local kinds = require "nsl.topo.kinds"
 
 local function ns_opt(n) return n and n.real or nil end
 
@@ -90,7 +91,8 @@ local function plan(t)
     end
     step(where, "up", function() netns.set(b.real, { up = true, addrgenmode = genmode }, ns_opt(b.ns)) end)
   end
-  for _, l in ipairs(m.links) do
+  kinds.early(m, step) -- issue 15: VRFs and bonds, before the veths they take
+  for _, l in ipairs(kinds.order(m.links)) do
     local where = "link " .. l.id
     local e1, e2 = l.ends[1], l.ends[2]
     -- The root-namespace end (if any) is the one to delete,
@@ -98,15 +100,20 @@ local function plan(t)
     -- the first end, so the end in a namespace must be the peer.
     local rootend = (not e1.ns and e1) or (not e2.ns and e2) or nil
     if rootend == e2 then e1, e2 = e2, e1 end
-    local veth = step(where, "create veth", function()
-      core.veth_add(e1.real, e2.real, { ns = ns_opt(e1.ns), peer_ns = ns_opt(e2.ns), mtu = l.mtu })
-    end, rootend and function() core.link_del(rootend.real) end or nil)
-    if rootend and e2.ns then veth.kind, veth.link, veth.peer_ns = "veth-gone-with-ns", rootend.real, e2.ns.real end
+    if l.kind then
+      kinds.create(l, step)
+    else
+      local veth = step(where, "create veth", function()
+        core.veth_add(e1.real, e2.real, { ns = ns_opt(e1.ns), peer_ns = ns_opt(e2.ns), mtu = l.mtu })
+      end, rootend and function() core.link_del(rootend.real) end or nil)
+      if rootend and e2.ns then veth.kind, veth.link, veth.peer_ns = "veth-gone-with-ns", rootend.real, e2.ns.real end
+    end
     for _, e in ipairs(l.ends) do
       if nodad and not e.ns then step(where, "no DAD on " .. e.real, no_dad(e.real)) end
-      if e.master then
-        step(where, "attach " .. e.real .. " to " .. e.master.real, function()
-          netns.set(e.real, { master = e.master.real }, ns_opt(e.ns))
+      local master = e.master or e.vrf -- a bridge, a bond (kinds.lua) or a VRF
+      if master then
+        step(where, "attach " .. e.real .. " to " .. master.real, function()
+          netns.set(e.real, { master = master.real }, ns_opt(e.ns))
         end)
       end
       for _, a in ipairs(e.addrs) do
@@ -127,6 +134,7 @@ local function plan(t)
       end
     end
   end
+  kinds.own(m, step, nodad, genmode) -- the namespaces' own links (vlan, dummy...)
   for _, n in ipairs(m.namespaces) do
     for _, r in ipairs(n.routes) do
       step("namespace " .. n.name, "route " .. r.dst .. (r.via and (" via " .. r.via) or ""), function()

@@ -133,6 +133,12 @@ function M.v6_addresses(m)
   for _, l in ipairs(m.links) do
     for _, e in ipairs(l.ends) do add(e.ns, e.real, e.addrs, e.node.name .. " (link " .. l.id .. ")") end
   end
+  for _, n in ipairs(m.namespaces) do -- their own links (nsl.topo.kinds)
+    for _, o in ipairs(n.own or {}) do
+      out.links[#out.links + 1] = { ns = n.real, dev = o.real }
+      add(n, o.real, o.addrs, n.name .. " (link " .. o.name .. ")")
+    end
+  end
   return out
 end
 
@@ -161,7 +167,9 @@ function M.addresses(list, dad)
         states[k] = {}
         for _, r in ipairs(core.link_list({ ns = l.ns })) do states[k][r.name] = r.state end
       end
-      if states[k][l.dev] ~= "up" then left[#left + 1] = l end
+      -- (a vxlan or dummy link has no carrier to report: "unknown" once up)
+      local st = states[k][l.dev]
+      if st ~= "up" and st ~= "unknown" then left[#left + 1] = l end
     end
     links = left
     if #links > 0 then
@@ -182,7 +190,8 @@ function M.addresses(list, dad)
         for _, r in ipairs(core.addr_list({ ns = a.ns, family = "inet6" })) do
           seen[r.dev .. " " .. (ip.canon(r.address) or r.address)] = r
         end
-        for _, r in ipairs(core.route_list({ ns = a.ns, family = "inet6", table = "local" })) do
+        -- (all tables: a VRF member's are in the VRF's, nsl.topo.kinds)
+        for _, r in ipairs(core.route_list({ ns = a.ns, family = "inet6", table = "all" })) do
           if r.type == "multicast" and r.dev then seen.mroute[r.dev] = true end
         end
         by_ns[k] = seen

@@ -18,7 +18,7 @@ local RULE = keys.set("from", "to", "table", "priority", "iif", "oif", "fwmark",
 -- The real name of interface name of namespace n (lo as is), or fails.
 local function iface(n, name, where, field)
   if name == "lo" then return name end
-  for _, e in ipairs(n.ifaces) do
+  for _, e in ipairs(require("nsl.topo.kinds").all(n)) do -- veth ends and own links
     if e.name == name then return e.real end
   end
   fail("%s: %s %s is not an interface of %s", where, field, tostring(name), n.name)

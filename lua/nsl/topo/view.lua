@@ -174,6 +174,8 @@ local function addresses(x, sep)
   return #t > 0 and table.concat(t, sep) or nil
 end
 
+local kinds = require "nsl.topo.kinds"
+
 local function iface(e)
   local s = "[" .. e.real .. "]"
   local a = addresses(e, " ")
@@ -209,12 +211,14 @@ function M.diagram(t, opts)
       for _, e in ipairs(l.ends) do
         local here = owner.kind == "host" and e.node.kind == "host" or e.node == owner
         if here then
-          lines[#lines + 1] = iface(e)
+          lines[#lines + 1] = iface(e) .. kinds.note(e)
           lines[#lines + 1] = "   " .. peer_text(e)
         end
       end
     end
     if owner.kind == "ns" then
+      for _, v in ipairs(owner.vrfs or {}) do lines[#lines + 1] = "[" .. v.real .. "] vrf table " .. v.table end
+      for _, o in ipairs(owner.own or {}) do lines[#lines + 1] = iface(o) .. kinds.note(o) end
       for _, r in ipairs(owner.routes) do
         lines[#lines + 1] = "route " .. r.dst .. (r.via and (" via " .. r.via) or "") ..
           (r.gateway and (" (" .. r.gateway .. ")") or "")
@@ -288,9 +292,11 @@ function M.dot(t)
       ends_in(function(e) return e.ns == n end), bridges_in(n), svcs)
   end
   for _, l in ipairs(m.links) do
-    add("  " .. id(l.ends[1]) .. " -- " .. id(l.ends[2]) .. " [label=\"veth\"];")
+    add("  " .. id(l.ends[1]) .. " -- " .. id(l.ends[2]) .. " [label=\"" .. (l.kind or "veth") .. "\"];")
     for _, e in ipairs(l.ends) do
-      if e.master then add("  " .. id(e) .. " -- " .. q("bridge:" .. e.master.name) .. " [style=dashed];") end
+      -- a bridge's port, or a bond's (its master an end of a bond link: nsl.topo.kinds)
+      local master = e.master and (e.master.link and id(e.master) or q("bridge:" .. e.master.name))
+      if master then add("  " .. id(e) .. " -- " .. master .. " [style=dashed];") end
     end
   end
   for _, s in ipairs(m.service_order) do
