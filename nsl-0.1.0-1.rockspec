@@ -39,6 +39,7 @@ build = {
         "src/base/signal.c",
         "src/base/sys.c",
         "src/net/addr.c",
+        "src/net/bridge.c",
         "src/net/ifindex.c",
         "src/net/kfeature.c",
         "src/net/link.c",

@@ -127,6 +127,11 @@ void nl_req_do(struct nl_req *r, struct nl_ns *ns, nl_cb cb, void *data);
 void nl_check_len(lua_State *L, const char *prim, const char *obj,
 		  const char *what, const char *s, size_t max);
 
+/* Parses a MAC address "aa:bb:cc:dd:ee:ff" into mac; raises "<prim>:
+ * <obj>: bad MAC address '...' (want aa:bb:cc:dd:ee:ff)" otherwise. */
+void nl_parse_mac(lua_State *L, const char *prim, const char *obj,
+		  const char *s, unsigned char mac[6]);
+
 /* Parses "addr[/prefix]" (IPv4 or IPv6) into family, bytes, prefix
  * (default: full length); 0 or -1 with a reason in why. */
 int nl_parse_cidr(const char *s, int *family, unsigned char addr[16],

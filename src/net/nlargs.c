@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "nl.h"
@@ -92,4 +93,20 @@ int nl_parse_cidr(const char *s, int *family, unsigned char addr[16],
 		*prefix = *prefix * 10 + (*p - '0');
 	}
 	return *prefix <= max ? 0 : -1;
+}
+
+/* See nl.h: "aa:bb:cc:dd:ee:ff" to bytes, or raises. */
+void nl_parse_mac(lua_State *L, const char *prim, const char *obj,
+		      const char *s, unsigned char mac[6])
+{
+	unsigned int b[6];
+	char end;
+	int i;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+		   &b[4], &b[5], &end) != 6 || strlen(s) != 17)
+		nsl_fail(L, prim, obj, EINVAL,
+			 "bad MAC address '%s' (want aa:bb:cc:dd:ee:ff)", s);
+	for (i = 0; i < 6; i++)
+		mac[i] = (unsigned char)b[i];
 }
