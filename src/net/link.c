@@ -315,10 +315,14 @@ static void put_macvlan(struct link_req *r)
 	nl_put_u32(&r->q, IFLA_MACVLAN_MODE, r->mode);
 }
 
-/* bridge_add(name, opts{vlan_filtering, stp}): bridge.c's. */
+/* bridge_add(name, opts{vlan_filtering, stp}): bridge.c's.  A new
+ * bridge does not filter: false is not sent (a kernel without VLAN
+ * filtering refuses even that). */
 static void parse_bridge(struct link_req *r)
 {
 	br_parse(&r->o, &r->br, 0);
+	if (!r->br.vlan_filtering)
+		r->br.vlan_filtering = -1;
 }
 
 static void put_bridge(struct link_req *r)
