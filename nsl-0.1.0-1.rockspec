@@ -96,6 +96,7 @@ build = {
     ["nsl.topo.state"] = "lua/nsl/topo/state.lua",
     ["nsl.topo.teardown"] = "lua/nsl/topo/teardown.lua",
     ["nsl.topo.uts"] = "lua/nsl/topo/uts.lua",
+    ["nsl.topo.vlans"] = "lua/nsl/topo/vlans.lua",
     ["nsl.topo.view"] = "lua/nsl/topo/view.lua",
   },
   copy_directories = { "doc" },
