@@ -19,6 +19,8 @@ M.columns = {
   ["nsl.addr_list"] = { "dev", "cidr", "family", "scope" },
   ["nsl.route_list"] = { "dst", "via", "dev", "metric", "table", "src", "protocol", "scope" },
   ["nsl.sock_list"] = { "proto", "family", "state", "local", "port", "remote", "rport" },
+  ["nsl.fdb_list"] = { "mac", "dev", "vlan", "master", "state", "self" },
+  ["nsl.bridge_vlan_list"] = { "dev", "vid", "pvid", "untagged" },
 }
 
 local ident = "^[%a_][%w_]*$"

@@ -352,13 +352,15 @@ static int vlan_cb(const struct nlmsghdr *h, void *data)
 }
 
 /* Starts a list primitive: its options (dev, ns), the namespace, the
- * index of dev (0: none), an empty array on top (its index in d). */
+ * index of dev (0: none), an empty array on top (its index in d), its
+ * metatable named "nsl.<prim>" (nsl.pretty's columns, nsl.json's []). */
 static struct nl_ns *list_start(lua_State *L, struct rows *d)
 {
 	const struct nsl_prim *p = nsl_self(L);
 	struct nsl_opts o;
 	struct nl_ns *ns;
 	const char *dev;
+	char meta[64];
 
 	nsl_opts_begin(L, &o, p, 0);
 	dev = nsl_opt_str(&o, "dev", NULL);
@@ -371,6 +373,9 @@ static struct nl_ns *list_start(lua_State *L, struct rows *d)
 	lua_settop(L, 1);
 	lua_newtable(L);
 	d->list = lua_gettop(L);
+	snprintf(meta, sizeof(meta), "nsl.%s", p->name);
+	luaL_newmetatable(L, meta);
+	lua_setmetatable(L, d->list);
 	return ns;
 }
 
