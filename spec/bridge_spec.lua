@@ -91,6 +91,8 @@ describe("bridge settings and port flags #netns", function()
     assert.equal("EOPNOTSUPP", e.code)
     assert.equal("link_set: unknown option 'lerning' (did you mean 'learning'?)",
       tostring(N.err(link_set, "p1", { bridge = { lerning = false } })))
+    assert.equal("link_set: p1: not a bridge (options 'vlan_filtering' and 'stp' are a bridge's)",
+      tostring(N.err(link_set, "p1", { stp = true })))
     assert.equal("link_set: option 'bridge': table expected, got boolean",
       tostring(N.err(link_set, "p1", { bridge = true })))
     assert.equal("link_set: option 'flood': boolean expected, got string",
@@ -182,6 +184,18 @@ describe("fdb_add, fdb_del, fdb_list #netns", function()
       assert.is_true(f.self)
       assert.equal("a0", f.dev)
     end
+    -- a link's own table (self): permanent entries only, as the kernel's default one
+    assert.equal("fdb_add: 02:aa:00:00:00:09: a0's own table may take only permanent entries (permanent = true)",
+      tostring(N.err(fdb_add, "02:aa:00:00:00:09", { dev = "a0", self = true })))
+    fdb_add("02:aa:00:00:00:09", { dev = "a0", self = true, permanent = true })
+    local function has()
+      for _, f in ipairs(fdb_list({ dev = "a0" })) do
+        if f.mac == "02:aa:00:00:00:09" then return f end
+      end
+    end
+    assert.same({ mac = "02:aa:00:00:00:09", dev = "a0", state = "permanent", self = true }, has())
+    fdb_del("02:aa:00:00:00:09", { dev = "a0", self = true })
+    assert.is_nil(has())
   end)
 end)
 

@@ -143,8 +143,12 @@ static int no_filtering(lua_State *L, const char *prim, const char *name)
 
 /* See bridge.h. */
 int br_fail(lua_State *L, struct nl_ns *ns, const char *prim, const char *name,
-	    int err, const char *ext, const struct br_opts *b)
+	    int err, const char *ext, const struct br_opts *b, int bridge)
 {
+	if (err == -EOPNOTSUPP && !ext[0] && br_has_bridge(b) && !bridge &&
+	    !role_of(L, ns, prim, name).bridge)
+		return nsl_fail(L, prim, name, EOPNOTSUPP,
+				"not a bridge (options 'vlan_filtering' and 'stp' are a bridge's)");
 	if (err == -EOPNOTSUPP && !ext[0] && b->vlan_filtering >= 0)
 		return no_filtering(L, prim, name);
 	if (err == -EOPNOTSUPP && br_has_port(b) && !role_of(L, ns, prim, name).port)
@@ -436,7 +440,10 @@ static int fdb_change(lua_State *L, int type)
 	ndm->ndm_family = AF_BRIDGE;
 	ndm->ndm_ifindex = nl_ifindex(L, ns, p->name, dev);
 	ndm->ndm_flags = (uint8_t)((master ? NTF_MASTER : 0) | (self ? NTF_SELF : 0));
-	ndm->ndm_state = (uint16_t)(NUD_NOARP | (permanent ? NUD_PERMANENT : NUD_REACHABLE));
+	/* a delete's state only matters to a link's own table, which
+	 * holds permanent entries only (ndo_dflt_fdb_del) */
+	ndm->ndm_state = (uint16_t)(NUD_NOARP | (permanent || type == RTM_DELNEIGH ?
+						 NUD_PERMANENT : NUD_REACHABLE));
 	nl_put(&q, NDA_LLADDR, sizeof(addr), addr);
 	if (vlan)
 		nl_put_u16(&q, NDA_VLAN, (uint16_t)vlan);
@@ -446,6 +453,9 @@ static int fdb_change(lua_State *L, int type)
 	if (err == -EINVAL && vlan && !ext[0])
 		return nsl_fail(L, p->name, mac, EINVAL, "VLAN %lld is not one of %s's (bridge_vlan_add)",
 				(long long)vlan, dev);
+	if (err == -EINVAL && self && !master && !permanent && !ext[0] && type == RTM_NEWNEIGH)
+		return nsl_fail(L, p->name, mac, EINVAL,
+				"%s's own table may take only permanent entries (permanent = true)", dev);
 	if ((err == -EINVAL || err == -EOPNOTSUPP) && master && !ext[0] &&
 	    !role_of(L, ns, p->name, dev).port)
 		return nsl_fail(L, p->name, mac, -err, "%s is not a bridge port", dev);

@@ -30,11 +30,12 @@ void br_put_bridge(struct nl_req *q, const struct br_opts *b);
  * its flags in IFLA_PROTINFO, as `bridge link set` sends it. */
 void br_put_port(struct nl_req *q, int index, const struct br_opts *b);
 
-/* Raises the error err (< 0) of a request that set b on link name: a
- * refused vlan_filtering names CONFIG_BRIDGE_VLAN_FILTERING, refused port
- * flags say the link is no bridge port; else the kernel's reason. */
+/* Raises the error err (< 0) of a request that set b on link name
+ * (bridge: known to be a bridge, else asked when it matters): a refused
+ * vlan_filtering names CONFIG_BRIDGE_VLAN_FILTERING, refused settings say
+ * the link is no bridge or no bridge port; else the kernel's reason. */
 int br_fail(lua_State *L, struct nl_ns *ns, const char *prim, const char *name,
-	    int err, const char *ext, const struct br_opts *b);
+	    int err, const char *ext, const struct br_opts *b, int bridge);
 
 /* Pushes a bridge's settings from its IFLA_INFO_DATA as { vlan_filtering,
  * stp } / a port's from its IFLA_INFO_SLAVE_DATA as { isolated,

@@ -479,7 +479,7 @@ static void create_recorded(lua_State *L, struct link_req *r, struct ifinfomsg *
 		    nl_link_index(L, r->ns, r->name) == -ENODEV)
 			continue;	/* the index was taken, not the name */
 		if (err == -EOPNOTSUPP && !ext[0] && !strcmp(kind, "bridge"))
-			br_fail(L, r->ns, r->prim, r->name, err, ext, &r->br);
+			br_fail(L, r->ns, r->prim, r->name, err, ext, &r->br, 1);
 		/* a known kind may refuse an option with EOPNOTSUPP too: only
 		 * the kernel's "unknown kind" answer (or none) is about a module */
 		if (err == -EOPNOTSUPP && (!ext[0] || strstr(ext, "Unknown device type")) &&
@@ -626,7 +626,7 @@ static int l_link_set(lua_State *L)
 	/* talk */
 	err = nl_talk(L, r.ns, r.q.buf, nl_req_len(&r.q), NULL, NULL, ext, sizeof(ext));
 	if (err)
-		br_fail(L, r.ns, r.prim, r.name, err, ext, &r.br);
+		br_fail(L, r.ns, r.prim, r.name, err, ext, &r.br, 0);
 	return 0;
 }
 
