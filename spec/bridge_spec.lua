@@ -313,6 +313,22 @@ describe("bridge VLANs #netns", function()
     fdb_del("02:aa:00:00:00:01", { ns = "sw", dev = "p1", vlan = 10 })
   end)
 
+  it("a trunk port carries the VLAN tagged to a host's vlan link; the access port untagged #kernel", function()
+    if not N.needs() then return end
+    switch(2, { vlan_filtering = true })
+    bridge_vlan_add("p1", 10, { ns = "sw", pvid = true, untagged = true })
+    bridge_vlan_del("p1", 1, { ns = "sw" })
+    bridge_vlan_add("p2", 10, { ns = "sw" }) -- tagged
+    bridge_vlan_del("p2", 1, { ns = "sw" })
+    assert.is_false(ping("h1", "10.61.0.2"), "h2's untagged eth0 is in no VLAN of p2")
+    addr_del("eth0", "10.61.0.2/24", { ns = "h2" })
+    K.make(vlan_add, "v10", "eth0", 10, { ns = "h2", up = true })
+    addr_add("v10", "10.61.0.2/24", { ns = "h2" })
+    assert.is_true(ping("h1", "10.61.0.2"), "tagged 10 on the trunk, untagged on the access port")
+    bridge_vlan_del("p2", 10, { ns = "sw" })
+    assert.is_false(ping("h1", "10.61.0.2"))
+  end)
+
   -- tools/testing/selftests/net/forwarding/bridge_vlan_aware.sh, re-expressed:
   -- hosts ping over a VLAN-aware bridge whose ports are pvid/untagged
   -- members of one VLAN; the bridge learns with the VLAN; removing the
