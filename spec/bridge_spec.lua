@@ -399,6 +399,9 @@ describe("bridge VLANs #netns", function()
       if s.what:match("^vlan") then whats[#whats + 1] = s.what:gsub(" on .*", "") end
     end
     assert.same({ "vlan 10", "vlan 30-40", "vlan 35 pvid", "vlan 1 removed" }, whats)
+    local d = t:diagram()
+    assert.matches("%] bridge vlan_filtering\n", d)
+    assert.matches("<%-> h1 %[eth0%] vlans 10,30%-40 pvid 35", d)
   end)
 
   it("leaves nothing behind", function()

@@ -108,4 +108,13 @@ function M.steps(step, dev, v, ns, self)
   end
 end
 
+-- " vlans 10,30-40 pvid 35" (" pvid 10" for an access port), "" for
+-- none: for the topology's diagram.
+function M.text(v)
+  if not v then return "" end
+  local ids = {}
+  for _, id in ipairs(v.ids) do ids[#ids + 1] = tostring(id) end
+  return (#ids > 0 and (" vlans " .. table.concat(ids, ",")) or "") .. (v.pvid and (" pvid " .. v.pvid) or "")
+end
+
 return M
