@@ -40,6 +40,7 @@ build = {
         "src/base/sys.c",
         "src/net/addr.c",
         "src/net/bridge.c",
+        "src/net/fdb.c",
         "src/net/ifindex.c",
         "src/net/kfeature.c",
         "src/net/link.c",

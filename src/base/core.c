@@ -21,6 +21,7 @@ static const lua_CFunction openers[] = {
 	nsl_open_link,
 	nsl_open_linkinfo,
 	nsl_open_bridge,
+	nsl_open_fdb,
 	nsl_open_qdisc,
 	nsl_open_addr,
 	nsl_open_route,

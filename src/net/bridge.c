@@ -1,18 +1,16 @@
 /*
  * bridge.c - bridges beyond bridge_add: a bridge's vlan_filtering and
  * stp and its ports' flags (for link.c's bridge_add and link_set, read
- * back by linkinfo.c), the VLANs of ports (bridge_vlan_add,
- * bridge_vlan_del, bridge_vlan_list) and forwarding entries (fdb_add,
- * fdb_del, fdb_list), sent as iproute2's `bridge` sends them: AF_BRIDGE
- * requests.
+ * back by linkinfo.c) and the VLANs of ports (bridge_vlan_add,
+ * bridge_vlan_del, bridge_vlan_list), sent as iproute2's `bridge` sends
+ * them: AF_BRIDGE requests.  Forwarding entries are fdb.c's.
  *
- * VLANs and fdb entries belong to their port and go with it when the link
- * is deleted: the run's record needs no line for them.
+ * VLANs belong to their port and go with it when the link is deleted:
+ * the run's record needs no line for them.
  */
 #include <errno.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
-#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +18,6 @@
 
 #include "bridge.h"
 #include "kfeature.h"
-
-#define VID_MAX 4094
 
 /* The keys of link_set's option bridge, read as options of their own. */
 static const struct nsl_prim port_keys = {
@@ -92,14 +88,10 @@ void br_put_port(struct nl_req *q, int index, const struct br_opts *b)
 	nl_nest_end(q, nest);
 }
 
-struct role {
-	int bridge, port;	/* a bridge; a port of a bridge */
-};
-
 /* RTM_NEWLINK of one link: is it a bridge, a bridge's port? */
 static int role_cb(const struct nlmsghdr *h, void *data)
 {
-	struct role *r = data;
+	struct br_role *r = data;
 	const struct nlattr *a, *i;
 
 	mnl_attr_for_each(a, h, sizeof(struct ifinfomsg)) {
@@ -116,12 +108,11 @@ static int role_cb(const struct nlmsghdr *h, void *data)
 	return 0;
 }
 
-/* What link name is to a bridge (asked only to explain a refusal, so it
- * never raises: unknown stays 0). */
-static struct role role_of(lua_State *L, struct nl_ns *ns, const char *prim,
-			   const char *name)
+/* See bridge.h: never raises (unknown stays 0). */
+struct br_role br_role(lua_State *L, struct nl_ns *ns, const char *prim,
+		       const char *name)
 {
-	struct role r = { 0, 0 };
+	struct br_role r = { 0, 0 };
 	struct nl_req q;
 
 	nl_req_start(&q, L, prim, name, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
@@ -146,19 +137,19 @@ int br_fail(lua_State *L, struct nl_ns *ns, const char *prim, const char *name,
 	    int err, const char *ext, const struct br_opts *b, int bridge)
 {
 	if (err == -EOPNOTSUPP && !ext[0] && br_has_bridge(b) && !bridge &&
-	    !role_of(L, ns, prim, name).bridge)
+	    !br_role(L, ns, prim, name).bridge)
 		return nsl_fail(L, prim, name, EOPNOTSUPP,
 				"not a bridge (options 'vlan_filtering' and 'stp' are a bridge's)");
 	if (err == -EOPNOTSUPP && !ext[0] && b->vlan_filtering >= 0)
 		return no_filtering(L, prim, name);
-	if (err == -EOPNOTSUPP && br_has_port(b) && !role_of(L, ns, prim, name).port)
+	if (err == -EOPNOTSUPP && br_has_port(b) && !br_role(L, ns, prim, name).port)
 		return nsl_fail(L, prim, name, EOPNOTSUPP,
 				"not a bridge port (option 'bridge' is for a link whose master is a bridge)");
 	return nsl_fail(L, prim, name, -err, ext[0] ? "%s" : NULL, ext);
 }
 
-/* Sets boolean field k of the table on top. */
-static void set_bool(lua_State *L, const char *k, int v)
+/* See bridge.h. */
+void br_set_bool(lua_State *L, const char *k, int v)
 {
 	lua_pushboolean(L, v);
 	lua_setfield(L, -2, k);
@@ -171,15 +162,15 @@ void br_push_bridge(lua_State *L, const struct nlattr *data)
 	const struct nlattr *a;
 
 	lua_createtable(L, 0, 2);
-	set_bool(L, "vlan_filtering", 0);
+	br_set_bool(L, "vlan_filtering", 0);
 	mnl_attr_for_each_nested(a, data) {
 		if (mnl_attr_get_payload_len(a) < 1)
 			continue;
 		if (mnl_attr_get_type(a) == IFLA_BR_VLAN_FILTERING)
-			set_bool(L, "vlan_filtering", mnl_attr_get_u8(a));
+			br_set_bool(L, "vlan_filtering", mnl_attr_get_u8(a));
 		else if (mnl_attr_get_type(a) == IFLA_BR_STP_STATE &&
 			 mnl_attr_get_payload_len(a) >= 4)
-			set_bool(L, "stp", mnl_attr_get_u32(a) != 0);
+			br_set_bool(L, "stp", mnl_attr_get_u32(a) != 0);
 	}
 }
 
@@ -195,11 +186,11 @@ void br_push_port(lua_State *L, const struct nlattr *data)
 		if (mnl_attr_get_payload_len(a) < 1)
 			continue;
 		if (t == IFLA_BRPORT_ISOLATED)
-			set_bool(L, "isolated", mnl_attr_get_u8(a));
+			br_set_bool(L, "isolated", mnl_attr_get_u8(a));
 		else if (t == IFLA_BRPORT_LEARNING)
-			set_bool(L, "learning", mnl_attr_get_u8(a));
+			br_set_bool(L, "learning", mnl_attr_get_u8(a));
 		else if (t == IFLA_BRPORT_UNICAST_FLOOD)
-			set_bool(L, "flood", mnl_attr_get_u8(a));
+			br_set_bool(L, "flood", mnl_attr_get_u8(a));
 	}
 }
 
@@ -215,7 +206,7 @@ static void check_vid(lua_State *L, const char *prim, const char *obj, int idx,
 	if (lua_isinteger(L, idx)) {
 		lua_Integer v = lua_tointeger(L, idx);
 
-		nsl_check_range(L, prim, obj, "VLAN id", v, 1, VID_MAX);
+		nsl_check_range(L, prim, obj, "VLAN id", v, 1, BR_VID_MAX);
 		*lo = *hi = (int)v;
 		return;
 	}
@@ -225,8 +216,8 @@ static void check_vid(lua_State *L, const char *prim, const char *obj, int idx,
 	b = *end == '-' && end > s ? strtol(end + 1, &end, 10) : -1;
 	if (*end || b < 0 || end == s || s[0] == '-' || s[0] == '+' || s[0] == ' ')
 		nsl_fail(L, prim, obj, EINVAL, "bad VLAN range '%s' (want \"10-20\")", s);
-	nsl_check_range(L, prim, obj, "VLAN id", a, 1, VID_MAX);
-	nsl_check_range(L, prim, obj, "VLAN id", b, 1, VID_MAX);
+	nsl_check_range(L, prim, obj, "VLAN id", a, 1, BR_VID_MAX);
+	nsl_check_range(L, prim, obj, "VLAN id", b, 1, BR_VID_MAX);
 	if (a > b)
 		nsl_fail(L, prim, obj, EINVAL, "bad VLAN range '%s': %ld > %ld", s, a, b);
 	*lo = (int)a;
@@ -247,7 +238,7 @@ static int vlan_change(lua_State *L, int type)
 	struct nl_ns *ns;
 	struct ifinfomsg *ifi;
 	struct nlattr *af;
-	struct role r;
+	struct br_role r;
 	int lo, hi, self, index, err;
 	char ext[256];
 
@@ -285,7 +276,7 @@ static int vlan_change(lua_State *L, int type)
 	if (!err)
 		return 0;
 	if (err == -EOPNOTSUPP && !ext[0]) {
-		r = role_of(L, ns, p->name, port);
+		r = br_role(L, ns, p->name, port);
 		if (r.bridge && !self)
 			return nsl_fail(L, p->name, port, EOPNOTSUPP,
 					"a bridge itself takes VLANs with self = true");
@@ -307,15 +298,8 @@ static int l_bridge_vlan_del(lua_State *L)
 	return vlan_change(L, RTM_DELLINK);
 }
 
-struct rows {
-	lua_State *L;
-	int list;	/* stack index of the array being filled */
-	int names;	/* of the table index -> name (fdb), or 0 */
-	int index;	/* keep only this link (0: all) */
-};
-
-/* Appends the table on top to the array of d. */
-static void append(struct rows *d)
+/* See bridge.h. */
+void br_append(struct br_rows *d)
 {
 	lua_rawseti(d->L, d->list, (lua_Integer)lua_rawlen(d->L, d->list) + 1);
 }
@@ -323,7 +307,7 @@ static void append(struct rows *d)
 /* One RTM_NEWLINK of an AF_BRIDGE dump: a row per VLAN of the link. */
 static int vlan_cb(const struct nlmsghdr *h, void *data)
 {
-	struct rows *d = data;
+	struct br_rows *d = data;
 	lua_State *L = d->L;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
 	const struct nlattr *a, *v;
@@ -347,18 +331,16 @@ static int vlan_cb(const struct nlmsghdr *h, void *data)
 			lua_setfield(L, -2, "dev");
 			lua_pushinteger(L, vi->vid);
 			lua_setfield(L, -2, "vid");
-			set_bool(L, "pvid", (vi->flags & BRIDGE_VLAN_INFO_PVID) != 0);
-			set_bool(L, "untagged", (vi->flags & BRIDGE_VLAN_INFO_UNTAGGED) != 0);
-			append(d);
+			br_set_bool(L, "pvid", (vi->flags & BRIDGE_VLAN_INFO_PVID) != 0);
+			br_set_bool(L, "untagged", (vi->flags & BRIDGE_VLAN_INFO_UNTAGGED) != 0);
+			br_append(d);
 		}
 	}
 	return 0;
 }
 
-/* Starts a list primitive: its options (dev, ns), the namespace, the
- * index of dev (0: none), an empty array on top (its index in d), its
- * metatable named "nsl.<prim>" (nsl.pretty's columns, nsl.json's []). */
-static struct nl_ns *list_start(lua_State *L, struct rows *d)
+/* See bridge.h. */
+struct nl_ns *br_list_start(lua_State *L, struct br_rows *d)
 {
 	const struct nsl_prim *p = nsl_self(L);
 	struct nsl_opts o;
@@ -388,8 +370,8 @@ static struct nl_ns *list_start(lua_State *L, struct rows *d)
  * kernel without VLAN filtering).  Raises "bridge_vlan_list: ...". */
 static int l_bridge_vlan_list(lua_State *L)
 {
-	struct rows d;
-	struct nl_ns *ns = list_start(L, &d);
+	struct br_rows d;
+	struct nl_ns *ns = br_list_start(L, &d);
 	struct ifinfomsg *ifi;
 	struct nl_req q;
 
@@ -401,159 +383,15 @@ static int l_bridge_vlan_list(lua_State *L)
 	return 1;
 }
 
-/* fdb_add(mac, opts{dev, vlan, master, self, permanent, ns}) (type
- * RTM_NEWNEIGH) and fdb_del(mac, opts{dev, vlan, master, self, ns}):
- * one AF_BRIDGE neighbour request; returns nothing.  An entry is static
- * (as `bridge fdb add ... static`), or with permanent the bridge's own
- * (local: delivered to the bridge, as `bridge fdb add ... local`).
- * Raises "<prim>: <mac>: <reason>". */
-static int fdb_change(lua_State *L, int type)
-{
-	const struct nsl_prim *p = nsl_self(L);
-	const char *mac = nsl_checkstring(L, 1, p->name), *dev;
-	unsigned char addr[6];
-	struct nsl_opts o;
-	struct nl_req q;
-	struct nl_ns *ns;
-	struct ndmsg *ndm;
-	lua_Integer vlan;
-	int master, self, permanent = 0, err;
-	char ext[256];
-
-	nsl_opts_begin(L, &o, p, 0);
-	o.obj = mac;
-	nl_parse_mac(L, p->name, mac, mac, addr);
-	dev = nsl_opt_str(&o, "dev", NULL);
-	if (!dev)
-		return nsl_fail(L, p->name, mac, EINVAL, "option 'dev' (the port) is required");
-	nl_check_ifname(L, p->name, dev);
-	vlan = nsl_opt_int(&o, "vlan", 1, VID_MAX, 0);
-	self = nsl_opt_bool(&o, "self", 0);
-	master = nsl_opt_bool(&o, "master", !self);
-	if (type == RTM_NEWNEIGH)
-		permanent = nsl_opt_bool(&o, "permanent", 0);
-	if (!master && !self)
-		return nsl_fail(L, p->name, mac, EINVAL, "master = false needs self = true");
-	ns = nl_opts_ns(&o);
-	ndm = nl_req_start(&q, L, p->name, mac, type,
-			   type == RTM_NEWNEIGH ? NLM_F_CREATE | NLM_F_EXCL : 0, sizeof(*ndm));
-	ndm->ndm_family = AF_BRIDGE;
-	ndm->ndm_ifindex = nl_ifindex(L, ns, p->name, dev);
-	ndm->ndm_flags = (uint8_t)((master ? NTF_MASTER : 0) | (self ? NTF_SELF : 0));
-	/* a delete's state only matters to a link's own table, which
-	 * holds permanent entries only (ndo_dflt_fdb_del) */
-	ndm->ndm_state = (uint16_t)(NUD_NOARP | (permanent || type == RTM_DELNEIGH ?
-						 NUD_PERMANENT : NUD_REACHABLE));
-	nl_put(&q, NDA_LLADDR, sizeof(addr), addr);
-	if (vlan)
-		nl_put_u16(&q, NDA_VLAN, (uint16_t)vlan);
-	err = nl_talk(L, ns, q.buf, nl_req_len(&q), NULL, NULL, ext, sizeof(ext));
-	if (!err)
-		return 0;
-	if (err == -EINVAL && vlan && !ext[0])
-		return nsl_fail(L, p->name, mac, EINVAL, "VLAN %lld is not one of %s's (bridge_vlan_add)",
-				(long long)vlan, dev);
-	if (err == -EINVAL && self && !master && !permanent && !ext[0] && type == RTM_NEWNEIGH)
-		return nsl_fail(L, p->name, mac, EINVAL,
-				"%s's own table may take only permanent entries (permanent = true)", dev);
-	if ((err == -EINVAL || err == -EOPNOTSUPP) && master && !ext[0] &&
-	    !role_of(L, ns, p->name, dev).port)
-		return nsl_fail(L, p->name, mac, -err, "%s is not a bridge port", dev);
-	return nsl_fail(L, p->name, mac, -err, ext[0] ? "%s" : NULL, ext);
-}
-
-static int l_fdb_add(lua_State *L)
-{
-	return fdb_change(L, RTM_NEWNEIGH);
-}
-
-static int l_fdb_del(lua_State *L)
-{
-	return fdb_change(L, RTM_DELNEIGH);
-}
-
-/* Sets field k of the table on top to the name of link index (from the
- * table at d->names), or the index when it has none. */
-static void set_link(struct rows *d, const char *k, int index)
-{
-	if (lua_rawgeti(d->L, d->names, index) == LUA_TNIL) {
-		lua_pop(d->L, 1);
-		lua_pushinteger(d->L, index);
-	}
-	lua_setfield(d->L, -2, k);
-}
-
-/* One RTM_NEWNEIGH of an AF_BRIDGE dump: its row. */
-static int fdb_cb(const struct nlmsghdr *h, void *data)
-{
-	struct rows *d = data;
-	lua_State *L = d->L;
-	const struct ndmsg *ndm = mnl_nlmsg_get_payload(h);
-	const struct nlattr *a;
-	char mac[18];
-
-	if (h->nlmsg_type != RTM_NEWNEIGH || ndm->ndm_family != AF_BRIDGE ||
-	    (d->index && ndm->ndm_ifindex != d->index))
-		return 0;
-	lua_createtable(L, 0, 6);
-	set_link(d, "dev", ndm->ndm_ifindex);
-	lua_pushstring(L, ndm->ndm_state & NUD_PERMANENT ? "permanent" :
-		       ndm->ndm_state & NUD_NOARP ? "static" : "dynamic");
-	lua_setfield(L, -2, "state");
-	set_bool(L, "self", (ndm->ndm_flags & NTF_SELF) != 0);
-	mnl_attr_for_each(a, h, sizeof(*ndm)) {
-		const unsigned char *p = mnl_attr_get_payload(a);
-		size_t len = mnl_attr_get_payload_len(a);
-
-		if (mnl_attr_get_type(a) == NDA_LLADDR && len == 6) {
-			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
-				 p[0], p[1], p[2], p[3], p[4], p[5]);
-			lua_pushstring(L, mac);
-			lua_setfield(L, -2, "mac");
-		} else if (mnl_attr_get_type(a) == NDA_VLAN && len >= 2) {
-			lua_pushinteger(L, mnl_attr_get_u16(a));
-			lua_setfield(L, -2, "vlan");
-		} else if (mnl_attr_get_type(a) == NDA_MASTER && len >= 4) {
-			set_link(d, "master", (int)mnl_attr_get_u32(a));
-		}
-	}
-	append(d);
-	return 0;
-}
-
-/* fdb_list(opts{dev, ns}): pushes an array of { mac, dev, vlan, master,
- * state ("static", "permanent", "dynamic"), self } of the namespace's
- * bridge forwarding entries (those of its bridges, learnt ones too, and
- * the links' own, self).  Raises "fdb_list: ...". */
-static int l_fdb_list(lua_State *L)
-{
-	struct rows d;
-	struct nl_ns *ns = list_start(L, &d);
-	struct ndmsg *ndm;
-	struct nl_req q;
-
-	nl_push_ifnames(L, ns, "fdb_list");
-	d.names = lua_gettop(L);
-	ndm = nl_req_start(&q, L, "fdb_list", ns->name[0] ? ns->name : "links",
-			   RTM_GETNEIGH, NLM_F_DUMP, sizeof(*ndm));
-	ndm->ndm_family = AF_BRIDGE;
-	nl_req_do(&q, ns, fdb_cb, &d);
-	lua_settop(L, d.list);
-	return 1;
-}
-
 static const struct nsl_prim bridge_prims[] = {
 	{ "bridge_vlan_add", l_bridge_vlan_add, 3, "ns pvid untagged self" },
 	{ "bridge_vlan_del", l_bridge_vlan_del, 3, "ns self" },
 	{ "bridge_vlan_list", l_bridge_vlan_list, 1, "ns dev" },
-	{ "fdb_add", l_fdb_add, 2, "ns dev vlan master self permanent" },
-	{ "fdb_del", l_fdb_del, 2, "ns dev vlan master self" },
-	{ "fdb_list", l_fdb_list, 1, "ns dev" },
 	{ NULL, NULL, 0, NULL }
 };
 
-/* Adds bridge_vlan_add, bridge_vlan_del, bridge_vlan_list, fdb_add,
- * fdb_del, fdb_list to the table at index 1. */
+/* Adds bridge_vlan_add, bridge_vlan_del, bridge_vlan_list to the table
+ * at index 1. */
 int nsl_open_bridge(lua_State *L)
 {
 	nsl_register(L, bridge_prims);

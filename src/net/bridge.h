@@ -1,12 +1,15 @@
 /*
- * bridge.h - what link.c and linkinfo.c take from bridge.c: a bridge's
- * own settings (vlan_filtering, stp) and a port's flags (isolated,
- * learning, flood), parsed from options, put into requests, read back.
+ * bridge.h - what link.c, linkinfo.c and fdb.c take from bridge.c: a
+ * bridge's own settings (vlan_filtering, stp) and a port's flags
+ * (isolated, learning, flood), parsed from options, put into requests,
+ * read back; and what its list primitives share.
  */
 #ifndef NSL_BRIDGE_H
 #define NSL_BRIDGE_H
 
 #include "nl.h"
+
+#define BR_VID_MAX 4094		/* VLAN ids are 1..4094 */
 
 /* Each -1 when not given. */
 struct br_opts {
@@ -43,5 +46,33 @@ int br_fail(lua_State *L, struct nl_ns *ns, const char *prim, const char *name,
  * bridge_port of the link record). */
 void br_push_bridge(lua_State *L, const struct nlattr *data);
 void br_push_port(lua_State *L, const struct nlattr *data);
+
+/* What link name is to a bridge: a bridge, a bridge's port (asked only
+ * to explain a refusal: never raises, unknown stays 0). */
+struct br_role {
+	int bridge, port;
+};
+struct br_role br_role(lua_State *L, struct nl_ns *ns, const char *prim,
+		       const char *name);
+
+/* The rows a list primitive (bridge_vlan_list, fdb_list) pushes. */
+struct br_rows {
+	lua_State *L;
+	int list;	/* stack index of the array being filled */
+	int names;	/* of the table index -> name (fdb), or 0 */
+	int index;	/* keep only this link (0: all) */
+};
+
+/* Starts a list primitive: its options (dev, ns), the namespace, the
+ * index of dev (0: none), an empty array on top (its index in d), its
+ * metatable named "nsl.<prim>" (nsl.pretty's columns, nsl.json's []);
+ * raises as the primitive. */
+struct nl_ns *br_list_start(lua_State *L, struct br_rows *d);
+
+/* Appends the table on top to the array of d. */
+void br_append(struct br_rows *d);
+
+/* Sets boolean field k of the table on top to v. */
+void br_set_bool(lua_State *L, const char *k, int v);
 
 #endif
