@@ -112,6 +112,21 @@ describe("bridge settings and port flags #netns", function()
     assert.is_true(ping("h1", "10.61.0.2"))
   end)
 
+  it("flood = false: unknown unicast no longer reaches the port (ping to a MAC never learnt)", function()
+    if not N.needs() then return end
+    switch(2)
+    -- p2 never learns h2's MAC: frames to it are unknown unicast, flooded
+    link_set("p2", { ns = "sw", bridge = { learning = false } })
+    local mac2 = link_get("eth0", { ns = "h2" }).address
+    N.in_ns("h1", "ip neigh replace 10.61.0.2 lladdr " .. mac2 .. " dev eth0 nud permanent")
+    assert.is_true(ping("h1", "10.61.0.2"))
+    link_set("p2", { ns = "sw", bridge = { flood = false } })
+    assert.is_false(ping("h1", "10.61.0.2"))
+    assert.is_false(link_get("p2", { ns = "sw" }).bridge_port.flood)
+    link_set("p2", { ns = "sw", bridge = { flood = true } })
+    assert.is_true(ping("h1", "10.61.0.2"))
+  end)
+
   it("learning: a port learns its host's MAC (dynamic), not with learning = false", function()
     if not N.needs() then return end
     switch(2)
