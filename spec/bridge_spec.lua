@@ -214,6 +214,42 @@ describe("fdb_add, fdb_del, fdb_list #netns", function()
   end)
 end)
 
+describe("fdb entries of a vxlan (self, dst) #netns", function()
+  after_each(N.wipe)
+
+  it("an all-zeros entry per remote carries a vxlan made without a remote (ping), read back with its dst", function()
+    if not N.needs() then return end
+    ns_add("a"); ns_add("b")
+    veth_add("ea", "eb", { ns = "a", peer_ns = "b", up = true })
+    link_set("eb", { ns = "b", up = true })
+    addr_add("ea", "10.62.0.1/24", { ns = "a" })
+    addr_add("eb", "10.62.0.2/24", { ns = "b" })
+    for _, x in ipairs({ { "a", "1" }, { "b", "2" } }) do
+      vxlan_add("vx0", 62, { ns = x[1], ["local"] = "10.62.0." .. x[2], dev = "e" .. x[1], up = true })
+      addr_add("vx0", "10.63.0." .. x[2] .. "/24", { ns = x[1] })
+    end
+    assert.is_false(ping("a", "10.63.0.2"), "no remote: nowhere to send")
+    local zero = "00:00:00:00:00:00"
+    fdb_add(zero, { ns = "a", dev = "vx0", self = true, dst = "10.62.0.2" })
+    fdb_add(zero, { ns = "b", dev = "vx0", self = true, dst = "10.62.0.1" })
+    assert.is_true(ping("a", "10.63.0.2"))
+    local entry
+    for _, f in ipairs(fdb_list({ ns = "a", dev = "vx0" })) do
+      if f.mac == zero then entry = f end
+    end
+    assert.same({ mac = zero, dev = "vx0", state = "static", self = true, dst = "10.62.0.2" }, entry)
+    local shown
+    for _, f in ipairs(bridge_json("fdb", "a")) do if f.mac == zero then shown = f end end
+    assert.equal("10.62.0.2", shown.dst)
+    fdb_del(zero, { ns = "a", dev = "vx0", self = true, dst = "10.62.0.2" })
+    assert.is_false(ping("a", "10.63.0.2"))
+    assert.equal("fdb_add: 00:00:00:00:00:00: dst is for a link's own table (self = true: a vxlan's)",
+      tostring(N.err(fdb_add, zero, { ns = "a", dev = "vx0", dst = "10.62.0.2" })))
+    assert.equal("fdb_add: 00:00:00:00:00:00: dst '10.62.0.0/24': an address, not a CIDR",
+      tostring(N.err(fdb_add, zero, { ns = "a", dev = "vx0", self = true, dst = "10.62.0.0/24" })))
+  end)
+end)
+
 describe("bridge bad input #netns", function()
   after_each(N.wipe)
 

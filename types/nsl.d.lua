@@ -88,6 +88,7 @@
 ---@field master? boolean      the bridge's table (default, unless self)
 ---@field self? boolean        the link's own table (a vxlan's...)
 ---@field permanent? boolean   (fdb_add) the bridge's own address: delivered to it, not forwarded
+---@field dst? string          (with self) a vxlan's remote for this MAC
 
 ---@class nsl.Fdb
 ---@field mac string
@@ -96,6 +97,7 @@
 ---@field master string?
 ---@field state "static"|"permanent"|"dynamic"
 ---@field self boolean
+---@field dst string?          a vxlan entry's remote
 
 ---@class nsl.MacvlanOpts: nsl.LinkAddOpts
 ---@field mode? "bridge"|"private"|"vepa"|"passthru"|"source"

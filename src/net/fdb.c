@@ -7,6 +7,7 @@
  * An entry belongs to its port and goes with it when the link is
  * deleted: the run's record needs no line for it.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -19,19 +20,20 @@
  * RTM_NEWNEIGH) and fdb_del(mac, opts{dev, vlan, master, self, ns}):
  * one AF_BRIDGE neighbour request; returns nothing.  An entry is static
  * (as `bridge fdb add ... static`), or with permanent the bridge's own
- * (local: delivered to the bridge, as `bridge fdb add ... local`).
+ * (local: delivered to the bridge, as `bridge fdb add ... local`).  dst
+ * (with self) is where a vxlan sends frames to mac (NDA_DST).
  * Raises "<prim>: <mac>: <reason>". */
 static int fdb_change(lua_State *L, int type)
 {
 	const struct nsl_prim *p = nsl_self(L);
-	const char *mac = nsl_checkstring(L, 1, p->name), *dev;
-	unsigned char addr[6];
+	const char *mac = nsl_checkstring(L, 1, p->name), *dev, *dst, *why;
+	unsigned char addr[6], dstaddr[16];
 	struct nsl_opts o;
 	struct nl_req q;
 	struct nl_ns *ns;
 	struct ndmsg *ndm;
 	lua_Integer vlan;
-	int master, self, permanent = 0, err;
+	int master, self, permanent = 0, err, dfam = 0, prefix;
 	char ext[256];
 
 	nsl_opts_begin(L, &o, p, 0);
@@ -48,6 +50,13 @@ static int fdb_change(lua_State *L, int type)
 		permanent = nsl_opt_bool(&o, "permanent", 0);
 	if (!master && !self)
 		return nsl_fail(L, p->name, mac, EINVAL, "master = false needs self = true");
+	dst = nsl_opt_str(&o, "dst", NULL);
+	if (dst && (nl_parse_cidr(dst, &dfam, dstaddr, &prefix, &why) < 0 || strchr(dst, '/')))
+		return nsl_fail(L, p->name, mac, EINVAL, "dst '%s': %s", dst,
+				strchr(dst, '/') ? "an address, not a CIDR" : why);
+	if (dst && (!self || master))
+		return nsl_fail(L, p->name, mac, EINVAL,
+				"dst is for a link's own table (self = true: a vxlan's)");
 	ns = nl_opts_ns(&o);
 	ndm = nl_req_start(&q, L, p->name, mac, type,
 			   type == RTM_NEWNEIGH ? NLM_F_CREATE | NLM_F_EXCL : 0, sizeof(*ndm));
@@ -61,6 +70,8 @@ static int fdb_change(lua_State *L, int type)
 	nl_put(&q, NDA_LLADDR, sizeof(addr), addr);
 	if (vlan)
 		nl_put_u16(&q, NDA_VLAN, (uint16_t)vlan);
+	if (dfam)
+		nl_put(&q, NDA_DST, dfam == AF_INET ? 4 : 16, dstaddr);
 	err = nl_talk(L, ns, q.buf, nl_req_len(&q), NULL, NULL, ext, sizeof(ext));
 	if (!err)
 		return 0;
@@ -127,6 +138,13 @@ static int fdb_cb(const struct nlmsghdr *h, void *data)
 		} else if (mnl_attr_get_type(a) == NDA_VLAN && len >= 2) {
 			lua_pushinteger(L, mnl_attr_get_u16(a));
 			lua_setfield(L, -2, "vlan");
+		} else if (mnl_attr_get_type(a) == NDA_DST && (len == 4 || len == 16)) {
+			char ip[INET6_ADDRSTRLEN];
+
+			if (inet_ntop(len == 4 ? AF_INET : AF_INET6, p, ip, sizeof(ip))) {
+				lua_pushstring(L, ip);
+				lua_setfield(L, -2, "dst");
+			}
 		} else if (mnl_attr_get_type(a) == NDA_MASTER && len >= 4) {
 			set_link(d, "master", (int)mnl_attr_get_u32(a));
 		}
@@ -136,7 +154,7 @@ static int fdb_cb(const struct nlmsghdr *h, void *data)
 }
 
 /* fdb_list(opts{dev, ns}): pushes an array of { mac, dev, vlan, master,
- * state ("static", "permanent", "dynamic"), self } of the namespace's
+ * state ("static", "permanent", "dynamic"), self, dst } of the namespace's
  * bridge forwarding entries (those of its bridges, learnt ones too, and
  * the links' own, self).  Raises "fdb_list: ...". */
 static int l_fdb_list(lua_State *L)
@@ -157,8 +175,8 @@ static int l_fdb_list(lua_State *L)
 }
 
 static const struct nsl_prim fdb_prims[] = {
-	{ "fdb_add", l_fdb_add, 2, "ns dev vlan master self permanent" },
-	{ "fdb_del", l_fdb_del, 2, "ns dev vlan master self" },
+	{ "fdb_add", l_fdb_add, 2, "ns dev vlan master self permanent dst" },
+	{ "fdb_del", l_fdb_del, 2, "ns dev vlan master self dst" },
 	{ "fdb_list", l_fdb_list, 1, "ns dev" },
 	{ NULL, NULL, 0, NULL }
 };
