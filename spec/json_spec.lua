@@ -68,6 +68,8 @@ describe("JSON of every listing #netns", function()
       -- a listener, and an empty listing (still an array)
       sock_list = { { { ns = "jsn" } }, { { ns = "jsn", proto = "udp" } } },
       nft_list = { {}, { { ns = "jsn" } } },
+      -- the host's veth ends: no bridge, so empty lists; jsn's own entries
+      fdb_list = { {}, { { ns = "jsn" } } }, bridge_vlan_list = { {} },
     }
     for _, name in ipairs(names) do
       assert.is_not_nil(calls[name], name .. " has no JSON round-trip case here")

@@ -116,6 +116,22 @@ describe("process handles #netns", function()
     assert.equal(1, T.sh("kill -0 " .. pid).code)
   end)
 
+  it("keeps a background process whose handle the script dropped running through garbage collection", function()
+    if not need_sandbox() then return end
+    local r = nsl_script(string.format([[
+      ns_exec(%q, { "sleep", "1001.5" }, { background = true })   -- no variable: dropped at once
+      for _ = 1, 3 do collectgarbage() end
+      local alive = os.execute("pgrep -f 'sleep 1001[.]5' >/dev/null")
+      local h = spawn({ "true" }, { background = true })          -- an ended one is let go of
+      h:wait(5); h = nil
+      collectgarbage(); collectgarbage()
+      print(alive and "running" or "stopped")
+    ]], ns))
+    assert.equal(0, r.code, r.err)
+    assert.equal("running\n", r.out)
+    assert.equal(1, T.sh("pgrep -f 'sleep 1001[.]5'").code, "stopped at the end of the script")
+  end)
+
   it("lets Ctrl-C/SIGTERM interrupt a wait", function()
     if not need_sandbox() then return end
     local r = nsl_script(string.format([[

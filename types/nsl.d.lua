@@ -62,6 +62,43 @@
 ---@field local? string
 ---@field ttl? integer
 
+---@class nsl.BridgeOpts: nsl.LinkAddOpts
+---@field vlan_filtering? boolean   a VLAN-aware bridge (CONFIG_BRIDGE_VLAN_FILTERING)
+---@field stp? boolean              the kernel's spanning tree
+
+---@class nsl.BridgePortFlags
+---@field isolated? boolean   talks only to ports that are not isolated
+---@field learning? boolean   learns source MACs into the fdb (default true)
+---@field flood? boolean      floods unknown unicast to it (default true)
+
+---@class nsl.BridgeVlanOpts: nsl.NsOpts
+---@field pvid? boolean       untagged frames arriving there get this VLAN
+---@field untagged? boolean   frames of this VLAN leave there untagged
+---@field self? boolean       the VLAN of the bridge device itself
+
+---@class nsl.BridgeVlan
+---@field dev string
+---@field vid integer
+---@field pvid boolean
+---@field untagged boolean
+
+---@class nsl.FdbOpts: nsl.NsOpts
+---@field dev string           the port
+---@field vlan? integer        1..4094
+---@field master? boolean      the bridge's table (default, unless self)
+---@field self? boolean        the link's own table (a vxlan's...)
+---@field permanent? boolean   (fdb_add) the bridge's own address: delivered to it, not forwarded
+---@field dst? string          (with self) a vxlan's remote for this MAC
+
+---@class nsl.Fdb
+---@field mac string
+---@field dev string
+---@field vlan integer?
+---@field master string?
+---@field state "static"|"permanent"|"dynamic"
+---@field self boolean
+---@field dst string?          a vxlan entry's remote
+
 ---@class nsl.MacvlanOpts: nsl.LinkAddOpts
 ---@field mode? "bridge"|"private"|"vepa"|"passthru"|"source"
 
@@ -94,6 +131,9 @@
 ---@field master? string|false    a bridge; false detaches
 ---@field alias? string
 ---@field addrgenmode? "eui64"|"none"|"stable_secret"|"random"   IPv6 link-local generation, set before up
+---@field vlan_filtering? boolean   (a bridge)
+---@field stp? boolean              (a bridge)
+---@field bridge? nsl.BridgePortFlags   (a bridge port) its flags
 
 ---@class nsl.AddrOpts: nsl.NsOpts
 ---@field nodad? boolean   skip IPv6 duplicate address detection
@@ -213,6 +253,8 @@
 ---@field vrf {table: integer}?
 ---@field geneve {vni: integer, remote: string, port: integer, ttl: integer?}?
 ---@field gretap {remote: string, local: string?, ttl: integer?}?
+---@field bridge {vlan_filtering: boolean, stp: boolean}?   a bridge's
+---@field bridge_port {isolated: boolean, learning: boolean, flood: boolean}?   a bridge port's flags
 ---@field impair nsl.Impair?       (link_get only) its root netem or tbf
 
 ---@class nsl.Addr
@@ -340,8 +382,28 @@ function ns_exists(name) end
 ---@param opts? nsl.VethOpts
 function veth_add(name, peer, opts) end
 ---@param name string
----@param opts? nsl.LinkAddOpts
+---@param opts? nsl.BridgeOpts
 function bridge_add(name, opts) end
+---@param port string             a bridge port, or the bridge with self
+---@param vid integer|string      1..4094, or a range "10-20"
+---@param opts? nsl.BridgeVlanOpts
+function bridge_vlan_add(port, vid, opts) end
+---@param port string
+---@param vid integer|string
+---@param opts? { ns?: string, self?: boolean }
+function bridge_vlan_del(port, vid, opts) end
+---@param opts? { ns?: string, dev?: string }
+---@return nsl.BridgeVlan[]
+function bridge_vlan_list(opts) end
+---@param mac string   "aa:bb:cc:dd:ee:ff"
+---@param opts nsl.FdbOpts
+function fdb_add(mac, opts) end
+---@param mac string
+---@param opts nsl.FdbOpts
+function fdb_del(mac, opts) end
+---@param opts? { ns?: string, dev?: string }
+---@return nsl.Fdb[]
+function fdb_list(opts) end
 ---@param name string
 ---@param parent string
 ---@param id integer   1..4094
@@ -551,6 +613,9 @@ function pid_exec(pid, cmd, opts) end
 ---@field ns? string
 ---@field mtu? integer
 ---@field nat? boolean   masquerade the subnet out through the root namespace
+---@field vlan_filtering? boolean
+---@field stp? boolean
+---@field vlans? integer|table   the bridge's own VLANs (as a link's vlans)
 
 ---A veth pair: { end1, end2, name =, address =, subnet =, mtu = }.
 ---@class nsl.LinkDesc
@@ -568,6 +633,7 @@ function pid_exec(pid, cmd, opts) end
 ---@field over? (integer|string)[]   (bond) its ports: veth links between the same nodes
 ---@field mode? string   (bond)
 ---@field miimon? integer   (bond) default 100
+---@field vlans? integer|table   its bridge port's VLANs: 10 (access: pvid, untagged) or { 10, "20-30", pvid = 5 }
 
 ---@class nsl.ReadyDesc
 ---@field port? integer   a TCP listener on that port
@@ -775,6 +841,8 @@ nsl = {
   sleep = sleep, now = now,
   ns_add = ns_add, ns_del = ns_del, ns_list = ns_list, ns_exists = ns_exists,
   veth_add = veth_add, bridge_add = bridge_add, vlan_add = vlan_add, vxlan_add = vxlan_add,
+  bridge_vlan_add = bridge_vlan_add, bridge_vlan_del = bridge_vlan_del, bridge_vlan_list = bridge_vlan_list,
+  fdb_add = fdb_add, fdb_del = fdb_del, fdb_list = fdb_list,
   macvlan_add = macvlan_add, dummy_add = dummy_add, ipvlan_add = ipvlan_add, bond_add = bond_add,
   vrf_add = vrf_add, geneve_add = geneve_add, gretap_add = gretap_add,
   link_set = link_set, link_del = link_del, link_set_ns = link_set_ns, link_get = link_get,

@@ -21,6 +21,8 @@ M.columns = {
   ["nsl.rule_list"] = { "priority", "family", "from", "to", "iif", "oif", "fwmark", "table", "action" },
   ["nsl.neigh_list"] = { "dst", "lladdr", "dev", "state", "router", "family" },
   ["nsl.sock_list"] = { "proto", "family", "state", "local", "port", "remote", "rport" },
+  ["nsl.fdb_list"] = { "mac", "dev", "vlan", "master", "state", "self" },
+  ["nsl.bridge_vlan_list"] = { "dev", "vid", "pvid", "untagged" },
 }
 
 local ident = "^[%a_][%w_]*$"

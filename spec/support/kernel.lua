@@ -13,11 +13,12 @@ end
 
 -- The kernel feature nsl's error says is missing: "this kernel has no
 -- 8021q module: CONFIG_VLAN_8021Q" out of a refused *_add, "this kernel
--- has no netem (CONFIG_NET_SCH_NETEM)" out of link_impair, or nil.
+-- has no netem (CONFIG_NET_SCH_NETEM)" out of link_impair, "this kernel
+-- has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)", or nil.
 function M.missing(err)
   local s = tostring(err)
   return s:match("%((this kernel has no [%w_]+ module: CONFIG_[%w_]+)%)$")
-    or s:match(": (this kernel has no [%w_]+ %(CONFIG_[%w_]+%))$")   -- a qdisc
+    or s:match(": (this kernel has no [%w_ ]+ %(CONFIG_[%w_]+%))$")   -- a qdisc, an option
 end
 
 -- Calls f(...), a primitive that makes something of a kind this kernel may

@@ -20,6 +20,8 @@ static const lua_CFunction openers[] = {
 	nsl_open_netns,
 	nsl_open_link,
 	nsl_open_linkinfo,
+	nsl_open_bridge,
+	nsl_open_fdb,
 	nsl_open_qdisc,
 	nsl_open_addr,
 	nsl_open_route,

@@ -205,6 +205,8 @@ int nsl_open_sys(lua_State *L);		/* sys.c: _proc_stat, _kill, _netns_pids, _read
 int nsl_open_netns(lua_State *L);	/* netns.c: ns_add, ns_del, ns_list, ns_exists */
 int nsl_open_link(lua_State *L);	/* link.c: veth_add, bridge_add..., link_set, link_del, link_set_ns */
 int nsl_open_linkinfo(lua_State *L);	/* linkinfo.c: link_list, link_get, link_exists */
+int nsl_open_bridge(lua_State *L);	/* bridge.c: bridge_vlan_add, bridge_vlan_del, bridge_vlan_list */
+int nsl_open_fdb(lua_State *L);		/* fdb.c: fdb_add, fdb_del, fdb_list */
 int nsl_open_qdisc(lua_State *L);	/* qdisc.c: link_impair */
 int nsl_open_addr(lua_State *L);	/* addr.c: addr_add, addr_del, addr_list */
 int nsl_open_route(lua_State *L);	/* route.c: route_add, route_del, route_list */

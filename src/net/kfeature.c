@@ -55,3 +55,25 @@ int kfeature_missing(const char *kind, char *buf, size_t len)
 		}
 	return 0;
 }
+
+/* Options of a kind that need a CONFIG_ of their own: the kind's module
+ * is there (it made the link) but refuses them with EOPNOTSUPP. */
+static const struct {
+	const char *kind, *option, *what, *config;
+} koptions[] = {
+	{ "bridge", "vlan_filtering", "bridge VLAN filtering", "CONFIG_BRIDGE_VLAN_FILTERING" },
+};
+
+/* See kfeature.h. */
+int kfeature_option(const char *kind, const char *option, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(koptions) / sizeof(koptions[0]); i++)
+		if (!strcmp(koptions[i].kind, kind) && !strcmp(koptions[i].option, option)) {
+			snprintf(buf, len, "this kernel has no %s (%s)", koptions[i].what,
+				 koptions[i].config);
+			return 1;
+		}
+	return 0;
+}

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bridge.h"
 #include "kfeature.h"
 #include "nl.h"
 
@@ -55,6 +56,7 @@ struct link_req {
 	lua_Integer ttl, tos;		/* vxlan, -1: the kernel's default */
 	int learning;			/* vxlan, -1: the kernel's default */
 	lua_Integer miimon;		/* bond; geneve, gretap: ttl; -1: the kernel's default */
+	struct br_opts br;		/* bridge (bridge.c); link_set: a port's flags */
 	struct nl_req q;
 };
 
@@ -313,6 +315,21 @@ static void put_macvlan(struct link_req *r)
 	nl_put_u32(&r->q, IFLA_MACVLAN_MODE, r->mode);
 }
 
+/* bridge_add(name, opts{vlan_filtering, stp}): bridge.c's.  A new
+ * bridge does not filter: false is not sent (a kernel without VLAN
+ * filtering refuses even that). */
+static void parse_bridge(struct link_req *r)
+{
+	br_parse(&r->o, &r->br, 0);
+	if (!r->br.vlan_filtering)
+		r->br.vlan_filtering = -1;
+}
+
+static void put_bridge(struct link_req *r)
+{
+	br_put_bridge(&r->q, &r->br);
+}
+
 static int l_link_add(lua_State *L);
 
 /* The options every *_add takes (parse_common), then each kind's own. */
@@ -321,7 +338,8 @@ static int l_link_add(lua_State *L);
 static const struct link_kind link_kinds[] = {
 	{ { "veth_add", l_link_add, 3, ADD_KEYS "peer_ns" }, "veth", 1, 0,
 	  parse_veth, put_veth },
-	{ { "bridge_add", l_link_add, 2, ADD_KEYS }, "bridge", 0, 0, NULL, NULL },
+	{ { "bridge_add", l_link_add, 2, ADD_KEYS "vlan_filtering stp" }, "bridge", 0, 0,
+	  parse_bridge, put_bridge },
 	{ { "vlan_add", l_link_add, 4, ADD_KEYS "protocol" }, "vlan", 2, 2,
 	  parse_vlan, put_vlan },
 	{ { "vxlan_add", l_link_add, 3, ADD_KEYS "remote local dev port group ttl tos learning" }, "vxlan", 1, 0,
@@ -460,6 +478,8 @@ static void create_recorded(lua_State *L, struct link_req *r, struct ifinfomsg *
 		if ((err == -EEXIST || err == -EBUSY) && tries < 4 &&
 		    nl_link_index(L, r->ns, r->name) == -ENODEV)
 			continue;	/* the index was taken, not the name */
+		if (err == -EOPNOTSUPP && !ext[0] && !strcmp(kind, "bridge"))
+			br_fail(L, r->ns, r->prim, r->name, err, ext, &r->br, 1);
 		/* a known kind may refuse an option with EOPNOTSUPP too: only
 		 * the kernel's "unknown kind" answer (or none) is about a module */
 		if (err == -EOPNOTSUPP && (!ext[0] || strstr(ext, "Unknown device type")) &&
@@ -532,7 +552,9 @@ static struct ifinfomsg *start_change(struct link_req *r, int type)
 #define ALIAS_MAX 255
 
 /* link_set(link, opts): changes up, mtu, address, name, master (false:
- * detach), alias in one request; returns nothing.  Raises "link_set:
+ * detach), alias, a bridge's vlan_filtering and stp in one request, then
+ * a port's bridge flags (bridge.c) in a second message of the same
+ * datagram, once its master is set; returns nothing.  Raises "link_set:
  * <link>: <reason>" (No such device...). */
 static int l_link_set(lua_State *L)
 {
@@ -540,10 +562,12 @@ static int l_link_set(lua_State *L)
 	struct link_req r;
 	struct ifinfomsg *ifi;
 	const char *rename, *alias, *genmode;
-	int index = 0, mode = -1, i;
+	int index = 0, mode = -1, i, err;
+	char ext[256];
 
 	/* parse */
 	start_req(L, &r);
+	br_parse(&r.o, &r.br, 1);
 	genmode = nsl_opt_str(&r.o, "addrgenmode", NULL);
 	for (i = 0; genmode && genmodes[i]; i++)
 		if (!strcmp(genmode, genmodes[i]))
@@ -559,7 +583,7 @@ static int l_link_set(lua_State *L)
 		nl_check_ifname(L, r.prim, rename);
 	/* resolve: the new name takes IFLA_IFNAME, so find the link by index */
 	parse_common(&r);
-	if (rename)
+	if (rename || br_has_port(&r.br))
 		index = nl_ifindex(L, r.ns, r.prim, r.name);
 	/* build: the IPv6 address generation mode first, in a message of
 	 * its own in the same datagram, so that it holds before the link
@@ -588,8 +612,21 @@ static int l_link_set(lua_State *L)
 	put_common(&r, ifi);
 	if (alias)	/* as ip sends it, without the NUL: 255 bytes fit */
 		nl_put(&r.q, IFLA_IFALIAS, strlen(alias), alias);
+	if (br_has_bridge(&r.br)) {
+		struct nlattr *info = nl_nest_start(&r.q, IFLA_LINKINFO), *data;
+
+		nl_put_strz(&r.q, IFLA_INFO_KIND, "bridge");
+		data = nl_nest_start(&r.q, IFLA_INFO_DATA);
+		br_put_bridge(&r.q, &r.br);
+		nl_nest_end(&r.q, data);
+		nl_nest_end(&r.q, info);
+	}
+	if (br_has_port(&r.br))
+		br_put_port(&r.q, index, &r.br);
 	/* talk */
-	nl_req_do(&r.q, r.ns, NULL, NULL);
+	err = nl_talk(L, r.ns, r.q.buf, nl_req_len(&r.q), NULL, NULL, ext, sizeof(ext));
+	if (err)
+		br_fail(L, r.ns, r.prim, r.name, err, ext, &r.br, 0);
 	return 0;
 }
 
@@ -672,7 +709,8 @@ static int l_link_set_ns(lua_State *L)
 }
 
 static const struct nsl_prim link_prims[] = {
-	{ "link_set", l_link_set, 2, "ns up mtu address name master alias addrgenmode" },
+	{ "link_set", l_link_set, 2, "ns up mtu address name master alias addrgenmode "
+	  "vlan_filtering stp bridge" },
 	{ "link_del", l_link_del, 2, "ns" },
 	{ "link_set_ns", l_link_set_ns, 3, "ns" },
 	{ NULL, NULL, 0, NULL }

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <dirent.h>
 
+#include "bridge.h"
 #include "nl.h"
 
 #define LIST_META "nsl.link_list"
@@ -158,23 +159,36 @@ static int push_kind_data(lua_State *L, const char *kind, const struct nlattr *d
 }
 
 /* Sets field kind of the table on top from IFLA_LINKINFO, and a field
- * named by the kind with its settings (push_kind_data). */
+ * named by the kind with its settings (push_kind_data; a bridge's and a
+ * bridge port's are bridge.c's: fields bridge and bridge_port). */
 static void put_kind(lua_State *L, const struct nlattr *info)
 {
-	const struct nlattr *a, *data = NULL;
-	const char *kind = NULL;
+	const struct nlattr *a, *data = NULL, *slave = NULL;
+	const char *kind = NULL, *slave_kind = NULL;
 
 	mnl_attr_for_each_nested(a, info) {
 		if (mnl_attr_get_type(a) == IFLA_INFO_KIND)
 			kind = mnl_attr_get_str(a);
 		if (mnl_attr_get_type(a) == IFLA_INFO_DATA)
 			data = a;
+		if (mnl_attr_get_type(a) == IFLA_INFO_SLAVE_KIND)
+			slave_kind = mnl_attr_get_str(a);
+		if (mnl_attr_get_type(a) == IFLA_INFO_SLAVE_DATA)
+			slave = a;
+	}
+	if (slave && slave_kind && !strcmp(slave_kind, "bridge")) {
+		br_push_port(L, slave);
+		lua_setfield(L, -2, "bridge_port");
 	}
 	if (!kind)
 		return;
 	set_str(L, "kind", kind);
-	if (data && push_kind_data(L, kind, data))
+	if (data && !strcmp(kind, "bridge")) {
+		br_push_bridge(L, data);
 		lua_setfield(L, -2, kind);
+	} else if (data && push_kind_data(L, kind, data)) {
+		lua_setfield(L, -2, kind);
+	}
 }
 
 /* Sets field nodad of the table on top from IFLA_AF_SPEC: true when the

@@ -140,7 +140,7 @@ int nl_parse_cidr(const char *s, int *family, unsigned char addr[16],
 
 /* Parses a MAC address "aa:bb:cc:dd:ee:ff" into mac; raises "<prim>:
  * <obj>: bad MAC address '...' (want aa:bb:cc:dd:ee:ff)" otherwise
- * (link.c's address option, neigh.c's lladdr). */
+ * (link.c's address option, neigh.c's lladdr, fdb.c's entries). */
 void nl_parse_mac(lua_State *L, const char *prim, const char *obj,
 		  const char *s, unsigned char mac[6]);
 

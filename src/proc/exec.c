@@ -411,6 +411,7 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 	p->pidns_init = (r.l.unshare_flags & CLONE_NEWPID) != 0;
 	if (r.background) {
 		record_proc(pid);
+		nsl_proc_anchor(L, -1);
 		return 1;
 	}
 	nsl_proc_finish(L, p, r.timeout);

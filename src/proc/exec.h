@@ -48,6 +48,10 @@ const char *req_parse_time_offsets(lua_State *L, struct req *r, int idx);
  * raises its Lua error (stopping the process first if stop_on_signal). */
 int proc_wait_until(lua_State *L, struct proc *p, double deadline,
 		    int stop_on_signal);
+/* Keeps the (background) handle at idx alive until it is closed or its
+ * process has ended, whether the script holds it or not (proc.c). */
+void nsl_proc_anchor(lua_State *L, int idx);
+
 /* Pushes a new handle for a started child and registers it for cleanup;
  * the fds (stdin pipe, stdout/stderr pipes, -1 if none) now belong to it. */
 struct proc *nsl_proc_push(lua_State *L, pid_t pid, int pidfd, int in_fd,

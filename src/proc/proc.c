@@ -15,7 +15,12 @@
  * them all at once: SIGTERM to each, one shared grace period, SIGKILL to
  * what is left, reap.  lua_close calls finalizers newest first, so a new
  * sentinel is made after each start and runs before the handles' own
- * __gc (which stops one process, for a handle dropped mid-script).
+ * __gc.  A background process runs until its handle is closed (or its
+ * scope ends, for a <close> one) or the run ends, whether the script
+ * keeps its handle or not: the registry anchors the handle of every
+ * background process until it is closed or seen to have ended, so a
+ * garbage collection never stops a server a script started and dropped
+ * (as `ns_exec(..., { background = true })` without a variable).
  */
 #include <errno.h>
 #include <math.h>
@@ -28,6 +33,7 @@
 #define PROC_META "nsl.process"
 #define SENTINEL_META "nsl.process.sentinel"
 #define SENTINEL_KEY "nsl.process.live"
+#define ANCHOR_KEY "nsl.process.anchor"
 
 /* The handle at idx; raises a Lua argument error for anything else. */
 static struct proc *check_proc(lua_State *L, int idx)
@@ -59,6 +65,61 @@ static int sentinel_gc(lua_State *L)
 		proc_stop_all();
 	}
 	return 0;
+}
+
+/* The registry's table of anchored handles ({ [handle] = true }),
+ * pushed; made on first use. */
+static void push_anchors(lua_State *L)
+{
+	if (lua_getfield(L, LUA_REGISTRYINDEX, ANCHOR_KEY) == LUA_TTABLE)
+		return;
+	lua_pop(L, 1);
+	lua_newtable(L);
+	lua_pushvalue(L, -1);
+	lua_setfield(L, LUA_REGISTRYINDEX, ANCHOR_KEY);
+}
+
+/* Drops the anchors of handles whose process has ended (and was reaped):
+ * the script may still hold them for wait(), nothing else needs them. */
+static void sweep_anchors(lua_State *L)
+{
+	push_anchors(L);
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		struct proc *p = lua_touserdata(L, -2);
+
+		lua_pop(L, 1);
+		if (p && p->exited) {
+			lua_pushvalue(L, -1);
+			lua_pushnil(L);
+			lua_rawset(L, -4);	/* clearing a field during next is allowed */
+		}
+	}
+	lua_pop(L, 1);
+}
+
+/* See exec.h: anchors the handle at idx until it is closed or ends. */
+void nsl_proc_anchor(lua_State *L, int idx)
+{
+	idx = lua_absindex(L, idx);
+	sweep_anchors(L);
+	push_anchors(L);
+	lua_pushvalue(L, idx);
+	lua_pushboolean(L, 1);
+	lua_rawset(L, -3);
+	lua_pop(L, 1);
+}
+
+/* Lets go of the handle at idx (closed). */
+static void unanchor(lua_State *L, int idx)
+{
+	idx = lua_absindex(L, idx);
+	if (lua_getfield(L, LUA_REGISTRYINDEX, ANCHOR_KEY) == LUA_TTABLE) {
+		lua_pushvalue(L, idx);
+		lua_pushnil(L);
+		lua_rawset(L, -3);
+	}
+	lua_pop(L, 1);
 }
 
 /* See launch.h: pushes the handle (never raises but for memory). */
@@ -283,6 +344,7 @@ static int l_close(lua_State *L)
 {
 	struct proc *p = check_proc(L, 1);
 
+	unanchor(L, 1);
 	proc_release(p);
 	if (p->exited)
 		push_result(L, p, 1);	/* wait() after close still answers */

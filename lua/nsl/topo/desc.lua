@@ -23,6 +23,9 @@ local NS = set("hostname", "sysctl", "routes", "rules", "lo", "forwarding", "pub
 local BRIDGE = set("address", "subnet", "ns", "mtu", "nat") -- nat: topo/nat.lua
 local LINK = set("name", "address", "subnet", "mtu", "nat", "impair", "kind") -- kind: topo/kinds.lua
 local ROUTE = set("via", "dev", "metric", "table", "src")
+local vlans = require "nsl.topo.vlans" -- issue 15: vlan_filtering, stp, vlans
+for _, k in ipairs(vlans.BRIDGE_KEYS) do BRIDGE[k] = true end
+for _, k in ipairs(vlans.LINK_KEYS) do LINK[k] = true end
 
 -- FNV-1a, in base 36: short stable tags for names that must be unique.
 local function hash36(s, n)
@@ -114,6 +117,7 @@ local function read_bridges(desc, m)
       b.real = fit(m.prefix .. name)
     end
     local where = "bridge " .. name
+    vlans.bridge(b, spec, where)
     b.subnets = by_family(cidr_list(spec.subnet, where .. " subnet"))
     b.addrs = cidr_list(spec.address, where .. " address")
     for _, a in ipairs(b.addrs) do
@@ -229,6 +233,7 @@ local function read_links(desc, m)
       l.ends[#l.ends + 1] = e
     end
     l.ends[1].peer, l.ends[2].peer = l.ends[2], l.ends[1]
+    vlans.link(l, spec)
     -- impair: link_impair's options for both ends, or keyed by end
     if spec.impair ~= nil then
       if type(spec.impair) ~= "table" then fail("link %s: impair must be a table", id) end

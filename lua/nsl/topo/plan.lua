@@ -5,6 +5,7 @@ local netns = require "nsl.netns"
 local uts = require "nsl.topo.uts"
 local ready = require "nsl.topo.ready"
 local kinds = require "nsl.topo.kinds"
+local vlans = require "nsl.topo.vlans"
 
 local function ns_opt(n) return n and n.real or nil end
 
@@ -80,8 +81,10 @@ local function plan(t)
     local where = "bridge " .. b.name
     -- Links inside the topology's namespaces go with them; deleting them
     -- one by one would only cost a kernel synchronize_net each.
-    step(where, "create", function() core.bridge_add(b.real, { ns = ns_opt(b.ns) }) end,
-      not b.ns and function() core.link_del(b.real) end or nil)
+    step(where, "create", function()
+      core.bridge_add(b.real, { ns = ns_opt(b.ns), vlan_filtering = b.vlan_filtering, stp = b.stp })
+    end, not b.ns and function() core.link_del(b.real) end or nil)
+    vlans.steps(function(what, run) step(where, what, run) end, b.real, b.vlans, ns_opt(b.ns), true)
     if nodad and not b.ns then step(where, "no DAD", no_dad(b.real)) end
     if b.mtu then step(where, "mtu", function() netns.set(b.real, { mtu = b.mtu }, ns_opt(b.ns)) end) end
     for _, a in ipairs(b.addrs) do
@@ -115,6 +118,7 @@ local function plan(t)
         step(where, "attach " .. e.real .. " to " .. master.real, function()
           netns.set(e.real, { master = master.real }, ns_opt(e.ns))
         end)
+        vlans.steps(function(what, run) step(where, what, run) end, e.real, e.vlans, ns_opt(e.ns))
       end
       for _, a in ipairs(e.addrs) do
         step(where, "address " .. a.text .. " on " .. e.node.name, function()

@@ -7,6 +7,7 @@
 --   dot(t)      the description as a Graphviz graph (dot -Tsvg renders it)
 local core = require "nsl.core"
 local pretty = require "nsl.pretty"
+local vlans = require "nsl.topo.vlans"
 
 local M = {}
 
@@ -202,8 +203,10 @@ function M.diagram(t, opts)
     for _, b in ipairs(m.bridges) do
       if b.ns == (owner.kind == "ns" and owner or nil) then
         lines[#lines + 1] = "[" .. b.real .. "] bridge" .. (addresses(b, " ") and (" " .. addresses(b, " ")) or "")
+          .. (b.vlan_filtering and " vlan_filtering" or "") .. vlans.text(b.vlans)
         for _, port in ipairs(b.ifaces) do
           lines[#lines + 1] = "  +-- [" .. port.real .. "] <-> " .. port.peer.node.name .. " [" .. port.peer.real .. "]"
+            .. vlans.text(port.vlans)
         end
       end
     end

@@ -1,0 +1,399 @@
+/*
+ * bridge.c - bridges beyond bridge_add: a bridge's vlan_filtering and
+ * stp and its ports' flags (for link.c's bridge_add and link_set, read
+ * back by linkinfo.c) and the VLANs of ports (bridge_vlan_add,
+ * bridge_vlan_del, bridge_vlan_list), sent as iproute2's `bridge` sends
+ * them: AF_BRIDGE requests.  Forwarding entries are fdb.c's.
+ *
+ * VLANs belong to their port and go with it when the link is deleted:
+ * the run's record needs no line for them.
+ */
+#include <errno.h>
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge.h"
+#include "kfeature.h"
+
+/* The keys of link_set's option bridge, read as options of their own. */
+static const struct nsl_prim port_keys = {
+	"link_set", NULL, 0, "isolated learning flood"
+};
+
+/* See bridge.h. */
+void br_parse(struct nsl_opts *o, struct br_opts *b, int port)
+{
+	lua_State *L = o->L;
+	struct nsl_opts po;
+	int t;
+
+	b->vlan_filtering = nsl_opt_bool(o, "vlan_filtering", -1);
+	b->stp = nsl_opt_bool(o, "stp", -1);
+	b->isolated = b->learning = b->flood = -1;
+	if (!port)
+		return;
+	t = nsl_opt_push(o, "bridge");
+	if (t == LUA_TNIL) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (t != LUA_TTABLE)
+		nsl_opt_type_error(o, "bridge", "table");
+	nsl_opts_begin(L, &po, &port_keys, lua_gettop(L));
+	po.obj = o->obj;
+	b->isolated = nsl_opt_bool(&po, "isolated", -1);
+	b->learning = nsl_opt_bool(&po, "learning", -1);
+	b->flood = nsl_opt_bool(&po, "flood", -1);
+	lua_pop(L, 1);
+}
+
+int br_has_bridge(const struct br_opts *b)
+{
+	return b->vlan_filtering >= 0 || b->stp >= 0;
+}
+
+int br_has_port(const struct br_opts *b)
+{
+	return b->isolated >= 0 || b->learning >= 0 || b->flood >= 0;
+}
+
+/* See bridge.h. */
+void br_put_bridge(struct nl_req *q, const struct br_opts *b)
+{
+	if (b->vlan_filtering >= 0)
+		nl_put_u8(q, IFLA_BR_VLAN_FILTERING, (uint8_t)b->vlan_filtering);
+	if (b->stp >= 0)
+		nl_put_u32(q, IFLA_BR_STP_STATE, (uint32_t)b->stp);
+}
+
+/* See bridge.h. */
+void br_put_port(struct nl_req *q, int index, const struct br_opts *b)
+{
+	struct ifinfomsg *ifi = nl_req_next(q, RTM_SETLINK, 0, sizeof(*ifi));
+	struct nlattr *nest;
+
+	ifi->ifi_family = AF_BRIDGE;
+	ifi->ifi_index = index;
+	nest = nl_nest_start(q, IFLA_PROTINFO);	/* NLA_F_NESTED: libmnl's */
+	if (b->isolated >= 0)
+		nl_put_u8(q, IFLA_BRPORT_ISOLATED, (uint8_t)b->isolated);
+	if (b->learning >= 0)
+		nl_put_u8(q, IFLA_BRPORT_LEARNING, (uint8_t)b->learning);
+	if (b->flood >= 0)
+		nl_put_u8(q, IFLA_BRPORT_UNICAST_FLOOD, (uint8_t)b->flood);
+	nl_nest_end(q, nest);
+}
+
+/* RTM_NEWLINK of one link: is it a bridge, a bridge's port? */
+static int role_cb(const struct nlmsghdr *h, void *data)
+{
+	struct br_role *r = data;
+	const struct nlattr *a, *i;
+
+	mnl_attr_for_each(a, h, sizeof(struct ifinfomsg)) {
+		if (mnl_attr_get_type(a) != IFLA_LINKINFO)
+			continue;
+		mnl_attr_for_each_nested(i, a) {
+			int t = mnl_attr_get_type(i);
+
+			if ((t == IFLA_INFO_KIND || t == IFLA_INFO_SLAVE_KIND) &&
+			    !strcmp(mnl_attr_get_str(i), "bridge"))
+				*(t == IFLA_INFO_KIND ? &r->bridge : &r->port) = 1;
+		}
+	}
+	return 0;
+}
+
+/* See bridge.h: never raises (unknown stays 0). */
+struct br_role br_role(lua_State *L, struct nl_ns *ns, const char *prim,
+		       const char *name)
+{
+	struct br_role r = { 0, 0 };
+	struct nl_req q;
+
+	nl_req_start(&q, L, prim, name, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
+	nl_put_strz(&q, IFLA_IFNAME, name);
+	nl_put_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	nl_talk(L, ns, q.buf, nl_req_len(&q), role_cb, &r, NULL, 0);
+	return r;
+}
+
+/* Raises "<prim>: <name>: this kernel has no bridge VLAN filtering
+ * (CONFIG_BRIDGE_VLAN_FILTERING)" (EOPNOTSUPP). */
+static int no_filtering(lua_State *L, const char *prim, const char *name)
+{
+	char missing[128];
+
+	kfeature_option("bridge", "vlan_filtering", missing, sizeof(missing));
+	return nsl_fail(L, prim, name, EOPNOTSUPP, "%s", missing);
+}
+
+/* See bridge.h. */
+int br_fail(lua_State *L, struct nl_ns *ns, const char *prim, const char *name,
+	    int err, const char *ext, const struct br_opts *b, int bridge)
+{
+	if (err == -EOPNOTSUPP && !ext[0] && br_has_bridge(b) && !bridge &&
+	    !br_role(L, ns, prim, name).bridge)
+		return nsl_fail(L, prim, name, EOPNOTSUPP,
+				"not a bridge (options 'vlan_filtering' and 'stp' are a bridge's)");
+	if (err == -EOPNOTSUPP && !ext[0] && b->vlan_filtering >= 0)
+		return no_filtering(L, prim, name);
+	if (err == -EOPNOTSUPP && br_has_port(b) && !br_role(L, ns, prim, name).port)
+		return nsl_fail(L, prim, name, EOPNOTSUPP,
+				"not a bridge port (option 'bridge' is for a link whose master is a bridge)");
+	return nsl_fail(L, prim, name, -err, ext[0] ? "%s" : NULL, ext);
+}
+
+/* See bridge.h. */
+void br_set_bool(lua_State *L, const char *k, int v)
+{
+	lua_pushboolean(L, v);
+	lua_setfield(L, -2, k);
+}
+
+/* See bridge.h: a kernel without CONFIG_BRIDGE_VLAN_FILTERING may not
+ * report it: then it is false. */
+void br_push_bridge(lua_State *L, const struct nlattr *data)
+{
+	const struct nlattr *a;
+
+	lua_createtable(L, 0, 2);
+	br_set_bool(L, "vlan_filtering", 0);
+	mnl_attr_for_each_nested(a, data) {
+		if (mnl_attr_get_payload_len(a) < 1)
+			continue;
+		if (mnl_attr_get_type(a) == IFLA_BR_VLAN_FILTERING)
+			br_set_bool(L, "vlan_filtering", mnl_attr_get_u8(a));
+		else if (mnl_attr_get_type(a) == IFLA_BR_STP_STATE &&
+			 mnl_attr_get_payload_len(a) >= 4)
+			br_set_bool(L, "stp", mnl_attr_get_u32(a) != 0);
+	}
+}
+
+/* See bridge.h. */
+void br_push_port(lua_State *L, const struct nlattr *data)
+{
+	const struct nlattr *a;
+
+	lua_createtable(L, 0, 3);
+	mnl_attr_for_each_nested(a, data) {
+		int t = mnl_attr_get_type(a);
+
+		if (mnl_attr_get_payload_len(a) < 1)
+			continue;
+		if (t == IFLA_BRPORT_ISOLATED)
+			br_set_bool(L, "isolated", mnl_attr_get_u8(a));
+		else if (t == IFLA_BRPORT_LEARNING)
+			br_set_bool(L, "learning", mnl_attr_get_u8(a));
+		else if (t == IFLA_BRPORT_UNICAST_FLOOD)
+			br_set_bool(L, "flood", mnl_attr_get_u8(a));
+	}
+}
+
+/* The VLAN id or range "lo-hi" at argument idx into lo, hi; raises
+ * "<prim>: <obj>: VLAN id must be 1 to 4094" or a bad range. */
+static void check_vid(lua_State *L, const char *prim, const char *obj, int idx,
+		      int *lo, int *hi)
+{
+	const char *s;
+	char *end;
+	long a, b;
+
+	if (lua_isinteger(L, idx)) {
+		lua_Integer v = lua_tointeger(L, idx);
+
+		nsl_check_range(L, prim, obj, "VLAN id", v, 1, BR_VID_MAX);
+		*lo = *hi = (int)v;
+		return;
+	}
+	luaL_argexpected(L, lua_type(L, idx) == LUA_TSTRING, idx, "VLAN id or range \"10-20\"");
+	s = nsl_checkstring(L, idx, prim);
+	a = strtol(s, &end, 10);
+	b = *end == '-' && end > s ? strtol(end + 1, &end, 10) : -1;
+	if (*end || b < 0 || end == s || s[0] == '-' || s[0] == '+' || s[0] == ' ')
+		nsl_fail(L, prim, obj, EINVAL, "bad VLAN range '%s' (want \"10-20\")", s);
+	nsl_check_range(L, prim, obj, "VLAN id", a, 1, BR_VID_MAX);
+	nsl_check_range(L, prim, obj, "VLAN id", b, 1, BR_VID_MAX);
+	if (a > b)
+		nsl_fail(L, prim, obj, EINVAL, "bad VLAN range '%s': %ld > %ld", s, a, b);
+	*lo = (int)a;
+	*hi = (int)b;
+}
+
+/* bridge_vlan_add(port, vid, opts{pvid, untagged, self, ns}) (type
+ * RTM_SETLINK) and bridge_vlan_del(port, vid, opts{self, ns})
+ * (RTM_DELLINK): one AF_BRIDGE request with the VLAN (or range) in
+ * IFLA_AF_SPEC; returns nothing.  Raises "<prim>: <port>: <reason>". */
+static int vlan_change(lua_State *L, int type)
+{
+	const struct nsl_prim *p = nsl_self(L);
+	const char *port = nsl_checkstring(L, 1, p->name);
+	struct bridge_vlan_info vi = { 0, 0 };
+	struct nsl_opts o;
+	struct nl_req q;
+	struct nl_ns *ns;
+	struct ifinfomsg *ifi;
+	struct nlattr *af;
+	struct br_role r;
+	int lo, hi, self, index, err;
+	char ext[256];
+
+	nsl_opts_begin(L, &o, p, 0);
+	o.obj = port;
+	nl_check_ifname(L, p->name, port);
+	check_vid(L, p->name, port, 2, &lo, &hi);
+	if (type == RTM_SETLINK) {
+		vi.flags = (uint16_t)((nsl_opt_bool(&o, "pvid", 0) ? BRIDGE_VLAN_INFO_PVID : 0) |
+				      (nsl_opt_bool(&o, "untagged", 0) ? BRIDGE_VLAN_INFO_UNTAGGED : 0));
+		if ((vi.flags & BRIDGE_VLAN_INFO_PVID) && lo != hi)
+			nsl_fail(L, p->name, port, EINVAL, "pvid takes one VLAN id, not a range");
+	}
+	self = nsl_opt_bool(&o, "self", 0);
+	ns = nl_opts_ns(&o);
+	index = nl_ifindex(L, ns, p->name, port);
+	ifi = nl_req_start(&q, L, p->name, port, type, 0, sizeof(*ifi));
+	ifi->ifi_family = AF_BRIDGE;
+	ifi->ifi_index = index;
+	af = nl_nest_start(&q, IFLA_AF_SPEC);
+	if (self)
+		nl_put_u16(&q, IFLA_BRIDGE_FLAGS, BRIDGE_FLAGS_SELF);
+	vi.vid = (uint16_t)lo;
+	if (lo != hi)
+		vi.flags |= BRIDGE_VLAN_INFO_RANGE_BEGIN;
+	nl_put(&q, IFLA_BRIDGE_VLAN_INFO, sizeof(vi), &vi);
+	if (lo != hi) {
+		vi.flags = (uint16_t)((vi.flags & ~BRIDGE_VLAN_INFO_RANGE_BEGIN) |
+				      BRIDGE_VLAN_INFO_RANGE_END);
+		vi.vid = (uint16_t)hi;
+		nl_put(&q, IFLA_BRIDGE_VLAN_INFO, sizeof(vi), &vi);
+	}
+	nl_nest_end(&q, af);
+	err = nl_talk(L, ns, q.buf, nl_req_len(&q), NULL, NULL, ext, sizeof(ext));
+	if (!err)
+		return 0;
+	if (err == -EOPNOTSUPP && !ext[0]) {
+		r = br_role(L, ns, p->name, port);
+		if (r.bridge && !self)
+			return nsl_fail(L, p->name, port, EOPNOTSUPP,
+					"a bridge itself takes VLANs with self = true");
+		if ((self && r.bridge) || (!self && r.port))
+			return no_filtering(L, p->name, port);
+		return nsl_fail(L, p->name, port, EOPNOTSUPP, self ? "not a bridge" :
+				"not a bridge port (its master is no bridge)");
+	}
+	return nsl_fail(L, p->name, port, -err, ext[0] ? "%s" : NULL, ext);
+}
+
+static int l_bridge_vlan_add(lua_State *L)
+{
+	return vlan_change(L, RTM_SETLINK);
+}
+
+static int l_bridge_vlan_del(lua_State *L)
+{
+	return vlan_change(L, RTM_DELLINK);
+}
+
+/* See bridge.h. */
+void br_append(struct br_rows *d)
+{
+	lua_rawseti(d->L, d->list, (lua_Integer)lua_rawlen(d->L, d->list) + 1);
+}
+
+/* One RTM_NEWLINK of an AF_BRIDGE dump: a row per VLAN of the link. */
+static int vlan_cb(const struct nlmsghdr *h, void *data)
+{
+	struct br_rows *d = data;
+	lua_State *L = d->L;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a, *v;
+	const char *name = NULL;
+
+	if (h->nlmsg_type != RTM_NEWLINK || (d->index && ifi->ifi_index != d->index))
+		return 0;
+	mnl_attr_for_each(a, h, sizeof(*ifi)) {
+		if (mnl_attr_get_type(a) == IFLA_IFNAME)
+			name = mnl_attr_get_str(a);
+		if (mnl_attr_get_type(a) != IFLA_AF_SPEC || !name)
+			continue;
+		mnl_attr_for_each_nested(v, a) {
+			const struct bridge_vlan_info *vi = mnl_attr_get_payload(v);
+
+			if (mnl_attr_get_type(v) != IFLA_BRIDGE_VLAN_INFO ||
+			    mnl_attr_get_payload_len(v) < sizeof(*vi))
+				continue;
+			lua_createtable(L, 0, 4);
+			lua_pushstring(L, name);
+			lua_setfield(L, -2, "dev");
+			lua_pushinteger(L, vi->vid);
+			lua_setfield(L, -2, "vid");
+			br_set_bool(L, "pvid", (vi->flags & BRIDGE_VLAN_INFO_PVID) != 0);
+			br_set_bool(L, "untagged", (vi->flags & BRIDGE_VLAN_INFO_UNTAGGED) != 0);
+			br_append(d);
+		}
+	}
+	return 0;
+}
+
+/* See bridge.h. */
+struct nl_ns *br_list_start(lua_State *L, struct br_rows *d)
+{
+	const struct nsl_prim *p = nsl_self(L);
+	struct nsl_opts o;
+	struct nl_ns *ns;
+	const char *dev;
+	char meta[64];
+
+	nsl_opts_begin(L, &o, p, 0);
+	dev = nsl_opt_str(&o, "dev", NULL);
+	if (dev)
+		nl_check_ifname(L, p->name, dev);
+	ns = nl_opts_ns(&o);
+	d->L = L;
+	d->names = 0;
+	d->index = dev ? nl_ifindex(L, ns, p->name, dev) : 0;
+	lua_settop(L, 1);
+	lua_newtable(L);
+	d->list = lua_gettop(L);
+	snprintf(meta, sizeof(meta), "nsl.%s", p->name);
+	luaL_newmetatable(L, meta);
+	lua_setmetatable(L, d->list);
+	return ns;
+}
+
+/* bridge_vlan_list(opts{dev, ns}): pushes an array of { dev, vid, pvid,
+ * untagged }, one per VLAN of each bridge port and bridge (empty on a
+ * kernel without VLAN filtering).  Raises "bridge_vlan_list: ...". */
+static int l_bridge_vlan_list(lua_State *L)
+{
+	struct br_rows d;
+	struct nl_ns *ns = br_list_start(L, &d);
+	struct ifinfomsg *ifi;
+	struct nl_req q;
+
+	ifi = nl_req_start(&q, L, "bridge_vlan_list", ns->name[0] ? ns->name : "links",
+			   RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi));
+	ifi->ifi_family = AF_BRIDGE;
+	nl_put_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
+	nl_req_do(&q, ns, vlan_cb, &d);
+	return 1;
+}
+
+static const struct nsl_prim bridge_prims[] = {
+	{ "bridge_vlan_add", l_bridge_vlan_add, 3, "ns pvid untagged self" },
+	{ "bridge_vlan_del", l_bridge_vlan_del, 3, "ns self" },
+	{ "bridge_vlan_list", l_bridge_vlan_list, 1, "ns dev" },
+	{ NULL, NULL, 0, NULL }
+};
+
+/* Adds bridge_vlan_add, bridge_vlan_del, bridge_vlan_list to the table
+ * at index 1. */
+int nsl_open_bridge(lua_State *L)
+{
+	nsl_register(L, bridge_prims);
+	return 0;
+}

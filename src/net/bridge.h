@@ -1,0 +1,78 @@
+/*
+ * bridge.h - what link.c, linkinfo.c and fdb.c take from bridge.c: a
+ * bridge's own settings (vlan_filtering, stp) and a port's flags
+ * (isolated, learning, flood), parsed from options, put into requests,
+ * read back; and what its list primitives share.
+ */
+#ifndef NSL_BRIDGE_H
+#define NSL_BRIDGE_H
+
+#include "nl.h"
+
+#define BR_VID_MAX 4094		/* VLAN ids are 1..4094 */
+
+/* Each -1 when not given. */
+struct br_opts {
+	int vlan_filtering, stp;		/* the bridge (IFLA_BR_*) */
+	int isolated, learning, flood;		/* a port (IFLA_BRPORT_*) */
+};
+
+/* Reads options vlan_filtering and stp (both) and, when port, the table
+ * of option "bridge" ({ isolated =, learning =, flood = }: an unknown key
+ * is refused with the closest one); raises as the running primitive. */
+void br_parse(struct nsl_opts *o, struct br_opts *b, int port);
+
+/* Whether b sets anything of the bridge / of a port. */
+int br_has_bridge(const struct br_opts *b);
+int br_has_port(const struct br_opts *b);
+
+/* Puts the bridge's settings (inside its IFLA_INFO_DATA). */
+void br_put_bridge(struct nl_req *q, const struct br_opts *b);
+
+/* Adds to the batch q an RTM_SETLINK (AF_BRIDGE) of port index with
+ * its flags in IFLA_PROTINFO, as `bridge link set` sends it. */
+void br_put_port(struct nl_req *q, int index, const struct br_opts *b);
+
+/* Raises the error err (< 0) of a request that set b on link name
+ * (bridge: known to be a bridge, else asked when it matters): a refused
+ * vlan_filtering names CONFIG_BRIDGE_VLAN_FILTERING, refused settings say
+ * the link is no bridge or no bridge port; else the kernel's reason. */
+int br_fail(lua_State *L, struct nl_ns *ns, const char *prim, const char *name,
+	    int err, const char *ext, const struct br_opts *b, int bridge);
+
+/* Pushes a bridge's settings from its IFLA_INFO_DATA as { vlan_filtering,
+ * stp } / a port's from its IFLA_INFO_SLAVE_DATA as { isolated,
+ * learning, flood } (linkinfo.c sets them as fields bridge and
+ * bridge_port of the link record). */
+void br_push_bridge(lua_State *L, const struct nlattr *data);
+void br_push_port(lua_State *L, const struct nlattr *data);
+
+/* What link name is to a bridge: a bridge, a bridge's port (asked only
+ * to explain a refusal: never raises, unknown stays 0). */
+struct br_role {
+	int bridge, port;
+};
+struct br_role br_role(lua_State *L, struct nl_ns *ns, const char *prim,
+		       const char *name);
+
+/* The rows a list primitive (bridge_vlan_list, fdb_list) pushes. */
+struct br_rows {
+	lua_State *L;
+	int list;	/* stack index of the array being filled */
+	int names;	/* of the table index -> name (fdb), or 0 */
+	int index;	/* keep only this link (0: all) */
+};
+
+/* Starts a list primitive: its options (dev, ns), the namespace, the
+ * index of dev (0: none), an empty array on top (its index in d), its
+ * metatable named "nsl.<prim>" (nsl.pretty's columns, nsl.json's []);
+ * raises as the primitive. */
+struct nl_ns *br_list_start(lua_State *L, struct br_rows *d);
+
+/* Appends the table on top to the array of d. */
+void br_append(struct br_rows *d);
+
+/* Sets boolean field k of the table on top to v. */
+void br_set_bool(lua_State *L, const char *k, int v);
+
+#endif

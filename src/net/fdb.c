@@ -1,0 +1,189 @@
+/*
+ * fdb.c - a bridge's forwarding database: static entries made and
+ * removed (fdb_add, fdb_del) and every entry read (fdb_list), sent as
+ * `bridge fdb` sends them: AF_BRIDGE neighbour requests (RTM_NEWNEIGH,
+ * RTM_DELNEIGH, RTM_GETNEIGH).
+ *
+ * An entry belongs to its port and goes with it when the link is
+ * deleted: the run's record needs no line for it.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bridge.h"
+
+/* fdb_add(mac, opts{dev, vlan, master, self, permanent, ns}) (type
+ * RTM_NEWNEIGH) and fdb_del(mac, opts{dev, vlan, master, self, ns}):
+ * one AF_BRIDGE neighbour request; returns nothing.  An entry is static
+ * (as `bridge fdb add ... static`), or with permanent the bridge's own
+ * (local: delivered to the bridge, as `bridge fdb add ... local`).  dst
+ * (with self) is where a vxlan sends frames to mac (NDA_DST).
+ * Raises "<prim>: <mac>: <reason>". */
+static int fdb_change(lua_State *L, int type)
+{
+	const struct nsl_prim *p = nsl_self(L);
+	const char *mac = nsl_checkstring(L, 1, p->name), *dev, *dst, *why;
+	unsigned char addr[6], dstaddr[16];
+	struct nsl_opts o;
+	struct nl_req q;
+	struct nl_ns *ns;
+	struct ndmsg *ndm;
+	lua_Integer vlan;
+	int master, self, permanent = 0, err, dfam = 0, prefix;
+	char ext[256];
+
+	nsl_opts_begin(L, &o, p, 0);
+	o.obj = mac;
+	nl_parse_mac(L, p->name, mac, mac, addr);
+	dev = nsl_opt_str(&o, "dev", NULL);
+	if (!dev)
+		return nsl_fail(L, p->name, mac, EINVAL, "option 'dev' (the port) is required");
+	nl_check_ifname(L, p->name, dev);
+	vlan = nsl_opt_int(&o, "vlan", 1, BR_VID_MAX, 0);
+	self = nsl_opt_bool(&o, "self", 0);
+	master = nsl_opt_bool(&o, "master", !self);
+	if (type == RTM_NEWNEIGH)
+		permanent = nsl_opt_bool(&o, "permanent", 0);
+	if (!master && !self)
+		return nsl_fail(L, p->name, mac, EINVAL, "master = false needs self = true");
+	dst = nsl_opt_str(&o, "dst", NULL);
+	if (dst && (nl_parse_cidr(dst, &dfam, dstaddr, &prefix, &why) < 0 || strchr(dst, '/')))
+		return nsl_fail(L, p->name, mac, EINVAL, "dst '%s': %s", dst,
+				strchr(dst, '/') ? "an address, not a CIDR" : why);
+	if (dst && (!self || master))
+		return nsl_fail(L, p->name, mac, EINVAL,
+				"dst is for a link's own table (self = true: a vxlan's)");
+	ns = nl_opts_ns(&o);
+	ndm = nl_req_start(&q, L, p->name, mac, type,
+			   type == RTM_NEWNEIGH ? NLM_F_CREATE | NLM_F_EXCL : 0, sizeof(*ndm));
+	ndm->ndm_family = AF_BRIDGE;
+	ndm->ndm_ifindex = nl_ifindex(L, ns, p->name, dev);
+	ndm->ndm_flags = (uint8_t)((master ? NTF_MASTER : 0) | (self ? NTF_SELF : 0));
+	/* a delete's state only matters to a link's own table, which
+	 * holds permanent entries only (ndo_dflt_fdb_del) */
+	ndm->ndm_state = (uint16_t)(NUD_NOARP | (permanent || type == RTM_DELNEIGH ?
+						 NUD_PERMANENT : NUD_REACHABLE));
+	nl_put(&q, NDA_LLADDR, sizeof(addr), addr);
+	if (vlan)
+		nl_put_u16(&q, NDA_VLAN, (uint16_t)vlan);
+	if (dfam)
+		nl_put(&q, NDA_DST, dfam == AF_INET ? 4 : 16, dstaddr);
+	err = nl_talk(L, ns, q.buf, nl_req_len(&q), NULL, NULL, ext, sizeof(ext));
+	if (!err)
+		return 0;
+	if (err == -EINVAL && vlan && !ext[0])
+		return nsl_fail(L, p->name, mac, EINVAL, "VLAN %lld is not one of %s's (bridge_vlan_add)",
+				(long long)vlan, dev);
+	if (err == -EINVAL && self && !master && !permanent && !ext[0] && type == RTM_NEWNEIGH)
+		return nsl_fail(L, p->name, mac, EINVAL,
+				"%s's own table may take only permanent entries (permanent = true)", dev);
+	if ((err == -EINVAL || err == -EOPNOTSUPP) && master && !ext[0] &&
+	    !br_role(L, ns, p->name, dev).port)
+		return nsl_fail(L, p->name, mac, -err, "%s is not a bridge port", dev);
+	return nsl_fail(L, p->name, mac, -err, ext[0] ? "%s" : NULL, ext);
+}
+
+static int l_fdb_add(lua_State *L)
+{
+	return fdb_change(L, RTM_NEWNEIGH);
+}
+
+static int l_fdb_del(lua_State *L)
+{
+	return fdb_change(L, RTM_DELNEIGH);
+}
+
+/* Sets field k of the table on top to the name of link index (from the
+ * table at d->names), or the index when it has none. */
+static void set_link(struct br_rows *d, const char *k, int index)
+{
+	if (lua_rawgeti(d->L, d->names, index) == LUA_TNIL) {
+		lua_pop(d->L, 1);
+		lua_pushinteger(d->L, index);
+	}
+	lua_setfield(d->L, -2, k);
+}
+
+/* One RTM_NEWNEIGH of an AF_BRIDGE dump: its row. */
+static int fdb_cb(const struct nlmsghdr *h, void *data)
+{
+	struct br_rows *d = data;
+	lua_State *L = d->L;
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a;
+	char mac[18];
+
+	if (h->nlmsg_type != RTM_NEWNEIGH || ndm->ndm_family != AF_BRIDGE ||
+	    (d->index && ndm->ndm_ifindex != d->index))
+		return 0;
+	lua_createtable(L, 0, 6);
+	set_link(d, "dev", ndm->ndm_ifindex);
+	lua_pushstring(L, ndm->ndm_state & NUD_PERMANENT ? "permanent" :
+		       ndm->ndm_state & NUD_NOARP ? "static" : "dynamic");
+	lua_setfield(L, -2, "state");
+	br_set_bool(L, "self", (ndm->ndm_flags & NTF_SELF) != 0);
+	mnl_attr_for_each(a, h, sizeof(*ndm)) {
+		const unsigned char *p = mnl_attr_get_payload(a);
+		size_t len = mnl_attr_get_payload_len(a);
+
+		if (mnl_attr_get_type(a) == NDA_LLADDR && len == 6) {
+			snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+				 p[0], p[1], p[2], p[3], p[4], p[5]);
+			lua_pushstring(L, mac);
+			lua_setfield(L, -2, "mac");
+		} else if (mnl_attr_get_type(a) == NDA_VLAN && len >= 2) {
+			lua_pushinteger(L, mnl_attr_get_u16(a));
+			lua_setfield(L, -2, "vlan");
+		} else if (mnl_attr_get_type(a) == NDA_DST && (len == 4 || len == 16)) {
+			char ip[INET6_ADDRSTRLEN];
+
+			if (inet_ntop(len == 4 ? AF_INET : AF_INET6, p, ip, sizeof(ip))) {
+				lua_pushstring(L, ip);
+				lua_setfield(L, -2, "dst");
+			}
+		} else if (mnl_attr_get_type(a) == NDA_MASTER && len >= 4) {
+			set_link(d, "master", (int)mnl_attr_get_u32(a));
+		}
+	}
+	br_append(d);
+	return 0;
+}
+
+/* fdb_list(opts{dev, ns}): pushes an array of { mac, dev, vlan, master,
+ * state ("static", "permanent", "dynamic"), self, dst } of the namespace's
+ * bridge forwarding entries (those of its bridges, learnt ones too, and
+ * the links' own, self).  Raises "fdb_list: ...". */
+static int l_fdb_list(lua_State *L)
+{
+	struct br_rows d;
+	struct nl_ns *ns = br_list_start(L, &d);
+	struct ndmsg *ndm;
+	struct nl_req q;
+
+	nl_push_ifnames(L, ns, "fdb_list");
+	d.names = lua_gettop(L);
+	ndm = nl_req_start(&q, L, "fdb_list", ns->name[0] ? ns->name : "links",
+			   RTM_GETNEIGH, NLM_F_DUMP, sizeof(*ndm));
+	ndm->ndm_family = AF_BRIDGE;
+	nl_req_do(&q, ns, fdb_cb, &d);
+	lua_settop(L, d.list);
+	return 1;
+}
+
+static const struct nsl_prim fdb_prims[] = {
+	{ "fdb_add", l_fdb_add, 2, "ns dev vlan master self permanent dst" },
+	{ "fdb_del", l_fdb_del, 2, "ns dev vlan master self dst" },
+	{ "fdb_list", l_fdb_list, 1, "ns dev" },
+	{ NULL, NULL, 0, NULL }
+};
+
+/* Adds fdb_add, fdb_del, fdb_list to the table at index 1. */
+int nsl_open_fdb(lua_State *L)
+{
+	nsl_register(L, fdb_prims);
+	return 0;
+}
