@@ -305,29 +305,44 @@ static int write_maps(pid_t pid)
 	return 0;
 }
 
-/* Passes a signal on, unless a terminal made it (it reached everyone). */
+/* Passes a signal on, unless a terminal made it (it reached everyone).
+ * The outer process writes it to the world's pid 1 over the relay pipe
+ * (relay_fd); elsewhere (nsl ls/show/exec joined to a world) it kills. */
+static volatile int relay_fd = -1;
+
 static void pass_signal(int sig, siginfo_t *info, void *ctx)
 {
+	unsigned char c = (unsigned char)sig;
+
 	(void)ctx;
 	if (info->si_code > 0)
 		return;
-	if (pass_to <= 0)
+	if (relay_fd >= 0) {
+		if (write(relay_fd, &c, 1) < 0)
+			kill(pass_to, sig);
+	} else if (pass_to <= 0) {
 		held = sig;
-	else
+	} else {
 		kill(pass_to, sig);
+	}
 }
 
-static void pass_signals(pid_t to)
+static void set_handlers(void (*fn)(int, siginfo_t *, void *))
 {
 	struct sigaction sa;
 	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = pass_signal;
+	sa.sa_sigaction = fn;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(passed_signals) / sizeof(passed_signals[0]); i++)
 		sigaction(passed_signals[i], &sa, NULL);
+}
+
+static void pass_signals(pid_t to)
+{
+	set_handlers(pass_signal);
 	pass_to = to;
 	if (to > 0 && held)
 		kill(to, held);
@@ -340,6 +355,54 @@ static void default_signals(void)
 	pass_to = 0;
 	for (i = 0; i < sizeof(passed_signals) / sizeof(passed_signals[0]); i++)
 		signal(passed_signals[i], SIG_DFL);
+}
+
+/* The world's pid 1 and signals.  A signal sent to a whole process group
+ * (kill -TERM -PGID, pkill) reaches the outer process, pid 1 and the nsl
+ * of the world each, at once: nsl has it then, and the copy the outer
+ * process relays must not reach nsl a second time.  So pid 1 passes on
+ * only what the outer process relays, and drops a relayed signal when the
+ * same one reached pid 1 itself less than a second before (the kernel
+ * queues a group's signal on every member within one kill(), so pid 1's
+ * own copy is handled before it reads the relayed one).  A signal that
+ * reaches pid 1 before nsl is started is held for nsl.  A terminal's
+ * signal (si_code > 0) reached nsl by itself. */
+static struct timespec direct_at[65];
+
+static void world_signal(int sig, siginfo_t *info, void *ctx)
+{
+	(void)ctx;
+	if (info->si_code > 0 || sig <= 0 || sig >= 65)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &direct_at[sig]);
+	if (pass_to <= 0)
+		held = sig;
+}
+
+static void on_child(int sig)
+{
+	(void)sig;	/* only wakes ppoll up */
+}
+
+static void world_relayed(int sig, pid_t nsl)
+{
+	struct timespec now;
+	sigset_t set, old;
+	long ms;
+
+	if (sig <= 0 || sig >= 65)
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - direct_at[sig].tv_sec) * 1000 +
+	     (now.tv_nsec - direct_at[sig].tv_nsec) / 1000000;
+	if (direct_at[sig].tv_sec != 0 && ms >= 0 && ms < 1000)
+		direct_at[sig].tv_sec = 0;	/* nsl had this one */
+	else
+		kill(nsl, sig);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 static void lo_up(void)
@@ -388,33 +451,58 @@ static void world_mounts(void)
 	lo_up();
 }
 
-/* Pid 1 of the world: reaps everything, returns nsl's wait status to the
- * outer process through fd, then exits (the world dies with it). */
-static void world_init(int fd)
+/* Pid 1 of the world: reaps everything, passes on the signals the outer
+ * process relays (relay), returns nsl's wait status to the outer process
+ * through fd, then exits (the world dies with it). */
+static void world_init(int fd, int relay)
 {
+	struct sigaction sa;
+	sigset_t chld, old;
 	pid_t nsl, pid;
 	int st = 0, status = -1;
 
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_child;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
 	nsl = fork();
 	if (nsl < 0)
 		die("fork");
 	if (nsl == 0) {
 		close(fd);
+		close(relay);
 		default_signals();
+		signal(SIGCHLD, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		return;
 	}
-	pass_signals(nsl);
+	pass_to = nsl;
+	if (held)
+		kill(nsl, held);
 	for (;;) {
-		pid = wait(&st);
-		if (pid < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
+		struct pollfd pfd = { relay, POLLIN, 0 };
+		unsigned char sigs[16];
+		ssize_t n, i;
+
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+			if (pid == nsl)
+				break;
 		if (pid == nsl) {
 			status = st;
 			break;
 		}
+		if (pid < 0 && errno != EINTR)
+			break;
+		if (ppoll(&pfd, 1, NULL, &old) <= 0)
+			continue;
+		n = read(relay, sigs, sizeof(sigs));
+		if (n == 0)
+			relay = -1;	/* the outer process is gone */
+		for (i = 0; i < n; i++)
+			world_relayed(sigs[i], nsl);
 	}
 	if (write(fd, &status, sizeof(status)) < 0)
 		_exit(EXIT_FAILURE);
@@ -735,7 +823,7 @@ int nsl_rootless_join(int argc, char **argv)
 
 void nsl_rootless_enter(void)
 {
-	int sync[2], back[2];
+	int sync[2], back[2], relay[2];
 	pid_t child;
 	char c;
 	ssize_t n;
@@ -746,7 +834,8 @@ void nsl_rootless_enter(void)
 		egress.on = 1;
 	if (env_publish && env_publish[0])
 		add_publish("NSL_ROOTLESS_PUBLISH", env_publish);
-	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(back, O_CLOEXEC) < 0)
+	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(back, O_CLOEXEC) < 0 ||
+	    pipe2(relay, O_CLOEXEC) < 0)
 		die("pipe");
 	fflush(NULL);
 	child = (pid_t)syscall(SYS_clone, WORLD_FLAGS | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -763,7 +852,8 @@ void nsl_rootless_enter(void)
 		/* The world's pid 1: it dies when the outer process does. */
 		close(sync[1]);
 		close(back[0]);
-		pass_signals(0);	/* held until nsl is started */
+		close(relay[1]);
+		set_handlers(world_signal);	/* held until nsl is started */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		do
 			n = read(sync[0], &c, 1);
@@ -774,11 +864,12 @@ void nsl_rootless_enter(void)
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 			die("setresuid");
 		world_mounts();
-		world_init(back[1]);
+		world_init(back[1], relay[0]);
 		return;	/* the nsl of the world */
 	}
 	close(sync[0]);
 	close(back[1]);
+	close(relay[0]);
 	write_maps(child);
 	if (egress.on)
 		pasta_start(child);
@@ -786,5 +877,6 @@ void nsl_rootless_enter(void)
 	if (write(sync[1], "g", 1) != 1)
 		die("sync");
 	close(sync[1]);
+	relay_fd = relay[1];
 	follow(child, back[0]);
 }
