@@ -708,10 +708,14 @@ static void pasta_start(pid_t world)
 		if (waitpid(pid, &st, WNOHANG) == pid) {
 			egress.pasta = 0;
 			pasta_said(err, said, sizeof(said));
-			fprintf(stderr, "nsl: --rootless: egress: pasta %s %d%s%s\n",
+			fprintf(stderr, "nsl: --rootless: egress: pasta %s %d%s%s%s\n",
 				WIFEXITED(st) ? "exited with status" : "died of signal",
 				WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
-				said[0] ? ": " : "", said);
+				said[0] ? ": " : "", said,
+				strstr(said, "tun") ? " (pasta needs /dev/net/tun, "
+				"read and write for the caller)" :
+				strstr(said, "routable interface for IPv4") ? " (pasta copies "
+				"the machine's default route: it has none)" : "");
 			exit(EXIT_FAILURE);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
