@@ -402,7 +402,7 @@ int main(int argc, char **argv)
 
 	/* Without root, the run moves into a world of its own first; from
 	 * here on, this is the nsl inside it. */
-	if (!nsl_rootless_join(argc, argv) && nsl_rootless_wanted(argc, argv))
+	if (!nsl_rootless_join(&argc, argv) && nsl_rootless_wanted(argc, argv))
 		nsl_rootless_enter();
 	L = luaL_newstate();
 
