@@ -464,4 +464,64 @@ describe("nsl without root #rootless", function()
     assert.matches("^" .. NOTE:gsub("%p", "%%%0") .. "nsl: NSL_ROOTLESS_PUBLISH: 99999: a port must be", r.err)
     assert.equal(before, leftovers())
   end)
+  it("nsl ls lists every world (root: every user's); show and exec choose with --world", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["lab.lua"] = [[
+      local t <close> = nsl.topology { prefix = "rw-", namespaces = { "a", "b" },
+                                       links = { { "a", "b", subnet = arg[1] } } }
+      t:up()
+      print("ready"); io.stdout:flush()
+      sleep(1000)
+    ]] })
+    -- root finds users' worlds under /run/user/<uid>/nsl (the sandbox's /run)
+    assert.equal(0, T.sh("mkdir -p /run/user/65534 && chown 65534 /run/user/65534 && chmod 700 /run/user/65534").code)
+    finally(function() T.sh("rm -rf /run/user/65534") end)
+    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=/run/user/65534 " .. T.quote(T.nsl)
+    local function start(n, subnet)
+      return table.concat({
+        nsl .. " " .. dir .. "/lab.lua " .. subnet .. " >" .. dir .. "/out" .. n .. " 2>&1 & p" .. n .. "=$!",
+        "i=0; while ! grep -q ready " .. dir .. "/out" .. n .. " 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+      }, "\n")
+    end
+    local r = T.sh(table.concat({
+      start(1, "10.6.1.0/30"), start(2, "10.6.2.0/30"),
+      "echo p $p1 $p2",
+      "echo '# ls'", nsl .. " ls",
+      "echo '# exec'", nsl .. " exec a -- true; echo status $?",
+      "echo '# exec -w'", nsl .. " exec -w $p2 a -- ip -br -4 addr show dev eth0",
+      "echo '# exec --world'", nsl .. " exec --world $p1 a -- ip -br -4 addr show dev eth0",
+      "echo '# show --world='", nsl .. " show --world=$p1 a | grep -c 10.6.1.1",
+      "echo '# root ls'", T.quote(T.nsl) .. " ls",
+      "echo '# root ls --json'", T.quote(T.nsl) .. " ls --json | wc -l",
+      T.quote(T.nsl) .. " ls --json | grep -c '\"world\":{'",
+      "echo '# root exec -w'", T.quote(T.nsl) .. " exec -w $p2 a -- ip -br -4 addr show dev eth0",
+      "echo '# no such world'", nsl .. " show --world 1 a; echo status $?",
+      "kill -TERM $p1 $p2; wait $p1; wait $p2",
+    }, "\n"))
+    local p1, p2 = r.out:match("^p (%d+) (%d+)\n")
+    assert(p1, r.out .. r.err)
+    local function part(name) return r.out:match("# " .. name:gsub("%p", "%%%0") .. "\n(.-)\n#") end
+    -- unprivileged: both worlds, each under its heading
+    local ls = part("ls")
+    assert.matches("^rootless world %d+ of nobody:\n", ls)
+    assert.matches("rootless world " .. p1 .. " of nobody:\n", ls, 1, true)
+    assert.matches("rootless world " .. p2 .. " of nobody:\n", ls, 1, true)
+    assert.not_matches("this machine", ls, 1, true)
+    assert.equal("status 1", part("exec"))
+    assert.matches("nsl: exec: 2 rootless worlds run: %d+ %(nobody%), %d+ %(nobody%); choose one with %-%-world PID\n",
+      r.err)
+    assert.matches("^eth0%S*%s+UP%s+10%.6%.2%.1/30", part("exec -w"))
+    assert.matches("^eth0%S*%s+UP%s+10%.6%.1%.1/30", part("exec --world"))
+    assert.equal("1", part("show --world="))
+    -- root: the users' worlds, then this machine's own runs
+    local root_ls = part("root ls")
+    assert.matches("rootless world " .. p1 .. " of nobody:\n", root_ls, 1, true)
+    assert.matches("rootless world " .. p2 .. " of nobody:\n", root_ls, 1, true)
+    assert.matches("\nthis machine:\n", root_ls)
+    assert.equal("3\n2", part("root ls --json"))
+    assert.matches("^eth0%S*%s+UP%s+10%.6%.2%.1/30", part("root exec -w"))
+    assert.matches("status 1\n$", r.out)
+    assert.matches("nsl: show: no rootless world 1 %(running: %d+ %(nobody%), %d+ %(nobody%)%)\n", r.err)
+    assert.equal(before, leftovers())
+  end)
 end)
