@@ -413,7 +413,8 @@ describe("nsl without root #rootless", function()
           "</dev/null >/dev/null 2>&1 & s=$!",
         "NSL_ROOTLESS_EGRESS=1 " .. AS_NOBODY .. T.quote(T.nsl) .. " " .. dir .. "/lab.lua " .. how ..
           " >" .. dir .. "/out 2>&1 & p=$!",
-        "i=0; while ! grep -q -e ready -e boom " .. dir .. "/out && kill -0 $p && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+        "i=0; while ! grep -q -e ready -e boom " .. dir .. "/out && kill -0 $p && [ $i -lt 200 ]; do",
+        "  sleep 0.05; i=$((i+1)); done",
         -- while the world runs, pasta does (its comm may be passt.avx2)
         how == "wait" and "ps -u 65534 -o args= | grep -c '^pasta '" or "echo 1",
         how == "wait" and "kill -" .. case[1] .. " $p" or "true",
