@@ -65,7 +65,8 @@ describe("nsl without root #rootless", function()
     if not need_userns() then return end
     local r = T.sh("NSL_ROOTLESS=0 " .. AS_NOBODY .. T.quote(T.nsl) .. " -e 'ns_add(\"x\")'")
     assert.equal(1, r.code)
-    assert.not_matches("rootless", r.err)
+    assert.not_matches("running rootless", r.err, 1, true)
+    assert.matches("(run as root, or rootless: nsl --rootless, or in a user namespace: unshare -rn)", r.err, 1, true)
     assert.matches("nsl: ", r.err)
   end)
 
@@ -362,37 +363,37 @@ describe("nsl without root #rootless", function()
     return true
   end
 
-  -- a node behind nat = true, a server in it published on port 8080
+  -- a node behind nat = true, a server in it published on port 47801
   local lab = [[
     local t <close> = nsl.topology {
       prefix = "eg-",
-      namespaces = { a = { publish = { [8080] = 8080 } } },
+      namespaces = { a = { publish = { [47801] = 47801 } } },
       links = { { "a", "host", subnet = "10.8.0.0/30", nat = true } },
     }
     t:up()
     local up
     for _, l in ipairs(link_list()) do if l.name == "nsl-rl-up" then up = l end end
     print("uplink", up and up.name, #addr_list({ dev = "nsl-rl-up", family = "inet" }))
-    local r = t:exec("a", { "socat", "-T5", "-u", "TCP:10.77.0.1:9999", "-" }, { capture = true })
+    local r = t:exec("a", { "socat", "-T5", "-u", "TCP:10.77.0.1:47802", "-" }, { capture = true })
     io.write("from a: ", r.stdout, r.stderr)
-    t:exec("a", { "socat", "TCP-LISTEN:8080,reuseaddr,fork", "SYSTEM:echo hello from a" },
+    t:exec("a", { "socat", "TCP-LISTEN:47801,reuseaddr,fork", "SYSTEM:echo hello from a" },
            { background = true })
-    t:exec("a", { "sh", "-c", "while ! ss -Htln sport = :8080 | grep -q .; do sleep 0.05; done" })
+    t:exec("a", { "sh", "-c", "while ! ss -Htln sport = :47801 | grep -q .; do sleep 0.05; done" })
     print("ready"); io.stdout:flush()
     if arg[1] == "error" then error("boom") end
     if arg[1] == "wait" then sleep(1000) end
   ]]
 
   it("--publish: a node behind nat reaches the machine's loopback through pasta, "
-     .. "and the machine's 127.0.0.1:8080 reaches a server in the world", function()
+     .. "and the machine's 127.0.0.1:47801 reaches a server in the world", function()
     if not need_pasta() then return end
     local dir = nobody_dir({ ["lab.lua"] = lab })
     local r = T.sh(table.concat({
-      "socat TCP-LISTEN:9999,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo hello from the machine' " ..
+      "socat TCP-LISTEN:47802,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo hello from the machine' " ..
         "</dev/null >/dev/null 2>&1 & s=$!",
-      AS_NOBODY .. T.quote(T.nsl) .. " --publish 8080 " .. dir .. "/lab.lua wait >" .. dir .. "/out 2>&1 & p=$!",
+      AS_NOBODY .. T.quote(T.nsl) .. " --publish 47801 " .. dir .. "/lab.lua wait >" .. dir .. "/out 2>&1 & p=$!",
       "i=0; while ! grep -q ready " .. dir .. "/out && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
-      "socat -T5 -u TCP:127.0.0.1:8080 - </dev/null",
+      "socat -T5 -u TCP:127.0.0.1:47801 - </dev/null",
       "kill $s; kill -TERM $p; wait $p; echo status $?",
     }, "\n"))
     local out = T.slurp(dir .. "/out")
@@ -409,7 +410,7 @@ describe("nsl without root #rootless", function()
       local dir = nobody_dir({ ["lab.lua"] = lab })
       local how = (case[1] == "TERM" or case[1] == "KILL") and "wait" or case[1]
       local r = T.sh(table.concat({
-        "socat TCP-LISTEN:9999,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo hello from the machine' " ..
+        "socat TCP-LISTEN:47802,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo hello from the machine' " ..
           "</dev/null >/dev/null 2>&1 & s=$!",
         "NSL_ROOTLESS_EGRESS=1 " .. AS_NOBODY .. T.quote(T.nsl) .. " " .. dir .. "/lab.lua " .. how ..
           " >" .. dir .. "/out 2>&1 & p=$!",

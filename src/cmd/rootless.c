@@ -14,19 +14,25 @@
  * left in the world; the namespaces go with their last process.
  *
  * Signals: SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to the outer process
- * (kill, not the terminal) are passed on to pid 1 and from there to nsl,
- * so cleanups run and the outer process dies of the same signal.  A
- * terminal's signal reaches every process of the foreground group by
- * itself, so terminal-made signals (si_code > 0) are not passed twice.  A
- * SIGKILL of the outer process kills pid 1 (PR_SET_PDEATHSIG), and with it
- * the world.
+ * (kill, not the terminal) are relayed to pid 1 over a pipe and passed on
+ * from there to nsl, so cleanups run and the outer process dies of the
+ * same signal.  A terminal's signal reaches every process of the
+ * foreground group by itself, so terminal-made signals (si_code > 0) are
+ * not passed twice; nor is one sent to the whole process group (pid 1 got
+ * it too: see world_signal).  A SIGKILL of the outer process kills pid 1
+ * (PR_SET_PDEATHSIG), and with it the world.
+ *
+ * Egress (--egress, --publish, NSL_ROOTLESS_EGRESS/PUBLISH): the outer
+ * process starts pasta on the world's network namespace before the script
+ * runs, and ends it after the world (pasta_start, pasta_stop).
  *
  * $XDG_RUNTIME_DIR/nsl/world-<outer pid> names the world's pid 1 while it
- * runs; an unprivileged nsl ls, show or exec joins the newest (user
- * namespace first, then mount, network and PID).
+ * runs; nsl ls, show or exec join worlds found there (root: under every
+ * /run/user/N/nsl too), user namespace first, then mount, network and PID.
  *
  * No fork/exec of unshare(1); newuidmap/newgidmap, setuid helpers, are the
- * one exception, as in podman: only they may map a subordinate range.
+ * one exception, as in podman: only they may map a subordinate range; and
+ * pasta, which only it can be.
  */
 #include <dirent.h>
 #include <errno.h>

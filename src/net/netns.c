@@ -51,9 +51,8 @@ static int add_fail(lua_State *L, const char *name, int err)
 {
 	if (err == EPERM || err == EACCES)
 		return nsl_fail(L, "ns_add", name, err, "%s (making a namespace needs "
-				"CAP_SYS_ADMIN: run nsl as root, or rootless: nsl "
-				"--rootless, or as root of a user namespace with a "
-				"/run of its own)", strerror(err));
+				"CAP_SYS_ADMIN: run nsl as root, or as root of a user "
+				"namespace with a /run of its own)", strerror(err));
 	return nsl_fail(L, "ns_add", name, err, NULL);
 }
 
