@@ -461,6 +461,8 @@ describe("nsl without root #rootless", function()
       assert.equal(1, r.code)
       assert.matches("^nsl: %-%-publish: " .. spec:gsub("%p", "%%%0") .. ": " .. why, r.err)
     end
+    r = T.sh(nsl .. " --publish")
+    assert.equal("nsl: --publish needs the ports (8080,5353/udp)\n", r.err)
     r = T.sh("NSL_ROOTLESS_PUBLISH=99999 " .. nsl .. " -e 'print(1)'")
     assert.equal(1, r.code)
     assert.matches("^" .. NOTE:gsub("%p", "%%%0") .. "nsl: NSL_ROOTLESS_PUBLISH: 99999: a port must be", r.err)

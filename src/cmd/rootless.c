@@ -175,8 +175,10 @@ int nsl_rootless_wanted(int argc, char **argv)
 			continue;
 		}
 		if (strcmp(argv[i], "--publish") == 0) {
-			if (i + 1 >= argc)
-				bad_option("--publish", "", "needs the ports (8080,5353/udp)");
+			if (i + 1 >= argc) {
+				fprintf(stderr, "nsl: --publish needs the ports (8080,5353/udp)\n");
+				exit(EXIT_FAILURE);
+			}
 			add_publish("--publish", argv[++i]);
 			wanted = 1;
 			continue;
