@@ -1,4 +1,4 @@
--- nsl without root (src/cmd/rootless.c): an unprivileged caller's run
+-- nsl without root (src/cmd/rootless.c, egress.c, worlds.c): an unprivileged caller's run
 -- goes into a world of its own, user, mount, network and PID namespaces,
 -- and leaves nothing behind on the machine, whatever its ending.  The
 -- unprivileged caller is nobody (setpriv), inside spec/sandbox.

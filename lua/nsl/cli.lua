@@ -96,7 +96,7 @@ function M.ls(args)
   local live, dead = require("nsl.lab").runs()
   if o.json then
     local json = require "nsl.json"
-    -- in a rootless world nsl ls joined (src/cmd/rootless.c): which
+    -- in a rootless world nsl ls joined (src/cmd/worlds.c): which
     local pid, user = (os.getenv("NSL_WORLD") or ""):match("^(%d+) (.*)$")
     out(json.encode({ runs = json.array(live), dead = json.array(dead),
                       world = pid and { pid = tonumber(pid), user = user } or nil }))

@@ -24,17 +24,15 @@
  *
  * Egress (--egress, --publish, NSL_ROOTLESS_EGRESS/PUBLISH): the outer
  * process starts pasta on the world's network namespace before the script
- * runs, and ends it after the world (pasta_start, pasta_stop).
+ * runs, and ends it after the world (egress.c).
  *
  * $XDG_RUNTIME_DIR/nsl/world-<outer pid> names the world's pid 1 while it
- * runs; nsl ls, show or exec join worlds found there (root: under every
- * /run/user/N/nsl too), user namespace first, then mount, network and PID.
+ * runs; nsl ls, show or exec find and join worlds (worlds.c).
  *
  * No fork/exec of unshare(1); newuidmap/newgidmap, setuid helpers, are the
  * one exception, as in podman: only they may map a subordinate range; and
- * pasta, which only it can be.
+ * pasta (egress.c), whose work only it can do.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -59,6 +57,7 @@
 
 #include "rootless.h"
 #include "subcmd.h"
+#include "world.h"
 
 #define WORLD_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
 
@@ -66,7 +65,7 @@ static const int passed_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static volatile pid_t pass_to;	/* where passed signals go */
 static volatile sig_atomic_t held;	/* one that came before there was a where */
 
-static void die(const char *what)
+void nsl_world_die(const char *what)
 {
 	fprintf(stderr, "nsl: --rootless: %s: %s\n", what, strerror(errno));
 	_exit(EXIT_FAILURE);
@@ -74,7 +73,7 @@ static void die(const char *what)
 
 /* CAP_NET_ADMIN and CAP_SYS_ADMIN in the effective set: what building
  * namespaces needs (nsl.test's privileged() asks the same). */
-static int privileged(void)
+int nsl_world_privileged(void)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2];
@@ -84,75 +83,6 @@ static int privileged(void)
 		return 0;
 	return (data[0].effective & (1u << CAP_NET_ADMIN)) &&
 	       (data[0].effective & (1u << CAP_SYS_ADMIN));
-}
-
-/* Egress: pasta (Debian's passt) gives the world's network namespace an
- * uplink copying the machine's default-route interface; its -t/-u lists
- * (the published ports, on the machine's 127.0.0.1) are built here from
- * --publish and NSL_ROOTLESS_PUBLISH. */
-static struct {
-	int on;
-	char tcp[512], udp[512];
-	pid_t pasta;
-} egress;
-
-static void bad_option(const char *opt, const char *spec, const char *why)
-{
-	fprintf(stderr, "nsl: %s: %s: %s\n", opt, spec, why);
-	exit(EXIT_FAILURE);
-}
-
-static long port_number(const char *opt, const char *spec, const char *p, char **end)
-{
-	long n;
-
-	if (*p < '0' || *p > '9')
-		bad_option(opt, spec, "expected a port (1 to 65535), a range (9000-9009) and /tcp or /udp");
-	n = strtol(p, end, 10);
-	if (n < 1 || n > 65535)
-		bad_option(opt, spec, "a port must be 1 to 65535");
-	return n;
-}
-
-/* "8080", "8080,8443", "5353/udp", "9000-9009/tcp": appended to the -t
- * (TCP) or -u (UDP) list of pasta. */
-static void add_publish(const char *opt, const char *spec)
-{
-	const char *p = spec;
-
-	if (*p == '\0')
-		bad_option(opt, spec, "no ports");
-	while (*p) {
-		char *end, item[32], *list;
-		long lo, hi;
-		size_t len;
-
-		lo = hi = port_number(opt, spec, p, &end);
-		if (*end == '-') {
-			hi = port_number(opt, spec, end + 1, &end);
-			if (hi < lo)
-				bad_option(opt, spec, "a range must go up (9000-9009)");
-		}
-		list = egress.tcp;
-		if (strncmp(end, "/tcp", 4) == 0) {
-			end += 4;
-		} else if (strncmp(end, "/udp", 4) == 0) {
-			list = egress.udp;
-			end += 4;
-		}
-		if (*end != '\0' && *end != ',')
-			bad_option(opt, spec, "expected a port (1 to 65535), a range (9000-9009) and /tcp or /udp");
-		if (lo == hi)
-			snprintf(item, sizeof(item), "%ld", lo);
-		else
-			snprintf(item, sizeof(item), "%ld-%ld", lo, hi);
-		len = strlen(list);
-		if (len + strlen(item) + 2 > sizeof(egress.tcp))
-			bad_option(opt, spec, "too many ports");
-		snprintf(list + len, sizeof(egress.tcp) - len, "%s%s", len ? "," : "", item);
-		egress.on = 1;
-		p = *end ? end + 1 : end;
-	}
 }
 
 int nsl_rootless_wanted(int argc, char **argv)
@@ -166,11 +96,12 @@ int nsl_rootless_wanted(int argc, char **argv)
 			continue;
 		}
 		if (strcmp(argv[i], "--egress") == 0) {
-			wanted = egress.on = 1;
+			wanted = 1;
+			nsl_egress_want();
 			continue;
 		}
 		if (strncmp(argv[i], "--publish=", 10) == 0) {
-			add_publish("--publish", argv[i] + 10);
+			nsl_egress_publish("--publish", argv[i] + 10);
 			wanted = 1;
 			continue;
 		}
@@ -179,7 +110,7 @@ int nsl_rootless_wanted(int argc, char **argv)
 				fprintf(stderr, "nsl: --publish needs the ports (8080,5353/udp)\n");
 				exit(EXIT_FAILURE);
 			}
-			add_publish("--publish", argv[++i]);
+			nsl_egress_publish("--publish", argv[++i]);
 			wanted = 1;
 			continue;
 		}
@@ -201,7 +132,7 @@ int nsl_rootless_wanted(int argc, char **argv)
 		return 0;
 	if (env && strcmp(env, "0") == 0)
 		return 0;
-	if (privileged())
+	if (nsl_world_privileged())
 		return 0;
 	fprintf(stderr, "nsl: not privileged: running rootless, in a user namespace of its own "
 		"(NSL_ROOTLESS=0: never)\n");
@@ -236,7 +167,7 @@ static int subrange(const char *file, const char *name, unsigned long id,
 	return found;
 }
 
-static int find_helper(const char *name, char *path, size_t size)
+int nsl_world_helper(const char *name, char *path, size_t size)
 {
 	static const char *const dirs[] = { "/usr/bin", "/bin", "/usr/sbin", "/sbin" };
 	size_t i;
@@ -257,7 +188,7 @@ static int run_helper(const char *helper, pid_t pid, unsigned long id,
 	pid_t h;
 	int st;
 
-	if (!find_helper(helper, path, sizeof(path)))
+	if (!nsl_world_helper(helper, path, sizeof(path)))
 		return -1;
 	snprintf(spid, sizeof(spid), "%d", (int)pid);
 	snprintf(sid, sizeof(sid), "%lu", id);
@@ -301,15 +232,15 @@ static int write_maps(pid_t pid)
 		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
 		snprintf(map, sizeof(map), "0 %lu 1\n", (unsigned long)uid);
 		if (nsl_write_file(path, map) < 0)
-			die("uid_map");
+			nsl_world_die("uid_map");
 	}
 	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
 	if (nsl_write_file(path, "deny") < 0 && errno != ENOENT)
-		die("setgroups");
+		nsl_world_die("setgroups");
 	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
 	snprintf(map, sizeof(map), "0 %lu 1\n", (unsigned long)gid);
 	if (nsl_write_file(path, map) < 0)
-		die("gid_map");
+		nsl_world_die("gid_map");
 	return 0;
 }
 
@@ -419,14 +350,14 @@ static void lo_up(void)
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
-		die("socket");
+		nsl_world_die("socket");
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, "lo");
 	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		die("lo");
+		nsl_world_die("lo");
 	ifr.ifr_flags |= IFF_UP;
 	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		die("lo up");
+		nsl_world_die("lo up");
 	close(fd);
 }
 
@@ -434,11 +365,11 @@ static void lo_up(void)
 static void world_mounts(void)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		die("mount --make-rprivate /");
+		nsl_world_die("mount --make-rprivate /");
 	if (mount("nsl-rootless-run", "/run", "tmpfs", 0, "mode=0755") < 0)
-		die("mount tmpfs /run");
+		nsl_world_die("mount tmpfs /run");
 	if (mkdir("/run/netns", 0755) < 0)
-		die("mkdir /run/netns");
+		nsl_world_die("mkdir /run/netns");
 	/* /etc/netns (ip netns exec's files): an overlay over /etc whose
 	 * upper layer lives in the world's /run; without overlayfs in a user
 	 * namespace, a tmpfs over /etc/netns when it exists. */
@@ -447,12 +378,12 @@ static void world_mounts(void)
 	    mount("nsl-rootless-etc", "/etc", "overlay", 0,
 		  "lowerdir=/etc,upperdir=/run/.nsl-etc/upper,workdir=/run/.nsl-etc/work") == 0) {
 		if (mkdir("/etc/netns", 0755) < 0 && errno != EEXIST)
-			die("mkdir /etc/netns");
+			nsl_world_die("mkdir /etc/netns");
 	} else {
 		mount("nsl-rootless-etc-netns", "/etc/netns", "tmpfs", 0, "mode=0755");
 	}
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		die("mount /proc");
+		nsl_world_die("mount /proc");
 	/* /sys of the world's network namespace; the caller's when the kernel
 	 * refuses (only /sys/class/net would differ). */
 	mount("nsl-rootless-sys", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
@@ -478,7 +409,7 @@ static void world_init(int fd, int relay)
 	sigprocmask(SIG_BLOCK, &chld, &old);
 	nsl = fork();
 	if (nsl < 0)
-		die("fork");
+		nsl_world_die("fork");
 	if (nsl == 0) {
 		close(fd);
 		close(relay);
@@ -517,313 +448,10 @@ static void world_init(int fd, int relay)
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILURE);
 }
 
-/* The registry of the caller's worlds: $XDG_RUNTIME_DIR/nsl/world-<pid>
- * (the outer pid) holds "<pid of the world's pid 1> <its start time>", so
- * that nsl ls, show and exec, run later without privileges, join the
- * world.  The outer process removes its file when it ends; a SIGKILL
- * leaves it, and the reader drops a file whose process is gone. */
-static char registry[512];
-
-static int registry_dir(char *dir, size_t size)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-
-	if (xdg == NULL || xdg[0] != '/')
-		return 0;
-	return snprintf(dir, size, "%s/nsl", xdg) < (int)size;
-}
-
-/* Field 22 of /proc/PID/stat: the start time, which tells pids apart. */
-static unsigned long long start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long t = 0;
-	int fd, i;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	for (i = 2; p && i < 22; i++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		t = strtoull(p + 1, NULL, 10);
-	return t;
-}
-
-static void registry_add(pid_t world)
-{
-	char dir[448], text[64];
-	int fd;
-
-	if (!registry_dir(dir, sizeof(dir)))
-		return;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return;
-	snprintf(registry, sizeof(registry), "%s/world-%d", dir, (int)getpid());
-	snprintf(text, sizeof(text), "%d %llu\n", (int)world, start_time(world));
-	fd = open(registry, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		registry[0] = '\0';
-	if (fd >= 0)
-		close(fd);
-}
-
-/* The live worlds of a registry directory; stale files go. */
-struct world {
-	pid_t outer, init;	/* the pid the caller started, the world's pid 1 */
-	uid_t uid;	/* whose world */
-};
-
-#define MAX_WORLDS 64
-
-static int registry_scan(const char *dir, struct world *w, int n)
-{
-	char path[768], text[64];
-	struct dirent *e;
-	struct stat st;
-	DIR *d = opendir(dir);
-
-	if (d == NULL)
-		return n;
-	while (n < MAX_WORLDS && (e = readdir(d)) != NULL) {
-		int fd, pid = 0, i, dup = 0;
-		unsigned long long t = 0;
-		ssize_t len;
-
-		if (strncmp(e->d_name, "world-", 6) != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		len = read(fd, text, sizeof(text) - 1);
-		if (fstat(fd, &st) < 0)
-			st.st_uid = (uid_t)-1;
-		close(fd);
-		text[len > 0 ? len : 0] = '\0';
-		if (sscanf(text, "%d %llu", &pid, &t) != 2 || pid <= 0 ||
-		    start_time(pid) != t) {
-			unlink(path);	/* its world is gone */
-			continue;
-		}
-		for (i = 0; i < n; i++)
-			dup |= w[i].init == pid;
-		if (dup)
-			continue;
-		w[n].outer = (pid_t)strtol(e->d_name + 6, NULL, 10);
-		w[n].init = pid;
-		w[n].uid = st.st_uid;
-		n++;
-	}
-	closedir(d);
-	return n;
-}
-
-/* The worlds nsl ls, show and exec may join: the caller's own
- * ($XDG_RUNTIME_DIR/nsl); for root, every user's too (/run/user/N/nsl). */
-static int worlds_find(struct world *w, int root)
-{
-	char dir[448];
-	int n = 0;
-
-	if (registry_dir(dir, sizeof(dir)))
-		n = registry_scan(dir, w, n);
-	if (root) {
-		DIR *d = opendir("/run/user");
-		struct dirent *e;
-
-		while (d && (e = readdir(d)) != NULL) {
-			if (e->d_name[0] < '0' || e->d_name[0] > '9')
-				continue;
-			snprintf(dir, sizeof(dir), "/run/user/%s/nsl", e->d_name);
-			n = registry_scan(dir, w, n);
-		}
-		if (d)
-			closedir(d);
-	}
-	return n;
-}
-
-static const char *user_name(uid_t uid, char *buf, size_t size)
-{
-	struct passwd *pw = getpwuid(uid);
-
-	if (pw)
-		snprintf(buf, size, "%s", pw->pw_name);
-	else
-		snprintf(buf, size, "uid %u", (unsigned)uid);
-	return buf;
-}
-
-/* "1234 (nobody), 5678 (alice)" */
-static void worlds_text(const struct world *w, int n, char *out, size_t size)
-{
-	char name[64];
-	int i;
-
-	out[0] = '\0';
-	for (i = 0; i < n; i++) {
-		size_t len = strlen(out);
-
-		snprintf(out + len, size - len, "%s%d (%s)", i ? ", " : "", (int)w[i].outer,
-			 user_name(w[i].uid, name, sizeof(name)));
-	}
-}
-
-/* pasta's stderr (a memfd: never blocks it), without the lines about
- * the syslog it cannot reach, as one line. */
-static void pasta_said(int fd, char *out, size_t size)
-{
-	char buf[2048], *line, *save = NULL;
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-
-	out[0] = '\0';
-	buf[n > 0 ? n : 0] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		size_t len = strlen(out);
-
-		if (strstr(line, "to syslog") || len + strlen(line) + 3 > size)
-			continue;
-		snprintf(out + len, size - len, "%s%s", len ? "; " : "", line);
-	}
-}
-
-/* Starts pasta, attached to the network (and user) namespace of the
- * world's pid 1, and waits until it has configured the uplink there
- * (it writes its pid to --pid once ready). It runs in the foreground, as
- * a child of this (outer) process, in a process group of its own (a
- * terminal's Ctrl-C is not its); follow() ends it after the world, and
- * PR_SET_PDEATHSIG ends it when this process is killed. */
-static void pasta_start(pid_t world)
-{
-	char path[64], tcp[600], udp[600], pidfile[32], spid[24], said[512];
-	const char *argv[24];
-	int ready[2], err, st, argc = 0;
-	struct timespec t0, now;
-	pid_t pid;
-
-	if (!find_helper("pasta", path, sizeof(path))) {
-		fprintf(stderr, "nsl: --rootless: egress needs pasta (Debian package passt), "
-			"not found in /usr/bin, /bin, /usr/sbin or /sbin\n");
-		exit(EXIT_FAILURE);
-	}
-	err = memfd_create("nsl-pasta-stderr", MFD_CLOEXEC);
-	if (err < 0 || pipe2(ready, O_CLOEXEC) < 0)
-		die("pasta: pipe");
-	snprintf(tcp, sizeof(tcp), "%s%s", egress.tcp[0] ? "127.0.0.1/" : "",
-		 egress.tcp[0] ? egress.tcp : "none");
-	snprintf(udp, sizeof(udp), "%s%s", egress.udp[0] ? "127.0.0.1/" : "",
-		 egress.udp[0] ? egress.udp : "none");
-	snprintf(pidfile, sizeof(pidfile), "/dev/fd/%d", ready[1]);
-	snprintf(spid, sizeof(spid), "%d", (int)world);
-	argv[argc++] = "pasta";
-	argv[argc++] = "--foreground";
-	argv[argc++] = "--quiet";
-	argv[argc++] = "--config-net";
-	argv[argc++] = "--tcp-ports";
-	argv[argc++] = tcp;
-	argv[argc++] = "--udp-ports";
-	argv[argc++] = udp;
-	argv[argc++] = "--tcp-ns";
-	argv[argc++] = "none";
-	argv[argc++] = "--udp-ns";
-	argv[argc++] = "none";
-	if (geteuid() == 0) {
-		/* as root, pasta would become nobody, a stranger to the world */
-		argv[argc++] = "--runas";
-		argv[argc++] = "0";
-	}
-	argv[argc++] = "--pid";
-	argv[argc++] = pidfile;
-	argv[argc++] = spid;
-	argv[argc] = NULL;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
-			_exit(127);	/* the outer process is already gone */
-		setpgid(0, 0);
-		default_signals();
-		if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 ||
-		    dup2(devnull, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0 ||
-		    fcntl(ready[1], F_SETFD, 0) < 0)
-			_exit(127);
-		execv(path, (char *const *)argv);
-		dprintf(STDERR_FILENO, "cannot run %s: %s\n", path, strerror(errno));
-		_exit(127);
-	}
-	close(ready[1]);
-	egress.pasta = pid;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		struct pollfd pfd = { ready[0], POLLIN, 0 };
-		char buf[32];
-
-		if (poll(&pfd, 1, 50) > 0 && read(ready[0], buf, sizeof(buf)) > 0)
-			break;	/* its pid: the uplink is there */
-		if (waitpid(pid, &st, WNOHANG) == pid) {
-			egress.pasta = 0;
-			pasta_said(err, said, sizeof(said));
-			fprintf(stderr, "nsl: --rootless: egress: pasta %s %d%s%s%s\n",
-				WIFEXITED(st) ? "exited with status" : "died of signal",
-				WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
-				said[0] ? ": " : "", said,
-				strstr(said, "tun") ? " (pasta needs /dev/net/tun, "
-				"read and write for the caller)" :
-				strstr(said, "routable interface for IPv4") ? " (pasta copies "
-				"the machine's default route: it has none)" : "");
-			exit(EXIT_FAILURE);
-		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - t0.tv_sec > 10) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-			egress.pasta = 0;
-			fprintf(stderr, "nsl: --rootless: egress: pasta was not ready after 10 s\n");
-			exit(EXIT_FAILURE);
-		}
-	}
-	close(ready[0]);
-	close(err);
-}
-
-/* Ends pasta after the world: SIGTERM, then SIGKILL after a second. */
-static void pasta_stop(void)
-{
-	int st, i;
-
-	if (egress.pasta <= 0)
-		return;
-	kill(egress.pasta, SIGTERM);
-	for (i = 0; i < 100; i++) {
-		if (waitpid(egress.pasta, &st, WNOHANG) != 0)
-			break;
-		usleep(10000);
-	}
-	if (i == 100) {
-		kill(egress.pasta, SIGKILL);
-		waitpid(egress.pasta, &st, 0);
-	}
-	egress.pasta = 0;
-}
-
 /* Waits for child, passing signals on, then exits as the nsl of the run
  * did, or dies of the same signal: its wait status comes on back from the
  * world's pid 1 (back < 0: the child is that nsl). */
-static void follow(pid_t child, int back)
+void nsl_world_follow(pid_t child, int back)
 {
 	int st, status = -1;
 	ssize_t n;
@@ -831,7 +459,7 @@ static void follow(pid_t child, int back)
 	pass_signals(child);
 	while (waitpid(child, &st, 0) < 0)
 		if (errno != EINTR)
-			die("waitpid");
+			nsl_world_die("waitpid");
 	if (back >= 0) {
 		do
 			n = read(back, &status, sizeof(status));
@@ -842,9 +470,8 @@ static void follow(pid_t child, int back)
 	if (status == -1)
 		status = st;
 	default_signals();
-	pasta_stop();
-	if (registry[0])
-		unlink(registry);
+	nsl_egress_stop();
+	nsl_world_unregister();
 	fflush(NULL);
 	if (WIFSIGNALED(status)) {
 		/* Die of the same signal, as nsl does. */
@@ -852,153 +479,6 @@ static void follow(pid_t child, int back)
 		_exit(128 + WTERMSIG(status));
 	}
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILURE);
-}
-
-/* Joins a world, user namespace first as nsenter does (it gives the
- * rights the others need), then its mount, network and PID namespaces.
- * Returns in a child (joining a PID namespace takes effect in children),
- * which dies with the world; this process follows it and exits as it
- * does. */
-static void world_join(const struct world *w)
-{
-	static const char *const kinds[] = { "user", "mnt", "net", "pid" };
-	int fds[4];
-	pid_t child;
-	size_t i;
-
-	for (i = 0; i < 4; i++) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)w->init, kinds[i]);
-		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0)
-			die(path);
-	}
-	for (i = 0; i < 4; i++) {
-		if (setns(fds[i], 0) < 0)
-			die(kinds[i]);
-		close(fds[i]);
-	}
-	if (chdir("/") < 0)
-		die("chdir");
-	fflush(NULL);
-	child = fork();
-	if (child < 0)
-		die("fork");
-	if (child > 0)
-		follow(child, -1);
-}
-
-/* --world PID (-w PID, --world=PID) among the subcommand's options
- * (before "--"): taken out of argv; its value, or NULL. */
-static const char *take_world(int *argc, char **argv)
-{
-	const char *v = NULL;
-	int i, drop = 0;
-
-	for (i = 2; i < *argc && strcmp(argv[i], "--") != 0; i++) {
-		if (strncmp(argv[i], "--world=", 8) == 0) {
-			v = argv[i] + 8;
-			drop = 1;
-		} else if (strcmp(argv[i], "--world") == 0 || strcmp(argv[i], "-w") == 0) {
-			if (i + 1 >= *argc) {
-				fprintf(stderr, "nsl: %s: %s needs a value (a world's pid: nsl ls)\n",
-					argv[1], argv[i]);
-				exit(EXIT_FAILURE);
-			}
-			v = argv[i + 1];
-			drop = 2;
-		} else {
-			continue;
-		}
-		memmove(argv + i, argv + i + drop, (size_t)(*argc - i - drop + 1) * sizeof(*argv));
-		*argc -= drop;
-		i--;
-	}
-	return v;
-}
-
-int nsl_rootless_join(int *argc, char **argv)
-{
-	struct world w[MAX_WORLDS];
-	const char *env = getenv("NSL_ROOTLESS");
-	const char *want;
-	char list[2048], name[64];
-	int n, i, root, json = 0, st, failed = 0;
-
-	if (*argc < 2 || !nsl_is_subcommand(argv[1]) || strcmp(argv[1], "dot") == 0)
-		return 0;
-	want = take_world(argc, argv);
-	root = privileged();
-	if (!want && ((env && strcmp(env, "0") == 0)))
-		return 0;
-	n = worlds_find(w, root);
-	worlds_text(w, n, list, sizeof(list));
-	if (want) {
-		char *end;
-		long pid = strtol(want, &end, 10);
-
-		for (i = 0; i < n && !(*end == '\0' && w[i].outer == pid); i++)
-			;
-		if (i == n) {
-			fprintf(stderr, "nsl: %s: no rootless world %s (%s%s)\n", argv[1], want,
-				n ? "running: " : "none runs", list);
-			exit(EXIT_FAILURE);
-		}
-		world_join(&w[i]);
-		return 1;
-	}
-	if (strcmp(argv[1], "ls") != 0) {
-		/* show, exec: root stays in its own world; a user goes to the
-		 * one world there is, and must choose among several. */
-		if (root || n == 0)
-			return 0;
-		if (n > 1) {
-			fprintf(stderr, "nsl: %s: %d rootless worlds run: %s; choose one with "
-				"--world PID\n", argv[1], n, list);
-			exit(EXIT_FAILURE);
-		}
-		world_join(&w[0]);
-		return 1;
-	}
-	/* ls: every world, each listed by a process joined to it (headed by
-	 * a line, or with "world" in its JSON document: one line each), then,
-	 * for root, this machine's own runs. */
-	if (n == 0)
-		return 0;
-	for (i = 2; i < *argc; i++)
-		json |= strcmp(argv[i], "--json") == 0;
-	for (i = 0; i < n; i++) {
-		pid_t pid;
-		char env_world[128];
-
-		if (!json)
-			printf("rootless world %d of %s:\n", (int)w[i].outer,
-			       user_name(w[i].uid, name, sizeof(name)));
-		fflush(NULL);
-		pid = fork();
-		if (pid < 0)
-			die("fork");
-		if (pid == 0) {
-			snprintf(env_world, sizeof(env_world), "%d %s", (int)w[i].outer,
-				 user_name(w[i].uid, name, sizeof(name)));
-			setenv("NSL_WORLD", env_world, 1);
-			world_join(&w[i]);
-			return 1;
-		}
-		while (waitpid(pid, &st, 0) < 0)
-			if (errno != EINTR)
-				die("waitpid");
-		failed |= !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	}
-	if (!root) {
-		fflush(NULL);
-		_exit(failed ? EXIT_FAILURE : EXIT_SUCCESS);
-	}
-	if (!json)
-		printf("this machine:\n");
-	fflush(NULL);
-	return 0;
 }
 
 void nsl_rootless_enter(void)
@@ -1011,12 +491,12 @@ void nsl_rootless_enter(void)
 	const char *env_publish = getenv("NSL_ROOTLESS_PUBLISH");
 
 	if (env_egress && env_egress[0] && strcmp(env_egress, "0") != 0)
-		egress.on = 1;
+		nsl_egress_want();
 	if (env_publish && env_publish[0])
-		add_publish("NSL_ROOTLESS_PUBLISH", env_publish);
+		nsl_egress_publish("NSL_ROOTLESS_PUBLISH", env_publish);
 	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(back, O_CLOEXEC) < 0 ||
 	    pipe2(relay, O_CLOEXEC) < 0)
-		die("pipe");
+		nsl_world_die("pipe");
 	fflush(NULL);
 	child = (pid_t)syscall(SYS_clone, WORLD_FLAGS | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (child < 0) {
@@ -1042,7 +522,7 @@ void nsl_rootless_enter(void)
 			_exit(EXIT_FAILURE);	/* the outer process failed */
 		close(sync[0]);
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-			die("setresuid");
+			nsl_world_die("setresuid");
 		world_mounts();
 		world_init(back[1], relay[0]);
 		return;	/* the nsl of the world */
@@ -1051,12 +531,12 @@ void nsl_rootless_enter(void)
 	close(back[1]);
 	close(relay[0]);
 	write_maps(child);
-	if (egress.on)
-		pasta_start(child);
-	registry_add(child);
+	if (nsl_egress_wanted())
+		nsl_egress_start(child);
+	nsl_world_register(child);
 	if (write(sync[1], "g", 1) != 1)
-		die("sync");
+		nsl_world_die("sync");
 	close(sync[1]);
 	relay_fd = relay[1];
-	follow(child, back[0]);
+	nsl_world_follow(child, back[0]);
 }
