@@ -112,7 +112,7 @@ describe("veth_add #netns", function()
       " -e 'local ok, e = pcall(veth_add, \"np0\", \"np1\"); print(ok, e.code, e)" ..
       " ok, e = pcall(link_set, \"lo\", { mtu = 1300 }); print(ok, e.code)'")
     assert.equal("false\tEPERM\tveth_add: np0: Operation not permitted " ..
-      "(run as root, or in a user namespace: unshare -rn)\nfalse\tEPERM\n", r.out)
+      "(run as root, or rootless: nsl --rootless, or in a user namespace: unshare -rn)\nfalse\tEPERM\n", r.out)
     assert.same({ "lo" }, N.ip_link_names())
   end)
 

@@ -1,4 +1,4 @@
--- nsl without root (src/cmd/rootless.c): an unprivileged caller's run
+-- nsl without root (src/cmd/rootless.c, egress.c, worlds.c): an unprivileged caller's run
 -- goes into a world of its own, user, mount, network and PID namespaces,
 -- and leaves nothing behind on the machine, whatever its ending.  The
 -- unprivileged caller is nobody (setpriv), inside spec/sandbox.
@@ -34,7 +34,8 @@ end
 -- What an unprivileged run may have left on the machine: processes of
 -- nobody, records under /run/nsl, namespaces under /run/netns.
 local function leftovers()
-  local r = T.sh("ps -u 65534 -o pid=,args=; ls /run/netns; ls /run/nsl 2>/dev/null | grep -v '^uts$'")
+  local r = T.sh("ps -u 65534 -o pid=,args=; ls /run/netns | grep -v '^nsl-rl-uplink$'; " ..
+    "ls /run/nsl 2>/dev/null | grep -v '^uts$'")
   return r.out .. T.other_records()
 end
 
@@ -64,7 +65,8 @@ describe("nsl without root #rootless", function()
     if not need_userns() then return end
     local r = T.sh("NSL_ROOTLESS=0 " .. AS_NOBODY .. T.quote(T.nsl) .. " -e 'ns_add(\"x\")'")
     assert.equal(1, r.code)
-    assert.not_matches("rootless", r.err)
+    assert.not_matches("running rootless", r.err, 1, true)
+    assert.matches("(run as root, or rootless: nsl --rootless, or in a user namespace: unshare -rn)", r.err, 1, true)
     assert.matches("nsl: ", r.err)
   end)
 
@@ -291,6 +293,239 @@ describe("nsl without root #rootless", function()
     -- after the world's end: its file is gone, nsl ls sees the caller's own world
     assert.matches("status 143\nno live nsl runs with topologies", out)
     assert.matches("status 137\nfiles 1\nfiles 0\n$", out)
+    assert.equal(before, leftovers())
+  end)
+  -- A signal to the whole process group (kill -TERM -PGID, as a shell's
+  -- job control or pkill) reaches the outer nsl, the world's pid 1 and the
+  -- nsl of the world at once: the script must see it once, not a second
+  -- time (relayed) in the middle of its own cleanup.
+  it("a signal to the whole process group reaches the script once", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["sig.lua"] = [[
+      print("ready"); io.stdout:flush()
+      local ok, err = pcall(sleep, 100)
+      print("caught", err)
+      local t0 = os.clock(); while os.clock() - t0 < 0.5 do end
+      print("cleanup done")
+    ]] })
+    for _, sig in ipairs({ "TERM", "INT" }) do
+      local r = T.sh(table.concat({
+        "setsid " .. AS_NOBODY .. T.quote(T.nsl) .. " " .. dir .. "/sig.lua >" .. dir .. "/out 2>&1 & p=$!",
+        "i=0; while ! grep -q ready " .. dir .. "/out && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+        "kill -" .. sig .. " -$p; wait $p; echo status $?",
+      }, "\n"))
+      local out = T.slurp(dir .. "/out")
+      assert.equal("status " .. (sig == "TERM" and 143 or 130) .. "\n", r.out, out)
+      assert.matches("\ncaught\t[^\n]*\ncleanup done\n$", out)
+      assert.equal(before, leftovers())
+    end
+  end)
+
+  -- Egress through pasta.  The sandbox has no uplink and /dev/net/tun is
+  -- root's alone here: the test gives it both, in the sandbox only: a veth
+  -- to a namespace "nsl-rl-uplink" (10.77.0.1, the default route's
+  -- gateway) and a tun node anyone may open, bound over /dev/net/tun in the
+  -- sandbox's mount namespace (a tmpfs in its private /run holds it).
+  local UPLINK = [[
+    set -e
+    ip netns add nsl-rl-uplink
+    ip link add nsl-rl-up type veth peer name up1 netns nsl-rl-uplink
+    ip addr add 10.77.0.2/24 dev nsl-rl-up; ip link set nsl-rl-up up
+    ip -n nsl-rl-uplink addr add 10.77.0.1/24 dev up1; ip -n nsl-rl-uplink link set up1 up
+    ip route add default via 10.77.0.1
+    mkdir /run/nsl-rl-tun; mount -t tmpfs -o mode=0755 nsl-rl-tun /run/nsl-rl-tun
+    mknod -m 0666 /run/nsl-rl-tun/tun c 10 200
+    mount --bind /run/nsl-rl-tun/tun /dev/net/tun
+  ]]
+  local NO_UPLINK = [[
+    umount /dev/net/tun; umount /run/nsl-rl-tun; rmdir /run/nsl-rl-tun
+    ip route del default via 10.77.0.1; ip link del nsl-rl-up; ip netns del nsl-rl-uplink
+  ]]
+
+  local function need_pasta(with_uplink)
+    if not need_userns() then return false end
+    if T.sh("command -v pasta").code ~= 0 then
+      T.pending("pasta missing (Debian's passt)")
+      return false
+    end
+    if T.sh("test -c /dev/net/tun").code ~= 0 then
+      T.pending("no /dev/net/tun (CONFIG_TUN)")
+      return false
+    end
+    if with_uplink == false then return true end
+    assert.equal("", T.sh("ip route show default").out, "the sandbox has a default route already")
+    local r = T.sh(UPLINK)
+    if r.code ~= 0 then
+      T.sh(NO_UPLINK)
+      error("cannot give the sandbox an uplink: " .. r.err)
+    end
+    finally(function() T.sh(NO_UPLINK) end)
+    return true
+  end
+
+  -- a node behind nat = true, a server in it published on port 47801
+  local lab = [[
+    local t <close> = nsl.topology {
+      prefix = "eg-",
+      namespaces = { a = { publish = { [47801] = 47801 } } },
+      links = { { "a", "host", subnet = "10.8.0.0/30", nat = true } },
+    }
+    t:up()
+    local up
+    for _, l in ipairs(link_list()) do if l.name == "nsl-rl-up" then up = l end end
+    print("uplink", up and up.name, #addr_list({ dev = "nsl-rl-up", family = "inet" }))
+    local r = t:exec("a", { "socat", "-T5", "-u", "TCP:10.77.0.1:47802", "-" }, { capture = true })
+    io.write("from a: ", r.stdout, r.stderr)
+    t:exec("a", { "socat", "TCP-LISTEN:47801,reuseaddr,fork", "SYSTEM:echo hello from a" },
+           { background = true })
+    t:exec("a", { "sh", "-c", "while ! ss -Htln sport = :47801 | grep -q .; do sleep 0.05; done" })
+    print("ready"); io.stdout:flush()
+    if arg[1] == "error" then error("boom") end
+    if arg[1] == "wait" then sleep(1000) end
+  ]]
+
+  it("--publish: a node behind nat reaches the machine's loopback through pasta, "
+     .. "and the machine's 127.0.0.1:47801 reaches a server in the world", function()
+    if not need_pasta() then return end
+    local dir = nobody_dir({ ["lab.lua"] = lab })
+    local r = T.sh(table.concat({
+      "socat TCP-LISTEN:47802,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo hello from the machine' " ..
+        "</dev/null >/dev/null 2>&1 & s=$!",
+      AS_NOBODY .. T.quote(T.nsl) .. " --publish 47801 " .. dir .. "/lab.lua wait >" .. dir .. "/out 2>&1 & p=$!",
+      "i=0; while ! grep -q ready " .. dir .. "/out && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+      "socat -T5 -u TCP:127.0.0.1:47801 - </dev/null",
+      "kill $s; kill -TERM $p; wait $p; echo status $?",
+    }, "\n"))
+    local out = T.slurp(dir .. "/out")
+    assert.equal("hello from a\nstatus 143\n", r.out, out .. r.err)
+    assert.matches("^uplink\tnsl%-rl%-up\t1\nfrom a: hello from the machine\nready\n", out)
+    assert.equal(before, leftovers())
+  end)
+
+  -- The endings: pasta (a process of nobody) must go with the world.
+  for _, case in ipairs({ { "normal", 0 }, { "error", 1 }, { "TERM", 143 }, { "KILL", 137 } }) do
+    it("leaves no pasta after " .. (case[1] == "normal" and "a normal end" or case[1] == "error" and "an error"
+       or "SIG" .. case[1]) .. " (NSL_ROOTLESS_EGRESS=1)", function()
+      if not need_pasta() then return end
+      local dir = nobody_dir({ ["lab.lua"] = lab })
+      local how = (case[1] == "TERM" or case[1] == "KILL") and "wait" or case[1]
+      local r = T.sh(table.concat({
+        "socat TCP-LISTEN:47802,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo hello from the machine' " ..
+          "</dev/null >/dev/null 2>&1 & s=$!",
+        "NSL_ROOTLESS_EGRESS=1 " .. AS_NOBODY .. T.quote(T.nsl) .. " " .. dir .. "/lab.lua " .. how ..
+          " >" .. dir .. "/out 2>&1 & p=$!",
+        "i=0; while ! grep -q -e ready -e boom " .. dir .. "/out && kill -0 $p && [ $i -lt 200 ]; do",
+        "  sleep 0.05; i=$((i+1)); done",
+        -- while the world runs, pasta does (its comm may be passt.avx2)
+        how == "wait" and "ps -u 65534 -o args= | grep -c '^pasta '" or "echo 1",
+        how == "wait" and "kill -" .. case[1] .. " $p" or "true",
+        "wait $p; echo status $?; kill $s",
+      }, "\n"))
+      assert.equal("1\nstatus " .. case[2] .. "\n", r.out, T.slurp(dir .. "/out") .. r.err)
+      assert.matches("from a: hello from the machine\n", T.slurp(dir .. "/out"), 1, true)
+      for _ = 1, 100 do  -- SIGKILL: pasta goes with its parent, a moment later
+        if leftovers() == before then break end
+        T.sh("sleep 0.05")
+      end
+      assert.equal(before, leftovers())
+    end)
+  end
+
+  it("says why there is no uplink: no pasta, no tun, no default route; a bad --publish", function()
+    if not need_pasta(false) then return end
+    local nsl = AS_NOBODY .. T.quote(T.nsl)
+    -- pasta hidden (in the sandbox's mount namespace only)
+    local r = T.sh("mount --bind /dev/null /usr/bin/pasta && " .. nsl .. " --egress -e 'print(1)'; " ..
+      "echo status $?; umount /usr/bin/pasta")
+    assert.equal("status 1\n", r.out)
+    assert.equal("nsl: --rootless: egress needs pasta (Debian package passt), not found in /usr/bin, /bin, "
+      .. "/usr/sbin or /sbin\n", r.err)
+    -- no default route here: pasta refuses, nsl tells what pasta said
+    r = T.sh(nsl .. " --egress -e 'print(1)'")
+    assert.equal(1, r.code)
+    assert.equal("", r.out)
+    assert.matches("^nsl: %-%-rootless: egress: pasta exited with status 1: [^\n]*No external routable "
+      .. "interface for IPv4[^\n]*%(pasta copies the machine's default route: it has none%)\n$", r.err)
+    -- a default route, but /dev/net/tun is root's (as on this machine)
+    if T.sh(AS_NOBODY .. "test -r /dev/net/tun").code ~= 0 then
+      r = T.sh("ip link add nsl-rl-up type veth peer name nsl-rl-up1 && ip addr add 10.77.0.2/24 dev nsl-rl-up && " ..
+        "ip link set nsl-rl-up up && ip route add default via 10.77.0.1 && " .. nsl .. " --egress -e 'print(1)'; " ..
+        "echo status $?; ip link del nsl-rl-up")
+      assert.equal("status 1\n", r.out)
+      assert.matches("^nsl: %-%-rootless: egress: pasta exited with status 1: [^\n]*tun[^\n]*%(pasta needs "
+        .. "/dev/net/tun, read and write for the caller%)\n$", r.err)
+    end
+    for spec, why in pairs({ ["0"] = "a port must be 1 to 65535", ["80,x"] = "expected a port",
+                             ["90-80"] = "a range must go up", ["53/sctp"] = "expected a port" }) do
+      r = T.sh(nsl .. " --publish " .. T.quote(spec) .. " -e 'print(1)'")
+      assert.equal(1, r.code)
+      assert.matches("^nsl: %-%-publish: " .. spec:gsub("%p", "%%%0") .. ": " .. why, r.err)
+    end
+    r = T.sh(nsl .. " --publish")
+    assert.equal("nsl: --publish needs the ports (8080,5353/udp)\n", r.err)
+    r = T.sh("NSL_ROOTLESS_PUBLISH=99999 " .. nsl .. " -e 'print(1)'")
+    assert.equal(1, r.code)
+    assert.matches("^" .. NOTE:gsub("%p", "%%%0") .. "nsl: NSL_ROOTLESS_PUBLISH: 99999: a port must be", r.err)
+    assert.equal(before, leftovers())
+  end)
+  it("nsl ls lists every world (root: every user's); show and exec choose with --world", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["lab.lua"] = [[
+      local t <close> = nsl.topology { prefix = "rw-", namespaces = { "a", "b" },
+                                       links = { { "a", "b", subnet = arg[1] } } }
+      t:up()
+      print("ready"); io.stdout:flush()
+      sleep(1000)
+    ]] })
+    -- root finds users' worlds under /run/user/<uid>/nsl (the sandbox's /run)
+    assert.equal(0, T.sh("mkdir -p /run/user/65534 && chown 65534 /run/user/65534 && chmod 700 /run/user/65534").code)
+    finally(function() T.sh("rm -rf /run/user/65534") end)
+    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=/run/user/65534 " .. T.quote(T.nsl)
+    local function start(n, subnet)
+      return table.concat({
+        nsl .. " " .. dir .. "/lab.lua " .. subnet .. " >" .. dir .. "/out" .. n .. " 2>&1 & p" .. n .. "=$!",
+        "i=0; while ! grep -q ready " .. dir .. "/out" .. n .. " 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+      }, "\n")
+    end
+    local r = T.sh(table.concat({
+      start(1, "10.6.1.0/30"), start(2, "10.6.2.0/30"),
+      "echo p $p1 $p2",
+      "echo '# ls'", nsl .. " ls",
+      "echo '# exec'", nsl .. " exec a -- true; echo status $?",
+      "echo '# exec -w'", nsl .. " exec -w $p2 a -- ip -br -4 addr show dev eth0",
+      "echo '# exec --world'", nsl .. " exec --world $p1 a -- ip -br -4 addr show dev eth0",
+      "echo '# show --world='", nsl .. " show --world=$p1 a | grep -c 10.6.1.1",
+      "echo '# root ls'", T.quote(T.nsl) .. " ls",
+      "echo '# root ls --json'", T.quote(T.nsl) .. " ls --json | wc -l",
+      T.quote(T.nsl) .. " ls --json | grep -c '\"world\":{'",
+      "echo '# root exec -w'", T.quote(T.nsl) .. " exec -w $p2 a -- ip -br -4 addr show dev eth0",
+      "echo '# no such world'", nsl .. " show --world 1 a; echo status $?",
+      "kill -TERM $p1 $p2; wait $p1; wait $p2",
+    }, "\n"))
+    local p1, p2 = r.out:match("^p (%d+) (%d+)\n")
+    assert(p1, r.out .. r.err)
+    local function part(name) return r.out:match("# " .. name:gsub("%p", "%%%0") .. "\n(.-)\n#") end
+    -- unprivileged: both worlds, each under its heading
+    local ls = part("ls")
+    assert.matches("^rootless world %d+ of nobody:\n", ls)
+    assert.matches("rootless world " .. p1 .. " of nobody:\n", ls, 1, true)
+    assert.matches("rootless world " .. p2 .. " of nobody:\n", ls, 1, true)
+    assert.not_matches("this machine", ls, 1, true)
+    assert.equal("status 1", part("exec"))
+    assert.matches("nsl: exec: 2 rootless worlds run: %d+ %(nobody%), %d+ %(nobody%); choose one with %-%-world PID\n",
+      r.err)
+    assert.matches("^eth0%S*%s+UP%s+10%.6%.2%.1/30", part("exec -w"))
+    assert.matches("^eth0%S*%s+UP%s+10%.6%.1%.1/30", part("exec --world"))
+    assert.equal("1", part("show --world="))
+    -- root: the users' worlds, then this machine's own runs
+    local root_ls = part("root ls")
+    assert.matches("rootless world " .. p1 .. " of nobody:\n", root_ls, 1, true)
+    assert.matches("rootless world " .. p2 .. " of nobody:\n", root_ls, 1, true)
+    assert.matches("\nthis machine:\n", root_ls)
+    assert.equal("3\n2", part("root ls --json"))
+    assert.matches("^eth0%S*%s+UP%s+10%.6%.2%.1/30", part("root exec -w"))
+    assert.matches("status 1\n$", r.out)
+    assert.matches("nsl: show: no rootless world 1 %(running: %d+ %(nobody%), %d+ %(nobody%)%)\n", r.err)
     assert.equal(before, leftovers())
   end)
 end)

@@ -40,7 +40,7 @@ describe("sysctl #netns", function()
       " local ok, e = pcall(sysctl, \"net.ipv4.ip_forward\", 1); print(ok, e.code, e)'")
     assert.equal(0, r.code, r.err)
     assert.equal(sysctl("net.ipv4.ip_forward") .. "\nfalse\tEACCES\tsysctl: net.ipv4.ip_forward: " ..
-      "Permission denied (run as root, or in a user namespace: unshare -rn)\n", r.out)
+      "Permission denied (run as root, or rootless: nsl --rootless, or in a user namespace: unshare -rn)\n", r.out)
   end)
 
   it("raises argument errors for wrong types", function()

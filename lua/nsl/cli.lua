@@ -96,7 +96,10 @@ function M.ls(args)
   local live, dead = require("nsl.lab").runs()
   if o.json then
     local json = require "nsl.json"
-    out(json.encode({ runs = json.array(live), dead = json.array(dead) }))
+    -- in a rootless world nsl ls joined (src/cmd/worlds.c): which
+    local pid, user = (os.getenv("NSL_WORLD") or ""):match("^(%d+) (.*)$")
+    out(json.encode({ runs = json.array(live), dead = json.array(dead),
+                      world = pid and { pid = tonumber(pid), user = user } or nil }))
     return 0
   end
   if #live == 0 then out("no live nsl runs with topologies") end

@@ -151,7 +151,7 @@ static void push_where(lua_State *L)
 /* The hint added to a refusal for want of privilege, when nsl does not
  * run as root (in its user namespace): what is wrong, and how to get the
  * right. */
-#define PRIV_HINT "(run as root, or in a user namespace: unshare -rn)"
+#define PRIV_HINT "(run as root, or rootless: nsl --rootless, or in a user namespace: unshare -rn)"
 
 void nsl_push_error(lua_State *L, const char *primitive, const char *object,
 		    int err, const char *reason)

@@ -35,6 +35,9 @@ static void print_options(FILE *out)
 		"  --clean   remove what killed nsl runs left behind, then exit\n"
 		"  --rootless  run in a world of its own: user, mount, network and PID\n"
 		"            namespaces where the caller is root (automatic without privileges)\n"
+		"  --egress  rootless, with an uplink to the real network through pasta\n"
+		"  --publish PORTS  rootless with egress; forward these ports of the real\n"
+		"            machine's 127.0.0.1 into the world (8080,8443 5353/udp 9000-9009)\n"
 		"  -V, --version  show the version, then exit\n"
 		"  -h, --help     show this help, then exit\n"
 		"%s"
@@ -42,6 +45,8 @@ static void print_options(FILE *out)
 		"  NSL_LUA_DIR  load the Lua library from this directory, not the binary\n"
 		"  NSL_HISTORY  the REPL's history file (default ~/.nsl_history; empty: none)\n"
 		"  NSL_ROOTLESS  0: never go rootless by itself (see --rootless)\n"
+		"  NSL_ROOTLESS_EGRESS  1: a rootless world gets an uplink (as --egress)\n"
+		"  NSL_ROOTLESS_PUBLISH  ports a rootless world publishes (as --publish)\n"
 		"  NSL_RUN_DIR  where runs keep their records and lab files (default /run/nsl)\n"
 		"  LUA_INIT_5_4, LUA_INIT, LUA_PATH, LUA_CPATH  as in lua(1)\n"
 		"See nsl(1) and README.md.\n",
@@ -191,8 +196,15 @@ static int collect_args(char **argv, int *first)
 				flags |= HAS_CLEAN;
 				break;
 			}
-			if (strcmp(argv[i], "--rootless") == 0)
+			if (strcmp(argv[i], "--rootless") == 0 ||
+			    strcmp(argv[i], "--egress") == 0 ||
+			    strncmp(argv[i], "--publish=", 10) == 0)
 				break;	/* done before the state (rootless.c) */
+			if (strcmp(argv[i], "--publish") == 0) {
+				if (argv[++i] == NULL)
+					return HAS_ERROR;
+				break;
+			}
 			if (strcmp(argv[i], "--help") == 0) {
 				flags |= HAS_HELP;
 				break;
@@ -390,7 +402,7 @@ int main(int argc, char **argv)
 
 	/* Without root, the run moves into a world of its own first; from
 	 * here on, this is the nsl inside it. */
-	if (!nsl_rootless_join(argc, argv) && nsl_rootless_wanted(argc, argv))
+	if (!nsl_rootless_join(&argc, argv) && nsl_rootless_wanted(argc, argv))
 		nsl_rootless_enter();
 	L = luaL_newstate();
 

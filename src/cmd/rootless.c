@@ -14,25 +14,30 @@
  * left in the world; the namespaces go with their last process.
  *
  * Signals: SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to the outer process
- * (kill, not the terminal) are passed on to pid 1 and from there to nsl,
- * so cleanups run and the outer process dies of the same signal.  A
- * terminal's signal reaches every process of the foreground group by
- * itself, so terminal-made signals (si_code > 0) are not passed twice.  A
- * SIGKILL of the outer process kills pid 1 (PR_SET_PDEATHSIG), and with it
- * the world.
+ * (kill, not the terminal) are relayed to pid 1 over a pipe and passed on
+ * from there to nsl, so cleanups run and the outer process dies of the
+ * same signal.  A terminal's signal reaches every process of the
+ * foreground group by itself, so terminal-made signals (si_code > 0) are
+ * not passed twice; nor is one sent to the whole process group (pid 1 got
+ * it too: see world_signal).  A SIGKILL of the outer process kills pid 1
+ * (PR_SET_PDEATHSIG), and with it the world.
+ *
+ * Egress (--egress, --publish, NSL_ROOTLESS_EGRESS/PUBLISH): the outer
+ * process starts pasta on the world's network namespace before the script
+ * runs, and ends it after the world (egress.c).
  *
  * $XDG_RUNTIME_DIR/nsl/world-<outer pid> names the world's pid 1 while it
- * runs; an unprivileged nsl ls, show or exec joins the newest (user
- * namespace first, then mount, network and PID).
+ * runs; nsl ls, show or exec find and join worlds (worlds.c).
  *
  * No fork/exec of unshare(1); newuidmap/newgidmap, setuid helpers, are the
- * one exception, as in podman: only they may map a subordinate range.
+ * one exception, as in podman: only they may map a subordinate range; and
+ * pasta (egress.c), whose work only it can do.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <net/if.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -40,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -51,6 +57,7 @@
 
 #include "rootless.h"
 #include "subcmd.h"
+#include "world.h"
 
 #define WORLD_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
 
@@ -58,7 +65,7 @@ static const int passed_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static volatile pid_t pass_to;	/* where passed signals go */
 static volatile sig_atomic_t held;	/* one that came before there was a where */
 
-static void die(const char *what)
+void nsl_world_die(const char *what)
 {
 	fprintf(stderr, "nsl: --rootless: %s: %s\n", what, strerror(errno));
 	_exit(EXIT_FAILURE);
@@ -66,7 +73,7 @@ static void die(const char *what)
 
 /* CAP_NET_ADMIN and CAP_SYS_ADMIN in the effective set: what building
  * namespaces needs (nsl.test's privileged() asks the same). */
-static int privileged(void)
+int nsl_world_privileged(void)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2];
@@ -81,11 +88,32 @@ static int privileged(void)
 int nsl_rootless_wanted(int argc, char **argv)
 {
 	const char *env = getenv("NSL_ROOTLESS");
-	int i;
+	int i, wanted = 0;
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--rootless") == 0)
-			return 1;
+		if (strcmp(argv[i], "--rootless") == 0) {
+			wanted = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--egress") == 0) {
+			wanted = 1;
+			nsl_egress_want();
+			continue;
+		}
+		if (strncmp(argv[i], "--publish=", 10) == 0) {
+			nsl_egress_publish("--publish", argv[i] + 10);
+			wanted = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--publish") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "nsl: --publish needs the ports (8080,5353/udp)\n");
+				exit(EXIT_FAILURE);
+			}
+			nsl_egress_publish("--publish", argv[++i]);
+			wanted = 1;
+			continue;
+		}
 		if (argv[i][0] != '-' || strcmp(argv[i], "--") == 0 ||
 		    strcmp(argv[i], "-") == 0)
 			break;	/* the script: its arguments are its own */
@@ -96,13 +124,15 @@ int nsl_rootless_wanted(int argc, char **argv)
 		if ((strcmp(argv[i], "-e") == 0 || strcmp(argv[i], "-l") == 0) && i + 1 < argc)
 			i++;
 	}
+	if (wanted)
+		return 1;
 	/* A subcommand (nsl ls, show, exec, dot) looks at the caller's own
 	 * world, never at a new, empty one. */
 	if (argc > 1 && nsl_is_subcommand(argv[1]))
 		return 0;
 	if (env && strcmp(env, "0") == 0)
 		return 0;
-	if (privileged())
+	if (nsl_world_privileged())
 		return 0;
 	fprintf(stderr, "nsl: not privileged: running rootless, in a user namespace of its own "
 		"(NSL_ROOTLESS=0: never)\n");
@@ -137,7 +167,7 @@ static int subrange(const char *file, const char *name, unsigned long id,
 	return found;
 }
 
-static int find_helper(const char *name, char *path, size_t size)
+int nsl_world_helper(const char *name, char *path, size_t size)
 {
 	static const char *const dirs[] = { "/usr/bin", "/bin", "/usr/sbin", "/sbin" };
 	size_t i;
@@ -158,7 +188,7 @@ static int run_helper(const char *helper, pid_t pid, unsigned long id,
 	pid_t h;
 	int st;
 
-	if (!find_helper(helper, path, sizeof(path)))
+	if (!nsl_world_helper(helper, path, sizeof(path)))
 		return -1;
 	snprintf(spid, sizeof(spid), "%d", (int)pid);
 	snprintf(sid, sizeof(sid), "%lu", id);
@@ -202,41 +232,56 @@ static int write_maps(pid_t pid)
 		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
 		snprintf(map, sizeof(map), "0 %lu 1\n", (unsigned long)uid);
 		if (nsl_write_file(path, map) < 0)
-			die("uid_map");
+			nsl_world_die("uid_map");
 	}
 	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
 	if (nsl_write_file(path, "deny") < 0 && errno != ENOENT)
-		die("setgroups");
+		nsl_world_die("setgroups");
 	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
 	snprintf(map, sizeof(map), "0 %lu 1\n", (unsigned long)gid);
 	if (nsl_write_file(path, map) < 0)
-		die("gid_map");
+		nsl_world_die("gid_map");
 	return 0;
 }
 
-/* Passes a signal on, unless a terminal made it (it reached everyone). */
+/* Passes a signal on, unless a terminal made it (it reached everyone).
+ * The outer process writes it to the world's pid 1 over the relay pipe
+ * (relay_fd); elsewhere (nsl ls/show/exec joined to a world) it kills. */
+static volatile int relay_fd = -1;
+
 static void pass_signal(int sig, siginfo_t *info, void *ctx)
 {
+	unsigned char c = (unsigned char)sig;
+
 	(void)ctx;
 	if (info->si_code > 0)
 		return;
-	if (pass_to <= 0)
+	if (relay_fd >= 0) {
+		if (write(relay_fd, &c, 1) < 0)
+			kill(pass_to, sig);
+	} else if (pass_to <= 0) {
 		held = sig;
-	else
+	} else {
 		kill(pass_to, sig);
+	}
 }
 
-static void pass_signals(pid_t to)
+static void set_handlers(void (*fn)(int, siginfo_t *, void *))
 {
 	struct sigaction sa;
 	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = pass_signal;
+	sa.sa_sigaction = fn;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(passed_signals) / sizeof(passed_signals[0]); i++)
 		sigaction(passed_signals[i], &sa, NULL);
+}
+
+static void pass_signals(pid_t to)
+{
+	set_handlers(pass_signal);
 	pass_to = to;
 	if (to > 0 && held)
 		kill(to, held);
@@ -251,20 +296,68 @@ static void default_signals(void)
 		signal(passed_signals[i], SIG_DFL);
 }
 
+/* The world's pid 1 and signals.  A signal sent to a whole process group
+ * (kill -TERM -PGID, pkill) reaches the outer process, pid 1 and the nsl
+ * of the world each, at once: nsl has it then, and the copy the outer
+ * process relays must not reach nsl a second time.  So pid 1 passes on
+ * only what the outer process relays, and drops a relayed signal when the
+ * same one reached pid 1 itself less than a second before (the kernel
+ * queues a group's signal on every member within one kill(), so pid 1's
+ * own copy is handled before it reads the relayed one).  A signal that
+ * reaches pid 1 before nsl is started is held for nsl.  A terminal's
+ * signal (si_code > 0) reached nsl by itself. */
+static struct timespec direct_at[65];
+
+static void world_signal(int sig, siginfo_t *info, void *ctx)
+{
+	(void)ctx;
+	if (info->si_code > 0 || sig <= 0 || sig >= 65)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &direct_at[sig]);
+	if (pass_to <= 0)
+		held = sig;
+}
+
+static void on_child(int sig)
+{
+	(void)sig;	/* only wakes ppoll up */
+}
+
+static void world_relayed(int sig, pid_t nsl)
+{
+	struct timespec now;
+	sigset_t set, old;
+	long ms;
+
+	if (sig <= 0 || sig >= 65)
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - direct_at[sig].tv_sec) * 1000 +
+	     (now.tv_nsec - direct_at[sig].tv_nsec) / 1000000;
+	if (direct_at[sig].tv_sec != 0 && ms >= 0 && ms < 1000)
+		direct_at[sig].tv_sec = 0;	/* nsl had this one */
+	else
+		kill(nsl, sig);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static void lo_up(void)
 {
 	struct ifreq ifr;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
-		die("socket");
+		nsl_world_die("socket");
 	memset(&ifr, 0, sizeof(ifr));
 	strcpy(ifr.ifr_name, "lo");
 	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		die("lo");
+		nsl_world_die("lo");
 	ifr.ifr_flags |= IFF_UP;
 	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		die("lo up");
+		nsl_world_die("lo up");
 	close(fd);
 }
 
@@ -272,11 +365,11 @@ static void lo_up(void)
 static void world_mounts(void)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		die("mount --make-rprivate /");
+		nsl_world_die("mount --make-rprivate /");
 	if (mount("nsl-rootless-run", "/run", "tmpfs", 0, "mode=0755") < 0)
-		die("mount tmpfs /run");
+		nsl_world_die("mount tmpfs /run");
 	if (mkdir("/run/netns", 0755) < 0)
-		die("mkdir /run/netns");
+		nsl_world_die("mkdir /run/netns");
 	/* /etc/netns (ip netns exec's files): an overlay over /etc whose
 	 * upper layer lives in the world's /run; without overlayfs in a user
 	 * namespace, a tmpfs over /etc/netns when it exists. */
@@ -285,155 +378,80 @@ static void world_mounts(void)
 	    mount("nsl-rootless-etc", "/etc", "overlay", 0,
 		  "lowerdir=/etc,upperdir=/run/.nsl-etc/upper,workdir=/run/.nsl-etc/work") == 0) {
 		if (mkdir("/etc/netns", 0755) < 0 && errno != EEXIST)
-			die("mkdir /etc/netns");
+			nsl_world_die("mkdir /etc/netns");
 	} else {
 		mount("nsl-rootless-etc-netns", "/etc/netns", "tmpfs", 0, "mode=0755");
 	}
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		die("mount /proc");
+		nsl_world_die("mount /proc");
 	/* /sys of the world's network namespace; the caller's when the kernel
 	 * refuses (only /sys/class/net would differ). */
 	mount("nsl-rootless-sys", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	lo_up();
 }
 
-/* Pid 1 of the world: reaps everything, returns nsl's wait status to the
- * outer process through fd, then exits (the world dies with it). */
-static void world_init(int fd)
+/* Pid 1 of the world: reaps everything, passes on the signals the outer
+ * process relays (relay), returns nsl's wait status to the outer process
+ * through fd, then exits (the world dies with it). */
+static void world_init(int fd, int relay)
 {
+	struct sigaction sa;
+	sigset_t chld, old;
 	pid_t nsl, pid;
 	int st = 0, status = -1;
 
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_child;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
 	nsl = fork();
 	if (nsl < 0)
-		die("fork");
+		nsl_world_die("fork");
 	if (nsl == 0) {
 		close(fd);
+		close(relay);
 		default_signals();
+		signal(SIGCHLD, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		return;
 	}
-	pass_signals(nsl);
+	pass_to = nsl;
+	if (held)
+		kill(nsl, held);
 	for (;;) {
-		pid = wait(&st);
-		if (pid < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
+		struct pollfd pfd = { relay, POLLIN, 0 };
+		unsigned char sigs[16];
+		ssize_t n, i;
+
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
+			if (pid == nsl)
+				break;
 		if (pid == nsl) {
 			status = st;
 			break;
 		}
+		if (pid < 0 && errno != EINTR)
+			break;
+		if (ppoll(&pfd, 1, NULL, &old) <= 0)
+			continue;
+		n = read(relay, sigs, sizeof(sigs));
+		if (n == 0)
+			relay = -1;	/* the outer process is gone */
+		for (i = 0; i < n; i++)
+			world_relayed(sigs[i], nsl);
 	}
 	if (write(fd, &status, sizeof(status)) < 0)
 		_exit(EXIT_FAILURE);
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILURE);
 }
 
-/* The registry of the caller's worlds: $XDG_RUNTIME_DIR/nsl/world-<pid>
- * (the outer pid) holds "<pid of the world's pid 1> <its start time>", so
- * that nsl ls, show and exec, run later without privileges, join the
- * world.  The outer process removes its file when it ends; a SIGKILL
- * leaves it, and the reader drops a file whose process is gone. */
-static char registry[512];
-
-static int registry_dir(char *dir, size_t size)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-
-	if (xdg == NULL || xdg[0] != '/')
-		return 0;
-	return snprintf(dir, size, "%s/nsl", xdg) < (int)size;
-}
-
-/* Field 22 of /proc/PID/stat: the start time, which tells pids apart. */
-static unsigned long long start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long t = 0;
-	int fd, i;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	for (i = 2; p && i < 22; i++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		t = strtoull(p + 1, NULL, 10);
-	return t;
-}
-
-static void registry_add(pid_t world)
-{
-	char dir[448], text[64];
-	int fd;
-
-	if (!registry_dir(dir, sizeof(dir)))
-		return;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return;
-	snprintf(registry, sizeof(registry), "%s/world-%d", dir, (int)getpid());
-	snprintf(text, sizeof(text), "%d %llu\n", (int)world, start_time(world));
-	fd = open(registry, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		registry[0] = '\0';
-	if (fd >= 0)
-		close(fd);
-}
-
-/* The newest live world of the registry (its pid 1), or 0; stale files
- * go. */
-static pid_t registry_newest(void)
-{
-	char dir[448], path[768], text[64];
-	struct dirent *e;
-	struct stat st;
-	time_t newest = 0;
-	pid_t best = 0;
-	DIR *d;
-
-	if (!registry_dir(dir, sizeof(dir)) || (d = opendir(dir)) == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL) {
-		int fd, pid = 0;
-		unsigned long long t = 0;
-		ssize_t n;
-
-		if (strncmp(e->d_name, "world-", 6) != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, text, sizeof(text) - 1);
-		close(fd);
-		text[n > 0 ? n : 0] = '\0';
-		if (sscanf(text, "%d %llu", &pid, &t) != 2 || pid <= 0 ||
-		    start_time(pid) != t) {
-			unlink(path);	/* its world is gone */
-			continue;
-		}
-		if (stat(path, &st) == 0 && (best == 0 || st.st_mtime >= newest)) {
-			newest = st.st_mtime;
-			best = pid;
-		}
-	}
-	closedir(d);
-	return best;
-}
-
 /* Waits for child, passing signals on, then exits as the nsl of the run
  * did, or dies of the same signal: its wait status comes on back from the
  * world's pid 1 (back < 0: the child is that nsl). */
-static void follow(pid_t child, int back)
+void nsl_world_follow(pid_t child, int back)
 {
 	int st, status = -1;
 	ssize_t n;
@@ -441,7 +459,7 @@ static void follow(pid_t child, int back)
 	pass_signals(child);
 	while (waitpid(child, &st, 0) < 0)
 		if (errno != EINTR)
-			die("waitpid");
+			nsl_world_die("waitpid");
 	if (back >= 0) {
 		do
 			n = read(back, &status, sizeof(status));
@@ -452,8 +470,8 @@ static void follow(pid_t child, int back)
 	if (status == -1)
 		status = st;
 	default_signals();
-	if (registry[0])
-		unlink(registry);
+	nsl_egress_stop();
+	nsl_world_unregister();
 	fflush(NULL);
 	if (WIFSIGNALED(status)) {
 		/* Die of the same signal, as nsl does. */
@@ -463,55 +481,22 @@ static void follow(pid_t child, int back)
 	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_FAILURE);
 }
 
-int nsl_rootless_join(int argc, char **argv)
-{
-	static const char *const kinds[] = { "user", "mnt", "net", "pid" };
-	int fds[4];
-	const char *env = getenv("NSL_ROOTLESS");
-	pid_t world, child;
-	size_t i;
-
-	if (argc < 2 || !nsl_is_subcommand(argv[1]) || strcmp(argv[1], "dot") == 0 ||
-	    (env && strcmp(env, "0") == 0) || privileged() ||
-	    (world = registry_newest()) == 0)
-		return 0;
-	for (i = 0; i < 4; i++) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)world, kinds[i]);
-		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0)
-			die(path);
-	}
-	/* The user namespace first, as nsenter does: it gives the rights
-	 * the others need. */
-	for (i = 0; i < 4; i++) {
-		if (setns(fds[i], 0) < 0)
-			die(kinds[i]);
-		close(fds[i]);
-	}
-	if (chdir("/") < 0)
-		die("chdir");
-	/* Joining a PID namespace takes effect in children: the subcommand
-	 * runs in one, which dies with the world. */
-	fflush(NULL);
-	child = fork();
-	if (child < 0)
-		die("fork");
-	if (child > 0)
-		follow(child, -1);
-	return 1;
-}
-
 void nsl_rootless_enter(void)
 {
-	int sync[2], back[2];
+	int sync[2], back[2], relay[2];
 	pid_t child;
 	char c;
 	ssize_t n;
+	const char *env_egress = getenv("NSL_ROOTLESS_EGRESS");
+	const char *env_publish = getenv("NSL_ROOTLESS_PUBLISH");
 
-	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(back, O_CLOEXEC) < 0)
-		die("pipe");
+	if (env_egress && env_egress[0] && strcmp(env_egress, "0") != 0)
+		nsl_egress_want();
+	if (env_publish && env_publish[0])
+		nsl_egress_publish("NSL_ROOTLESS_PUBLISH", env_publish);
+	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(back, O_CLOEXEC) < 0 ||
+	    pipe2(relay, O_CLOEXEC) < 0)
+		nsl_world_die("pipe");
 	fflush(NULL);
 	child = (pid_t)syscall(SYS_clone, WORLD_FLAGS | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (child < 0) {
@@ -527,7 +512,8 @@ void nsl_rootless_enter(void)
 		/* The world's pid 1: it dies when the outer process does. */
 		close(sync[1]);
 		close(back[0]);
-		pass_signals(0);	/* held until nsl is started */
+		close(relay[1]);
+		set_handlers(world_signal);	/* held until nsl is started */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		do
 			n = read(sync[0], &c, 1);
@@ -536,17 +522,21 @@ void nsl_rootless_enter(void)
 			_exit(EXIT_FAILURE);	/* the outer process failed */
 		close(sync[0]);
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-			die("setresuid");
+			nsl_world_die("setresuid");
 		world_mounts();
-		world_init(back[1]);
+		world_init(back[1], relay[0]);
 		return;	/* the nsl of the world */
 	}
 	close(sync[0]);
 	close(back[1]);
+	close(relay[0]);
 	write_maps(child);
-	registry_add(child);
+	if (nsl_egress_wanted())
+		nsl_egress_start(child);
+	nsl_world_register(child);
 	if (write(sync[1], "g", 1) != 1)
-		die("sync");
+		nsl_world_die("sync");
 	close(sync[1]);
-	follow(child, back[0]);
+	relay_fd = relay[1];
+	nsl_world_follow(child, back[0]);
 }

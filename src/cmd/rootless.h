@@ -15,11 +15,13 @@ int nsl_rootless_wanted(int argc, char **argv);
  * signal) as the nsl inside did.  Exits with a message on failure. */
 void nsl_rootless_enter(void);
 
-/* nsl ls, show and exec without privileges join the newest of the caller's
- * live rootless worlds ($XDG_RUNTIME_DIR/nsl/world-<pid>), user namespace
- * first; the calling process stays outside, waits and exits as the
- * subcommand did.  Returns 1 in the joined process, 0 when there is
- * nothing to join (the subcommand then runs where it is). */
-int nsl_rootless_join(int argc, char **argv);
+/* nsl ls, show and exec join rootless worlds ($XDG_RUNTIME_DIR/nsl/
+ * world-<pid>; for root, every /run/user/N/nsl too), user namespace first:
+ * the one chosen by --world PID (taken out of argv), else, unprivileged,
+ * the only one (several: an error listing them).  ls lists every world,
+ * each from a process joined to it, then (root) this machine.  The
+ * calling process stays outside, waits and exits as the subcommand did.
+ * Returns 1 in a joined process, 0 when the subcommand runs here. */
+int nsl_rootless_join(int *argc, char **argv);
 
 #endif

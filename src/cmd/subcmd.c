@@ -19,7 +19,8 @@ const char nsl_subcommand_help[] =
 	"  ls [--json]                     the live runs and their topologies; dead runs' leftovers\n"
 	"  show [--json] [NODE|RUN]        the live state of running topologies\n"
 	"  exec [--run ID] NODE [-- cmd]   run cmd (default: a shell) in a node of a live topology\n"
-	"  dot SCRIPT.lua [-o FILE]        draw the topologies a script describes (.dot or .svg)\n";
+	"  dot SCRIPT.lua [-o FILE]        draw the topologies a script describes (.dot or .svg)\n"
+	"  (ls, show, exec: --world PID, -w PID: in that rootless world; ls lists them all)\n";
 
 int nsl_is_subcommand(const char *word)
 {
