@@ -175,6 +175,35 @@ describe("fdb_add, fdb_del, fdb_list #netns", function()
     assert.equal("ENOENT", N.err(fdb_del, "02:aa:00:00:00:01", { ns = "sw", dev = "p1" }).code)
   end)
 
+  it("a failing run removes the entries it added to a bridge it did not make; --clean after SIGKILL too", function()
+    if not N.needs() then return end
+    finally(function() T.sh("ip link del fbr0; ip link del fp0") end)
+    assert.equal(0, T.sh("ip link add fbr0 type bridge && ip link add fp0 type veth peer name fp1 && " ..
+      "ip link set fp0 master fbr0 && bridge fdb add 02:bb:00:00:00:09 dev fp0 master static").code)
+    local function entries()
+      local got = {}
+      for _, f in ipairs(fdb_list({ dev = "fp0" })) do if f.state == "static" then got[#got + 1] = f.mac end end
+      table.sort(got)
+      return got
+    end
+    local add = 'fdb_add("02:bb:00:00:00:01", { dev = "fp0" }) fdb_add("02:bb:00:00:00:02", { dev = "fp0", vlan = nil }) '
+    local r = T.run({ "-e", add .. 'error("boom")' })
+    assert.equal(1, r.code)
+    assert.same({ "02:bb:00:00:00:09" }, entries(), "the run's two are gone, ip's stays")
+    r = T.sh(T.quote(T.nsl) .. " -e " .. T.quote(add .. 'io.write("made\\n") io.flush() sleep(30)') ..
+      " > /dev/null & pid=$!; for i in $(seq 200); do [ \"$(bridge fdb show dev fp0 | grep -c 02:bb:00:00:00:0[12])\" = 2 ] && break; sleep 0.05; done; " ..
+      "kill -KILL $pid; wait $pid")
+    assert.equal(137, r.code)
+    assert.same({ "02:bb:00:00:00:01", "02:bb:00:00:00:02", "02:bb:00:00:00:09" }, entries())
+    r = T.run({ "--clean" })
+    assert.equal(0, r.code, r.err)
+    assert.matches("removed forwarding entry 02:bb:00:00:00:01 (run ", r.out, 1, true)
+    assert.same({ "02:bb:00:00:00:09" }, entries())
+    r = T.run({ "-e", add })
+    assert.equal(0, r.code, r.err)
+    assert.same({ "02:bb:00:00:00:01", "02:bb:00:00:00:02", "02:bb:00:00:00:09" }, entries(), "a good end keeps them")
+  end)
+
   it("a static entry sends the frames to its port only: a wrong one cuts the host off", function()
     if not N.needs() then return end
     switch(3)

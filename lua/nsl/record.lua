@@ -41,6 +41,11 @@
 --                             priority=32765 from=10.0.0.0/24 table=100":
 --                             rule_del's options, the priority always there)
 --   -rule  SPEC  NS           rule_del removed it (or rule_add failed)
+--   +fdb   MAC  DEV  NS  VLAN  IFINDEX  NSID  FLAGS   before fdb_add makes
+--                             the entry MAC (VLAN 0: none) on bridge port DEV
+--                             (IFINDEX) of namespace NS (identity NSID);
+--                             FLAGS the NTF_MASTER/NTF_SELF bits it is made with
+--   -fdb   MAC  DEV  NS  VLAN fdb_del removed it (or fdb_add failed)
 --   +sysctl KEY  WAS  SET     before nsl sets a root-namespace setting KEY
 --                             (net.ipv4.ip_forward, for NAT) that was WAS to
 --                             SET; WAS = SET notes a run that relies on it
@@ -111,7 +116,8 @@ local function replay(file)
     local v = sign and fields(line:sub(#kind + 3)) or {}
     local key = kind and (kind .. "\t" .. (v[1] or "") ..
       ((kind == "link" or kind == "rule") and "\t" .. (v[2] or "") or "") ..
-      (kind == "neigh" and "\t" .. (v[2] or "") .. "\t" .. (v[3] or "") or ""))
+      (kind == "neigh" and "\t" .. (v[2] or "") .. "\t" .. (v[3] or "") or "") ..
+      (kind == "fdb" and "\t" .. (v[2] or "") .. "\t" .. (v[3] or "") .. "\t" .. (v[4] or "") or ""))
     if line == "-all" then -- the run ended well: it lets go of all before
       for _, e in ipairs(list) do e.live = false end
       by = {}
@@ -128,6 +134,9 @@ local function replay(file)
       elseif kind == "neigh" then
         e.name, e.dev, e.ns, e.index, e.nsid, e.proxy = v[1], v[2], v[3] or "", tonumber(v[4]) or 0, v[5], v[6] == "1"
       elseif kind == "rule" then e.name, e.ns, e.nsid = v[1], v[2] or "", v[3]
+      elseif kind == "fdb" then
+        e.name, e.dev, e.ns, e.vlan, e.index, e.nsid, e.flags =
+          v[1], v[2], v[3] or "", tonumber(v[4]) or 0, tonumber(v[5]) or 0, v[6], tonumber(v[7]) or 0
       end
       list[#list + 1] = e
       by[key] = e
@@ -235,6 +244,21 @@ function remove.neigh(e)
   return nil, err
 end
 
+-- A bridge's forwarding entry: removed while its port is still the one it
+-- was made on (same name, same ifindex), with the flags it was made with.
+function remove.fdb(e)
+  local here, ns = same_ns(e)
+  if not here then return false end
+  local ok, l = pcall(core.link_get, e.dev, { ns = ns })
+  if not ok or l.index ~= e.index then return false end
+  local self = e.flags & 2 ~= 0 -- NTF_SELF; NTF_MASTER is 4
+  local ok2, err = pcall(core.fdb_del, e.name, { dev = e.dev, ns = ns, vlan = e.vlan > 0 and e.vlan or nil,
+    self = self or nil, master = (e.flags & 4 ~= 0) or nil })
+  if ok2 then return true end
+  if gone(err) then return false end
+  return nil, err
+end
+
 -- A rule: deleted by every selector and its priority, as it was made.
 function remove.rule(e)
   local here, ns = same_ns(e)
@@ -325,11 +349,12 @@ function Removed.__tostring(r)
     or r.kind == "sysctl" and "setting " .. r.name .. " given back"
     or r.kind == "neigh" and "neighbour " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
     or r.kind == "rule" and "rule " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
+    or r.kind == "fdb" and "forwarding entry " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
     or "process " .. r.name
   return what .. " (run " .. r.run .. ")"
 end
 
-local rank = { proc = 1, uts = 2, nft = 2.5, rule = 2.6, neigh = 2.7, link = 3, ns = 4, sysctl = 5 }
+local rank = { proc = 1, uts = 2, nft = 2.5, rule = 2.6, neigh = 2.7, fdb = 2.8, link = 3, ns = 4, sysctl = 5 }
 
 -- clean(): removes what dead runs left behind, per their records, and
 -- nothing else; returns the list of what it removed.  Live runs (this
@@ -353,7 +378,7 @@ function M.clean()
         local did, err = remove_entry(e)
         if did then
           removed[#removed + 1] = setmetatable({ kind = e.kind, name = e.name,
-            ns = (e.kind == "link" or e.kind == "neigh" or e.kind == "rule") and e.ns or nil,
+            ns = (e.kind == "link" or e.kind == "neigh" or e.kind == "rule" or e.kind == "fdb") and e.ns or nil,
             run = name }, Removed)
         elseif did == nil then
           left[#left + 1] = e

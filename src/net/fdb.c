@@ -4,8 +4,10 @@
  * `bridge fdb` sends them: AF_BRIDGE neighbour requests (RTM_NEWNEIGH,
  * RTM_DELNEIGH, RTM_GETNEIGH).
  *
- * An entry belongs to its port and goes with it when the link is
- * deleted: the run's record needs no line for it.
+ * An entry fdb_add makes is noted in the run's record ("+fdb", with its
+ * port's ifindex and namespace), as neighbour entries are: a failed run
+ * removes it again and nsl --clean removes what a killed run left on a
+ * bridge it did not make (one on a port nsl made goes with the port).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,6 +17,26 @@
 #include <string.h>
 
 #include "bridge.h"
+
+/* Notes in the run's record that the entry mac (vlan, 0: none) on dev
+ * (ifindex index) of ns is about to be made ('+', with the namespace's
+ * identity and the flags it is made with) or was removed or not made
+ * ('-').  Never raises. */
+static void record_fdb(struct nl_ns *ns, int sign, const char *mac, const char *dev,
+		       lua_Integer vlan, int index, int flags)
+{
+	char nsn[2 * NAME_MAX + 1], nsid[64];
+
+	nsl_rec_name(ns->name, nsn, sizeof(nsn));
+	if (sign == '-') {
+		nsl_rec_write("-fdb\t%s\t%s\t%s\t%lld\n", mac, dev, nsn, (long long)vlan);
+		return;
+	}
+	if (ns->fd < 0 || nsl_fd_id(ns->fd, nsid, sizeof(nsid)) < 0)
+		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
+	nsl_rec_write("+fdb\t%s\t%s\t%s\t%lld\t%d\t%s\t%d\n", mac, dev, nsn,
+		      (long long)vlan, index, nsid, flags);
+}
 
 /* fdb_add(mac, opts{dev, vlan, master, self, permanent, ns}) (type
  * RTM_NEWNEIGH) and fdb_del(mac, opts{dev, vlan, master, self, ns}):
@@ -33,12 +55,14 @@ static int fdb_change(lua_State *L, int type)
 	struct nl_ns *ns;
 	struct ndmsg *ndm;
 	lua_Integer vlan;
-	int master, self, permanent = 0, err, dfam = 0, prefix;
-	char ext[256];
+	int master, self, permanent = 0, err, dfam = 0, prefix, rec = 1;	/* rec 1: not kept */
+	char ext[256], text[18];
 
 	nsl_opts_begin(L, &o, p, 0);
 	o.obj = mac;
 	nl_parse_mac(L, p->name, mac, mac, addr);
+	snprintf(text, sizeof(text), "%02x:%02x:%02x:%02x:%02x:%02x", addr[0], addr[1],
+		 addr[2], addr[3], addr[4], addr[5]);	/* the record's spelling */
 	dev = nsl_opt_str(&o, "dev", NULL);
 	if (!dev)
 		return nsl_fail(L, p->name, mac, EINVAL, "option 'dev' (the port) is required");
@@ -72,9 +96,28 @@ static int fdb_change(lua_State *L, int type)
 		nl_put_u16(&q, NDA_VLAN, (uint16_t)vlan);
 	if (dfam)
 		nl_put(&q, NDA_DST, dfam == AF_INET ? 4 : 16, dstaddr);
+	/* talk, the new entry recorded first */
+	if (type == RTM_NEWNEIGH) {
+		rec = nsl_rec_open();
+		if (!rec)
+			record_fdb(ns, '+', text, dev, vlan, ndm->ndm_ifindex, ndm->ndm_flags);
+	}
 	err = nl_talk(L, ns, q.buf, nl_req_len(&q), NULL, NULL, ext, sizeof(ext));
-	if (!err)
+	if (err && !rec)
+		record_fdb(ns, '-', text, dev, vlan, 0, 0);
+	if (!err && type == RTM_DELNEIGH && nsl_rec_active())
+		record_fdb(ns, '-', text, dev, vlan, 0, 0);
+	if (!err && rec < 0) {	/* made, but it cannot be recorded: undo */
+		q.nlh->nlmsg_type = RTM_DELNEIGH;
+		q.nlh->nlmsg_flags = 0;
+		nl_talk(L, ns, q.buf, nl_req_len(&q), NULL, NULL, ext, sizeof(ext));
+		return nsl_rec_fail(L, p->name, mac, -rec);
+	}
+	if (!err) {
+		if (type == RTM_NEWNEIGH)
+			nsl_rec_made();
 		return 0;
+	}
 	if (err == -EINVAL && vlan && !ext[0])
 		return nsl_fail(L, p->name, mac, EINVAL, "VLAN %lld is not one of %s's (bridge_vlan_add)",
 				(long long)vlan, dev);
