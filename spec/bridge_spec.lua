@@ -191,7 +191,8 @@ describe("fdb_add, fdb_del, fdb_list #netns", function()
     assert.equal(1, r.code)
     assert.same({ "02:bb:00:00:00:09" }, entries(), "the run's two are gone, ip's stays")
     r = T.sh(T.quote(T.nsl) .. " -e " .. T.quote(add .. 'io.write("made\\n") io.flush() sleep(30)') ..
-      " > /dev/null & pid=$!; for i in $(seq 200); do [ \"$(bridge fdb show dev fp0 | grep -c 02:bb:00:00:00:0[12])\" = 2 ] && break; sleep 0.05; done; " ..
+      " > /dev/null & pid=$!; for i in $(seq 200); do " ..
+      "[ \"$(bridge fdb show dev fp0 | grep -c 02:bb:00:00:00:0[12])\" = 2 ] && break; sleep 0.05; done; " ..
       "kill -KILL $pid; wait $pid")
     assert.equal(137, r.code)
     assert.same({ "02:bb:00:00:00:01", "02:bb:00:00:00:02", "02:bb:00:00:00:09" }, entries())
