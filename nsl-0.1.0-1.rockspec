@@ -45,6 +45,8 @@ build = {
         "src/net/kfeature.c",
         "src/net/link.c",
         "src/net/linkinfo.c",
+        "src/net/linkkind.c",
+        "src/net/linkpeer.c",
         "src/net/qdisc.c",
         "src/net/neigh.c",
         "src/net/netns.c",

@@ -1,8 +1,8 @@
 /*
- * bridge.h - what link.c, linkinfo.c and fdb.c take from bridge.c: a
- * bridge's own settings (vlan_filtering, stp) and a port's flags
- * (isolated, learning, flood), parsed from options, put into requests,
- * read back; and what its list primitives share.
+ * bridge.h - what link.c, linkkind.c, linkinfo.c and fdb.c take from
+ * bridge.c: a bridge's own settings (vlan_filtering, stp) and a port's
+ * flags (isolated, learning, flood), parsed from options, put into
+ * requests, read back; and what its list primitives share.
  */
 #ifndef NSL_BRIDGE_H
 #define NSL_BRIDGE_H

@@ -7,25 +7,20 @@
  * peer (a name; with peer_ns when the peer is in another named namespace),
  * for a vlan or macvlan its parent.  The kernel reports masters and peers
  * by index (and a peer elsewhere by namespace id): names are resolved
- * after the dump, since nothing may talk netlink while a dump is read.
+ * after the dump (linkpeer.c), since nothing may talk netlink while a
+ * dump is read.  A kind's own settings are read by linkkind.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/ipv6.h>
 #include <linux/if_link.h>
-#include <linux/if_tunnel.h>
-#include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
-#include <dirent.h>
 
-#include "bridge.h"
-#include "nl.h"
+#include "link.h"
 
 #define LIST_META "nsl.link_list"
 
@@ -40,127 +35,22 @@ struct dump {
 };
 
 /* Sets field k of the table on top to v. */
-static void set_int(lua_State *L, const char *k, lua_Integer v)
+void link_set_int(lua_State *L, const char *k, lua_Integer v)
 {
 	lua_pushinteger(L, v);
 	lua_setfield(L, -2, k);
 }
 
 /* Sets field k of the table on top to v. */
-static void set_str(lua_State *L, const char *k, const char *v)
+void link_set_str(lua_State *L, const char *k, const char *v)
 {
 	lua_pushstring(L, v);
 	lua_setfield(L, -2, k);
 }
 
-/* Sets field k of the table on top to an IPv4 or IPv6 address. */
-static void set_ip(lua_State *L, const char *k, const struct nlattr *a)
-{
-	char buf[INET6_ADDRSTRLEN];
-	size_t len = mnl_attr_get_payload_len(a);
-
-	if ((len == 4 || len == 16) &&
-	    inet_ntop(len == 4 ? AF_INET : AF_INET6, mnl_attr_get_payload(a), buf, sizeof(buf)))
-		set_str(L, k, buf);
-}
-
-/* Sets field k of the table on top to names[v] (v in range) or v. */
-static void set_name(lua_State *L, const char *k, const char *const *names,
-		     unsigned int n, unsigned int v)
-{
-	if (v < n && names[v])
-		set_str(L, k, names[v]);
-	else
-		set_int(L, k, v);
-}
-
-static const char *const ipvlan_modes[] = { "l2", "l3", "l3s" };
-static const char *const bond_modes[] = {
-	"balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad",
-	"balance-tlb", "balance-alb"
-};
-
-/* Pushes the settings of a link of kind from its IFLA_INFO_DATA as a
- * table: vlan { id, protocol }, vxlan { vni, remote or group, local, port,
- * ttl, tos, learning },
- * macvlan/ipvlan { mode }, bond { mode, miimon }, vrf { table }, geneve
- * { vni, remote, port, ttl }, gretap { remote, local, ttl }; nothing
- * (returns 0) for another kind. */
-static int push_kind_data(lua_State *L, const char *kind, const struct nlattr *data)
-{
-	const struct nlattr *a;
-	int vlan = !strcmp(kind, "vlan"), vxlan = !strcmp(kind, "vxlan"),
-	    macvlan = !strcmp(kind, "macvlan"), ipvlan = !strcmp(kind, "ipvlan"),
-	    bond = !strcmp(kind, "bond"), vrf = !strcmp(kind, "vrf"),
-	    geneve = !strcmp(kind, "geneve"), gretap = !strcmp(kind, "gretap");
-
-	if (!(vlan || vxlan || macvlan || ipvlan || bond || vrf || geneve || gretap))
-		return 0;
-	lua_createtable(L, 0, 4);
-	mnl_attr_for_each_nested(a, data) {
-		int t = mnl_attr_get_type(a);
-		size_t len = mnl_attr_get_payload_len(a);
-
-		if (vlan && t == IFLA_VLAN_ID && len >= 2)
-			set_int(L, "id", mnl_attr_get_u16(a));
-		else if (vlan && t == IFLA_VLAN_PROTOCOL && len >= 2)
-			set_str(L, "protocol", ntohs(mnl_attr_get_u16(a)) == 0x88a8 ?
-				"802.1ad" : "802.1Q");
-		else if (vxlan && t == IFLA_VXLAN_ID && len >= 4)
-			set_int(L, "vni", mnl_attr_get_u32(a));
-		else if (vxlan && (t == IFLA_VXLAN_GROUP || t == IFLA_VXLAN_GROUP6))
-			set_ip(L, (len == 4 ? (*(const uint8_t *)mnl_attr_get_payload(a) & 0xf0) == 0xe0 :
-				   *(const uint8_t *)mnl_attr_get_payload(a) == 0xff) ? "group" : "remote", a);
-		else if (vxlan && t == IFLA_VXLAN_TTL && len >= 1)
-			set_int(L, "ttl", mnl_attr_get_u8(a));
-		else if (vxlan && t == IFLA_VXLAN_TOS && len >= 1)
-			set_int(L, "tos", mnl_attr_get_u8(a));
-		else if (vxlan && t == IFLA_VXLAN_LEARNING && len >= 1) {
-			lua_pushboolean(L, mnl_attr_get_u8(a));
-			lua_setfield(L, -2, "learning");
-		}
-		else if (vxlan && (t == IFLA_VXLAN_LOCAL || t == IFLA_VXLAN_LOCAL6))
-			set_ip(L, "local", a);
-		else if (vxlan && t == IFLA_VXLAN_PORT && len >= 2)
-			set_int(L, "port", ntohs(mnl_attr_get_u16(a)));
-		else if (macvlan && t == IFLA_MACVLAN_MODE && len >= 4)
-			switch (mnl_attr_get_u32(a)) {
-			case MACVLAN_MODE_PRIVATE: set_str(L, "mode", "private"); break;
-			case MACVLAN_MODE_VEPA: set_str(L, "mode", "vepa"); break;
-			case MACVLAN_MODE_BRIDGE: set_str(L, "mode", "bridge"); break;
-			case MACVLAN_MODE_PASSTHRU: set_str(L, "mode", "passthru"); break;
-			case MACVLAN_MODE_SOURCE: set_str(L, "mode", "source"); break;
-			default: set_int(L, "mode", mnl_attr_get_u32(a));
-			}
-		else if (ipvlan && t == IFLA_IPVLAN_MODE && len >= 2)
-			set_name(L, "mode", ipvlan_modes, 3, mnl_attr_get_u16(a));
-		else if (bond && t == IFLA_BOND_MODE && len >= 1)
-			set_name(L, "mode", bond_modes, 7, mnl_attr_get_u8(a));
-		else if (bond && t == IFLA_BOND_MIIMON && len >= 4)
-			set_int(L, "miimon", mnl_attr_get_u32(a));
-		else if (vrf && t == IFLA_VRF_TABLE && len >= 4)
-			set_int(L, "table", mnl_attr_get_u32(a));
-		else if (geneve && t == IFLA_GENEVE_ID && len >= 4)
-			set_int(L, "vni", mnl_attr_get_u32(a));
-		else if (geneve && (t == IFLA_GENEVE_REMOTE || t == IFLA_GENEVE_REMOTE6))
-			set_ip(L, "remote", a);
-		else if (geneve && t == IFLA_GENEVE_PORT && len >= 2)
-			set_int(L, "port", ntohs(mnl_attr_get_u16(a)));
-		else if (geneve && t == IFLA_GENEVE_TTL && len >= 1)
-			set_int(L, "ttl", mnl_attr_get_u8(a));
-		else if (gretap && t == IFLA_GRE_REMOTE)
-			set_ip(L, "remote", a);
-		else if (gretap && t == IFLA_GRE_LOCAL)
-			set_ip(L, "local", a);
-		else if (gretap && t == IFLA_GRE_TTL && len >= 1)
-			set_int(L, "ttl", mnl_attr_get_u8(a));
-	}
-	return 1;
-}
-
 /* Sets field kind of the table on top from IFLA_LINKINFO, and a field
- * named by the kind with its settings (push_kind_data; a bridge's and a
- * bridge port's are bridge.c's: fields bridge and bridge_port). */
+ * named by the kind with its settings (link_push_kind_data; a bridge's
+ * and a bridge port's are bridge.c's: fields bridge and bridge_port). */
 static void put_kind(lua_State *L, const struct nlattr *info)
 {
 	const struct nlattr *a, *data = NULL, *slave = NULL;
@@ -182,11 +72,11 @@ static void put_kind(lua_State *L, const struct nlattr *info)
 	}
 	if (!kind)
 		return;
-	set_str(L, "kind", kind);
+	link_set_str(L, "kind", kind);
 	if (data && !strcmp(kind, "bridge")) {
 		br_push_bridge(L, data);
 		lua_setfield(L, -2, kind);
-	} else if (data && push_kind_data(L, kind, data)) {
+	} else if (data && link_push_kind_data(L, kind, data)) {
 		lua_setfield(L, -2, kind);
 	}
 }
@@ -226,7 +116,7 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 	if (h->nlmsg_type != RTM_NEWLINK)
 		return 0;
 	lua_createtable(L, 0, 12);
-	set_int(L, "index", ifi->ifi_index);
+	link_set_int(L, "index", ifi->ifi_index);
 	lua_pushboolean(L, (ifi->ifi_flags & IFF_UP) != 0);
 	lua_setfield(L, -2, "up");
 	mnl_attr_for_each(a, h, sizeof(*ifi)) {
@@ -235,14 +125,14 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 
 		switch (mnl_attr_get_type(a)) {
 		case IFLA_IFNAME:
-			set_str(L, "name", mnl_attr_get_str(a));
+			link_set_str(L, "name", mnl_attr_get_str(a));
 			break;
 		case IFLA_MTU:
-			set_int(L, "mtu", mnl_attr_get_u32(a));
+			link_set_int(L, "mtu", mnl_attr_get_u32(a));
 			break;
 		case IFLA_OPERSTATE:
 			if (*p < sizeof(oper_names) / sizeof(oper_names[0]))
-				set_str(L, "state", oper_names[*p]);
+				link_set_str(L, "state", oper_names[*p]);
 			break;
 		case IFLA_ADDRESS:
 			if (len == 0 || len > 32)
@@ -250,20 +140,20 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 			for (i = 0; i < len; i++)
 				snprintf(mac + 3 * i, 4, "%02x:", p[i]);
 			mac[3 * len - 1] = '\0';
-			set_str(L, "address", mac);
+			link_set_str(L, "address", mac);
 			break;
 		case IFLA_MASTER:
-			set_int(L, "_master", mnl_attr_get_u32(a));
+			link_set_int(L, "_master", mnl_attr_get_u32(a));
 			break;
 		case IFLA_LINK:
-			set_int(L, "_link", mnl_attr_get_u32(a));
+			link_set_int(L, "_link", mnl_attr_get_u32(a));
 			break;
 		case IFLA_LINK_NETNSID:
-			set_int(L, "_netnsid", (int32_t)mnl_attr_get_u32(a));
+			link_set_int(L, "_netnsid", (int32_t)mnl_attr_get_u32(a));
 			break;
 		case IFLA_IFALIAS:
 			if (len > 1)
-				set_str(L, "alias", mnl_attr_get_str(a));
+				link_set_str(L, "alias", mnl_attr_get_str(a));
 			break;
 		case IFLA_LINKINFO:
 			put_kind(L, a);
@@ -293,261 +183,6 @@ static void get_links(lua_State *L, struct nl_ns *ns, const char *prim,
 	nl_req_do(&q, ns, link_cb, &d);
 }
 
-struct nsid_ctx {
-	int nsid;
-};
-
-/* Reply to RTM_GETNSID: keeps NETNSA_NSID. */
-static int nsid_cb(const struct nlmsghdr *h, void *data)
-{
-	struct nsid_ctx *c = data;
-	const struct nlattr *a;
-
-	mnl_attr_for_each(a, h, sizeof(struct rtgenmsg))
-		if (mnl_attr_get_type(a) == NETNSA_NSID)
-			c->nsid = (int32_t)mnl_attr_get_u32(a);
-	return 0;
-}
-
-/* The id that ns gives to the namespace other, or -1. */
-static int nsid_of(lua_State *L, struct nl_ns *ns, struct nl_ns *other)
-{
-	struct nl_req q;
-	struct rtgenmsg *g;
-	struct nsid_ctx c = { -1 };
-
-	g = nl_req_start(&q, L, "link_list", ns->name, RTM_GETNSID, 0, sizeof(*g));
-	g->rtgen_family = AF_UNSPEC;
-	nl_put_u32(&q, NETNSA_FD, (uint32_t)other->fd);
-	if (nl_talk(L, ns, q.buf, q.nlh->nlmsg_len, nsid_cb, &c, NULL, 0) < 0)
-		return -1;
-	return c.nsid;
-}
-
-#define NSID_BATCH 32
-
-struct nsid_reply {
-	unsigned int first;	/* sequence number of the first request */
-	int id[NSID_BATCH];
-};
-
-/* Reply to the request numbered seq of a batch: keeps its NETNSA_NSID. */
-static int batch_cb(const struct nlmsghdr *h, void *data)
-{
-	struct nsid_reply *r = data;
-	unsigned int j = h->nlmsg_seq - r->first;
-	const struct nlattr *a;
-
-	if (j >= NSID_BATCH)
-		return 0;
-	mnl_attr_for_each(a, h, sizeof(struct rtgenmsg))
-		if (mnl_attr_get_type(a) == NETNSA_NSID)
-			r->id[j] = (int32_t)mnl_attr_get_u32(a);
-	return 0;
-}
-
-/* Asks ns, in one datagram, for its ids of the namespaces names[lo..hi]
- * (at most NSID_BATCH), opened only for the request (the cache is left
- * alone); records the answers in map.  Nothing raises while fds are open.
- * Returns how many names it took (fewer when fds ran out). */
-static int nsid_batch(lua_State *L, struct nl_ns *ns, int map, int names,
-		       int lo, int hi)
-{
-	char path[sizeof(NSL_NETNS_DIR) + NAME_MAX + 1];
-	const char *name[NSID_BATCH];
-	int fd[NSID_BATCH], k, m = 0;
-	struct nsid_reply r;
-	struct nl_req q;
-
-	for (k = lo; k <= hi; k++) {
-		lua_rawgeti(L, names, k);
-		name[k - lo] = lua_tostring(L, -1);	/* names keeps it */
-		lua_pop(L, 1);
-	}
-	for (k = 0; k <= hi - lo; k++) {
-		struct rtgenmsg *g;
-
-		snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name[k]);
-		fd[k] = open(path, O_RDONLY | O_CLOEXEC);
-		r.id[k] = -1;
-		if (fd[k] < 0 && errno == EMFILE && k > 0) {
-			hi = lo + k - 1;	/* out of fds: the rest next time */
-			break;
-		}
-		if (fd[k] < 0)
-			continue;
-		/* 32 small messages fit NL_REQ_SIZE: no put raises here */
-		g = m == 0 ? nl_req_start(&q, L, "link_list", ns->name,
-					  RTM_GETNSID, 0, sizeof(*g)) :
-			     nl_req_next(&q, RTM_GETNSID, 0, sizeof(*g));
-		g->rtgen_family = AF_UNSPEC;
-		nl_put_u32(&q, NETNSA_FD, (uint32_t)fd[k]);
-		m++;
-	}
-	r.first = ns->seq + 1;	/* nl_talk numbers the batch from here */
-	if (m) {
-		struct nsid_reply got = r;
-		int j = 0;
-
-		nl_talk(L, ns, q.buf, nl_req_len(&q), batch_cb, &got, NULL, 0);
-		for (k = 0; k <= hi - lo; k++)	/* replies are in request order */
-			if (fd[k] >= 0)
-				r.id[k] = got.id[j++];
-	}
-	for (k = 0; k <= hi - lo; k++)
-		if (fd[k] >= 0)
-			close(fd[k]);
-	for (k = 0; k <= hi - lo; k++)
-		if (r.id[k] >= 0) {
-			lua_pushstring(L, name[k]);
-			lua_rawseti(L, map, r.id[k]);
-		}
-	return hi - lo + 1;
-}
-
-/* Records in the table at map: namespace id (as ns numbers it) -> name
- * ("" for the start namespace).  Level 1 asks about the start namespace
- * and those in the socket cache (where a peer usually is: the script
- * just used it); level 2 about every one under /run/netns, a request
- * each. */
-static void fill_nsid_map(lua_State *L, struct nl_ns *ns, int map, int level)
-{
-	struct nl_ns *home = nl_ns(L, "link_list", NULL), *cand[NL_CACHE_MAX];
-	struct dirent *e;
-	DIR *dir;
-	int id, names, i, n;
-
-	if (level == 1) {
-		if (ns != home && (id = nsid_of(L, ns, home)) >= 0) {
-			lua_pushliteral(L, "");
-			lua_rawseti(L, map, id);
-		}
-		n = nl_cached(L, cand, NL_CACHE_MAX);
-		for (i = 0; i < n; i++)
-			if (cand[i] != ns && (id = nsid_of(L, ns, cand[i])) >= 0) {
-				lua_pushstring(L, cand[i]->name);
-				lua_rawseti(L, map, id);
-			}
-		return;
-	}
-	/* names first, so that nothing can raise while the DIR is open */
-	lua_newtable(L);
-	names = lua_gettop(L);
-	dir = opendir(NSL_NETNS_DIR);
-	n = 0;
-	while (dir && (e = readdir(dir)))
-		if (e->d_name[0] != '.') {
-			lua_pushstring(L, e->d_name);
-			lua_rawseti(L, names, ++n);
-		}
-	if (dir)
-		closedir(dir);
-	for (i = 1; i <= n; )
-		i += nsid_batch(L, ns, map, names, i,
-				n < i + NSID_BATCH - 1 ? n : i + NSID_BATCH - 1);
-	lua_pop(L, 1);
-}
-
-/* Pops an integer field of the record on top (0 when absent). */
-static lua_Integer take(lua_State *L, const char *k, int *present)
-{
-	lua_Integer v;
-
-	*present = lua_getfield(L, -1, k) != LUA_TNIL;
-	v = lua_tointeger(L, -1);
-	lua_pop(L, 1);
-	lua_pushnil(L);
-	lua_setfield(L, -2, k);
-	return v;
-}
-
-/* Name of index in ns: from the dump itself (names, a table index->name
- * at stack index `names`, 0 when not a full dump) or asked. */
-static void push_ifname(lua_State *L, struct nl_ns *ns, int names, int index)
-{
-	char buf[IFNAMSIZ];
-
-	if (names && lua_rawgeti(L, names, index) != LUA_TNIL)
-		return;
-	if (names)
-		lua_pop(L, 1);
-	if (nl_ifname(L, ns, index, buf) == 0 && buf[0])
-		lua_pushstring(L, buf);
-	else
-		lua_pushnil(L);
-}
-
-/* Replaces the _master/_link/_netnsid indexes of every record of the
- * array at list by names: master, peer (+ peer_ns) or parent. */
-static void resolve(lua_State *L, struct nl_ns *ns, int list, int full)
-{
-	lua_Integer i, n = (lua_Integer)lua_rawlen(L, list), idx, nsid;
-	int names = 0, map, level = 0, has, has_nsid;
-
-	if (full) {
-		lua_newtable(L);
-		names = lua_gettop(L);
-		for (i = 1; i <= n; i++) {
-			lua_rawgeti(L, list, i);
-			lua_getfield(L, -1, "index");
-			lua_getfield(L, -2, "name");
-			lua_rawset(L, names);
-			lua_pop(L, 1);
-		}
-	}
-	lua_newtable(L);
-	map = lua_gettop(L);
-	for (i = 1; i <= n; i++) {
-		const char *field;
-
-		lua_rawgeti(L, list, i);
-		idx = take(L, "_master", &has);
-		if (has) {
-			push_ifname(L, ns, names, (int)idx);
-			lua_setfield(L, -2, "master");
-		}
-		nsid = take(L, "_netnsid", &has_nsid);
-		idx = take(L, "_link", &has);
-		lua_getfield(L, -1, "kind");
-		field = lua_isstring(L, -1) && !strcmp(lua_tostring(L, -1), "veth") ?
-			"peer" : "parent";
-		lua_pop(L, 1);
-		lua_getfield(L, -1, "index");
-		if (!has_nsid && lua_tointeger(L, -1) == idx)
-			has = 0;	/* a link of its own (ipip, ...) */
-		lua_pop(L, 1);
-		if (has && idx > 0 && !has_nsid) {
-			push_ifname(L, ns, names, (int)idx);
-			lua_setfield(L, -2, field);
-		} else if (has && idx > 0) {
-			struct nl_ns *other;
-
-			lua_rawgeti(L, map, nsid);
-			while (lua_isnil(L, -1) && level < 2) {
-				lua_pop(L, 1);
-				fill_nsid_map(L, ns, map, ++level);
-				lua_rawgeti(L, map, nsid);
-			}
-			if (lua_type(L, -1) == LUA_TSTRING) {
-				const char *nsname = lua_tostring(L, -1);
-
-				nl_touch(L, ns);	/* never the one evicted */
-				other = nsname[0] ? nl_ns_try(L, nsname) :
-						    nl_ns(L, "link_list", NULL);
-				lua_setfield(L, -2, "peer_ns");
-				if (other) {
-					push_ifname(L, other, 0, (int)idx);
-					lua_setfield(L, -2, field);
-				}
-			} else {
-				lua_pop(L, 1);
-			}
-		}
-		lua_pop(L, 1);
-	}
-	lua_settop(L, list);
-}
-
 /* link_list(opts): pushes an array of link records of opts.ns, its
  * metatable named LIST_META (nsl.pretty shows it as columns).  Raises
  * "link_list: <ns>: <reason>". */
@@ -563,7 +198,7 @@ static int l_link_list(lua_State *L)
 	lua_newtable(L);
 	list = lua_gettop(L);
 	get_links(L, ns, "link_list", NULL);
-	resolve(L, ns, list, 1);
+	link_resolve(L, ns, list, 1);
 	luaL_newmetatable(L, LIST_META);
 	lua_setmetatable(L, list);
 	return 1;
@@ -630,7 +265,7 @@ static int l_link_get(lua_State *L)
 	lua_newtable(L);
 	list = lua_gettop(L);
 	get_links(L, ns, "link_get", name);
-	resolve(L, ns, list, 0);
+	link_resolve(L, ns, list, 0);
 	if (lua_rawgeti(L, list, 1) == LUA_TNIL)
 		return nsl_fail(L, "link_get", name, ENODEV, NULL);
 	lua_getfield(L, -1, "index");

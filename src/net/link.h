@@ -1,0 +1,76 @@
+/*
+ * link.h - private to link.c, linkkind.c, linkinfo.c and linkpeer.c: a
+ * link request (what was parsed and resolved, then the request), the
+ * entry of one link kind (linkkind.c's link_kinds[], registered by
+ * link.c's opener), and what the read-back (linkinfo.c) takes from the
+ * kinds and from the peer resolution.
+ */
+#ifndef NSL_LINK_H
+#define NSL_LINK_H
+
+#include "bridge.h"
+#include "nl.h"
+
+/* One link request: what was parsed and resolved, then the request. */
+struct link_req {
+	lua_State *L;
+	const char *prim;
+	const char *name;
+	struct nsl_opts o;
+	struct nl_ns *ns;
+	/* common attributes (put_common) */
+	lua_Integer mtu;		/* 0: unchanged */
+	int has_mac;
+	unsigned char mac[6];
+	int master;			/* -1: unchanged, 0: detach, index */
+	int up;				/* -1: unchanged */
+	int parent;			/* IFLA_LINK index, or 0 */
+	/* the kind's own (parse_* fills, put_* puts) */
+	const char *peer;		/* veth */
+	struct nl_ns *peer_ns;
+	lua_Integer id;			/* VLAN id, VNI */
+	int port, dev;			/* vxlan */
+	int remote_fam, local_fam;
+	unsigned char remote[16], local[16];
+	uint32_t mode;			/* macvlan, ipvlan, bond */
+	uint16_t proto;			/* vlan: 802.1Q or 802.1ad */
+	lua_Integer ttl, tos;		/* vxlan, -1: the kernel's default */
+	int learning;			/* vxlan, -1: the kernel's default */
+	lua_Integer miimon;		/* bond; geneve, gretap: ttl; -1: the kernel's default */
+	struct br_opts br;		/* bridge (bridge.c); link_set: a port's flags */
+	struct nl_req q;
+};
+
+/* p comes first: the primitive's entry (nsl_self) is its kind's entry. */
+struct link_kind {
+	struct nsl_prim p;
+	const char *kind;
+	int nargs;		/* positional arguments after the name */
+	int parent_arg;		/* that names the parent link, or 0 */
+	void (*parse)(struct link_req *r);
+	void (*put)(struct link_req *r);
+};
+
+/* <kind>_add(name, ...positional, opts): makes the link in opts.ns (the
+ * kind's entry is upvalue 1); returns nothing (link.c). */
+int link_add(lua_State *L);
+
+/* Every kind, one *_add primitive each, up to an entry whose p.name is
+ * NULL (linkkind.c). */
+extern const struct link_kind link_kinds[];
+
+/* Pushes the settings of a link of kind from its IFLA_INFO_DATA as a
+ * table; nothing (returns 0) for a kind without them (linkkind.c). */
+int link_push_kind_data(lua_State *L, const char *kind, const struct nlattr *data);
+
+/* Set field k of the table on top to v (linkinfo.c). */
+void link_set_int(lua_State *L, const char *k, lua_Integer v);
+void link_set_str(lua_State *L, const char *k, const char *v);
+
+/* Replaces the _master/_link/_netnsid indexes of every record of the
+ * array at list by names: master, peer (+ peer_ns) or parent; full: list
+ * is a whole dump of ns (its own names are looked up there first)
+ * (linkpeer.c). */
+void link_resolve(lua_State *L, struct nl_ns *ns, int list, int full);
+
+#endif
