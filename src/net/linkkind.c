@@ -57,6 +57,18 @@ static int pick(struct link_req *r, const char *what, const char *s,
 			what, s, list);
 }
 
+/* The modes of the kinds that have one, by the names the *_add take and
+ * link_get gives: the index is the kernel's value (a macvlan's: its bit,
+ * MACVLAN_MODE_PRIVATE = 1 << 0 ...). */
+static const char *const ipvlan_modes[] = { "l2", "l3", "l3s", NULL };
+static const char *const bond_modes[] = {
+	"balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad",
+	"balance-tlb", "balance-alb", NULL
+};
+static const char *const macvlan_modes[] = {
+	"private", "vepa", "bridge", "passthru", "source", NULL
+};
+
 /* vlan_add(name, parent, id, opts{protocol}). */
 static void parse_vlan(struct link_req *r)
 {
@@ -77,10 +89,8 @@ static void put_vlan(struct link_req *r)
 /* ipvlan_add(name, parent, opts{mode}). */
 static void parse_ipvlan(struct link_req *r)
 {
-	static const char *const modes[] = { "l2", "l3", "l3s", NULL };
-
 	r->mode = (uint32_t)pick(r, "ipvlan mode", nsl_opt_str(&r->o, "mode", "l3"),
-				 modes, "l2, l3, l3s");
+				 ipvlan_modes, "l2, l3, l3s");
 }
 
 static void put_ipvlan(struct link_req *r)
@@ -91,13 +101,8 @@ static void put_ipvlan(struct link_req *r)
 /* bond_add(name, opts{mode, miimon}). */
 static void parse_bond(struct link_req *r)
 {
-	static const char *const modes[] = {
-		"balance-rr", "active-backup", "balance-xor", "broadcast",
-		"802.3ad", "balance-tlb", "balance-alb", NULL
-	};
-
 	r->mode = (uint32_t)pick(r, "bond mode", nsl_opt_str(&r->o, "mode", "balance-rr"),
-				 modes, "balance-rr, active-backup, balance-xor, broadcast, "
+				 bond_modes, "balance-rr, active-backup, balance-xor, broadcast, "
 				 "802.3ad, balance-tlb, balance-alb");
 	r->miimon = nsl_opt_int(&r->o, "miimon", 0, INT32_MAX, -1);
 }
@@ -236,24 +241,8 @@ static void put_gretap(struct link_req *r)
 /* macvlan_add(name, parent, opts{mode}). */
 static void parse_macvlan(struct link_req *r)
 {
-	static const char *const names[] = {
-		"private", "vepa", "bridge", "passthru", "source", NULL
-	};
-	static const uint32_t modes[] = {
-		MACVLAN_MODE_PRIVATE, MACVLAN_MODE_VEPA, MACVLAN_MODE_BRIDGE,
-		MACVLAN_MODE_PASSTHRU, MACVLAN_MODE_SOURCE
-	};
-	const char *mode = nsl_opt_str(&r->o, "mode", "bridge");
-	int i;
-
-	for (i = 0; names[i]; i++)
-		if (!strcmp(names[i], mode))
-			break;
-	if (!names[i])
-		nsl_fail(r->L, r->prim, r->name, EINVAL,
-			 "unknown macvlan mode '%s' (private, vepa, bridge, passthru, source)",
-			 mode);
-	r->mode = modes[i];
+	r->mode = 1u << pick(r, "macvlan mode", nsl_opt_str(&r->o, "mode", "bridge"),
+			     macvlan_modes, "private, vepa, bridge, passthru, source");
 }
 
 static void put_macvlan(struct link_req *r)
@@ -324,12 +313,6 @@ static void set_name(lua_State *L, const char *k, const char *const *names,
 		link_set_int(L, k, v);
 }
 
-static const char *const ipvlan_modes[] = { "l2", "l3", "l3s" };
-static const char *const bond_modes[] = {
-	"balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad",
-	"balance-tlb", "balance-alb"
-};
-
 /* Pushes the settings of a link of kind from its IFLA_INFO_DATA as a
  * table: vlan { id, protocol }, vxlan { vni, remote or group, local, port,
  * ttl, tos, learning },
@@ -373,15 +356,16 @@ int link_push_kind_data(lua_State *L, const char *kind, const struct nlattr *dat
 			set_ip(L, "local", a);
 		else if (vxlan && t == IFLA_VXLAN_PORT && len >= 2)
 			link_set_int(L, "port", ntohs(mnl_attr_get_u16(a)));
-		else if (macvlan && t == IFLA_MACVLAN_MODE && len >= 4)
-			switch (mnl_attr_get_u32(a)) {
-			case MACVLAN_MODE_PRIVATE: link_set_str(L, "mode", "private"); break;
-			case MACVLAN_MODE_VEPA: link_set_str(L, "mode", "vepa"); break;
-			case MACVLAN_MODE_BRIDGE: link_set_str(L, "mode", "bridge"); break;
-			case MACVLAN_MODE_PASSTHRU: link_set_str(L, "mode", "passthru"); break;
-			case MACVLAN_MODE_SOURCE: link_set_str(L, "mode", "source"); break;
-			default: link_set_int(L, "mode", mnl_attr_get_u32(a));
-			}
+		else if (macvlan && t == IFLA_MACVLAN_MODE && len >= 4) {
+			uint32_t m = mnl_attr_get_u32(a), i = 0;
+
+			while (i < 5 && m != 1u << i)
+				i++;
+			if (i < 5)
+				link_set_str(L, "mode", macvlan_modes[i]);
+			else
+				link_set_int(L, "mode", m);
+		}
 		else if (ipvlan && t == IFLA_IPVLAN_MODE && len >= 2)
 			set_name(L, "mode", ipvlan_modes, 3, mnl_attr_get_u16(a));
 		else if (bond && t == IFLA_BOND_MODE && len >= 1)
