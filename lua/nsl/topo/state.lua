@@ -10,7 +10,8 @@
 --                 namespace's links that belong to the topology.  What
 --                 t:state() returns; needs only the entry, so another
 --                 process can ask (nsl show).
---   text(state)   that state as aligned text, like t:report().
+--   text(state)   that state as aligned text: what t:show() prints and
+--                 nsl show prints.
 local core = require "nsl.core"
 local pretty = require "nsl.pretty"
 local json = require "nsl.json"
@@ -112,9 +113,14 @@ local function indent(text, pad)
   return pad .. text:gsub("\n", "\n" .. pad)
 end
 
-local function link_table(links, addresses)
+-- The links of one namespace (or of the host) as rows; a peer in another
+-- namespace shows as "eth0@b" by the topology's name of it (names maps
+-- real names to the topology's), a namespace link's peer in the root
+-- namespace as "veth0@host" (host: the set of the topology's root links).
+local function link_table(links, addresses, names, host)
   local by = {}
   for _, a in ipairs(addresses or {}) do
+    -- IPv6 link-local addresses are on every link: noise here.
     if a.cidr and not a.cidr:lower():find("^fe80:") then
       by[a.dev] = by[a.dev] or {}
       table.insert(by[a.dev], a.cidr)
@@ -123,7 +129,11 @@ local function link_table(links, addresses)
   local rows = setmetatable({}, { __columns = { "name", "kind", "peer", "master", "state", "mtu", "addresses" } })
   for _, l in ipairs(links) do
     local peer = l.peer or ""
-    if l.peer and l.peer_ns and l.peer_ns ~= "" then peer = peer .. "@" .. l.peer_ns end
+    if l.peer and l.peer_ns and l.peer_ns ~= "" then
+      peer = peer .. "@" .. (names[l.peer_ns] or l.peer_ns)
+    elseif l.peer and host and host[l.peer] then
+      peer = peer .. "@host"
+    end
     rows[#rows + 1] = { name = l.name, kind = l.kind or "", peer = peer, master = l.master or "",
       state = l.up == nil and "" or (l.up and "up" or "down"), mtu = l.mtu or "",
       addresses = table.concat(by[l.name] or {}, " ") }
@@ -131,24 +141,40 @@ local function link_table(links, addresses)
   return pretty.format(rows)
 end
 
--- text(state): the state as the lines t:report() prints.
-function M.text(st)
+-- text(state [, extra]): the state as the lines t:show() prints (the one
+-- renderer of a topology's live state: t:report(), t:show(), nsl show).
+-- extra.nat and extra.faults are lines only the process holding the
+-- topology knows (its nftables table's rules, the faults it injected).
+function M.text(st, extra)
+  extra = extra or {}
   local out = {}
   local function add(s) out[#out + 1] = s end
   add(string.format("topology %s (%s)", st.prefix ~= "" and st.prefix or "(no prefix)", st.state))
-  if st.state ~= "up" then return table.concat(out, "\n") end
-  if #st.host.links > 0 then
+  if st.state ~= "up" then
+    add("  not up: nothing to show live; t:diagram() shows the description")
+    return table.concat(out, "\n")
+  end
+  local names, host = {}, {}
+  for _, n in ipairs(st.namespaces) do names[n.real] = n.name end
+  for _, l in ipairs(st.host.links) do host[l.name] = true end
+  if #st.host.links > 0 or st.host.error then
     add("host (root namespace)")
-    add(indent(link_table(st.host.links, st.host.addresses), "  "))
+    if st.host.error then add("  links: " .. st.host.error) end
+    add(indent(link_table(st.host.links, st.host.addresses, names), "  "))
+  end
+  for _, line in ipairs(extra.nat or {}) do add("  " .. line) end
+  if extra.faults and #extra.faults > 0 then
+    add("faults")
+    for _, line in ipairs(extra.faults) do add("  " .. line) end
   end
   for _, n in ipairs(st.namespaces) do
     add(string.format("namespace %s%s%s", n.name, n.real ~= n.name and (" (" .. n.real .. ")") or "",
       n.hostname and (", hostname " .. n.hostname) or ""))
     if n.error then add("  error: " .. n.error) end
-    add(indent(link_table(n.links, n.addresses), "  "))
+    add(indent(link_table(n.links, n.addresses, names, host), "  "))
     local routes = setmetatable({}, { __columns = { "dst", "via", "dev", "metric" } })
     for _, r in ipairs(n.routes) do
-      if not tostring(r.dst):lower():find("^fe80:") then
+      if not tostring(r.dst):lower():find("^fe80:") then -- link-local: on every link
         routes[#routes + 1] = { dst = tostring(r.dst), via = r.via or "", dev = r.dev or "", metric = r.metric or "" }
       end
     end

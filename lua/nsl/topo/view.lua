@@ -1,129 +1,23 @@
 -- nsl.topo.view: looking at a topology.
 --
---   report(t)   the live state as aligned text (what t:show() prints):
---               per namespace its links (kind, peer, master, state,
---               addresses), routes and processes; the host's part too
+--   report(t)   the live state as aligned text (what t:show() prints),
+--               rendered by nsl.topo.state.text
 --   diagram(t)  the description drawn as ASCII boxes, like the articles
 --   dot(t)      the description as a Graphviz graph (dot -Tsvg renders it)
-local core = require "nsl.core"
-local pretty = require "nsl.pretty"
 local vlans = require "nsl.topo.vlans"
 
 local M = {}
 
-local function safe(f, ...)
-  local ok, r = pcall(f, ...)
-  if ok then return r end
-  return nil, r
-end
-
-local function yesno(v)
-  if v == nil then return "" end
-  if type(v) == "boolean" then return v and "up" or "down" end
-  return tostring(v)
-end
-
-
--- Rows for the links of one namespace (nil: the root), keeping only the
--- names in `only` when given; names maps real namespace names to the
--- topology's (a peer shows as "eth0@ns1").
-local function link_rows(ns, only, names)
-  local links, err = safe(core.link_list, { ns = ns })
-  if not links then return nil, err end
-  local addrs = {}
-  for _, a in ipairs(safe(core.addr_list, { ns = ns }) or {}) do
-    -- the records of addr_list (README, "Records"): dev, cidr...
-    addrs[a.dev] = addrs[a.dev] or {}
-    -- IPv6 link-local addresses are on every link: noise here.
-    if not a.cidr:lower():find("^fe80:") then table.insert(addrs[a.dev], a.cidr) end
-  end
-  local rows = setmetatable({}, { __columns = { "name", "kind", "peer", "master", "state", "mtu", "addresses" } })
-  for _, l in ipairs(links) do
-    if not only or only[l.name] then
-      local peer = l.peer or ""
-      if l.peer and l.peer_ns and l.peer_ns ~= "" then
-        peer = peer .. "@" .. (names[l.peer_ns] or l.peer_ns)
-      elseif l.peer and ns and names.root_links[l.peer] then
-        peer = peer .. "@host"
-      end
-      rows[#rows + 1] = { name = l.name, kind = l.kind or "", peer = peer,
-        master = l.master or "", state = yesno(l.up), mtu = l.mtu or "",
-        addresses = table.concat(addrs[l.name] or {}, " ") }
-    end
-  end
-  return rows
-end
-
-local function route_rows(ns)
-  local routes, err = safe(core.route_list, { ns = ns })
-  if not routes then return nil, err end
-  local rows = setmetatable({}, { __columns = { "dst", "via", "dev", "metric" } })
-  for _, r in ipairs(routes) do
-    if not tostring(r.dst):lower():find("^fe80:") then -- link-local: on every link
-    rows[#rows + 1] = { dst = r.dst, via = r.via or "", dev = r.dev or "", metric = r.metric or "" }
-    end
-  end
-  return rows
-end
-
-local function indent(text, pad)
-  return pad .. text:gsub("\n", "\n" .. pad)
-end
-
+-- report(t): the live state as text: t:state() rendered by
+-- nsl.topo.state.text (the renderer nsl show uses too), with what only
+-- this process knows: the NAT table's rules and the injected faults.
 function M.report(t)
-  local m, out = t.model, {}
-  local function add(s) out[#out + 1] = s end
-  add(string.format("topology %s (%s)", t.prefix ~= "" and t.prefix or "(no prefix)", t.status))
-  if t.status ~= "up" then
-    add("  not up: nothing to show live; t:diagram() shows the description")
-    return table.concat(out, "\n")
-  end
-  local names = {}
-  for _, n in ipairs(m.namespaces) do names[n.real] = n.name end
-  local own = {}
-  for _, b in ipairs(m.bridges) do if not b.ns then own[b.real] = true end end
-  for _, l in ipairs(m.links) do
-    for _, e in ipairs(l.ends) do if not e.ns then own[e.real] = true end end
-  end
-  names.root_links = own
-  if next(own) then
-    add("host (root namespace)")
-    local rows, err = link_rows(nil, own, names)
-    add(rows and indent(pretty.format(rows), "  ") or ("  links: " .. tostring(err)))
-  end
-  for _, line in ipairs(require("nsl.topo.nat").summary(m)) do add("  " .. line) end -- issue 16
-  local faults = require("nsl.topo.faults").summary(t) -- issue 15: down, cut, impaired links
-  if #faults > 0 then
-    add("faults")
-    for _, line in ipairs(faults) do add("  " .. line) end
-  end
-  for _, n in ipairs(m.namespaces) do
-    add(string.format("namespace %s%s%s", n.name, n.real ~= n.name and (" (" .. n.real .. ")") or "",
-      n.hostname and (", hostname " .. n.hostname) or ""))
-    local rows, err = link_rows(n.real, nil, names)
-    add(rows and indent(pretty.format(rows), "  ") or ("  links: " .. tostring(err)))
-    local routes, rerr = route_rows(n.real)
-    if routes and #routes > 0 then
-      add("  routes")
-      add(indent(pretty.format(routes), "    "))
-    elseif not routes then
-      add("  routes: " .. tostring(rerr))
-    end
-    local procs = setmetatable({}, { __columns = { "service", "pid", "state", "cmd" } })
-    for _, s in ipairs(m.service_order) do
-      local p = t.procs[s.name]
-      if s.ns == n and p then
-        local alive = p.handle and require("nsl.netns").running(p.handle)
-        procs[#procs + 1] = { service = s.name, pid = p.pid or "", state = alive and "running" or "exited",
-          cmd = table.concat(s.cmd, " ") }
-      end
-    end
-    if #procs > 0 then
-      add("  processes")
-      add(indent(pretty.format(procs), "    "))
-    end
-  end
-  return table.concat(out, "\n")
+  local state = require "nsl.topo.state"
+  if t.status ~= "up" then return state.text({ prefix = t.prefix, state = t.status }) end
+  return state.text(state.live(state.entry(t)), {
+    nat = require("nsl.topo.nat").summary(t.model),            -- issue 16
+    faults = require("nsl.topo.faults").summary(t),            -- issue 15: down, cut, impaired links
+  })
 end
 
 local function len(s) return utf8.len(s) or #s end
