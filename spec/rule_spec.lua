@@ -230,6 +230,11 @@ describe("rules in a description #netns", function()
     local r = find(rule_list({ ns = "nrh" }), 20)
     assert.same({ priority = 20, family = "inet", to = "10.99.0.0/24", table = 100, action = "table" }, r)
     assert.is_not_nil(ip_rule("nrh", 20))
+    local h = t:state().namespaces[1]
+    assert.equal("h", h.name)
+    assert.same({ r }, h.rules, "t:state() has the rule, not the three every namespace starts with")
+    assert.matches("\n  rules\n    priority%s+from%s+to%s+iif%s+oif%s+fwmark%s+table\n    20%s+10%.99%.0%.0/24%s+100\n",
+      t:report())
     assert.equal(0, N.in_ns("nrh", "ping -c1 -W1 10.99.0.1").code)
     rule_del({ priority = 20, ns = "nrh" })
     assert.not_equal(0, N.in_ns("nrh", "ping -c1 -W1 10.99.0.1").code)	-- main has no way there

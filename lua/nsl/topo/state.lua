@@ -6,7 +6,8 @@
 --                 paths, services with pids.  Plain tables only; the lab
 --                 file (nsl.lab) keeps one per topology that is up.
 --   live(entry)   the live state read from the kernel now: per namespace
---                 its links, addresses, routes and processes, the root
+--                 its links, addresses, routes, policy rules (those it
+--                 did not start with) and processes, the root
 --                 namespace's links that belong to the topology.  What
 --                 t:state() returns; needs only the entry, so another
 --                 process can ask (nsl show).
@@ -69,6 +70,9 @@ local function running(pid)
   return st ~= nil and st ~= "Z"
 end
 
+-- The rules every namespace starts with (lookup local, main, default).
+local DEFAULT_RULES = { ["0 255"] = true, ["32766 254"] = true, ["32767 253"] = true }
+
 -- live(entry): the kernel's view of the topology now (plain tables).
 function M.live(e)
   local st = { prefix = e.prefix, state = e.state, host = { links = array() }, namespaces = array() }
@@ -97,6 +101,10 @@ function M.live(e)
     ns.addresses, err2 = safe(core.addr_list, { ns = n.real })
     ns.routes, err3 = safe(core.route_list, { ns = n.real })
     ns.links, ns.addresses, ns.routes = ns.links or array(), ns.addresses or array(), ns.routes or array()
+    ns.rules = array()
+    for _, r in ipairs(safe(core.rule_list, { ns = n.real }) or {}) do
+      if not DEFAULT_RULES[r.priority .. " " .. tostring(r.table)] then ns.rules[#ns.rules + 1] = r end
+    end
     ns.error = err1 or err2 or err3
     for _, s in ipairs(e.services) do
       if s.ns == n.name then
@@ -181,6 +189,15 @@ function M.text(st, extra)
     if #routes > 0 then
       add("  routes")
       add(indent(pretty.format(routes), "    "))
+    end
+    if n.rules and #n.rules > 0 then
+      local rows = setmetatable({}, { __columns = { "priority", "from", "to", "iif", "oif", "fwmark", "table" } })
+      for _, r in ipairs(n.rules) do
+        rows[#rows + 1] = { priority = r.priority, from = r.from or "", to = r.to or "", iif = r.iif or "",
+          oif = r.oif or "", fwmark = r.fwmark or "", table = r.action ~= "table" and r.action or r.table or "" }
+      end
+      add("  rules")
+      add(indent(pretty.format(rows), "    "))
     end
     if #n.processes > 0 then
       local procs = setmetatable({}, { __columns = { "service", "pid", "state", "cmd" } })
