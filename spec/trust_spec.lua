@@ -286,6 +286,24 @@ describe("the lifetime rule #netns #trust", function()
     end)
   end
 
+  it("a failed run removes links, rules and entries whose names hold a backslash", function()
+    if not T.need_sandbox() then return end
+    local path = dir .. "/s.lua"
+    T.write(path, [[
+      veth_add("tr\\n0", "tr\\t1")          -- the names tr\n0 and tr\t1, a backslash in each
+      link_set("tr\\n0", { up = true })
+      neigh_add("10.9.9.9", { dev = "tr\\n0", lladdr = "02:00:00:00:00:09" })
+      rule_add({ iif = "tr\\n0", table = 100, priority = 4545 })
+      error("boom")
+    ]])
+    local r = T.run({ path })
+    assert.equal(1, r.code)
+    assert.matches("boom", r.err)
+    assert.same({}, leftovers())
+    assert.equal("", T.sh("ip rule show priority 4545").out)
+    assert.equal(1, T.sh("ip link show 'tr\\n0'").code)
+  end)
+
   it("a link the run made and moved into a bystander is removed from there; a bystander's link it moved is not", function()
     if not T.need_sandbox() then return end
     local path = dir .. "/s.lua"

@@ -101,6 +101,7 @@ static int role_cb(const struct nlmsghdr *h, void *data)
 			int t = mnl_attr_get_type(i);
 
 			if ((t == IFLA_INFO_KIND || t == IFLA_INFO_SLAVE_KIND) &&
+			    mnl_attr_validate(i, MNL_TYPE_NUL_STRING) == 0 &&
 			    !strcmp(mnl_attr_get_str(i), "bridge"))
 				*(t == IFLA_INFO_KIND ? &r->bridge : &r->port) = 1;
 		}
@@ -316,7 +317,8 @@ static int vlan_cb(const struct nlmsghdr *h, void *data)
 	if (h->nlmsg_type != RTM_NEWLINK || (d->index && ifi->ifi_index != d->index))
 		return 0;
 	mnl_attr_for_each(a, h, sizeof(*ifi)) {
-		if (mnl_attr_get_type(a) == IFLA_IFNAME)
+		if (mnl_attr_get_type(a) == IFLA_IFNAME &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
 			name = mnl_attr_get_str(a);
 		if (mnl_attr_get_type(a) != IFLA_AF_SPEC || !name)
 			continue;

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,9 +26,10 @@
 static void record_fdb(struct nl_ns *ns, int sign, const char *mac, const char *dev,
 		       lua_Integer vlan, int index, int flags)
 {
-	char nsn[2 * NAME_MAX + 1], nsid[64];
+	char nsn[2 * NAME_MAX + 1], nsid[64], dv[2 * IF_NAMESIZE + 1];
 
 	nsl_rec_name(ns->name, nsn, sizeof(nsn));
+	dev = nsl_rec_name(dev, dv, sizeof(dv));	/* a name may hold a backslash */
 	if (sign == '-') {
 		nsl_rec_write("-fdb\t%s\t%s\t%s\t%lld\n", mac, dev, nsn, (long long)vlan);
 		return;

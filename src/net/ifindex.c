@@ -27,7 +27,8 @@ static int link_id_cb(const struct nlmsghdr *h, void *data)
 	id->index = ifi->ifi_index;
 	if (id->name)
 		mnl_attr_for_each(a, h, sizeof(*ifi))
-			if (mnl_attr_get_type(a) == IFLA_IFNAME)
+			if (mnl_attr_get_type(a) == IFLA_IFNAME &&
+			    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
 				snprintf(id->name, IF_NAMESIZE, "%s",
 					 mnl_attr_get_str(a));
 	return 0;
@@ -94,7 +95,8 @@ static int names_cb(const struct nlmsghdr *h, void *data)
 	if (h->nlmsg_type != RTM_NEWLINK)
 		return 0;
 	mnl_attr_for_each(a, h, sizeof(*ifi))
-		if (mnl_attr_get_type(a) == IFLA_IFNAME) {
+		if (mnl_attr_get_type(a) == IFLA_IFNAME &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
 			lua_pushstring(c->L, mnl_attr_get_str(a));
 			lua_rawseti(c->L, c->t, ifi->ifi_index);
 		}

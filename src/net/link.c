@@ -94,16 +94,17 @@ static void start_req(lua_State *L, struct link_req *r)
  * raises. */
 static void record_link(struct link_req *r, int sign, int index)
 {
-	char ns[2 * NAME_MAX + 1], nsid[64];
+	char ns[2 * NAME_MAX + 1], nsid[64], name[2 * IFNAMSIZ + 1];
 
 	nsl_rec_name(r->ns->name, ns, sizeof(ns));
+	nsl_rec_name(r->name, name, sizeof(name));	/* a name may hold a backslash */
 	if (sign == '-') {
-		nsl_rec_write("-link\t%s\t%s\n", r->name, ns);
+		nsl_rec_write("-link\t%s\t%s\n", name, ns);
 		return;
 	}
 	if (r->ns->fd < 0 || nsl_fd_id(r->ns->fd, nsid, sizeof(nsid)) < 0)
 		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
-	nsl_rec_write("+link\t%s\t%s\t%d\t%s\n", r->name, ns, index, nsid);
+	nsl_rec_write("+link\t%s\t%s\t%d\t%s\n", name, ns, index, nsid);
 }
 
 /* An ifindex for a new link, chosen by nsl rather than the kernel so
@@ -334,12 +335,13 @@ static struct nl_ns *home_of_pid(lua_State *L, lua_Integer pid)
  * where it is now.  Never raises. */
 static void record_move(lua_State *L, struct link_req *r, int index, struct nl_ns *to)
 {
-	char ns[2 * NAME_MAX + 1], line[3 * NAME_MAX + 64];
+	char ns[2 * NAME_MAX + 1], line[3 * NAME_MAX + 64], name[2 * IFNAMSIZ + 1];
 	struct link_req m = *r;
 	int now;
 
 	nsl_rec_name(r->ns->name, ns, sizeof(ns));
-	snprintf(line, sizeof(line), "+link\t%s\t%s\t%d\t", r->name, ns, index);
+	nsl_rec_name(r->name, name, sizeof(name));
+	snprintf(line, sizeof(line), "+link\t%s\t%s\t%d\t", name, ns, index);
 	if (!nsl_rec_has(line))
 		return;
 	now = nl_link_index(L, to, r->name);

@@ -57,11 +57,16 @@ static void put_kind(lua_State *L, const struct nlattr *info)
 	const char *kind = NULL, *slave_kind = NULL;
 
 	mnl_attr_for_each_nested(a, info) {
-		if (mnl_attr_get_type(a) == IFLA_INFO_KIND)
+		int t = mnl_attr_get_type(a);
+
+		if ((t == IFLA_INFO_KIND || t == IFLA_INFO_SLAVE_KIND) &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+			continue;
+		if (t == IFLA_INFO_KIND)
 			kind = mnl_attr_get_str(a);
-		if (mnl_attr_get_type(a) == IFLA_INFO_DATA)
+		if (t == IFLA_INFO_DATA)
 			data = a;
-		if (mnl_attr_get_type(a) == IFLA_INFO_SLAVE_KIND)
+		if (t == IFLA_INFO_SLAVE_KIND)
 			slave_kind = mnl_attr_get_str(a);
 		if (mnl_attr_get_type(a) == IFLA_INFO_SLAVE_DATA)
 			slave = a;
@@ -122,8 +127,16 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 	mnl_attr_for_each(a, h, sizeof(*ifi)) {
 		unsigned int i, len = mnl_attr_get_payload_len(a);
 		const unsigned char *p = mnl_attr_get_payload(a);
+		int t = mnl_attr_get_type(a);
 
-		switch (mnl_attr_get_type(a)) {
+		/* numbers are u32s, names NUL-terminated: skip one that is not */
+		if (((t == IFLA_MTU || t == IFLA_MASTER || t == IFLA_LINK || t == IFLA_LINK_NETNSID) &&
+		     mnl_attr_validate(a, MNL_TYPE_U32) < 0) ||
+		    ((t == IFLA_IFNAME || t == IFLA_IFALIAS) &&
+		     mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0) ||
+		    (t == IFLA_OPERSTATE && len < 1))
+			continue;
+		switch (t) {
 		case IFLA_IFNAME:
 			link_set_str(L, "name", mnl_attr_get_str(a));
 			break;

@@ -30,7 +30,8 @@ static int nsid_cb(const struct nlmsghdr *h, void *data)
 	const struct nlattr *a;
 
 	mnl_attr_for_each(a, h, sizeof(struct rtgenmsg))
-		if (mnl_attr_get_type(a) == NETNSA_NSID)
+		if (mnl_attr_get_type(a) == NETNSA_NSID &&
+		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			c->nsid = (int32_t)mnl_attr_get_u32(a);
 	return 0;
 }
@@ -67,7 +68,8 @@ static int batch_cb(const struct nlmsghdr *h, void *data)
 	if (j >= NSID_BATCH)
 		return 0;
 	mnl_attr_for_each(a, h, sizeof(struct rtgenmsg))
-		if (mnl_attr_get_type(a) == NETNSA_NSID)
+		if (mnl_attr_get_type(a) == NETNSA_NSID &&
+		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			r->id[j] = (int32_t)mnl_attr_get_u32(a);
 	return 0;
 }

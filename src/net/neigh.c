@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,9 +52,10 @@ static void parse_addr(lua_State *L, const char *prim, const char *s,
 static void record_neigh(struct nl_ns *ns, int sign, const char *addr,
 			 const char *dev, int index, int proxy)
 {
-	char nsn[2 * NAME_MAX + 1], nsid[64];
+	char nsn[2 * NAME_MAX + 1], nsid[64], dv[2 * IF_NAMESIZE + 1];
 
 	nsl_rec_name(ns->name, nsn, sizeof(nsn));
+	dev = nsl_rec_name(dev, dv, sizeof(dv));	/* a name may hold a backslash */
 	if (sign == '-') {
 		nsl_rec_write("-neigh\t%s\t%s\t%s\n", addr, dev, nsn);
 		return;

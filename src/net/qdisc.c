@@ -323,7 +323,8 @@ static int root_cb(const struct nlmsghdr *h, void *data)
 		return 0;
 	st->found = 1;
 	mnl_attr_for_each(a, h, sizeof(*tcm)) {
-		if (mnl_attr_get_type(a) == TCA_KIND)
+		if (mnl_attr_get_type(a) == TCA_KIND &&
+		    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
 			snprintf(st->kind, sizeof(st->kind), "%s", mnl_attr_get_str(a));
 		if (mnl_attr_get_type(a) == TCA_OPTIONS)
 			opts = a;

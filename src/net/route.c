@@ -356,7 +356,8 @@ static int route_cb(const struct nlmsghdr *h, void *data)
 	if (h->nlmsg_type != RTM_NEWROUTE || (rtm->rtm_flags & RTM_F_CLONED))
 		return 0;
 	mnl_attr_for_each(a, h, sizeof(*rtm))
-		if (mnl_attr_get_type(a) == RTA_TABLE)
+		if (mnl_attr_get_type(a) == RTA_TABLE &&
+		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			table = mnl_attr_get_u32(a);
 	if (d->table && table != d->table)
 		return 0;
@@ -378,7 +379,11 @@ static int route_cb(const struct nlmsghdr *h, void *data)
 		       rtm->rtm_scope == RT_SCOPE_HOST ? "host" : "other");
 	lua_setfield(L, -2, "scope");
 	mnl_attr_for_each(a, h, sizeof(*rtm)) {
-		switch (mnl_attr_get_type(a)) {
+		int t = mnl_attr_get_type(a);
+
+		if ((t == RTA_OIF || t == RTA_PRIORITY) && mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			continue;	/* a number that is not a u32: skipped */
+		switch (t) {
 		case RTA_DST:
 			dst = a;
 			break;

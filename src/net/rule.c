@@ -194,9 +194,10 @@ static void rule_text(const struct rule *r, char *buf, size_t len)
  * Never raises. */
 static void record_rule(struct nl_ns *ns, int sign, const struct rule *r)
 {
-	char nsn[2 * NAME_MAX + 1], nsid[64], text[512];
+	char nsn[2 * NAME_MAX + 1], nsid[64], raw[512], text[1024];
 
-	rule_text(r, text, sizeof(text));
+	rule_text(r, raw, sizeof(raw));
+	nsl_rec_name(raw, text, sizeof(text));	/* an iif name may hold a backslash */
 	nsl_rec_name(ns->name, nsn, sizeof(nsn));
 	if (sign == '-') {
 		nsl_rec_write("-rule\t%s\t%s\n", text, nsn);
@@ -222,7 +223,8 @@ static int pref_cb(const struct nlmsghdr *h, void *data)
 	if (h->nlmsg_type != RTM_NEWRULE || f->n >= 2)
 		return 0;
 	mnl_attr_for_each(a, h, sizeof(struct fib_rule_hdr))
-		if (mnl_attr_get_type(a) == FRA_PRIORITY)
+		if (mnl_attr_get_type(a) == FRA_PRIORITY &&
+		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			pref = mnl_attr_get_u32(a);
 	f->pref[f->n++] = pref;
 	return 0;
@@ -374,7 +376,15 @@ static int rule_cb(const struct nlmsghdr *h, void *data)
 			lua_setfield(L, -2, "action");
 		}
 	mnl_attr_for_each(a, h, sizeof(*frh)) {
-		switch (mnl_attr_get_type(a)) {
+		int t = mnl_attr_get_type(a);
+
+		/* numbers are u32s, names NUL-terminated: skip one that is not */
+		if (((t == FRA_PRIORITY || t == FRA_TABLE || t == FRA_FWMARK || t == FRA_FWMASK) &&
+		     mnl_attr_validate(a, MNL_TYPE_U32) < 0) ||
+		    ((t == FRA_IIFNAME || t == FRA_OIFNAME) &&
+		     mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0))
+			continue;
+		switch (t) {
 		case FRA_PRIORITY:
 			pref = mnl_attr_get_u32(a);
 			break;
