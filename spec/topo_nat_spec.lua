@@ -272,6 +272,30 @@ describe("ip_forward shared by two nat runs #netns", function()
   end)
 end)
 
+describe("ip_forward a killed run switched on #netns", function()
+  it("is given back by the next run that relies on it, which --clean leaves it to", function()
+    if not N.needs() then return end
+    -- the record of a run killed after switching ip_forward 0 -> 1
+    local dead = "/run/nsl/999999-1"
+    nsl.sysctl("net.ipv4.ip_forward", "1")
+    require("nsl.core")._mkdir("/run/nsl")
+    T.write(dead, "+sysctl\tnet.ipv4.ip_forward\t0\t1\n")
+    finally(function() os.remove(dead); N.wipe() end)
+    local t <close> = nsl.topology {
+      namespaces = { "inside" },
+      bridges = { br0 = { subnet = "10.85.0.0/24", nat = true } },
+      links = { { "inside", "br0" } },
+    }
+    t:up()
+    local removed = nsl.clean()
+    assert.is_nil(io.open(dead), "the dead run's record is done with")
+    assert.equal(0, #removed, "nothing given back while this run relies on it")
+    assert.equal("1", nsl.sysctl("net.ipv4.ip_forward"))
+    t:down()
+    assert.equal("0", nsl.sysctl("net.ipv4.ip_forward"), "the value before the killed run, not the 1 it left")
+  end)
+end)
+
 describe("nat and publish in descriptions #unit", function()
   it("give a nat bridge's namespaces a default route unless they describe one", function()
     local t = nsl.topology {

@@ -283,12 +283,14 @@ function remove.nft(e)
   return nil, err
 end
 
--- The open +sysctl entry of key in a live run other than the one named
--- except, or nil: that run relies on the setting.
-local function held(key, except)
+-- The open +sysctl entry of key in a run other than the one named
+-- except: of a live run (it relies on the setting), or with any = true
+-- of any run, dead ones too (whose record still holds the value the
+-- setting had before nsl switched it); nil when there is none.
+local function held(key, except, any)
   for _, name in ipairs(core._readdir(M.dir()) or {}) do
     local pid, start = name:match("^(%d+)%-(%d+)$")
-    if pid and name ~= except and M.start_time(pid) == tonumber(start) then
+    if pid and name ~= except and (any or M.start_time(pid) == tonumber(start)) then
       for _, e in ipairs(replay(M.dir() .. "/" .. name)) do
         if e.kind == "sysctl" and e.name == key then return e end
       end
@@ -297,26 +299,42 @@ local function held(key, except)
   return nil
 end
 
+-- Runs f(...) holding the lock of the root namespace's settings, so that
+-- two runs' read-decide-write steps on them never interleave.
+local function locked(f, ...)
+  core._mkdir(M.dir(), tonumber("700", 8))
+  local fd = core._lock(M.dir()) -- the records' directory itself: no file to leave
+  local ok, r = pcall(f, ...)
+  core._unlock(fd)
+  if not ok then error(r, 0) end
+  return r
+end
+
 -- sysctl_hold(key, value): this run relies on the root-namespace setting
--- key being value: noted in the record (with the value it had before any
--- live nsl run switched it), then set.  The last run to let go gives it
--- back (sysctl_release, rollback, --clean).
+-- key being value: noted in the record with the value it had before any
+-- nsl run switched it (a live run's or a killed one's record may know),
+-- then set.  The last run to let go gives it back (sysctl_release,
+-- rollback, --clean).
 function M.sysctl_hold(key, value)
-  local now = core.sysctl(key)
-  local other = now == value and held(key, M.self().id)
-  local was = other and other.was or now
-  core._record_note("+", "sysctl", key, was, value)
-  if now ~= value then core.sysctl(key, value) end
-  return was
+  return locked(function()
+    local now = core.sysctl(key)
+    local other = now == value and held(key, M.self().id, true)
+    local was = other and other.was or now
+    core._record_note("+", "sysctl", key, was, value)
+    if now ~= value then core.sysctl(key, value) end
+    return was
+  end)
 end
 
 -- sysctl_release(key, value, was): gives the setting back to was unless a
 -- live run still relies on it or someone changed it meanwhile.
 function M.sysctl_release(key, value, was)
-  if was ~= value and not held(key, M.self().id) and core.sysctl(key) == value then
-    core.sysctl(key, was)
-  end
-  core._record_note("-", "sysctl", key)
+  locked(function()
+    if was ~= value and not held(key, M.self().id) and core.sysctl(key) == value then
+      core.sysctl(key, was)
+    end
+    core._record_note("-", "sysctl", key)
+  end)
 end
 
 -- A root-namespace setting a run switched: given back to what it was,
@@ -324,11 +342,13 @@ end
 -- since) or a live run relies on it.
 function remove.sysctl(e)
   if not e.was or not e.set or e.was == e.set then return false end
-  if held(e.name, e.run) then return false end
-  local ok, now = pcall(core.sysctl, e.name)
-  if not ok or now ~= e.set then return false end
-  core.sysctl(e.name, e.was)
-  return true
+  return locked(function()
+    if held(e.name, e.run) then return false end
+    local ok, now = pcall(core.sysctl, e.name)
+    if not ok or now ~= e.set then return false end
+    core.sysctl(e.name, e.was)
+    return true
+  end)
 end
 
 local function remove_entry(e)

@@ -197,13 +197,16 @@ end
 local forward = { users = 0, was = nil }
 
 local function forward_on()
-  if forward.users == 0 then
-    forward.was = record.sysctl_hold("net.ipv4.ip_forward", "1")
-  end
   forward.users = forward.users + 1
+  if forward.users == 1 then
+    local ok, was = pcall(record.sysctl_hold, "net.ipv4.ip_forward", "1")
+    if not ok then forward.users = 0; error(was, 0) end
+    forward.was = was
+  end
 end
 
 local function forward_off()
+  if forward.users <= 0 then return end -- the hold itself failed
   forward.users = forward.users - 1
   if forward.users == 0 and forward.was then
     record.sysctl_release("net.ipv4.ip_forward", "1", forward.was)
