@@ -231,6 +231,24 @@ describe("nsl --clean after a nat run was killed #netns", function()
   end)
 end)
 
+describe("nsl --clean and a table of nsl's name it did not make #netns", function()
+  it("leaves it: only a table marked with the dead run's id is deleted", function()
+    if not N.needs() then return end
+    local dead = "/run/nsl/999998-1"
+    require("nsl.core")._mkdir("/run/nsl")
+    T.write(dead, "+nft\tnsl-zz\n+nft\tnsl-zy\n")
+    finally(function() os.remove(dead); T.sh("nft delete table inet nsl-zz; nft delete table inet nsl-zy") end)
+    T.sh("nft add table inet nsl-zz") -- someone else's, of nsl's name
+    T.sh("nft 'add table inet nsl-zy { comment \"nsl run 999998-1\"; }'") -- the dead run's
+    local r = T.run({ "--clean" })
+    assert.equal(0, r.code, r.err)
+    assert.matches("removed nftables table inet nsl-zy (run 999998-1)", r.out, 1, true)
+    assert.not_matches("nsl%-zz", r.out)
+    assert.matches("table inet nsl-zz", ruleset(), 1, true)
+    assert.not_matches("table inet nsl-zy", ruleset(), 1, true)
+  end)
+end)
+
 describe("ip_forward shared by two nat runs #netns", function()
   it("stays on while a live run relies on it, and is given back by the last one out", function()
     if not N.needs() then return end
@@ -319,7 +337,7 @@ describe("nat and publish in descriptions #unit", function()
     }
     local rules = require("nsl.topo.nat").rules(t.model)
     local function has(line) assert.matches(line, rules, 1, true) end
-    has("add table inet nsl-u\n")
+    has('create table inet nsl-u { comment "nsl run ' .. require("nsl.record").self().id .. '"; }\n')
     has("add rule inet nsl-u postrouting ip saddr 10.80.0.0/24 ip daddr != 10.80.0.0/24 masquerade\n")
     has("add rule inet nsl-u prerouting fib daddr type local tcp dport 8080 dnat ip to 10.80.0.2:80\n")
     has("add rule inet nsl-u output fib daddr type local tcp dport 8443 dnat ip to 10.80.0.2:443\n")

@@ -273,14 +273,28 @@ function remove.rule(e)
   return nil, err
 end
 
--- nsl's own nftables table in the root namespace: only a name of the
--- shape nsl gives is ever deleted.
+-- The comment that marks an nftables table as run's (nsl.topo.nat makes
+-- its table with it): what remove.nft checks before it deletes one.
+function M.nft_owner(run)
+  return "nsl run " .. run
+end
+
+-- nsl's own nftables table in the root namespace: only a table of the
+-- name nsl gives and whose comment names the run is ever deleted (one
+-- of that name made by another run, or by someone else, is a namesake).
 function remove.nft(e)
   if not e.name:match("^nsl[%w_.%-]*$") then return nil, "not an nsl table: " .. e.name end
-  local ok, err = pcall(core.nft, "delete table inet " .. e.name)
+  local ok, text = pcall(core.nft, "list table inet " .. e.name)
+  if not ok then
+    if tostring(text):find("No such file or directory", 1, true) then return false end
+    return nil, text
+  end
+  local mark = 'comment "' .. M.nft_owner(e.run) .. '"'
+  if not text:find(mark, 1, true) then return false end -- a namesake
+  ok, text = pcall(core.nft, "delete table inet " .. e.name)
   if ok then return true end
-  if tostring(err):find("No such file or directory", 1, true) then return false end
-  return nil, err
+  if tostring(text):find("No such file or directory", 1, true) then return false end
+  return nil, text
 end
 
 -- The open +sysctl entry of key in a run other than the one named

@@ -25,11 +25,24 @@ local fail, sorted = keys.fail, keys.sorted
 
 local M = {}
 
--- The table's name: "nsl-" and the prefix, as nft identifiers allow.
+-- The table's name: "nsl-" and the prefix (its trailing dashes off), as
+-- nft identifiers allow; a prefix with characters they do not allow gets
+-- a short tag of the one written, so "x+" and "x_" never share a table.
+-- Two prefixes that differ only in trailing dashes do share a name: the
+-- second run's create then fails (EEXIST), and the first's table, marked
+-- with its run (record.nft_owner), is never taken for the second's.
 function M.table_name(prefix)
-  local p = prefix:gsub("[^%w_.%-]", "_"):gsub("%-+$", "")
-  return p == "" and "nsl" or "nsl-" .. p
+  local p = prefix:gsub("%-+$", "")
+  local q = p:gsub("[^%w_.%-]", "_")
+  local name = q == "" and "nsl" or "nsl-" .. q
+  if q ~= p then
+    local h = 2166136261 -- FNV-1a of the prefix as written
+    for i = 1, #prefix do h = ((h ~ prefix:byte(i)) * 16777619) & 0xffffffff end
+    name = name .. "-" .. string.format("%06x", h & 0xffffff)
+  end
+  return name
 end
+
 
 -- The nft commands of a firewall, checked against an empty ruleset
 -- (nothing applied); a syntax error fails with libnftables' message.
@@ -157,7 +170,8 @@ end
 function M.rules(m)
   local t, out = "inet " .. m.nat.table, {}
   local function add(fmt, ...) out[#out + 1] = string.format(fmt, ...) end
-  add("add table %s", t)
+  -- create, not add: a table of that name (another run's) fails the batch
+  add("create table %s { comment %q; }", t, record.nft_owner(record.self().id))
   add("add chain %s postrouting { type nat hook postrouting priority srcnat; policy accept; }", t)
   for _, s in ipairs(m.nat.subnets) do
     add("add rule %s postrouting ip saddr %s ip daddr != %s masquerade", t, s, s)
