@@ -302,4 +302,16 @@ describe("nsl --clean and rules, neighbour entries #netns", function()
     assert.equal("", T.sh("ip neigh show 10.44.0.2 dev nc0").out)
     assert.equal("", T.other_records())
   end)
+
+  it("never deletes a rule with more selectors that the kernel would take for the run's", function()
+    if not N.needs() then return end
+    -- the run's rule, then ip's beside it with one selector more; ip then
+    -- deletes the run's (the first with its selectors): a rollback asking
+    -- for the run's selectors would take ip's
+    local r = T.run({ "-e", 'rule_add({ table = 45, priority = 4343 }) ' ..
+      'os.execute("ip rule add from 10.45.0.0/16 table 45 priority 4343 && ip rule del table 45 priority 4343") ' ..
+      'error("boom")' })
+    assert.equal(1, r.code)
+    assert.matches("10.45.0.0/16", T.sh("ip rule show priority 4343").out, 1, true)
+  end)
 end)

@@ -98,6 +98,14 @@ local function unescape(s)
   return (s:gsub("\\(.)", { t = "\t", n = "\n", ["\\"] = "\\" }))
 end
 
+-- A rule's record text ("family=inet priority=10 from=10.0.0.0/24
+-- table=100") as { key = value }.
+local function rule_fields(spec)
+  local t = {}
+  for k, x in spec:gmatch("(%w+)=(%S+)") do t[k] = x end
+  return t
+end
+
 local function fields(line)
   local out = {}
   for f in (line .. "\t"):gmatch("([^\t]*)\t") do out[#out + 1] = unescape(f) end
@@ -146,6 +154,18 @@ local function replay(file)
       e.lines[#e.lines + 1] = line
     elseif sign == "-" and by[key] then
       by[key].live = false
+    elseif sign == "-" and kind == "rule" then
+      -- rule_del names a rule by the selectors it was given: the newest
+      -- live rule of that namespace with all of them is the one it took
+      local want = rule_fields(v[1] or "")
+      for i = #list, 1, -1 do
+        local e = list[i]
+        if e.kind == "rule" and e.live and e.ns == (v[2] or "") then
+          local have, all = rule_fields(e.name), true
+          for k, x in pairs(want) do all = all and have[k] == x end
+          if all then e.live = false; break end
+        end
+      end
     end
   end
   f:close()
@@ -263,12 +283,33 @@ end
 function remove.rule(e)
   local here, ns = same_ns(e)
   if not here then return false end
-  local opts = { ns = ns }
-  for k, v in e.name:gmatch("(%w+)=(%S+)") do
-    opts[k] = (k == "priority" or k == "table") and tonumber(v) or v
+  local mine, opts = rule_fields(e.name), { ns = ns }
+  for k, x in pairs(mine) do
+    opts[k] = (k == "priority" or k == "table") and tonumber(x) or x
   end
-  local ok, err = pcall(core.rule_del, opts)
-  if ok then return true end
+  -- The kernel deletes the first rule that has the given selectors, and
+  -- one with more of them matches too: delete only when that first one
+  -- is exactly the run's (else it is a namesake, and stays).
+  local ok, list = pcall(core.rule_list, { ns = ns, family = mine.family })
+  if not ok then return nil, list end
+  local first
+  for _, r in ipairs(list) do
+    local have = { family = r.family, priority = tostring(r.priority), from = r.from, to = r.to, iif = r.iif,
+      oif = r.oif, table = r.table and tostring(r.table),
+      action = r.action ~= "table" and r.action or nil,
+      fwmark = math.type(r.fwmark) == "integer" and string.format("0x%x/0xffffffff", r.fwmark) or r.fwmark }
+    local all = true
+    for k, x in pairs(mine) do all = all and have[k] == x end
+    if all then
+      first = first or have
+    end
+  end
+  if not first then return false end
+  for k, x in pairs(first) do
+    if mine[k] ~= x then return false end -- it has a selector the run's had not
+  end
+  local ok2, err = pcall(core.rule_del, opts)
+  if ok2 then return true end
   if gone(err) then return false end
   return nil, err
 end
