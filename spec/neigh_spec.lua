@@ -144,6 +144,15 @@ end)
 describe("neigh records #netns", function()
   after_each(N.wipe)
 
+  it("a failing run removes a proxy entry it added beside a plain one of the same address it deleted", function()
+    if not N.needs() then return end
+    T.sh("ip link add nr0 type veth peer name nr1 && ip link set nr0 up")
+    local r = T.run({ "-e", 'neigh_add("10.6.0.7", { dev = "nr0", lladdr = "02:00:00:00:00:07" }) ' ..
+      'neigh_add("10.6.0.7", { dev = "nr0", proxy = true }) neigh_del("10.6.0.7", { dev = "nr0" }) error("boom")' })
+    assert.equal(1, r.code)
+    assert.equal("", T.sh("ip neigh show proxy 10.6.0.7").out)
+  end)
+
   it("a failing run removes the entry it added in the start namespace; a run that ends well keeps it", function()
     if not N.needs() then return end
     T.sh("ip link add nr0 type veth peer name nr1 && ip link set nr0 up")

@@ -36,7 +36,7 @@
 --                             entry ADDR (as inet_ntop spells it) on link DEV
 --                             (IFINDEX) of namespace NS (identity NSID);
 --                             PROXY 1 for a proxy entry
---   -neigh ADDR  DEV  NS      neigh_del removed it (or neigh_add failed)
+--   -neigh ADDR  DEV  NS  PROXY   neigh_del removed it (or neigh_add failed)
 --   +rule  SPEC  NS  NSID     before rule_add makes the rule SPEC ("family=inet
 --                             priority=32765 from=10.0.0.0/24 table=100":
 --                             rule_del's options, the priority always there)
@@ -45,7 +45,7 @@
 --                             the entry MAC (VLAN 0: none) on bridge port DEV
 --                             (IFINDEX) of namespace NS (identity NSID);
 --                             FLAGS the NTF_MASTER/NTF_SELF bits it is made with
---   -fdb   MAC  DEV  NS  VLAN fdb_del removed it (or fdb_add failed)
+--   -fdb   MAC  DEV  NS  VLAN  FLAGS   fdb_del removed it (or fdb_add failed)
 --   +sysctl KEY  WAS  SET     before nsl sets a root-namespace setting KEY
 --                             (net.ipv4.ip_forward, for NAT) that was WAS to
 --                             SET; WAS = SET notes a run that relies on it
@@ -124,8 +124,12 @@ local function replay(file)
     local v = sign and fields(line:sub(#kind + 3)) or {}
     local key = kind and (kind .. "\t" .. (v[1] or "") ..
       ((kind == "link" or kind == "rule") and "\t" .. (v[2] or "") or "") ..
-      (kind == "neigh" and "\t" .. (v[2] or "") .. "\t" .. (v[3] or "") or "") ..
-      (kind == "fdb" and "\t" .. (v[2] or "") .. "\t" .. (v[3] or "") .. "\t" .. (v[4] or "") or ""))
+      -- a proxy entry and a plain one of an address, a bridge's and a link's
+      -- own entry of a MAC, are two: the key holds proxy / the flags
+      (kind == "neigh" and "\t" .. (v[2] or "") .. "\t" .. (v[3] or "") .. "\t" ..
+        ((sign == "+" and v[6] or v[4]) or "0") or "") ..
+      (kind == "fdb" and "\t" .. (v[2] or "") .. "\t" .. (v[3] or "") .. "\t" .. (v[4] or "") .. "\t" ..
+        ((sign == "+" and v[7] or v[5]) or "0") or ""))
     if line == "-all" then -- the run ended well: it lets go of all before
       for _, e in ipairs(list) do e.live = false end
       by = {}

@@ -31,7 +31,7 @@ static void record_fdb(struct nl_ns *ns, int sign, const char *mac, const char *
 	nsl_rec_name(ns->name, nsn, sizeof(nsn));
 	dev = nsl_rec_name(dev, dv, sizeof(dv));	/* a name may hold a backslash */
 	if (sign == '-') {
-		nsl_rec_write("-fdb\t%s\t%s\t%s\t%lld\n", mac, dev, nsn, (long long)vlan);
+		nsl_rec_write("-fdb\t%s\t%s\t%s\t%lld\t%d\n", mac, dev, nsn, (long long)vlan, flags);
 		return;
 	}
 	if (ns->fd < 0 || nsl_fd_id(ns->fd, nsid, sizeof(nsid)) < 0)
@@ -106,9 +106,9 @@ static int fdb_change(lua_State *L, int type)
 	}
 	err = nl_talk(L, ns, q.buf, nl_req_len(&q), NULL, NULL, ext, sizeof(ext));
 	if (err && !rec)
-		record_fdb(ns, '-', text, dev, vlan, 0, 0);
+		record_fdb(ns, '-', text, dev, vlan, 0, ndm->ndm_flags);
 	if (!err && type == RTM_DELNEIGH && nsl_rec_active())
-		record_fdb(ns, '-', text, dev, vlan, 0, 0);
+		record_fdb(ns, '-', text, dev, vlan, 0, ndm->ndm_flags);
 	if (!err && rec < 0) {	/* made, but it cannot be recorded: undo */
 		q.nlh->nlmsg_type = RTM_DELNEIGH;
 		q.nlh->nlmsg_flags = 0;

@@ -57,7 +57,7 @@ static void record_neigh(struct nl_ns *ns, int sign, const char *addr,
 	nsl_rec_name(ns->name, nsn, sizeof(nsn));
 	dev = nsl_rec_name(dev, dv, sizeof(dv));	/* a name may hold a backslash */
 	if (sign == '-') {
-		nsl_rec_write("-neigh\t%s\t%s\t%s\n", addr, dev, nsn);
+		nsl_rec_write("-neigh\t%s\t%s\t%s\t%d\n", addr, dev, nsn, proxy);
 		return;
 	}
 	if (ns->fd < 0 || nsl_fd_id(ns->fd, nsid, sizeof(nsid)) < 0)
