@@ -528,4 +528,43 @@ describe("nsl without root #rootless", function()
     assert.matches("nsl: show: no rootless world 1 %(running: %d+ %(nobody%), %d+ %(nobody%)%)\n", r.err)
     assert.equal(before, leftovers())
   end)
+
+  -- A registry file is written by its user: root, which reads every
+  -- user's, must not be sent by one into another process's namespaces
+  -- (the sandbox's pid 1, a process of the user's outside any world).
+  it("root joins no world a user's registry file merely names, and says why", function()
+    if not need_userns() then return end
+    assert.equal(0, T.sh("mkdir -p /run/user/65534 && chown 65534 /run/user/65534 && chmod 700 /run/user/65534").code)
+    finally(function() T.sh("rm -rf /run/user/65534") end)
+    local stat1 = T.slurp("/proc/1/stat"):match("%)(.*)$")
+    local fields = {}
+    for f in stat1:gmatch("%S+") do fields[#fields + 1] = f end
+    local start1 = fields[20]	-- field 22 of /proc/PID/stat
+    local r = T.sh(table.concat({
+      AS_NOBODY .. "sleep 100 & s=$!",
+      "sleep 0.1; t=$(sed 's/.*) //' /proc/$s/stat | cut -d' ' -f20)",
+      AS_NOBODY .. "sh -c 'mkdir -p /run/user/65534/nsl && echo \"1 " .. start1 ..
+        "\" >/run/user/65534/nsl/world-4242 && echo \"'$s' '$t'\" >/run/user/65534/nsl/world-4243'",
+      "echo '# ls'", T.quote(T.nsl) .. " ls; echo status $?",
+      "echo '# exec -w'", T.quote(T.nsl) .. " exec -w 4242 -- echo joined; echo status $?",
+      "echo '# show -w'", T.quote(T.nsl) .. " show -w 4243; echo status $?",
+      "echo '# files'; ls /run/user/65534/nsl",
+      "kill $s; wait $s",
+      "echo '#'",
+    }, "\n"))
+    local function part(name) return r.out:match("# " .. name:gsub("%p", "%%%0") .. "\n(.-)\n#") end
+    local ls = part("ls")
+    assert(ls, r.out .. r.err)
+    -- only this machine's own runs (none), no world heading
+    assert.equal("no live nsl runs with topologies\nstatus 0", ls)
+    assert.matches("nsl: ls: rootless world 4242 of nobody skipped: its pid 1 %(1%) is uid 0's, not uid 65534's\n", r.err)
+    assert.matches("nsl: ls: rootless world 4243 of nobody skipped: the user namespace of its pid 1 %(%d+%) is not uid 65534's\n", r.err)
+    assert.equal("status 1", part("exec -w"))
+    assert.matches("nsl: exec: rootless world 4242 refused: its pid 1 %(1%) is uid 0's, not uid 65534's\n", r.err)
+    assert.equal("status 1", part("show -w"))
+    assert.matches("nsl: show: rootless world 4243 refused: the user namespace", r.err, 1, true)
+    -- the files are left: their processes run, and a user's files are the user's
+    assert.equal("world-4242\nworld-4243", part("files"))
+    assert.equal(before, leftovers())
+  end)
 end)
