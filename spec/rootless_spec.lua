@@ -321,6 +321,31 @@ describe("nsl without root #rootless", function()
     end
   end)
 
+  -- Signals that keep coming while the world ends: the last ones reach
+  -- the outer nsl after pid 1 is gone, when the relay pipe has no reader.
+  -- nsl still exits as the script did and removes its registry file.
+  it("a flood of SIGTERM to nsl's pid: dies of SIGTERM, never of SIGPIPE, and leaves nothing", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["sig.lua"] = [[
+      print("ready"); io.stdout:flush()
+      sleep(100)
+    ]], ["xdg/.keep"] = "" })
+    os.execute("chown 65534 " .. dir .. "/xdg && chmod 700 " .. dir .. "/xdg")
+    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=" .. dir .. "/xdg " .. T.quote(T.nsl)
+    local r = T.sh(table.concat({
+      "for n in 1 2 3 4 5 6 7 8; do",
+      "  rm -f " .. dir .. "/out",
+      "  " .. nsl .. " " .. dir .. "/sig.lua >" .. dir .. "/out 2>&1 & p=$!",
+      "  i=0; while ! grep -q ready " .. dir .. "/out && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+      "  " .. AS_NOBODY .. "sh -c 'while kill -TERM '$p' 2>/dev/null; do :; done' & f=$!",
+      "  wait $p; echo status $?; wait $f",
+      "done",
+      "echo files $(ls " .. dir .. "/xdg/nsl | wc -l)",
+    }, "\n"))
+    assert.equal(string.rep("status 143\n", 8) .. "files 0\n", r.out, r.err)
+    assert.equal(before, leftovers())
+  end)
+
   -- Egress through pasta.  The sandbox has no uplink and /dev/net/tun is
   -- root's alone here: the test gives it both, in the sandbox only: a veth
   -- to a namespace "nsl-rl-uplink" (10.77.0.1, the default route's
