@@ -583,7 +583,8 @@ describe("nsl without root #rootless", function()
     -- only this machine's own runs (none), no world heading
     assert.equal("no live nsl runs with topologies\nstatus 0", ls)
     assert.matches("nsl: ls: rootless world 4242 of nobody skipped: its pid 1 %(1%) is uid 0's, not uid 65534's\n", r.err)
-    assert.matches("nsl: ls: rootless world 4243 of nobody skipped: the user namespace of its pid 1 %(%d+%) is not uid 65534's\n", r.err)
+    assert.matches("nsl: ls: rootless world 4243 of nobody skipped: "
+      .. "the user namespace of its pid 1 %(%d+%) is not uid 65534's\n", r.err)
     assert.equal("status 1", part("exec -w"))
     assert.matches("nsl: exec: rootless world 4242 refused: its pid 1 %(1%) is uid 0's, not uid 65534's\n", r.err)
     assert.equal("status 1", part("show -w"))
