@@ -593,4 +593,26 @@ describe("nsl without root #rootless", function()
     assert.equal("world-4242\nworld-4243", part("files"))
     assert.equal(before, leftovers())
   end)
+
+  -- A registry file is written as world-PID.tmp and renamed: a reader that
+  -- finds one empty (an older nsl at work) or one whose writer still runs
+  -- leaves it be; only a file whose world and writer are both gone goes.
+  it("nsl ls removes a registry file only when its world and its writer are gone", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["xdg/.keep"] = "" })
+    os.execute("chown 65534 " .. dir .. "/xdg && chmod 700 " .. dir .. "/xdg")
+    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=" .. dir .. "/xdg " .. T.quote(T.nsl)
+    local reg = dir .. "/xdg/nsl/"
+    local r = T.sh(table.concat({
+      AS_NOBODY .. "sleep 100 & s=$!",
+      "mkdir " .. reg .. " && : >" .. reg .. "world-$s && echo '999999 1' >" .. reg .. "world-$s.tmp",
+      "echo '999999 1' >" .. reg .. "world-999998 && : >" .. reg .. "world-999997",
+      "chown -R 65534 " .. reg,
+      nsl .. " ls >/dev/null; echo status $?",
+      "ls " .. reg .. " | sed \"s/$s/S/\" | LC_ALL=C sort",
+      "kill $s; wait $s",
+    }, "\n"))
+    assert.equal("status 0\nworld-999997\nworld-S\nworld-S.tmp\n", r.out, r.err)
+    assert.equal(before, leftovers())
+  end)
 end)
