@@ -615,4 +615,30 @@ describe("nsl without root #rootless", function()
     assert.equal("status 0\nworld-999997\nworld-S\nworld-S.tmp\n", r.out, r.err)
     assert.equal(before, leftovers())
   end)
+
+  -- nsl exec -w: the process joined to the world dies with the nsl the
+  -- caller started (PR_SET_PDEATHSIG), and the command with it.
+  it("nsl exec -w killed by SIGKILL leaves no command running in the world", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["lab.lua"] = [[
+      local t <close> = nsl.topology { prefix = "rk-", namespaces = { "a" } }
+      t:up()
+      print("ready"); io.stdout:flush()
+      sleep(1000)
+    ]], ["xdg/.keep"] = "" })
+    os.execute("chown 65534 " .. dir .. "/xdg && chmod 700 " .. dir .. "/xdg")
+    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=" .. dir .. "/xdg " .. T.quote(T.nsl)
+    local r = T.sh(table.concat({
+      nsl .. " " .. dir .. "/lab.lua >" .. dir .. "/out 2>&1 & p=$!",
+      "i=0; while ! grep -q ready " .. dir .. "/out && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+      nsl .. " exec -w $p a -- sleep 4242 & e=$!",
+      "i=0; while ! pgrep -u 65534 -fx 'sleep 4242' >/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+      "echo running $(pgrep -u 65534 -fxc 'sleep 4242')",
+      "kill -KILL $e; wait $e; sleep 0.3",
+      "echo running $(pgrep -u 65534 -fxc 'sleep 4242')",
+      "kill -TERM $p; wait $p; echo status $?",
+    }, "\n"))
+    assert.equal("running 1\nrunning 0\nstatus 143\n", r.out, r.err)
+    assert.equal(before, leftovers())
+  end)
 end)
