@@ -321,6 +321,31 @@ describe("nsl without root #rootless", function()
     end
   end)
 
+  -- Signals that keep coming while the world ends: the last ones reach
+  -- the outer nsl after pid 1 is gone, when the relay pipe has no reader.
+  -- nsl still exits as the script did and removes its registry file.
+  it("a flood of SIGTERM to nsl's pid: dies of SIGTERM, never of SIGPIPE, and leaves nothing", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["sig.lua"] = [[
+      print("ready"); io.stdout:flush()
+      sleep(100)
+    ]], ["xdg/.keep"] = "" })
+    os.execute("chown 65534 " .. dir .. "/xdg && chmod 700 " .. dir .. "/xdg")
+    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=" .. dir .. "/xdg " .. T.quote(T.nsl)
+    local r = T.sh(table.concat({
+      "for n in 1 2 3 4 5 6 7 8; do",
+      "  rm -f " .. dir .. "/out",
+      "  " .. nsl .. " " .. dir .. "/sig.lua >" .. dir .. "/out 2>&1 & p=$!",
+      "  i=0; while ! grep -q ready " .. dir .. "/out && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+      "  " .. AS_NOBODY .. "sh -c 'while kill -TERM '$p' 2>/dev/null; do :; done' & f=$!",
+      "  wait $p; echo status $?; wait $f",
+      "done",
+      "echo files $(ls " .. dir .. "/xdg/nsl | wc -l)",
+    }, "\n"))
+    assert.equal(string.rep("status 143\n", 8) .. "files 0\n", r.out, r.err)
+    assert.equal(before, leftovers())
+  end)
+
   -- Egress through pasta.  The sandbox has no uplink and /dev/net/tun is
   -- root's alone here: the test gives it both, in the sandbox only: a veth
   -- to a namespace "nsl-rl-uplink" (10.77.0.1, the default route's
@@ -526,6 +551,94 @@ describe("nsl without root #rootless", function()
     assert.matches("^eth0%S*%s+UP%s+10%.6%.2%.1/30", part("root exec -w"))
     assert.matches("status 1\n$", r.out)
     assert.matches("nsl: show: no rootless world 1 %(running: %d+ %(nobody%), %d+ %(nobody%)%)\n", r.err)
+    assert.equal(before, leftovers())
+  end)
+
+  -- A registry file is written by its user: root, which reads every
+  -- user's, must not be sent by one into another process's namespaces
+  -- (the sandbox's pid 1, a process of the user's outside any world).
+  it("root joins no world a user's registry file merely names, and says why", function()
+    if not need_userns() then return end
+    assert.equal(0, T.sh("mkdir -p /run/user/65534 && chown 65534 /run/user/65534 && chmod 700 /run/user/65534").code)
+    finally(function() T.sh("rm -rf /run/user/65534") end)
+    local stat1 = T.slurp("/proc/1/stat"):match("%)(.*)$")
+    local fields = {}
+    for f in stat1:gmatch("%S+") do fields[#fields + 1] = f end
+    local start1 = fields[20]	-- field 22 of /proc/PID/stat
+    local r = T.sh(table.concat({
+      AS_NOBODY .. "sleep 100 & s=$!",
+      "sleep 0.1; t=$(sed 's/.*) //' /proc/$s/stat | cut -d' ' -f20)",
+      AS_NOBODY .. "sh -c 'mkdir -p /run/user/65534/nsl && echo \"1 " .. start1 ..
+        "\" >/run/user/65534/nsl/world-4242 && echo \"'$s' '$t'\" >/run/user/65534/nsl/world-4243'",
+      "echo '# ls'", T.quote(T.nsl) .. " ls; echo status $?",
+      "echo '# exec -w'", T.quote(T.nsl) .. " exec -w 4242 -- echo joined; echo status $?",
+      "echo '# show -w'", T.quote(T.nsl) .. " show -w 4243; echo status $?",
+      "echo '# files'; ls /run/user/65534/nsl",
+      "kill $s; wait $s",
+      "echo '#'",
+    }, "\n"))
+    local function part(name) return r.out:match("# " .. name:gsub("%p", "%%%0") .. "\n(.-)\n#") end
+    local ls = part("ls")
+    assert(ls, r.out .. r.err)
+    -- only this machine's own runs (none), no world heading
+    assert.equal("no live nsl runs with topologies\nstatus 0", ls)
+    assert.matches("nsl: ls: rootless world 4242 of nobody skipped: its pid 1 %(1%) is uid 0's, not uid 65534's\n", r.err)
+    assert.matches("nsl: ls: rootless world 4243 of nobody skipped: "
+      .. "the user namespace of its pid 1 %(%d+%) is not uid 65534's\n", r.err)
+    assert.equal("status 1", part("exec -w"))
+    assert.matches("nsl: exec: rootless world 4242 refused: its pid 1 %(1%) is uid 0's, not uid 65534's\n", r.err)
+    assert.equal("status 1", part("show -w"))
+    assert.matches("nsl: show: rootless world 4243 refused: the user namespace", r.err, 1, true)
+    -- the files are left: their processes run, and a user's files are the user's
+    assert.equal("world-4242\nworld-4243", part("files"))
+    assert.equal(before, leftovers())
+  end)
+
+  -- A registry file is written as world-PID.tmp and renamed: a reader that
+  -- finds one empty (an older nsl at work) or one whose writer still runs
+  -- leaves it be; only a file whose world and writer are both gone goes.
+  it("nsl ls removes a registry file only when its world and its writer are gone", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["xdg/.keep"] = "" })
+    os.execute("chown 65534 " .. dir .. "/xdg && chmod 700 " .. dir .. "/xdg")
+    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=" .. dir .. "/xdg " .. T.quote(T.nsl)
+    local reg = dir .. "/xdg/nsl/"
+    local r = T.sh(table.concat({
+      AS_NOBODY .. "sleep 100 & s=$!",
+      "mkdir " .. reg .. " && : >" .. reg .. "world-$s && echo '999999 1' >" .. reg .. "world-$s.tmp",
+      "echo '999999 1' >" .. reg .. "world-999998 && : >" .. reg .. "world-999997",
+      "chown -R 65534 " .. reg,
+      nsl .. " ls >/dev/null; echo status $?",
+      "ls " .. reg .. " | sed \"s/$s/S/\" | LC_ALL=C sort",
+      "kill $s; wait $s",
+    }, "\n"))
+    assert.equal("status 0\nworld-999997\nworld-S\nworld-S.tmp\n", r.out, r.err)
+    assert.equal(before, leftovers())
+  end)
+
+  -- nsl exec -w: the process joined to the world dies with the nsl the
+  -- caller started (PR_SET_PDEATHSIG), and the command with it.
+  it("nsl exec -w killed by SIGKILL leaves no command running in the world", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["lab.lua"] = [[
+      local t <close> = nsl.topology { prefix = "rk-", namespaces = { "a" } }
+      t:up()
+      print("ready"); io.stdout:flush()
+      sleep(1000)
+    ]], ["xdg/.keep"] = "" })
+    os.execute("chown 65534 " .. dir .. "/xdg && chmod 700 " .. dir .. "/xdg")
+    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=" .. dir .. "/xdg " .. T.quote(T.nsl)
+    local r = T.sh(table.concat({
+      nsl .. " " .. dir .. "/lab.lua >" .. dir .. "/out 2>&1 & p=$!",
+      "i=0; while ! grep -q ready " .. dir .. "/out && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+      nsl .. " exec -w $p a -- sleep 4242 & e=$!",
+      "i=0; while ! pgrep -u 65534 -fx 'sleep 4242' >/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+      "echo running $(pgrep -u 65534 -fxc 'sleep 4242')",
+      "kill -KILL $e; wait $e; sleep 0.3",
+      "echo running $(pgrep -u 65534 -fxc 'sleep 4242')",
+      "kill -TERM $p; wait $p; echo status $?",
+    }, "\n"))
+    assert.equal("running 1\nrunning 0\nstatus 143\n", r.out, r.err)
     assert.equal(before, leftovers())
   end)
 end)

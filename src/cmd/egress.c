@@ -138,7 +138,7 @@ void nsl_egress_start(pid_t world)
 	const char *argv[24];
 	int ready[2], err, st, argc = 0;
 	struct timespec t0, now;
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (!nsl_world_helper("pasta", path, sizeof(path))) {
 		fprintf(stderr, "nsl: --rootless: egress needs pasta (Debian package passt), "
@@ -176,6 +176,7 @@ void nsl_egress_start(pid_t world)
 	argv[argc++] = spid;
 	argv[argc] = NULL;
 	fflush(NULL);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0)
 		nsl_world_die("fork");
@@ -183,8 +184,8 @@ void nsl_egress_start(pid_t world)
 		int devnull = open("/dev/null", O_RDWR);
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
-			_exit(127);	/* the outer process is already gone */
+		if (getppid() != parent)
+			_exit(127);	/* the outer process is already gone (to init or a subreaper) */
 		setpgid(0, 0);
 		if (devnull < 0 || dup2(devnull, STDIN_FILENO) < 0 ||
 		    dup2(devnull, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0 ||

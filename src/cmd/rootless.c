@@ -252,11 +252,14 @@ static volatile int relay_fd = -1;
 static void pass_signal(int sig, siginfo_t *info, void *ctx)
 {
 	unsigned char c = (unsigned char)sig;
+	int saved = errno;
 
 	(void)ctx;
 	if (info->si_code > 0)
 		return;
 	if (relay_fd >= 0) {
+		/* pid 1 gone: EPIPE (SIGPIPE is ignored), and pass_to is
+		 * its zombie until nsl_world_follow forgets it */
 		if (write(relay_fd, &c, 1) < 0)
 			kill(pass_to, sig);
 	} else if (pass_to <= 0) {
@@ -264,6 +267,17 @@ static void pass_signal(int sig, siginfo_t *info, void *ctx)
 	} else {
 		kill(pass_to, sig);
 	}
+	errno = saved;
+}
+
+/* The four passed signals, in set. */
+static void passed_set(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(passed_signals) / sizeof(passed_signals[0]); i++)
+		sigaddset(set, passed_signals[i]);
 }
 
 static void set_handlers(void (*fn)(int, siginfo_t *, void *))
@@ -310,12 +324,15 @@ static struct timespec direct_at[65];
 
 static void world_signal(int sig, siginfo_t *info, void *ctx)
 {
+	int saved = errno;
+
 	(void)ctx;
 	if (info->si_code > 0 || sig <= 0 || sig >= 65)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &direct_at[sig]);
 	if (pass_to <= 0)
 		held = sig;
+	errno = saved;
 }
 
 static void on_child(int sig)
@@ -396,7 +413,7 @@ static void world_mounts(void)
 static void world_init(int fd, int relay)
 {
 	struct sigaction sa;
-	sigset_t chld, old;
+	sigset_t passed, block, old;
 	pid_t nsl, pid;
 	int st = 0, status = -1;
 
@@ -404,9 +421,16 @@ static void world_init(int fd, int relay)
 	sa.sa_handler = on_child;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGCHLD, &sa, NULL);
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &chld, &old);
+	/* The passed signals wait, blocked, across the fork: the nsl child
+	 * must not take one with pid 1's handler (it would only note it
+	 * there, and pid 1 would drop the copy the outer process relays).
+	 * In the child what came meanwhile meets the default action; pid 1
+	 * holds it for nsl (it may have come before nsl was), and a copy
+	 * nsl got as well is one signal still: the same one pending once. */
+	passed_set(&passed);
+	block = passed;
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &old);
 	nsl = fork();
 	if (nsl < 0)
 		nsl_world_die("fork");
@@ -418,6 +442,7 @@ static void world_init(int fd, int relay)
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return;
 	}
+	sigprocmask(SIG_UNBLOCK, &passed, NULL);	/* SIGCHLD stays blocked (ppoll) */
 	pass_to = nsl;
 	if (held)
 		kill(nsl, held);
@@ -454,9 +479,26 @@ static void world_init(int fd, int relay)
 void nsl_world_follow(pid_t child, int back)
 {
 	int st, status = -1;
+	sigset_t passed, old;
+	siginfo_t si;
 	ssize_t n;
 
 	pass_signals(child);
+	/* Waits without reaping (WNOWAIT): until the handler forgets child
+	 * (blocked, then pass_to and relay_fd cleared), a late signal goes
+	 * to its zombie, never to a reused pid.  Later ones are only held. */
+	for (;;) {
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)child, &si, WEXITED | WNOWAIT) == 0)
+			break;
+		if (errno != EINTR)
+			nsl_world_die("waitid");
+	}
+	passed_set(&passed);
+	sigprocmask(SIG_BLOCK, &passed, &old);
+	relay_fd = -1;
+	pass_to = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	while (waitpid(child, &st, 0) < 0)
 		if (errno != EINTR)
 			nsl_world_die("waitpid");
@@ -469,12 +511,16 @@ void nsl_world_follow(pid_t child, int back)
 	}
 	if (status == -1)
 		status = st;
-	default_signals();
+	/* Until pasta is ended and the registry file gone, a signal is
+	 * only held (the handler has nowhere to pass it): only then do
+	 * they kill again. */
 	nsl_egress_stop();
 	nsl_world_unregister();
 	fflush(NULL);
+	default_signals();
 	if (WIFSIGNALED(status)) {
 		/* Die of the same signal, as nsl does. */
+		signal(WTERMSIG(status), SIG_DFL);
 		raise(WTERMSIG(status));
 		_exit(128 + WTERMSIG(status));
 	}
@@ -537,6 +583,10 @@ void nsl_rootless_enter(void)
 	if (write(sync[1], "g", 1) != 1)
 		nsl_world_die("sync");
 	close(sync[1]);
+	/* A signal after pid 1 is gone writes to a pipe without a reader:
+	 * EPIPE, not death by SIGPIPE before pasta and the registry file
+	 * are seen to. */
+	signal(SIGPIPE, SIG_IGN);
 	relay_fd = relay[1];
 	nsl_world_follow(child, back[0]);
 }

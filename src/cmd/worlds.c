@@ -17,7 +17,11 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <linux/nsfs.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,31 +80,125 @@ static unsigned long long start_time(pid_t pid)
 
 void nsl_world_register(pid_t world)
 {
-	char dir[448], text[64];
-	int fd;
+	char dir[448], text[64], tmp[sizeof(registry) + 8];
+	int fd, ok;
 
 	if (!registry_dir(dir, sizeof(dir)))
 		return;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return;
+	/* Written whole under another name, then renamed into place: a
+	 * reader never sees it empty or half written. */
 	snprintf(registry, sizeof(registry), "%s/world-%d", dir, (int)getpid());
+	snprintf(tmp, sizeof(tmp), "%s.tmp", registry);
 	snprintf(text, sizeof(text), "%d %llu\n", (int)world, start_time(world));
-	fd = open(registry, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
 		registry[0] = '\0';
-	if (fd >= 0)
-		close(fd);
+		return;
+	}
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	ok &= close(fd) == 0;
+	if (!ok || rename(tmp, registry) < 0) {
+		unlink(tmp);
+		registry[0] = '\0';
+	}
 }
 
 /* The live worlds of a registry directory; stale files go. */
 struct world {
 	pid_t outer, init;	/* the pid the caller started, the world's pid 1 */
 	uid_t uid;	/* whose world */
+	unsigned long long start;	/* pid 1's start time */
+	char bad[1024];	/* why it is not to be joined, or "" */
 };
 
 #define MAX_WORLDS 64
 
-static int registry_scan(const char *dir, struct world *w, int n)
+static const char *const ns_kinds[] = { "user", "mnt", "net", "pid" };
+
+/* Opens the world's user, mount, network and PID namespaces in fds and
+ * checks they are what its registry file says: a world of uid owner
+ * (the owner of the registry directory, of the file, of pid 1 and of its
+ * user namespace all agree), below the caller's own user namespace (never
+ * the machine's), and its pid 1 still the one the file names (after the
+ * opening: a reused pid has another start time).  0, or -1 with why in
+ * w->bad and nothing left open.  A registry file is written by its user:
+ * root, which looks in every user's, must not be sent elsewhere by it. */
+static int world_open(struct world *w, uid_t owner, int fds[4])
+{
+	char path[64];
+	struct stat st;
+	uid_t ns_uid;
+	int parent;
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		fds[i] = -1;
+	if (w->bad[0])
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d", (int)w->init);
+	if (stat(path, &st) < 0) {
+		snprintf(w->bad, sizeof(w->bad), "its pid 1 (%d) is gone", (int)w->init);
+		return -1;
+	}
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)w->init, ns_kinds[i]);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			snprintf(w->bad, sizeof(w->bad), "%s: %s", path, strerror(errno));
+			goto bad;
+		}
+	}
+	if (st.st_uid != owner) {
+		snprintf(w->bad, sizeof(w->bad), "its pid 1 (%d) is uid %u's, not uid %u's",
+			 (int)w->init, (unsigned)st.st_uid, (unsigned)owner);
+		goto bad;
+	}
+	if (ioctl(fds[0], NS_GET_OWNER_UID, &ns_uid) < 0 || ns_uid != owner) {
+		snprintf(w->bad, sizeof(w->bad), "the user namespace of its pid 1 (%d) is "
+			 "not uid %u's", (int)w->init, (unsigned)owner);
+		goto bad;
+	}
+	parent = ioctl(fds[0], NS_GET_PARENT);
+	if (parent < 0) {
+		snprintf(w->bad, sizeof(w->bad), "its pid 1 (%d) is in %s user namespace, "
+			 "not one of its own", (int)w->init,
+			 errno == EPERM ? "the machine's (or an outer)" : "an unknown");
+		goto bad;
+	}
+	close(parent);
+	if (start_time(w->init) != w->start) {
+		snprintf(w->bad, sizeof(w->bad), "its pid 1 (%d) is gone", (int)w->init);
+		goto bad;
+	}
+	return 0;
+bad:
+	for (i = 0; i < 4; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return -1;
+}
+
+/* world-<digits>, nothing else (not a world-<pid>.tmp being written). */
+static int registry_name(const char *name)
+{
+	const char *p = name + 6;
+
+	if (strncmp(name, "world-", 6) != 0 || *p == '\0')
+		return 0;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return 1;
+}
+
+/* The worlds in dir, whose files uid owner wrote (dir_bad: why none of
+ * them is to be joined, or NULL).  A file whose world is gone goes, when
+ * the process that wrote it is gone too; an empty one is skipped (never
+ * removed: its writer may be at work). */
+static int registry_scan(const char *dir, uid_t owner, const char *dir_bad,
+			 struct world *w, int n)
 {
 	char path[768], text[64];
 	struct dirent *e;
@@ -110,57 +208,93 @@ static int registry_scan(const char *dir, struct world *w, int n)
 	if (d == NULL)
 		return n;
 	while (n < MAX_WORLDS && (e = readdir(d)) != NULL) {
-		int fd, pid = 0, i, dup = 0;
+		int fd, pid = 0, i, fds[4];
+		struct world one;
 		unsigned long long t = 0;
 		ssize_t len;
+		pid_t outer;
 
-		if (strncmp(e->d_name, "world-", 6) != 0)
+		if (!registry_name(e->d_name))
 			continue;
+		outer = (pid_t)strtol(e->d_name + 6, NULL, 10);
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		len = read(fd, text, sizeof(text) - 1);
-		if (fstat(fd, &st) < 0)
-			st.st_uid = (uid_t)-1;
-		close(fd);
-		text[len > 0 ? len : 0] = '\0';
-		if (sscanf(text, "%d %llu", &pid, &t) != 2 || pid <= 0 ||
-		    start_time(pid) != t) {
-			unlink(path);	/* its world is gone */
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
 			continue;
 		}
-		for (i = 0; i < n; i++)
-			dup |= w[i].init == pid;
-		if (dup)
+		len = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;	/* being written, or not ours to judge */
+		text[len] = '\0';
+		if (sscanf(text, "%d %llu", &pid, &t) != 2 || pid <= 0 ||
+		    start_time(pid) != t) {
+			if (outer > 0 && kill(outer, 0) < 0 && errno == ESRCH)
+				unlink(path);	/* its world is gone */
 			continue;
-		w[n].outer = (pid_t)strtol(e->d_name + 6, NULL, 10);
-		w[n].init = pid;
-		w[n].uid = st.st_uid;
-		n++;
+		}
+		memset(&one, 0, sizeof(one));
+		one.outer = outer;
+		one.init = pid;
+		one.uid = st.st_uid;
+		one.start = t;
+		if (dir_bad)
+			snprintf(one.bad, sizeof(one.bad), "%s", dir_bad);
+		else if (st.st_uid != owner)
+			snprintf(one.bad, sizeof(one.bad), "its file %s is uid %u's, not uid %u's",
+				 path, (unsigned)st.st_uid, (unsigned)owner);
+		if (world_open(&one, owner, fds) == 0)
+			for (i = 0; i < 4; i++)
+				close(fds[i]);
+		/* The same world twice (root's $XDG_RUNTIME_DIR is a user's
+		 * /run/user/N): the judgement that trusts it stands. */
+		for (i = 0; i < n && w[i].init != pid; i++)
+			;
+		if (i < n && (one.bad[0] || !w[i].bad[0]))
+			continue;
+		w[i] = one;
+		if (i == n)
+			n++;
 	}
 	closedir(d);
 	return n;
 }
 
 /* The worlds nsl ls, show and exec may join: the caller's own
- * ($XDG_RUNTIME_DIR/nsl); for root, every user's too (/run/user/N/nsl). */
+ * ($XDG_RUNTIME_DIR/nsl); for root, every user's too (/run/user/N/nsl,
+ * where only uid N's worlds are believed). */
 static int worlds_find(struct world *w, int root)
 {
-	char dir[448];
+	char dir[448], why[512];
+	struct stat st;
 	int n = 0;
 
 	if (registry_dir(dir, sizeof(dir)))
-		n = registry_scan(dir, w, n);
+		n = registry_scan(dir, geteuid(), NULL, w, n);
 	if (root) {
 		DIR *d = opendir("/run/user");
 		struct dirent *e;
 
 		while (d && (e = readdir(d)) != NULL) {
-			if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			char *end;
+			unsigned long uid = strtoul(e->d_name, &end, 10);
+			const char *bad = NULL;
+
+			if (e->d_name[0] < '0' || e->d_name[0] > '9' || *end != '\0')
 				continue;
+			snprintf(dir, sizeof(dir), "/run/user/%s", e->d_name);
+			if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+				continue;
+			if (st.st_uid != (uid_t)uid) {
+				snprintf(why, sizeof(why), "%s is uid %u's, not uid %lu's", dir,
+					 (unsigned)st.st_uid, uid);
+				bad = why;
+			}
 			snprintf(dir, sizeof(dir), "/run/user/%s/nsl", e->d_name);
-			n = registry_scan(dir, w, n);
+			n = registry_scan(dir, (uid_t)uid, bad, w, n);
 		}
 		if (d)
 			closedir(d);
@@ -199,24 +333,20 @@ static void worlds_text(const struct world *w, int n, char *out, size_t size)
  * Returns in a child (joining a PID namespace takes effect in children),
  * which dies with the world; this process follows it and exits as it
  * does. */
-static void world_join(const struct world *w)
+static void world_join(struct world *w, const char *cmd)
 {
-	static const char *const kinds[] = { "user", "mnt", "net", "pid" };
 	int fds[4];
-	pid_t child;
+	pid_t child, parent = getpid();
 	size_t i;
 
-	for (i = 0; i < 4; i++) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)w->init, kinds[i]);
-		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-		if (fds[i] < 0)
-			nsl_world_die(path);
+	if (world_open(w, w->uid, fds) < 0) {
+		fprintf(stderr, "nsl: %s: rootless world %d refused: %s\n", cmd, (int)w->outer,
+			w->bad);
+		_exit(EXIT_FAILURE);
 	}
 	for (i = 0; i < 4; i++) {
 		if (setns(fds[i], 0) < 0)
-			nsl_world_die(kinds[i]);
+			nsl_world_die(ns_kinds[i]);
 		close(fds[i]);
 	}
 	if (chdir("/") < 0)
@@ -227,6 +357,12 @@ static void world_join(const struct world *w)
 		nsl_world_die("fork");
 	if (child > 0)
 		nsl_world_follow(child, -1);
+	/* It dies with this process.  Its parent is outside its PID
+	 * namespace (getppid() is 0): any other parent means this process
+	 * is gone and it was handed to a reaper. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != 0 && getppid() != parent)
+		_exit(127);
 }
 
 /* --world PID (-w PID, --world=PID) among the subcommand's options
@@ -264,7 +400,7 @@ int nsl_rootless_join(int *argc, char **argv)
 	const char *env = getenv("NSL_ROOTLESS");
 	const char *want;
 	char list[2048], name[64];
-	int n, i, root, json = 0, st, failed = 0;
+	int n, all, i, root, json = 0, st, failed = 0;
 
 	if (*argc < 2 || !nsl_is_subcommand(argv[1]) || strcmp(argv[1], "dot") == 0)
 		return 0;
@@ -272,22 +408,35 @@ int nsl_rootless_join(int *argc, char **argv)
 	root = nsl_world_privileged();
 	if (!want && ((env && strcmp(env, "0") == 0)))
 		return 0;
-	n = worlds_find(w, root);
+	all = worlds_find(w, root);
+	/* The worlds to join first, then those refused (world_open). */
+	for (i = 0, n = 0; i < all; i++) {
+		if (!w[i].bad[0]) {
+			struct world tmp = w[n];
+
+			w[n++] = w[i];
+			w[i] = tmp;
+		}
+	}
 	worlds_text(w, n, list, sizeof(list));
 	if (want) {
 		char *end;
 		long pid = strtol(want, &end, 10);
 
-		for (i = 0; i < n && !(*end == '\0' && w[i].outer == pid); i++)
+		for (i = 0; i < all && !(*end == '\0' && w[i].outer == pid); i++)
 			;
-		if (i == n) {
+		if (i == all) {
 			fprintf(stderr, "nsl: %s: no rootless world %s (%s%s)\n", argv[1], want,
 				n ? "running: " : "none runs", list);
 			exit(EXIT_FAILURE);
 		}
-		world_join(&w[i]);
+		world_join(&w[i], argv[1]);
 		return 1;
 	}
+	/* A world not to be trusted is named, never joined. */
+	for (i = n; i < all; i++)
+		fprintf(stderr, "nsl: %s: rootless world %d of %s skipped: %s\n", argv[1],
+			(int)w[i].outer, user_name(w[i].uid, name, sizeof(name)), w[i].bad);
 	if (strcmp(argv[1], "ls") != 0) {
 		/* show, exec: root stays in its own world; a user goes to the
 		 * one world there is, and must choose among several. */
@@ -298,7 +447,7 @@ int nsl_rootless_join(int *argc, char **argv)
 				"--world PID\n", argv[1], n, list);
 			exit(EXIT_FAILURE);
 		}
-		world_join(&w[0]);
+		world_join(&w[0], argv[1]);
 		return 1;
 	}
 	/* ls: every world, each listed by a process joined to it (headed by
@@ -323,7 +472,7 @@ int nsl_rootless_join(int *argc, char **argv)
 			snprintf(env_world, sizeof(env_world), "%d %s", (int)w[i].outer,
 				 user_name(w[i].uid, name, sizeof(name)));
 			setenv("NSL_WORLD", env_world, 1);
-			world_join(&w[i]);
+			world_join(&w[i], argv[1]);
 			return 1;
 		}
 		while (waitpid(pid, &st, 0) < 0)
