@@ -1,11 +1,15 @@
 /*
- * fs.c - _mkdir(path [, mode]) and _rmtree(path): the file-system calls
- * the Lua library needs that Lua itself lacks (nsl.test makes its log
- * and artifact folders, and removes a test's private folder).
+ * fs.c - _mkdir(path [, mode]), _rmtree(path), _lock(path) and
+ * _unlock(fd): the file-system calls the Lua library needs that Lua
+ * itself lacks (nsl.test makes its log and artifact folders and removes
+ * a test's private folder; nsl.record locks the records' directory).
  */
 #include <errno.h>
-#include <string.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -69,12 +73,47 @@ static int l_rmtree(lua_State *L)
 	return 1;
 }
 
-/* Adds _mkdir and _rmtree to the table at index 1. */
+/* _lock(path): takes an exclusive flock(2) on path (a file or a
+ * directory that exists), waiting for it; pushes the fd that holds it.  _unlock(fd)
+ * lets go (closes it).  For the few read-decide-write steps that two nsl
+ * runs must not interleave (the root namespace's ip_forward).  Raises
+ * "lock: <path>: <reason>". */
+static int l_lock(lua_State *L)
+{
+	const char *path = nsl_checkstring(L, 1, "lock");
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return nsl_fail(L, "lock", path, errno, NULL);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int err = errno;
+
+			close(fd);
+			return nsl_fail(L, "lock", path, err, NULL);
+		}
+	}
+	lua_pushinteger(L, fd);
+	return 1;
+}
+
+static int l_unlock(lua_State *L)
+{
+	lua_Integer fd = luaL_checkinteger(L, 1);
+
+	luaL_argcheck(L, fd > 2 && fd <= INT_MAX, 1, "a descriptor _lock gave");
+	close((int)fd);
+	return 0;
+}
+
+/* Adds _mkdir, _rmtree, _lock and _unlock to the table at index 1. */
 int nsl_open_fs(lua_State *L)
 {
 	static const struct nsl_prim prims[] = {
 		{ "_mkdir", l_mkdir, 0, NULL },
 		{ "_rmtree", l_rmtree, 0, NULL },
+		{ "_lock", l_lock, 0, NULL },
+		{ "_unlock", l_unlock, 0, NULL },
 		{ NULL, NULL, 0, NULL }
 	};
 

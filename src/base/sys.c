@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -327,39 +326,6 @@ static int l_unlink(lua_State *L)
 	return nsl_fail(L, "unlink", path, errno, NULL);
 }
 
-/* _lock(path): takes an exclusive flock(2) on path (a file or a
- * directory that exists), waiting for it; pushes the fd that holds it.  _unlock(fd)
- * lets go (closes it).  For the few read-decide-write steps that two nsl
- * runs must not interleave (the root namespace's ip_forward).  Raises
- * "lock: <path>: <reason>". */
-static int l_lock(lua_State *L)
-{
-	const char *path = nsl_checkstring(L, 1, "lock");
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-
-	if (fd < 0)
-		return nsl_fail(L, "lock", path, errno, NULL);
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			int err = errno;
-
-			close(fd);
-			return nsl_fail(L, "lock", path, err, NULL);
-		}
-	}
-	lua_pushinteger(L, fd);
-	return 1;
-}
-
-static int l_unlock(lua_State *L)
-{
-	lua_Integer fd = luaL_checkinteger(L, 1);
-
-	luaL_argcheck(L, fd > 2 && fd <= INT_MAX, 1, "a descriptor _lock gave");
-	close((int)fd);
-	return 0;
-}
-
 /* Makes the directory holding path (one level), as mkdir -p would for
  * the record's uts/ directory; 0 or -errno. */
 static int make_parent(const char *path)
@@ -505,8 +471,6 @@ static const struct nsl_prim sys_funcs[] = {
 	{ "_readdir", l_readdir, 0, NULL },
 	{ "_stat", l_stat, 0, NULL },
 	{ "_unlink", l_unlink, 0, NULL },
-	{ "_lock", l_lock, 0, NULL },
-	{ "_unlock", l_unlock, 0, NULL },
 	{ "_uts_add", l_uts_add, 0, NULL },
 	{ "_uts_del", l_uts_del, 0, NULL },
 	{ NULL, NULL, 0, NULL }
