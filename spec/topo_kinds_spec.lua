@@ -437,6 +437,20 @@ describe("link kinds in topologies #netns", function()
     assert.is_nil(N.ip_link(real))
   end)
 
+  it("a namespace's own vxlans with remote, local and dev carry traffic between two namespaces", function()
+    if not N.needs() then return end
+    local function vx(me, peer, addr)
+      return { { "vx0", kind = "vxlan", vni = 9, dev = "eth0", remote = peer, ["local"] = me, port = 4791,
+                 address = addr } }
+    end
+    t = nsl.topology { namespaces = { a = { links = vx("10.0.0.1", "10.0.0.2", "10.9.0.1/24") },
+                                      b = { links = vx("10.0.0.2", "10.0.0.1", "10.9.0.2/24") } },
+      links = { { "a", "b", subnet = "10.0.0.0/24" } } }:up()
+    local v = link_get("vx0", { ns = t:name("a") })
+    assert.same({ "10.0.0.2", "10.0.0.1", 4791 }, { v.vxlan.remote, v.vxlan["local"], v.vxlan.port })
+    assert.is_true(ping(t, "a", "10.9.0.2"))
+  end)
+
   it("a namespace's own macvlan sits on its veth end and answers there", function()
     if not N.needs() then return end
     t = nsl.topology { namespaces = { a = { links = { { "m0", kind = "macvlan", parent = "eth0", mode = "bridge",

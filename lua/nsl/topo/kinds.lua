@@ -319,7 +319,9 @@ local function read_vrfs(m, n, names)
     if #vname > 15 or vname:find("[%s/:]") then
       fail("%s: a VRF's name is a link name: at most 15 bytes, no spaces, '/' or ':'", where)
     end
-    if m.ifnames[n.name .. "\0" .. vname] or vname == "lo" then fail("%s: %s already has an interface %s", where, n.name, vname) end
+    if m.ifnames[n.name .. "\0" .. vname] or vname == "lo" then
+      fail("%s: %s already has an interface %s", where, n.name, vname)
+    end
     m.ifnames[n.name .. "\0" .. vname] = true
     local t = v.table
     if math.type(t) ~= "integer" or t < 1 or t > 4294967295 then
