@@ -559,4 +559,16 @@ describe("link kinds in topologies #netns", function()
     assert.is_true(ping(t, "b2", t:addr("b1", "r", "inet6")))
     assert.is_false(ping(t, "a1", t:addr("b2", "r", "inet6")))
   end)
+
+  it("a VRF's default and the main default to one node: each through its own link #kernel", function()
+    if not N.needs() then return end
+    t = nsl.topology { namespaces = { r = { routes = { default = "a" }, vrfs = { red = { table = 10,
+      links = { "eth1" }, routes = { default = "a" } } } }, a = {} },
+      links = { { "r", "a", subnet = "10.0.0.0/24" }, { "r", "a", subnet = "10.1.0.0/24" } } }
+    K.make(t.up, t)
+    local r = t:name("r")
+    assert.same({ "10.0.0.2", "eth0" }, { N.ip("route show default", r)[1].gateway, N.ip("route show default", r)[1].dev })
+    local v = N.ip("route show table 10 default", r)[1]
+    assert.same({ "10.1.0.2", "eth1" }, { v.gateway, v.dev })
+  end)
 end)
