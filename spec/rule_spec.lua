@@ -259,6 +259,32 @@ describe("rules in a description #netns", function()
       bad({ { table = 100 }, { iif = "eth9", table = 100 } }), 1, true)
     assert.matches("namespace h: rule 1: give a table (or an action)", bad({ { from = "10.0.0.0/8" } }), 1, true)
     assert.matches("namespace h: rules must be a list of tables", bad("x"), 1, true)
+    -- the values rule_add would refuse at up are refused here
+    assert.matches("namespace h: rule 1: unknown action 'bogus' (table, blackhole, unreachable, prohibit)",
+      bad({ { action = "bogus" } }), 1, true)
+    assert.matches("namespace h: rule 1: a rule of action blackhole takes no table",
+      bad({ { action = "blackhole", table = 5 } }), 1, true)
+    assert.matches("namespace h: rule 1: give a table (or an action)", bad({ { action = "table" } }), 1, true)
+    assert.matches("namespace h: rule 1: family is inet6 but from/to are inet",
+      bad({ { from = "10.0.0.0/8", family = "inet6", table = 100 } }), 1, true)
+    assert.matches("namespace h: rule 1: unknown family 'ipv4' (inet or inet6)",
+      bad({ { family = "ipv4", table = 100 } }), 1, true)
+    assert.matches("namespace h: rule 1: priority must be an integer 0..4294967295, got -5",
+      bad({ { priority = -5, table = 100 } }), 1, true)
+    assert.matches("namespace h: rule 1: fwmark must be a number or \"mark/mask\" (0 to 0xffffffff each), got zz",
+      bad({ { fwmark = "zz", table = 100 } }), 1, true)
+    for _, m in ipairs({ "0x1/", "09", "0x100000000", -1, 1.5 }) do
+      assert.matches("namespace h: rule 1: fwmark must be", bad({ { fwmark = m, table = 100 } }), 1, true)
+    end
+    assert.matches("namespace h: rule 1: table must be an integer 1..2147483647 or main, local, default, got all",
+      bad({ { table = "all" } }), 1, true)
+    -- what rule_add takes passes: mark/mask in hex, octal or decimal, named tables
+    local ok = nsl.topology({ prefix = "nr", namespaces = { y = {}, h = { rules = {
+      { fwmark = "0x10/0xff", action = "blackhole", priority = 103 },
+      { fwmark = 7, table = "default", priority = 104, family = "inet6" },
+      { to = "fd00:2::/64", fwmark = "010/3", table = 300, action = "table", priority = 0 } } } },
+      links = { { "h", "y" } } })
+    assert.equal(3, #ok.model.nodes.h.rules)
     -- a namespace's own links are its interfaces too
     local t = nsl.topology({ prefix = "nr", links = { { "h", "y" } }, namespaces = { y = {},
       h = { links = { { "m0", kind = "macvlan", parent = "eth0" } }, rules = { { iif = "m0", table = 100 } } } } })

@@ -239,6 +239,128 @@ describe("link kinds in descriptions #unit", function()
     assert.matches("vrf red: route default: a route of a vrf goes to its table",
       vrfs { red = { table = 10, links = { "eth0" }, routes = { default = { dev = "eth0", table = 5 } } } })
   end)
+
+  it("takes remote, local, group and dev on a namespace's own vxlan; dev names a link of it", function()
+    local t = nsl.topology { prefix = "", namespaces = { b = {}, a = { links = {
+      { "vx0", kind = "vxlan", vni = 5, remote = "10.0.0.9", ["local"] = "10.0.0.1", dev = "eth0", port = 4790 },
+      { "vx1", kind = "vxlan", vni = 6, group = "239.1.1.1", dev = "eth0" } } } }, links = { { "a", "b" } } }
+    local own = t.model.nodes.a.own
+    assert.same({ remote = "10.0.0.9", ["local"] = "10.0.0.1", port = 4790 }, own[1].opts)
+    assert.equal("eth0", own[1].refs.dev.real)
+    assert.same({ group = "239.1.1.1" }, own[2].opts)
+    assert.equal("topology: namespace a: link vx0: dev 'eth9' is not a link of a (did you mean 'eth0'?)",
+      err_of { namespaces = { b = {}, a = { links = { { "vx0", kind = "vxlan", vni = 5, dev = "eth9" } } } },
+               links = { { "a", "b" } } })
+    -- a vxlan link between two nodes still gets them from its underlay
+    assert.matches("unknown key 'remote' in link a%-b",
+      err_of { namespaces = { "a", "b" }, links = { { "a", "b" },
+        { "a", "b", kind = "vxlan", vni = 3, underlay = 1, remote = "10.0.0.9" } } })
+  end)
+
+  it("looks for a VRF route's gateway on the VRF's links only, a namespace route's on the others", function()
+    local function routes(t)
+      local out = {}
+      for _, r in ipairs(t.model.nodes.r.routes) do
+        out[#out + 1] = r.dst .. " via " .. r.via .. (r.table and (" table " .. r.table) or "")
+      end
+      table.sort(out)
+      return out
+    end
+    local two = { { "r", "a", subnet = "10.0.0.0/24" }, { "r", "a", subnet = "10.1.0.0/24" } }
+    -- a is on eth0 (no vrf) and eth1 (vrf red): each route takes its own side
+    assert.same({ "default via 10.0.0.2", "default via 10.1.0.2 table 10" }, routes(nsl.topology {
+      namespaces = { r = { routes = { default = "a" }, vrfs = { red = { table = 10, links = { "eth1" },
+        routes = { default = "a" } } } }, a = {} }, links = two }))
+    assert.equal("topology: namespace r: vrf red: route default: gateway a is reached only by links of r outside "
+      .. "vrf red (a vrf's routes look at its links only)",
+      err_of { namespaces = { r = { vrfs = { red = { table = 10, routes = { default = "a" } } } }, a = {} },
+               links = two })
+    assert.equal("topology: namespace r: route default: gateway a is reached only by links of r in a vrf (the "
+      .. "namespace's routes look at its links in no vrf; give the route in the vrf's routes)",
+      err_of { namespaces = { r = { routes = { default = "a" }, vrfs = { red = { table = 10, links = { "eth0" } } } },
+               a = {} }, links = { two[1] } })
+    assert.equal("topology: namespace r: vrf red: route 10.9.0.0/24: gateway 10.0.0.2 is on the subnet of eth0, "
+      .. "outside vrf red (a vrf's routes look at its links only)",
+      err_of { namespaces = { r = { vrfs = { red = { table = 10, links = { "eth1" },
+               routes = { ["10.9.0.0/24"] = "10.0.0.2" } } } }, a = {} }, links = two })
+  end)
+
+  it("keeps the NAT default route beside a VRF's default (it goes to the VRF's table)", function()
+    local t = nsl.topology { namespaces = { r = { vrfs = { red = { table = 10, links = { "eth1" },
+      routes = { default = "a" } } } }, a = {} },
+      links = { { "r", "host", nat = true, subnet = "10.0.0.0/24" }, { "r", "a", subnet = "10.1.0.0/24" } } }
+    local main, vrf
+    for _, r in ipairs(t.model.nodes.r.routes) do
+      if r.dst == "default" and not r.table then main = r.via .. " " .. tostring(r.gateway) end
+      if r.dst == "default" and r.table == 10 then vrf = r.via end
+    end
+    assert.equal("10.0.0.2 nat", main)
+    assert.equal("10.1.0.2", vrf)
+  end)
+
+  it("refuses a name taken in the namespace: by a bridge placed there, lo", function()
+    local br = { br0 = { ns = "a" } }
+    assert.equal("topology: namespace a: link br0: a already has an interface br0",
+      err_of { namespaces = { a = { links = { { "br0", kind = "vxlan", vni = 5 } } } }, bridges = br })
+    assert.equal("topology: namespace a: vrf br0: a already has an interface br0",
+      err_of { namespaces = { a = { vrfs = { br0 = { table = 10 } } } }, bridges = br })
+    assert.equal("topology: namespace a: vrf lo: a already has an interface lo",
+      err_of { namespaces = { a = { vrfs = { lo = { table = 10 } } } } })
+    assert.equal("topology: bridge lo: a already has an interface lo",
+      err_of { namespaces = { a = {} }, bridges = { lo = { ns = "a" } } })
+    assert.equal("topology: namespace a: vrfs: unexpected entry [1]: give each entry a name",
+      err_of { namespaces = { a = { vrfs = { { table = 10 } } } } })
+  end)
+
+  it("checks own and kind links' option values before anything is made", function()
+    local function own(spec)
+      return err_of { namespaces = { a = { links = { spec } }, b = {} }, links = { { "a", "b" } } }
+    end
+    assert.equal("topology: namespace a: link m0: unknown macvlan mode 'bogus' (private, vepa, bridge, passthru, "
+      .. "source)", own { "m0", kind = "macvlan", parent = "eth0", mode = "bogus" })
+    assert.equal("topology: namespace a: link i0: unknown ipvlan mode 'bogus' (l2, l3, l3s)",
+      own { "i0", kind = "ipvlan", parent = "eth0", mode = "bogus" })
+    assert.equal("topology: namespace a: link v10: unknown vlan protocol '802.1x' (802.1Q, 802.1ad)",
+      own { "v10", kind = "vlan", parent = "eth0", id = 10, protocol = "802.1x" })
+    assert.equal("topology: namespace a: link d0: mtu must be an integer", own { "d0", kind = "dummy", mtu = "big" })
+    assert.equal("topology: namespace a: link vx0: port must be an integer 1..65535, got 0",
+      own { "vx0", kind = "vxlan", vni = 1, port = 0 })
+    assert.equal("topology: namespace a: link vx0: ttl must be an integer 0..255, got 256",
+      own { "vx0", kind = "vxlan", vni = 1, ttl = 256 })
+    assert.equal("topology: namespace a: link vx0: tos must be an integer 0..255, got x",
+      own { "vx0", kind = "vxlan", vni = 1, tos = "x" })
+    assert.equal("topology: namespace a: link vx0: remote must be an address without a prefix length, got "
+      .. "10.0.0.0/24", own { "vx0", kind = "vxlan", vni = 1, remote = "10.0.0.0/24" })
+    assert.equal("topology: namespace a: link vx0: learning must be true or false, got 1",
+      own { "vx0", kind = "vxlan", vni = 1, learning = 1 })
+    assert.equal("topology: link a-b#3: unknown bond mode 'bogus' (balance-rr, active-backup, balance-xor, "
+      .. "broadcast, 802.3ad, balance-tlb, balance-alb)",
+      err_of { namespaces = { "a", "b" }, links = { { "a", "b" }, { "a", "b" },
+        { "a", "b", kind = "bond", over = { 1, 2 }, mode = "bogus" } } })
+    assert.equal("topology: link a-b#2: ttl must be an integer 0..255, got -1",
+      err_of { namespaces = { "a", "b" }, links = { { "a", "b" },
+        { "a", "b", kind = "vxlan", vni = 3, underlay = 1, ttl = -1 } } })
+  end)
+
+  it("has the enum names the primitives take: the same lists as their errors give", function()
+    T.need_sandbox()
+    local core = require "nsl.core"
+    local ENUMS = require("nsl.topo.kinds").ENUMS
+    local before = { vlan = { "nslk-none", 10 }, macvlan = { "nslk-none" }, ipvlan = { "nslk-none" }, bond = {} }
+    local n = 0
+    for kind, keys in pairs(ENUMS) do
+      for key, list in pairs(keys) do
+        local args = { "nslk0" }
+        for _, a in ipairs(before[kind]) do args[#args + 1] = a end
+        args[#args + 1] = { [key] = "bogus" }
+        local ok, err = pcall(core[kind .. "_add"], table.unpack(args))
+        assert.is_false(ok)
+        assert.equal(table.concat(list, ", "), tostring(err):match("'bogus' %((.*)%)$"), kind .. " " .. key)
+        n = n + 1
+      end
+    end
+    assert.equal(4, n)
+  end)
 end)
 
 -- Runs cmd in node's namespace of t; true when it exits 0.
@@ -313,6 +435,20 @@ describe("link kinds in topologies #netns", function()
     assert.is_true(T.sh("ping -n -c1 -W1 10.42.0.2").code == 0)
     t:down(); t = nil
     assert.is_nil(N.ip_link(real))
+  end)
+
+  it("a namespace's own vxlans with remote, local and dev carry traffic between two namespaces", function()
+    if not N.needs() then return end
+    local function vx(me, peer, addr)
+      return { { "vx0", kind = "vxlan", vni = 9, dev = "eth0", remote = peer, ["local"] = me, port = 4791,
+                 address = addr } }
+    end
+    t = nsl.topology { namespaces = { a = { links = vx("10.0.0.1", "10.0.0.2", "10.9.0.1/24") },
+                                      b = { links = vx("10.0.0.2", "10.0.0.1", "10.9.0.2/24") } },
+      links = { { "a", "b", subnet = "10.0.0.0/24" } } }:up()
+    local v = link_get("vx0", { ns = t:name("a") })
+    assert.same({ "10.0.0.2", "10.0.0.1", 4791 }, { v.vxlan.remote, v.vxlan["local"], v.vxlan.port })
+    assert.is_true(ping(t, "a", "10.9.0.2"))
   end)
 
   it("a namespace's own macvlan sits on its veth end and answers there", function()
@@ -422,5 +558,17 @@ describe("link kinds in topologies #netns", function()
     assert.is_true(ping(t, "a1", t:addr("a2", "r", "inet6")))
     assert.is_true(ping(t, "b2", t:addr("b1", "r", "inet6")))
     assert.is_false(ping(t, "a1", t:addr("b2", "r", "inet6")))
+  end)
+
+  it("a VRF's default and the main default to one node: each through its own link #kernel", function()
+    if not N.needs() then return end
+    t = nsl.topology { namespaces = { r = { routes = { default = "a" }, vrfs = { red = { table = 10,
+      links = { "eth1" }, routes = { default = "a" } } } }, a = {} },
+      links = { { "r", "a", subnet = "10.0.0.0/24" }, { "r", "a", subnet = "10.1.0.0/24" } } }
+    K.make(t.up, t)
+    local r = t:name("r")
+    assert.same({ "10.0.0.2", "eth0" }, { N.ip("route show default", r)[1].gateway, N.ip("route show default", r)[1].dev })
+    local v = N.ip("route show table 10 default", r)[1]
+    assert.same({ "10.1.0.2", "eth1" }, { v.gateway, v.dev })
   end)
 end)

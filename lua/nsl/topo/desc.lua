@@ -113,6 +113,11 @@ local function read_bridges(desc, m)
       end
       b.ns = owner
       b.real = fit(name)
+      -- its name is taken in owner: no own link, VRF or veth end gets it
+      if b.real == "lo" or m.ifnames[owner.name .. "\0" .. b.real] then
+        fail("bridge %s: %s already has an interface %s", name, owner.name, b.real)
+      end
+      m.ifnames[owner.name .. "\0" .. b.real] = true
     else
       b.real = fit(m.prefix .. name)
     end
@@ -278,10 +283,12 @@ end
 
 -- The addresses a node can be reached at from namespace ns: a list of
 -- { address = "10.0.0.1", family = 4 or 6, dev = <end of ns> }, of
--- family f only when given.
-local function reach(m, ns, target, f)
+-- family f only when given; only through ns's ends in VRF vrf when
+-- vrf is given (false: through its ends in no VRF).
+local function reach(m, ns, target, f, vrf)
   local out = {}
   local function add(addrs, e)
+    if vrf ~= nil and (e.vrf or false) ~= vrf then return end
     for _, p in ipairs(addrs) do
       if not f or p.family == f then
         out[#out + 1] = { address = ip.text(p, false), family = p.family, dev = e }
@@ -314,14 +321,19 @@ local function has_family(n, f)
 end
 
 -- Adds each job's routes to its namespace's: job = { n =, routes =, at =
--- (the place, for errors), table = (a VRF's: every route goes there) }.
+-- (the place, for errors), table = (a VRF's: every route goes there),
+-- vrf = (that VRF) }.  A VRF's gateways are looked for on its members
+-- only, the other routes' on the links in no VRF.
 local function add_routes(m, jobs)
   for _, job in ipairs(jobs) do
-    local n, vrf_table = job.n, job.table
+    local n, vrf_table, scope = job.n, job.table, job.vrf or false
+    local function in_scope(e) return (e.vrf or false) == scope end
+    local outside = scope and ("outside vrf " .. scope.name .. " (a vrf's routes look at its links only)")
+      or "in a vrf (the namespace's routes look at its links in no vrf; give the route in the vrf's routes)"
     if job.routes ~= nil then
       local routes = job.routes
       if type(routes) ~= "table" then fail("%s: routes must be a table", job.at) end
-      for _, dst in ipairs(sorted(routes)) do
+      for _, dst in ipairs(sorted(routes, job.at .. ": routes")) do
         local where = job.at .. ": route " .. tostring(dst)
         if type(dst) ~= "string" then fail("%s: destination must be a string", where) end
         local r = routes[dst]
@@ -359,18 +371,28 @@ local function add_routes(m, jobs)
               fail("%s: gateway %s is %s but no link of %s has an %s address", where, r.via,
                 FAMILY[gw.family], n.name, FAMILY[gw.family])
             end
-            local on
+            local on, off
             for _, e in ipairs(kinds.all(n)) do
-              for _, p in ipairs(e.addrs) do if ip.contains(p, gw) then on = e end end
+              for _, p in ipairs(e.addrs) do
+                if ip.contains(p, gw) then
+                  if in_scope(e) then on = e else off = e end
+                end
+              end
+            end
+            if not on and off then
+              fail("%s: gateway %s is on the subnet of %s, %s", where, r.via, off.name, outside)
             end
             if not on then fail("%s: gateway %s is on no subnet of %s's links", where, r.via, n.name) end
             made[1] = route(gw.family, ip.text(gw, false))
           elseif target then
             for f = 4, 6, 2 do
               if not family or family == f then
-                local found = reach(m, n, target, f)[1]
+                local found = reach(m, n, target, f, scope)[1]
                 if found then made[#made + 1] = route(f, found.address, r.via) end
               end
+            end
+            if #made == 0 and reach(m, n, target, family)[1] then
+              fail("%s: gateway %s is reached only by links of %s %s", where, r.via, n.name, outside)
             end
             if #made == 0 then
               if family then

@@ -57,10 +57,12 @@ function M.set(...)
   return s
 end
 
-function M.sorted(t)
+function M.sorted(t, where)
   local keys = {}
   for k in pairs(t) do
-    if type(k) ~= "string" then M.fail("unexpected entry [%s]: give each entry a name", tostring(k)) end
+    if type(k) ~= "string" then
+      M.fail("%sunexpected entry [%s]: give each entry a name", where and (where .. ": ") or "", tostring(k))
+    end
     keys[#keys + 1] = k
   end
   table.sort(keys)

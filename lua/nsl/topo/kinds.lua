@@ -47,6 +47,21 @@ local ELSEWHERE = { vrf = "a VRF is described by the namespace's vrfs", bond =
 local DERIVED = { vxlan = set("remote", "local", "dev", "group") }
 local EXTRA = { vxlan = { "underlay" }, bond = { "over" } }
 local RANGE = { id = { 1, 4094 }, vni = { 0, 16777215 } }
+-- The names the <kind>_add primitives take for their enum options
+-- (src/net/linkkind.c's lists, in its order; spec/topo_kinds_spec.lua
+-- pins these to the primitives' own error texts).
+M.ENUMS = {
+  macvlan = { mode = { "private", "vepa", "bridge", "passthru", "source" } },
+  ipvlan = { mode = { "l2", "l3", "l3s" } },
+  bond = { mode = { "balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb",
+                    "balance-alb" } },
+  vlan = { protocol = { "802.1Q", "802.1ad" } },
+}
+-- The integer options of the kinds (the primitives' ranges), and the
+-- ones that are an address or a boolean.
+local INTS = { port = { 1, 65535 }, ttl = { 0, 255 }, tos = { 0, 255 }, miimon = { 0, 2147483647 } }
+local ADDRS = set("remote", "local", "group")
+local BOOLS = set("learning")
 
 -- The kinds descriptions can make, sorted (those of ARGS this nsl has).
 local function kinds(where_ok)
@@ -72,11 +87,12 @@ local function check_kind(kind, where, where_ok, place)
   fail("%s: unknown kind '%s'%s (kinds: %s)", where, kind, suggest(kind, known), table.concat(known, ", "))
 end
 
--- The option keys of kind k a description gives, as a set.
-local function opt_keys(k)
+-- The option keys of kind k a description gives, as a set: a link
+-- between two nodes (between) leaves out those the topology derives.
+local function opt_keys(k, between)
   local out = {}
   for _, key in ipairs(core._options[k .. "_add"].keys) do
-    if not SELF[key] and not (DERIVED[k] and DERIVED[k][key]) then out[key] = true end
+    if not SELF[key] and not (between and DERIVED[k] and DERIVED[k][key]) then out[key] = true end
   end
   for _, a in ipairs(ARGS[k]) do out[a] = true end
   for _, a in ipairs(EXTRA[k] or {}) do out[a] = true end
@@ -90,7 +106,7 @@ local function own_ok(k) return not ELSEWHERE[k] end
 -- link's keys) and the kind's own.  Raises on an unknown kind.
 function M.link_keys(kind, base, where)
   check_kind(kind, where, between_ok, "a link between two nodes")
-  local out = opt_keys(kind)
+  local out = opt_keys(kind, true)
   for k in pairs(base) do out[k] = true end
   out.id = nil -- a link's id is its place in the list
   return out
@@ -116,6 +132,43 @@ local function integer_in(v, key, where)
   local r = RANGE[key]
   if math.type(v) ~= "integer" or v < r[1] or v > r[2] then
     fail("%s: %s must be an integer %d..%d, got %s", where, key, r[1], r[2], tostring(v))
+  end
+end
+
+-- Checks the values of the kind options of spec (and an own link's mtu)
+-- before anything is made: enums, integers and their ranges, addresses,
+-- booleans.  Raises "<where>: <key> ...".
+local function check_opts(kind, spec, where)
+  for key, list in pairs(M.ENUMS[kind] or {}) do
+    local v = spec[key]
+    if v ~= nil then
+      local ok = false
+      for _, name in ipairs(list) do ok = ok or v == name end
+      if not ok then
+        fail("%s: unknown %s %s '%s' (%s)", where, kind, key, tostring(v), table.concat(list, ", "))
+      end
+    end
+  end
+  for key, r in pairs(INTS) do
+    local v = spec[key]
+    if v ~= nil and (math.type(v) ~= "integer" or v < r[1] or v > r[2]) then
+      fail("%s: %s must be an integer %d..%d, got %s", where, key, r[1], r[2], tostring(v))
+    end
+  end
+  for key in pairs(ADDRS) do
+    local v = spec[key]
+    if v ~= nil then
+      local a, why = ip.parse(type(v) == "string" and v or "")
+      if type(v) ~= "string" or not a or a.len then
+        fail("%s: %s must be an address without a prefix length, got %s%s", where, key, tostring(v),
+          why and (" (" .. why .. ")") or "")
+      end
+    end
+  end
+  for key in pairs(BOOLS) do
+    if spec[key] ~= nil and type(spec[key]) ~= "boolean" then
+      fail("%s: %s must be true or false, got %s", where, key, tostring(spec[key]))
+    end
   end
 end
 
@@ -153,6 +206,7 @@ local function read_between(m, l)
       fail("%s: a %s link joins two namespaces (or host), not bridge %s", where, l.kind, e.node.name)
     end
   end
+  check_opts(l.kind, spec, where)
   l.opts = kind_opts(l.kind, spec, set("mtu"))
   if l.kind == "vxlan" then
     if spec.vni == nil then fail("%s: a vxlan link needs its vni", where) end
@@ -220,6 +274,8 @@ local function read_own(m, n, i, spec, names)
   local known = opt_keys(spec.kind)
   known.kind, known.address, known.mtu = true, true, true
   check_keys(spec, known, where, 1)
+  check_opts(spec.kind, spec, where)
+  if spec.mtu ~= nil and math.type(spec.mtu) ~= "integer" then fail("%s: mtu must be an integer", where) end
   if m.ifnames[n.name .. "\0" .. name] or name == "lo" then
     fail("%s: %s already has an interface %s", where, n.name, name)
   end
@@ -256,14 +312,16 @@ local function read_vrfs(m, n, names)
   if type(vrfs) ~= "table" then fail("namespace %s: vrfs must be a table { red = { table = 10, links = {...} } }", n.name) end
   local tables, member = {}, {}
   n.vrfs = {}
-  for _, vname in ipairs(sorted(vrfs)) do
+  for _, vname in ipairs(sorted(vrfs, "namespace " .. n.name .. ": vrfs")) do
     local v, where = vrfs[vname], "namespace " .. n.name .. ": vrf " .. vname
     if type(v) ~= "table" then fail("%s: expected a table { table = 10, links = {...} }", where) end
     check_keys(v, VRF, where)
     if #vname > 15 or vname:find("[%s/:]") then
       fail("%s: a VRF's name is a link name: at most 15 bytes, no spaces, '/' or ':'", where)
     end
-    if m.ifnames[n.name .. "\0" .. vname] then fail("%s: %s already has an interface %s", where, n.name, vname) end
+    if m.ifnames[n.name .. "\0" .. vname] or vname == "lo" then
+      fail("%s: %s already has an interface %s", where, n.name, vname)
+    end
     m.ifnames[n.name .. "\0" .. vname] = true
     local t = v.table
     if math.type(t) ~= "integer" or t < 1 or t > 4294967295 then
@@ -369,7 +427,7 @@ function M.late(m, add_routes)
     for _, v in ipairs(n.vrfs or {}) do
       if v.routes ~= nil then
         local at = "namespace " .. n.name .. ": vrf " .. v.name
-        add_routes(m, { { n = n, routes = v.routes, at = at, table = v.table } })
+        add_routes(m, { { n = n, routes = v.routes, at = at, table = v.table, vrf = v } })
       end
     end
   end

@@ -105,7 +105,7 @@ end
 -- A default route for namespace n via gateway, unless it describes one.
 local function default_route(n, gateway)
   for _, r in ipairs(n.routes) do
-    if r.dst == "default" then return end
+    if r.dst == "default" and not r.table then return end
   end
   n.routes[#n.routes + 1] = { dst = "default", via = gateway, gateway = "nat" }
 end
