@@ -348,6 +348,36 @@ end)
 describe("bridge VLANs #netns", function()
   after_each(N.wipe)
 
+  it("a failing run takes off the VLANs it gave a port of a bridge it did not make, not the port's; --clean too #kernel",
+    function()
+    if not N.needs() then return end
+    finally(function() T.sh("ip link del vbr0; ip link del vp0") end)
+    assert.equal(0, T.sh("ip link add vbr0 type bridge vlan_filtering 1 && ip link add vp0 type veth peer name vp1 && " ..
+      "ip link set vp0 master vbr0 && bridge vlan add dev vp0 vid 5").code)
+    local function vids()
+      local got = {}
+      for _, v in ipairs(bridge_vlan_list({ dev = "vp0" })) do got[#got + 1] = v.vid end
+      table.sort(got)
+      return table.concat(got, " ")
+    end
+    assert.equal("1 5", vids())
+    local r = T.run({ "-e", 'bridge_vlan_add("vp0", "4-7") bridge_vlan_add("vp0", 9) bridge_vlan_del("vp0", 7) error("boom")' })
+    assert.equal(1, r.code)
+    assert.equal("1 5", vids(), "4, 6 and 9 taken off again; 5 and 1 were the port's")
+    r = T.sh(T.quote(T.nsl) .. " -e " .. T.quote('bridge_vlan_add("vp0", "10-12") print("made") io.stdout:flush() sleep(30)') ..
+      " > /dev/null & pid=$!; for i in $(seq 200); do bridge vlan show dev vp0 | grep -q 12 && break; sleep 0.05; done; " ..
+      "kill -KILL $pid; wait $pid")
+    assert.equal(137, r.code)
+    assert.equal("1 5 10 11 12", vids())
+    r = T.run({ "--clean" })
+    assert.equal(0, r.code, r.err)
+    assert.matches("removed VLANs 10-12 of vp0 (run ", r.out, 1, true)
+    assert.equal("1 5", vids())
+    r = T.run({ "-e", 'bridge_vlan_add("vp0", 20)' })
+    assert.equal(0, r.code, r.err)
+    assert.equal("1 5 20", vids(), "a run that ends well keeps them")
+  end)
+
   it("bridge_vlan_add, _list, _del on ports and the bridge itself, as bridge vlan show sees them #kernel", function()
     if not N.needs() then return end
     switch(2, { vlan_filtering = true })

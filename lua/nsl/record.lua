@@ -46,6 +46,13 @@
 --                             (IFINDEX) of namespace NS (identity NSID);
 --                             FLAGS the NTF_MASTER/NTF_SELF bits it is made with
 --   -fdb   MAC  DEV  NS  VLAN  FLAGS   fdb_del removed it (or fdb_add failed)
+--   +vlan  PORT  NS  LO  HI  SELF  IFINDEX  NSID   before bridge_vlan_add gives
+--                             port PORT (IFINDEX) of namespace NS (identity
+--                             NSID) VLANs LO..HI it did not have (SELF 1: the
+--                             bridge's own VLANs)
+--   -vlan  PORT  NS  LO  HI  SELF   bridge_vlan_del took LO..HI off (or the add
+--                             failed); it retires every +vlan of the port
+--                             within that range
 --   +sysctl KEY  WAS  SET     before nsl sets a root-namespace setting KEY
 --                             (net.ipv4.ip_forward, for NAT) that was WAS to
 --                             SET; WAS = SET notes a run that relies on it
@@ -129,7 +136,9 @@ local function replay(file)
       (kind == "neigh" and "\t" .. (v[2] or "") .. "\t" .. (v[3] or "") .. "\t" ..
         ((sign == "+" and v[6] or v[4]) or "0") or "") ..
       (kind == "fdb" and "\t" .. (v[2] or "") .. "\t" .. (v[3] or "") .. "\t" .. (v[4] or "") .. "\t" ..
-        ((sign == "+" and v[7] or v[5]) or "0") or ""))
+        ((sign == "+" and v[7] or v[5]) or "0") or "") ..
+      (kind == "vlan" and "\t" .. (v[2] or "") .. "\t" .. (v[3] or "") .. "\t" .. (v[4] or "") .. "\t" ..
+        (v[5] or "") or ""))
     if line == "-all" then -- the run ended well: it lets go of all before
       for _, e in ipairs(list) do e.live = false end
       by = {}
@@ -146,6 +155,9 @@ local function replay(file)
       elseif kind == "neigh" then
         e.name, e.dev, e.ns, e.index, e.nsid, e.proxy = v[1], v[2], v[3] or "", tonumber(v[4]) or 0, v[5], v[6] == "1"
       elseif kind == "rule" then e.name, e.ns, e.nsid = v[1], v[2] or "", v[3]
+      elseif kind == "vlan" then
+        e.name, e.ns, e.lo, e.hi, e.self, e.index, e.nsid =
+          v[1], v[2] or "", tonumber(v[3]) or 0, tonumber(v[4]) or 0, v[5] == "1", tonumber(v[6]) or 0, v[7]
       elseif kind == "fdb" then
         e.name, e.dev, e.ns, e.vlan, e.index, e.nsid, e.flags =
           v[1], v[2], v[3] or "", tonumber(v[4]) or 0, tonumber(v[5]) or 0, v[6], tonumber(v[7]) or 0
@@ -158,6 +170,15 @@ local function replay(file)
       e.lines[#e.lines + 1] = line
     elseif sign == "-" and by[key] then
       by[key].live = false
+    elseif sign == "-" and kind == "vlan" then
+      -- bridge_vlan_del took a range off: every +vlan of the port within it
+      local lo, hi = tonumber(v[3]) or 0, tonumber(v[4]) or -1
+      for _, e in ipairs(list) do
+        if e.kind == "vlan" and e.live and e.name == v[1] and e.ns == (v[2] or "") and
+           e.self == (v[5] == "1") and e.lo >= lo and e.hi <= hi then
+          e.live = false
+        end
+      end
     elseif sign == "-" and kind == "rule" then
       -- rule_del names a rule by the selectors it was given: the newest
       -- live rule of that namespace with all of them is the one it took
@@ -281,6 +302,32 @@ function remove.fdb(e)
   if ok2 then return true end
   if gone(err) then return false end
   return nil, err
+end
+
+-- VLANs a run gave a port: those of its range the port has now are taken
+-- off, while the port is still the one it gave them to (same ifindex).
+function remove.vlan(e)
+  local here, ns = same_ns(e)
+  if not here then return false end
+  local ok, l = pcall(core.link_get, e.name, { ns = ns })
+  if not ok or l.index ~= e.index then return false end
+  local ok2, list = pcall(core.bridge_vlan_list, { dev = e.name, ns = ns })
+  if not ok2 then return nil, list end
+  local have = {}
+  for _, r in ipairs(list) do have[r.vid] = true end
+  local did, v = false, e.lo
+  while v <= e.hi do
+    if have[v] then
+      local start = v
+      while v + 1 <= e.hi and have[v + 1] do v = v + 1 end
+      local ok3, err = pcall(core.bridge_vlan_del, e.name, start == v and start or (start .. "-" .. v),
+        { ns = ns, self = e.self or nil })
+      if not ok3 and not gone(err) then return nil, err end
+      did = did or ok3
+    end
+    v = v + 1
+  end
+  return did
 end
 
 -- A rule: deleted by every selector and its priority, as it was made.
@@ -429,11 +476,13 @@ function Removed.__tostring(r)
     or r.kind == "neigh" and "neighbour " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
     or r.kind == "rule" and "rule " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
     or r.kind == "fdb" and "forwarding entry " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
+    or r.kind == "vlan" and "VLANs " .. r.range .. " of " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
     or "process " .. r.name
   return what .. " (run " .. r.run .. ")"
 end
 
-local rank = { proc = 1, uts = 2, nft = 2.5, rule = 2.6, neigh = 2.7, fdb = 2.8, link = 3, ns = 4, sysctl = 5 }
+local rank = { proc = 1, uts = 2, nft = 2.5, rule = 2.6, neigh = 2.7, fdb = 2.8, vlan = 2.9, link = 3, ns = 4,
+  sysctl = 5 }
 
 -- clean(): removes what dead runs left behind, per their records, and
 -- nothing else; returns the list of what it removed.  Live runs (this
@@ -457,7 +506,9 @@ function M.clean()
         local did, err = remove_entry(e)
         if did then
           removed[#removed + 1] = setmetatable({ kind = e.kind, name = e.name,
-            ns = (e.kind == "link" or e.kind == "neigh" or e.kind == "rule" or e.kind == "fdb") and e.ns or nil,
+            ns = (e.kind == "link" or e.kind == "neigh" or e.kind == "rule" or e.kind == "fdb" or
+              e.kind == "vlan") and e.ns or nil,
+            range = e.kind == "vlan" and (e.lo == e.hi and tostring(e.lo) or e.lo .. "-" .. e.hi) or nil,
             run = name }, Removed)
         elseif did == nil then
           left[#left + 1] = e

@@ -5,13 +5,18 @@
  * bridge_vlan_del, bridge_vlan_list), sent as iproute2's `bridge` sends
  * them: AF_BRIDGE requests.  Forwarding entries are fdb.c's.
  *
- * VLANs belong to their port and go with it when the link is deleted:
- * the run's record needs no line for them.
+ * The VLANs bridge_vlan_add gives a port that it did not have are noted
+ * in the run's record ("+vlan", a range of them, with the port's ifindex
+ * and namespace), so a failed run takes them off again and nsl --clean
+ * takes off what a killed run left on a bridge it did not make; a VLAN
+ * the port had already (whose flags bridge_vlan_add may change) is not
+ * the run's.
  */
 #include <errno.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +230,91 @@ static void check_vid(lua_State *L, const char *prim, const char *obj, int idx,
 	*hi = (int)b;
 }
 
+/* The VLAN ids a link (ifindex index) has, as a bitmap. */
+struct vids {
+	int index;
+	unsigned char have[(BR_VID_MAX + 8) / 8];
+};
+
+/* One RTM_NEWLINK of an AF_BRIDGE dump: the link's VLANs into the map. */
+static int vids_cb(const struct nlmsghdr *h, void *data)
+{
+	struct vids *s = data;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a, *v;
+
+	if (h->nlmsg_type != RTM_NEWLINK || ifi->ifi_index != s->index)
+		return 0;
+	mnl_attr_for_each(a, h, sizeof(*ifi)) {
+		if (mnl_attr_get_type(a) != IFLA_AF_SPEC)
+			continue;
+		mnl_attr_for_each_nested(v, a) {
+			const struct bridge_vlan_info *vi = mnl_attr_get_payload(v);
+
+			if (mnl_attr_get_type(v) == IFLA_BRIDGE_VLAN_INFO &&
+			    mnl_attr_get_payload_len(v) >= sizeof(*vi) && vi->vid <= BR_VID_MAX)
+				s->have[vi->vid / 8] |= (unsigned char)(1u << (vi->vid % 8));
+		}
+	}
+	return 0;
+}
+
+/* Fills s with the VLANs link index of ns has now; 0 or -errno. */
+static int port_vids(lua_State *L, struct nl_ns *ns, const char *prim, const char *port,
+		     int index, struct vids *s)
+{
+	struct ifinfomsg *ifi;
+	struct nl_req q;
+	char ext[256];
+
+	memset(s, 0, sizeof(*s));
+	s->index = index;
+	ifi = nl_req_start(&q, L, prim, port, RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi));
+	ifi->ifi_family = AF_BRIDGE;
+	nl_put_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
+	return nl_talk(L, ns, q.buf, nl_req_len(&q), vids_cb, s, ext, sizeof(ext));
+}
+
+/* Notes in the run's record that VLANs lo..hi of port (ifindex index)
+ * of ns are about to be given ('+', with the namespace's identity) or
+ * were taken off or not given ('-').  Never raises. */
+static void record_vlan(struct nl_ns *ns, int sign, const char *port, int lo, int hi,
+			int self, int index)
+{
+	char nsn[2 * NAME_MAX + 1], nsid[64], dv[2 * IF_NAMESIZE + 1];
+
+	nsl_rec_name(ns->name, nsn, sizeof(nsn));
+	port = nsl_rec_name(port, dv, sizeof(dv));
+	if (sign == '-') {
+		nsl_rec_write("-vlan\t%s\t%s\t%d\t%d\t%d\n", port, nsn, lo, hi, self);
+		return;
+	}
+	if (ns->fd < 0 || nsl_fd_id(ns->fd, nsid, sizeof(nsid)) < 0)
+		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
+	nsl_rec_write("+vlan\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", port, nsn, lo, hi, self, index,
+		      nsid);
+	nsl_rec_made();
+}
+
+/* Notes (sign '+') or retires ('-') the runs of VLANs in lo..hi that the
+ * map s says were not there before: what bridge_vlan_add gives anew. */
+static void record_new_vids(struct nl_ns *ns, int sign, const char *port, int lo, int hi,
+			    int self, int index, const struct vids *s)
+{
+	int v = lo, start;
+
+	while (v <= hi) {
+		while (v <= hi && (s->have[v / 8] & (1u << (v % 8))))
+			v++;
+		if (v > hi)
+			break;
+		start = v;
+		while (v <= hi && !(s->have[v / 8] & (1u << (v % 8))))
+			v++;
+		record_vlan(ns, sign, port, start, v - 1, self, index);
+	}
+}
+
 /* bridge_vlan_add(port, vid, opts{pvid, untagged, self, ns}) (type
  * RTM_SETLINK) and bridge_vlan_del(port, vid, opts{self, ns})
  * (RTM_DELLINK): one AF_BRIDGE request with the VLAN (or range) in
@@ -240,7 +330,8 @@ static int vlan_change(lua_State *L, int type)
 	struct ifinfomsg *ifi;
 	struct nlattr *af;
 	struct br_role r;
-	int lo, hi, self, index, err;
+	int lo, hi, self, index, err, rec;
+	struct vids before;
 	char ext[256];
 
 	nsl_opts_begin(L, &o, p, 0);
@@ -273,7 +364,16 @@ static int vlan_change(lua_State *L, int type)
 		nl_put(&q, IFLA_BRIDGE_VLAN_INFO, sizeof(vi), &vi);
 	}
 	nl_nest_end(&q, af);
+	/* talk, the VLANs the port gets anew recorded first */
+	rec = type == RTM_SETLINK && nsl_rec_open() == 0 &&
+	      port_vids(L, ns, p->name, port, index, &before) == 0;
+	if (rec)
+		record_new_vids(ns, '+', port, lo, hi, self, index, &before);
 	err = nl_talk(L, ns, q.buf, nl_req_len(&q), NULL, NULL, ext, sizeof(ext));
+	if (err && rec)
+		record_new_vids(ns, '-', port, lo, hi, self, index, &before);
+	if (!err && type == RTM_DELLINK && nsl_rec_active())
+		record_vlan(ns, '-', port, lo, hi, self, index);
 	if (!err)
 		return 0;
 	if (err == -EOPNOTSUPP && !ext[0]) {
