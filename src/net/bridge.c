@@ -10,7 +10,8 @@
  * and namespace), so a failed run takes them off again and nsl --clean
  * takes off what a killed run left on a bridge it did not make; a VLAN
  * the port had already (whose flags bridge_vlan_add may change) is not
- * the run's.
+ * the run's.  A port the run made itself takes its VLANs along when it
+ * goes: those need neither a line nor the dump that finds the new ones.
  */
 #include <errno.h>
 #include <linux/if_bridge.h>
@@ -364,8 +365,9 @@ static int vlan_change(lua_State *L, int type)
 		nl_put(&q, IFLA_BRIDGE_VLAN_INFO, sizeof(vi), &vi);
 	}
 	nl_nest_end(&q, af);
-	/* talk, the VLANs the port gets anew recorded first */
-	rec = type == RTM_SETLINK && nsl_rec_open() == 0 &&
+	/* talk, the VLANs the port gets anew recorded first (unless the run
+	 * made the port: they go with it, and no dump is needed) */
+	rec = type == RTM_SETLINK && nsl_rec_open() == 0 && !nl_link_made(ns, port, index) &&
 	      port_vids(L, ns, p->name, port, index, &before) == 0;
 	if (rec)
 		record_new_vids(ns, '+', port, lo, hi, self, index, &before);

@@ -133,6 +133,11 @@ void nl_req_do(struct nl_req *r, struct nl_ns *ns, nl_cb cb, void *data);
 void nl_check_len(lua_State *L, const char *prim, const char *obj,
 		  const char *what, const char *s, size_t max);
 
+/* Whether this run made link name, now ifindex index in ns (its "+link"
+ * line is in the run's record): what goes with that link needs no record
+ * line of its own (link.c). */
+int nl_link_made(struct nl_ns *ns, const char *name, int index);
+
 /* Parses "addr[/prefix]" (IPv4 or IPv6) into family, bytes, prefix
  * (default: full length); 0 or -1 with a reason in why. */
 int nl_parse_cidr(const char *s, int *family, unsigned char addr[16],
