@@ -406,5 +406,7 @@ int nsl_open_link(lua_State *L)
 	nsl_register(L, link_prims);
 	for (k = link_kinds; k->p.name; k++)
 		nsl_register_one(L, &k->p);
+	link_push_enums(L);
+	lua_setfield(L, 1, "_link_enums");
 	return 0;
 }

@@ -63,6 +63,9 @@ extern const struct link_kind link_kinds[];
  * table; nothing (returns 0) for a kind without them (linkkind.c). */
 int link_push_kind_data(lua_State *L, const char *kind, const struct nlattr *data);
 
+/* Pushes the names each kind's enumerated options take (linkkind.c). */
+void link_push_enums(lua_State *L);
+
 /* Set field k of the table on top to v (linkinfo.c). */
 void link_set_int(lua_State *L, const char *k, lua_Integer v);
 void link_set_str(lua_State *L, const char *k, const char *v);

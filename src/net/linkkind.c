@@ -68,16 +68,43 @@ static const char *const bond_modes[] = {
 static const char *const macvlan_modes[] = {
 	"private", "vepa", "bridge", "passthru", "source", NULL
 };
+static const char *const vlan_protos[] = { "802.1Q", "802.1ad", NULL };
+
+/* See link.h: { macvlan = { mode = {...} }, ipvlan = ..., bond = ...,
+ * vlan = { protocol = {...} } }, the names above, for nsl.topo.kinds to
+ * check a description against before anything is made. */
+void link_push_enums(lua_State *L)
+{
+	static const struct {
+		const char *kind, *key;
+		const char *const *names;
+	} enums[] = {
+		{ "macvlan", "mode", macvlan_modes }, { "ipvlan", "mode", ipvlan_modes },
+		{ "bond", "mode", bond_modes }, { "vlan", "protocol", vlan_protos },
+	};
+	size_t i;
+	int j;
+
+	lua_createtable(L, 0, 4);
+	for (i = 0; i < sizeof(enums) / sizeof(enums[0]); i++) {
+		lua_createtable(L, 0, 1);
+		lua_newtable(L);
+		for (j = 0; enums[i].names[j]; j++) {
+			lua_pushstring(L, enums[i].names[j]);
+			lua_rawseti(L, -2, j + 1);
+		}
+		lua_setfield(L, -2, enums[i].key);
+		lua_setfield(L, -2, enums[i].kind);
+	}
+}
 
 /* vlan_add(name, parent, id, opts{protocol}). */
 static void parse_vlan(struct link_req *r)
 {
-	static const char *const protos[] = { "802.1Q", "802.1ad", NULL };
-
 	r->id = luaL_checkinteger(r->L, 3);
 	nsl_check_range(r->L, r->prim, r->name, "VLAN id", r->id, 1, 4094);
 	r->proto = pick(r, "protocol", nsl_opt_str(&r->o, "protocol", "802.1Q"),
-			protos, "802.1Q, 802.1ad") ? 0x88a8 : 0x8100;
+			vlan_protos, "802.1Q, 802.1ad") ? 0x88a8 : 0x8100;
 }
 
 static void put_vlan(struct link_req *r)

@@ -47,16 +47,9 @@ local ELSEWHERE = { vrf = "a VRF is described by the namespace's vrfs", bond =
 local DERIVED = { vxlan = set("remote", "local", "dev", "group") }
 local EXTRA = { vxlan = { "underlay" }, bond = { "over" } }
 local RANGE = { id = { 1, 4094 }, vni = { 0, 16777215 } }
--- The names the <kind>_add primitives take for their enum options
--- (src/net/linkkind.c's lists, in its order; spec/topo_kinds_spec.lua
--- pins these to the primitives' own error texts).
-M.ENUMS = {
-  macvlan = { mode = { "private", "vepa", "bridge", "passthru", "source" } },
-  ipvlan = { mode = { "l2", "l3", "l3s" } },
-  bond = { mode = { "balance-rr", "active-backup", "balance-xor", "broadcast", "802.3ad", "balance-tlb",
-                    "balance-alb" } },
-  vlan = { protocol = { "802.1Q", "802.1ad" } },
-}
+-- The names the <kind>_add primitives take for their enum options, as
+-- src/net/linkkind.c exports them (one list on both sides).
+M.ENUMS = core._link_enums
 -- The integer options of the kinds (the primitives' ranges), and the
 -- ones that are an address or a boolean.
 local INTS = { port = { 1, 65535 }, ttl = { 0, 255 }, tos = { 0, 255 }, miimon = { 0, 2147483647 } }
