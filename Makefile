@@ -37,7 +37,7 @@ OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 # Debian packages, in sets: building nsl; running the suite (the specs
 # run the examples too); the examples alone (make demo); the benchmarks.
 DEPS_BUILD    := build-essential pkg-config liblua5.4-dev libmnl-dev libedit-dev libnftables-dev libjansson-dev
-DEPS_EXAMPLES := iproute2 util-linux procps nginx curl socat
+DEPS_EXAMPLES := iproute2 util-linux procps iputils-ping nginx curl socat lua-cjson
 DEPS_TEST     := lua5.4 lua-busted uidmap passt lua-dkjson lua-cjson lua-check luarocks nftables tcpdump iproute2 util-linux tmux valgrind \
                  iputils-ping procps graphviz iptables $(DEPS_EXAMPLES)
 DEPS_BENCH    := bridge-utils python3-pyroute2 mininet time bc
@@ -107,7 +107,7 @@ ensure-deps:
 	missing=$$(for p in $(NEED); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "make: installing" $$missing; \
-	  $(MAKE) --no-print-directory deps WANT="$$missing"; fi
+	  $(MAKE) --no-print-directory deps WANT="$$(echo $$missing)"; fi
 
 # The suite runs under busted --lua=./nsl, inside a private network and
 # mount namespace (spec/sandbox): no uplink, its own /run/netns.
