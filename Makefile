@@ -4,7 +4,11 @@
 #   make          build ./nsl
 #   make deps     install every Debian package nsl needs (root or sudo):
 #                 the build, test, examples and bench sets
-#   make check    run the busted suite inside a sandbox network namespace
+#   make check    run the busted suite inside sandbox network namespaces:
+#                 the quick lane (fault matrix strided, some slow specs
+#                 left to check-full), files spread over parallel sandboxes
+#   make check-full  the whole suite: every fault combination, every spec
+#                 (NSL_FULL=1; what CI runs)
 #   make check-unit  the specs tagged #unit, without sandbox or privilege
 #   make check-kernel  the #kernel specs on Debian's stock kernel, in qemu
 #   make asan     the same suite against an AddressSanitizer+UBSan build
@@ -50,7 +54,7 @@ SUDO          := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SPEC_ARGS ?=
 
-.PHONY: all deps ensure-deps check check-unit soak asan valgrind demo bench clean install lint deps-kernel check-kernel
+.PHONY: all deps ensure-deps check check-full check-unit soak asan valgrind demo bench clean install lint deps-kernel check-kernel
 .DELETE_ON_ERROR:
 
 all: $(NSL)
@@ -110,11 +114,18 @@ ensure-deps:
 	  $(MAKE) --no-print-directory deps WANT="$$(echo $$missing)"; fi
 
 # The suite runs under busted --lua=./nsl, inside a private network and
-# mount namespace (spec/sandbox): no uplink, its own /run/netns.
+# mount namespace (spec/sandbox): no uplink, its own /run/netns.  With no
+# SPEC_ARGS the spec files are spread over parallel sandboxes
+# (spec/parallel, NSL_JOBS of them); with SPEC_ARGS one busted runs them.
 check: ensure-deps
 	$(MAKE) --no-print-directory $(NSL) $(FAULTSHIM) $(if $(findstring sanitize,$(CFLAGS)),,nsl.so)
 	NSL_BIN=$(CURDIR)/$(NSL) NSL_FAULTSHIM=$(CURDIR)/$(FAULTSHIM) \
-	  spec/sandbox busted --lua=./$(NSL) $(SPEC_ARGS)
+	  $(if $(strip $(SPEC_ARGS)),spec/sandbox busted --lua=./$(NSL) $(SPEC_ARGS),spec/parallel busted --lua=./$(NSL))
+
+# Everything make check leaves out for speed: every combination of the
+# fault matrix, the slow specs (NSL_FULL=1 tells the specs).
+check-full:
+	NSL_FULL=1 $(MAKE) --no-print-directory check
 
 # The random-instant signal runs (spec/faults_spec.lua, tag soak): not in
 # check, a few minutes.
@@ -129,9 +140,7 @@ check-unit: $(NSL)
 # qemu over the host's own / and runs busted there on SPEC_ARGS, by
 # default the #kernel specs.  It installs DEPS_KERNEL when missing.
 check-kernel: ensure-deps
-	@missing=$$(for p in $(DEPS_KERNEL); do \
-	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then echo "make: installing" $$missing; $(MAKE) --no-print-directory deps-kernel; fi
+	$(MAKE) --no-print-directory ensure-deps NEED="$(DEPS_KERNEL)"
 	$(MAKE) --no-print-directory $(NSL)
 	spec/kernel/run $(SPEC_ARGS)
 
@@ -159,7 +168,8 @@ demo:
 # Speed the way users work (bench/speed.sh): W1 through nsl.topology
 # against raw_limit, W3 per-test worlds against bash + ip and pyroute2.
 # bench/run.sh is the full W1 primitives run against every peer.
-bench: ensure-deps
+bench:
+	$(MAKE) --no-print-directory ensure-deps NEED="$(DEPS_BUILD) $(DEPS_EXAMPLES) $(DEPS_BENCH)"
 	$(MAKE) --no-print-directory $(NSL)
 	spec/sandbox bench/speed.sh
 

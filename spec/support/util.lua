@@ -10,6 +10,12 @@ function M.sandboxed()
   return os.getenv("NSL_SANDBOX") == "1"
 end
 
+-- True under make check-full (NSL_FULL=1): every combination of a
+-- matrix, every slow spec; make check takes a sample for speed.
+function M.full()
+  return os.getenv("NSL_FULL") == "1"
+end
+
 -- pending(msg) for code outside a spec file: busted gives the throwing
 -- `pending` only to the running test's environment; the same function is
 -- busted's core `pending`, reached through require "busted".
