@@ -115,6 +115,35 @@ describe("the nsl command line #cli", function()
       assert.equal("", r.out)
     end)
 
+    it("reports what nsl refuses on one line at the user's line, no traceback of nsl's frames", function()
+      -- a bad argument to a primitive, a description error, an unknown option
+      for _, case in ipairs({
+        { "veth_add(42)", ":1: bad argument #2 to 'veth_add' (string expected, got no value)" },
+        { "local x = 1\nlocal t = nsl.topology { nodes = {} }",
+          ":2: topology: unknown key 'nodes' in the description" },
+        { "\n\naddr_add('lo', '10.9.0.1/8', { nss = 'x' })",
+          ":3: addr_add: unknown option 'nss' (did you mean 'ns'?)" },
+      }) do
+        local path = script(case[1])
+        local r = T.run({ path })
+        assert.equal(1, r.code, case[1])
+        assert.equal("nsl: " .. path .. case[2] .. "\n", r.err)
+        -- NSL_DEBUG=1: the same line, then the traceback
+        r = T.run({ path }, { env = { NSL_DEBUG = "1" } })
+        assert.equal(1, r.code)
+        assert.matches("^nsl: " .. (path .. case[2]):gsub("%p", "%%%0") .. "\nstack traceback:\n", r.err)
+      end
+    end)
+
+    it("reports a primitive's failure on one line at the user's line", function()
+      if not T.need_sandbox() then return end
+      local path = script("ns_add('cli-dup')\nns_add('cli-dup')")
+      local r = T.run({ path })
+      assert.equal(1, r.code)
+      assert.equal("nsl: " .. path .. ":2: ns_add: cli-dup: File exists\n", r.err)
+      assert.is_false(require("nsl.core").ns_exists("cli-dup"))
+    end)
+
     it("reports an error inside a required module with its file and line", function()
       local dir = T.tmpdir()
       dirs[#dirs + 1] = dir
@@ -156,6 +185,27 @@ describe("the nsl command line #cli", function()
   end)
 
   describe("when the script ends", function()
+    it("ends on Ctrl-C of a script that keeps a lab up with one line, nsl: interrupted", function()
+      if not T.need_sandbox() then return end
+      local dir = T.tmpdir()
+      dirs[#dirs + 1] = dir
+      local path = script([[
+        local t = nsl.topology { prefix = "cli-", namespaces = { "a", "b" }, links = { { "a", "b" } } }
+        t:up()
+        io.stdout:write("ready\n") io.stdout:flush()
+        while true do sleep(30) end
+      ]])
+      local r = T.sh(string.format(
+        "%s %s > %s/out & pid=$!; " ..
+        "for i in $(seq 100); do grep -q ready %s/out 2>/dev/null && break; sleep 0.05; done; " ..
+        "kill -INT $pid; wait $pid",
+        T.quote(T.nsl), T.quote(path), T.quote(dir), T.quote(dir)))
+      assert.equal(130, r.code, r.err)
+      assert.equal("nsl: interrupted\n", r.err)
+      for _, n in ipairs(require("nsl.core").ns_list()) do assert.is_nil(n:match("^cli%-"), n) end
+    end)
+
+
     local gc = [[
       local path = ...
       setmetatable({}, { __gc = function() local f = io.open(path, "w") f:write("cleaned") f:close() end })
@@ -203,9 +253,9 @@ describe("the nsl command line #cli", function()
     end)
 
     for _, case in ipairs({
-      { sig = "TERM", code = 143, msg = "terminated by signal 15" },
-      { sig = "INT", code = 130, msg = "interrupted!" },
-      { sig = "HUP", code = 129, msg = "terminated by signal 1" },
+      { sig = "TERM", code = 143, msg = "terminated by signal 15 (Terminated)" },
+      { sig = "INT", code = 130, msg = "interrupted" },
+      { sig = "HUP", code = 129, msg = "terminated by signal 1 (Hangup)" },
     }) do
       it("stops on SIG" .. case.sig .. ", runs cleanups and dies of that signal", function()
         local dir = T.tmpdir()
@@ -221,7 +271,9 @@ describe("the nsl command line #cli", function()
             "kill -%s $pid; wait $pid",
             T.quote(T.nsl), T.quote(path), T.quote(dir .. "/mark"), T.quote(dir), T.quote(dir), case.sig))
           assert.equal(case.code, r.code, body)
-          assert.matches("^nsl: " .. case.msg:gsub("%p", "%%%0"), r.err)
+          -- one line, no traceback (the shell may add its own "Terminated")
+          assert.matches("^nsl: " .. case.msg:gsub("%p", "%%%0") .. "\n", r.err)
+          assert.is_nil(r.err:find("traceback"), r.err)
           assert.equal("cleaned", T.slurp(dir .. "/mark"), body)
         end
       end)

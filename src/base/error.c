@@ -114,9 +114,9 @@ static void push_meta(lua_State *L)
 	}
 }
 
-/* Is chunk (a Lua source name) part of nsl's own Lua library: compiled
- * in ("@embedded:lua/nsl/...") or loaded from NSL_LUA_DIR? */
-static int library_chunk(const char *chunk)
+/* See nsl.h: is chunk (a Lua source name) part of nsl's own Lua library,
+ * compiled in ("@embedded:lua/nsl/...") or loaded from NSL_LUA_DIR? */
+int nsl_library_chunk(const char *chunk)
 {
 	const char *dir = getenv("NSL_LUA_DIR");
 	size_t n;
@@ -130,9 +130,10 @@ static int library_chunk(const char *chunk)
 	return 0;
 }
 
-/* Pushes "file:line" of the innermost Lua function outside nsl's library
- * that leads to this call (the user's script or spec line), or nil. */
-static void push_where(lua_State *L)
+/* See nsl.h: pushes "file:line" of the innermost Lua function outside
+ * nsl's library that leads to this call (the user's script or spec
+ * line), or nil. */
+void nsl_push_where(lua_State *L)
 {
 	lua_Debug ar;
 	int level;
@@ -140,7 +141,7 @@ static void push_where(lua_State *L)
 	for (level = 1; lua_getstack(L, level, &ar); level++) {
 		if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0)
 			continue;
-		if (library_chunk(ar.source))
+		if (nsl_library_chunk(ar.source))
 			continue;
 		lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
 		return;
@@ -166,7 +167,7 @@ void nsl_push_error(lua_State *L, const char *primitive, const char *object,
 		reason = hinted;
 	}
 	lua_createtable(L, 0, 7);
-	push_where(L);
+	nsl_push_where(L);
 	lua_setfield(L, -2, "where");
 	lua_pushstring(L, primitive);
 	lua_setfield(L, -2, "primitive");

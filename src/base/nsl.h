@@ -109,6 +109,13 @@ int nsl_fail(lua_State *L, const char *primitive, const char *object,
 void nsl_push_error(lua_State *L, const char *primitive, const char *object,
 		    int err, const char *reason);
 
+/* Is chunk (a Lua source name, "@...") part of nsl's own Lua library? */
+int nsl_library_chunk(const char *chunk);
+
+/* Pushes "file:line" of the innermost Lua function outside nsl's library
+ * on the running stack (the user's line), or nil. */
+void nsl_push_where(lua_State *L);
+
 /* Primitives and their options (opts.c).
  *
  * Each file of primitives declares them in one table of struct nsl_prim:
