@@ -185,8 +185,11 @@ describe("signals #netns #trust", function()
     finally(function() T.rm(dir) end)
     local steps = trace(path)
     scrub()
+    -- make check: every other such step; make check-full: each of them
+    local every, n = T.full() and 1 or 2, 0
     for _, s in ipairs(steps) do
-      if s[2] == "recvmsg" or s[2] == "write" then
+      n = n + ((s[2] == "recvmsg" or s[2] == "write") and 1 or 0)
+      if (s[2] == "recvmsg" or s[2] == "write") and n % every == 0 then
         local r = shim_run(path, s[1], 2)
         assert.equal(130, r.code, "step " .. s[1] .. ": " .. r.err)
         assert.same({}, leftovers(), "step " .. s[1])

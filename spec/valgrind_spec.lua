@@ -8,6 +8,7 @@ describe("nsl under valgrind #valgrind", function()
   local function check(args, stdin)
     if not has_valgrind then pending("valgrind is not installed (make deps installs it)") return end
     if asan then pending("the ASan build is checked by ASan, not valgrind") return end
+    if not T.full() then pending("valgrind is slow: make check-full (or make valgrind) runs it") return end
     local cmd = "valgrind -q --leak-check=full --show-leak-kinds=definite,indirect " ..
       "--errors-for-leak-kinds=definite,indirect --error-exitcode=99 " .. T.quote(T.nsl)
     for _, a in ipairs(args) do cmd = cmd .. " " .. T.quote(a) end
