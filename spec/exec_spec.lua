@@ -183,6 +183,7 @@ describe("the process primitives under valgrind #netns #valgrind", function()
     if not need_sandbox() then return end
     if T.sh("command -v valgrind").code ~= 0 then pending("valgrind is not installed (make deps installs it)") return end
     if T.nsl:match("asan") then pending("the ASan build is checked by ASan, not valgrind") return end
+    if not T.full() then pending("valgrind is slow: make check-full runs it") return end
     local ns = "nslv" .. math.random(1e6)
     assert.equal(0, T.sh("ip netns add " .. ns).code)
     local path, dir = T.script(string.format([[

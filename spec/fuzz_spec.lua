@@ -151,7 +151,8 @@ describe("fuzz #netns", function()
     local path, dir = T.script(child)
     local seed0 = tonumber(os.getenv("NSL_FUZZ_SEED") or "") or 20261130
     local asan = T.nsl:match("asan") ~= nil
-    local batches, count = 6, asan and 250 or 500
+    -- make check: two batches; make check-full: six
+    local batches, count = T.full() and 6 or 2, asan and 250 or 500
     local t0 = os.time()
     for b = 1, batches do
       local seed = seed0 + b

@@ -149,6 +149,7 @@ describe("the network primitives under valgrind #netns", function()
     if not N.needs() then return end
     if T.sh("command -v valgrind").code ~= 0 then return pending("valgrind is not installed") end
     if T.nsl:match("asan") then return pending("the ASan build is checked by ASan, not valgrind") end
+    if not T.full() then return pending("valgrind is slow: make check-full runs it") end
     local script = [[
       ns_add("vg"); bridge_add("vgbr", { up = true })
       veth_add("vg0", "eth0", { peer_ns = "vg", master = "vgbr", up = true, mtu = 1400 })
