@@ -252,7 +252,7 @@ describe("vlan_add #netns", function()
     vlan_add("eb.9", "eb", 9, { ns = "b", up = true })
     addr_add("ea.8", "10.8.0.1/24", { ns = "a" })
     addr_add("eb.9", "10.8.0.2/24", { ns = "b" })
-    assert.are_not.equal(0, T.sh("ip netns exec a ping -c1 -W1 10.8.0.2").code)
+    assert.are_not.equal(0, T.sh("ip netns exec a ping -c1 -W0.3 10.8.0.2").code)
   end)
 
   it("names the module and CONFIG_ a kernel without 802.1Q lacks", function()

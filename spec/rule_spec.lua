@@ -106,14 +106,15 @@ describe("rule_add #netns", function()
     route_add("10.99.0.1/32", { via = "10.2.0.2", table = 100, ns = "h" })
     route_add("10.3.0.0/24", { via = "10.2.0.1", ns = "y" })
     route_add("10.3.0.0/24", { via = "10.1.0.1", ns = "x" })
-    local function ping() return N.in_ns("h", "ping -c1 -W1 -I 10.3.0.1 10.99.0.1").code end
-    assert.not_equal(0, ping())	-- main: to x, which has no 10.99.0.1
+    -- a ping that must fail waits 0.3 s for its reply, not 1
+    local function ping(wait) return N.in_ns("h", "ping -c1 -W" .. (wait or 1) .. " -I 10.3.0.1 10.99.0.1").code end
+    assert.not_equal(0, ping(0.3))	-- main: to x, which has no 10.99.0.1
     rule_add({ from = "10.3.0.1/32", table = 100, priority = 10, ns = "h" })
     local before = N.ip("-s link show yh", "y")[1].stats64.rx.packets
     assert.equal(0, ping())
     assert.is_true(N.ip("-s link show yh", "y")[1].stats64.rx.packets > before)
     rule_del({ from = "10.3.0.1/32", table = 100, priority = 10, ns = "h" })
-    assert.not_equal(0, ping())
+    assert.not_equal(0, ping(0.3))
 
     -- the same with IPv6
     for _, l in ipairs({ { "hx", "h", "fd01::1/64" }, { "xh", "x", "fd01::2/64" },
@@ -125,12 +126,12 @@ describe("rule_add #netns", function()
     route_add("fd99::1/128", { via = "fd02::2", table = 100, ns = "h" })
     route_add("fd03::/64", { via = "fd02::1", ns = "y" })
     route_add("fd03::/64", { via = "fd01::1", ns = "x" })
-    local function ping6() return N.in_ns("h", "ping -6 -c1 -W1 -I fd03::1 fd99::1").code end
-    assert.not_equal(0, ping6())
+    local function ping6(wait) return N.in_ns("h", "ping -6 -c1 -W" .. (wait or 1) .. " -I fd03::1 fd99::1").code end
+    assert.not_equal(0, ping6(0.3))
     rule_add({ from = "fd03::1/128", table = 100, priority = 10, ns = "h" })
     assert.equal(0, ping6())
     rule_del({ from = "fd03::1/128", table = 100, priority = 10, ns = "h" })
-    assert.not_equal(0, ping6())
+    assert.not_equal(0, ping6(0.3))
   end)
 
   it("refuses bad input with <prim>: <obj>: <reason>", function()
@@ -237,7 +238,7 @@ describe("rules in a description #netns", function()
       t:report())
     assert.equal(0, N.in_ns("nrh", "ping -c1 -W1 10.99.0.1").code)
     rule_del({ priority = 20, ns = "nrh" })
-    assert.not_equal(0, N.in_ns("nrh", "ping -c1 -W1 10.99.0.1").code)	-- main has no way there
+    assert.not_equal(0, N.in_ns("nrh", "ping -c1 -W0.3 10.99.0.1").code)	-- main has no way there
   end)
 
   it("checks rules before making anything", function()

@@ -21,8 +21,10 @@ local function world()
   }:up()
 end
 
-local function ping(t, from, to)
-  return T.sh("ip netns exec " .. t:name(from) .. " ping -n -c1 -W1 " .. (t:addr(to, from) or t:addr(to))).code == 0
+-- wait: seconds for the reply (1; 0.3 for a ping that must fail)
+local function ping(t, from, to, wait)
+  return T.sh("ip netns exec " .. t:name(from) .. " ping -n -c1 -W" .. (wait or 1) .. " " ..
+    (t:addr(to, from) or t:addr(to))).code == 0
 end
 
 local function up_of(t, node, peer)
@@ -47,7 +49,7 @@ describe("topology failure injection #netns", function()
     t:link_down("a", "r")
     assert.is_false(up_of(t, "a", "r"))
     assert.is_false(up_of(t, "r", "a"))
-    assert.is_false(ping(t, "a", "r"))
+    assert.is_false(ping(t, "a", "r", 0.3))
     assert.is_true(ping(t, "b", "r"))
     assert.same({ ["a-r"] = true }, t.faults.down)
     t:link_up("a", "r")
@@ -71,7 +73,7 @@ describe("topology failure injection #netns", function()
     assert.is_false(up_of(t, "a", "br0"))
     assert.is_true(up_of(t, "b", "r"))
     assert.is_true(ping(t, "b", "r"))
-    assert.is_false(ping(t, "a", "r"))
+    assert.is_false(ping(t, "a", "r", 0.3))
     assert.equal(2, t:heal())
     assert.is_true(up_of(t, "a", "r"))
     assert.is_true(up_of(t, "a", "br0"))
