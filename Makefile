@@ -169,7 +169,7 @@ demo:
 # against raw_limit, W3 per-test worlds against bash + ip and pyroute2.
 # bench/run.sh is the full W1 primitives run against every peer.
 bench:
-	$(MAKE) --no-print-directory ensure-deps NEED="$(DEPS_BUILD) $(DEPS_EXAMPLES) $(DEPS_BENCH)"
+	$(MAKE) --no-print-directory ensure-deps NEED="$(DEPS_BUILD) $(DEPS_TEST) $(DEPS_BENCH)"
 	$(MAKE) --no-print-directory $(NSL)
 	spec/sandbox bench/speed.sh
 
