@@ -125,7 +125,11 @@ describe("ns_del #netns", function()
     N.in_ns("blue", "ip link add keep0 type bridge")
     local pid = T.sh("ip netns exec blue sleep 30 >/dev/null 2>&1 & echo $!").out:match("%d+")
     finally(function() T.sh("kill " .. pid) end)
-    T.sh("sleep 0.2")
+    -- inside once ip netns exec has become the sleep
+    for _ = 1, 100 do
+      if (T.slurp("/proc/" .. pid .. "/comm") or "") == "sleep\n" then break end
+      T.sh("sleep 0.02")
+    end
     ns_del("blue")
     assert.is_false(ns_exists("blue"))
     local r = T.sh("nsenter --net=/proc/" .. pid .. "/ns/net ip -o link show keep0")

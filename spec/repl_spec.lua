@@ -81,8 +81,10 @@ describe("the REPL #repl", function()
   end)
 
   it("stops a running chunk on Ctrl-C and returns to the prompt", function()
-    term:line("while true do end")
-    T.sh("sleep 0.3")
+    -- the chunk says when it runs (SPIN, made at run time: the echoed
+    -- line does not show it), so Ctrl-C comes then, not after a guess
+    term:line("io.write(('spin'):upper(), '\\n') io.flush() while true do end")
+    term:wait_for("\nSPIN", 5, true)
     term:key("C-c")
     term:wait_for("nsl: interrupted", 5, true)
     term:wait_for("nsl> $", 5)
@@ -91,8 +93,8 @@ describe("the REPL #repl", function()
   end)
 
   it("stops a blocking primitive on Ctrl-C", function()
-    term:line("sleep(60)")
-    T.sh("sleep 0.3")
+    term:line("io.write(('wait'):upper(), '\\n') io.flush() sleep(60)")
+    term:wait_for("\nWAIT", 5, true)
     term:key("C-c")
     term:wait_for("nsl: interrupted", 5, true)
     assert.is_true(term:alive())
@@ -132,7 +134,11 @@ describe("the REPL #repl", function()
     term:line("x = 'remembered'")
     term:wait_for("nsl> x = 'remembered'\nnsl> ", 5, true)
     term:key("C-d")
-    T.sh("sleep 0.2")
+    -- the history is written as the REPL ends
+    for _ = 1, 100 do
+      if (T.slurp(home .. "/.nsl_history") or ""):find("remembered", 1, true) then break end
+      T.sh("sleep 0.02")
+    end
     term:close()
     assert.truthy(T.slurp(home .. "/.nsl_history"):find("remembered", 1, true))
     start()
