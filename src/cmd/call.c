@@ -80,7 +80,8 @@ static int raised_by_nsl(lua_State *L)
 }
 
 /* Where the "chunk:line: " prefix of msg ends (after its space), or
- * NULL when msg has none. */
+ * NULL when msg has none (a ": " before any ":line: " means none: chunk
+ * names have no ": ", messages do, "topology: ..."). */
 static const char *position_end(const char *msg)
 {
 	const char *p, *d;
@@ -88,6 +89,8 @@ static const char *position_end(const char *msg)
 	for (p = msg; *p && *p != '\n'; p++) {
 		if (*p != ':')
 			continue;
+		if (p[1] == ' ')
+			return NULL;
 		for (d = p + 1; *d >= '0' && *d <= '9'; d++)
 			;
 		if (d > p + 1 && d[0] == ':' && d[1] == ' ')
