@@ -133,6 +133,9 @@ describe("the nsl command line #cli", function()
         assert.equal(1, r.code)
         assert.matches("^nsl: " .. (path .. case[2]):gsub("%p", "%%%0") .. "\nstack traceback:\n", r.err)
       end
+      -- -e's chunk is "(command line)": its position is not doubled
+      local r = T.run({ "-e", "veth_add(1)" })
+      assert.equal("nsl: (command line):1: bad argument #2 to 'veth_add' (string expected, got no value)\n", r.err)
     end)
 
     it("reports a primitive's failure on one line at the user's line", function()
