@@ -133,6 +133,22 @@ describe("README.md #readme", function()
     assert.is_true(links > 7)
   end)
 
+  it("and nsl(1) say what a script keeps as the code does: a bare ns_add stays #netns", function()
+    assert.matches("| normally[^\n]*| %*%*kept%*%*", readme)
+    local page = T.sh("MANWIDTH=200 man -l doc/nsl.1")
+    assert.equal(0, page.code, page.err)
+    assert.truthy(page.out:find("keeps what bare primitives made", 1, true), page.out)
+    assert.falsy(page.out:find("Nothing a script makes is left behind", 1, true))
+    if not T.need_sandbox() then return end
+    local path, dir = T.script('ns_add("kept")\n')
+    finally(function()
+      T.rm(dir)
+      T.sh("ip netns del kept 2>/dev/null")
+    end)
+    assert.equal(0, T.run({ path }).code)
+    assert.equal("kept\n", T.sh("ip netns list").out)
+  end)
+
   it("links every example", function()
     for f in io.popen("ls examples"):lines() do
       assert.truthy(readme:find("(examples/" .. f .. ")", 1, true), f)
