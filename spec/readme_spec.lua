@@ -157,17 +157,33 @@ describe("README.md #readme", function()
 end)
 
 describe("the docs #readme", function()
-  it("link only files that exist", function()
-    local p = io.popen("ls doc/*.md HACKING.md")
+  -- The anchors GitHub gives a Markdown file's headings.
+  local function anchors(file)
+    local out = {}
+    for h in ("\n" .. T.slurp(file)):gmatch("\n#+ ([^\n]+)") do
+      out[(h:lower():gsub("[^%w%s_-]", ""):gsub("%s", "-"))] = true
+    end
+    return out
+  end
+
+  it("link only files and headings that exist", function()
+    local p = io.popen("ls README.md HACKING.md doc/*.md")
+    local checked = 0
     for f in p:lines() do
       local dir = f:match("^(.*)/") or "."
-      for target in T.slurp(f):gmatch("%]%(([^)#]+)[^)]*%)") do
+      for target, anchor in T.slurp(f):gmatch("%]%(([^)#]*)#?([^)]*)%)") do
         if not target:match("^%a+://") then
-          assert.truthy(io.open(dir .. "/" .. target), f .. " links " .. target)
+          local file = target == "" and f or dir .. "/" .. target
+          assert.truthy(io.open(file), f .. " links " .. target)
+          if anchor ~= "" and file:match("%.md$") then
+            assert.truthy(anchors(file)[anchor], f .. " links " .. target .. "#" .. anchor .. ": no such heading")
+            checked = checked + 1
+          end
         end
       end
     end
     p:close()
+    assert.is_true(checked > 20)
   end)
 
   it("run the tutorial's first script as written, and it leaves nothing behind #netns", function()
