@@ -133,6 +133,29 @@ describe("README.md #readme", function()
     assert.is_true(links > 7)
   end)
 
+  it("has a quick start whose chain and suite run as written #netns", function()
+    if not T.need_sandbox() then return end
+    local quick = readme:match("\n## Quick start.-\n## ")
+    assert.is_not_nil(quick)
+    local blocks = {}
+    for code in quick:gmatch("```lua\n(.-)```") do blocks[#blocks + 1] = code end
+    assert.equal(2, #blocks)
+    local path, dir = T.script(blocks[1])
+    finally(function() T.rm(dir) end)
+    local r = T.run({ path })
+    assert.equal(0, r.code, r.err)
+    assert.matches("^hello\n", r.out)
+    T.write(dir .. "/hello_spec.lua", blocks[2])
+    -- busted --lua=nsl finds nsl in PATH, as the README says to set it.
+    assert.equal(0, T.sh("mkdir " .. T.quote(dir .. "/bin") .. " && ln -s \"$(realpath "
+      .. T.quote(T.nsl) .. ")\" " .. T.quote(dir .. "/bin/nsl")).code)
+    local b = T.sh("cd " .. T.quote(dir) .. " && PATH=" .. T.quote(dir .. "/bin") .. ":$PATH"
+      .. " busted --lua=nsl -o TAP hello_spec.lua")
+    assert.equal(0, b.code, b.out .. b.err)
+    assert.matches("ok 2 ", b.out)
+    assert.equal("", T.sh("ip netns list").out)
+  end)
+
   it("and nsl(1) say what a script keeps as the code does: a bare ns_add stays #netns", function()
     assert.matches("| normally[^\n]*| %*%*kept%*%*", readme)
     local page = T.sh("MANWIDTH=200 man -l doc/nsl.1")
