@@ -259,6 +259,15 @@ describe("doc/reference.md #readme", function()
     assert.same({}, missing_of(names, function(n) return ref:find("`" .. n .. "(", 1, true) end))
   end)
 
+  it("documents every field of the nsl module", function()
+    local core, names = require "nsl.core", {}
+    for name in pairs(require "nsl") do
+      if core[name] == nil and not name:match("^_") then names[#names + 1] = name end
+    end
+    assert.is_true(#names > 5)
+    assert.same({}, missing_of(names, function(n) return ref:find("`nsl." .. n, 1, true) end))
+  end)
+
   it("documents every option of every primitive where the primitive is", function()
     local missing = {}
     for prim, o in pairs(require("nsl.core")._options) do
