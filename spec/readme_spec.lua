@@ -37,7 +37,7 @@ local function code_words(text)
     for w in block:gmatch("[%a_][%w_]*") do words[w] = true end
     return ""
   end)
-  for span in rest:gmatch("`([^`\n]+)`") do
+  for span in rest:gmatch("`([^`]+)`") do -- a span may go on over a line break
     for w in span:gmatch("[%a_][%w_]*") do words[w] = true end
   end
   return words
