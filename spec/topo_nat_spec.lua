@@ -128,7 +128,7 @@ describe("nat, publish and firewall in topologies #netns", function()
                                                           internet = {} } }):up()
     t:exec("inside", { "socat", "UDP-RECVFROM:53,fork", "SYSTEM:echo pong" }, { background = true })
     wait_port(t, "inside", 53, true)
-    local r = nsl.spawn({ "socat", "-T2", "-", "UDP:127.0.0.1:5353" }, { capture = true, stdin = "ping\n", timeout = 5 })
+    local r = nsl.spawn({ "socat", "-T2", "-t2", "-", "UDP:127.0.0.1:5353" }, { capture = true, stdin = "ping\n", timeout = 5 })
     assert.equal("pong\n", r.stdout, r.stderr)
   end)
 

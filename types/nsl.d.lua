@@ -1,6 +1,6 @@
 ---@meta nsl
 -- LuaCATS definitions of nsl's globals, for lua-language-server: point
--- its "workspace.library" at this directory (README, "Editors and
+-- its "workspace.library" at this directory (doc/reference.md, "Editors and
 -- linters").  Every primitive is a global in scripts and a field of
 -- `nsl`; spec/types_spec.lua checks that each one is declared here.
 

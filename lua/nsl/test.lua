@@ -13,8 +13,8 @@
 -- A world registers busted hooks that bring a fresh topology up before
 -- each test (or once for the file) and take it down after; services log
 -- to files of the test, captures record packets, and a failing test
--- leaves its artifacts (nsl.test.artifacts).  README.md, "Testing your
--- software with nsl", is the user's guide.
+-- leaves its artifacts (nsl.test.artifacts).  doc/testing.md is the
+-- user's guide.
 local core = require "nsl.core"
 local topo = require "nsl.topo"
 local desc = require "nsl.topo.desc"

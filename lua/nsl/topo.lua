@@ -7,7 +7,7 @@
 --   t:down()          -- removes all it made (also __close and __gc)
 --   t:ns("ns0"):exec{ "ping", "-c1", t:addr("ns1") }
 --
--- The description format is in README.md, "Topologies"; nsl.topo.desc
+-- The description format is in doc/reference.md, "Topologies"; nsl.topo.desc
 -- checks it.  The primitives note every object in the run's record
 -- (nsl.record) as they make it, so nsl.clean() can remove it if the run
 -- is killed.

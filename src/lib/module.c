@@ -4,7 +4,7 @@
  * `require "nsl"` from lua5.4 (or a plain busted) loads the same C core
  * and the same embedded Lua library as the nsl binary, and returns the
  * table the binary calls nsl.  What the binary's host does and a module
- * cannot (README, "Stock Lua and busted"): the primitives are not made
+ * cannot (doc/reference.md, "Stock Lua and busted"): the primitives are not made
  * globals, SIGTERM/SIGHUP are not turned into Lua errors (lua5.4 handles
  * SIGINT itself), and os.exit keeps lua5.4's default of not closing the
  * state, so os.exit(code, true) is what runs the cleanups.

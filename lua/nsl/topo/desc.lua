@@ -4,7 +4,7 @@
 --
 --   check(description, prefix) -> model   (raises "topology: ..." errors)
 --
--- See README.md, "Topologies", for the format.
+-- See doc/reference.md, "Topologies", for the format.
 local ip = require "nsl.ip"
 
 local M = {}
