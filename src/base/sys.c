@@ -361,6 +361,49 @@ static const char *dirname_of(const char *path, char *buf, size_t len)
 	return buf;
 }
 
+/* See nsl.h.  As ns_add: a placeholder private to the run, named in the
+ * record before it exists, takes the name by link(2) (exclusive). */
+int nsl_ns_claim(const char *kind, const char *path)
+{
+	char id[64], tmp[PATH_MAX + 96], dir[PATH_MAX];
+	static unsigned long serial;
+	int fd, err;
+
+	if (strlen(path) + 64 >= PATH_MAX)
+		return ENAMETOOLONG;
+	err = make_parent(path);
+	if (err)
+		return -err;
+	snprintf(tmp, sizeof(tmp), "%s/.nsl-%s-%lu", dirname_of(path, dir, sizeof(dir)),
+		 nsl_rec_id(), ++serial);
+	nsl_rec_write("+%s\t%s\t%s\n", kind, path, tmp);
+	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0) {
+		err = errno;
+		nsl_rec_write("-%s\t%s\n", kind, path);
+		return err;
+	}
+	if (nsl_fd_id(fd, id, sizeof(id)) == 0)
+		nsl_rec_write("=%s\t%s\tfile\t%s\n", kind, path, id);
+	close(fd);
+	if (link(tmp, path) < 0) {
+		err = errno;
+		unlink(tmp);
+		nsl_rec_write("-%s\t%s\n", kind, path);
+		return err;
+	}
+	unlink(tmp);
+	return 0;
+}
+
+/* See nsl.h. */
+void nsl_ns_unclaim(const char *kind, const char *path)
+{
+	umount2(path, MNT_DETACH);
+	unlink(path);
+	nsl_rec_write("-%s\t%s\n", kind, path);
+}
+
 /* _uts_add(path, hostname): a new UTS namespace whose hostname is
  * hostname, kept alive by a bind mount on the file path (made here,
  * exclusively: an existing path is refused with EEXIST), as
@@ -375,12 +418,9 @@ static int l_uts_add(lua_State *L)
 	const char *path = luaL_checkstring(L, 1);
 	size_t hlen;
 	const char *host = luaL_checklstring(L, 2, &hlen);
-	char id[64], tmp[PATH_MAX + 96], dir[PATH_MAX];
-	static unsigned long serial;
-	int fd, self, err = 0;
+	char id[64];
+	int self, err = 0;
 
-	if (strlen(path) + 64 >= PATH_MAX)
-		return nsl_fail(L, "uts_add", path, ENAMETOOLONG, NULL);
 	if (strlen(path) != lua_rawlen(L, 1) || strlen(host) != hlen)
 		return nsl_fail(L, "uts_add", path, EINVAL, "names may not hold NUL bytes");
 	if (hlen == 0 || hlen > 64)
@@ -389,35 +429,14 @@ static int l_uts_add(lua_State *L)
 	err = nsl_rec_open();
 	if (err)
 		return nsl_rec_fail(L, "uts_add", path, -err);
-	err = make_parent(path);
-	if (err)
-		return nsl_fail(L, "uts_add", path, -err, NULL);
 	self = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return nsl_fail(L, "uts_add", path, errno, NULL);
-	/* As ns_add: a placeholder private to the run, named in the record
-	 * before it exists, takes the name by link(2) (exclusive). */
-	snprintf(tmp, sizeof(tmp), "%s/.nsl-%s-%lu", dirname_of(path, dir, sizeof(dir)),
-		 nsl_rec_id(), ++serial);
-	nsl_rec_write("+uts\t%s\t%s\n", path, tmp);
-	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-	if (fd < 0) {
-		err = errno;
-		nsl_rec_write("-uts\t%s\n", path);
+	err = nsl_ns_claim("uts", path);
+	if (err) {
 		close(self);
 		return nsl_fail(L, "uts_add", path, err, NULL);
 	}
-	if (nsl_fd_id(fd, id, sizeof(id)) == 0)
-		nsl_rec_write("=uts\t%s\tfile\t%s\n", path, id);
-	close(fd);
-	if (link(tmp, path) < 0) {
-		err = errno;
-		unlink(tmp);
-		nsl_rec_write("-uts\t%s\n", path);
-		close(self);
-		return nsl_fail(L, "uts_add", path, err, NULL);
-	}
-	unlink(tmp);
 	if (unshare(CLONE_NEWUTS) < 0) {
 		err = errno;
 		goto undo;
@@ -438,9 +457,7 @@ static int l_uts_add(lua_State *L)
 	}
 undo:
 	close(self);
-	umount2(path, MNT_DETACH);
-	unlink(path);
-	nsl_rec_write("-uts\t%s\n", path);
+	nsl_ns_unclaim("uts", path);
 	return nsl_fail(L, "uts_add", path, err, NULL);
 }
 

@@ -3,6 +3,7 @@
 local core = require "nsl.core"
 local netns = require "nsl.netns"
 local uts = require "nsl.topo.uts"
+local nodefs = require "nsl.topo.nodefs"
 local ready = require "nsl.topo.ready"
 local kinds = require "nsl.topo.kinds"
 local vlans = require "nsl.topo.vlans"
@@ -65,6 +66,9 @@ local function plan(t)
     if n.hostname then
       step(where, "hostname " .. n.hostname, function() uts.make(n) end,
         function() uts.remove(n) end)
+    end
+    if n.nodefs then
+      step(where, "files", function() nodefs.make(n) end, function() nodefs.remove(n) end)
     end
     for _, key in ipairs((function()
       local ks = {}
