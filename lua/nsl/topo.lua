@@ -17,6 +17,7 @@ local record = require "nsl.record"
 local netns = require "nsl.netns"
 local ip = require "nsl.ip"
 local uts = require "nsl.topo.uts"
+local svc = require "nsl.topo.svc"
 
 local M = {}
 
@@ -183,6 +184,7 @@ end
 -- t:exec(node, cmd [, opts]): ns_exec in one of its namespaces.
 function Topology:exec(name, cmd, opts)
   local n = node(self, name)
+  svc.supervise(self)
   return core.ns_exec(n.real, cmd, uts.opts(n, opts))
 end
 
@@ -198,6 +200,7 @@ end
 
 -- t:service(name): the process handle of a running service.
 function Topology:service(name)
+  svc.supervise(self)
   local p = self.procs[name]
   return p and p.handle
 end
@@ -209,14 +212,17 @@ Topology.__close, Topology.__gc = engine.close, engine.close
 require("nsl.topo.nat").install(Topology) -- issue 16: t:nft, t:nft_table
 require("nsl.topo.faults").install(Topology) -- issue 15: t:link_down, t:impair, t:partition...
 
+svc.install(Topology) -- t:start, t:stop, t:restart, t:supervise
+
 local view = require "nsl.topo.view"
 Topology.report = view.report
-Topology.show = function(self) print(view.report(self)) end
+Topology.show = function(self) svc.supervise(self); print(view.report(self)) end
 Topology.diagram = view.diagram
 Topology.dot = view.dot
 -- t:state(): the live report as plain tables (JSON-ready); t.status is
 -- the word "down", "building" or "up".
 Topology.state = function(self)
+  svc.supervise(self)
   local st = require "nsl.topo.state"
   local s = st.live(st.entry(self))
   if self.status == "up" then s.faults = require("nsl.topo.faults").state(self) end -- issue 15

@@ -99,6 +99,8 @@ end
 function M.down(self)
   if self.status == "down" then return self end
   local errs = core._shield(teardown.run, self)
+  for _, path in ipairs(self.own_logs or {}) do pcall(core._unlink, path) end -- log = true's files
+  self.own_logs = nil
   self.status = "down"
   live[self] = nil
   require("nsl.lab").down(self)
