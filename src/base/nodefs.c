@@ -373,8 +373,32 @@ static int populate(const char *stage, struct mnt_op *ops, int n, int *bad,
  * others).  It stays, as ip netns leaves /run/netns. */
 static int private_dir(const char *dir)
 {
+	char line[4096], best[PATH_MAX] = "", mp[PATH_MAX];
+	int shared = 0;
+	FILE *f;
+
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return errno;
+	/* Only a shared mount needs it (the mount holding dir: the longest
+	 * mount point above it in mountinfo). */
+	f = fopen("/proc/self/mountinfo", "re");
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			size_t n;
+
+			if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+				continue;
+			n = strlen(mp);
+			if ((strncmp(dir, mp, n) == 0 && (dir[n] == '/' || dir[n] == '\0' || n == 1)) &&
+			    n >= strlen(best)) {
+				snprintf(best, sizeof(best), "%s", mp);
+				shared = strstr(line, " shared:") != NULL;
+			}
+		}
+		fclose(f);
+		if (!shared)
+			return 0;
+	}
 	if (mount("none", dir, NULL, MS_PRIVATE, NULL) == 0) {
 		struct stat a, b;
 		char up[PATH_MAX];
@@ -434,6 +458,14 @@ static int l_mnt_add(lua_State *L)
 		err = errno;
 		goto out;
 	}
+	/* Joined again, the thread's root is the namespace's root mount as
+	 * it is now, with dir's own mount on it: binding a namespace there
+	 * fails (EINVAL) while the root predates that mount. */
+	if (setns(self, CLONE_NEWNS) < 0) {
+		err = errno;
+		goto out;
+	}
+	(void)!fchdir(cwd);
 	err = nsl_ns_claim("mnt", path);
 	if (err)
 		goto out;
@@ -458,7 +490,9 @@ static int l_mnt_add(lua_State *L)
 	(void)!fchdir(cwd);
 	if (!err) {
 		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", newns);
-		if (mount(fdpath, path, NULL, MS_BIND, NULL) < 0) {
+		if (mount(fdpath, path, NULL, MS_BIND, NULL) < 0 &&
+		    (errno != EINVAL || setns(self, CLONE_NEWNS) < 0 || fchdir(cwd) < 0 ||
+		     mount(fdpath, path, NULL, MS_BIND, NULL) < 0)) {
 			err = errno;
 			what = "bind the namespace";
 			bad = -1;
