@@ -221,7 +221,7 @@ function Topology:wait_route(name, dst, opts)
   if type(timeout) ~= "number" or timeout < 0 then
     error("topology: wait_route: timeout must be a non-negative number of seconds", 2)
   end
-  local deadline, seen = core.now() + timeout, {}
+  local deadline, seen = core.now() + timeout
   while true do
     seen = {}
     for _, r in ipairs(core.route_list({ ns = n.real, family = family })) do
