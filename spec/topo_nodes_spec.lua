@@ -76,7 +76,38 @@ describe("node files and private directories #netns", function()
     r = T.run({ "--clean" })
     assert.equal(0, r.code, r.err)
     assert.matches("mount namespace /run/nsl/mnt/nx-a", r.out .. r.err, 1, true)
-    assert.equal("", T.sh("ls /run/nsl/mnt").out)
+    assert.matches("service log /run/nsl/log/nx-a-s.log", r.out .. r.err, 1, true)
+    assert.equal("", T.sh("find /run/nsl/mnt /run/nsl/log -mindepth 1").out)
+  end)
+
+  it("works where /run is a shared mount (as systemd makes it), the host seeing none of it", function()
+    if not needs() then return end
+    local script, dir = T.script([[
+      local t <close> = nsl.topology { namespaces = { r1 = { files = { ["/etc/hostname"] = "r1\n" } },
+                                                      r2 = { files = { ["/etc/hostname"] = "r2\n" } } } }
+      t:up()
+      for _, n in ipairs({ "r1", "r2" }) do io.write(t:exec(n, { "cat", "/etc/hostname" }, { capture = true }).stdout) end
+      io.stdout:flush()
+      os.execute("findmnt -n -o PROPAGATION /run/nsl/mnt; findmnt -n /etc/hostname | wc -l")
+    ]])
+    finally(function() T.rm(dir) end)
+    -- in a mount namespace of its own, so the sandbox's /run stays as it is
+    local r = T.sh("unshare --mount --propagation unchanged sh -c " ..
+      T.quote("mount --make-rshared /run && " .. T.quote(T.nsl) .. " " .. T.quote(script)))
+    assert.equal(0, r.code, r.err)
+    assert.equal("r1\nr2\nprivate\n0\n", r.out)
+  end)
+
+  it("binds a node's namespace after other mount namespaces came and went (reused numbers)", function()
+    if not needs() then return end
+    for i = 1, 30 do
+      for _ = 1, i % 5 do nsl.spawn({ "true" }, { unshare = { "mount" } }) end
+      local x = nsl.topology { namespaces = { a = { files = { ["/etc/hostname"] = "n" .. i .. "\n" } } } }
+      x:up()
+      local got = x:exec("a", { "cat", "/etc/hostname" }, { capture = true }).stdout
+      x:down()
+      assert.equal("n" .. i .. "\n", got)
+    end
   end)
 
   it("refuses bad files and private keys at the user's line", function()
@@ -96,9 +127,10 @@ describe("node files and private directories #netns", function()
       { { a = { fils = {} } }, "did you mean 'files'?" },
     }
     for _, c in ipairs(cases) do
-      local ok, err = pcall(function() return nsl.topology { namespaces = c[1] } end)
+      local ok, err = pcall(function() local x = nsl.topology { namespaces = c[1] }; return x end)
       assert.is_false(ok)
       assert.matches(c[2], tostring(err), 1, true)
+      assert.matches("^spec/topo_nodes_spec.lua:%d+: topology: ", tostring(err))
     end
   end)
 end)
@@ -186,9 +218,13 @@ describe("node services #netns", function()
       { { ns = "a", cmd = "true", usr = "root" }, "did you mean 'user'?" },
     }
     for _, c in ipairs(cases) do
-      local ok, err = pcall(function() return nsl.topology { namespaces = { "a" }, services = { s = c[1] } } end)
+      local ok, err = pcall(function()
+        local x = nsl.topology { namespaces = { "a" }, services = { s = c[1] } }
+        return x
+      end)
       assert.is_false(ok)
       assert.matches(c[2], tostring(err), 1, true)
+      assert.matches("^spec/topo_nodes_spec.lua:%d+: topology: ", tostring(err))
     end
     local tt = nsl.topology { namespaces = { "a" }, services = { web = { ns = "a", cmd = "true" } } }
     local ok, err = pcall(tt.start, tt, "web")

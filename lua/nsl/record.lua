@@ -28,6 +28,8 @@
 --   +mnt   PATH  TMP / =mnt PATH file ID / =mnt PATH mnt ID / -mnt PATH
 --                             a node's mount namespace (its files and
 --                             private directories), as uts
+--   +log   PATH / -log PATH   a service's log file nsl made (log = true)
+--                             under <run dir>/log (nsl.topo.ready)
 --   +proc  PID  START         a background process was started
 --   +nft   TABLE              before nsl's own `table inet TABLE` is made in
 --                             the root namespace (a topology's NAT and
@@ -153,7 +155,7 @@ local function replay(file)
         e.name, e.ns, e.index, e.nsid = v[1], v[2] or "", tonumber(v[3]) or 0, v[4]
       elseif kind == "uts" or kind == "mnt" then e.name, e.tmp = v[1], v[2] ~= "" and v[2] or nil
       elseif kind == "proc" then e.name, e.pid, e.start = v[1], tonumber(v[1]), tonumber(v[2])
-      elseif kind == "nft" then e.name = v[1]
+      elseif kind == "nft" or kind == "log" then e.name = v[1]
       elseif kind == "sysctl" then e.name, e.was, e.set = v[1], v[2], v[3]
       elseif kind == "neigh" then
         e.name, e.dev, e.ns, e.index, e.nsid, e.proxy = v[1], v[2], v[3] or "", tonumber(v[4]) or 0, v[5], v[6] == "1"
@@ -252,6 +254,12 @@ local function remove_bound(e, id, del)
     return del(e.name)
   end
   return did
+end
+
+-- A service's log that nsl made (log = true) under the run directory.
+function remove.log(e)
+  if e.name:sub(1, #M.dir() + 5) ~= M.dir() .. "/log/" or e.name:find("/../", 1, true) then return false end
+  return core._unlink(e.name)
 end
 
 function remove.uts(e) return remove_bound(e, e.uts, core._uts_del) end
@@ -480,6 +488,7 @@ function Removed.__tostring(r)
     or r.kind == "link" and "link " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
     or r.kind == "uts" and "UTS namespace " .. r.name
     or r.kind == "mnt" and "mount namespace " .. r.name
+    or r.kind == "log" and "service log " .. r.name
     or r.kind == "nft" and "nftables table inet " .. r.name
     or r.kind == "sysctl" and "setting " .. r.name .. " given back"
     or r.kind == "neigh" and "neighbour " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
@@ -490,7 +499,7 @@ function Removed.__tostring(r)
   return what .. " (run " .. r.run .. ")"
 end
 
-local rank = { proc = 1, uts = 2, mnt = 2, nft = 2.5, rule = 2.6, neigh = 2.7, fdb = 2.8, vlan = 2.9, link = 3, ns = 4,
+local rank = { proc = 1, log = 1.5, uts = 2, mnt = 2, nft = 2.5, rule = 2.6, neigh = 2.7, fdb = 2.8, vlan = 2.9, link = 3, ns = 4,
   sysctl = 5 }
 
 -- clean(): removes what dead runs left behind, per their records, and

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,6 +24,10 @@
 #include "nsl.h"
 
 #define MNT_MAX_LAYERS 64
+#define MNT_MAX_TRIES 20000	/* new namespaces made to find one bindable */
+#ifndef NS_GET_MNTNS_ID
+#define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, unsigned long long)
+#endif
 
 /* See nsl.h.  A number is taken as is; a name is looked up in the host's
  * user database (getpwnam). */
@@ -415,6 +420,98 @@ static int private_dir(const char *dir)
 	return 0;
 }
 
+/* The id of the mount namespace of fd (NS_GET_MNTNS_ID), 0 where the
+ * kernel has none. */
+static unsigned long long ns_id(int fd)
+{
+	unsigned long long id = 0;
+
+	if (ioctl(fd, NS_GET_MNTNS_ID, &id) < 0)
+		return 0;
+	return id;
+}
+
+/* Unshares a mount namespace the kernel will let nsl bind: binding one
+ * is refused (EINVAL) as a possible loop unless its id is above that of
+ * nsl's own, and ids are handed out by each CPU from a batch of its own,
+ * so a new namespace can get a lower one (Linux 6.18).  Such a one is
+ * dropped, and the next is made on another CPU, then on the same, until
+ * the id is above.  0 or an errno; on 0 the thread is in the new one. */
+static int fresh_ns(int self)
+{
+	unsigned long long own = ns_id(self);
+	cpu_set_t was, one;
+	int tries, cpu = -1, pinned = 0, err = 0;
+
+	sched_getaffinity(0, sizeof(was), &was);
+	for (tries = 0; tries < MNT_MAX_TRIES; tries++) {
+		int fd;
+		unsigned long long id;
+
+		if (unshare(CLONE_NEWNS) < 0) {
+			err = errno;
+			break;
+		}
+		fd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		id = fd >= 0 ? ns_id(fd) : 0;
+		if (fd >= 0)
+			close(fd);
+		if (!own || !id || id > own)
+			break;
+		if (setns(self, CLONE_NEWNS) < 0)
+			abort();
+		/* the next CPU allowed, in turn */
+		do
+			cpu = (cpu + 1) % CPU_SETSIZE;
+		while (!CPU_ISSET(cpu, &was));
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		pinned = sched_setaffinity(0, sizeof(one), &one) == 0 || pinned;
+	}
+	if (pinned)
+		sched_setaffinity(0, sizeof(was), &was);
+	return err;
+}
+
+/* One try: a new mount namespace made as ops say, bound on path from
+ * nsl's own (self; the thread returns there, to directory cwd).  0, or
+ * an errno with *bad and *what; *newns is its fd (or -1). */
+static int make_ns(const char *path, const char *dir, struct mnt_op *ops, int n, int self,
+		   int cwd, int *newns, int *bad, const char **what)
+{
+	char id[64], fdpath[64];
+	int err;
+
+	*newns = -1;
+	*bad = -1;
+	err = fresh_ns(self);
+	if (err) {
+		*what = "unshare";
+		return err;
+	}
+	/* Inside the new namespace from here to setns: nothing may raise. */
+	err = populate(dir, ops, n, bad, what);
+	if (!err) {
+		*newns = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		if (*newns < 0)
+			err = errno;
+		else if (nsl_fd_id(*newns, id, sizeof(id)) == 0)
+			nsl_rec_write("=mnt\t%s\tmnt\t%s\n", path, id);
+	}
+	if (setns(self, CLONE_NEWNS) < 0)
+		abort();	/* cannot happen with the rights that made it; never stay */
+	(void)!fchdir(cwd);
+	if (err)
+		return err;
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", *newns);
+	if (mount(fdpath, path, NULL, MS_BIND, NULL) < 0) {
+		*what = "bind the namespace";
+		*bad = -1;
+		return errno;
+	}
+	return 0;
+}
+
 /* _mnt_add(path, list): a new mount namespace, a copy of nsl's with
  * private propagation, in which each entry of list ({ kind = "dir" |
  * "file", target =, content =, mode =, uid =, gid =, bind = }) is made:
@@ -429,7 +526,7 @@ static int private_dir(const char *dir)
 static int l_mnt_add(lua_State *L)
 {
 	const char *path = luaL_checkstring(L, 1);
-	char id[64], dir[PATH_MAX], fdpath[64], *slash;
+	char dir[PATH_MAX], *slash;
 	struct mnt_op *ops;
 	const char *what = NULL;
 	int n, i, self = -1, cwd = -1, newns = -1, bad = -1, err;
@@ -469,40 +566,11 @@ static int l_mnt_add(lua_State *L)
 	err = nsl_ns_claim("mnt", path);
 	if (err)
 		goto out;
-	if (unshare(CLONE_NEWNS) < 0) {
-		err = errno;
-		what = "unshare";
-		goto undo;
-	}
-	/* Inside the new namespace from here to setns: nothing may raise. */
-	err = populate(dir, ops, n, &bad, &what);
-	if (!err) {
-		newns = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
-		if (newns < 0)
-			err = errno;
-		else if (nsl_fd_id(newns, id, sizeof(id)) == 0)
-			nsl_rec_write("=mnt\t%s\tmnt\t%s\n", path, id);
-	}
-	if (setns(self, CLONE_NEWNS) < 0) {
-		/* Cannot happen with the rights that made it; never stay. */
-		abort();
-	}
-	(void)!fchdir(cwd);
-	if (!err) {
-		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", newns);
-		if (mount(fdpath, path, NULL, MS_BIND, NULL) < 0 &&
-		    (errno != EINVAL || setns(self, CLONE_NEWNS) < 0 || fchdir(cwd) < 0 ||
-		     mount(fdpath, path, NULL, MS_BIND, NULL) < 0)) {
-			err = errno;
-			what = "bind the namespace";
-			bad = -1;
-		}
-	}
+	err = make_ns(path, dir, ops, n, self, cwd, &newns, &bad, &what);
 	if (!err) {
 		nsl_rec_made();
 		goto out;
 	}
-undo:
 	nsl_ns_unclaim("mnt", path);
 out:
 	if (self >= 0)

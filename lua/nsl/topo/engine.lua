@@ -99,7 +99,9 @@ end
 function M.down(self)
   if self.status == "down" then return self end
   local errs = core._shield(teardown.run, self)
-  for _, path in ipairs(self.own_logs or {}) do pcall(core._unlink, path) end -- log = true's files
+  for _, path in ipairs(self.own_logs or {}) do -- log = true's files
+    if pcall(core._unlink, path) then pcall(core._record_note, "-", "log", path) end
+  end
   self.own_logs = nil
   self.status = "down"
   live[self] = nil

@@ -27,6 +27,30 @@ local function check_path(p, where)
   return p
 end
 
+-- Has id a number in this process's user namespace (kind "uid" or
+-- "gid")?  A rootless run maps its caller alone.
+function M.mapped(id, kind)
+  local f = io.open("/proc/self/" .. kind .. "_map", "r")
+  if not f then return true end
+  for line in f:lines() do
+    local inside, _, count = line:match("^%s*(%d+)%s+(%d+)%s+(%d+)")
+    if inside and id >= tonumber(inside) and id < tonumber(inside) + tonumber(count) then
+      f:close()
+      return true
+    end
+  end
+  f:close()
+  return false
+end
+
+local function check_mapped(id, kind, what, where)
+  if id and not M.mapped(id, kind) then
+    fail("%s: %s has no %s in this user namespace (a rootless run maps only its caller): leave it out",
+      where, what, kind)
+  end
+end
+M.check_mapped = check_mapped
+
 -- mode: "0640" (octal text) or a number; owner/group: names of the
 -- host's user database or numbers.
 local function attrs(v, where, default_mode)
@@ -43,6 +67,8 @@ local function attrs(v, where, default_mode)
     local uid, gid = core._user(tostring(v.owner))
     if not uid then fail("%s: owner '%s' is no user of this host", where, tostring(v.owner)) end
     a.uid, a.gid, a.owner = uid, gid, tostring(v.owner)
+    check_mapped(uid, "uid", "owner '" .. a.owner .. "' (uid " .. uid .. ")", where)
+    if v.group == nil then check_mapped(gid, "gid", "owner '" .. a.owner .. "' (its gid " .. gid .. ")", where) end
   end
   if v.group ~= nil then
     if type(v.group) ~= "string" and math.type(v.group) ~= "integer" then
@@ -51,6 +77,7 @@ local function attrs(v, where, default_mode)
     local gid = core._group(tostring(v.group))
     if not gid then fail("%s: group '%s' is no group of this host", where, tostring(v.group)) end
     a.gid = gid
+    check_mapped(gid, "gid", "group '" .. tostring(v.group) .. "' (gid " .. gid .. ")", where)
   end
   return a
 end

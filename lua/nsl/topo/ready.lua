@@ -17,7 +17,7 @@ end
 -- Where a service's stdout and stderr go, or nil: its log path, or with
 -- log = true (or the topology's logdir, nsl.test's worlds)
 -- <logdir>/<service>.log, else <run dir>/log/<real node>-<service>.log
--- (removed at down).  Noted in t.logfiles; the launcher opens it.
+-- (recorded; removed at down).  Noted in t.logfiles; the launcher opens it.
 function M.logfile(t, s)
   local path = type(s.log) == "string" and s.log or nil
   if not path and (s.log == true or t.logdir) then
@@ -28,7 +28,11 @@ function M.logfile(t, s)
       core._mkdir(dir)
       path = dir .. "/" .. s.ns.real .. "-" .. s.name .. ".log"
       t.own_logs = t.own_logs or {}
-      t.own_logs[#t.own_logs + 1] = path
+      if not t.own_logs[path] then -- a restart appends to the same file
+        core._record_note("+", "log", path)
+        t.own_logs[path] = true
+        t.own_logs[#t.own_logs + 1] = path
+      end
     end
   end
   t.logfiles[s.name] = path

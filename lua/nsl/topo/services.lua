@@ -43,9 +43,10 @@ function M.read(desc, m)
         if type(v) ~= "string" and math.type(v) ~= "integer" then
           fail("%s: %s must be a name or a number, got %s", where, k, type(v))
         end
-        if not (k == "user" and core._user or core._group)(tostring(v)) then
-          fail("%s: %s '%s' is no %s of this host", where, k, tostring(v), k)
-        end
+        local id = (k == "user" and core._user or core._group)(tostring(v))
+        if not id then fail("%s: %s '%s' is no %s of this host", where, k, tostring(v), k) end
+        require("nsl.topo.nodefs").check_mapped(id, k == "user" and "uid" or "gid",
+          k .. " '" .. tostring(v) .. "' (" .. (k == "user" and "uid " or "gid ") .. id .. ")", where)
       end
     end
     local restart = spec.restart or "no"
