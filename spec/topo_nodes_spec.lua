@@ -69,8 +69,9 @@ describe("node files and private directories #netns", function()
     finally(function() T.rm(dir); T.run({ "--clean" }) end)
     local r = T.sh(T.quote(T.nsl) .. " " .. T.quote(script) .. " > " .. dir .. "/out & pid=$!; " ..
       "for i in $(seq 200); do grep -qs up " .. dir .. "/out && break; sleep 0.05; done; " ..
-      T.quote(T.nsl) .. " exec a -- cat /etc/nsl-x.conf; cat /run/nsl/log/nx-a-s.log; kill -KILL $pid; wait $pid")
-    assert.equal("mine\nmine\n", r.out)
+      T.quote(T.nsl) .. " exec a -- cat /etc/nsl-x.conf; cat /run/nsl/log/nx-a-s.log; " ..
+      T.quote(T.nsl) .. " show | grep -o '^  files$' | sed 's/ //g'; kill -KILL $pid; wait $pid")
+    assert.equal("mine\nmine\nfiles\n", r.out)
     -- SIGKILL + --clean: the mount namespace's binding goes
     assert.matches("nx%-a", T.sh("ls /run/nsl/mnt").out)
     r = T.run({ "--clean" })
@@ -234,6 +235,34 @@ describe("node services #netns", function()
     assert.matches("no service named 'wbe' (did you mean 'web'?)", tostring(err), 1, true)
     err = select(2, pcall(tt.wait_route, tt, "nope", "default"))
     assert.matches("no node named nope", tostring(err), 1, true)
+  end)
+end)
+
+describe("ns_exec's mnt, user, group and log options #netns", function()
+  it("run as the user, log to the file, and refuse bad input with one line", function()
+    if not needs() then return end
+    local dir = T.tmpdir()
+    finally(function() T.rm(dir); pcall(nsl.ns_del, "nodes-x") end)
+    nsl.ns_add("nodes-x")
+    local r = nsl.ns_exec("nodes-x", { "id", "-un" }, { user = "nobody", capture = true })
+    assert.equal("nobody\n", r.stdout)
+    nsl.ns_exec("nodes-x", { "sh", "-c", "echo out; echo err >&2" }, { log = dir .. "/x.log" })
+    assert.equal("out\nerr\n", T.slurp(dir .. "/x.log"))
+    local cases = {
+      { { user = "no-such-user-nsl" }, "ns_exec: no-such-user-nsl: no such user" },
+      { { group = "no-such-group-nsl" }, "ns_exec: no-such-group-nsl: no such group" },
+      { { user = {} }, "option 'user': string expected, got table" },
+      { { log = dir .. "/no/such/dir/x.log" }, "x.log: open the log: No such file or directory" },
+      { { log = dir .. "/y.log", capture = true }, "option 'log': the output is captured" },
+      { { mnt = dir .. "/none" }, "none: No such file or directory" },
+      { { mnt = "/proc/self/ns/net" }, "setns: Invalid argument" },
+      { { usr = "root" }, "did you mean 'user'?" },
+    }
+    for _, c in ipairs(cases) do
+      local ok, err = pcall(nsl.ns_exec, "nodes-x", { "true" }, c[1])
+      assert.is_false(ok)
+      assert.matches(c[2], tostring(err), 1, true)
+    end
   end)
 end)
 
