@@ -94,9 +94,10 @@ describe("node files and private directories #netns", function()
     finally(function() T.rm(dir) end)
     -- in a mount namespace of its own, so the sandbox's /run stays as it is
     local r = T.sh("unshare --mount --propagation unchanged sh -c " ..
-      T.quote("mount --make-rshared /run && " .. T.quote(T.nsl) .. " " .. T.quote(script)))
+      T.quote("mount --make-rshared /run && " .. T.quote(T.nsl) .. " " .. T.quote(script) ..
+        " && test ! -e /run/nsl/mnt && echo gone"))
     assert.equal(0, r.code, r.err)
-    assert.equal("r1\nr2\nprivate\n0\n", r.out)
+    assert.equal("r1\nr2\nprivate\n0\ngone\n", r.out)
   end)
 
   it("binds a node's namespace after other mount namespaces came and went (reused numbers)", function()

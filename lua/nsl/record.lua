@@ -259,7 +259,9 @@ end
 -- A service's log that nsl made (log = true) under the run directory.
 function remove.log(e)
   if e.name:sub(1, #M.dir() + 5) ~= M.dir() .. "/log/" or e.name:find("/../", 1, true) then return false end
-  return core._unlink(e.name)
+  local did = core._unlink(e.name)
+  core._rmdir(M.dir() .. "/log") -- when it was the last
+  return did
 end
 
 function remove.uts(e) return remove_bound(e, e.uts, core._uts_del) end

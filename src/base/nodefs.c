@@ -375,7 +375,7 @@ static int populate(const char *stage, struct mnt_op *ops, int n, int *bad,
 /* Makes dir (the run's mnt/ directory) a mount of its own with private
  * propagation, once: a mount namespace's file may not be bound where
  * the binding would propagate (into the new namespace itself, among
- * others).  It stays, as ip netns leaves /run/netns. */
+ * others).  It goes with the last binding (sys.c, rmdir_parent). */
 static int private_dir(const char *dir)
 {
 	char line[4096], best[PATH_MAX] = "", mp[PATH_MAX];
@@ -587,23 +587,10 @@ out:
 	return nsl_fail(L, "mnt_add", path, err, NULL);
 }
 
-/* _mnt_del(path): removes a mount namespace's binding (lazy unmount,
- * then unlink); pushes true, or false when path was not there.  Raises
- * "mnt_del: <path>: <reason>" otherwise. */
+/* _mnt_del(path): removes a mount namespace's binding (nsl_ns_unbind). */
 static int l_mnt_del(lua_State *L)
 {
-	const char *path = luaL_checkstring(L, 1);
-
-	umount2(path, MNT_DETACH);
-	if (unlink(path) < 0) {
-		if (errno != ENOENT)
-			return nsl_fail(L, "mnt_del", path, errno, NULL);
-		lua_pushboolean(L, 0);
-		return 1;
-	}
-	nsl_rec_write("-mnt\t%s\n", path);
-	lua_pushboolean(L, 1);
-	return 1;
+	return nsl_ns_unbind(L, "mnt_del", "mnt", luaL_checkstring(L, 1));
 }
 
 static const struct nsl_prim nodefs_funcs[] = {

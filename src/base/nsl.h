@@ -100,6 +100,11 @@ int nsl_fd_id(int fd, char *buf, size_t len);
 int nsl_ns_claim(const char *kind, const char *path);
 void nsl_ns_unclaim(const char *kind, const char *path);
 
+/* Removes a namespace's binding at path (lazy unmount, unlink, "-kind
+ * PATH" in the record): pushes true, or false when path was not there;
+ * raises "<prim>: <path>: <reason>" otherwise. */
+int nsl_ns_unbind(lua_State *L, const char *prim, const char *kind, const char *path);
+
 /* A user (name or number) from the host's user database: its uid and
  * primary gid; 0, or -1 when there is none (nodefs.c).  A group's gid
  * likewise. */
@@ -212,7 +217,7 @@ int luaopen_nsl_core(lua_State *L);
 /* Openers: each adds its primitives to the table at stack index 1. */
 int nsl_open_clock(lua_State *L);	/* clock.c: sleep, now */
 int nsl_open_error(lua_State *L);	/* error.c: _fail */
-int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, _rmtree, _lock, _unlock */
+int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, _rmdir, _rmtree, _lock, _unlock */
 int nsl_open_signal(lua_State *L);	/* signal.c: _shield */
 int nsl_open_record(lua_State *L);	/* record.c: _record, _record_seq, _record_dir */
 int nsl_open_sys(lua_State *L);		/* sys.c: _proc_stat, _kill, _netns_pids, _netns_busy, _readdir, _stat, _unlink, _uts_add, _uts_del, signals, _netns_dir */

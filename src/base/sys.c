@@ -378,6 +378,8 @@ int nsl_ns_claim(const char *kind, const char *path)
 		 nsl_rec_id(), ++serial);
 	nsl_rec_write("+%s\t%s\t%s\n", kind, path, tmp);
 	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0 && errno == ENOENT && make_parent(path) == 0)	/* another run's rmdir */
+		fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (fd < 0) {
 		err = errno;
 		nsl_rec_write("-%s\t%s\n", kind, path);
@@ -396,12 +398,29 @@ int nsl_ns_claim(const char *kind, const char *path)
 	return 0;
 }
 
+/* The directory holding a mount namespace's binding, when it is empty
+ * now (the last namespace went): removed, so that none stays; the
+ * private mount nsl made of it on a shared /run (nodefs.c) goes first. */
+static void rmdir_parent(const char *kind, const char *path)
+{
+	char dir[PATH_MAX];
+
+	if (strcmp(kind, "mnt") || strlen(path) >= sizeof(dir))
+		return;
+	dirname_of(path, dir, sizeof(dir));
+	if (rmdir(dir) < 0 && errno == EBUSY && umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW) == 0 &&
+	    rmdir(dir) < 0 && errno == ENOTEMPTY)
+		/* Another run bound one meanwhile: give it its mount back. */
+		(void)!mount(dir, dir, NULL, MS_BIND, NULL), (void)!mount("none", dir, NULL, MS_PRIVATE, NULL);
+}
+
 /* See nsl.h. */
 void nsl_ns_unclaim(const char *kind, const char *path)
 {
 	umount2(path, MNT_DETACH);
 	unlink(path);
 	nsl_rec_write("-%s\t%s\n", kind, path);
+	rmdir_parent(kind, path);
 }
 
 /* _uts_add(path, hostname): a new UTS namespace whose hostname is
@@ -461,23 +480,26 @@ undo:
 	return nsl_fail(L, "uts_add", path, err, NULL);
 }
 
-/* _uts_del(path): removes a UTS namespace's binding (lazy unmount, then
- * unlink); pushes true, or false when path was not there.  Raises
- * "uts_del: <path>: <reason>" otherwise. */
-static int l_uts_del(lua_State *L)
+/* See nsl.h. */
+int nsl_ns_unbind(lua_State *L, const char *prim, const char *kind, const char *path)
 {
-	const char *path = luaL_checkstring(L, 1);
-
 	umount2(path, MNT_DETACH);
 	if (unlink(path) < 0) {
 		if (errno != ENOENT)
-			return nsl_fail(L, "uts_del", path, errno, NULL);
+			return nsl_fail(L, prim, path, errno, NULL);
 		lua_pushboolean(L, 0);
 		return 1;
 	}
-	nsl_rec_write("-uts\t%s\n", path);
+	nsl_rec_write("-%s\t%s\n", kind, path);
+	rmdir_parent(kind, path);
 	lua_pushboolean(L, 1);
 	return 1;
+}
+
+/* _uts_del(path): removes a UTS namespace's binding (nsl_ns_unbind). */
+static int l_uts_del(lua_State *L)
+{
+	return nsl_ns_unbind(L, "uts_del", "uts", luaL_checkstring(L, 1));
 }
 
 static const struct nsl_prim sys_funcs[] = {
