@@ -27,6 +27,7 @@ function M.start(t, s)
   local p = t.procs[s.name]
   t.procs[s.name] = { handle = h, pid = h.pid, started = core.now(), backoff = p and p.backoff,
                       restarts = p and p.restarts or 0 }
+  if t.status == "up" then require("nsl.lab").up(t) end -- nsl show: the new pid
   return h
 end
 
@@ -41,6 +42,7 @@ function M.stop(t, s, sig)
   local p = t.procs[s.name]
   if not p then return false end
   t.procs[s.name] = nil
+  require("nsl.lab").up(t)
   if sig and p.handle:running() then
     p.handle:kill(sig)
     p.handle:wait(s.stop_timeout or 2)
