@@ -39,6 +39,7 @@ build = {
         "src/base/record.c",
         "src/base/signal.c",
         "src/base/sys.c",
+        "src/base/users.c",
         "src/net/addr.c",
         "src/net/bridge.c",
         "src/net/fdb.c",

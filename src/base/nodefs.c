@@ -1,17 +1,14 @@
 /*
  * nodefs.c - a topology node's own file system view: a mount namespace
  * kept alive by a bind mount under the run's directory, in which given
- * files cover host paths and given directories are private tmpfs, and
- * the user and group names that own them (and that services run as).
+ * files cover host paths and given directories are private tmpfs.
  * The host's mount table and files are never changed: every mount is
  * made inside the new namespace, whose propagation is private.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
-#include <pwd.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,79 +25,6 @@
 #ifndef NS_GET_MNTNS_ID
 #define NS_GET_MNTNS_ID _IOR(0xb7, 0x5, unsigned long long)
 #endif
-
-/* See nsl.h.  A number is taken as is; a name is looked up in the host's
- * user database (getpwnam). */
-int nsl_user_lookup(const char *name, uid_t *uid, gid_t *gid)
-{
-	struct passwd *pw;
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(name, &end, 10);
-	if (*name && !*end && n < 0xffffffffUL) {
-		*uid = (uid_t)n;
-		pw = getpwuid(*uid);
-		*gid = pw ? pw->pw_gid : (gid_t)n;
-		return 0;
-	}
-	pw = getpwnam(name);
-	if (!pw)
-		return -1;
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	return 0;
-}
-
-/* See nsl.h. */
-int nsl_group_lookup(const char *name, gid_t *gid)
-{
-	struct group *gr;
-	char *end;
-	unsigned long n = strtoul(name, &end, 10);
-
-	if (*name && !*end && n < 0xffffffffUL) {
-		*gid = (gid_t)n;
-		return 0;
-	}
-	gr = getgrnam(name);
-	if (!gr)
-		return -1;
-	*gid = gr->gr_gid;
-	return 0;
-}
-
-/* _user(name): pushes uid and primary gid of a user (a name or a
- * number), or nil when there is no such user. */
-static int l_user(lua_State *L)
-{
-	const char *name = luaL_checkstring(L, 1);
-	uid_t uid;
-	gid_t gid;
-
-	if (nsl_user_lookup(name, &uid, &gid) < 0) {
-		lua_pushnil(L);
-		return 1;
-	}
-	lua_pushinteger(L, uid);
-	lua_pushinteger(L, gid);
-	return 2;
-}
-
-/* _group(name): pushes the gid of a group (a name or a number), or nil. */
-static int l_group(lua_State *L)
-{
-	const char *name = luaL_checkstring(L, 1);
-	gid_t gid;
-
-	if (nsl_group_lookup(name, &gid) < 0) {
-		lua_pushnil(L);
-		return 1;
-	}
-	lua_pushinteger(L, gid);
-	return 1;
-}
 
 /* One entry of _mnt_add's list. */
 struct mnt_op {
@@ -596,12 +520,10 @@ static int l_mnt_del(lua_State *L)
 static const struct nsl_prim nodefs_funcs[] = {
 	{ "_mnt_add", l_mnt_add, 0, NULL },
 	{ "_mnt_del", l_mnt_del, 0, NULL },
-	{ "_user", l_user, 0, NULL },
-	{ "_group", l_group, 0, NULL },
 	{ NULL, NULL, 0, NULL }
 };
 
-/* Adds _mnt_add, _mnt_del, _user and _group to the table at index 1. */
+/* Adds _mnt_add and _mnt_del to the table at index 1. */
 int nsl_open_nodefs(lua_State *L)
 {
 	nsl_register(L, nodefs_funcs);

@@ -106,7 +106,7 @@ void nsl_ns_unclaim(const char *kind, const char *path);
 int nsl_ns_unbind(lua_State *L, const char *prim, const char *kind, const char *path);
 
 /* A user (name or number) from the host's user database: its uid and
- * primary gid; 0, or -1 when there is none (nodefs.c).  A group's gid
+ * primary gid; 0, or -1 when there is none (users.c).  A group's gid
  * likewise. */
 int nsl_user_lookup(const char *name, uid_t *uid, gid_t *gid);
 int nsl_group_lookup(const char *name, gid_t *gid);
@@ -221,7 +221,8 @@ int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, _rmdir, _rmtree, _lock, _unlock
 int nsl_open_signal(lua_State *L);	/* signal.c: _shield */
 int nsl_open_record(lua_State *L);	/* record.c: _record, _record_seq, _record_dir */
 int nsl_open_sys(lua_State *L);		/* sys.c: _proc_stat, _kill, _netns_pids, _netns_busy, _readdir, _stat, _unlink, _uts_add, _uts_del, signals, _netns_dir */
-int nsl_open_nodefs(lua_State *L);	/* nodefs.c: _mnt_add, _mnt_del, _user, _group */
+int nsl_open_nodefs(lua_State *L);	/* nodefs.c: _mnt_add, _mnt_del */
+int nsl_open_users(lua_State *L);	/* users.c: _user, _group */
 int nsl_open_netns(lua_State *L);	/* netns.c: ns_add, ns_del, ns_list, ns_exists */
 int nsl_open_link(lua_State *L);	/* link.c: veth_add, bridge_add..., link_set, link_del, link_set_ns, _link_enums */
 int nsl_open_linkinfo(lua_State *L);	/* linkinfo.c: link_list, link_get, link_exists */
