@@ -17,6 +17,7 @@ read_globals = { "nsl" }
 for _, p in ipairs(primitives) do read_globals[#read_globals + 1] = p end
 
 files["spec"] = { std = "+busted" }
+files["examples/frr"] = { std = "+busted" } -- nsl.test specs
 -- The definition file declares globals and methods with empty bodies.
 files["types"] = { ignore = { "1", "212", "241", "631" } }
 

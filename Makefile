@@ -54,7 +54,7 @@ SUDO          := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SPEC_ARGS ?=
 
-.PHONY: all deps ensure-deps check check-full check-unit soak asan valgrind demo bench clean install lint deps-kernel check-kernel
+.PHONY: all deps deps-frr ensure-deps check check-full check-unit soak asan valgrind demo bench clean install lint deps-kernel check-kernel
 .DELETE_ON_ERROR:
 
 all: $(NSL)
@@ -101,6 +101,11 @@ deps:
 	  $(SUDO) chmod +x $$p; made=1; fi; set +e; \
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(WANT); \
 	rc=$$?; [ -z "$$made" ] || $(SUDO) rm -f $$p; exit $$rc
+
+# The FRR example (examples/frr/): Debian's frr, its service kept from
+# starting by the same policy-rc.d (and disabled, should it run later).
+deps-frr:
+	$(MAKE) --no-print-directory ensure-deps NEED=frr
 
 # Installs the packages of NEED (default: build and test) that are
 # missing, so make check and make demo work on a fresh machine; a no-op,

@@ -656,4 +656,38 @@ describe("nsl without root #rootless", function()
     assert.equal("running 1\nrunning 0\nstatus 143\n", r.out, r.err)
     assert.equal(before, leftovers())
   end)
+
+  it("gives a node its files and private directories rootless too, unseen by the host", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["s.lua"] = [[
+      local t <close> = nsl.topology { namespaces = {
+        r1 = { files = { ["/etc/hostname"] = "r1-own\n", ["/etc/nsl-rl/x.conf"] = "x\n" }, private = { "/run/frr" } },
+        r2 = {} } }
+      t:up()
+      io.write(t:exec("r1", { "sh", "-c", "cat /etc/hostname /etc/nsl-rl/x.conf; touch /run/frr/a && ls /run/frr" },
+        { capture = true }).stdout)
+      io.write(t:exec("r2", { "sh", "-c", "ls /run/frr /etc/nsl-rl 2>&1 | wc -l" }, { capture = true }).stdout)
+    ]] })
+    local host = T.slurp("/etc/hostname")
+    local r = T.sh(AS_NOBODY .. T.quote(T.nsl) .. " " .. dir .. "/s.lua")
+    assert.equal(0, r.code, r.err)
+    assert.equal("r1-own\nx\na\n2\n", r.out)
+    assert.equal(host, T.slurp("/etc/hostname"))
+    assert.is_nil(io.open("/etc/nsl-rl/x.conf"))
+    assert.equal(before, leftovers())
+    -- an owner the world does not map: one line at the user's line
+    dir = nobody_dir({ ["o.lua"] = [[
+      local t = nsl.topology { namespaces = { r1 = { private = { ["/run/frr"] = { owner = "root", mode = "0700" } },
+        files = { ["/etc/x"] = { content = "", owner = "0" } } } } }
+    ]] })
+    r = T.sh(AS_NOBODY .. T.quote(T.nsl) .. " " .. dir .. "/o.lua")
+    assert.equal(0, r.code, r.err) -- root is mapped: the caller is root in its world
+    dir = nobody_dir({ ["n.lua"] = [[
+      local t = nsl.topology { namespaces = { r1 = { private = { ["/run/frr"] = { owner = "nobody" } } } } }
+    ]] })
+    r = T.sh(AS_NOBODY .. T.quote(T.nsl) .. " " .. dir .. "/n.lua")
+    assert.equal(1, r.code)
+    assert.matches("n.lua:1: topology: namespace r1: private /run/frr: owner 'nobody' (uid 65534) has no uid in " ..
+      "this user namespace (a rootless run maps only its caller): leave it out", r.err, 1, true)
+  end)
 end)

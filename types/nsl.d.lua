@@ -226,6 +226,10 @@
 ---@field grace? number             seconds between SIGTERM and SIGKILL (default 2)
 ---@field fds? table<integer, file*|nsl.Socket>   placed at those descriptors (3..1023) in the child
 ---@field uts? string               a path where a UTS namespace is bound: the command joins it
+---@field mnt? string               a path where a mount namespace is bound (a node's files): the command joins it
+---@field user? string|integer      run as this user (name or uid), with its groups
+---@field group? string|integer     run with this group (name or gid)
+---@field log? string               stdout and stderr appended to this file (opened by the launcher)
 
 ---@alias nsl.Cmd string[]|string
 
@@ -587,6 +591,8 @@ function pid_exec(pid, cmd, opts) end
 ---@field routes? table<string, string|{ via?: string, dev?: string, metric?: integer, table?: integer|string, src?: string }>
 ---@field rules? nsl.RuleOpts[]   policy routing rules (rule_add's options, without ns), added after the routes
 ---@field hostname? string
+---@field files? table<string, string|{content: string, mode?: string|integer, owner?: string|integer, group?: string|integer}>   the node's own files
+---@field private? table   node-private tmpfs directories: { "/run/x", ["/var/lib/y"] = { owner =, group =, mode = } }
 ---@field lo? boolean
 ---@field forwarding? boolean   a router: both families' forwarding sysctls
 ---@field publish? table<integer|"proto", integer|"tcp"|"udp">   { [8080] = 80, proto = "udp" }
@@ -639,7 +645,9 @@ function pid_exec(pid, cmd, opts) end
 ---@field port? integer   a TCP listener on that port
 ---@field udp? integer    a bound UDP socket on that port
 ---@field cmd? nsl.Cmd
----@field file? string
+---@field file? string   any file (a socket, a FIFO) exists, as the node sees it; never opened
+---@field unix? string   a listening UNIX socket at that path
+---@field [1]? fun(t: nsl.Topology, h: nsl.Process): boolean   a function, with timeout
 ---@field timeout? number
 
 ---@class nsl.ServiceDesc
@@ -651,6 +659,10 @@ function pid_exec(pid, cmd, opts) end
 ---@field ready? nsl.ReadyDesc|integer|fun(t: nsl.Topology, h: nsl.Process): boolean
 ---@field stop_timeout? number
 ---@field publish? table<integer|"proto", integer|"tcp"|"udp">
+---@field user? string|integer
+---@field group? string|integer
+---@field restart? "no"|"on-failure"|"always"   supervised with a backoff of 0.1 s doubling to 5 s
+---@field log? string|true   stdout and stderr to this file (true: one nsl makes and removes)
 
 ---The description nsl.topology takes.
 ---@class nsl.TopologyDesc
@@ -724,6 +736,28 @@ function Topology:exec(node, cmd, opts) end
 ---@param name string
 ---@return nsl.Process?
 function Topology:service(name) end
+---Starts a service that is not running and waits until it is ready.
+---@param name string
+---@return nsl.Topology
+function Topology:start(name) end
+---Stops a service (signal first when given); no restart follows.
+---@param name string
+---@param signal? string|integer
+---@return nsl.Topology
+function Topology:stop(name, signal) end
+---@param name string
+---@return nsl.Topology
+function Topology:restart(name) end
+---Waits that long, restarting the services that restart meanwhile.
+---@param seconds number
+---@return nsl.Topology
+function Topology:supervise(seconds) end
+---Waits until node has a route to dst (of that protocol); returns it.
+---@param node string
+---@param dst string
+---@param opts? {protocol?: string|integer, timeout?: number}
+---@return table
+function Topology:wait_route(node, dst, opts) end
 function Topology:show() end
 ---@return string
 function Topology:report() end

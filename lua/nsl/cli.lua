@@ -176,7 +176,8 @@ local signums = { HUP = 1, INT = 2, QUIT = 3, ABRT = 6, KILL = 9, SEGV = 11, PIP
 
 -- nsl exec [--run ID] NODE [--] [cmd...]: cmd, or an interactive shell,
 -- in the node's namespaces as ns_exec runs it (its /etc/netns files),
--- in its UTS namespace when it has a hostname.  Exits with cmd's status.
+-- in its UTS namespace when it has a hostname, in its mount namespace
+-- when it has files or private directories.  Exits with cmd's status.
 function M.exec(args)
   local o, pos, rest = parse("exec", args, {}, { ["--run"] = "run" })
   local spec = table.remove(pos, 1)
@@ -185,11 +186,10 @@ function M.exec(args)
   for i = #pos, 1, -1 do table.insert(cmd, 1, pos[i]) end
   if #cmd == 0 then cmd = { os.getenv("SHELL") or "/bin/sh" } end
   local n = find_node("exec", spec, o.run)
-  if n.ns.uts then
-    cmd = table.move(cmd, 1, #cmd, 4, { "nsenter", "--uts=" .. n.ns.uts, "--" })
-  end
+  -- its hostname and its files (the UTS and mount namespaces it keeps)
+  local opts = { uts = n.ns.uts, mnt = n.ns.mnt }
   if M._hold_signals then M._hold_signals(true) end -- Ctrl-C is the command's
-  local ok, r = pcall(core.ns_exec, n.ns.real, cmd)
+  local ok, r = pcall(core.ns_exec, n.ns.real, cmd, opts)
   if M._hold_signals then M._hold_signals(false) end
   if not ok then error(r, 0) end
   if r.code then return r.code end

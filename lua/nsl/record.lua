@@ -25,6 +25,11 @@
 --   =uts   PATH  file ID / =uts PATH uts ID   as for ns (TMP takes PATH
 --                             by link(2); the UTS namespace is bound there)
 --   -uts   PATH               removed
+--   +mnt   PATH  TMP / =mnt PATH file ID / =mnt PATH mnt ID / -mnt PATH
+--                             a node's mount namespace (its files and
+--                             private directories), as uts
+--   +log   PATH / -log PATH   a service's log file nsl made (log = true)
+--                             under <run dir>/log (nsl.topo.ready)
 --   +proc  PID  START         a background process was started
 --   +nft   TABLE              before nsl's own `table inet TABLE` is made in
 --                             the root namespace (a topology's NAT and
@@ -148,9 +153,9 @@ local function replay(file)
       if kind == "ns" then e.name, e.tmp = v[1], v[2] ~= "" and v[2] or nil
       elseif kind == "link" then
         e.name, e.ns, e.index, e.nsid = v[1], v[2] or "", tonumber(v[3]) or 0, v[4]
-      elseif kind == "uts" then e.name, e.tmp = v[1], v[2] ~= "" and v[2] or nil
+      elseif kind == "uts" or kind == "mnt" then e.name, e.tmp = v[1], v[2] ~= "" and v[2] or nil
       elseif kind == "proc" then e.name, e.pid, e.start = v[1], tonumber(v[1]), tonumber(v[2])
-      elseif kind == "nft" then e.name = v[1]
+      elseif kind == "nft" or kind == "log" then e.name = v[1]
       elseif kind == "sysctl" then e.name, e.was, e.set = v[1], v[2], v[3]
       elseif kind == "neigh" then
         e.name, e.dev, e.ns, e.index, e.nsid, e.proxy = v[1], v[2], v[3] or "", tonumber(v[4]) or 0, v[5], v[6] == "1"
@@ -235,19 +240,32 @@ function remove.ns(e)
   return did -- a namesake
 end
 
-function remove.uts(e)
+-- A UTS or mount namespace bound at e.name: removed when the binding is
+-- the run's (the namespace's identity, or the placeholder's).
+local function remove_bound(e, id, del)
   local did = false
   if e.tmp and e.tmp:match("/%.nsl%-[^/]+$") then -- the run's own placeholder
     did = core._unlink(e.tmp) or did
   end
   local st = core._stat(e.name)
   if not st then return did end
-  if (st.nsfs and e.uts and st.id == e.uts) or
+  if (st.nsfs and id and st.id == id) or
      (not st.nsfs and st.type == "file" and e.file and st.id == e.file) then
-    return core._uts_del(e.name)
+    return del(e.name)
   end
   return did
 end
+
+-- A service's log that nsl made (log = true) under the run directory.
+function remove.log(e)
+  if e.name:sub(1, #M.dir() + 5) ~= M.dir() .. "/log/" or e.name:find("/../", 1, true) then return false end
+  local did = core._unlink(e.name)
+  core._rmdir(M.dir() .. "/log") -- when it was the last
+  return did
+end
+
+function remove.uts(e) return remove_bound(e, e.uts, core._uts_del) end
+function remove.mnt(e) return remove_bound(e, e.mnt, core._mnt_del) end
 
 function remove.link(e)
   if e.index == 0 then return false end
@@ -471,6 +489,8 @@ function Removed.__tostring(r)
   local what = r.kind == "ns" and "namespace " .. r.name
     or r.kind == "link" and "link " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
     or r.kind == "uts" and "UTS namespace " .. r.name
+    or r.kind == "mnt" and "mount namespace " .. r.name
+    or r.kind == "log" and "service log " .. r.name
     or r.kind == "nft" and "nftables table inet " .. r.name
     or r.kind == "sysctl" and "setting " .. r.name .. " given back"
     or r.kind == "neigh" and "neighbour " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
@@ -481,7 +501,7 @@ function Removed.__tostring(r)
   return what .. " (run " .. r.run .. ")"
 end
 
-local rank = { proc = 1, uts = 2, nft = 2.5, rule = 2.6, neigh = 2.7, fdb = 2.8, vlan = 2.9, link = 3, ns = 4,
+local rank = { proc = 1, log = 1.5, uts = 2, mnt = 2, nft = 2.5, rule = 2.6, neigh = 2.7, fdb = 2.8, vlan = 2.9, link = 3, ns = 4,
   sysctl = 5 }
 
 -- clean(): removes what dead runs left behind, per their records, and

@@ -17,6 +17,7 @@ local record = require "nsl.record"
 local netns = require "nsl.netns"
 local ip = require "nsl.ip"
 local uts = require "nsl.topo.uts"
+local svc = require "nsl.topo.svc"
 
 local M = {}
 
@@ -183,7 +184,65 @@ end
 -- t:exec(node, cmd [, opts]): ns_exec in one of its namespaces.
 function Topology:exec(name, cmd, opts)
   local n = node(self, name)
+  svc.supervise(self)
   return core.ns_exec(n.real, cmd, uts.opts(n, opts))
+end
+
+-- t:wait_route(node, dst [, { protocol =, timeout = }]): waits until
+-- namespace node has a route to dst (a prefix or "default"), of that
+-- protocol when given (route_list's name of it, or its number); returns
+-- the route.  Raises after timeout seconds (default 30), naming the
+-- routes to dst it saw.  Services are supervised while it waits.
+local WAIT_ROUTE = { protocol = true, timeout = true }
+function Topology:wait_route(name, dst, opts)
+  local n = node(self, name)
+  if n.kind ~= "ns" then error("topology: wait_route: " .. name .. " is not a namespace", 2) end
+  if self.status ~= "up" then error("topology: wait_route: the topology is " .. self.status .. " (call up first)", 2) end
+  if type(dst) ~= "string" then error("topology: wait_route: dst must be a prefix or \"default\", got " .. type(dst), 2) end
+  local want, family = dst, nil
+  if dst ~= "default" then
+    local p, why = ip.parse(dst)
+    if not p then error("topology: wait_route: bad destination '" .. dst .. "' (" .. tostring(why) .. ")", 2) end
+    if not p.len then p = ip.parse(dst .. (p.family == 6 and "/128" or "/32")) end
+    want, family = ip.network(p), p.family == 6 and "inet6" or "inet"
+  end
+  opts = opts or {}
+  if type(opts) ~= "table" then error("topology: wait_route: options must be a table", 2) end
+  for k in pairs(opts) do
+    if not WAIT_ROUTE[k] then
+      error("topology: wait_route: unknown option '" .. tostring(k) .. "'" ..
+        require("nsl.topo.keys").suggest(tostring(k), { "protocol", "timeout" }), 2)
+    end
+  end
+  local proto, timeout = opts.protocol, opts.timeout or 30
+  if proto ~= nil and type(proto) ~= "string" and math.type(proto) ~= "integer" then
+    error("topology: wait_route: protocol must be a name or a number, got " .. type(proto), 2)
+  end
+  if type(timeout) ~= "number" or timeout < 0 then
+    error("topology: wait_route: timeout must be a non-negative number of seconds", 2)
+  end
+  local deadline, seen = core.now() + timeout
+  while true do
+    seen = {}
+    for _, r in ipairs(core.route_list({ ns = n.real, family = family })) do
+      local d = r.dst
+      if d ~= "default" and d then
+        local p = ip.parse(d)
+        if p and not p.len then p = ip.parse(d .. (p.family == 6 and "/128" or "/32")) end
+        d = p and ip.network(p) or d
+      end
+      if d == want then
+        if proto == nil or tostring(r.protocol) == tostring(proto) then return r end
+        seen[#seen + 1] = tostring(r.protocol)
+      end
+    end
+    if core.now() >= deadline then break end
+    svc.supervise(self)
+    core.sleep(0.05)
+  end
+  error(string.format("topology: wait_route: %s has no route to %s%s after %gs%s", name, dst,
+    proto and (" of protocol " .. tostring(proto)) or "", timeout,
+    #seen > 0 and (" (it has one of protocol " .. table.concat(seen, ", ") .. ")") or ""), 2)
 end
 
 -- t:link(node, ifname): a link handle on one of its interfaces.
@@ -198,6 +257,7 @@ end
 
 -- t:service(name): the process handle of a running service.
 function Topology:service(name)
+  svc.supervise(self)
   local p = self.procs[name]
   return p and p.handle
 end
@@ -209,14 +269,17 @@ Topology.__close, Topology.__gc = engine.close, engine.close
 require("nsl.topo.nat").install(Topology) -- issue 16: t:nft, t:nft_table
 require("nsl.topo.faults").install(Topology) -- issue 15: t:link_down, t:impair, t:partition...
 
+svc.install(Topology) -- t:start, t:stop, t:restart, t:supervise
+
 local view = require "nsl.topo.view"
 Topology.report = view.report
-Topology.show = function(self) print(view.report(self)) end
+Topology.show = function(self) svc.supervise(self); print(view.report(self)) end
 Topology.diagram = view.diagram
 Topology.dot = view.dot
 -- t:state(): the live report as plain tables (JSON-ready); t.status is
 -- the word "down", "building" or "up".
 Topology.state = function(self)
+  svc.supervise(self)
   local st = require "nsl.topo.state"
   local s = st.live(st.entry(self))
   if self.status == "up" then s.faults = require("nsl.topo.faults").state(self) end -- issue 15

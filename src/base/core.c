@@ -17,6 +17,8 @@ static const lua_CFunction openers[] = {
 	nsl_open_fs,
 	nsl_open_record,
 	nsl_open_sys,
+	nsl_open_nodefs,
+	nsl_open_users,
 	nsl_open_netns,
 	nsl_open_link,
 	nsl_open_linkinfo,

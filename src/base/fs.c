@@ -1,6 +1,6 @@
 /*
- * fs.c - _mkdir(path [, mode]), _rmtree(path), _lock(path) and
- * _unlock(fd): the file-system calls the Lua library needs that Lua
+ * fs.c - _mkdir(path [, mode]), _rmdir(path), _rmtree(path), _lock(path)
+ * and _unlock(fd): the file-system calls the Lua library needs that Lua
  * itself lacks (nsl.test makes its log and artifact folders and removes
  * a test's private folder; nsl.record locks the records' directory).
  */
@@ -14,6 +14,14 @@
 #include <unistd.h>
 
 #include "nsl.h"
+
+/* _rmdir(path): removes an empty directory; pushes true, or false when
+ * it is not there or not empty (or a mount point).  Never raises. */
+static int l_rmdir(lua_State *L)
+{
+	lua_pushboolean(L, rmdir(luaL_checkstring(L, 1)) == 0);
+	return 1;
+}
 
 /* _mkdir(path [, mode]): makes path and its missing parents (as mkdir
  * -p; mode default 0755); an existing directory is fine.  Returns true;
@@ -111,6 +119,7 @@ int nsl_open_fs(lua_State *L)
 {
 	static const struct nsl_prim prims[] = {
 		{ "_mkdir", l_mkdir, 0, NULL },
+	{ "_rmdir", l_rmdir, 0, NULL },
 		{ "_rmtree", l_rmtree, 0, NULL },
 		{ "_lock", l_lock, 0, NULL },
 		{ "_unlock", l_unlock, 0, NULL },

@@ -92,6 +92,25 @@ int nsl_proc_stat(long pid, struct nsl_pstat *st);
 int nsl_file_id(const char *path, char *buf, size_t len);
 int nsl_fd_id(int fd, char *buf, size_t len);
 
+/* Claims path for a namespace of kind ("uts", "mnt") to be bound on:
+ * the record's "+kind PATH TMP" line, a placeholder private to the run
+ * beside it (its directory made), which takes path by link(2), so a
+ * namesake is refused (EEXIST); 0 or an errno, nothing left on failure.
+ * nsl_ns_unclaim undoes it (unmount, unlink, "-kind PATH"). */
+int nsl_ns_claim(const char *kind, const char *path);
+void nsl_ns_unclaim(const char *kind, const char *path);
+
+/* Removes a namespace's binding at path (lazy unmount, unlink, "-kind
+ * PATH" in the record): pushes true, or false when path was not there;
+ * raises "<prim>: <path>: <reason>" otherwise. */
+int nsl_ns_unbind(lua_State *L, const char *prim, const char *kind, const char *path);
+
+/* A user (name or number) from the host's user database: its uid and
+ * primary gid; 0, or -1 when there is none (users.c).  A group's gid
+ * likewise. */
+int nsl_user_lookup(const char *name, uid_t *uid, gid_t *gid);
+int nsl_group_lookup(const char *name, gid_t *gid);
+
 /* Pushes the sorted names in directory path (no "." or "..") as a Lua
  * array; 0, or -errno with nothing pushed. */
 int nsl_push_dir(lua_State *L, const char *path);
@@ -205,10 +224,12 @@ int luaopen_nsl_core(lua_State *L);
 /* Openers: each adds its primitives to the table at stack index 1. */
 int nsl_open_clock(lua_State *L);	/* clock.c: sleep, now */
 int nsl_open_error(lua_State *L);	/* error.c: _fail */
-int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, _rmtree, _lock, _unlock */
+int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, _rmdir, _rmtree, _lock, _unlock */
 int nsl_open_signal(lua_State *L);	/* signal.c: _shield */
 int nsl_open_record(lua_State *L);	/* record.c: _record, _record_seq, _record_dir */
 int nsl_open_sys(lua_State *L);		/* sys.c: _proc_stat, _kill, _netns_pids, _netns_busy, _readdir, _stat, _unlink, _uts_add, _uts_del, signals, _netns_dir */
+int nsl_open_nodefs(lua_State *L);	/* nodefs.c: _mnt_add, _mnt_del */
+int nsl_open_users(lua_State *L);	/* users.c: _user, _group */
 int nsl_open_netns(lua_State *L);	/* netns.c: ns_add, ns_del, ns_list, ns_exists */
 int nsl_open_link(lua_State *L);	/* link.c: veth_add, bridge_add..., link_set, link_del, link_set_ns, _link_enums */
 int nsl_open_linkinfo(lua_State *L);	/* linkinfo.c: link_list, link_get, link_exists */

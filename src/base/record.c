@@ -274,7 +274,8 @@ void nsl_run_end(lua_State *L, int failed)
  * records it: sign "+" or "-" and kind "nft" (a topology's own nftables
  * table), "sysctl" (a root-namespace setting nsl switched: key, the value
  * it had, the value nsl set) or "-" "link" (a veth end the kernel
- * removed with its peer's namespace: name, ns).  Raises like the
+ * removed with its peer's namespace: name, ns) or "log" (a service's log
+ * file nsl made under the run directory: path).  Raises like the
  * primitives when the record cannot be kept. */
 static int l_record_note(lua_State *L)
 {
@@ -286,9 +287,9 @@ static int l_record_note(lua_State *L)
 	int i, nf = lua_gettop(L) - 2, err;
 
 	luaL_argcheck(L, (!strcmp(sign, "+") || !strcmp(sign, "-")), 1, "\"+\" or \"-\"");
-	luaL_argcheck(L, !strcmp(kind, "nft") || !strcmp(kind, "sysctl") ||
+	luaL_argcheck(L, !strcmp(kind, "nft") || !strcmp(kind, "sysctl") || !strcmp(kind, "log") ||
 			 (!strcmp(kind, "link") && *sign == '-'),
-		      2, "\"nft\", \"sysctl\", or \"link\" with \"-\"");
+		      2, "\"nft\", \"sysctl\", \"log\", or \"link\" with \"-\"");
 	luaL_argcheck(L, nf >= 1 && nf <= 3, 3, "one to three fields");
 	for (i = 0; i < nf; i++) {
 		f[i] = nsl_checkstring(L, 3 + i, "_record_note");

@@ -361,6 +361,68 @@ static const char *dirname_of(const char *path, char *buf, size_t len)
 	return buf;
 }
 
+/* See nsl.h.  As ns_add: a placeholder private to the run, named in the
+ * record before it exists, takes the name by link(2) (exclusive). */
+int nsl_ns_claim(const char *kind, const char *path)
+{
+	char id[64], tmp[PATH_MAX + 96], dir[PATH_MAX];
+	static unsigned long serial;
+	int fd, err;
+
+	if (strlen(path) + 64 >= PATH_MAX)
+		return ENAMETOOLONG;
+	err = make_parent(path);
+	if (err)
+		return -err;
+	snprintf(tmp, sizeof(tmp), "%s/.nsl-%s-%lu", dirname_of(path, dir, sizeof(dir)),
+		 nsl_rec_id(), ++serial);
+	nsl_rec_write("+%s\t%s\t%s\n", kind, path, tmp);
+	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0 && errno == ENOENT && make_parent(path) == 0)	/* another run's rmdir */
+		fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+	if (fd < 0) {
+		err = errno;
+		nsl_rec_write("-%s\t%s\n", kind, path);
+		return err;
+	}
+	if (nsl_fd_id(fd, id, sizeof(id)) == 0)
+		nsl_rec_write("=%s\t%s\tfile\t%s\n", kind, path, id);
+	close(fd);
+	if (link(tmp, path) < 0) {
+		err = errno;
+		unlink(tmp);
+		nsl_rec_write("-%s\t%s\n", kind, path);
+		return err;
+	}
+	unlink(tmp);
+	return 0;
+}
+
+/* The directory holding a mount namespace's binding, when it is empty
+ * now (the last namespace went): removed, so that none stays; the
+ * private mount nsl made of it on a shared /run (nodefs.c) goes first. */
+static void rmdir_parent(const char *kind, const char *path)
+{
+	char dir[PATH_MAX];
+
+	if (strcmp(kind, "mnt") || strlen(path) >= sizeof(dir))
+		return;
+	dirname_of(path, dir, sizeof(dir));
+	if (rmdir(dir) < 0 && errno == EBUSY && umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW) == 0 &&
+	    rmdir(dir) < 0 && errno == ENOTEMPTY)
+		/* Another run bound one meanwhile: give it its mount back. */
+		(void)!mount(dir, dir, NULL, MS_BIND, NULL), (void)!mount("none", dir, NULL, MS_PRIVATE, NULL);
+}
+
+/* See nsl.h. */
+void nsl_ns_unclaim(const char *kind, const char *path)
+{
+	umount2(path, MNT_DETACH);
+	unlink(path);
+	nsl_rec_write("-%s\t%s\n", kind, path);
+	rmdir_parent(kind, path);
+}
+
 /* _uts_add(path, hostname): a new UTS namespace whose hostname is
  * hostname, kept alive by a bind mount on the file path (made here,
  * exclusively: an existing path is refused with EEXIST), as
@@ -375,12 +437,9 @@ static int l_uts_add(lua_State *L)
 	const char *path = luaL_checkstring(L, 1);
 	size_t hlen;
 	const char *host = luaL_checklstring(L, 2, &hlen);
-	char id[64], tmp[PATH_MAX + 96], dir[PATH_MAX];
-	static unsigned long serial;
-	int fd, self, err = 0;
+	char id[64];
+	int self, err = 0;
 
-	if (strlen(path) + 64 >= PATH_MAX)
-		return nsl_fail(L, "uts_add", path, ENAMETOOLONG, NULL);
 	if (strlen(path) != lua_rawlen(L, 1) || strlen(host) != hlen)
 		return nsl_fail(L, "uts_add", path, EINVAL, "names may not hold NUL bytes");
 	if (hlen == 0 || hlen > 64)
@@ -389,35 +448,14 @@ static int l_uts_add(lua_State *L)
 	err = nsl_rec_open();
 	if (err)
 		return nsl_rec_fail(L, "uts_add", path, -err);
-	err = make_parent(path);
-	if (err)
-		return nsl_fail(L, "uts_add", path, -err, NULL);
 	self = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return nsl_fail(L, "uts_add", path, errno, NULL);
-	/* As ns_add: a placeholder private to the run, named in the record
-	 * before it exists, takes the name by link(2) (exclusive). */
-	snprintf(tmp, sizeof(tmp), "%s/.nsl-%s-%lu", dirname_of(path, dir, sizeof(dir)),
-		 nsl_rec_id(), ++serial);
-	nsl_rec_write("+uts\t%s\t%s\n", path, tmp);
-	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-	if (fd < 0) {
-		err = errno;
-		nsl_rec_write("-uts\t%s\n", path);
+	err = nsl_ns_claim("uts", path);
+	if (err) {
 		close(self);
 		return nsl_fail(L, "uts_add", path, err, NULL);
 	}
-	if (nsl_fd_id(fd, id, sizeof(id)) == 0)
-		nsl_rec_write("=uts\t%s\tfile\t%s\n", path, id);
-	close(fd);
-	if (link(tmp, path) < 0) {
-		err = errno;
-		unlink(tmp);
-		nsl_rec_write("-uts\t%s\n", path);
-		close(self);
-		return nsl_fail(L, "uts_add", path, err, NULL);
-	}
-	unlink(tmp);
 	if (unshare(CLONE_NEWUTS) < 0) {
 		err = errno;
 		goto undo;
@@ -438,29 +476,30 @@ static int l_uts_add(lua_State *L)
 	}
 undo:
 	close(self);
-	umount2(path, MNT_DETACH);
-	unlink(path);
-	nsl_rec_write("-uts\t%s\n", path);
+	nsl_ns_unclaim("uts", path);
 	return nsl_fail(L, "uts_add", path, err, NULL);
 }
 
-/* _uts_del(path): removes a UTS namespace's binding (lazy unmount, then
- * unlink); pushes true, or false when path was not there.  Raises
- * "uts_del: <path>: <reason>" otherwise. */
-static int l_uts_del(lua_State *L)
+/* See nsl.h. */
+int nsl_ns_unbind(lua_State *L, const char *prim, const char *kind, const char *path)
 {
-	const char *path = luaL_checkstring(L, 1);
-
 	umount2(path, MNT_DETACH);
 	if (unlink(path) < 0) {
 		if (errno != ENOENT)
-			return nsl_fail(L, "uts_del", path, errno, NULL);
+			return nsl_fail(L, prim, path, errno, NULL);
 		lua_pushboolean(L, 0);
 		return 1;
 	}
-	nsl_rec_write("-uts\t%s\n", path);
+	nsl_rec_write("-%s\t%s\n", kind, path);
+	rmdir_parent(kind, path);
 	lua_pushboolean(L, 1);
 	return 1;
+}
+
+/* _uts_del(path): removes a UTS namespace's binding (nsl_ns_unbind). */
+static int l_uts_del(lua_State *L)
+{
+	return nsl_ns_unbind(L, "uts_del", "uts", luaL_checkstring(L, 1));
 }
 
 static const struct nsl_prim sys_funcs[] = {

@@ -11,6 +11,8 @@
  * arguments, runs it, and turns a child's failure into an nsl error.
  */
 #include <dirent.h>
+#include <grp.h>
+#include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -276,6 +278,14 @@ static int launch_failed(lua_State *L, struct req *r, const struct launch_error 
 	case STAGE_CHDIR:
 		object = l->cwd;
 		break;
+	case STAGE_LOG:
+		object = l->log;
+		snprintf(why, sizeof(why), "open the log: %s", strerror(e->err));
+		break;
+	case STAGE_IDS:
+		snprintf(why, sizeof(why), "become uid %d gid %d: %s", (int)l->uid,
+			 (int)l->gid, strerror(e->err));
+		break;
 	case STAGE_CLONE:
 		snprintf(why, sizeof(why), "clone: %s", strerror(e->err));
 		break;
@@ -283,11 +293,14 @@ static int launch_failed(lua_State *L, struct req *r, const struct launch_error 
 	return fail_closing(L, r, object, e->err, why);
 }
 
-/* opts.uts: joins the UTS namespace bound at that path (a topology's
- * hostname, made by _uts_add), after the network one, through the same
- * setns list as `enter`. */
-static void setup_uts(lua_State *L, struct req *r, const char *path)
+/* opts.uts / opts.mnt: joins the UTS or mount namespace bound at that
+ * path (a topology's hostname, made by _uts_add; a node's files and
+ * private directories, _mnt_add), after the network one, through the
+ * same setns list as `enter`.  In a joined mount namespace the command
+ * starts in nsl's directory (as there), unless cwd says otherwise. */
+static void setup_join(lua_State *L, struct req *r, const char *path, int flag)
 {
+	char here[4096];
 	int fd;
 
 	if (!path)
@@ -298,8 +311,38 @@ static void setup_uts(lua_State *L, struct req *r, const char *path)
 	if (fd < 0)
 		fail_closing(L, r, path, errno, NULL);
 	r->l.enter_fd[r->l.n_enter] = fd;
-	r->l.enter_flag[r->l.n_enter++] = CLONE_NEWUTS;
-	r->l.enter_flags |= CLONE_NEWUTS;
+	r->l.enter_flag[r->l.n_enter++] = flag;
+	r->l.enter_flags |= flag;
+	if (flag == CLONE_NEWNS && getcwd(here, sizeof(here))) {
+		lua_pushstring(L, here);
+		r->l.keep_cwd = lua_tostring(L, -1);
+		req_anchor(L, r);
+	}
+}
+
+/* opts.user / opts.group: the ids the command runs as (names from the
+ * host's user database, or numbers), the user's groups with them. */
+static void setup_ids(lua_State *L, struct req *r, const char *user, const char *group)
+{
+	int n = LAUNCH_MAX_GROUPS;
+
+	if (!user && !group)
+		return;
+	r->l.set_ids = 1;
+	r->l.uid = getuid();
+	r->l.gid = getgid();
+	if (user && nsl_user_lookup(user, &r->l.uid, &r->l.gid) < 0)
+		fail_closing(L, r, user, ENOENT, "no such user");
+	if (group && nsl_group_lookup(group, &r->l.gid) < 0)
+		fail_closing(L, r, group, ENOENT, "no such group");
+	r->l.groups[0] = r->l.gid;
+	r->l.n_groups = 1;
+	if (user && !group) {
+		struct passwd *pw = getpwuid(r->l.uid);
+
+		if (pw && getgrouplist(pw->pw_name, r->l.gid, r->l.groups, &n) >= 0)
+			r->l.n_groups = n;
+	}
 }
 
 /* Notes a background process in the run's record ("+proc", its pid and
@@ -384,7 +427,14 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 		setup_netns(L, &r, netns, mount);
 	if (enter)
 		setup_enter(L, &r, enter, kinds_enter < 0 ? ~0 : kinds_enter);
-	setup_uts(L, &r, req_opt_string(L, &r, opt_idx, "uts"));
+	setup_join(L, &r, req_opt_string(L, &r, opt_idx, "uts"), CLONE_NEWUTS);
+	setup_join(L, &r, req_opt_string(L, &r, opt_idx, "mnt"), CLONE_NEWNS);
+	setup_ids(L, &r, req_opt_string(L, &r, opt_idx, "user"),
+		  req_opt_string(L, &r, opt_idx, "group"));
+	r.l.log = req_opt_string(L, &r, opt_idx, "log");
+	if (r.l.log && r.capture)
+		req_opt_error(L, &r, "option 'log': the output is captured (capture = true): "
+			      "give one of them");
 	open_stdio(L, &r);
 	/* Its own process group, so stopping it stops what it started; but a
 	 * foreground command on nsl's terminal stays in nsl's group so it
@@ -460,7 +510,7 @@ static int l_pid_exec(lua_State *L)
 /* The options every door takes (execopt.c reads them), then each door's
  * own. */
 #define EXEC_KEYS "capture stdin env cwd timeout background mount unshare " \
-		  "mount_proc hostname mounts grace time_offsets fds uts "
+		  "mount_proc hostname mounts grace time_offsets fds uts mnt user group log "
 
 static const struct nsl_prim exec_prims[] = {
 	{ "ns_exec", l_ns_exec, 3, EXEC_KEYS },

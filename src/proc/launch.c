@@ -27,6 +27,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include "launch.h"
@@ -120,7 +121,7 @@ static void child_mounts(const struct child_ctx *c)
 
 /* Moves the wanted fds to 0, 1, 2.  A source below 3 that is not its own
  * target is first copied out of the way, so no dup2 clobbers another. */
-static void child_fds(const struct child_ctx *c)
+static void child_fds(const struct child_ctx *c, int logfd)
 {
 	int fd[3], tmp[LAUNCH_MAX_FDS], i;
 
@@ -133,6 +134,8 @@ static void child_fds(const struct child_ctx *c)
 	}
 	for (i = 0; i < 3; i++) {
 		fd[i] = c->l->fd[i];
+		if (i > 0 && fd[i] < 0)
+			fd[i] = logfd;
 		if (fd[i] >= 0 && fd[i] < 3 && fd[i] != i) {
 			fd[i] = fcntl(fd[i], F_DUPFD_CLOEXEC, 3);
 			if (fd[i] < 0)
@@ -192,6 +195,21 @@ static void child_exec(const struct child_ctx *c)
 	child_fail(c, STAGE_EXEC, seen_eacces ? EACCES : err, 0);
 }
 
+/* user/group: supplementary groups, gid, uid, in that order (each needs
+ * the rights the next takes away); the parent-death signal, cleared by
+ * the change, is set again. */
+static void child_ids(const struct child_ctx *c)
+{
+	const struct launch *l = c->l;
+
+	if (setgroups((size_t)l->n_groups, l->groups) < 0 || setgid(l->gid) < 0 ||
+	    setuid(l->uid) < 0)
+		child_fail(c, STAGE_IDS, errno, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != c->parent && getppid() != 0)
+		_exit(127);
+}
+
 /* The child: namespaces, mounts, fds, exec.  Never returns. */
 static int child_main(void *arg)
 {
@@ -201,6 +219,7 @@ static int child_main(void *arg)
 	int newns = l->unshare_flags & ~(CLONE_NEWPID |
 		((c->userns_in_clone || c->user_last) ? CLONE_NEWUSER : 0));
 	size_t i;
+	int logfd = -1;
 
 	/* nsl's handlers would run nsl's code in the child: default them
 	 * while every signal is still blocked. */
@@ -222,6 +241,12 @@ static int child_main(void *arg)
 		_exit(127);
 	if (l->new_pgrp)
 		setpgid(0, 0);
+	/* The log is named as nsl sees it, before any namespace is joined. */
+	if (l->log) {
+		logfd = open(l->log, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY | O_CLOEXEC, 0644);
+		if (logfd < 0)
+			child_fail(c, STAGE_LOG, errno, 0);
+	}
 	if (l->netns_fd >= 0 && setns(l->netns_fd, CLONE_NEWNET) < 0)
 		child_fail(c, STAGE_SETNS_NET, errno, 0);
 	for (i = 0; i < (size_t)l->n_enter; i++)
@@ -248,9 +273,14 @@ static int child_main(void *arg)
 			child_fail(c, STAGE_UNSHARE, errno, 0);
 		child_usermap(c);
 	}
+	if (l->set_ids)
+		child_ids(c);
+	/* setns into a mount namespace moved it to that namespace's root. */
+	if (!l->cwd && l->keep_cwd && chdir(l->keep_cwd) < 0)
+		(void)!chdir("/");
 	if (l->cwd && chdir(l->cwd) < 0)
 		child_fail(c, STAGE_CHDIR, errno, 0);
-	child_fds(c);
+	child_fds(c, logfd);
 	sigprocmask(SIG_SETMASK, &c->mask, NULL);
 	child_exec(c);
 	return 127;

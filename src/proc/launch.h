@@ -13,6 +13,7 @@
 #include "sys.h"
 
 #define LAUNCH_MAX_FDS 32	/* entries of the fds option */
+#define LAUNCH_MAX_GROUPS 64	/* supplementary groups of the user option */
 
 /* One mount made inside the child's mount namespace before exec. */
 struct launch_mount {
@@ -62,6 +63,16 @@ struct launch {
 	const char *time_offsets;	/* timens_offsets lines for a new time ns */
 	const char *uid_map;	/* "0 <uid> 1\n" for a new user namespace */
 	const char *gid_map;
+
+	const char *log;	/* stdout and stderr appended to this file (opened
+				 * before any namespace is joined), or NULL */
+	const char *keep_cwd;	/* after joining a mount namespace, chdir here
+				 * (nsl's own directory; failing that, "/") */
+	int set_ids;		/* become uid/gid with groups before exec */
+	uid_t uid;
+	gid_t gid;
+	gid_t groups[LAUNCH_MAX_GROUPS];
+	int n_groups;
 };
 
 /* Where the child failed, as reported through the error pipe. */
@@ -78,6 +89,8 @@ enum launch_stage {
 	STAGE_HOSTNAME,
 	STAGE_TIMENS,
 	STAGE_CHDIR,
+	STAGE_LOG,
+	STAGE_IDS,
 	STAGE_FDS,
 	STAGE_EXEC,
 	STAGE_CLONE,	/* in the parent: clone or pidfd_open failed */

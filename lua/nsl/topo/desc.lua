@@ -13,13 +13,15 @@ local IFNAMSIZ = 15
 
 local keys = require "nsl.topo.keys"
 local services = require "nsl.topo.services"
+local nodefs = require "nsl.topo.nodefs"
 local addressing = require "nsl.topo.addrs"
 local kinds = require "nsl.topo.kinds" -- issue 15: vlan, vxlan, bond, vrf... in descriptions
 local fail, check_keys, suggest, set, sorted = keys.fail, keys.check_keys, keys.suggest, keys.set, keys.sorted
 
 local TOP = set("prefix", "namespaces", "bridges", "links", "services", "ipv6", "dad")
 -- publish, firewall: topo/nat.lua; rules: topo/rules.lua; links, vrfs: topo/kinds.lua
-local NS = set("hostname", "sysctl", "routes", "rules", "lo", "forwarding", "publish", "firewall", "links", "vrfs")
+local NS = set("hostname", "sysctl", "routes", "rules", "lo", "forwarding", "publish", "firewall", "links", "vrfs",
+  "files", "private") -- files, private: topo/nodefs.lua
 local BRIDGE = set("address", "subnet", "ns", "mtu", "nat") -- nat: topo/nat.lua
 local LINK = set("name", "address", "subnet", "mtu", "nat", "impair", "kind") -- kind: topo/kinds.lua
 local ROUTE = set("via", "dev", "metric", "table", "src")
@@ -92,6 +94,7 @@ local function read_namespaces(desc, m)
     m.nodes[name] = { kind = "ns", name = name, real = m.prefix .. name, spec = spec,
                       ifaces = {}, sysctl = sysctl, hostname = spec.hostname,
                       lo = spec.lo ~= false, routes = {} }
+    nodefs.read(m.nodes[name], spec)
   end
 end
 

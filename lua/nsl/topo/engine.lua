@@ -99,6 +99,11 @@ end
 function M.down(self)
   if self.status == "down" then return self end
   local errs = core._shield(teardown.run, self)
+  for _, path in ipairs(self.own_logs or {}) do -- log = true's files
+    if pcall(core._unlink, path) then pcall(core._record_note, "-", "log", path) end
+    core._rmdir(path:match("^(.*)/")) -- <run dir>/log, when it was the last
+  end
+  self.own_logs = nil
   self.status = "down"
   live[self] = nil
   require("nsl.lab").down(self)

@@ -3,6 +3,8 @@
 local core = require "nsl.core"
 local netns = require "nsl.netns"
 local uts = require "nsl.topo.uts"
+local nodefs = require "nsl.topo.nodefs"
+local svc = require "nsl.topo.svc"
 local ready = require "nsl.topo.ready"
 local kinds = require "nsl.topo.kinds"
 local vlans = require "nsl.topo.vlans"
@@ -65,6 +67,9 @@ local function plan(t)
     if n.hostname then
       step(where, "hostname " .. n.hostname, function() uts.make(n) end,
         function() uts.remove(n) end)
+    end
+    if n.nodefs then
+      step(where, "files", function() nodefs.make(n) end, function() nodefs.remove(n) end)
     end
     for _, key in ipairs((function()
       local ks = {}
@@ -164,13 +169,7 @@ local function plan(t)
   require("nsl.topo.nat").steps(t, step) -- issue 16: firewalls, the NAT/publish table
   for _, s in ipairs(m.service_order) do
     local where = "service " .. s.name
-    local start = step(where, "start", function()
-      -- ns_exec records the process; its handle stops it (SIGTERM,
-      -- stop_timeout, SIGKILL).
-      local h = core.ns_exec(s.ns.real, ready.argv(t, s), uts.opts(s.ns, { background = true, env = s.env,
-        cwd = s.cwd, grace = s.stop_timeout }))
-      t.procs[s.name] = { handle = h, pid = h.pid }
-    end, function()
+    local start = step(where, "start", function() svc.start(t, s) end, function()
       local p = t.procs[s.name]
       if not p then return end
       netns.stop(p.handle)
@@ -178,7 +177,7 @@ local function plan(t)
     end)
     start.kind, start.service, start.grace = "service", s.name, s.stop_timeout
     if s.ready ~= nil then
-      step(where, "ready", function() ready.wait(t, s, t.procs[s.name].handle) end)
+      step(where, "ready", function() svc.wait_ready(t, s) end)
     end
   end
   return steps

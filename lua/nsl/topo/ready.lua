@@ -14,14 +14,29 @@ function M.listening(ns, port, proto)
   return #core.sock_list({ ns = ns, proto = proto or "tcp", state = "listen", port = port }) > 0
 end
 
--- The command a service runs: with the topology's logdir, its stdout and
--- stderr go to <logdir>/<service>.log (noted in t.logfiles), through an
--- `exec` of sh so that the service's pid and exit status are its own.
-function M.argv(t, s)
-  if not t.logdir then return s.cmd end
-  local path = t.logdir .. "/" .. s.name .. ".log"
+-- Where a service's stdout and stderr go, or nil: its log path, or with
+-- log = true (or the topology's logdir, nsl.test's worlds)
+-- <logdir>/<service>.log, else <run dir>/log/<real node>-<service>.log
+-- (recorded; removed at down).  Noted in t.logfiles; the launcher opens it.
+function M.logfile(t, s)
+  local path = type(s.log) == "string" and s.log or nil
+  if not path and (s.log == true or t.logdir) then
+    if t.logdir then
+      path = t.logdir .. "/" .. s.name .. ".log"
+    else
+      local dir = core._record_dir() .. "/log"
+      core._mkdir(dir)
+      path = dir .. "/" .. s.ns.real .. "-" .. s.name .. ".log"
+      t.own_logs = t.own_logs or {}
+      if not t.own_logs[path] then -- a restart appends to the same file
+        core._record_note("+", "log", path)
+        t.own_logs[path] = true
+        t.own_logs[#t.own_logs + 1] = path
+      end
+    end
+  end
   t.logfiles[s.name] = path
-  return { "sh", "-c", 'exec "$@" >>"$0" 2>&1', path, table.unpack(s.cmd) }
+  return path
 end
 
 -- The last n lines of a file, or nil.
@@ -52,6 +67,21 @@ local function ended(t, s, h)
   return msg
 end
 
+-- Is a UNIX socket listening at path in the network namespace of the
+-- process of handle h?  /proc/PID/net/unix lists that namespace's
+-- sockets; a listening one has the accepting flag (0x10000).
+function M.unix_listening(h, path)
+  local f = h and io.open("/proc/" .. h.pid .. "/net/unix", "r")
+  if not f then return false end
+  local found = false
+  for line in f:lines() do
+    local flags, name = line:match("^%x+:%s+%x+%s+%x+%s+(%x+)%s+%x+%s+%x+%s+%d+%s+(.+)$")
+    if name == path and flags and (tonumber(flags, 16) & 0x10000) ~= 0 then found = true break end
+  end
+  f:close()
+  return found
+end
+
 -- Did a command exit with status 0?  Accepts the shapes ns_exec may
 -- return: a table with ok/code/status, a number, or true.
 local function succeeded(r)
@@ -75,9 +105,12 @@ function M.wait(t, s, h)
   local timeout = type(ready) == "table" and ready.timeout or 10
   local deadline = core.now() + timeout
   local probe
-  if type(ready) == "function" then
-    probe = function() return ready(t, h) end
-    timeout = 10
+  local fn = type(ready) == "function" and ready or ready[1]
+  -- a path as the service sees it: through its process's root, which is
+  -- in the node's mount namespace when the node has files (nsl.topo.nodefs)
+  local function seen(path) return (h and s.ns.mnt) and ("/proc/" .. h.pid .. "/root" .. path) or path end
+  if fn then
+    probe = function() return fn(t, h) end
   elseif ready.port then
     probe = function() return M.listening(s.ns.real, ready.port) end
   elseif ready.udp then
@@ -87,12 +120,10 @@ function M.wait(t, s, h)
       local ok, r = pcall(core.ns_exec, s.ns.real, ready.cmd, uts.opts(s.ns, { capture = true }))
       return ok and succeeded(r)
     end
-  elseif ready.file then
-    probe = function()
-      local f = io.open(ready.file, "r")
-      if f then f:close() end
-      return f ~= nil
-    end
+  elseif ready.file then -- any kind of file (a socket, a FIFO): never opened
+    probe = function() return core._stat(seen(ready.file)) ~= nil end
+  elseif ready.unix then
+    probe = function() return M.unix_listening(h, ready.unix) end
   else
     return
   end
@@ -105,7 +136,10 @@ function M.wait(t, s, h)
     if not running(h) then error(ended(t, s, h), 0) end
     local now = core.now()
     if now > deadline then
-      error(string.format("not ready after %gs", timeout), 0)
+      local msg = string.format("not ready after %gs", timeout)
+      local tail = M.tail(t.logfiles and t.logfiles[s.name], 10)
+      if tail and tail ~= "" then msg = msg .. "; the end of its log:\n" .. tail end
+      error(msg, 0)
     end
     core.sleep(step)
     if now - start > 0.05 then step = math.min(step * 2, 0.05) end

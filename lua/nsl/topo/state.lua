@@ -32,7 +32,9 @@ function M.entry(t)
                               peer = i.peer and i.peer.node and i.peer.node.name or nil }
     end
     e.namespaces[#e.namespaces + 1] = { name = n.name, real = n.real, hostname = n.hostname,
-                                        uts = n.uts, interfaces = ifaces }
+                                        uts = n.uts, mnt = n.mnt, interfaces = ifaces,
+                                        files = #(n.nodefs or {}) > 0
+                                          and array(require("nsl.topo.nodefs").lines(n.nodefs)) or nil }
   end
   for _, b in ipairs(m.bridges) do
     e.bridges[#e.bridges + 1] = { name = b.name, real = b.real, address = b.address,
@@ -95,7 +97,7 @@ function M.live(e)
     st.host.error = err
   end
   for _, n in ipairs(e.namespaces) do
-    local ns = { name = n.name, real = n.real, hostname = n.hostname, processes = array() }
+    local ns = { name = n.name, real = n.real, hostname = n.hostname, processes = array(), files = n.files }
     local err1, err2, err3
     ns.links, err1 = safe(core.link_list, { ns = n.real })
     ns.addresses, err2 = safe(core.addr_list, { ns = n.real })
@@ -180,6 +182,10 @@ function M.text(st, extra)
       n.hostname and (", hostname " .. n.hostname) or ""))
     if n.error then add("  error: " .. n.error) end
     add(indent(link_table(n.links, n.addresses, names, host), "  "))
+    if n.files and #n.files > 0 then -- its own mount namespace (nsl.topo.nodefs)
+      add("  files")
+      for _, line in ipairs(n.files) do add("    " .. line) end
+    end
     local routes = setmetatable({}, { __columns = { "dst", "via", "dev", "metric" } })
     for _, r in ipairs(n.routes) do
       if not tostring(r.dst):lower():find("^fe80:") then -- link-local: on every link

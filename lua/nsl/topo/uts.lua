@@ -21,12 +21,13 @@ function M.remove(n)
 end
 
 -- The options of a command run in namespace node n: opts with uts set
--- when n has a hostname.
+-- when n has a hostname, mnt when it has files or private directories
+-- (nsl.topo.nodefs).
 function M.opts(n, opts)
-  if not n.uts then return opts end
+  if not n.uts and not n.mnt then return opts end
   local o = {}
   for k, v in pairs(opts or {}) do o[k] = v end
-  o.uts = n.uts
+  o.uts, o.mnt = n.uts, n.mnt
   return o
 end
 

@@ -1,0 +1,97 @@
+/*
+ * users.c - user and group names of the host's user database, as the
+ * owners of a node's files and the users services run as (nodefs.c,
+ * exec.c) and the description's checks (_user, _group) take them.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+
+#include "nsl.h"
+
+/* See nsl.h.  A number is taken as is; a name is looked up in the host's
+ * user database (getpwnam). */
+int nsl_user_lookup(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw;
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(name, &end, 10);
+	if (*name && !*end && n < 0xffffffffUL) {
+		*uid = (uid_t)n;
+		pw = getpwuid(*uid);
+		*gid = pw ? pw->pw_gid : (gid_t)n;
+		return 0;
+	}
+	pw = getpwnam(name);
+	if (!pw)
+		return -1;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+/* See nsl.h. */
+int nsl_group_lookup(const char *name, gid_t *gid)
+{
+	struct group *gr;
+	char *end;
+	unsigned long n = strtoul(name, &end, 10);
+
+	if (*name && !*end && n < 0xffffffffUL) {
+		*gid = (gid_t)n;
+		return 0;
+	}
+	gr = getgrnam(name);
+	if (!gr)
+		return -1;
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+/* _user(name): pushes uid and primary gid of a user (a name or a
+ * number), or nil when there is no such user. */
+static int l_user(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	uid_t uid;
+	gid_t gid;
+
+	if (nsl_user_lookup(name, &uid, &gid) < 0) {
+		lua_pushnil(L);
+		return 1;
+	}
+	lua_pushinteger(L, uid);
+	lua_pushinteger(L, gid);
+	return 2;
+}
+
+/* _group(name): pushes the gid of a group (a name or a number), or nil. */
+static int l_group(lua_State *L)
+{
+	const char *name = luaL_checkstring(L, 1);
+	gid_t gid;
+
+	if (nsl_group_lookup(name, &gid) < 0) {
+		lua_pushnil(L);
+		return 1;
+	}
+	lua_pushinteger(L, gid);
+	return 1;
+}
+
+static const struct nsl_prim users_funcs[] = {
+	{ "_user", l_user, 0, NULL },
+	{ "_group", l_group, 0, NULL },
+	{ NULL, NULL, 0, NULL }
+};
+
+/* Adds _user and _group to the table at index 1. */
+int nsl_open_users(lua_State *L)
+{
+	nsl_register(L, users_funcs);
+	return 0;
+}
