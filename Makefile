@@ -128,8 +128,9 @@ check: ensure-deps
 	  $(if $(strip $(SPEC_ARGS)),spec/sandbox busted --lua=./$(NSL) $(SPEC_ARGS),spec/parallel busted --lua=./$(NSL))
 
 # Everything make check leaves out for speed: every combination of the
-# fault matrix, the slow specs (NSL_FULL=1 tells the specs).
-check-full:
+# fault matrix, the slow specs (NSL_FULL=1 tells the specs), and the
+# FRR lab (spec/frr_spec.lua, pending without frr), whose frr it installs.
+check-full: deps-frr
 	NSL_FULL=1 $(MAKE) --no-print-directory check
 
 # The random-instant signal runs (spec/faults_spec.lua, tag soak): not in
