@@ -34,6 +34,7 @@ build = {
         "src/base/core.c",
         "src/base/error.c",
         "src/base/fs.c",
+        "src/base/json.c",
         "src/base/opts.c",
         "src/base/record.c",
         "src/base/signal.c",
@@ -107,9 +108,6 @@ build = {
     ["nsl.topo.view"] = "lua/nsl/topo/view.lua",
   },
   copy_directories = { "doc" },
-}
-test_dependencies = {
-  "lua-cjson",
 }
 test = {
   type = "busted",
