@@ -20,6 +20,7 @@
 #include <linux/nsfs.h>
 #include <signal.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -36,6 +37,8 @@
  * world.  The outer process removes its file when it ends; a SIGKILL
  * leaves it, and the reader drops a file whose process is gone. */
 static char registry[512];
+
+int nsl_world_joined;
 
 void nsl_world_unregister(void)
 {
@@ -329,7 +332,12 @@ static void worlds_text(const struct world *w, int n, char *out, size_t size)
 }
 
 /* Joins a world, user namespace first as nsenter does (it gives the
- * rights the others need), then its mount, network and PID namespaces.
+ * rights the others need), then its mount, network and PID namespaces,
+ * and becomes the world's root, as nsenter does: the user whose world it
+ * is, so that root, joined to a world its user shaped (its mounts, its
+ * files), never acts there with root's own identity (supplementary
+ * groups are dropped before, while that is still allowed).  main then
+ * loads nothing from the world's file system (nsl_world_joined).
  * Returns in a child (joining a PID namespace takes effect in children),
  * which dies with the world; this process follows it and exits as it
  * does. */
@@ -344,11 +352,16 @@ static void world_join(struct world *w, const char *cmd)
 			w->bad);
 		_exit(EXIT_FAILURE);
 	}
+	if (setgroups(0, NULL) < 0 && errno != EPERM)
+		nsl_world_die("setgroups");
 	for (i = 0; i < 4; i++) {
 		if (setns(fds[i], 0) < 0)
 			nsl_world_die(ns_kinds[i]);
 		close(fds[i]);
 	}
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		nsl_world_die("setresuid");
+	nsl_world_joined = 1;
 	if (chdir("/") < 0)
 		nsl_world_die("chdir");
 	fflush(NULL);
