@@ -594,6 +594,67 @@ describe("nsl without root #rootless", function()
     assert.equal(before, leftovers())
   end)
 
+  -- Root joining a world enters namespaces its user shaped: its mounts,
+  -- its run directory.  The world plants a Lua module where root's
+  -- package.path looks (a tmpfs over /usr/local/share), a FIFO and a lab
+  -- file with "pid": 1e300: root's ls, show and exec load nothing of it,
+  -- skip the files with a line each, and act there as the world's root,
+  -- never as root (a root-only folder stays unwritten).
+  it("root's ls, show and exec in a world run nothing the world planted and trust none of its files", function()
+    if not need_userns() then return end
+    local secret = T.tmpdir() -- root's, 0700: nobody cannot write there
+    finally(function() T.rm(secret) end)
+    local dir = nobody_dir({ ["lab.lua"] = [[
+      local t <close> = nsl.topology { prefix = "rp-", namespaces = { "a" } }
+      t:up()
+      local run = require("nsl.core")._record_dir()
+      local mark = arg[1] .. "/planted"
+      os.execute("mount -t tmpfs plant /usr/local/share && mkdir -p /usr/local/share/lua/5.4")
+      for _, m in ipairs({ "cjson", "dkjson" }) do
+        local f = assert(io.open("/usr/local/share/lua/5.4/" .. m .. ".lua", "w"))
+        f:write("local f = io.open('" .. mark .. "', 'w') if f then f:write('ran') f:close() end return {}")
+        f:close()
+      end
+      os.execute("mkfifo " .. run .. "/5-5.lab.json")
+      local f = assert(io.open(run .. "/1-1.lab.json", "w"))
+      f:write('{"run":"1-1","pid":1e300,"start":1}')
+      f:close()
+      print("ready"); io.stdout:flush()
+      sleep(1000)
+    ]] })
+    assert.equal(0, T.sh("mkdir -p /run/user/65534 && chown 65534 /run/user/65534 && chmod 700 /run/user/65534").code)
+    finally(function() T.sh("rm -rf /run/user/65534") end)
+    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=/run/user/65534 " .. T.quote(T.nsl)
+    local root = "timeout 10 " .. T.quote(T.nsl)
+    local r = T.sh(table.concat({
+      nsl .. " " .. dir .. "/lab.lua " .. secret .. " >" .. dir .. "/out 2>&1 & p=$!",
+      "i=0; while ! grep -q ready " .. dir .. "/out 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+      "echo '# ls'", root .. " ls; echo status $?",
+      "echo '# ls --json'", root .. " ls --json | grep -c '\"world\":{'; echo status $?",
+      "echo '# show'", root .. " show -w $p a >/dev/null; echo status $?",
+      "echo '# exec'", root .. " exec -w $p a -- sh -c 'id -u; echo x >" .. secret .. "/exec-wrote'; echo status $?",
+      "echo '# files'; echo \"[$(ls " .. secret .. ")]\"",
+      "kill -TERM $p; wait $p",
+      "echo '#'",
+    }, "\n"))
+    local function part(name) return r.out:match("# " .. name:gsub("%p", "%%%0") .. "\n(.-)\n#") end
+    assert(part("ls"), r.out .. r.err)
+    assert.matches("rootless world %d+ of nobody:\n", part("ls"))
+    assert.matches("topology rp-", part("ls"), 1, true)
+    assert.matches("status 0$", part("ls"))
+    assert.equal("1\nstatus 0", part("ls --json"))
+    assert.equal("status 0", part("show"))
+    assert.matches("^0\n", part("exec")) -- the world's root
+    assert.matches("status [12]$", part("exec")) -- which cannot write root's folder (sh: 2)
+    assert.equal("[]", part("files")) -- no planted module ran, nothing was written
+    assert.not_matches("traceback", r.err)
+    for _, cmd in ipairs({ "ls", "show", "exec" }) do
+      assert.matches("nsl: " .. cmd .. ": /run/nsl/5-5.lab.json: not a regular file (a FIFO) (skipped)\n", r.err, 1, true)
+      assert.matches("nsl: " .. cmd .. ": /run/nsl/1-1.lab.json: pid 1e+300 is not a pid (skipped)\n", r.err, 1, true)
+    end
+    assert.equal(before, leftovers())
+  end)
+
   -- A registry file is written as world-PID.tmp and renamed: a reader that
   -- finds one empty (an older nsl at work) or one whose writer still runs
   -- leaves it be; only a file whose world and writer are both gone goes.
