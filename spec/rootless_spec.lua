@@ -31,6 +31,13 @@ local function nobody_dir(files)
   return dir
 end
 
+-- nobody's /run/user/65534, where root looks for users' worlds (the
+-- sandbox's /run); removed at the test's end.
+local function user_run_dir()
+  assert.equal(0, T.sh("mkdir -p /run/user/65534 && chown 65534 /run/user/65534 && chmod 700 /run/user/65534").code)
+  finally(function() T.sh("rm -rf /run/user/65534") end)
+end
+
 -- What an unprivileged run may have left on the machine: processes of
 -- nobody, records under /run/nsl, namespaces under /run/netns.
 local function leftovers()
@@ -503,8 +510,7 @@ describe("nsl without root #rootless", function()
       sleep(1000)
     ]] })
     -- root finds users' worlds under /run/user/<uid>/nsl (the sandbox's /run)
-    assert.equal(0, T.sh("mkdir -p /run/user/65534 && chown 65534 /run/user/65534 && chmod 700 /run/user/65534").code)
-    finally(function() T.sh("rm -rf /run/user/65534") end)
+    user_run_dir()
     local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=/run/user/65534 " .. T.quote(T.nsl)
     local function start(n, subnet)
       return table.concat({
@@ -559,8 +565,7 @@ describe("nsl without root #rootless", function()
   -- (the sandbox's pid 1, a process of the user's outside any world).
   it("root joins no world a user's registry file merely names, and says why", function()
     if not need_userns() then return end
-    assert.equal(0, T.sh("mkdir -p /run/user/65534 && chown 65534 /run/user/65534 && chmod 700 /run/user/65534").code)
-    finally(function() T.sh("rm -rf /run/user/65534") end)
+    user_run_dir()
     local stat1 = T.slurp("/proc/1/stat"):match("%)(.*)$")
     local fields = {}
     for f in stat1:gmatch("%S+") do fields[#fields + 1] = f end
@@ -622,8 +627,7 @@ describe("nsl without root #rootless", function()
       print("ready"); io.stdout:flush()
       sleep(1000)
     ]] })
-    assert.equal(0, T.sh("mkdir -p /run/user/65534 && chown 65534 /run/user/65534 && chmod 700 /run/user/65534").code)
-    finally(function() T.sh("rm -rf /run/user/65534") end)
+    user_run_dir()
     local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=/run/user/65534 " .. T.quote(T.nsl)
     local root = "timeout 10 " .. T.quote(T.nsl)
     local r = T.sh(table.concat({
