@@ -84,6 +84,7 @@ build = {
     ["nsl.netns"] = "lua/nsl/netns.lua",
     ["nsl.pretty"] = "lua/nsl/pretty.lua",
     ["nsl.record"] = "lua/nsl/record.lua",
+    ["nsl.runfile"] = "lua/nsl/runfile.lua",
     ["nsl.repl"] = "lua/nsl/repl.lua",
     ["nsl.test"] = "lua/nsl/test.lua",
     ["nsl.test.artifacts"] = "lua/nsl/test/artifacts.lua",

@@ -18,6 +18,7 @@
 -- up or down fail.
 local core = require "nsl.core"
 local record = require "nsl.record"
+local runfile = require "nsl.runfile"
 
 local M = {}
 
@@ -127,7 +128,7 @@ end
 
 local function is_pid(v, what, opt)
   if v == nil and opt then return nil end
-  if not record.pid(v) then return what .. " " .. tostring(v) .. " is not a pid" end
+  if not runfile.pid(v) then return what .. " " .. tostring(v) .. " is not a pid" end
   return nil
 end
 
@@ -165,21 +166,22 @@ local function check(doc, id)
   if type(doc) ~= "table" then return "not a JSON object" end
   if doc.run ~= id then return "run " .. tostring(doc.run) .. " is not " .. id .. ", its file's name" end
   local why = is_pid(doc.pid, "pid") or
-    (record.int(doc.start, 0, math.maxinteger) == nil and "start " .. tostring(doc.start) .. " is not a start time")
+    (runfile.int(doc.start, 0, math.maxinteger) == nil and "start " .. tostring(doc.start) .. " is not a start time")
     or str(doc.script, "script", true) or str(doc.cwd, "cwd", true)
     or list(doc.topologies, "topologies", check_top)
   if why then return why end
-  local id_pid, id_start = record.parse_id(id)
+  local id_pid, id_start = runfile.parse_id(id)
   if id_pid ~= doc.pid or id_start ~= doc.start then
     return "pid " .. doc.pid .. " and start " .. doc.start .. " are not those of run " .. id
   end
   return nil
 end
 
--- The lab file path as a document (or nil and why it is not believed).
+-- The lab file path as a document (or nil and why it is not believed;
+-- nil alone when it is gone, its run having ended meanwhile).
 local function read(path, id)
-  local text, why = core._read_file(path, record.MAX_LAB)
-  if not text then return nil, why end
+  local text, why, errno = core._read_file(path, runfile.MAX_LAB)
+  if not text then return nil, errno ~= core.errno.ENOENT and why or nil end
   local ok, doc = pcall(require("nsl.json").decode, text)
   if not ok then return nil, tostring(doc):gsub("^.-nsl%.json: ", "not JSON: ") end
   why = check(doc, id)
@@ -210,12 +212,12 @@ function M.runs(warn)
   local live, dead, seen = {}, {}, {}
   for _, name in ipairs(names) do
     local id = name:match("^(%d+%-%d+)%.lab%.json$")
-    if id and not record.parse_id(id) then
+    if id and not runfile.parse_id(id) then
       warn(dir .. "/" .. name, "no run of nsl: its pid or start time is out of range")
     elseif id then
       local doc, why = read(dir .. "/" .. name, id)
       if not doc then
-        warn(dir .. "/" .. name, why)
+        if why then warn(dir .. "/" .. name, why) end -- else gone since: its run ended
       elseif run_alive(doc.pid, doc.start) then
         doc.alive = true
         live[#live + 1] = doc
@@ -227,7 +229,7 @@ function M.runs(warn)
   end
   for _, name in ipairs(names) do
     local pid, start = name:match("^(%d+)%-(%d+)$")
-    if pid and not record.parse_id(name) then
+    if pid and not runfile.parse_id(name) then
       warn(dir .. "/" .. name, "no run of nsl: its pid or start time is out of range")
     elseif pid and not run_alive(pid, start) then
       local left = {}

@@ -111,9 +111,9 @@ static int l_unlock(lua_State *L)
 /* _read_file(path, max): the whole of a regular file of at most max
  * bytes, opened without following a symbolic link nor waiting (a FIFO
  * never blocks: it is refused, as is anything but a regular file).
- * Pushes its text, or nil and the reason ("not a regular file (a FIFO)",
- * "larger than 4194304 bytes", strerror); raises only for a wrong
- * argument. */
+ * Pushes its text, or nil, the reason ("not a regular file (a FIFO)",
+ * "larger than 4194304 bytes", strerror) and the errno (0 for a reason
+ * of its own); raises only for a wrong argument. */
 static int l_read_file(lua_State *L)
 {
 	const char *path = nsl_checkstring(L, 1, "_read_file");
@@ -179,7 +179,8 @@ out:
 		close(fd);
 	lua_pushnil(L);
 	lua_pushstring(L, why ? why : strerror(err));
-	return 2;
+	lua_pushinteger(L, err);
+	return 3;
 }
 
 /* Adds _mkdir, _rmtree, _lock, _unlock and _read_file to the table at
