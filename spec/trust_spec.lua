@@ -548,7 +548,8 @@ describe("forged files of the run directory #netns #trust", function()
     local pid, start = live()
     local pid2, start2 = live()
     local id, id2 = pid .. "-" .. start, pid2 .. "-" .. start2
-    lab(id, require("nsl.json").encode({ run = id, pid = pid, start = start, script = "good.lua",
+    -- a name with a terminal escape sequence is shown, never sent to the terminal
+    lab(id, require("nsl.json").encode({ run = id, pid = pid, start = start, script = "good\27[2J.lua",
       topologies = { { prefix = "tr-g-", namespaces = { { name = "a", real = "tr-g-a" } } } } }))
     lab(id2, string.format('{"run":"%s","pid":%d,"start":%d,"topologies":[{"prefix":"x",' ..
       '"namespaces":[{"name":"b","real":42}]}]}', id2, pid2, start2))
@@ -584,7 +585,8 @@ describe("forged files of the run directory #netns #trust", function()
       end
     end
     local r = nsl_in({ "ls" })
-    assert.matches("run " .. id .. "  pid " .. pid .. "  good.lua", r.out, 1, true)
+    assert.matches("run " .. id .. "  pid " .. pid .. "  good\\027[2J.lua", r.out, 1, true)
+    assert.is_nil(r.out:find("\27", 1, true))
     assert.matches("tr-g-a", r.out, 1, true)
     assert.equal(1, #require("nsl.json").decode(nsl_in({ "ls", "--json" }).out).runs)
   end)

@@ -2,6 +2,7 @@
 -- them here): ls, show, exec, dot.  Each reads the lab files of the run
 -- directory (nsl.lab) or, for dot, a script run with nothing made.
 local core = require "nsl.core"
+local shown = require("nsl.runfile").shown
 
 local M = {}
 
@@ -11,15 +12,17 @@ local function die(fmt, ...)
   error(setmetatable({ msg = string.format(fmt, ...) }, Die), 0)
 end
 
+-- Names come from files another user may have written: never a
+-- terminal's escape sequence.
 local function out(s)
-  io.stdout:write(s, s:sub(-1) == "\n" and "" or "\n")
+  io.stdout:write(shown(s), s:sub(-1) == "\n" and "" or "\n")
 end
 
 -- The live runs and dead ones (nsl.lab.runs); a file of the run
 -- directory that is not what nsl writes is skipped with a line.
 local function runs(cmd)
   return require("nsl.lab").runs(function(path, why)
-    io.stderr:write("nsl: ", cmd, ": ", path, ": ", why, " (skipped)\n")
+    io.stderr:write("nsl: ", cmd, ": ", shown(path), ": ", shown(why), " (skipped)\n")
   end)
 end
 
@@ -344,7 +347,7 @@ function M.main(cmd, ...)
   io.stdout:flush()
   if not ok then
     if getmetatable(code) ~= Die then error(code, 0) end
-    io.stderr:write("nsl: ", code.msg, "\n")
+    io.stderr:write("nsl: ", shown(code.msg), "\n")
     code = 1
   end
   if code ~= 0 then os.exit(code) end

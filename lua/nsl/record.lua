@@ -395,7 +395,7 @@ function Removed.__tostring(r)
     or r.kind == "fdb" and "forwarding entry " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
     or r.kind == "vlan" and "VLANs " .. r.range .. " of " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
     or "process " .. r.name
-  return what .. " (run " .. r.run .. ")"
+  return runfile.shown(what .. " (run " .. r.run .. ")")
 end
 
 local rank = { proc = 1, uts = 2, nft = 2.5, rule = 2.6, neigh = 2.7, fdb = 2.8, vlan = 2.9, link = 3, ns = 4,
@@ -436,7 +436,7 @@ function M.clean()
             run = name }, Removed)
         elseif did == nil then
           left[#left + 1] = e
-          failures[#failures + 1] = tostring(err)
+          failures[#failures + 1] = runfile.shown(tostring(err))
         end
       end
       if #left == 0 then

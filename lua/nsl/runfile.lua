@@ -45,6 +45,12 @@ function M.parse_id(id)
   return nil
 end
 
+-- s as it may go to a terminal: control characters (an escape sequence
+-- a forged name could hold) as \ddd; tabs and newlines stay.
+function M.shown(s)
+  return (tostring(s):gsub("[%z\1-\8\11-\31\127]", function(c) return string.format("\\%03d", c:byte()) end))
+end
+
 local function unescape(s)
   return (s:gsub("\\(.)", { t = "\t", n = "\n", ["\\"] = "\\" }))
 end
