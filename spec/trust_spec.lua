@@ -602,3 +602,55 @@ describe("forged files of the run directory #netns #trust", function()
     assert.matches("^nsl: exec: a: ns_exec: tr%-r%-a: [^\n]+\n$", r.err)
   end)
 end)
+
+-- Random forged run directories (not in make check: --tags=soak): lab
+-- files with values of every wrong type, FIFOs, links, records of random
+-- lines.  ls, show, exec and --clean always end, in one line per problem.
+describe("forged run directories at random #soak #trust", function()
+  it("nsl ls, ls --json, show, exec and --clean never hang nor trace back", function()
+    if not T.need_sandbox() then return end
+    local vals = { "1", "1.5", "1e300", "-1", "0", "99999999999999999999", '"x"', "null", "true", "[]", "{}",
+      '"\\u001b[2J"', "2147483648" }
+    local strs = { "a", "", ".", "..", "../x", "/etc/hostname", "1.5", "1e300", "99999999999999999999", "\27[2J",
+      ".nsl-1-1-1", "-1", "0x10" }
+    local kinds = { "ns", "link", "uts", "proc", "nft", "neigh", "rule", "fdb", "vlan", "sysctl", "all", "zz" }
+    local function pick(t) return t[math.random(#t)] end
+    local pid = assert(math.tointeger(tonumber(T.sh("sleep 78.4 >/dev/null 2>&1 & echo $!").out)))
+    local live = pid .. "-" .. core._proc_stat(pid).start
+    finally(function() T.sh("pkill -KILL -f 'sleep 78[.]4'") end)
+    local rounds, runs = tonumber(os.getenv("NSL_FORGE_ROUNDS")) or 40, 0
+    for _ = 1, rounds do
+      local dir = T.tmpdir()
+      for _ = 1, math.random(1, 6) do
+        local id = math.random(2) == 1 and live or (math.random(1, 999999) .. "-" .. math.random(1, 99))
+        local lab, r = dir .. "/" .. id .. ".lab.json", math.random(5)
+        os.remove(lab)
+        if r == 1 then T.sh("mkfifo " .. lab)
+        elseif r == 2 then T.sh("ln -s /etc/passwd " .. lab)
+        elseif r == 3 then
+          T.write(lab, string.format('{"run":"%s","pid":%s,"start":%s,"topologies":[{"prefix":%s,' ..
+            '"namespaces":[{"name":%s,"real":%s,"uts":%s}],"links":%s,"services":[{"name":"s","ns":"a","pid":%s}]}]}',
+            id, math.random(2) == 1 and id:match("^%d+") or pick(vals), math.random(2) == 1 and id:match("%d+$") or
+            pick(vals), pick(vals), pick(vals), pick(vals), pick(vals), pick(vals), pick(vals)))
+        else
+          local lines = {}
+          for i = 1, math.random(1, 8) do
+            local l = { pick({ "+", "=", "-" }) .. pick(kinds) }
+            for j = 1, math.random(0, 7) do l[j + 1] = pick(strs) end
+            lines[i] = table.concat(l, "\t")
+          end
+          T.write(dir .. "/999" .. math.random(100, 999) .. "-" .. math.random(1, 99), table.concat(lines, "\n") .. "\n")
+        end
+      end
+      for _, cmd in ipairs({ "ls", "ls --json", "show", "exec a -- true", "--clean" }) do
+        local r = T.sh("NSL_RUN_DIR=" .. dir .. " timeout 10 " .. T.quote(T.nsl) .. " " .. cmd)
+        runs = runs + 1
+        assert(r.code == 0 or r.code == 1, cmd .. " in " .. dir .. ": status " .. r.code .. "\n" .. r.err)
+        assert.not_matches("traceback", r.err)
+        assert.not_matches("Sanitizer", r.err)
+      end
+      T.rm(dir)
+    end
+    assert.equal(rounds * 5, runs)
+  end)
+end)
