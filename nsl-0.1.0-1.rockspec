@@ -34,6 +34,7 @@ build = {
         "src/base/core.c",
         "src/base/error.c",
         "src/base/fs.c",
+        "src/base/json.c",
         "src/base/nodefs.c",
         "src/base/opts.c",
         "src/base/record.c",
@@ -85,6 +86,7 @@ build = {
     ["nsl.netns"] = "lua/nsl/netns.lua",
     ["nsl.pretty"] = "lua/nsl/pretty.lua",
     ["nsl.record"] = "lua/nsl/record.lua",
+    ["nsl.runfile"] = "lua/nsl/runfile.lua",
     ["nsl.repl"] = "lua/nsl/repl.lua",
     ["nsl.test"] = "lua/nsl/test.lua",
     ["nsl.test.artifacts"] = "lua/nsl/test/artifacts.lua",
@@ -111,9 +113,6 @@ build = {
     ["nsl.topo.view"] = "lua/nsl/topo/view.lua",
   },
   copy_directories = { "doc" },
-}
-test_dependencies = {
-  "lua-cjson",
 }
 test = {
   type = "busted",

@@ -25,7 +25,7 @@ M.clean = function()
   return removed, failures
 end
 
--- nsl.json.encode/decode (lua-cjson; README, "JSON"), loaded on first use.
+-- nsl.json.encode/decode (src/base/json.c; README, "JSON"), loaded on first use.
 M.json = setmetatable({}, { __index = function(_, k) return require("nsl.json")[k] end })
 
 return M

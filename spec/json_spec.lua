@@ -1,4 +1,5 @@
--- nsl.json: lua-cjson underneath; every listing and t:state() round-trips.
+-- nsl.json: nsl's own C underneath (jansson reads); every listing and
+-- t:state() round-trips, integers exactly.
 local T = require "spec.support.util"
 local json = require "nsl.json"
 
@@ -8,8 +9,12 @@ local function trip(v)
 end
 
 describe("nsl.json #unit", function()
-  it("is lua-cjson's encoder, reachable as nsl.json", function()
-    assert.equal(require("cjson").encode, require("cjson").encode) -- the module loads
+  it("is nsl's own, reachable as nsl.json, and loads no module from the file system", function()
+    assert.equal(require("nsl.core")._json_encode, require("nsl.core")._json_encode)
+    for _, dir in ipairs({ "lua", "spec/stock" }) do
+      local r = T.sh("grep -rln cjson " .. dir .. " ; true")
+      assert.equal("", r.out)
+    end
     assert.equal(json.encode, require("nsl").json.encode)
     assert.equal('[1,2,{"a":"b"}]', json.encode({ 1, 2, { a = "b" } }))
     assert.same({ 1, 2, { a = "b" } }, json.decode('[1,2,{"a":"b"}]'))
@@ -30,6 +35,57 @@ describe("nsl.json #unit", function()
     assert.equal("ns_add: blue: File exists", e.message)
     assert.equal(17, e.errno)
     assert.equal("EEXIST", e.code)
+  end)
+
+  it("keeps integers exact over the whole 64-bit range, both ways", function()
+    for _, n in ipairs({ 123456789012345, math.maxinteger, math.mininteger, -1, 0, 4294967296 }) do
+      local text = json.encode({ n })
+      assert.equal("[" .. string.format("%d", n) .. "]", text)
+      local back = json.decode(text)[1]
+      assert.equal("integer", math.type(back))
+      assert.equal(n, back)
+    end
+    assert.equal('{"pid":123456789012345}', json.encode({ pid = 123456789012345 }))
+    assert.equal(math.maxinteger, json.decode("9223372036854775807"))
+    assert.equal(math.mininteger, json.decode("-9223372036854775808"))
+  end)
+
+  it("keeps floats floats, in the shortest text that reads back the same", function()
+    for _, x in ipairs({ 0.1, 2.0, -0.5, 1e300, 1 / 3, 2 ^ 63, 123456789012345.5 }) do
+      local text = json.encode(x)
+      local back = json.decode(text)
+      assert.equal("float", math.type(back), text)
+      assert.equal(x, back, text)
+    end
+    assert.equal("[0.1,2.0,1e+300]", json.encode({ 0.1, 2.0, 1e300 }))
+    assert.equal("float", math.type(json.decode("[1500.0]")[1]))
+    -- JSON has no infinities: their text
+    assert.equal('["inf","-inf"]', json.encode({ math.huge, -math.huge }))
+  end)
+
+  it("refuses numbers it cannot keep exactly: too big an integer or real is an error", function()
+    for _, text in ipairs({ "[9223372036854775808]", "[-9223372036854775809]", "[123456789012345678901]",
+                            "[1e400]" }) do
+      local ok, err = pcall(json.decode, text)
+      assert.is_false(ok, text)
+      assert.matches(text:find("e400") and "nsl.json: real number overflow" or "nsl.json: too big .*integer",
+        tostring(err))
+    end
+    assert.equal(1e300, json.decode("1e300"))
+  end)
+
+  it("decodes null as json.null and strings with NUL bytes; encodes stray bytes as U+FFFD", function()
+    local v = json.decode('[null,{"a":null},"x\\u0000y"]')
+    assert.equal(json.null, v[1])
+    assert.equal(json.null, v[2].a)
+    assert.equal("x\0y", v[3])
+    assert.equal('"a\\u0000b\\"\\\\\\n\\u0001 \239\191\189"', json.encode("a\0b\"\\\n\1 \255"))
+    assert.equal("caf\195\169 \226\130\172", json.decode(json.encode("caf\195\169 \226\130\172")))
+    local ok, err = pcall(json.decode, "{")
+    assert.is_false(ok)
+    assert.matches("nsl.json: .* at line 1 column 1", tostring(err))
+    ok, err = pcall(json.encode, { f = coroutine.create(print), ok = { co = { io.stdout } } })
+    assert.is_true(ok, tostring(err)) -- threads dropped; a file handle is its text
   end)
 
   it("refuses a cycle with a clear message", function()

@@ -31,6 +31,13 @@ local function nobody_dir(files)
   return dir
 end
 
+-- nobody's /run/user/65534, where root looks for users' worlds (the
+-- sandbox's /run); removed at the test's end.
+local function user_run_dir()
+  assert.equal(0, T.sh("mkdir -p /run/user/65534 && chown 65534 /run/user/65534 && chmod 700 /run/user/65534").code)
+  finally(function() T.sh("rm -rf /run/user/65534") end)
+end
+
 -- What an unprivileged run may have left on the machine: processes of
 -- nobody, records under /run/nsl, namespaces under /run/netns.
 local function leftovers()
@@ -518,8 +525,7 @@ describe("nsl without root #rootless", function()
       sleep(1000)
     ]] })
     -- root finds users' worlds under /run/user/<uid>/nsl (the sandbox's /run)
-    assert.equal(0, T.sh("mkdir -p /run/user/65534 && chown 65534 /run/user/65534 && chmod 700 /run/user/65534").code)
-    finally(function() T.sh("rm -rf /run/user/65534") end)
+    user_run_dir()
     local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=/run/user/65534 " .. T.quote(T.nsl)
     local function start(n, subnet)
       return table.concat({
@@ -574,8 +580,7 @@ describe("nsl without root #rootless", function()
   -- (the sandbox's pid 1, a process of the user's outside any world).
   it("root joins no world a user's registry file merely names, and says why", function()
     if not need_userns() then return end
-    assert.equal(0, T.sh("mkdir -p /run/user/65534 && chown 65534 /run/user/65534 && chmod 700 /run/user/65534").code)
-    finally(function() T.sh("rm -rf /run/user/65534") end)
+    user_run_dir()
     local stat1 = T.slurp("/proc/1/stat"):match("%)(.*)$")
     local fields = {}
     for f in stat1:gmatch("%S+") do fields[#fields + 1] = f end
@@ -606,6 +611,66 @@ describe("nsl without root #rootless", function()
     assert.matches("nsl: show: rootless world 4243 refused: the user namespace", r.err, 1, true)
     -- the files are left: their processes run, and a user's files are the user's
     assert.equal("world-4242\nworld-4243", part("files"))
+    assert.equal(before, leftovers())
+  end)
+
+  -- Root joining a world enters namespaces its user shaped: its mounts,
+  -- its run directory.  The world plants a Lua module where root's
+  -- package.path looks (a tmpfs over /usr/local/share), a FIFO and a lab
+  -- file with "pid": 1e300: root's ls, show and exec load nothing of it,
+  -- skip the files with a line each, and act there as the world's root,
+  -- never as root (a root-only folder stays unwritten).
+  it("root's ls, show and exec in a world run nothing the world planted and trust none of its files", function()
+    if not need_userns() then return end
+    local secret = T.tmpdir() -- root's, 0700: nobody cannot write there
+    finally(function() T.rm(secret) end)
+    local dir = nobody_dir({ ["lab.lua"] = [[
+      local t <close> = nsl.topology { prefix = "rp-", namespaces = { "a" } }
+      t:up()
+      local run = require("nsl.core")._record_dir()
+      local mark = arg[1] .. "/planted"
+      os.execute("mount -t tmpfs plant /usr/local/share && mkdir -p /usr/local/share/lua/5.4")
+      for _, m in ipairs({ "cjson", "dkjson" }) do
+        local f = assert(io.open("/usr/local/share/lua/5.4/" .. m .. ".lua", "w"))
+        f:write("local f = io.open('" .. mark .. "', 'w') if f then f:write('ran') f:close() end return {}")
+        f:close()
+      end
+      os.execute("mkfifo " .. run .. "/5-5.lab.json")
+      local f = assert(io.open(run .. "/1-1.lab.json", "w"))
+      f:write('{"run":"1-1","pid":1e300,"start":1}')
+      f:close()
+      print("ready"); io.stdout:flush()
+      sleep(1000)
+    ]] })
+    user_run_dir()
+    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=/run/user/65534 " .. T.quote(T.nsl)
+    local root = "timeout 10 " .. T.quote(T.nsl)
+    local r = T.sh(table.concat({
+      nsl .. " " .. dir .. "/lab.lua " .. secret .. " >" .. dir .. "/out 2>&1 & p=$!",
+      "i=0; while ! grep -q ready " .. dir .. "/out 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
+      "echo '# ls'", root .. " ls; echo status $?",
+      "echo '# ls --json'", root .. " ls --json | grep -c '\"world\":{'; echo status $?",
+      "echo '# show'", root .. " show -w $p a >/dev/null; echo status $?",
+      "echo '# exec'", root .. " exec -w $p a -- sh -c 'id -u; echo x >" .. secret .. "/exec-wrote'; echo status $?",
+      "echo '# files'; echo \"[$(ls " .. secret .. ")]\"",
+      "kill -TERM $p; wait $p",
+      "echo '#'",
+    }, "\n"))
+    local function part(name) return r.out:match("# " .. name:gsub("%p", "%%%0") .. "\n(.-)\n#") end
+    assert(part("ls"), r.out .. r.err)
+    assert.matches("rootless world %d+ of nobody:\n", part("ls"))
+    assert.matches("topology rp-", part("ls"), 1, true)
+    assert.matches("status 0$", part("ls"))
+    assert.equal("1\nstatus 0", part("ls --json"))
+    assert.equal("status 0", part("show"))
+    assert.matches("^0\n", part("exec")) -- the world's root
+    assert.matches("status [12]$", part("exec")) -- which cannot write root's folder (sh: 2)
+    assert.equal("[]", part("files")) -- no planted module ran, nothing was written
+    assert.not_matches("traceback", r.err)
+    for _, cmd in ipairs({ "ls", "show", "exec" }) do
+      assert.matches("nsl: " .. cmd .. ": /run/nsl/5-5.lab.json: not a regular file (a FIFO) (skipped)\n", r.err, 1, true)
+      assert.matches("nsl: " .. cmd .. ": /run/nsl/1-1.lab.json: pid 1e+300 is not a pid (skipped)\n", r.err, 1, true)
+    end
     assert.equal(before, leftovers())
   end)
 

@@ -2,6 +2,7 @@
 -- them here): ls, show, exec, dot.  Each reads the lab files of the run
 -- directory (nsl.lab) or, for dot, a script run with nothing made.
 local core = require "nsl.core"
+local shown = require("nsl.runfile").shown
 
 local M = {}
 
@@ -11,8 +12,18 @@ local function die(fmt, ...)
   error(setmetatable({ msg = string.format(fmt, ...) }, Die), 0)
 end
 
+-- Names come from files another user may have written: never a
+-- terminal's escape sequence.
 local function out(s)
-  io.stdout:write(s, s:sub(-1) == "\n" and "" or "\n")
+  io.stdout:write(shown(s), s:sub(-1) == "\n" and "" or "\n")
+end
+
+-- The live runs and dead ones (nsl.lab.runs); a file of the run
+-- directory that is not what nsl writes is skipped with a line.
+local function runs(cmd)
+  return require("nsl.lab").runs(function(path, why)
+    io.stderr:write("nsl: ", cmd, ": ", shown(path), ": ", shown(why), " (skipped)\n")
+  end)
 end
 
 -- The options of a subcommand: flags (no value) and valued ones; the
@@ -56,10 +67,10 @@ local function nodes(live)
 end
 
 -- Finds the node named `spec` ("node", "RUN/node", or a real name),
--- within run `run` when given; raises when none or several match.
-local function find_node(cmd, spec, run)
-  local lab = require "nsl.lab"
-  local live = lab.runs()
+-- within run `run` when given, among live (default: the run directory's
+-- live runs); raises when none or several match.
+local function find_node(cmd, spec, run, live)
+  live = live or runs(cmd)
   local r, name = spec:match("^([^/]+)/(.+)$")
   if r then run, spec = r, name end
   local found = {}
@@ -93,7 +104,7 @@ end
 -- nsl ls [--json]
 function M.ls(args)
   local o = parse("ls", args, { ["--json"] = "json" }, {})
-  local live, dead = require("nsl.lab").runs()
+  local live, dead = runs("ls")
   if o.json then
     local json = require "nsl.json"
     -- in a rootless world nsl ls joined (src/cmd/worlds.c): which
@@ -141,7 +152,7 @@ end
 function M.show(args)
   local o, pos = parse("show", args, { ["--json"] = "json" }, { ["--run"] = "run" })
   local state = require "nsl.topo.state"
-  local live = require("nsl.lab").runs()
+  local live = runs("show")
   local tops = {}
   local want = pos[1]
   if want then
@@ -152,7 +163,7 @@ function M.show(args)
         for _, top in ipairs(doc.topologies or {}) do tops[#tops + 1] = top end
       end
     end
-    if not is_run then tops[1] = find_node("show", want, o.run).top end
+    if not is_run then tops[1] = find_node("show", want, o.run, live).top end
   else
     for _, doc in ipairs(live) do
       if not o.run or doc.run == o.run then
@@ -191,7 +202,8 @@ function M.exec(args)
   if M._hold_signals then M._hold_signals(true) end -- Ctrl-C is the command's
   local ok, r = pcall(core.ns_exec, n.ns.real, cmd, opts)
   if M._hold_signals then M._hold_signals(false) end
-  if not ok then error(r, 0) end
+  -- the node's run may have taken it down since the lab file was read
+  if not ok then die("exec: %s: %s", spec, tostring(r)) end
   if r.code then return r.code end
   return 128 + (signums[r.signal] or 1)
 end
@@ -335,7 +347,7 @@ function M.main(cmd, ...)
   io.stdout:flush()
   if not ok then
     if getmetatable(code) ~= Die then error(code, 0) end
-    io.stderr:write("nsl: ", code.msg, "\n")
+    io.stderr:write("nsl: ", shown(code.msg), "\n")
     code = 1
   end
   if code ~= 0 then os.exit(code) end

@@ -1,13 +1,23 @@
--- nsl.json: JSON for nsl's results, by Debian's lua-cjson (loaded as the
--- module "cjson"; no hand-written encoder).
+-- nsl.json: JSON for nsl's results, by nsl's own C (src/base/json.c:
+-- jansson reads, a small writer writes); nothing is loaded from the file
+-- system, so it works in any mount namespace nsl joined.
 --
 --   json.encode(value)  -> text     any nsl result: listings, t:state(),
 --                                   process results, error objects
 --   json.decode(text)   -> value
---   json.plain(value)   -> a copy cjson can take (see below; an empty
+--   json.plain(value)   -> a copy made of plain data (see below; an empty
 --                          array in it is marked by json.array)
 --   json.array(t)       -> t, marked so that it encodes as [] when empty
---   json.null           -> JSON null (cjson.null)
+--   json.null           -> JSON null
+--
+-- Numbers keep their type both ways: a Lua integer is a JSON integer,
+-- exact over the whole 64-bit range (123456789012345, 2^63 - 1, -2^63);
+-- a float is written with a point or an exponent (2.0, 1e+300) in the
+-- shortest form that reads back as the same float, and decodes as one.
+-- decode refuses an integer outside -2^63 .. 2^63 - 1 ("too big
+-- integer") and a real beyond a double's range: an error, never a
+-- rounded value.  A string that is not UTF-8 is encoded with U+FFFD for
+-- each stray byte (JSON text is Unicode).
 --
 -- nsl's values are not all plain data: listings carry a metatable
 -- (__columns, for the pretty printer), error objects and handles have
@@ -16,19 +26,10 @@
 -- __tostring become their text, non-string keys of a non-sequence become
 -- strings.  A sequence is a JSON array; so is an empty table marked by
 -- json.array or by a __columns metatable (every listing primitive's
--- result): cjson 2.1.0 has no empty-array value of its own, so an
--- unmarked empty table encodes as {}.
-local ok, cjson = pcall(require, "cjson")
-if not ok then
-  error("nsl.json: needs lua-cjson (Debian: apt-get install lua-cjson): " .. tostring(cjson), 0)
-end
+-- result); an unmarked empty table encodes as {}.
+local core = require "nsl.core"
 
-local M = { null = cjson.null }
-
--- A string no nsl value holds: stands for an empty array while cjson
--- encodes, then replaced by [] in its output.
-local EMPTY = "\0nsl:empty-array\0"
-local EMPTY_JSON = cjson.encode(EMPTY)
+local M = { null = core._json_null }
 
 local Array = { __jsontype = "array" }
 
@@ -45,16 +46,14 @@ local function is_sequence(t)
   return n == #t
 end
 
--- empty: what an empty array becomes (EMPTY while encoding; json.plain
--- gives a table marked by json.array, so that it never shows the marker).
-local function plain(v, seen, empty)
+local function plain(v, seen)
   local ty = type(v)
   if ty == "string" or ty == "boolean" or ty == "nil" then return v end
   if ty == "number" then
     if v ~= v or v == math.huge or v == -math.huge then return tostring(v) end
     return v
   end
-  if v == cjson.null then return v end
+  if v == M.null then return v end
   local mt = getmetatable(v)
   if ty ~= "table" then
     if ty == "userdata" and mt and mt.__tostring then return tostring(v) end
@@ -65,7 +64,7 @@ local function plain(v, seen, empty)
     if mt.__name == "nsl.error" or rawget(v, "message") then
       local out = {}
       for k, x in pairs(v) do
-        if type(k) == "string" then out[k] = plain(x, seen, empty) end
+        if type(k) == "string" then out[k] = plain(x, seen) end
       end
       out.message = tostring(v)
       return out
@@ -79,12 +78,12 @@ local function plain(v, seen, empty)
     -- every listing primitive's result: a metatable named "nsl.<prim>"
     local arrayish = type(mt) == "table" and (mt.__jsontype == "array" or mt.__columns ~= nil or
       (type(mt.__name) == "string" and mt.__name:match("^nsl%.[%w_]+_list$") ~= nil))
-    out = arrayish and empty() or {}
+    out = arrayish and M.array() or {}
   elseif is_sequence(v) then
     out = {}
     for i = 1, #v do
-      local x = plain(v[i], seen, empty)
-      if x == nil then x = cjson.null end
+      local x = plain(v[i], seen)
+      if x == nil then x = M.null end
       out[i] = x
     end
   else
@@ -92,7 +91,7 @@ local function plain(v, seen, empty)
     for k, x in pairs(v) do
       local kt = type(k)
       if kt == "string" or kt == "number" or kt == "boolean" then
-        out[tostring(k)] = plain(x, seen, empty)
+        out[tostring(k)] = plain(x, seen)
       end
     end
   end
@@ -100,33 +99,21 @@ local function plain(v, seen, empty)
   return out
 end
 
-local function marker() return EMPTY end
-
 function M.plain(v)
-  return plain(v, {}, M.array)
+  return plain(v, {})
 end
 
 function M.encode(v)
-  local text = cjson.encode(plain(v, {}, marker))
-  if text:find(EMPTY_JSON, 1, true) then
-    text = text:gsub(EMPTY_JSON:gsub("%p", "%%%0"), "[]")
-  end
-  return text
-end
-
--- cjson 2.1.0 reads every number as a float; integral ones become Lua
--- integers again (a pid, an ifindex, an mtu), so a decoded listing is
--- the one encoded.
-local function integers(v)
-  if type(v) == "number" then return math.tointeger(v) or v end
-  if type(v) == "table" then
-    for k, x in pairs(v) do v[k] = integers(x) end
-  end
-  return v
+  return core._json_encode(plain(v, {}))
 end
 
 function M.decode(text)
-  return integers(cjson.decode(text))
+  if type(text) ~= "string" then
+    error("nsl.json.decode: text must be a string, got " .. type(text), 2)
+  end
+  local ok, v = pcall(core._json_decode, text)
+  if not ok then error(v, 2) end
+  return v
 end
 
 return M

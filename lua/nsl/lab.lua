@@ -18,6 +18,7 @@
 -- up or down fail.
 local core = require "nsl.core"
 local record = require "nsl.record"
+local runfile = require "nsl.runfile"
 
 local M = {}
 
@@ -75,17 +76,120 @@ function M.down(t)
   refresh()
 end
 
-local function read(path)
-  local f = io.open(path, "r")
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
-  local ok, doc = pcall(require("nsl.json").decode, text)
-  if ok and type(doc) == "table" then return doc end
+-- A lab file is believed field by field: any user who can write the run
+-- directory (a rootless world's is its user's), or a run killed while
+-- writing, may have left anything there.  check(doc) gives the reason a
+-- document is not a lab file nsl wrote, or nil.
+local MAX_STR, MAX_ITEMS = 4096, 65536
+
+local function str(v, what, opt)
+  if v == nil and opt then return nil end
+  if type(v) ~= "string" then return what .. " must be a string, got " .. type(v) end
+  if #v > MAX_STR then return what .. " is longer than " .. MAX_STR .. " bytes" end
   return nil
 end
 
--- runs(): what the run directory tells about the runs of this machine:
+-- A namespace's or link's real name: what ns_exec and link_list are given.
+local function is_name(v, what, opt)
+  local why = str(v, what, opt)
+  if why or v == nil then return why end
+  if v == "" or v == "." or v == ".." or v:find("[/\0]") or #v > 255 then
+    return what .. " '" .. v .. "' is not a name"
+  end
+  return nil
+end
+
+local function list(v, what, each)
+  if v == nil then return nil end
+  if type(v) ~= "table" then return what .. " must be an array, got " .. type(v) end
+  local n = 0
+  for k in pairs(v) do
+    n = n + 1
+    if math.type(k) ~= "integer" or k < 1 or n > MAX_ITEMS then return what .. " must be an array" end
+  end
+  for i = 1, n do
+    if type(v[i]) ~= (each and "table" or "string") then
+      return what .. "[" .. i .. "] must be a" .. (each and " table" or " string") .. ", got " .. type(v[i])
+    end
+    local why
+    if each then why = each(v[i], what .. "[" .. i .. "]") else why = str(v[i], what .. "[" .. i .. "]") end
+    if why then return why end
+  end
+  return nil
+end
+
+local function fields(t, where, spec)
+  for _, f in ipairs(spec) do
+    local why = f[2](t[f[1]], where .. "." .. f[1], f[3])
+    if why then return why end
+  end
+  return nil
+end
+
+local function is_pid(v, what, opt)
+  if v == nil and opt then return nil end
+  if not runfile.pid(v) then return what .. " " .. tostring(v) .. " is not a pid" end
+  return nil
+end
+
+local function check_top(top, where)
+  local why = fields(top, where, {
+    { "prefix", str }, { "state", str, true },
+    { "namespaces", function(v, w) return list(v, w, function(n, nw)
+      return fields(n, nw, { { "name", str }, { "real", is_name }, { "hostname", str, true }, { "uts", str, true },
+        { "interfaces", function(iv, iw) return list(iv, iw, function(i, ii)
+          return fields(i, ii, { { "name", str, true }, { "real", is_name, true }, { "address", str, true },
+            { "peer", str, true } })
+        end) end } })
+    end) end },
+    { "bridges", function(v, w) return list(v, w, function(b, bw)
+      return fields(b, bw, { { "name", str }, { "real", is_name }, { "address", str, true }, { "ns", is_name, true } })
+    end) end },
+    { "links", function(v, w) return list(v, w, function(l, lw)
+      return list(l.ends, lw .. ".ends", function(x, xw)
+        return fields(x, xw, { { "node", str, true }, { "name", str, true }, { "real", is_name, true },
+          { "address", str, true }, { "ns", is_name, true } })
+      end)
+    end) end },
+    { "services", function(v, w) return list(v, w, function(sv, sw)
+      return fields(sv, sw, { { "name", str }, { "ns", str }, { "pid", is_pid, true },
+        { "cmd", function(c, cw) return list(c, cw) end } })
+    end) end },
+  })
+  if why then return why end
+  for _, k in ipairs({ "namespaces", "bridges", "links", "services" }) do top[k] = top[k] or {} end
+  for _, l in ipairs(top.links) do l.ends = l.ends or {} end
+  return nil
+end
+
+local function check(doc, id)
+  if type(doc) ~= "table" then return "not a JSON object" end
+  if doc.run ~= id then return "run " .. tostring(doc.run) .. " is not " .. id .. ", its file's name" end
+  local why = is_pid(doc.pid, "pid") or
+    (runfile.int(doc.start, 0, math.maxinteger) == nil and "start " .. tostring(doc.start) .. " is not a start time")
+    or str(doc.script, "script", true) or str(doc.cwd, "cwd", true)
+    or list(doc.topologies, "topologies", check_top)
+  if why then return why end
+  local id_pid, id_start = runfile.parse_id(id)
+  if id_pid ~= doc.pid or id_start ~= doc.start then
+    return "pid " .. doc.pid .. " and start " .. doc.start .. " are not those of run " .. id
+  end
+  return nil
+end
+
+-- The lab file path as a document (or nil and why it is not believed;
+-- nil alone when it is gone, its run having ended meanwhile).
+local function read(path, id)
+  local text, why, errno = core._read_file(path, runfile.MAX_LAB)
+  if not text then return nil, errno ~= core.errno.ENOENT and why or nil end
+  local ok, doc = pcall(require("nsl.json").decode, text)
+  if not ok then return nil, tostring(doc):gsub("^.-nsl%.json: ", "not JSON: ") end
+  why = check(doc, id)
+  if why then return nil, why end
+  return doc
+end
+
+-- runs([warn]): what the run directory tells about the runs of this machine:
 --   live = { doc, ... }   lab files of live runs (doc.alive = true)
 --   dead = { { run = id, record = true|nil, leftovers = { { kind, name,
 --            ns }, ... }, lab = doc|nil }, ... }
@@ -93,20 +197,28 @@ end
 --          (what nsl --clean would remove) or a stale lab file
 -- A run id is "<pid>-<start>" (record.c's nsl_rec_id); the start time is
 -- compared as a number whether it comes from a file name or a lab file.
+-- A file that is not what nsl writes (not a regular file, too large, not
+-- JSON, a field of the wrong type or out of range) is skipped: warn(path,
+-- reason) is called for it.
 local function run_alive(pid, start)
   local now = record.start_time(pid)
   return now ~= nil and now == tonumber(start)
 end
 
-function M.runs()
+function M.runs(warn)
+  warn = warn or function() end
   local dir = record.dir()
   local names = core._readdir(dir) or {}
   local live, dead, seen = {}, {}, {}
   for _, name in ipairs(names) do
     local id = name:match("^(%d+%-%d+)%.lab%.json$")
-    if id then
-      local doc = read(dir .. "/" .. name)
-      if doc and doc.pid and run_alive(doc.pid, doc.start) then
+    if id and not runfile.parse_id(id) then
+      warn(dir .. "/" .. name, "no run of nsl: its pid or start time is out of range")
+    elseif id then
+      local doc, why = read(dir .. "/" .. name, id)
+      if not doc then
+        if why then warn(dir .. "/" .. name, why) end -- else gone since: its run ended
+      elseif run_alive(doc.pid, doc.start) then
         doc.alive = true
         live[#live + 1] = doc
       else
@@ -117,9 +229,13 @@ function M.runs()
   end
   for _, name in ipairs(names) do
     local pid, start = name:match("^(%d+)%-(%d+)$")
-    if pid and not run_alive(pid, start) then
+    if pid and not runfile.parse_id(name) then
+      warn(dir .. "/" .. name, "no run of nsl: its pid or start time is out of range")
+    elseif pid and not run_alive(pid, start) then
       local left = {}
-      for _, e in ipairs(record.replay(dir .. "/" .. name)) do
+      local entries, why = record.replay(dir .. "/" .. name)
+      if why then warn(dir .. "/" .. name, why) end
+      for _, e in ipairs(entries) do
         local in_ns = e.kind == "link" or e.kind == "neigh" or e.kind == "rule"
         left[#left + 1] = { kind = e.kind, name = e.name, ns = in_ns and e.ns ~= "" and e.ns or nil }
       end

@@ -70,6 +70,7 @@
 -- An object is removed only when what is there now is provably the one
 -- this run made (its identity); anything else is a namesake and stays.
 local core = require "nsl.core"
+local runfile = require "nsl.runfile"
 
 local M = {}
 
@@ -81,9 +82,10 @@ function M.dir()
 end
 
 -- The start time of a process in clock ticks since boot, or nil when
--- there is no such process.
+-- there is no such process (or pid is no pid).
 function M.start_time(pid)
-  local st = core._proc_stat(tonumber(pid) or 0)
+  pid = runfile.pid(pid)
+  local st = pid and core._proc_stat(pid)
   return st and st.start
 end
 
@@ -106,103 +108,7 @@ function M.kill(pid, sig)
   return ok and r
 end
 
-local function unescape(s)
-  return (s:gsub("\\(.)", { t = "\t", n = "\n", ["\\"] = "\\" }))
-end
-
--- A rule's record text ("family=inet priority=10 from=10.0.0.0/24
--- table=100") as { key = value }.
-local function rule_fields(spec)
-  local t = {}
-  for k, x in spec:gmatch("(%w+)=(%S+)") do t[k] = x end
-  return t
-end
-
-local function fields(line)
-  local out = {}
-  for f in (line .. "\t"):gmatch("([^\t]*)\t") do out[#out + 1] = unescape(f) end
-  return out
-end
-
--- The entries of a record file, in the order they were made, each
--- { kind, name, ns, tmp, file, net, uts, index, nsid, pid, start,
--- live, lines, made }; made counts the + lines, as _record_mark does.
-local function replay(file)
-  local list, by, made = {}, {}, 0
-  local f = io.open(file, "r")
-  if not f then return list end
-  for line in f:lines() do
-    local sign, kind = line:match("^([+=-])(%a+)\t")
-    local v = sign and fields(line:sub(#kind + 3)) or {}
-    local key = kind and (kind .. "\t" .. (v[1] or "") ..
-      ((kind == "link" or kind == "rule") and "\t" .. (v[2] or "") or "") ..
-      -- a proxy entry and a plain one of an address, a bridge's and a link's
-      -- own entry of a MAC, are two: the key holds proxy / the flags
-      (kind == "neigh" and "\t" .. (v[2] or "") .. "\t" .. (v[3] or "") .. "\t" ..
-        ((sign == "+" and v[6] or v[4]) or "0") or "") ..
-      (kind == "fdb" and "\t" .. (v[2] or "") .. "\t" .. (v[3] or "") .. "\t" .. (v[4] or "") .. "\t" ..
-        ((sign == "+" and v[7] or v[5]) or "0") or "") ..
-      (kind == "vlan" and "\t" .. (v[2] or "") .. "\t" .. (v[3] or "") .. "\t" .. (v[4] or "") .. "\t" ..
-        (v[5] or "") or ""))
-    if line == "-all" then -- the run ended well: it lets go of all before
-      for _, e in ipairs(list) do e.live = false end
-      by = {}
-    elseif sign == "+" then
-      made = made + 1
-      local e = { kind = kind, live = true, lines = { line }, made = made }
-      if kind == "ns" then e.name, e.tmp = v[1], v[2] ~= "" and v[2] or nil
-      elseif kind == "link" then
-        e.name, e.ns, e.index, e.nsid = v[1], v[2] or "", tonumber(v[3]) or 0, v[4]
-      elseif kind == "uts" or kind == "mnt" then e.name, e.tmp = v[1], v[2] ~= "" and v[2] or nil
-      elseif kind == "proc" then e.name, e.pid, e.start = v[1], tonumber(v[1]), tonumber(v[2])
-      elseif kind == "nft" or kind == "log" then e.name = v[1]
-      elseif kind == "sysctl" then e.name, e.was, e.set = v[1], v[2], v[3]
-      elseif kind == "neigh" then
-        e.name, e.dev, e.ns, e.index, e.nsid, e.proxy = v[1], v[2], v[3] or "", tonumber(v[4]) or 0, v[5], v[6] == "1"
-      elseif kind == "rule" then e.name, e.ns, e.nsid = v[1], v[2] or "", v[3]
-      elseif kind == "vlan" then
-        e.name, e.ns, e.lo, e.hi, e.self, e.index, e.nsid =
-          v[1], v[2] or "", tonumber(v[3]) or 0, tonumber(v[4]) or 0, v[5] == "1", tonumber(v[6]) or 0, v[7]
-      elseif kind == "fdb" then
-        e.name, e.dev, e.ns, e.vlan, e.index, e.nsid, e.flags =
-          v[1], v[2], v[3] or "", tonumber(v[4]) or 0, tonumber(v[5]) or 0, v[6], tonumber(v[7]) or 0
-      end
-      list[#list + 1] = e
-      by[key] = e
-    elseif sign == "=" and by[key] then
-      local e = by[key]
-      e[v[2]] = v[3]
-      e.lines[#e.lines + 1] = line
-    elseif sign == "-" and by[key] then
-      by[key].live = false
-    elseif sign == "-" and kind == "vlan" then
-      -- bridge_vlan_del took a range off: every +vlan of the port within it
-      local lo, hi = tonumber(v[3]) or 0, tonumber(v[4]) or -1
-      for _, e in ipairs(list) do
-        if e.kind == "vlan" and e.live and e.name == v[1] and e.ns == (v[2] or "") and
-           e.self == (v[5] == "1") and e.lo >= lo and e.hi <= hi then
-          e.live = false
-        end
-      end
-    elseif sign == "-" and kind == "rule" then
-      -- rule_del names a rule by the selectors it was given: the newest
-      -- live rule of that namespace with all of them is the one it took
-      local want = rule_fields(v[1] or "")
-      for i = #list, 1, -1 do
-        local e = list[i]
-        if e.kind == "rule" and e.live and e.ns == (v[2] or "") then
-          local have, all = rule_fields(e.name), true
-          for k, x in pairs(want) do all = all and have[k] == x end
-          if all then e.live = false; break end
-        end
-      end
-    end
-  end
-  f:close()
-  local out = {}
-  for _, e in ipairs(list) do if e.live then out[#out + 1] = e end end
-  return out
-end
+local replay, rule_fields = runfile.replay, runfile.rule_fields
 M.replay = replay
 
 local function gone(err)
@@ -220,9 +126,18 @@ function remove.proc(e)
   return M.kill(e.pid, SIG.KILL)
 end
 
+-- The placeholder names a run gives its namespaces (netns.c) and UTS
+-- files (sys.c): ".nsl-<run>-<n>", nothing else; a record naming another
+-- file there is not believed.
+local function placeholder(name, run)
+  local id, n = tostring(name):match("^%.nsl%-(%d+%-%d+)%-(%d+)$")
+  return id ~= nil and id == run and runfile.int(n, 1, math.maxinteger) ~= nil
+end
+M.placeholder = placeholder
+
 function remove.ns(e)
   local did = false
-  if e.tmp and not e.tmp:find("/") then -- the run's own placeholder name
+  if e.tmp and placeholder(e.tmp, e.run) then -- the run's own placeholder name
     did = core._unlink(NETNS .. "/" .. e.tmp) or did
   end
   local path = NETNS .. "/" .. e.name
@@ -244,7 +159,8 @@ end
 -- the run's (the namespace's identity, or the placeholder's).
 local function remove_bound(e, id, del)
   local did = false
-  if e.tmp and e.tmp:match("/%.nsl%-[^/]+$") then -- the run's own placeholder
+  local dir = M.dir() .. "/" .. e.kind .. "/" -- bad_fields saw that e.name is there
+  if e.tmp and e.tmp:sub(1, #dir) == dir and placeholder(e.tmp:sub(#dir + 1), e.run) then
     did = core._unlink(e.tmp) or did
   end
   local st = core._stat(e.name)
@@ -476,6 +392,7 @@ function remove.sysctl(e)
 end
 
 local function remove_entry(e)
+  if e.bad then return nil, M.dir() .. "/" .. e.run .. ": +" .. e.kind .. " " .. e.name .. ": " .. e.bad end
   local f = remove[e.kind]
   if not f then return false end
   local ok, did, err = pcall(f, e)
@@ -498,7 +415,7 @@ function Removed.__tostring(r)
     or r.kind == "fdb" and "forwarding entry " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
     or r.kind == "vlan" and "VLANs " .. r.range .. " of " .. r.name .. (r.ns ~= "" and " in " .. r.ns or "")
     or "process " .. r.name
-  return what .. " (run " .. r.run .. ")"
+  return runfile.shown(what .. " (run " .. r.run .. ")")
 end
 
 local rank = { proc = 1, log = 1.5, uts = 2, mnt = 2, nft = 2.5, rule = 2.6, neigh = 2.7, fdb = 2.8, vlan = 2.9, link = 3, ns = 4,
@@ -513,9 +430,16 @@ function M.clean()
   local names = core._readdir(M.dir()) or {}
   for _, name in ipairs(names) do
     local pid, start = name:match("^(%d+)%-(%d+)$")
-    if pid and M.start_time(pid) ~= tonumber(start) then
-      local file = M.dir() .. "/" .. name
-      local entries = replay(file)
+    local file = M.dir() .. "/" .. name
+    local entries, why
+    if pid and not runfile.parse_id(name) then
+      why = "no run of nsl: its pid or start time is out of range"
+    elseif pid and M.start_time(pid) ~= tonumber(start) then
+      entries, why = replay(file)
+    end
+    if why then
+      failures[#failures + 1] = file .. ": " .. why .. " (left alone)"
+    elseif entries then
       for i, e in ipairs(entries) do e.seq, e.run = i, name end
       table.sort(entries, function(x, y)
         if rank[x.kind] ~= rank[y.kind] then return (rank[x.kind] or 9) < (rank[y.kind] or 9) end
@@ -532,7 +456,7 @@ function M.clean()
             run = name }, Removed)
         elseif did == nil then
           left[#left + 1] = e
-          failures[#failures + 1] = tostring(err)
+          failures[#failures + 1] = runfile.shown(tostring(err))
         end
       end
       if #left == 0 then

@@ -15,6 +15,7 @@ static const lua_CFunction openers[] = {
 	nsl_open_error,
 	nsl_open_signal,
 	nsl_open_fs,
+	nsl_open_json,
 	nsl_open_record,
 	nsl_open_sys,
 	nsl_open_nodefs,

@@ -1,8 +1,10 @@
 /*
- * fs.c - _mkdir(path [, mode]), _rmdir(path), _rmtree(path), _lock(path)
- * and _unlock(fd): the file-system calls the Lua library needs that Lua
- * itself lacks (nsl.test makes its log and artifact folders and removes
- * a test's private folder; nsl.record locks the records' directory).
+ * fs.c - _mkdir(path [, mode]), _rmdir(path), _rmtree(path), _lock(path) and
+ * _unlock(fd), _read_file(path, max): the file-system calls the Lua
+ * library needs that Lua itself lacks (nsl.test makes its log and
+ * artifact folders and removes a test's private folder; nsl.record locks
+ * the records' directory; records and lab files, which another user or
+ * run may have forged, are read without following or waiting).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -114,7 +116,83 @@ static int l_unlock(lua_State *L)
 	return 0;
 }
 
-/* Adds _mkdir, _rmtree, _lock and _unlock to the table at index 1. */
+/* _read_file(path, max): the whole of a regular file of at most max
+ * bytes, opened without following a symbolic link nor waiting (a FIFO
+ * never blocks: it is refused, as is anything but a regular file).
+ * Pushes its text, or nil, the reason ("not a regular file (a FIFO)",
+ * "larger than 4194304 bytes", strerror) and the errno (0 for a reason
+ * of its own); raises only for a wrong argument. */
+static int l_read_file(lua_State *L)
+{
+	const char *path = nsl_checkstring(L, 1, "_read_file");
+	lua_Integer max = luaL_checkinteger(L, 2);
+	luaL_Buffer b;
+	struct stat sb;
+	const char *why = NULL;
+	char *buf;
+	size_t len = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	luaL_argcheck(L, max >= 0 && max <= (1 << 30), 2, "0 to 1 GiB");
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		err = errno;
+		why = err == ELOOP ? "a symbolic link" : NULL;
+		goto out;
+	}
+	if (fstat(fd, &sb) < 0) {
+		err = errno;
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		why = S_ISFIFO(sb.st_mode) ? "not a regular file (a FIFO)" :
+			S_ISDIR(sb.st_mode) ? "not a regular file (a directory)" :
+			S_ISSOCK(sb.st_mode) ? "not a regular file (a socket)" :
+			"not a regular file (a device)";
+		goto out;
+	}
+	if (sb.st_size > max)
+		goto big;
+	/* The size can change under us: read in pieces, up to max + 1. */
+	luaL_buffinit(L, &b);
+	while (len <= (size_t)max) {
+		size_t want = (size_t)max + 1 - len;
+
+		if (want > 65536)
+			want = 65536;
+		buf = luaL_prepbuffsize(&b, want);
+		n = read(fd, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		luaL_addsize(&b, (size_t)n);
+		len += (size_t)n;
+	}
+	if (len > (size_t)max)
+		goto big;
+	close(fd);
+	luaL_pushresult(&b);
+	return 1;
+big:
+	lua_pushfstring(L, "larger than %I bytes", max);
+	why = lua_tostring(L, -1);
+out:
+	if (fd >= 0)
+		close(fd);
+	lua_pushnil(L);
+	lua_pushstring(L, why ? why : strerror(err));
+	lua_pushinteger(L, err);
+	return 3;
+}
+
+/* Adds _mkdir, _rmtree, _lock, _unlock and _read_file to the table at
+ * index 1. */
 int nsl_open_fs(lua_State *L)
 {
 	static const struct nsl_prim prims[] = {
@@ -123,6 +201,7 @@ int nsl_open_fs(lua_State *L)
 		{ "_rmtree", l_rmtree, 0, NULL },
 		{ "_lock", l_lock, 0, NULL },
 		{ "_unlock", l_unlock, 0, NULL },
+		{ "_read_file", l_read_file, 0, NULL },
 		{ NULL, NULL, 0, NULL }
 	};
 

@@ -224,7 +224,14 @@ int luaopen_nsl_core(lua_State *L);
 /* Openers: each adds its primitives to the table at stack index 1. */
 int nsl_open_clock(lua_State *L);	/* clock.c: sleep, now */
 int nsl_open_error(lua_State *L);	/* error.c: _fail */
-int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, _rmdir, _rmtree, _lock, _unlock */
+int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, _rmdir, _rmtree, _lock, _unlock, _read_file */
+int nsl_open_json(lua_State *L);	/* json.c: _json_encode, _json_decode, _json_null */
+
+/* json.c: pushes a jansson document as Lua (objects and arrays as tables,
+ * integers as integers, null as nil or, with nulls, the light userdata
+ * NULL) and frees it; raises when it is nested too deeply. */
+struct json_t;
+void nsl_push_json(lua_State *L, struct json_t *doc, int nulls);
 int nsl_open_signal(lua_State *L);	/* signal.c: _shield */
 int nsl_open_record(lua_State *L);	/* record.c: _record, _record_seq, _record_dir */
 int nsl_open_sys(lua_State *L);		/* sys.c: _proc_stat, _kill, _netns_pids, _netns_busy, _readdir, _stat, _unlink, _uts_add, _uts_del, signals, _netns_dir */

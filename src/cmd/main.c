@@ -74,7 +74,8 @@ static const char clean_chunk[] =
 	"for _, item in ipairs(removed) do print('removed ' .. tostring(item)) end\n"
 	"if #removed == 0 and not (failures and #failures > 0) then print('nothing to clean') end\n"
 	"if failures and #failures > 0 then\n"
-	"  error('--clean: could not remove everything: ' .. table.concat(failures, '; '), 0)\n"
+	"  local msg = '--clean: could not remove everything: ' .. table.concat(failures, '; ')\n"
+	"  error(setmetatable({}, { __tostring = function() return msg end }), 0) -- one line\n"
 	"end\n";
 
 static void print_version(void)
@@ -332,15 +333,25 @@ static int pmain(lua_State *L)
 	}
 	if (flags & HAS_V)
 		print_version();
-	if (flags & HAS_BIG_E) {
+	if ((flags & HAS_BIG_E) || nsl_world_joined) {
 		lua_pushboolean(L, 1);
 		lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
 	}
 	luaL_openlibs(L);
+	if (nsl_world_joined) {
+		/* In a world: its file system is its user's; require finds
+		 * only package.preload, the embedded library. */
+		lua_getglobal(L, "package");
+		lua_pushliteral(L, "");
+		lua_setfield(L, -2, "path");
+		lua_pushliteral(L, "");
+		lua_setfield(L, -2, "cpath");
+		lua_pop(L, 1);
+	}
 	create_arg_table(L, argv, argc, script);
 	lua_gc(L, LUA_GCRESTART);
 	lua_gc(L, LUA_GCGEN, 0, 0);
-	if (!(flags & HAS_BIG_E) && handle_luainit(L) != LUA_OK)
+	if (!(flags & HAS_BIG_E) && !nsl_world_joined && handle_luainit(L) != LUA_OK)
 		return 0;
 	lua_pushcfunction(L, nsl_openlibs);
 	if (nsl_report(L, nsl_docall(L, 0, 0)) != LUA_OK)

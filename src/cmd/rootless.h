@@ -24,4 +24,9 @@ void nsl_rootless_enter(void);
  * Returns 1 in a joined process, 0 when the subcommand runs here. */
 int nsl_rootless_join(int *argc, char **argv);
 
+/* 1 in a process joined to a world: it runs as the world's root and
+ * loads no code from the world's file system (main: no LUA_INIT, no
+ * NSL_LUA_DIR, package.path and cpath empty: only the embedded modules). */
+extern int nsl_world_joined;
+
 #endif

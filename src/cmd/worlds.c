@@ -20,6 +20,8 @@
 #include <linux/nsfs.h>
 #include <signal.h>
 #include <string.h>
+#include <grp.h>
+#include <limits.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -36,6 +38,8 @@
  * world.  The outer process removes its file when it ends; a SIGKILL
  * leaves it, and the reader drops a file whose process is gone. */
 static char registry[512];
+
+int nsl_world_joined;
 
 void nsl_world_unregister(void)
 {
@@ -180,17 +184,41 @@ bad:
 	return -1;
 }
 
-/* world-<digits>, nothing else (not a world-<pid>.tmp being written). */
+/* A pid written as plain digits (1 .. INT_MAX), then end (a space, a
+ * newline, the string's end): the pid, or 0 (1.5, 1e3, 20 digits, -1). */
+static pid_t plain_pid(const char *text, char **end)
+{
+	long v;
+
+	if (*text < '0' || *text > '9')
+		return 0;
+	errno = 0;
+	v = strtol(text, end, 10);
+	if (errno || v <= 0 || v > INT_MAX)
+		return 0;
+	return (pid_t)v;
+}
+
+/* world-<pid>, nothing else (not a world-<pid>.tmp being written). */
 static int registry_name(const char *name)
 {
-	const char *p = name + 6;
+	char *end;
 
-	if (strncmp(name, "world-", 6) != 0 || *p == '\0')
-		return 0;
-	for (; *p; p++)
-		if (*p < '0' || *p > '9')
-			return 0;
-	return 1;
+	return strncmp(name, "world-", 6) == 0 && plain_pid(name + 6, &end) > 0 && *end == '\0';
+}
+
+/* A registry file's text, "<pid> <start time>\n": 0, or -1 when it is
+ * anything else. */
+static int registry_text(const char *text, pid_t *pid, unsigned long long *start)
+{
+	char *end;
+
+	*pid = plain_pid(text, &end);
+	if (*pid == 0 || *end != ' ' || end[1] < '0' || end[1] > '9')
+		return -1;
+	errno = 0;
+	*start = strtoull(end + 1, &end, 10);
+	return errno || (*end != '\n' && *end != '\0') ? -1 : 0;
 }
 
 /* The worlds in dir, whose files uid owner wrote (dir_bad: why none of
@@ -208,7 +236,8 @@ static int registry_scan(const char *dir, uid_t owner, const char *dir_bad,
 	if (d == NULL)
 		return n;
 	while (n < MAX_WORLDS && (e = readdir(d)) != NULL) {
-		int fd, pid = 0, i, fds[4];
+		int fd, i, fds[4];
+		pid_t pid = 0;
 		struct world one;
 		unsigned long long t = 0;
 		ssize_t len;
@@ -216,7 +245,7 @@ static int registry_scan(const char *dir, uid_t owner, const char *dir_bad,
 
 		if (!registry_name(e->d_name))
 			continue;
-		outer = (pid_t)strtol(e->d_name + 6, NULL, 10);
+		outer = plain_pid(e->d_name + 6, NULL);
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0)
@@ -230,8 +259,7 @@ static int registry_scan(const char *dir, uid_t owner, const char *dir_bad,
 		if (len <= 0)
 			continue;	/* being written, or not ours to judge */
 		text[len] = '\0';
-		if (sscanf(text, "%d %llu", &pid, &t) != 2 || pid <= 0 ||
-		    start_time(pid) != t) {
+		if (registry_text(text, &pid, &t) < 0 || start_time(pid) != t) {
 			if (outer > 0 && kill(outer, 0) < 0 && errno == ESRCH)
 				unlink(path);	/* its world is gone */
 			continue;
@@ -329,7 +357,12 @@ static void worlds_text(const struct world *w, int n, char *out, size_t size)
 }
 
 /* Joins a world, user namespace first as nsenter does (it gives the
- * rights the others need), then its mount, network and PID namespaces.
+ * rights the others need), then its mount, network and PID namespaces,
+ * and becomes the world's root, as nsenter does: the user whose world it
+ * is, so that root, joined to a world its user shaped (its mounts, its
+ * files), never acts there with root's own identity (supplementary
+ * groups are dropped before, while that is still allowed).  main then
+ * loads nothing from the world's file system (nsl_world_joined).
  * Returns in a child (joining a PID namespace takes effect in children),
  * which dies with the world; this process follows it and exits as it
  * does. */
@@ -344,11 +377,16 @@ static void world_join(struct world *w, const char *cmd)
 			w->bad);
 		_exit(EXIT_FAILURE);
 	}
+	if (setgroups(0, NULL) < 0 && errno != EPERM)
+		nsl_world_die("setgroups");
 	for (i = 0; i < 4; i++) {
 		if (setns(fds[i], 0) < 0)
 			nsl_world_die(ns_kinds[i]);
 		close(fds[i]);
 	}
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		nsl_world_die("setresuid");
+	nsl_world_joined = 1;
 	if (chdir("/") < 0)
 		nsl_world_die("chdir");
 	fflush(NULL);

@@ -210,58 +210,6 @@ static int l_nft(lua_State *L)
 	return 1;
 }
 
-/* Pushes a JSON value as Lua: objects and arrays as tables, integers as
- * integers, null as nil (depth-limited). */
-static void push_json(lua_State *L, json_t *v, int depth)
-{
-	luaL_checkstack(L, 4, "nft_list: JSON nested too deeply");
-	if (depth > 64) {
-		lua_pushnil(L);
-		return;
-	}
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: {
-		const char *k;
-		json_t *x;
-
-		lua_createtable(L, 0, (int)json_object_size(v));
-		json_object_foreach(v, k, x) {
-			push_json(L, x, depth + 1);
-			lua_setfield(L, -2, k);
-		}
-		break;
-	}
-	case JSON_ARRAY: {
-		size_t i;
-		json_t *x;
-
-		lua_createtable(L, (int)json_array_size(v), 0);
-		json_array_foreach(v, i, x) {
-			push_json(L, x, depth + 1);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-		break;
-	}
-	case JSON_STRING:
-		lua_pushlstring(L, json_string_value(v), json_string_length(v));
-		break;
-	case JSON_INTEGER:
-		lua_pushinteger(L, (lua_Integer)json_integer_value(v));
-		break;
-	case JSON_REAL:
-		lua_pushnumber(L, json_real_value(v));
-		break;
-	case JSON_TRUE:
-		lua_pushboolean(L, 1);
-		break;
-	case JSON_FALSE:
-		lua_pushboolean(L, 0);
-		break;
-	default:
-		lua_pushnil(L);
-	}
-}
-
 /* nft_list([opts]): the ruleset of opts.ns.  Pushes its text (as
  * `nft list ruleset` prints it) and a table from its JSON form
  * ({ nftables = { {metainfo = ...}, {table = ...}, ... } }). */
@@ -290,8 +238,7 @@ static int l_nft_list(lua_State *L)
 	if (!doc)
 		return nsl_fail(L, "nft_list", ns_object(nsname), EINVAL,
 				"JSON: %s", jerr.text);
-	push_json(L, doc, 0);
-	json_decref(doc);
+	nsl_push_json(L, doc, 0);
 	return 2;
 }
 
