@@ -137,6 +137,7 @@ local function check_top(top, where)
     { "prefix", str }, { "state", str, true },
     { "namespaces", function(v, w) return list(v, w, function(n, nw)
       return fields(n, nw, { { "name", str }, { "real", is_name }, { "hostname", str, true }, { "uts", str, true },
+        { "mnt", str, true }, { "files", function(fv, fw) return list(fv, fw) end },
         { "interfaces", function(iv, iw) return list(iv, iw, function(i, ii)
           return fields(i, ii, { { "name", str, true }, { "real", is_name, true }, { "address", str, true },
             { "peer", str, true } })

@@ -91,7 +91,8 @@ local function bad_fields(e)
   if e.kind == "uts" or e.kind == "mnt" or e.kind == "log" then
     local dir = core._record_dir() .. "/" .. e.kind .. "/"
     if e.name:sub(1, #dir) ~= dir or not name_ok(e.name:sub(#dir + 1)) then
-      return e.kind .. " file " .. e.name .. " is not under " .. dir
+      local what = { uts = "UTS file ", mnt = "mount namespace file ", log = "service log " }
+      return what[e.kind] .. e.name .. " is not under " .. dir
     end
   end
   return nil
