@@ -184,6 +184,17 @@ void nsl_check_range(lua_State *L, const char *prim, const char *obj,
 		     const char *what, lua_Integer v, lua_Integer lo,
 		     lua_Integer hi);
 
+/* Timeouts and other durations, one rule for every reader: a finite
+ * number of seconds, not negative (NaN and -1 are mistakes, not "no
+ * limit": leaving the argument out is).  nsl_check_seconds reads
+ * argument idx (def when absent or nil; else a Lua argument error
+ * NSL_SECONDS_WANTED), nsl_opt_seconds option key (raises "<prim>:
+ * option 'key': ..."). */
+#define NSL_SECONDS_WANTED "expected a non-negative number of seconds"
+int nsl_seconds_ok(double v);
+double nsl_check_seconds(lua_State *L, int idx, double def);
+double nsl_opt_seconds(struct nsl_opts *o, const char *key, double def);
+
 /* luaL_checkstring for a string that goes to the kernel or a path:
  * raises "<prim>: a\0b: contains a NUL byte" (EINVAL) when it holds
  * one, since C would cut it short there. */
