@@ -22,13 +22,14 @@ function M.dir(test)
   return root .. "/" .. clean_name(file) .. "/" .. clean_name(test.name)
 end
 
--- A fresh private folder for the live files of the world with prefix.
+-- A fresh private folder (0700, this process's) for the live files of
+-- the world with prefix: TMPDIR/nsl-test-<prefix>XXXXXX, made by mkdtemp,
+-- so a folder another user made beforehand under a name we might pick
+-- is never the one used.
 function M.tmpdir(prefix)
   local base = os.getenv("TMPDIR")
   if not base or base == "" then base = "/tmp" end
-  local dir = base .. "/nsl-test-" .. prefix:gsub("%-$", "")
-  core._mkdir(dir, tonumber("700", 8))
-  return dir
+  return core.mkdtemp(base .. "/nsl-test-" .. prefix)
 end
 
 local function copy(from, to)
@@ -101,7 +102,7 @@ end
 -- Removes the private folder of w's test (logs, captures, w:file's).
 function M.cleanup(w)
   -- Only a folder of the shape tmpdir makes.
-  if w.dir and w.dir:match("/nsl%-test%-w%w+$") then core._rmtree(w.dir) end
+  if w.dir and w.dir:match("/nsl%-test%-w%w+%-%w%w%w%w%w%w$") then core._rmtree(w.dir) end
   w.dir, w.logfiles, w.captures = nil, nil, {}
 end
 
