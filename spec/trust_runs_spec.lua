@@ -59,3 +59,43 @@ describe("nsl.test's private folder #netns", function()
     assert.equal("777 65534\n777 65534\n", T.sh("stat -c '%a %u' " .. T.quote(old) .. " " .. T.quote(old .. "-")).out)
   end)
 end)
+
+describe("another run's namespaces #netns", function()
+  local function gone_within(link, secs)
+    local deadline = now() + secs
+    while T.sh("ip link show " .. link).code == 0 do
+      if now() > deadline then return false end
+      sleep(0.02)
+    end
+    return true
+  end
+
+  after_each(function()
+    T.sh("ip netns del tro-other; ip link del tro-v0; ip netns del tro-other2; ip link del tro-w0")
+  end)
+
+  it("are not kept alive by link_list(), link_get() or t:report() once the call returned", function()
+    if not T.need_sandbox() then return end
+    -- another run's: a namespace ip made, its veth's root end here
+    assert.equal(0, T.sh("ip netns add tro-other && ip link add tro-v0 type veth peer name tro-v1 netns tro-other").code)
+    local seen
+    for _, l in ipairs(link_list()) do if l.name == "tro-v0" then seen = l end end
+    assert.is_table(seen)
+    assert.equal("tro-other", seen.peer_ns)
+    assert.equal("tro-v1", seen.peer)
+    local one = link_get("tro-v0")
+    assert.same({ "tro-other", "tro-v1" }, { one.peer_ns, one.peer })
+    -- and a topology's report, which lists the root namespace's links
+    local t <close> = nsl.topology { prefix = "tro-t", namespaces = { "a" }, links = { { "host", "a" } } }
+    t:up()
+    assert.equal(0, T.sh("ip netns add tro-other2 && ip link add tro-w0 type veth peer name tro-w1 netns tro-other2").code)
+    assert.matches("namespace a", t:report())
+    -- its owner deletes it: the kernel frees it, and the root end goes with it
+    local ino = T.sh("stat -L -c %i /run/netns/tro-other").out
+    assert.equal(0, T.sh("ip netns del tro-other && ip netns del tro-other2").code)
+    assert.is_true(gone_within("tro-v0", 5), "tro-v0 stays: something keeps tro-other alive")
+    assert.is_true(gone_within("tro-w0", 5), "tro-w0 stays: something keeps tro-other2 alive")
+    -- and no descriptor of ours names it
+    assert.equal("", T.sh("ls -l /proc/" .. require("nsl.record").self().id:match("^%d+") .. "/fd | grep 'net:\\[" .. ino:gsub("%s", "") .. "\\]'").out)
+  end)
+end)
