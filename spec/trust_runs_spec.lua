@@ -99,3 +99,32 @@ describe("another run's namespaces #netns", function()
     assert.equal("", T.sh("ls -l /proc/" .. require("nsl.record").self().id:match("^%d+") .. "/fd | grep 'net:\\[" .. ino:gsub("%s", "") .. "\\]'").out)
   end)
 end)
+
+describe("a failed test's artifacts that cannot be saved #netns", function()
+  local dir
+  before_each(function() dir = T.tmpdir() end)
+  after_each(function()
+    T.sh("umount " .. T.quote(dir .. "/ro"))
+    T.rm(dir)
+  end)
+
+  it("never keep its world up: down runs, the next test is clean, one line says what was lost", function()
+    if not T.need_sandbox() then return end
+    -- a read-only folder: even root cannot write there
+    assert.equal(0, T.sh("mkdir " .. T.quote(dir .. "/ro") .. " && mount -t tmpfs -o ro tmpfs " ..
+      T.quote(dir .. "/ro")).code)
+    local r = T.sh(string.format("NSL_TEST_FAIL=1 NSL_TEST_AFTER=1 NSL_ARTIFACTS=%s TMPDIR=%s busted --lua=%s %s",
+      T.quote(dir .. "/ro/art"), T.quote(dir), T.quote(T.nsl), "spec/fixtures/nsl_test/worlds.lua"))
+    assert.equal(1, r.code, r.out .. r.err)
+    -- the failing test fails for its own reason; no hook error besides
+    assert.matches("2 passed, 1 failed, 0 skipped", r.out)
+    assert.not_matches("after_each", r.out .. r.err)
+    local lines = {}
+    for l in r.err:gmatch("[^\n]+") do if l:match("^nsl%.test: ") then lines[#lines + 1] = l end end
+    assert.same({ "nsl.test: cannot save the artifacts of the failed test \"fixture world fails\" in " ..
+      dir .. "/ro/art/worlds.lua/fixture_world_fails/: mkdir: " .. dir .. "/ro/art: Read-only file system" }, lines)
+    -- every world went, and every private folder
+    assert.equal("", T.sh("ip netns list").out)
+    assert.equal("ro\n", T.sh("ls " .. T.quote(dir)).out)
+  end)
+end)

@@ -32,21 +32,21 @@ function M.tmpdir(prefix)
   return core.mkdtemp(base .. "/nsl-test-" .. prefix)
 end
 
+-- Writes text to path, whole (a full disk is an error too); raises.
+local function write(path, text)
+  local f = assert(io.open(path, "wb"))
+  local ok, err = f:write(text)
+  if ok then ok, err = f:close() else f:close() end
+  if not ok then error(path .. ": " .. tostring(err), 0) end
+end
+
 local function copy(from, to)
   local f = io.open(from, "rb")
   if not f then return false end
   local data = f:read("a")
   f:close()
-  local g = assert(io.open(to, "wb"))
-  g:write(data)
-  g:close()
+  write(to, data)
   return true
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
 end
 
 local function files_of(w)
@@ -61,9 +61,8 @@ local function files_of(w)
   return out
 end
 
--- Copies what w's failed test leaves to its folder; prints the line.
-function M.save(w, failure)
-  local dir = w.artifacts_dir or M.dir(w.test or {})
+-- Copies what w's failed test leaves to dir; raises when it cannot.
+local function save(w, failure, dir)
   core._mkdir(dir)
   write(dir .. "/failure.txt", failure .. "\n")
   write(dir .. "/report.txt", (w.snap_report or "(the world was not up when the test failed)") .. "\n")
@@ -94,9 +93,29 @@ function M.save(w, failure)
     end
     write(dir .. "/commands.txt", table.concat(out, "\n"))
   end
-  io.stderr:write("nsl.test: artifacts of the failed test \"" .. ((w.test or {}).name or "?") ..
-    "\" in " .. dir .. "/\n")
+end
+
+local told = {} -- the reasons already given on stderr
+
+-- Copies what w's failed test leaves to its folder and prints the line
+-- naming it.  Never raises: the world's teardown comes next whatever
+-- happens here.  A failure to save is one line on stderr, given once
+-- per reason (an unwritable NSL_ARTIFACTS fails every test the same
+-- way); returns false then.
+function M.save(w, failure)
+  local name = (w.test or {}).name or "?"
+  local dir = w.artifacts_dir or M.dir(w.test or {})
+  local ok, err = pcall(save, w, failure, dir)
+  local reason = tostring(err):gsub("%s+$", "")
+  if ok then
+    io.stderr:write("nsl.test: artifacts of the failed test \"" .. name .. "\" in " .. dir .. "/\n")
+  elseif not told[reason] then
+    told[reason] = true
+    io.stderr:write("nsl.test: cannot save the artifacts of the failed test \"" .. name .. "\" in " ..
+      dir .. "/: " .. reason .. "\n")
+  end
   io.stderr:flush()
+  return ok
 end
 
 -- Removes the private folder of w's test (logs, captures, w:file's).
