@@ -128,3 +128,69 @@ describe("a failed test's artifacts that cannot be saved #netns", function()
     assert.equal("ro\n", T.sh("ls " .. T.quote(dir)).out)
   end)
 end)
+
+describe("a teardown that fails at the end of a scope or of the script #netns", function()
+  after_each(function()
+    T.run({ "--clean" })
+    for _, n in ipairs(N.ip_netns()) do
+      if n:match("^trb%-") then T.sh("umount /run/netns/" .. n .. "; ip netns del " .. n) end
+    end
+  end)
+
+  -- The namespace's name is bound twice: its removal then meets EBUSY.
+  local function busy(name)
+    return 'os.execute("mount --bind /run/netns/' .. name .. ' /run/netns/' .. name .. '")\n'
+  end
+
+  local function says(r, pattern)
+    local lines = {}
+    for l in r.err:gmatch("[^\n]+") do lines[#lines + 1] = l end
+    assert.equal(1, #lines, r.err)
+    assert.matches(pattern, lines[1])
+  end
+
+  it("is said on stderr and fails the exit status, with or without -W; --clean removes what stayed", function()
+    if not T.need_sandbox() then return end
+    local script = "do\n  local ns <close> = nsl.netns('trb-x')\n  " .. busy("trb-x") .. "end\nprint('after the scope')\n"
+    local path, dir = T.script(script)
+    finally(function() T.rm(dir) end)
+    for _, args in ipairs({ { path }, { "-W", path } }) do
+      local r = T.run(args)
+      assert.equal("after the scope\n", r.out)
+      assert.equal(1, r.code, r.err)
+      says(r, "^nsl: closing netns trb%-x: ns_del: trb%-x: Device or resource busy$")
+      assert.same({ "trb-x" }, N.ip_netns())
+      r = T.run({ "--clean" })
+      assert.equal(0, r.code, r.err)
+      assert.matches("removed namespace trb-x (run ", r.out, 1, true)
+      assert.same({}, N.ip_netns())
+    end
+  end)
+
+  it("of a topology left up at the end, or at os.exit(true), fails the exit status too", function()
+    if not T.need_sandbox() then return end
+    local body = "local t = nsl.topology { prefix = 'trb-', namespaces = { 'a', 'b' }, links = { { 'a', 'b' } } }:up()\n" ..
+      busy("trb-a")
+    for _, tail in ipairs({ "", "os.exit(true)\n" }) do
+      local r = T.run_script(body .. tail)
+      assert.equal(1, r.code, r.err)
+      says(r, "^nsl: tearing down <topology trb%-: .*>: down: trb%-: namespace a: undo create: " ..
+        "ns_del: trb%-a: Device or resource busy$")
+      assert.same({ "trb-a" }, N.ip_netns())
+      r = T.run({ "--clean" })
+      assert.equal(0, r.code, r.err)
+      assert.matches("removed namespace trb-a (run ", r.out, 1, true)
+      assert.same({}, N.ip_netns())
+      assert.equal("lo\n", T.sh("ls /sys/class/net").out)
+    end
+  end)
+
+  it("a teardown the script calls and catches leaves the exit status to the script", function()
+    if not T.need_sandbox() then return end
+    local r = T.run_script("local ns = nsl.netns('trb-y')\n" .. busy("trb-y") ..
+      "print(pcall(ns.del, ns))\n")
+    assert.equal(0, r.code, r.err)
+    assert.matches("^false\t.*Device or resource busy", r.out)
+    assert.equal("", r.err)
+  end)
+end)

@@ -41,8 +41,11 @@ void nsl_signals_set(sigset_t *set);
 /* The end of a run (record.c): with signals blocked, rolls back what the
  * run's record still names when the run failed (failed, or a signal is
  * pending), closes the state (every __gc/__close), then closes and removes
- * the record.  The pending signal, if any, is left in nsl_signal. */
-void nsl_run_end(lua_State *L, int failed);
+ * the record.  The pending signal, if any, is left in nsl_signal.
+ * Returns nonzero when a teardown failed during the run or now, where no
+ * caller could catch it (a __close at scope end, the end of the run): the
+ * exit status must then say the run failed. */
+int nsl_run_end(lua_State *L, int failed);
 
 /* The run's record (record.c; format in lua/nsl/record.lua).  The
  * directory (NSL_RUN_DIR or /run/nsl) and this run's id "<pid>-<start>". */
