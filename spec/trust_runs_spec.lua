@@ -88,7 +88,8 @@ describe("another run's namespaces #netns", function()
     -- and a topology's report, which lists the root namespace's links
     local t <close> = nsl.topology { prefix = "tro-t", namespaces = { "a" }, links = { { "host", "a" } } }
     t:up()
-    assert.equal(0, T.sh("ip netns add tro-other2 && ip link add tro-w0 type veth peer name tro-w1 netns tro-other2").code)
+    assert.equal(0, T.sh("ip netns add tro-other2 && " ..
+      "ip link add tro-w0 type veth peer name tro-w1 netns tro-other2").code)
     assert.matches("namespace a", t:report())
     -- its owner deletes it: the kernel frees it, and the root end goes with it
     local ino = T.sh("stat -L -c %i /run/netns/tro-other").out
@@ -96,7 +97,8 @@ describe("another run's namespaces #netns", function()
     assert.is_true(gone_within("tro-v0", 5), "tro-v0 stays: something keeps tro-other alive")
     assert.is_true(gone_within("tro-w0", 5), "tro-w0 stays: something keeps tro-other2 alive")
     -- and no descriptor of ours names it
-    assert.equal("", T.sh("ls -l /proc/" .. require("nsl.record").self().id:match("^%d+") .. "/fd | grep 'net:\\[" .. ino:gsub("%s", "") .. "\\]'").out)
+    local pid = require("nsl.record").self().id:match("^%d+")
+    assert.equal("", T.sh("ls -l /proc/" .. pid .. "/fd | grep -F 'net:[" .. ino:gsub("%s", "") .. "]'").out)
   end)
 end)
 
