@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -189,16 +190,18 @@ static int wait_fd(lua_State *L, int fd, short events, double timeout)
 	struct pollfd p = { fd, events, 0 };
 	int r;
 
-	for (;;) {
+	for (;;) {	/* polls at least once: a timeout of 0 asks "now?" */
 		nsl_check_signal(L);
 		left = deadline < 0 ? 0.2 : deadline - nsl_mono();
-		if (left <= 0)
-			return 0;
-		r = poll(&p, 1, (int)(left < 0.2 ? left * 1000 + 1 : 200));
+		if (left < 0)
+			left = 0;
+		r = poll(&p, 1, left < 0.2 ? (int)ceil(left * 1000) : 200);
 		if (r > 0)
 			return 1;
 		if (r < 0 && errno != EINTR)
 			return 1;	/* let the call itself report it */
+		if (deadline >= 0 && nsl_mono() >= deadline)
+			return 0;
 	}
 }
 
