@@ -558,12 +558,19 @@ function Socket:close() end
 ---@return nsl.Socket
 function listen(proto, address, opts) end
 
----A socket made inside opts.ns, connected to address from there.
+---A socket made inside opts.ns, connected to address from there; opts.timeout
+---bounds the wait (then ETIMEDOUT).
 ---@param proto "tcp"|"udp"
 ---@param address string
----@param opts? nsl.NsOpts
+---@param opts? { ns?: string, timeout?: number }
 ---@return nsl.Socket
 function connect(proto, address, opts) end
+
+---A new directory, mode 0700, of a name no one had: template's trailing
+---"XXXXXX", or six characters added to a prefix, are random.
+---@param template_or_prefix string   "/tmp/run-" or "/tmp/runXXXXXX"
+---@return string path
+function mkdtemp(template_or_prefix) end
 
 ------------------------------------------------------------------------
 -- Processes
@@ -886,7 +893,7 @@ nsl = {
   rule_add = rule_add, rule_del = rule_del, rule_list = rule_list,
   neigh_add = neigh_add, neigh_del = neigh_del, neigh_list = neigh_list,
   sysctl = sysctl, sock_list = sock_list, ns_exec = ns_exec, spawn = spawn, pid_exec = pid_exec,
-  nft = nft, nft_list = nft_list, listen = listen, connect = connect,
+  nft = nft, nft_list = nft_list, listen = listen, connect = connect, mkdtemp = mkdtemp,
 }
 
 ---@param description nsl.TopologyDesc

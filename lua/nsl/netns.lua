@@ -14,6 +14,7 @@
 -- ns_add and ns_exec note what they make in the run's record themselves
 -- (nsl.record), so nsl.clean() finds it if the run is killed.
 local core = require "nsl.core"
+local record = require "nsl.record"
 
 local M = {}
 
@@ -217,13 +218,14 @@ function Netns:del()
 end
 Netns.close = Netns.del
 
--- __close and __gc: one function; a failure is a warning, never an error
--- in the middle of unwinding.
+-- __close and __gc: one function; a failure is never an error in the
+-- middle of unwinding: it is said on stderr and fails the run's exit
+-- status (nsl.record.teardown_failed).
 local function close(self)
   -- Shielded: when Ctrl-C or SIGTERM is what closes the scope, the same
   -- signal must not cut the teardown short at its first wait.
   local ok, err = pcall(core._shield, Netns.del, self)
-  if not ok then warn("nsl: closing ", tostring(self), ": ", tostring(err)) end
+  if not ok then record.teardown_failed("closing netns " .. tostring(self.name), err) end
 end
 Netns.__close, Netns.__gc = close, close
 

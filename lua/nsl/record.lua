@@ -503,6 +503,18 @@ function M.rollback()
   return left
 end
 
+-- teardown_failed(what, err): a teardown failed where no caller can
+-- catch it (a handle's or a topology's __close at the end of its scope,
+-- its __gc, the end of the run): one line on stderr, with or without -W,
+-- "nsl: closing netns blue: ns_del: blue: Device or resource busy",
+-- and the run's exit status will say it failed.  What resisted stays in
+-- the record for nsl --clean.
+function M.teardown_failed(what, err)
+  io.stderr:write("nsl: ", what, ": ", tostring(err), "\n")
+  io.stderr:flush()
+  core._teardown_failed()
+end
+
 -- finish(): the end of a run that ended well (called from C, signals
 -- blocked, before the state is closed): takes down its topologies and
 -- handles by their own rules, newest first, as their finalizers would.

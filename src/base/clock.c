@@ -6,7 +6,6 @@
  * pending signal's error through nsl_check_signal().
  */
 #include <errno.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <time.h>
@@ -25,8 +24,7 @@ static int l_sleep(lua_State *L)
 	sigset_t block, old;
 	int r;
 
-	luaL_argcheck(L, secs >= 0 && isfinite(secs), 1,
-		      "expected a non-negative number of seconds");
+	luaL_argcheck(L, nsl_seconds_ok(secs), 1, NSL_SECONDS_WANTED);
 	deadline = nsl_mono() + secs;
 	nsl_signals_set(&block);
 	sigprocmask(SIG_BLOCK, &block, &old);

@@ -1,15 +1,18 @@
 /*
- * fs.c - _mkdir(path [, mode]), _rmdir(path), _rmtree(path), _lock(path) and
- * _unlock(fd), _read_file(path, max): the file-system calls the Lua
- * library needs that Lua itself lacks (nsl.test makes its log and
- * artifact folders and removes a test's private folder; nsl.record locks
- * the records' directory; records and lab files, which another user or
- * run may have forged, are read without following or waiting).
+ * fs.c - _mkdir(path [, mode]), mkdtemp(template_or_prefix), _rmdir(path),
+ * _rmtree(path), _lock(path) and _unlock(fd), _read_file(path, max): the
+ * file-system calls the Lua library needs that Lua itself lacks (nsl.test
+ * makes its log and artifact folders, a test's private folder with
+ * mkdtemp, and removes it; nsl.record locks the records' directory;
+ * records and lab files, which another user or run may have forged, are
+ * read without following or waiting).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -52,6 +55,29 @@ static int l_mkdir(lua_State *L)
 	if (!S_ISDIR(sb.st_mode))
 		return nsl_fail(L, "mkdir", path, ENOTDIR, NULL);
 	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* mkdtemp(template_or_prefix): makes a new directory, mode 0700, of a
+ * name no one could have taken before: template's trailing "XXXXXX"
+ * (or six characters added to a prefix) become random ones, and the
+ * kernel refuses a name that exists (mkdtemp(3)), so a directory someone
+ * else made in a shared /tmp is never the one returned.  Pushes its
+ * path; raises "mkdtemp: <template>: <reason>". */
+static int l_mkdtemp(lua_State *L)
+{
+	const char *arg = nsl_checkstring(L, 1, "mkdtemp");
+	size_t len = strlen(arg);
+	char buf[PATH_MAX];
+	int tmpl = len >= 6 && !strcmp(arg + len - 6, "XXXXXX");
+
+	if (len == 0 || len + (tmpl ? 0 : 6) >= sizeof(buf))
+		return nsl_fail(L, "mkdtemp", arg, len ? ENAMETOOLONG : EINVAL,
+				len ? NULL : "an empty prefix");
+	snprintf(buf, sizeof(buf), "%s%s", arg, tmpl ? "" : "XXXXXX");
+	if (!mkdtemp(buf))
+		return nsl_fail(L, "mkdtemp", arg, errno, NULL);
+	lua_pushstring(L, buf);
 	return 1;
 }
 
@@ -191,13 +217,14 @@ out:
 	return 3;
 }
 
-/* Adds _mkdir, _rmtree, _lock, _unlock and _read_file to the table at
+/* Adds _mkdir, mkdtemp, _rmdir, _rmtree, _lock, _unlock and _read_file to the table at
  * index 1. */
 int nsl_open_fs(lua_State *L)
 {
 	static const struct nsl_prim prims[] = {
 		{ "_mkdir", l_mkdir, 0, NULL },
-	{ "_rmdir", l_rmdir, 0, NULL },
+		{ "mkdtemp", l_mkdtemp, 0, NULL },
+		{ "_rmdir", l_rmdir, 0, NULL },
 		{ "_rmtree", l_rmtree, 0, NULL },
 		{ "_lock", l_lock, 0, NULL },
 		{ "_unlock", l_unlock, 0, NULL },

@@ -41,8 +41,11 @@ void nsl_signals_set(sigset_t *set);
 /* The end of a run (record.c): with signals blocked, rolls back what the
  * run's record still names when the run failed (failed, or a signal is
  * pending), closes the state (every __gc/__close), then closes and removes
- * the record.  The pending signal, if any, is left in nsl_signal. */
-void nsl_run_end(lua_State *L, int failed);
+ * the record.  The pending signal, if any, is left in nsl_signal.
+ * Returns nonzero when a teardown failed during the run or now, where no
+ * caller could catch it (a __close at scope end, the end of the run): the
+ * exit status must then say the run failed. */
+int nsl_run_end(lua_State *L, int failed);
 
 /* The run's record (record.c; format in lua/nsl/record.lua).  The
  * directory (NSL_RUN_DIR or /run/nsl) and this run's id "<pid>-<start>". */
@@ -210,6 +213,17 @@ void nsl_check_range(lua_State *L, const char *prim, const char *obj,
 		     const char *what, lua_Integer v, lua_Integer lo,
 		     lua_Integer hi);
 
+/* Timeouts and other durations, one rule for every reader: a finite
+ * number of seconds, not negative (NaN and -1 are mistakes, not "no
+ * limit": leaving the argument out is).  nsl_check_seconds reads
+ * argument idx (def when absent or nil; else a Lua argument error
+ * NSL_SECONDS_WANTED), nsl_opt_seconds option key (raises "<prim>:
+ * option 'key': ..."). */
+#define NSL_SECONDS_WANTED "expected a non-negative number of seconds"
+int nsl_seconds_ok(double v);
+double nsl_check_seconds(lua_State *L, int idx, double def);
+double nsl_opt_seconds(struct nsl_opts *o, const char *key, double def);
+
 /* luaL_checkstring for a string that goes to the kernel or a path:
  * raises "<prim>: a\0b: contains a NUL byte" (EINVAL) when it holds
  * one, since C would cut it short there. */
@@ -224,7 +238,7 @@ int luaopen_nsl_core(lua_State *L);
 /* Openers: each adds its primitives to the table at stack index 1. */
 int nsl_open_clock(lua_State *L);	/* clock.c: sleep, now */
 int nsl_open_error(lua_State *L);	/* error.c: _fail */
-int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, _rmdir, _rmtree, _lock, _unlock, _read_file */
+int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, mkdtemp, _rmdir, _rmtree, _lock, _unlock, _read_file */
 int nsl_open_json(lua_State *L);	/* json.c: _json_encode, _json_decode, _json_null */
 
 /* json.c: pushes a jansson document as Lua (objects and arrays as tables,

@@ -20,6 +20,7 @@
  * here too (nsl_checkstring), since C would silently cut them short.
  */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 #include "nsl.h"
@@ -234,6 +235,43 @@ int nsl_opt_bool(struct nsl_opts *o, const char *key, int def)
 		nsl_opt_type_error(o, key, "boolean");
 	v = lua_toboolean(o->L, -1);
 	lua_pop(o->L, 1);
+	return v;
+}
+
+/* See nsl.h: finite and not below zero (NaN fails the comparison). */
+int nsl_seconds_ok(double v)
+{
+	return v >= 0 && v < HUGE_VAL;
+}
+
+/* See nsl.h: a number of seconds at idx, def when absent or nil. */
+double nsl_check_seconds(lua_State *L, int idx, double def)
+{
+	double v;
+
+	if (lua_isnoneornil(L, idx))
+		return def;
+	v = luaL_checknumber(L, idx);
+	luaL_argcheck(L, nsl_seconds_ok(v), idx, NSL_SECONDS_WANTED);
+	return v;
+}
+
+/* See nsl.h: option key as a number of seconds, def when absent. */
+double nsl_opt_seconds(struct nsl_opts *o, const char *key, double def)
+{
+	double v;
+
+	if (get(o, key) == LUA_TNIL) {
+		lua_pop(o->L, 1);
+		return def;
+	}
+	if (lua_type(o->L, -1) != LUA_TNUMBER)
+		nsl_opt_type_error(o, key, "number of seconds");
+	v = lua_tonumber(o->L, -1);
+	lua_pop(o->L, 1);
+	if (!nsl_seconds_ok(v))
+		nsl_fail(o->L, o->p->name, o->obj, EINVAL, "option '%s': %s", key,
+			 NSL_SECONDS_WANTED);
 	return v;
 }
 

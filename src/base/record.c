@@ -39,6 +39,7 @@ static char rec_path[PATH_MAX];
 static char rec_id[64];
 static lua_Integer rec_seq;	/* how many objects were recorded */
 static lua_Integer rec_plus;	/* how many + lines were written */
+static int torn;		/* teardowns that failed with no caller to tell */
 
 /* See nsl.h. */
 const char *nsl_rec_dir(void)
@@ -240,8 +241,18 @@ static int l_record_release(lua_State *L)
 	return 0;
 }
 
+/* _teardown_failed(): counts a teardown that failed where no caller
+ * could catch it (a __close, a __gc, the end of the run; the Lua library
+ * has said what on stderr): the run's exit status then says so. */
+static int l_teardown_failed(lua_State *L)
+{
+	(void)L;
+	torn++;
+	return 0;
+}
+
 /* See nsl.h. */
-void nsl_run_end(lua_State *L, int failed)
+int nsl_run_end(lua_State *L, int failed)
 {
 	sigset_t set, old;
 	sig_atomic_t sig;
@@ -266,6 +277,7 @@ void nsl_run_end(lua_State *L, int failed)
 	sigprocmask(SIG_SETMASK, &old, NULL);	/* one that came meanwhile: delivered */
 	if (sig)
 		nsl_signal = sig;	/* nsl dies of the first signal */
+	return torn > 0;
 }
 
 /* _record_note(sign, kind, name [, f2 [, f3]]): appends
@@ -322,6 +334,7 @@ int nsl_open_record(lua_State *L)
 		{ "_record_dir", l_record_dir, 0, NULL },
 		{ "_record_note", l_record_note, 0, NULL },
 		{ "_record_release", l_record_release, 0, NULL },
+		{ "_teardown_failed", l_teardown_failed, 0, NULL },
 		{ NULL, NULL, 0, NULL }
 	};
 

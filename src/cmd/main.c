@@ -435,7 +435,8 @@ int main(int argc, char **argv)
 	/* Closing runs every __gc and __close: the cleanup of what the
 	 * script made; a failed run first rolls back what its bare
 	 * primitives made.  A signal now is kept but cuts nothing short. */
-	nsl_run_end(L, !(ok && status == LUA_OK));
+	if (nsl_run_end(L, !(ok && status == LUA_OK)))
+		ok = 0;		/* a teardown failed: said on stderr */
 	sig = nsl_signal;
 	if (sig) {
 		/* Die of the same signal, so the caller sees what happened. */

@@ -5,7 +5,9 @@
  * in another namespace by the id this namespace gives that one
  * (IFLA_LINK_NETNSID): the ids are asked for (RTM_GETNSID) of the start
  * namespace and the cached ones first, then of every one under
- * /run/netns in batches, only when a peer is still unnamed.
+ * /run/netns in batches, only when a peer is still unnamed.  A namespace
+ * outside the cache (another run's) is opened for the call only and
+ * closed before it returns: listing links never keeps it alive.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -258,13 +260,20 @@ void link_resolve(lua_State *L, struct nl_ns *ns, int list, int full)
 			}
 			if (lua_type(L, -1) == LUA_TSTRING) {
 				const char *nsname = lua_tostring(L, -1);
+				int named = nsname[0] != '\0';
+				char buf[IFNAMSIZ] = "";
+				struct nl_ns tmp;
 
-				nl_touch(L, ns);	/* never the one evicted */
-				other = nsname[0] ? nl_ns_try(L, nsname) :
-						    nl_ns(L, "link_list", NULL);
+				other = named ? nl_ns_borrow(L, nsname, &tmp) :
+						nl_ns(L, "link_list", NULL);
+				/* nothing raises until tmp is closed */
+				if (other && nl_ifname(L, other, (int)idx, buf) < 0)
+					buf[0] = '\0';
+				if (named)
+					nl_ns_release(&tmp);
 				lua_setfield(L, -2, "peer_ns");
-				if (other) {
-					push_ifname(L, other, 0, (int)idx);
+				if (buf[0]) {
+					lua_pushstring(L, buf);
 					lua_setfield(L, -2, field);
 				}
 			} else {

@@ -164,29 +164,44 @@ static int is_netns_fd(int fd)
 	return fstatfs(fd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC;
 }
 
-/* See nlsock.h: finds or opens the cache entry of name; NULL with *err
- * (an errno) and *why (a reason or NULL) when it is no namespace. */
-struct nl_ns *nls_lookup(struct nl_state *st, const char *name, int *err,
-			 const char **why)
+/* Opens /run/netns/name into *fd when it is a namespace (nsfs), with
+ * its stat in *sb; 0, or an errno with *why (a reason or NULL). */
+static int open_netns(const char *name, int *fd, struct stat *sb,
+		      const char **why)
 {
 	char path[sizeof(NSL_NETNS_DIR) + NAME_MAX + 1];
-	struct nl_ns *ns;
-	struct stat sb;
-	int i, fd;
+	int err;
 
-	*why = NULL;
 	snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name);
-	if (stat(path, &sb) < 0) {
-		*err = errno;
-		if (errno == ENOENT)
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
+		err = errno;
+		if (err == ENOENT)
 			*why = "no such network namespace";
-		return NULL;
+		return err;
 	}
+	if (!is_netns_fd(*fd) || fstat(*fd, sb) < 0) {
+		close(*fd);
+		*fd = -1;
+		*why = "not a network namespace";
+		return EINVAL;
+	}
+	return 0;
+}
+
+/* The live cache entry of name, if it is still the namespace under that
+ * name (sb: its stat now); one deleted and made again is dropped. */
+static struct nl_ns *cache_find(struct nl_state *st, const char *name,
+				const struct stat *sb)
+{
+	struct nl_ns *ns;
+	int i;
+
 	for (i = 0; i < NL_CACHE; i++) {
 		ns = &st->cache[i];
 		if (ns->fd < 0 || ns->doomed || strcmp(ns->name, name))
 			continue;
-		if (ns->dev == sb.st_dev && ns->ino == sb.st_ino) {
+		if (ns->dev == sb->st_dev && ns->ino == sb->st_ino) {
 			ns->used = ++st->clock;
 			return ns;
 		}
@@ -196,18 +211,65 @@ struct nl_ns *nls_lookup(struct nl_state *st, const char *name, int *err,
 		else
 			ns_close(ns);
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	return NULL;
+}
+
+/* See nlsock.h: finds or opens the cache entry of name; NULL with *err
+ * (an errno) and *why (a reason or NULL) when it is no namespace. */
+struct nl_ns *nls_lookup(struct nl_state *st, const char *name, int *err,
+			 const char **why)
+{
+	char path[sizeof(NSL_NETNS_DIR) + NAME_MAX + 1];
+	struct nl_ns *ns;
+	struct stat sb;
+	int fd;
+
+	*why = NULL;
+	snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name);
+	if (stat(path, &sb) < 0) {
 		*err = errno;
+		if (errno == ENOENT)
+			*why = "no such network namespace";
 		return NULL;
 	}
-	if (!is_netns_fd(fd) || fstat(fd, &sb) < 0) {
-		close(fd);
-		*err = EINVAL;
-		*why = "not a network namespace";
+	ns = cache_find(st, name, &sb);
+	if (ns)
+		return ns;
+	*err = open_netns(name, &fd, &sb, why);
+	if (*err)
 		return NULL;
-	}
 	return cache_put(st, name, fd, &sb);
+}
+
+/* See nlsock.h: the cached entry of name, else one opened into tmp. */
+struct nl_ns *nls_borrow(struct nl_state *st, const char *name,
+			 struct nl_ns *tmp)
+{
+	struct nl_ns *ns;
+	const char *why;
+	struct stat sb;
+	int fd;
+
+	memset(tmp, 0, sizeof(*tmp));
+	tmp->fd = -1;
+	if (open_netns(name, &fd, &sb, &why))
+		return NULL;
+	ns = cache_find(st, name, &sb);
+	if (ns) {
+		close(fd);
+		return ns;
+	}
+	snprintf(tmp->name, sizeof(tmp->name), "%s", name);
+	tmp->fd = fd;
+	tmp->dev = sb.st_dev;
+	tmp->ino = sb.st_ino;
+	return tmp;
+}
+
+/* See nlsock.h: closes what nls_borrow opened into tmp; safe twice. */
+void nls_release(struct nl_ns *tmp)
+{
+	ns_close(tmp);
 }
 
 /* See nlsock.h: makes ns the most recently used entry. */

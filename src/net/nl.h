@@ -27,8 +27,13 @@ void nl_check_ifname(lua_State *L, const char *prim, const char *name);
  * exist or cannot be entered. */
 struct nl_ns *nl_ns(lua_State *L, const char *prim, const char *name);
 
-/* The same without raising: NULL when name is no namespace. */
-struct nl_ns *nl_ns_try(lua_State *L, const char *name);
+/* The namespace called name for the length of one call, without
+ * raising: the cached entry when the run talks to it already, else one
+ * opened into tmp (NULL when name is no namespace).  The caller calls
+ * nl_ns_release(tmp) before it returns or raises: a namespace that is
+ * not the run's (another run's, one ip made) is never kept open. */
+struct nl_ns *nl_ns_borrow(lua_State *L, const char *name, struct nl_ns *tmp);
+void nl_ns_release(struct nl_ns *tmp);
 
 /* Marks ns most recently used, so that looking up others cannot evict it
  * (only 64 stay cached). */

@@ -59,6 +59,15 @@ void nls_close_all(struct nl_state *st);
 struct nl_ns *nls_lookup(struct nl_state *st, const char *name, int *err,
 			 const char **why);
 
+/* The namespace /run/netns/name for one call: its cache entry when it
+ * has one, else an entry opened into tmp outside the cache (NULL when it
+ * is no namespace).  nls_release(tmp) closes what was opened (and
+ * nothing else), so that no socket or fd of ours keeps a namespace the
+ * run does not talk to alive past the call. */
+struct nl_ns *nls_borrow(struct nl_state *st, const char *name,
+			 struct nl_ns *tmp);
+void nls_release(struct nl_ns *tmp);
+
 /* Switches the thread into ns / back to the start namespace; 0 or
  * -errno. */
 int nls_enter(struct nl_ns *ns);

@@ -62,13 +62,16 @@ struct nl_ns *nl_ns(lua_State *L, const char *prim, const char *name)
 	return ns;
 }
 
-/* See nl.h: as nl_ns, NULL instead of raising. */
-struct nl_ns *nl_ns_try(lua_State *L, const char *name)
+/* See nl.h: never raises but for the cache's first making. */
+struct nl_ns *nl_ns_borrow(lua_State *L, const char *name, struct nl_ns *tmp)
 {
-	const char *why;
-	int err;
+	return nls_borrow(nl_state(L), name, tmp);
+}
 
-	return nls_lookup(nl_state(L), name, &err, &why);
+/* See nl.h. */
+void nl_ns_release(struct nl_ns *tmp)
+{
+	nls_release(tmp);
 }
 
 /* See nl.h: the namespace named by option "ns"; raises as nl_ns. */

@@ -1,7 +1,7 @@
 /*
  * sock.c - a minimal socket primitive, enough to hand a worker a
  * connection (S1.7): listen(proto, "addr:port" [, {ns =}]) and
- * connect(proto, "addr:port" [, {ns =}]).
+ * connect(proto, "addr:port" [, {ns =, timeout =}]).
  *
  * A socket belongs to the network namespace it was created in, for its
  * whole life: so the thread enters the namespace, calls socket(), and
@@ -11,6 +11,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -125,10 +127,12 @@ static struct sock *push_sock(lua_State *L, int fd, int type, const char *name)
 	return s;
 }
 
-/* The common start of listen and connect: checks the arguments, makes
- * the socket in opts.ns, pushes its handle; fills ss/len. */
+/* The common start of listen and connect: checks the arguments (and,
+ * when timeout is not NULL, reads opts.timeout into it: -1 when absent),
+ * makes the socket in opts.ns, pushes its handle; fills ss/len. */
 static struct sock *open_sock(lua_State *L, const char *prim,
-			      struct sockaddr_storage *ss, socklen_t *len)
+			      struct sockaddr_storage *ss, socklen_t *len,
+			      double *timeout)
 {
 	static const char *const protos[] = { "tcp", "udp", NULL };
 	const char *addr, *why;
@@ -142,6 +146,8 @@ static struct sock *open_sock(lua_State *L, const char *prim,
 	type = proto == 0 ? SOCK_STREAM : SOCK_DGRAM;
 	if (parse_addr(addr, ss, len, &why) < 0)
 		nsl_fail(L, prim, addr, EINVAL, "%s", why);
+	if (timeout)
+		*timeout = nsl_opt_seconds(&o, "timeout", -1);
 	ns = nl_opts_ns(&o);
 	fd = sock_in(L, ns, ss->ss_family, type);
 	if (fd < 0)
@@ -164,7 +170,7 @@ static int l_listen(lua_State *L)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	struct sock *s = open_sock(L, "listen", &ss, &len);
+	struct sock *s = open_sock(L, "listen", &ss, &len, NULL);
 	int one = 1;
 
 	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -180,45 +186,53 @@ static int l_listen(lua_State *L)
  * limit); a signal raises its Lua error.  1 ready, 0 timed out. */
 static int wait_fd(lua_State *L, int fd, short events, double timeout)
 {
-	double left = timeout;
+	double deadline = timeout < 0 ? -1 : nsl_mono() + timeout, left;
 	struct pollfd p = { fd, events, 0 };
 	int r;
 
-	for (;;) {
+	for (;;) {	/* polls at least once: a timeout of 0 asks "now?" */
 		nsl_check_signal(L);
-		r = poll(&p, 1, left < 0 ? 200 : (int)(left * 1000 < 200 ? left * 1000 : 200));
+		left = deadline < 0 ? 0.2 : deadline - nsl_mono();
+		if (left < 0)
+			left = 0;
+		r = poll(&p, 1, left < 0.2 ? (int)ceil(left * 1000) : 200);
 		if (r > 0)
 			return 1;
 		if (r < 0 && errno != EINTR)
 			return 1;	/* let the call itself report it */
-		if (left >= 0) {
-			left -= 0.2;
-			if (left <= 0)
-				return 0;
-		}
+		if (deadline >= 0 && nsl_mono() >= deadline)
+			return 0;
 	}
 }
 
 /* connect(proto, "addr:port" [, {ns =, timeout =}]): a socket made in
- * opts.ns, connected there.  Pushes the handle; raises "connect: <addr>:
- * <reason>" (Network is unreachable, Connection refused...). */
+ * opts.ns, connected there, waiting at most timeout seconds (default: as
+ * long as the kernel tries).  Pushes the handle; raises "connect: <addr>:
+ * <reason>" (Network is unreachable, Connection refused, Connection timed
+ * out...). */
 static int l_connect(lua_State *L)
 {
 	struct sockaddr_storage ss;
 	socklen_t len, elen = sizeof(int);
-	struct sock *s = open_sock(L, "connect", &ss, &len);
-	int err = 0;
+	double timeout;
+	struct sock *s = open_sock(L, "connect", &ss, &len, &timeout);
+	int err = 0, flags = fcntl(s->fd, F_GETFL);
 
+	if (timeout >= 0)
+		fcntl(s->fd, F_SETFL, flags | O_NONBLOCK);
 	if (connect(s->fd, (struct sockaddr *)&ss, len) == 0)
-		return 1;
+		goto out;
 	if (errno != EINTR && errno != EINPROGRESS)
 		return fail_close(L, s, "connect", errno);
-	/* interrupted: the connection goes on; wait for its outcome */
-	wait_fd(L, s->fd, POLLOUT, -1);
+	/* in progress (or interrupted: it goes on); wait for its outcome */
+	if (!wait_fd(L, s->fd, POLLOUT, timeout))
+		return fail_close(L, s, "connect", ETIMEDOUT);
 	if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
 		err = errno;
 	if (err)
 		return fail_close(L, s, "connect", err);
+out:
+	fcntl(s->fd, F_SETFL, flags);	/* the handle's calls block, as ever */
 	return 1;
 }
 
@@ -243,16 +257,21 @@ static int s_fd(lua_State *L)
 }
 
 /* s:accept([timeout]): the next connection, as a new handle named by its
- * peer; nil when timeout seconds pass first. */
+ * peer; nil when timeout seconds pass first.  Only a listening TCP
+ * socket accepts: any other is an argument error, as a bad timeout is. */
 static int s_accept(lua_State *L)
 {
 	struct sock *s = check_open(L, "accept");
-	double timeout = luaL_optnumber(L, 2, -1);
+	double timeout = nsl_check_seconds(L, 2, -1);
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	char host[INET6_ADDRSTRLEN], name[80];
 	int fd, port = 0;
 
+	if (s->type != SOCK_STREAM)
+		luaL_argerror(L, 1, "a listening TCP socket expected, got a UDP socket");
+	if (!s->listening)
+		luaL_argerror(L, 1, "a listening TCP socket expected, got a connected one");
 	if (!wait_fd(L, s->fd, POLLIN, timeout))
 		return 0;
 	do
@@ -302,7 +321,7 @@ static int s_recv(lua_State *L)
 {
 	struct sock *s = check_open(L, "recv");
 	lua_Integer max = luaL_optinteger(L, 2, 65536);
-	double timeout = luaL_optnumber(L, 3, -1);
+	double timeout = nsl_check_seconds(L, 3, -1);
 	luaL_Buffer b;
 	ssize_t n;
 	char *p;
@@ -351,7 +370,7 @@ static const luaL_Reg sock_methods[] = {
 
 static const struct nsl_prim sock_funcs[] = {
 	{ "listen", l_listen, 3, "ns" },
-	{ "connect", l_connect, 3, "ns" },
+	{ "connect", l_connect, 3, "ns timeout" },
 	{ NULL, NULL, 0, NULL }
 };
 

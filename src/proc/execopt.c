@@ -112,9 +112,8 @@ double req_opt_seconds(lua_State *L, struct req *r, int idx, const char *key, do
 			req_opt_error(L, r, "option '%s': number of seconds expected, got %s",
 				   key, luaL_typename(L, -1));
 		v = lua_tonumber(L, -1);
-		if (!(v >= 0) || isinf(v))
-			req_opt_error(L, r, "option '%s': expected a non-negative number of seconds",
-				   key);
+		if (!nsl_seconds_ok(v))
+			req_opt_error(L, r, "option '%s': " NSL_SECONDS_WANTED, key);
 	}
 	lua_pop(L, 1);
 	return v;

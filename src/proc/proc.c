@@ -218,12 +218,9 @@ void nsl_proc_finish(lua_State *L, struct proc *p, double timeout)
 static int l_wait(lua_State *L)
 {
 	struct proc *p = check_proc(L, 1);
-	double timeout = luaL_optnumber(L, 2, -1);
+	double timeout = nsl_check_seconds(L, 2, -1);
 
-	if (!lua_isnoneornil(L, 2))
-		luaL_argcheck(L, timeout >= 0 && !isnan(timeout), 2,
-			      "expected a non-negative number of seconds");
-	if (!proc_wait_until(L, p, lua_isnoneornil(L, 2) ? -1 : nsl_mono() + timeout, 0)) {
+	if (!proc_wait_until(L, p, timeout < 0 ? -1 : nsl_mono() + timeout, 0)) {
 		lua_pushnil(L);
 		return 1;
 	}

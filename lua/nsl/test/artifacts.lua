@@ -22,13 +22,22 @@ function M.dir(test)
   return root .. "/" .. clean_name(file) .. "/" .. clean_name(test.name)
 end
 
--- A fresh private folder for the live files of the world with prefix.
+-- A fresh private folder (0700, this process's) for the live files of
+-- the world with prefix: TMPDIR/nsl-test-<prefix>XXXXXX, made by mkdtemp,
+-- so a folder another user made beforehand under a name we might pick
+-- is never the one used.
 function M.tmpdir(prefix)
   local base = os.getenv("TMPDIR")
   if not base or base == "" then base = "/tmp" end
-  local dir = base .. "/nsl-test-" .. prefix:gsub("%-$", "")
-  core._mkdir(dir, tonumber("700", 8))
-  return dir
+  return core.mkdtemp(base .. "/nsl-test-" .. prefix)
+end
+
+-- Writes text to path, whole (a full disk is an error too); raises.
+local function write(path, text)
+  local f = assert(io.open(path, "wb"))
+  local ok, err = f:write(text)
+  if ok then ok, err = f:close() else f:close() end
+  if not ok then error(path .. ": " .. tostring(err), 0) end
 end
 
 local function copy(from, to)
@@ -36,16 +45,8 @@ local function copy(from, to)
   if not f then return false end
   local data = f:read("a")
   f:close()
-  local g = assert(io.open(to, "wb"))
-  g:write(data)
-  g:close()
+  write(to, data)
   return true
-end
-
-local function write(path, text)
-  local f = assert(io.open(path, "wb"))
-  f:write(text)
-  f:close()
 end
 
 local function files_of(w)
@@ -60,9 +61,8 @@ local function files_of(w)
   return out
 end
 
--- Copies what w's failed test leaves to its folder; prints the line.
-function M.save(w, failure)
-  local dir = w.artifacts_dir or M.dir(w.test or {})
+-- Copies what w's failed test leaves to dir; raises when it cannot.
+local function save(w, failure, dir)
   core._mkdir(dir)
   write(dir .. "/failure.txt", failure .. "\n")
   write(dir .. "/report.txt", (w.snap_report or "(the world was not up when the test failed)") .. "\n")
@@ -93,15 +93,35 @@ function M.save(w, failure)
     end
     write(dir .. "/commands.txt", table.concat(out, "\n"))
   end
-  io.stderr:write("nsl.test: artifacts of the failed test \"" .. ((w.test or {}).name or "?") ..
-    "\" in " .. dir .. "/\n")
+end
+
+local told = {} -- the reasons already given on stderr
+
+-- Copies what w's failed test leaves to its folder and prints the line
+-- naming it.  Never raises: the world's teardown comes next whatever
+-- happens here.  A failure to save is one line on stderr, given once
+-- per reason (an unwritable NSL_ARTIFACTS fails every test the same
+-- way); returns false then.
+function M.save(w, failure)
+  local name = (w.test or {}).name or "?"
+  local dir = w.artifacts_dir or M.dir(w.test or {})
+  local ok, err = pcall(save, w, failure, dir)
+  local reason = tostring(err):gsub("%s+$", "")
+  if ok then
+    io.stderr:write("nsl.test: artifacts of the failed test \"" .. name .. "\" in " .. dir .. "/\n")
+  elseif not told[reason] then
+    told[reason] = true
+    io.stderr:write("nsl.test: cannot save the artifacts of the failed test \"" .. name .. "\" in " ..
+      dir .. "/: " .. reason .. "\n")
+  end
   io.stderr:flush()
+  return ok
 end
 
 -- Removes the private folder of w's test (logs, captures, w:file's).
 function M.cleanup(w)
   -- Only a folder of the shape tmpdir makes.
-  if w.dir and w.dir:match("/nsl%-test%-w%w+$") then core._rmtree(w.dir) end
+  if w.dir and w.dir:match("/nsl%-test%-w%w+%-%w%w%w%w%w%w$") then core._rmtree(w.dir) end
   w.dir, w.logfiles, w.captures = nil, nil, {}
 end
 

@@ -4,6 +4,7 @@
 local core = require "nsl.core"
 local plan = require "nsl.topo.plan"
 local teardown = require "nsl.topo.teardown"
+local record = require "nsl.record"
 
 local M = {}
 
@@ -41,10 +42,11 @@ local function unwind(t)
   return core._shield(unwind_all, t)
 end
 
--- __close and __gc: one function, safe twice; a failure is a warning.
+-- __close and __gc: one function, safe twice; a failure is said on
+-- stderr and fails the run's exit status (nsl.record.teardown_failed).
 function close(self)
   local ok, err = pcall(M.down, self)
-  if not ok then warn("nsl: tearing down ", tostring(self), ": ", tostring(err)) end
+  if not ok then record.teardown_failed("tearing down " .. tostring(self), err) end
 end
 
 -- t:up(): builds everything in dependency order.  On a failure, removes
