@@ -371,22 +371,47 @@ function M.nft_owner(run)
   return "nsl run " .. run
 end
 
+local function nft_gone(err)
+  return tostring(err):find("No such file or directory", 1, true) ~= nil
+end
+
+-- nft_mine(name, run): the handle of the root namespace's `table inet
+-- name` when its own comment is run's mark (nft_owner), false when there
+-- is no such table or it is a namesake (another run's, someone else's),
+-- nil and the reason when it could not be listed.  Handles are never
+-- reused, so the handle names that very table, whatever is made or
+-- deleted after the listing.
+function M.nft_mine(name, run)
+  local ok, text = pcall(core.nft, "list table inet " .. name, { handles = true })
+  if not ok then
+    if nft_gone(text) then return false end
+    return nil, text
+  end
+  local handle, comment = text:match("^table inet [^\n]- { # handle (%d+)\n\tcomment (\"[^\n]*\")\n")
+  if not handle or comment ~= '"' .. M.nft_owner(run) .. '"' then return false end
+  return tonumber(handle)
+end
+
+-- nft_delete(name, run): deletes the root namespace's `table inet name`
+-- only when it carries run's mark, by its handle (so a table of that name
+-- made meanwhile by another run is never the one deleted).  true when it
+-- was deleted, false when it was not there or is a namesake, nil and the
+-- reason when it could not be.
+function M.nft_delete(name, run)
+  if not name:match("^nsl[%w_.%-]*$") then return nil, "not an nsl table: " .. name end
+  local handle, err = M.nft_mine(name, run)
+  if not handle then return handle, err end
+  local ok, text = pcall(core.nft, "delete table inet handle " .. handle)
+  if ok then return true end
+  if nft_gone(text) then return false end
+  return nil, text
+end
+
 -- nsl's own nftables table in the root namespace: only a table of the
 -- name nsl gives and whose comment names the run is ever deleted (one
 -- of that name made by another run, or by someone else, is a namesake).
 function remove.nft(e)
-  if not e.name:match("^nsl[%w_.%-]*$") then return nil, "not an nsl table: " .. e.name end
-  local ok, text = pcall(core.nft, "list table inet " .. e.name)
-  if not ok then
-    if tostring(text):find("No such file or directory", 1, true) then return false end
-    return nil, text
-  end
-  local mark = 'comment "' .. M.nft_owner(e.run) .. '"'
-  if not text:find(mark, 1, true) then return false end -- a namesake
-  ok, text = pcall(core.nft, "delete table inet " .. e.name)
-  if ok then return true end
-  if tostring(text):find("No such file or directory", 1, true) then return false end
-  return nil, text
+  return M.nft_delete(e.name, e.run)
 end
 
 -- The open +sysctl entry of key in a run other than the one named
