@@ -205,6 +205,27 @@ describe("fdb_add, fdb_del, fdb_list #netns", function()
     assert.same({ "02:bb:00:00:00:01", "02:bb:00:00:00:02", "02:bb:00:00:00:09" }, entries(), "a good end keeps them")
   end)
 
+  it("--clean takes an entry whose bridge went while its port stayed as gone (a down killed midway)", function()
+    if not N.needs() then return end
+    finally(function() T.sh("ip link del fbr0; ip link del fp0") end)
+    assert.equal(0, T.sh("ip link add fbr0 type bridge && ip link add fp0 type veth peer name fp1 && " ..
+      "ip link set fp0 master fbr0").code)
+    local r = T.sh(T.quote(T.nsl) .. " -e " ..
+      T.quote('fdb_add("02:bb:00:00:00:03", { dev = "fp0" }) io.write("made\\n") io.flush() sleep(30)') ..
+      " > /dev/null & pid=$!; for i in $(seq 200); do " ..
+      "bridge fdb show dev fp0 | grep -q 02:bb:00:00:00:03 && break; sleep 0.05; done; " ..
+      "kill -KILL $pid; wait $pid")
+    assert.equal(137, r.code)
+    -- the state a down killed between the bridge and its port leaves
+    assert.equal(0, T.sh("ip link del fbr0").code)
+    assert.is_nil(nsl.link_get("fp0").master)
+    r = T.run({ "--clean" })
+    assert.equal(0, r.code, r.err)
+    assert.equal("", r.err)
+    assert.equal("", T.other_records(), "the record is done with")
+    assert.equal("nothing to clean\n", T.run({ "--clean" }).out)
+  end)
+
   it("a static entry sends the frames to its port only: a wrong one cuts the host off", function()
     if not N.needs() then return end
     switch(3)

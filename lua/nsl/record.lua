@@ -291,12 +291,15 @@ end
 
 -- A bridge's forwarding entry: removed while its port is still the one it
 -- was made on (same name, same ifindex), with the flags it was made with.
+-- An entry of the bridge's table (NTF_MASTER) on a port that has no
+-- master any more went with its bridge (a down killed between the two).
 function remove.fdb(e)
   local here, ns = same_ns(e)
   if not here then return false end
   local ok, l = pcall(core.link_get, e.dev, { ns = ns })
   if not ok or l.index ~= e.index then return false end
   local self = e.flags & 2 ~= 0 -- NTF_SELF; NTF_MASTER is 4
+  if e.flags & 4 ~= 0 and not l.master then return false end
   local ok2, err = pcall(core.fdb_del, e.name, { dev = e.dev, ns = ns, vlan = e.vlan > 0 and e.vlan or nil,
     self = self or nil, master = (e.flags & 4 ~= 0) or nil })
   if ok2 then return true end
