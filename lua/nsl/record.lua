@@ -547,11 +547,10 @@ function M.clean()
         os.remove(file)
       else
         table.sort(left, function(x, y) return x.seq < y.seq end)
-        local f = io.open(file, "w")
-        if f then
-          for _, e in ipairs(left) do f:write(table.concat(e.lines, "\n"), "\n") end
-          f:close()
-        end
+        local lines = {}
+        for _, e in ipairs(left) do lines[#lines + 1] = table.concat(e.lines, "\n") .. "\n" end
+        -- whole or not at all: a full directory keeps the record as it was
+        pcall(core._write_whole, file, table.concat(lines))
       end
     end
   end

@@ -1,13 +1,15 @@
 /*
- * fs.c - _mkdir(path [, mode]), _rmtree(path), _lock(path) and
- * _unlock(fd): the file-system calls the Lua library needs that Lua
- * itself lacks (nsl.test makes its log and artifact folders and removes
- * a test's private folder; nsl.record locks the records' directory).
+ * fs.c - _mkdir(path [, mode]), _rmtree(path), _lock(path), _unlock(fd)
+ * and _write_whole(path, text): the file-system calls the Lua library
+ * needs that Lua itself lacks (nsl.test makes its log and artifact
+ * folders and removes a test's private folder; nsl.record locks the
+ * records' directory and rewrites a record; nsl.lab writes lab files).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -106,7 +108,58 @@ static int l_unlock(lua_State *L)
 	return 0;
 }
 
-/* Adds _mkdir, _rmtree, _lock and _unlock to the table at index 1. */
+/* See nsl.h. */
+int nsl_write_whole(const char *path, const char *text, size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	size_t done = 0;
+	ssize_t w;
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	while (!err && done < len) {
+		w = write(fd, text + done, len - done);
+		if (w > 0)
+			done += (size_t)w;
+		else if (w == 0)
+			err = EIO;
+		else if (errno != EINTR)
+			err = errno;
+	}
+	if (!err && fsync(fd) < 0 && errno != EINVAL)
+		err = errno;
+	if (close(fd) < 0 && !err)
+		err = errno;
+	if (!err && rename(tmp, path) < 0)
+		err = errno;
+	if (err)
+		unlink(tmp);
+	return -err;
+}
+
+/* _write_whole(path, text [, mode]): path holds text, whole, or keeps
+ * what it held (see nsl_write_whole; mode default 0644).  Returns true;
+ * raises "write: <path>: <reason>" (No space left on device...). */
+static int l_write_whole(lua_State *L)
+{
+	const char *path = nsl_checkstring(L, 1, "write");
+	size_t len;
+	const char *text = luaL_checklstring(L, 2, &len);
+	mode_t mode = (mode_t)luaL_optinteger(L, 3, 0644);
+	int err = nsl_write_whole(path, text, len, mode);
+
+	if (err)
+		return nsl_fail(L, "write", path, -err, NULL);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* Adds _mkdir, _rmtree, _lock, _unlock and _write_whole to the table at
+ * index 1. */
 int nsl_open_fs(lua_State *L)
 {
 	static const struct nsl_prim prims[] = {
@@ -114,6 +167,7 @@ int nsl_open_fs(lua_State *L)
 		{ "_rmtree", l_rmtree, 0, NULL },
 		{ "_lock", l_lock, 0, NULL },
 		{ "_unlock", l_unlock, 0, NULL },
+		{ "_write_whole", l_write_whole, 0, NULL },
 		{ NULL, NULL, 0, NULL }
 	};
 

@@ -53,9 +53,11 @@ const char *nsl_rec_id(void);
  * that makes an object calls it before making anything. */
 int nsl_rec_open(void);
 
-/* Appends one line (printf format, ending in "\n") with one write(2);
- * 0 or -errno.  Never raises: it may run while the thread is inside
- * another namespace. */
+/* Appends one line (printf format, ending in "\n"), whole or not at all
+ * (a short write, on a full file system, is cut off again); 0 or -errno.
+ * Never raises: it may run while the thread is inside another namespace.
+ * A primitive whose + line fails makes nothing, or undoes what it made,
+ * and raises with nsl_rec_fail. */
 int nsl_rec_write(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A name as the record keeps it: backslash, tab and newline escaped as
@@ -198,7 +200,13 @@ int luaopen_nsl_core(lua_State *L);
 /* Openers: each adds its primitives to the table at stack index 1. */
 int nsl_open_clock(lua_State *L);	/* clock.c: sleep, now */
 int nsl_open_error(lua_State *L);	/* error.c: _fail */
-int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, _rmtree, _lock, _unlock */
+int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, _rmtree, _lock, _unlock, _write_whole */
+
+/* Writes len bytes of text to path whole or not at all: into "<path>.tmp"
+ * (mode, O_NOFOLLOW), checked for every error and short write, synced,
+ * then renamed over path; on any failure the tmp file is removed and
+ * path keeps what it held (fs.c).  0 or -errno. */
+int nsl_write_whole(const char *path, const char *text, size_t len, mode_t mode);
 int nsl_open_signal(lua_State *L);	/* signal.c: _shield */
 int nsl_open_record(lua_State *L);	/* record.c: _record, _record_seq, _record_dir */
 int nsl_open_sys(lua_State *L);		/* sys.c: _proc_stat, _kill, _netns_pids, _netns_busy, _readdir, _stat, _unlink, _uts_add, _uts_del, signals, _netns_dir */

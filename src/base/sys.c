@@ -377,7 +377,7 @@ static int l_uts_add(lua_State *L)
 	const char *host = luaL_checklstring(L, 2, &hlen);
 	char id[64], tmp[PATH_MAX + 96], dir[PATH_MAX];
 	static unsigned long serial;
-	int fd, self, err = 0;
+	int fd, self, err = 0, rec = 0;
 
 	if (strlen(path) + 64 >= PATH_MAX)
 		return nsl_fail(L, "uts_add", path, ENAMETOOLONG, NULL);
@@ -399,7 +399,11 @@ static int l_uts_add(lua_State *L)
 	 * before it exists, takes the name by link(2) (exclusive). */
 	snprintf(tmp, sizeof(tmp), "%s/.nsl-%s-%lu", dirname_of(path, dir, sizeof(dir)),
 		 nsl_rec_id(), ++serial);
-	nsl_rec_write("+uts\t%s\t%s\n", path, tmp);
+	err = nsl_rec_write("+uts\t%s\t%s\n", path, tmp);
+	if (err) {
+		close(self);
+		return nsl_rec_fail(L, "uts_add", path, -err);
+	}
 	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (fd < 0) {
 		err = errno;
@@ -408,8 +412,14 @@ static int l_uts_add(lua_State *L)
 		return nsl_fail(L, "uts_add", path, err, NULL);
 	}
 	if (nsl_fd_id(fd, id, sizeof(id)) == 0)
-		nsl_rec_write("=uts\t%s\tfile\t%s\n", path, id);
+		err = nsl_rec_write("=uts\t%s\tfile\t%s\n", path, id);
 	close(fd);
+	if (err) {	/* --clean could not prove the placeholder the run's */
+		unlink(tmp);
+		nsl_rec_write("-uts\t%s\n", path);
+		close(self);
+		return nsl_rec_fail(L, "uts_add", path, -err);
+	}
 	if (link(tmp, path) < 0) {
 		err = errno;
 		unlink(tmp);
@@ -426,7 +436,9 @@ static int l_uts_add(lua_State *L)
 	if (sethostname(host, hlen) < 0)
 		err = errno;
 	else if (nsl_file_id("/proc/thread-self/ns/uts", id, sizeof(id)) == 0)
-		nsl_rec_write("=uts\t%s\tuts\t%s\n", path, id);
+		rec = -nsl_rec_write("=uts\t%s\tuts\t%s\n", path, id);
+	if (rec)
+		err = rec;
 	if (!err && mount("/proc/thread-self/ns/uts", path, "none", MS_BIND, NULL) < 0)
 		err = errno;
 	if (setns(self, CLONE_NEWUTS) < 0 && !err)
@@ -441,6 +453,8 @@ undo:
 	umount2(path, MNT_DETACH);
 	unlink(path);
 	nsl_rec_write("-uts\t%s\n", path);
+	if (rec)
+		return nsl_rec_fail(L, "uts_add", path, rec);
 	return nsl_fail(L, "uts_add", path, err, NULL);
 }
 
