@@ -109,27 +109,36 @@ static int l_unlock(lua_State *L)
 }
 
 /* See nsl.h. */
+int nsl_write_all(int fd, const char *buf, size_t len, size_t *done)
+{
+	ssize_t w;
+
+	*done = 0;
+	while (*done < len) {
+		w = write(fd, buf + *done, len - *done);
+		if (w > 0)
+			*done += (size_t)w;
+		else if (w == 0)
+			return -EIO;
+		else if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+/* See nsl.h. */
 int nsl_write_whole(const char *path, const char *text, size_t len, mode_t mode)
 {
 	char tmp[PATH_MAX];
-	size_t done = 0;
-	ssize_t w;
-	int fd, err = 0;
+	size_t done;
+	int fd, err;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
-	while (!err && done < len) {
-		w = write(fd, text + done, len - done);
-		if (w > 0)
-			done += (size_t)w;
-		else if (w == 0)
-			err = EIO;
-		else if (errno != EINTR)
-			err = errno;
-	}
+	err = -nsl_write_all(fd, text, len, &done);
 	if (!err && fsync(fd) < 0 && errno != EINVAL)
 		err = errno;
 	if (close(fd) < 0 && !err)

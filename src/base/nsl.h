@@ -207,6 +207,10 @@ int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, _rmtree, _lock, _unlock, _write
  * then renamed over path; on any failure the tmp file is removed and
  * path keeps what it held (fs.c).  0 or -errno. */
 int nsl_write_whole(const char *path, const char *text, size_t len, mode_t mode);
+
+/* Writes len bytes of buf to fd, again after a short write or EINTR, until
+ * all are written or one fails; *done says how many were.  0 or -errno. */
+int nsl_write_all(int fd, const char *buf, size_t len, size_t *done);
 int nsl_open_signal(lua_State *L);	/* signal.c: _shield */
 int nsl_open_record(lua_State *L);	/* record.c: _record, _record_seq, _record_dir */
 int nsl_open_sys(lua_State *L);		/* sys.c: _proc_stat, _kill, _netns_pids, _netns_busy, _readdir, _stat, _unlink, _uts_add, _uts_del, signals, _netns_dir */

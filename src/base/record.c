@@ -84,8 +84,7 @@ int nsl_rec_write(const char *fmt, ...)
 	char line[2 * PATH_MAX];
 	va_list ap;
 	int n, err;
-	size_t done = 0;
-	ssize_t w;
+	size_t done;
 	off_t end;
 
 	err = nsl_rec_open();
@@ -97,15 +96,7 @@ int nsl_rec_write(const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return -ENAMETOOLONG;
 	end = lseek(rec_fd, 0, SEEK_END);	/* only this run appends to it */
-	while (!err && done < (size_t)n) {	/* O_APPEND: one line, whole */
-		w = write(rec_fd, line + done, (size_t)n - done);
-		if (w > 0)
-			done += (size_t)w;
-		else if (w == 0)
-			err = EIO;
-		else if (errno != EINTR)
-			err = errno;
-	}
+	err = -nsl_write_all(rec_fd, line, (size_t)n, &done);	/* O_APPEND */
 	if (err) {
 		/* a full file system: no half line, which would run into the
 		 * next and hide both from the reader */
