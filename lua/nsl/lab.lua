@@ -153,12 +153,14 @@ function M.node_names()
 end
 
 -- clean(): removes the lab files of runs that are gone (their objects
--- are nsl.record's business); returns how many.
+-- are nsl.record's business), and the half-written ones (.tmp) of a run
+-- killed while it wrote one; returns how many.
 function M.clean()
   local dir = record.dir()
   local n = 0
   for _, name in ipairs(core._readdir(dir) or {}) do
     local pid, start = name:match("^(%d+)%-(%d+)%.lab%.json$")
+    if not pid then pid, start = name:match("^(%d+)%-(%d+)%.lab%.json%.tmp$") end
     if pid and not run_alive(pid, start) then
       if os.remove(dir .. "/" .. name) then n = n + 1 end
     end

@@ -521,6 +521,8 @@ function M.clean()
   local names = core._readdir(M.dir()) or {}
   for _, name in ipairs(names) do
     local pid, start = name:match("^(%d+)%-(%d+)$")
+    local tpid, tstart = name:match("^(%d+)%-(%d+)%.tmp$") -- a rewrite cut short
+    if tpid and M.start_time(tpid) ~= tonumber(tstart) then os.remove(M.dir() .. "/" .. name) end
     if pid and M.start_time(pid) ~= tonumber(start) then
       local file = M.dir() .. "/" .. name
       local entries = replay(file)
