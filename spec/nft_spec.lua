@@ -74,6 +74,18 @@ add rule inet nsltest c tcp dport 9 drop
     assert.matches("No such file or directory", e.reason, 1, true)
   end)
 
+  it("shows handles in listings with handles = true, as nft -a", function()
+    if not N.needs() then return end
+    nsl.nft('add table inet nsltest { comment "mine"; }')
+    local out = nsl.nft("list table inet nsltest", { handles = true })
+    assert.equal(nft_cli("-a list table inet nsltest").out, out)
+    local handle = tonumber(out:match("^table inet nsltest { # handle (%d+)\n"))
+    assert.is_not_nil(handle, out)
+    assert.not_matches("# handle", nsl.nft("list table inet nsltest"), 1, true)
+    nsl.nft("delete table inet handle " .. handle)
+    assert.not_matches("nsltest", nft_cli("list ruleset").out, 1, true)
+  end)
+
   it("refuses a namespace that does not exist and a wrong argument", function()
     if not N.needs() then return end
     assert.equal("nft: nosuch: no such network namespace", tostring(N.err(nsl.nft, "list ruleset", { ns = "nosuch" })))

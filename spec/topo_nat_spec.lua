@@ -354,3 +354,99 @@ describe("nat and publish in descriptions #unit", function()
     assert.same({}, require("nsl.topo.nat").summary(t.model))
   end)
 end)
+
+-- Two runs whose tables share a name: prefixes "x" and "x-" both give
+-- table inet nsl-x.  Each script brings its topology up, says "up" and
+-- holds it until a line comes on stdin.
+local function sharer(prefix, node, br, net, hook)
+  return T.script((hook or "") .. string.format([[
+    local t <close> = nsl.topology {
+      prefix = %q,
+      namespaces = { %q },
+      bridges = { %s = { subnet = "10.%d.0.0/24", nat = true } },
+      links = { { %q, %q } },
+    }
+    t:up()
+    print("up"); io.stdout:flush()
+    io.read("l")
+  ]], prefix, node, br, net, node, br))
+end
+
+-- The root namespace's `table inet nsl-x`, listed, or nil.
+local function table_x()
+  local r = T.sh("nft list table inet nsl-x")
+  return r.code == 0 and r.out or nil
+end
+
+describe("two runs whose nft tables share a name #netns", function()
+  after_each(function()
+    T.run({ "--clean" })
+    N.wipe()
+  end)
+
+  it("the loser's rollback leaves the winner's table, even when both found the name free", function()
+    if not N.needs() then return end
+    -- b finds the name free, then waits at its create until a is up: its
+    -- create fails on a's table, and its rollback runs.
+    local b, db = sharer("x-", "b", "br1", 88, [[
+      local core = require "nsl.core"
+      local real = core.nft
+      core.nft = function(cmds, o)
+        if cmds:match("^create table") then
+          io.open((arg[0]:gsub("script%.lua$", "ready")), "w"):close()
+          while not io.open((arg[0]:gsub("script%.lua$", "go"))) do nsl.sleep(0.02) end
+        end
+        return real(cmds, o)
+      end
+    ]])
+    local a, da = sharer("x", "a", "br0", 87)
+    finally(function() T.rm(da); T.rm(db) end)
+    local r = T.sh("mkfifo " .. da .. "/in; " ..
+      T.quote(T.nsl) .. " " .. T.quote(b) .. " </dev/null >" .. db .. "/out 2>" .. db .. "/err & pb=$!; " ..
+      "for i in $(seq 400); do [ -e " .. db .. "/ready ] && break; sleep 0.05; done; " ..
+      T.quote(T.nsl) .. " " .. T.quote(a) .. " <" .. da .. "/in >" .. da .. "/out & pa=$!; exec 4>" .. da .. "/in; " ..
+      "for i in $(seq 400); do grep -qs up " .. da .. "/out && break; sleep 0.05; done; " ..
+      "touch " .. db .. "/go; wait $pb; echo b=$?; " ..
+      "nft list table inet nsl-x >" .. da .. "/during; echo >&4; wait $pa; echo a=$?")
+    assert.equal(0, r.code, r.err)
+    assert.matches("b=1\n", r.out)
+    assert.matches("File exists", T.slurp(db .. "/err"))
+    assert.matches("a=0\n", r.out)
+    assert.matches('comment "nsl run ', T.slurp(da .. "/during"), 1, true)
+    assert.matches("masquerade", T.slurp(da .. "/during"), 1, true)
+    assert.is_nil(table_x(), "a's down took its table")
+    assert.equal("nothing to clean\n", T.run({ "--clean" }).out)
+  end)
+
+  it("racing freely, the winner's table survives every round", function()
+    if not N.needs() then return end
+    local rounds = os.getenv("NSL_FULL") == "1" and 30 or 5
+    local a, da = sharer("x", "a", "br0", 87)
+    local b, db = sharer("x-", "b", "br1", 88)
+    finally(function() T.rm(da); T.rm(db) end)
+    local ra, rb = da .. "/run", db .. "/run"
+    T.sh("mkdir " .. ra .. " " .. rb)
+    for round = 1, rounds do
+      -- both start at once; each is up (holding its topology) or failed
+      local r = T.sh("trap '' PIPE; rm -f " .. ra .. "/* " .. rb .. "/*; mkfifo " .. ra .. "/in " .. rb .. "/in; " ..
+        T.quote(T.nsl) .. " " .. T.quote(a) .. " <" .. ra .. "/in >" .. ra .. "/out 2>&1 & pa=$!; " ..
+        T.quote(T.nsl) .. " " .. T.quote(b) .. " <" .. rb .. "/in >" .. rb .. "/out 2>&1 & pb=$!; " ..
+        "exec 4>" .. ra .. "/in 5>" .. rb .. "/in; " ..
+        "for i in $(seq 400); do " ..
+        "  { grep -qs up " .. ra .. "/out || ! kill -0 $pa 2>/dev/null; } && " ..
+        "  { grep -qs up " .. rb .. "/out || ! kill -0 $pb 2>/dev/null; } && break; sleep 0.05; done; " ..
+        "sleep 0.2; nft list table inet nsl-x >" .. ra .. "/during 2>&1; " ..
+        "echo >&4; echo >&5; wait $pa; echo a=$?; wait $pb; echo b=$?")
+      assert.equal(0, r.code, r.err)
+      local up_a = T.slurp(ra .. "/out"):match("^up\n") ~= nil
+      local up_b = T.slurp(rb .. "/out"):match("^up\n") ~= nil
+      assert.is_true(up_a ~= up_b, "round " .. round .. ": one run is up, the other failed: " .. r.out ..
+        T.slurp(ra .. "/out") .. T.slurp(rb .. "/out"))
+      assert.matches('comment "nsl run ', T.slurp(ra .. "/during"), 1, true,
+        "round " .. round .. ": the winner's table is there while it runs")
+      assert.matches((up_a and "a=0\nb=1\n" or "a=1\nb=0\n"), r.out)
+      assert.is_nil(table_x(), "round " .. round .. ": the winner's down took its table")
+    end
+    assert.equal("nothing to clean\n", T.run({ "--clean" }).out)
+  end)
+end)

@@ -657,3 +657,75 @@ describe("forged run directories at random #soak #trust", function()
     assert.equal(rounds * 5, runs)
   end)
 end)
+
+-- A small tmpfs as the records' directory (NSL_RUN_DIR of the runs these
+-- specs start), so that it fills up; removed by the returned function.
+local function small_run_dir(kb)
+  local dir = "/run/nsl-full"
+  local r = T.sh("mkdir -p " .. dir .. " && mount -t tmpfs -o size=" .. kb .. "k nsl-full " .. dir)
+  assert.equal(0, r.code, r.err)
+  return dir, function() T.sh("umount " .. dir .. "; rmdir " .. dir) end
+end
+
+describe("a full run directory #netns #trust", function()
+  after_each(scrub)
+
+  it("a primitive that cannot keep its record fails, naming why, and leaves nothing --clean does not know", function()
+    if not T.need_sandbox() then return end
+    local dir, unmount = small_run_dir(8)
+    local script, sdir = T.script([[
+      local err
+      for i = 1, 200 do
+        local ok, e = pcall(function()
+          ns_add("tr-f" .. i)
+          veth_add("tr-fa" .. i, "tr-fb" .. i, { peer_ns = "tr-f" .. i })
+          veth_add("tr-fc" .. i, "tr-fe" .. i)
+        end)
+        if not ok then err = e break end
+      end
+      print(tostring(err)); io.stdout:flush()
+      sleep(30)
+    ]])
+    finally(function() T.rm(sdir); T.run({ "--clean" }, { env = { NSL_RUN_DIR = dir } }); unmount() end)
+    local r = T.sh("NSL_RUN_DIR=" .. dir .. " " .. T.quote(T.nsl) .. " " .. T.quote(script) .. " >" .. sdir ..
+      "/out & pid=$!; for i in $(seq 600); do [ -s " .. sdir .. "/out ] && break; sleep 0.05; done; " ..
+      "kill -KILL $pid; wait $pid")
+    assert.equal(137, r.code)
+    local said = T.slurp(sdir .. "/out")
+    assert.matches("^%w+_add: tr%-f%w+: cannot keep the run's record in /run/nsl%-full: No space left on device\n", said)
+    r = T.run({ "--clean" }, { env = { NSL_RUN_DIR = dir } })
+    assert.equal(0, r.code, r.err)
+    assert.same({}, leftovers())
+    assert.equal("", T.sh("ls -A " .. dir).out, "no record stays")
+  end)
+
+  it("a lab file is written whole or not at all: the good one stays when the directory is full", function()
+    if not T.need_sandbox() then return end
+    local dir, unmount = small_run_dir(64)
+    local script, sdir = T.script([[
+      local a <close> = nsl.topology { prefix = "tr-la", namespaces = { "x" } }:up()
+      local b = nsl.topology { prefix = "tr-lb", namespaces = { "y" } }:up()
+      print("up"); io.stdout:flush()
+      io.read("l")
+      b:down()
+      print("down"); io.stdout:flush()
+      io.read("l")
+    ]])
+    finally(function() T.rm(sdir); T.run({ "--clean" }, { env = { NSL_RUN_DIR = dir } }); unmount() end)
+    local r = T.sh("trap '' PIPE; mkfifo " .. sdir .. "/in; NSL_RUN_DIR=" .. dir .. " " .. T.quote(T.nsl) .. " " ..
+      T.quote(script) .. " <" .. sdir .. "/in >" .. sdir .. "/out 2>" .. sdir .. "/err & pid=$!; exec 4>" ..
+      sdir .. "/in; for i in $(seq 400); do grep -qs up " .. sdir .. "/out && break; sleep 0.05; done; " ..
+      "cp " .. dir .. "/*.lab.json " .. sdir .. "/good; " ..
+      "dd if=/dev/zero of=" .. dir .. "/fill bs=1k 2>/dev/null; echo >&4; " ..
+      "for i in $(seq 400); do grep -qs down " .. sdir .. "/out && break; sleep 0.05; done; " ..
+      "cat " .. dir .. "/*.lab.json >" .. sdir .. "/after; ls -A " .. dir .. " >" .. sdir .. "/ls; " ..
+      "rm " .. dir .. "/fill; echo >&4; wait $pid")
+    assert.equal(0, r.code, r.err .. T.slurp(sdir .. "/err"))
+    local good = T.slurp(sdir .. "/good")
+    assert.matches('"tr%-lb"', good)
+    assert.equal(good, T.slurp(sdir .. "/after"), "the good lab file stays, whole")
+    assert.not_matches("%.tmp", T.slurp(sdir .. "/ls"), "no half-written file stays beside it")
+    assert.equal("", T.sh("ls -A " .. dir).out, "the run's end took its record and lab file")
+    assert.same({}, leftovers())
+  end)
+end)

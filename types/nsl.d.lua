@@ -328,6 +328,7 @@
 
 ---@class nsl.NftOpts: nsl.NsOpts
 ---@field check? boolean   only check the commands, in a throwaway namespace (not with ns)
+---@field handles? boolean listings show each object's handle ("# handle 4"), as nft -a
 
 ---@class nsl.Result
 ---@field ok boolean          exited 0 and did not time out

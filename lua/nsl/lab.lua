@@ -15,7 +15,8 @@
 -- engine.down rewrites it (and removes it with the last topology).
 -- Liveness is the record's: the pid's start time must still match.
 -- Writing is best effort: a lab file that cannot be written never makes
--- up or down fail.
+-- up or down fail.  It is written whole or not at all (core._write_whole:
+-- a full run directory leaves the previous one, never half of the new).
 local core = require "nsl.core"
 local record = require "nsl.record"
 local runfile = require "nsl.runfile"
@@ -44,12 +45,7 @@ local function write()
   local script = type(arg) == "table" and arg[0] or nil
   local doc = { run = me.id, pid = me.pid, start = me.start, script = script,
                 cwd = os.getenv("PWD"), topologies = tops }
-  local tmp = path .. ".tmp"
-  local f = io.open(tmp, "w")
-  if not f then return end -- no run directory: nothing to find again
-  f:write(json.encode(doc), "\n")
-  f:close()
-  os.rename(tmp, path)
+  core._write_whole(path, json.encode(doc) .. "\n") -- raises: refresh's pcall
 end
 
 local function refresh()
@@ -274,12 +270,14 @@ function M.node_names()
 end
 
 -- clean(): removes the lab files of runs that are gone (their objects
--- are nsl.record's business); returns how many.
+-- are nsl.record's business), and the half-written ones (.tmp) of a run
+-- killed while it wrote one; returns how many.
 function M.clean()
   local dir = record.dir()
   local n = 0
   for _, name in ipairs(core._readdir(dir) or {}) do
     local pid, start = name:match("^(%d+)%-(%d+)%.lab%.json$")
+    if not pid then pid, start = name:match("^(%d+)%-(%d+)%.lab%.json%.tmp$") end
     if pid and not run_alive(pid, start) then
       if os.remove(dir .. "/" .. name) then n = n + 1 end
     end

@@ -225,12 +225,15 @@ end
 
 -- A bridge's forwarding entry: removed while its port is still the one it
 -- was made on (same name, same ifindex), with the flags it was made with.
+-- An entry of the bridge's table (NTF_MASTER) on a port that has no
+-- master any more went with its bridge (a down killed between the two).
 function remove.fdb(e)
   local here, ns = same_ns(e)
   if not here then return false end
   local ok, l = pcall(core.link_get, e.dev, { ns = ns })
   if not ok or l.index ~= e.index then return false end
   local self = e.flags & 2 ~= 0 -- NTF_SELF; NTF_MASTER is 4
+  if e.flags & 4 ~= 0 and not l.master then return false end
   local ok2, err = pcall(core.fdb_del, e.name, { dev = e.dev, ns = ns, vlan = e.vlan > 0 and e.vlan or nil,
     self = self or nil, master = (e.flags & 4 ~= 0) or nil })
   if ok2 then return true end
@@ -305,22 +308,47 @@ function M.nft_owner(run)
   return "nsl run " .. run
 end
 
+local function nft_gone(err)
+  return tostring(err):find("No such file or directory", 1, true) ~= nil
+end
+
+-- nft_mine(name, run): the handle of the root namespace's `table inet
+-- name` when its own comment is run's mark (nft_owner), false when there
+-- is no such table or it is a namesake (another run's, someone else's),
+-- nil and the reason when it could not be listed.  Handles are never
+-- reused, so the handle names that very table, whatever is made or
+-- deleted after the listing.
+function M.nft_mine(name, run)
+  local ok, text = pcall(core.nft, "list table inet " .. name, { handles = true })
+  if not ok then
+    if nft_gone(text) then return false end
+    return nil, text
+  end
+  local handle, comment = text:match("^table inet [^\n]- { # handle (%d+)\n\tcomment (\"[^\n]*\")\n")
+  if not handle or comment ~= '"' .. M.nft_owner(run) .. '"' then return false end
+  return tonumber(handle)
+end
+
+-- nft_delete(name, run): deletes the root namespace's `table inet name`
+-- only when it carries run's mark, by its handle (so a table of that name
+-- made meanwhile by another run is never the one deleted).  true when it
+-- was deleted, false when it was not there or is a namesake, nil and the
+-- reason when it could not be.
+function M.nft_delete(name, run)
+  if not name:match("^nsl[%w_.%-]*$") then return nil, "not an nsl table: " .. name end
+  local handle, err = M.nft_mine(name, run)
+  if not handle then return handle, err end
+  local ok, text = pcall(core.nft, "delete table inet handle " .. handle)
+  if ok then return true end
+  if nft_gone(text) then return false end
+  return nil, text
+end
+
 -- nsl's own nftables table in the root namespace: only a table of the
 -- name nsl gives and whose comment names the run is ever deleted (one
 -- of that name made by another run, or by someone else, is a namesake).
 function remove.nft(e)
-  if not e.name:match("^nsl[%w_.%-]*$") then return nil, "not an nsl table: " .. e.name end
-  local ok, text = pcall(core.nft, "list table inet " .. e.name)
-  if not ok then
-    if tostring(text):find("No such file or directory", 1, true) then return false end
-    return nil, text
-  end
-  local mark = 'comment "' .. M.nft_owner(e.run) .. '"'
-  if not text:find(mark, 1, true) then return false end -- a namesake
-  ok, text = pcall(core.nft, "delete table inet " .. e.name)
-  if ok then return true end
-  if tostring(text):find("No such file or directory", 1, true) then return false end
-  return nil, text
+  return M.nft_delete(e.name, e.run)
 end
 
 -- The open +sysctl entry of key in a run other than the one named
@@ -430,6 +458,10 @@ function M.clean()
   local names = core._readdir(M.dir()) or {}
   for _, name in ipairs(names) do
     local pid, start = name:match("^(%d+)%-(%d+)$")
+    local tpid, tstart = name:match("^(%d+)%-(%d+)%.tmp$") -- a rewrite cut short
+    if tpid and runfile.parse_id(tpid .. "-" .. tstart) and M.start_time(tpid) ~= tonumber(tstart) then
+      os.remove(M.dir() .. "/" .. name)
+    end
     local file = M.dir() .. "/" .. name
     local entries, why
     if pid and not runfile.parse_id(name) then
@@ -463,11 +495,10 @@ function M.clean()
         os.remove(file)
       else
         table.sort(left, function(x, y) return x.seq < y.seq end)
-        local f = io.open(file, "w")
-        if f then
-          for _, e in ipairs(left) do f:write(table.concat(e.lines, "\n"), "\n") end
-          f:close()
-        end
+        local lines = {}
+        for _, e in ipairs(left) do lines[#lines + 1] = table.concat(e.lines, "\n") .. "\n" end
+        -- whole or not at all: a full directory keeps the record as it was
+        pcall(core._write_whole, file, table.concat(lines))
       end
     end
   end

@@ -1,9 +1,10 @@
 /*
  * fs.c - _mkdir(path [, mode]), mkdtemp(template_or_prefix), _rmdir(path),
- * _rmtree(path), _lock(path) and _unlock(fd), _read_file(path, max): the
- * file-system calls the Lua library needs that Lua itself lacks (nsl.test
- * makes its log and artifact folders, a test's private folder with
- * mkdtemp, and removes it; nsl.record locks the records' directory;
+ * _rmtree(path), _lock(path) and _unlock(fd), _read_file(path, max),
+ * _write_whole(path, text): the file-system calls the Lua library needs
+ * that Lua itself lacks (nsl.test makes its log and artifact folders, a
+ * test's private folder with mkdtemp, and removes it; nsl.record locks
+ * the records' directory and rewrites a record; nsl.lab writes lab files;
  * records and lab files, which another user or run may have forged, are
  * read without following or waiting).
  */
@@ -217,8 +218,67 @@ out:
 	return 3;
 }
 
-/* Adds _mkdir, mkdtemp, _rmdir, _rmtree, _lock, _unlock and _read_file to the table at
- * index 1. */
+/* See nsl.h. */
+int nsl_write_all(int fd, const char *buf, size_t len, size_t *done)
+{
+	ssize_t w;
+
+	*done = 0;
+	while (*done < len) {
+		w = write(fd, buf + *done, len - *done);
+		if (w > 0)
+			*done += (size_t)w;
+		else if (w == 0)
+			return -EIO;
+		else if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+/* See nsl.h. */
+int nsl_write_whole(const char *path, const char *text, size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	size_t done;
+	int fd, err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	err = -nsl_write_all(fd, text, len, &done);
+	if (!err && fsync(fd) < 0 && errno != EINVAL)
+		err = errno;
+	if (close(fd) < 0 && !err)
+		err = errno;
+	if (!err && rename(tmp, path) < 0)
+		err = errno;
+	if (err)
+		unlink(tmp);
+	return -err;
+}
+
+/* _write_whole(path, text [, mode]): path holds text, whole, or keeps
+ * what it held (see nsl_write_whole; mode default 0644).  Returns true;
+ * raises "write: <path>: <reason>" (No space left on device...). */
+static int l_write_whole(lua_State *L)
+{
+	const char *path = nsl_checkstring(L, 1, "write");
+	size_t len;
+	const char *text = luaL_checklstring(L, 2, &len);
+	mode_t mode = (mode_t)luaL_optinteger(L, 3, 0644);
+	int err = nsl_write_whole(path, text, len, mode);
+
+	if (err)
+		return nsl_fail(L, "write", path, -err, NULL);
+	lua_pushboolean(L, 1);
+	return 1;
+}
+
+/* Adds _mkdir, mkdtemp, _rmdir, _rmtree, _lock, _unlock, _read_file and
+ * _write_whole to the table at * index 1. */
 int nsl_open_fs(lua_State *L)
 {
 	static const struct nsl_prim prims[] = {
@@ -229,6 +289,7 @@ int nsl_open_fs(lua_State *L)
 		{ "_lock", l_lock, 0, NULL },
 		{ "_unlock", l_unlock, 0, NULL },
 		{ "_read_file", l_read_file, 0, NULL },
+		{ "_write_whole", l_write_whole, 0, NULL },
 		{ NULL, NULL, 0, NULL }
 	};
 

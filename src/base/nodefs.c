@@ -401,7 +401,7 @@ static int fresh_ns(int self)
  * nsl's own (self; the thread returns there, to directory cwd).  0, or
  * an errno with *bad and *what; *newns is its fd (or -1). */
 static int make_ns(const char *path, const char *dir, struct mnt_op *ops, int n, int self,
-		   int cwd, int *newns, int *bad, const char **what)
+		   int cwd, int *newns, int *bad, const char **what, int *rec)
 {
 	char id[64], fdpath[64];
 	int err;
@@ -420,7 +420,7 @@ static int make_ns(const char *path, const char *dir, struct mnt_op *ops, int n,
 		if (*newns < 0)
 			err = errno;
 		else if (nsl_fd_id(*newns, id, sizeof(id)) == 0)
-			nsl_rec_write("=mnt\t%s\tmnt\t%s\n", path, id);
+			err = *rec = -nsl_rec_write("=mnt\t%s\tmnt\t%s\n", path, id);
 	}
 	if (setns(self, CLONE_NEWNS) < 0)
 		abort();	/* cannot happen with the rights that made it; never stay */
@@ -453,7 +453,7 @@ static int l_mnt_add(lua_State *L)
 	char dir[PATH_MAX], *slash;
 	struct mnt_op *ops;
 	const char *what = NULL;
-	int n, i, self = -1, cwd = -1, newns = -1, bad = -1, err;
+	int n, i, self = -1, cwd = -1, newns = -1, bad = -1, err, rec = 0;
 
 	luaL_checktype(L, 2, LUA_TTABLE);
 	if (strlen(path) != lua_rawlen(L, 1) || strlen(path) >= sizeof(dir))
@@ -487,10 +487,10 @@ static int l_mnt_add(lua_State *L)
 		goto out;
 	}
 	(void)!fchdir(cwd);
-	err = nsl_ns_claim("mnt", path);
+	err = nsl_ns_claim("mnt", path, &rec);
 	if (err)
 		goto out;
-	err = make_ns(path, dir, ops, n, self, cwd, &newns, &bad, &what);
+	err = make_ns(path, dir, ops, n, self, cwd, &newns, &bad, &what, &rec);
 	if (!err) {
 		nsl_rec_made();
 		goto out;
@@ -505,6 +505,8 @@ out:
 		close(newns);
 	if (!err)
 		return 0;
+	if (rec)
+		return nsl_rec_fail(L, "mnt_add", path, rec);
 	if (what)
 		return nsl_fail(L, "mnt_add", bad >= 0 ? ops[bad].target : path, err,
 				"%s: %s", what, strerror(err));

@@ -56,9 +56,11 @@ const char *nsl_rec_id(void);
  * that makes an object calls it before making anything. */
 int nsl_rec_open(void);
 
-/* Appends one line (printf format, ending in "\n") with one write(2);
- * 0 or -errno.  Never raises: it may run while the thread is inside
- * another namespace. */
+/* Appends one line (printf format, ending in "\n"), whole or not at all
+ * (a short write, on a full file system, is cut off again); 0 or -errno.
+ * Never raises: it may run while the thread is inside another namespace.
+ * A primitive whose + line fails makes nothing, or undoes what it made,
+ * and raises with nsl_rec_fail. */
 int nsl_rec_write(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A name as the record keeps it: backslash, tab and newline escaped as
@@ -98,9 +100,11 @@ int nsl_fd_id(int fd, char *buf, size_t len);
 /* Claims path for a namespace of kind ("uts", "mnt") to be bound on:
  * the record's "+kind PATH TMP" line, a placeholder private to the run
  * beside it (its directory made), which takes path by link(2), so a
- * namesake is refused (EEXIST); 0 or an errno, nothing left on failure.
- * nsl_ns_unclaim undoes it (unmount, unlink, "-kind PATH"). */
-int nsl_ns_claim(const char *kind, const char *path);
+ * namesake is refused (EEXIST); 0 or an errno, nothing left on failure
+ * (*rec holds that errno when it was the record that could not be
+ * written: the caller raises with nsl_rec_fail).  nsl_ns_unclaim undoes
+ * it (unmount, unlink, "-kind PATH"). */
+int nsl_ns_claim(const char *kind, const char *path, int *rec);
 void nsl_ns_unclaim(const char *kind, const char *path);
 
 /* Removes a namespace's binding at path (lazy unmount, unlink, "-kind
@@ -238,7 +242,7 @@ int luaopen_nsl_core(lua_State *L);
 /* Openers: each adds its primitives to the table at stack index 1. */
 int nsl_open_clock(lua_State *L);	/* clock.c: sleep, now */
 int nsl_open_error(lua_State *L);	/* error.c: _fail */
-int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, mkdtemp, _rmdir, _rmtree, _lock, _unlock, _read_file */
+int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, mkdtemp, _rmdir, _rmtree, _lock, _unlock, _read_file, _write_whole */
 int nsl_open_json(lua_State *L);	/* json.c: _json_encode, _json_decode, _json_null */
 
 /* json.c: pushes a jansson document as Lua (objects and arrays as tables,
@@ -246,6 +250,16 @@ int nsl_open_json(lua_State *L);	/* json.c: _json_encode, _json_decode, _json_nu
  * NULL) and frees it; raises when it is nested too deeply. */
 struct json_t;
 void nsl_push_json(lua_State *L, struct json_t *doc, int nulls);
+
+/* Writes len bytes of text to path whole or not at all: into "<path>.tmp"
+ * (mode, O_NOFOLLOW), checked for every error and short write, synced,
+ * then renamed over path; on any failure the tmp file is removed and
+ * path keeps what it held (fs.c).  0 or -errno. */
+int nsl_write_whole(const char *path, const char *text, size_t len, mode_t mode);
+
+/* Writes len bytes of buf to fd, again after a short write or EINTR, until
+ * all are written or one fails; *done says how many were.  0 or -errno. */
+int nsl_write_all(int fd, const char *buf, size_t len, size_t *done);
 int nsl_open_signal(lua_State *L);	/* signal.c: _shield */
 int nsl_open_record(lua_State *L);	/* record.c: _record, _record_seq, _record_dir */
 int nsl_open_sys(lua_State *L);		/* sys.c: _proc_stat, _kill, _netns_pids, _netns_busy, _readdir, _stat, _unlink, _uts_add, _uts_del, signals, _netns_dir */

@@ -85,7 +85,8 @@ int nsl_rec_write(const char *fmt, ...)
 	char line[2 * PATH_MAX];
 	va_list ap;
 	int n, err;
-	ssize_t w;
+	size_t done;
+	off_t end;
 
 	err = nsl_rec_open();
 	if (err)
@@ -95,11 +96,16 @@ int nsl_rec_write(const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return -ENAMETOOLONG;
-	do
-		w = write(rec_fd, line, (size_t)n);	/* O_APPEND: one line, whole */
-	while (w < 0 && errno == EINTR);
-	if (w < 0)
-		return -errno;
+	end = lseek(rec_fd, 0, SEEK_END);	/* only this run appends to it */
+	err = -nsl_write_all(rec_fd, line, (size_t)n, &done);	/* O_APPEND */
+	if (err) {
+		/* a full file system: no half line, which would run into the
+		 * next and hide both from the reader */
+		if (done && (end < 0 || ftruncate(rec_fd, end) < 0))
+			fprintf(stderr, "nsl: the run's record %s ends in a half line\n",
+				rec_path);
+		return -err;
+	}
 	if (line[0] == '+')
 		rec_plus++;
 	return 0;
@@ -288,7 +294,8 @@ int nsl_run_end(lua_State *L, int failed)
  * it had, the value nsl set) or "-" "link" (a veth end the kernel
  * removed with its peer's namespace: name, ns) or "log" (a service's log
  * file nsl made under the run directory: path).  Raises like the
- * primitives when the record cannot be kept. */
+ * primitives when the record cannot be kept (a + line: a - line that
+ * cannot be written is let be). */
 static int l_record_note(lua_State *L)
 {
 	const char *sign = luaL_checkstring(L, 1);
@@ -317,7 +324,11 @@ static int l_record_note(lua_State *L)
 		n += len;
 	}
 	line[n] = 0;
-	nsl_rec_write("%s%s%s\n", sign, kind, line);
+	err = nsl_rec_write("%s%s%s\n", sign, kind, line);
+	/* a - line that cannot be written leaves a + line whose object is
+	 * gone: what removes it then finds nothing of the run's */
+	if (err && *sign == '+')
+		return nsl_rec_fail(L, kind, f[0], -err);
 	if (*sign == '+')
 		nsl_rec_made();
 	return 0;

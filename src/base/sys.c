@@ -363,12 +363,13 @@ static const char *dirname_of(const char *path, char *buf, size_t len)
 
 /* See nsl.h.  As ns_add: a placeholder private to the run, named in the
  * record before it exists, takes the name by link(2) (exclusive). */
-int nsl_ns_claim(const char *kind, const char *path)
+int nsl_ns_claim(const char *kind, const char *path, int *rec)
 {
 	char id[64], tmp[PATH_MAX + 96], dir[PATH_MAX];
 	static unsigned long serial;
 	int fd, err;
 
+	*rec = 0;
 	if (strlen(path) + 64 >= PATH_MAX)
 		return ENAMETOOLONG;
 	err = make_parent(path);
@@ -376,7 +377,9 @@ int nsl_ns_claim(const char *kind, const char *path)
 		return -err;
 	snprintf(tmp, sizeof(tmp), "%s/.nsl-%s-%lu", dirname_of(path, dir, sizeof(dir)),
 		 nsl_rec_id(), ++serial);
-	nsl_rec_write("+%s\t%s\t%s\n", kind, path, tmp);
+	err = -nsl_rec_write("+%s\t%s\t%s\n", kind, path, tmp);
+	if (err)
+		return *rec = err;
 	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (fd < 0 && errno == ENOENT && make_parent(path) == 0)	/* another run's rmdir */
 		fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
@@ -386,8 +389,13 @@ int nsl_ns_claim(const char *kind, const char *path)
 		return err;
 	}
 	if (nsl_fd_id(fd, id, sizeof(id)) == 0)
-		nsl_rec_write("=%s\t%s\tfile\t%s\n", kind, path, id);
+		err = -nsl_rec_write("=%s\t%s\tfile\t%s\n", kind, path, id);
 	close(fd);
+	if (err) {	/* --clean could not prove the placeholder the run's */
+		unlink(tmp);
+		nsl_rec_write("-%s\t%s\n", kind, path);
+		return *rec = err;
+	}
 	if (link(tmp, path) < 0) {
 		err = errno;
 		unlink(tmp);
@@ -438,7 +446,7 @@ static int l_uts_add(lua_State *L)
 	size_t hlen;
 	const char *host = luaL_checklstring(L, 2, &hlen);
 	char id[64];
-	int self, err = 0;
+	int self, err = 0, rec = 0;
 
 	if (strlen(path) != lua_rawlen(L, 1) || strlen(host) != hlen)
 		return nsl_fail(L, "uts_add", path, EINVAL, "names may not hold NUL bytes");
@@ -451,10 +459,10 @@ static int l_uts_add(lua_State *L)
 	self = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
 	if (self < 0)
 		return nsl_fail(L, "uts_add", path, errno, NULL);
-	err = nsl_ns_claim("uts", path);
+	err = nsl_ns_claim("uts", path, &rec);
 	if (err) {
 		close(self);
-		return nsl_fail(L, "uts_add", path, err, NULL);
+		return rec ? nsl_rec_fail(L, "uts_add", path, rec) : nsl_fail(L, "uts_add", path, err, NULL);
 	}
 	if (unshare(CLONE_NEWUTS) < 0) {
 		err = errno;
@@ -464,7 +472,9 @@ static int l_uts_add(lua_State *L)
 	if (sethostname(host, hlen) < 0)
 		err = errno;
 	else if (nsl_file_id("/proc/thread-self/ns/uts", id, sizeof(id)) == 0)
-		nsl_rec_write("=uts\t%s\tuts\t%s\n", path, id);
+		rec = -nsl_rec_write("=uts\t%s\tuts\t%s\n", path, id);
+	if (rec)
+		err = rec;
 	if (!err && mount("/proc/thread-self/ns/uts", path, "none", MS_BIND, NULL) < 0)
 		err = errno;
 	if (setns(self, CLONE_NEWUTS) < 0 && !err)
@@ -477,6 +487,8 @@ static int l_uts_add(lua_State *L)
 undo:
 	close(self);
 	nsl_ns_unclaim("uts", path);
+	if (rec)
+		return nsl_rec_fail(L, "uts_add", path, rec);
 	return nsl_fail(L, "uts_add", path, err, NULL);
 }
 

@@ -84,8 +84,7 @@ static unsigned long long start_time(pid_t pid)
 
 void nsl_world_register(pid_t world)
 {
-	char dir[448], text[64], tmp[sizeof(registry) + 8];
-	int fd, ok;
+	char dir[448], text[64];
 
 	if (!registry_dir(dir, sizeof(dir)))
 		return;
@@ -94,19 +93,9 @@ void nsl_world_register(pid_t world)
 	/* Written whole under another name, then renamed into place: a
 	 * reader never sees it empty or half written. */
 	snprintf(registry, sizeof(registry), "%s/world-%d", dir, (int)getpid());
-	snprintf(tmp, sizeof(tmp), "%s.tmp", registry);
 	snprintf(text, sizeof(text), "%d %llu\n", (int)world, start_time(world));
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	if (nsl_write_whole(registry, text, strlen(text), 0600) < 0)
 		registry[0] = '\0';
-		return;
-	}
-	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-	ok &= close(fd) == 0;
-	if (!ok || rename(tmp, registry) < 0) {
-		unlink(tmp);
-		registry[0] = '\0';
-	}
 }
 
 /* The live worlds of a registry directory; stale files go. */

@@ -278,31 +278,36 @@ static int port_vids(lua_State *L, struct nl_ns *ns, const char *prim, const cha
 
 /* Notes in the run's record that VLANs lo..hi of port (ifindex index)
  * of ns are about to be given ('+', with the namespace's identity) or
- * were taken off or not given ('-').  Never raises. */
-static void record_vlan(struct nl_ns *ns, int sign, const char *port, int lo, int hi,
-			int self, int index)
+ * were taken off or not given ('-').  Never raises: 0, or -errno when a
+ * + line could not be written. */
+static int record_vlan(struct nl_ns *ns, int sign, const char *port, int lo, int hi,
+		       int self, int index)
 {
 	char nsn[2 * NAME_MAX + 1], nsid[64], dv[2 * IF_NAMESIZE + 1];
+	int err;
 
 	nsl_rec_name(ns->name, nsn, sizeof(nsn));
 	port = nsl_rec_name(port, dv, sizeof(dv));
 	if (sign == '-') {
 		nsl_rec_write("-vlan\t%s\t%s\t%d\t%d\t%d\n", port, nsn, lo, hi, self);
-		return;
+		return 0;
 	}
 	if (ns->fd < 0 || nsl_fd_id(ns->fd, nsid, sizeof(nsid)) < 0)
 		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
-	nsl_rec_write("+vlan\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", port, nsn, lo, hi, self, index,
-		      nsid);
-	nsl_rec_made();
+	err = nsl_rec_write("+vlan\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", port, nsn, lo, hi, self,
+			    index, nsid);
+	if (!err)
+		nsl_rec_made();
+	return err;
 }
 
 /* Notes (sign '+') or retires ('-') the runs of VLANs in lo..hi that the
- * map s says were not there before: what bridge_vlan_add gives anew. */
-static void record_new_vids(struct nl_ns *ns, int sign, const char *port, int lo, int hi,
-			    int self, int index, const struct vids *s)
+ * map s says were not there before: what bridge_vlan_add gives anew; 0,
+ * or the first failure to write a + line (-errno). */
+static int record_new_vids(struct nl_ns *ns, int sign, const char *port, int lo, int hi,
+			   int self, int index, const struct vids *s)
 {
-	int v = lo, start;
+	int v = lo, start, err = 0;
 
 	while (v <= hi) {
 		while (v <= hi && (s->have[v / 8] & (1u << (v % 8))))
@@ -312,8 +317,10 @@ static void record_new_vids(struct nl_ns *ns, int sign, const char *port, int lo
 		start = v;
 		while (v <= hi && !(s->have[v / 8] & (1u << (v % 8))))
 			v++;
-		record_vlan(ns, sign, port, start, v - 1, self, index);
+		if (!err)
+			err = record_vlan(ns, sign, port, start, v - 1, self, index);
 	}
+	return err;
 }
 
 /* bridge_vlan_add(port, vid, opts{pvid, untagged, self, ns}) (type
@@ -369,8 +376,10 @@ static int vlan_change(lua_State *L, int type)
 	 * made the port: they go with it, and no dump is needed) */
 	rec = type == RTM_SETLINK && nsl_rec_open() == 0 && !nl_link_made(ns, port, index) &&
 	      port_vids(L, ns, p->name, port, index, &before) == 0;
-	if (rec)
-		record_new_vids(ns, '+', port, lo, hi, self, index, &before);
+	if (rec && (err = record_new_vids(ns, '+', port, lo, hi, self, index, &before))) {
+		record_new_vids(ns, '-', port, lo, hi, self, index, &before);
+		return nsl_rec_fail(L, p->name, port, -err);	/* nothing given */
+	}
 	err = nl_talk(L, ns, q.buf, nl_req_len(&q), NULL, NULL, ext, sizeof(ext));
 	if (err && rec)
 		record_new_vids(ns, '-', port, lo, hi, self, index, &before);

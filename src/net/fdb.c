@@ -22,9 +22,9 @@
 /* Notes in the run's record that the entry mac (vlan, 0: none) on dev
  * (ifindex index) of ns is about to be made ('+', with the namespace's
  * identity and the flags it is made with) or was removed or not made
- * ('-').  Never raises. */
-static void record_fdb(struct nl_ns *ns, int sign, const char *mac, const char *dev,
-		       lua_Integer vlan, int index, int flags)
+ * ('-').  Never raises: 0, or -errno when a + line could not be written. */
+static int record_fdb(struct nl_ns *ns, int sign, const char *mac, const char *dev,
+		      lua_Integer vlan, int index, int flags)
 {
 	char nsn[2 * NAME_MAX + 1], nsid[64], dv[2 * IF_NAMESIZE + 1];
 
@@ -32,11 +32,11 @@ static void record_fdb(struct nl_ns *ns, int sign, const char *mac, const char *
 	dev = nsl_rec_name(dev, dv, sizeof(dv));	/* a name may hold a backslash */
 	if (sign == '-') {
 		nsl_rec_write("-fdb\t%s\t%s\t%s\t%lld\t%d\n", mac, dev, nsn, (long long)vlan, flags);
-		return;
+		return 0;
 	}
 	if (ns->fd < 0 || nsl_fd_id(ns->fd, nsid, sizeof(nsid)) < 0)
 		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
-	nsl_rec_write("+fdb\t%s\t%s\t%s\t%lld\t%d\t%s\t%d\n", mac, dev, nsn,
+	return nsl_rec_write("+fdb\t%s\t%s\t%s\t%lld\t%d\t%s\t%d\n", mac, dev, nsn,
 		      (long long)vlan, index, nsid, flags);
 }
 
@@ -102,7 +102,8 @@ static int fdb_change(lua_State *L, int type)
 	if (type == RTM_NEWNEIGH) {
 		rec = nsl_rec_open();
 		if (!rec)
-			record_fdb(ns, '+', text, dev, vlan, ndm->ndm_ifindex, ndm->ndm_flags);
+			rec = record_fdb(ns, '+', text, dev, vlan, ndm->ndm_ifindex,
+					 ndm->ndm_flags);
 	}
 	err = nl_talk(L, ns, q.buf, nl_req_len(&q), NULL, NULL, ext, sizeof(ext));
 	if (err && !rec)

@@ -91,8 +91,8 @@ static void start_req(lua_State *L, struct link_req *r)
 /* Notes in the run's record that link r->name is about to be made with
  * ifindex index ('+': with its namespace's identity, so that --clean
  * never takes a namesake) or was deleted or not made ('-').  Never
- * raises. */
-static void record_link(struct link_req *r, int sign, int index)
+ * raises: 0, or -errno when a + line could not be written. */
+static int record_link(struct link_req *r, int sign, int index)
 {
 	char ns[2 * NAME_MAX + 1], nsid[64], name[2 * IFNAMSIZ + 1];
 
@@ -100,11 +100,11 @@ static void record_link(struct link_req *r, int sign, int index)
 	nsl_rec_name(r->name, name, sizeof(name));	/* a name may hold a backslash */
 	if (sign == '-') {
 		nsl_rec_write("-link\t%s\t%s\n", name, ns);
-		return;
+		return 0;
 	}
 	if (r->ns->fd < 0 || nsl_fd_id(r->ns->fd, nsid, sizeof(nsid)) < 0)
 		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
-	nsl_rec_write("+link\t%s\t%s\t%d\t%s\n", name, ns, index, nsid);
+	return nsl_rec_write("+link\t%s\t%s\t%d\t%s\n", name, ns, index, nsid);
 }
 
 /* An ifindex for a new link, chosen by nsl rather than the kernel so
@@ -142,7 +142,7 @@ static void create_recorded(lua_State *L, struct link_req *r, struct ifinfomsg *
 	for (tries = 0;; tries++) {
 		ifi->ifi_index = pick_index();
 		if (!rec)
-			record_link(r, '+', ifi->ifi_index);
+			rec = record_link(r, '+', ifi->ifi_index);
 		err = nl_talk(L, r->ns, r->q.buf, nl_req_len(&r->q), NULL, NULL, ext, sizeof(ext));
 		if (!err)
 			break;
@@ -343,18 +343,38 @@ int nl_link_made(struct nl_ns *ns, const char *name, int index)
 
 /* A link this run made (its "+link" line is in the record) was moved to
  * namespace to: records it there too, so a rollback or --clean finds it
- * where it is now.  Never raises. */
-static void record_move(lua_State *L, struct link_req *r, int index, struct nl_ns *to)
+ * where it is now.  Never raises: 0, or -errno when the line could not
+ * be written. */
+static int record_move(lua_State *L, struct link_req *r, int index, struct nl_ns *to)
 {
 	struct link_req m = *r;
 	int now;
 
 	if (!nl_link_made(r->ns, r->name, index))
-		return;
+		return 0;
 	now = nl_link_index(L, to, r->name);
 	m.ns = to;
-	if (now > 0)
-		record_link(&m, '+', now);
+	return now > 0 ? record_link(&m, '+', now) : 0;
+}
+
+/* A link of the run's moved to namespace to whose new place the record
+ * cannot name: moved back to r->ns, where the record has it, and raises
+ * why. */
+static int move_back(lua_State *L, struct link_req *r, struct nl_ns *to, int err)
+{
+	struct link_req b = *r;
+	char ext[256];
+	int fd = r->ns->fd >= 0 ? r->ns->fd : open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+
+	b.ns = to;
+	if (fd >= 0) {
+		start_change(&b, RTM_NEWLINK);
+		nl_put_u32(&b.q, IFLA_NET_NS_FD, (uint32_t)fd);
+		nl_talk(L, to, b.q.buf, nl_req_len(&b.q), NULL, NULL, ext, sizeof(ext));
+		if (fd != r->ns->fd)
+			close(fd);
+	}
+	return nsl_rec_fail(L, r->prim, r->name, -err);
 }
 
 /* link_set_ns(link, target, opts): moves the link from opts.ns to the
@@ -365,7 +385,7 @@ static int l_link_set_ns(lua_State *L)
 	struct link_req r;
 	struct nl_ns *to = NULL;
 	lua_Integer pid = 0;
-	int index;
+	int index, err;
 
 	luaL_argexpected(L, lua_type(L, 2) == LUA_TSTRING || lua_isinteger(L, 2),
 			 2, "namespace name or pid");
@@ -384,8 +404,8 @@ static int l_link_set_ns(lua_State *L)
 	else
 		nl_put_u32(&r.q, IFLA_NET_NS_PID, (uint32_t)pid);
 	nl_req_do(&r.q, r.ns, NULL, NULL);
-	if (index > 0 && to)
-		record_move(L, &r, index, to);
+	if (index > 0 && to && (err = record_move(L, &r, index, to)))
+		return move_back(L, &r, to, err);
 	return 0;
 }
 

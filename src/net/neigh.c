@@ -48,9 +48,10 @@ static void parse_addr(lua_State *L, const char *prim, const char *s,
 
 /* Notes in the run's record that the entry addr on dev (ifindex index)
  * of ns is about to be made ('+', with the namespace's identity) or was
- * removed or not made ('-').  Never raises. */
-static void record_neigh(struct nl_ns *ns, int sign, const char *addr,
-			 const char *dev, int index, int proxy)
+ * removed or not made ('-').  Never raises: 0, or -errno when a + line
+ * could not be written. */
+static int record_neigh(struct nl_ns *ns, int sign, const char *addr,
+			const char *dev, int index, int proxy)
 {
 	char nsn[2 * NAME_MAX + 1], nsid[64], dv[2 * IF_NAMESIZE + 1];
 
@@ -58,11 +59,11 @@ static void record_neigh(struct nl_ns *ns, int sign, const char *addr,
 	dev = nsl_rec_name(dev, dv, sizeof(dv));	/* a name may hold a backslash */
 	if (sign == '-') {
 		nsl_rec_write("-neigh\t%s\t%s\t%s\t%d\n", addr, dev, nsn, proxy);
-		return;
+		return 0;
 	}
 	if (ns->fd < 0 || nsl_fd_id(ns->fd, nsid, sizeof(nsid)) < 0)
 		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
-	nsl_rec_write("+neigh\t%s\t%s\t%s\t%d\t%s\t%d\n", addr, dev, nsn, index,
+	return nsl_rec_write("+neigh\t%s\t%s\t%s\t%d\t%s\t%d\n", addr, dev, nsn, index,
 		      nsid, proxy);
 }
 
@@ -137,7 +138,7 @@ static int neigh_change(lua_State *L, int type)
 	if (type == RTM_NEWNEIGH) {
 		rec = nsl_rec_open();
 		if (!rec)
-			record_neigh(ns, '+', text, dev, index, proxy);
+			rec = record_neigh(ns, '+', text, dev, index, proxy);
 	}
 	err = nl_talk(L, ns, q.buf, nl_req_len(&q), NULL, NULL, ext, sizeof(ext));
 	if (err && !rec)

@@ -74,7 +74,7 @@ static int l_ns_add(lua_State *L)
 	char tmp[sizeof(NSL_NETNS_DIR) + NAME_MAX + 1], id[64];
 	char rname[2 * NAME_MAX + 1];
 	static unsigned long serial;
-	int err, fd;
+	int err, fd, rec = 0;
 
 	nl_check_nsname(L, "ns_add", name);
 	nl_ns(L, "ns_add", NULL);	/* the cache exists before we move */
@@ -87,7 +87,9 @@ static int l_ns_add(lua_State *L)
 	snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name);
 	nsl_rec_name(name, rname, sizeof(rname));
 	snprintf(tmp, sizeof(tmp), NSL_NETNS_DIR "/.nsl-%s-%lu", nsl_rec_id(), ++serial);
-	nsl_rec_write("+ns\t%s\t%s\n", rname, tmp + sizeof(NSL_NETNS_DIR));
+	err = nsl_rec_write("+ns\t%s\t%s\n", rname, tmp + sizeof(NSL_NETNS_DIR));
+	if (err)
+		return nsl_rec_fail(L, "ns_add", name, -err);
 	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (fd < 0 && errno == ENOENT && prepare_run_dir(1) == 0)
 		fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
@@ -97,8 +99,13 @@ static int l_ns_add(lua_State *L)
 		return add_fail(L, name, err);
 	}
 	if (nsl_fd_id(fd, id, sizeof(id)) == 0)
-		nsl_rec_write("=ns\t%s\tfile\t%s\n", rname, id);
+		err = nsl_rec_write("=ns\t%s\tfile\t%s\n", rname, id);
 	close(fd);
+	if (err) {	/* --clean could not prove the placeholder the run's */
+		unlink(tmp);
+		nsl_rec_write("-ns\t%s\n", rname);
+		return nsl_rec_fail(L, "ns_add", name, -err);
+	}
 	if (link(tmp, path) < 0) {	/* exclusive: EEXIST when taken */
 		err = errno;
 		unlink(tmp);
@@ -113,12 +120,14 @@ static int l_ns_add(lua_State *L)
 		return add_fail(L, name, err);
 	}
 	if (nsl_file_id("/proc/thread-self/ns/net", id, sizeof(id)) == 0)
-		nsl_rec_write("=ns\t%s\tnet\t%s\n", rname, id);
-	if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) {
-		err = errno;
+		rec = -nsl_rec_write("=ns\t%s\tnet\t%s\n", rname, id);
+	if (rec || mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) {
+		err = rec ? rec : errno;	/* not bound: it goes as the thread leaves */
 		nl_leave(L);
 		unlink(path);
 		nsl_rec_write("-ns\t%s\n", rname);
+		if (rec)
+			return nsl_rec_fail(L, "ns_add", name, rec);
 		return add_fail(L, name, err);
 	}
 	nsl_rec_made();

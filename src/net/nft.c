@@ -180,8 +180,9 @@ static int run_fail(lua_State *L, const char *prim, const char *nsname,
 
 /* nft(commands [, opts]): applies commands (the nft language, any number
  * of lines) in opts.ns, all or nothing; with opts.check only checks them
- * against an empty ruleset (see nft_run_in).  Returns what nft printed (a
- * string, often ""); raises "nft: <ns>: line L, column C: <reason>"
+ * against an empty ruleset (see nft_run_in); with opts.handles, listings
+ * show each object's handle ("# handle 4"), as nft -a.  Returns what nft
+ * printed (a string, often ""); raises "nft: <ns>: line L, column C: <reason>"
  * with the offending line and a caret below it. */
 static int l_nft(lua_State *L)
 {
@@ -190,11 +191,12 @@ static int l_nft(lua_State *L)
 	struct nft_run run;
 	struct nl_ns *ns;
 	struct nsl_opts o;
-	int check;
+	int check, handles;
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
 	nsname = nsl_opt_str(&o, "ns", NULL);
 	check = nsl_opt_bool(&o, "check", 0);
+	handles = nsl_opt_bool(&o, "handles", 0);
 	if (check && nsname)
 		return nsl_fail(L, "nft", nsname, EINVAL, "option 'check': checks in a "
 				"namespace of its own, not in ns");
@@ -202,7 +204,8 @@ static int l_nft(lua_State *L)
 	if (memchr(cmds, '\0', len))
 		return nsl_fail(L, "nft", ns_object(nsname), EINVAL,
 				"commands hold a NUL byte");
-	nft_run_in(L, ns, cmds, len, 1, 0, &run, check);
+	nft_run_in(L, ns, cmds, len, 1, handles ? NFT_CTX_OUTPUT_HANDLE : 0,
+		   &run, check);
 	if (run.rc != 0 || run.step)
 		return run_fail(L, "nft", nsname, &run);
 	lua_pushstring(L, run.out ? run.out : "");
@@ -243,7 +246,7 @@ static int l_nft_list(lua_State *L)
 }
 
 static const struct nsl_prim nft_prims[] = {
-	{ "nft", l_nft, 2, "ns check" },
+	{ "nft", l_nft, 2, "ns check handles" },
 	{ "nft_list", l_nft_list, 1, "ns" },
 	{ NULL, NULL, 0, NULL }
 };

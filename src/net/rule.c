@@ -191,8 +191,8 @@ static void rule_text(const struct rule *r, char *buf, size_t len)
 
 /* Notes rule r of ns in the run's record: '+' before it is made (with the
  * namespace's identity), '-' once deleted or when it was not made.
- * Never raises. */
-static void record_rule(struct nl_ns *ns, int sign, const struct rule *r)
+ * Never raises: 0, or -errno when a + line could not be written. */
+static int record_rule(struct nl_ns *ns, int sign, const struct rule *r)
 {
 	char nsn[2 * NAME_MAX + 1], nsid[64], raw[512], text[1024];
 
@@ -201,11 +201,11 @@ static void record_rule(struct nl_ns *ns, int sign, const struct rule *r)
 	nsl_rec_name(ns->name, nsn, sizeof(nsn));
 	if (sign == '-') {
 		nsl_rec_write("-rule\t%s\t%s\n", text, nsn);
-		return;
+		return 0;
 	}
 	if (ns->fd < 0 || nsl_fd_id(ns->fd, nsid, sizeof(nsid)) < 0)
 		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
-	nsl_rec_write("+rule\t%s\t%s\t%s\n", text, nsn, nsid);
+	return nsl_rec_write("+rule\t%s\t%s\t%s\n", text, nsn, nsid);
 }
 
 struct first_two {
@@ -302,7 +302,7 @@ static int rule_change(lua_State *L, int type)
 	if (type == RTM_NEWRULE) {
 		rec = nsl_rec_open();
 		if (!rec)
-			record_rule(ns, '+', &r);
+			rec = record_rule(ns, '+', &r);
 	}
 	err = nl_talk(L, ns, q.buf, nl_req_len(&q), NULL, NULL, ext, sizeof(ext));
 	if (err && !rec)

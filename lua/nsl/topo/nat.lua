@@ -30,7 +30,8 @@ local M = {}
 -- a short tag of the one written, so "x+" and "x_" never share a table.
 -- Two prefixes that differ only in trailing dashes do share a name: the
 -- second run's create then fails (EEXIST), and the first's table, marked
--- with its run (record.nft_owner), is never taken for the second's.
+-- with its run (record.nft_owner), is never taken for the second's: the
+-- step's undo deletes only a table carrying its own run's mark.
 function M.table_name(prefix)
   local p = prefix:gsub("%-+$", "")
   local q = p:gsub("[^%w_.%-]", "_")
@@ -245,19 +246,27 @@ function M.steps(t, step)
   step("host", "ip_forward", forward_on, forward_off)
   -- A table of that name already there is another's: refused, never
   -- recorded.  Ours is in the run's record before it is made, so a run
-  -- killed now leaves it to nsl --clean.
+  -- killed now leaves it to nsl --clean.  Two runs may both find the
+  -- name free: the second's create then fails, and the table there is
+  -- the first's.  The undo (down, a rollback; also run for this step when
+  -- its create raised, since it recorded something) deletes the table
+  -- only when it carries this run's mark, by its handle.
+  local self = record.self().id
   step("host", "nft table inet " .. nat.table, function()
     if table_exists(nat.table) then
       core._fail("nft", "inet " .. nat.table, "File exists", core.errno.EEXIST)
     end
     core._record_note("+", "nft", nat.table)
     local ok, err = pcall(core.nft, M.rules(m))
-    if not ok then
+    -- a signal's error comes after the commit: then the table is ours,
+    -- and stays in the record for the undo (or --clean)
+    if not ok and record.nft_mine(nat.table, self) == false then
       core._record_note("-", "nft", nat.table)
-      error(err, 0)
     end
+    if not ok then error(err, 0) end
   end, function()
-    if table_exists(nat.table) then core.nft("delete table inet " .. nat.table) end
+    local did, err = record.nft_delete(nat.table, self)
+    if did == nil then error(err, 0) end
     core._record_note("-", "nft", nat.table)
   end)
 end
