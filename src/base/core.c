@@ -25,6 +25,7 @@ static const lua_CFunction openers[] = {
 	nsl_open_qdisc,
 	nsl_open_addr,
 	nsl_open_route,
+	nsl_open_routeinfo,
 	nsl_open_rule,
 	nsl_open_neigh,
 	nsl_open_sysctl,

@@ -159,6 +159,20 @@ lua_Integer nl_table_opt(struct nsl_opts *o, lua_Integer def);
  * raises "<prim>: <word>: unknown family (inet or inet6)". */
 int nl_family_opt(struct nsl_opts *o);
 
+/* iproute2's name of route protocol p (rt_protos: "static", "zebra",
+ * "bird", "babel", "bgp", "ospf"...), or NULL for a number it has none
+ * for. */
+const char *nl_proto_name(unsigned int p);
+
+/* opts[key] as a route protocol: one of those names or an integer
+ * 0..255; def when absent.  Raises "<prim>: <word>: unknown <key> (...)". */
+int nl_proto_opt(struct nsl_opts *o, const char *key, int def);
+
+/* Pushes the route record of an RTM_NEWROUTE message (route_list's
+ * shape) using names, the stack index of an ifindex -> name table
+ * (routeinfo.c). */
+void nl_push_route(lua_State *L, const struct nlmsghdr *h, int names);
+
 /* Sets field impair of the Lua table on top to the link's root netem or
  * tbf as link_impair takes it ({ qdisc = "netem", delay = "50ms", loss =
  * "1%", ... }); leaves it absent for any other qdisc (qdisc.c). */
