@@ -24,6 +24,7 @@ static const lua_CFunction openers[] = {
 	nsl_open_fdb,
 	nsl_open_qdisc,
 	nsl_open_addr,
+	nsl_open_linkwait,
 	nsl_open_route,
 	nsl_open_routeinfo,
 	nsl_open_rule,

@@ -127,6 +127,15 @@ void nl_nest_end(struct nl_req *r, struct nlattr *nest);
  * raises "<prim>: <obj>: <reason>" (nl_do). */
 void nl_req_do(struct nl_req *r, struct nl_ns *ns, nl_cb cb, void *data);
 
+/* Flushing as ip does: a dump's callback keeps the messages it wants
+ * (nl_keep appends h to the list at stack index list, as a string), then
+ * nl_resend sends each again as type (RTM_DELROUTE...), skipping those
+ * the kernel answers with errno gone (they went with an earlier one);
+ * returns how many it deleted; raises "<prim>: <obj>: <reason>". */
+void nl_keep(lua_State *L, int list, const struct nlmsghdr *h);
+lua_Integer nl_resend(lua_State *L, struct nl_ns *ns, const char *prim,
+		      const char *obj, int list, int type, int gone);
+
 /* Raises "<prim>: <obj>: <what> longer than max bytes" (ENAMETOOLONG)
  * when s is: strings are checked against the kernel's limit before they
  * are put (an alias at most 255 bytes...). */

@@ -286,8 +286,7 @@ static int keep_cb(const struct nlmsghdr *h, void *data)
 
 	if (!route_match(h, d->f))
 		return 0;
-	lua_pushlstring(d->L, (const char *)h, h->nlmsg_len);
-	lua_rawseti(d->L, d->list, (lua_Integer)lua_rawlen(d->L, d->list) + 1);
+	nl_keep(d->L, d->list, h);
 	return 0;
 }
 
@@ -350,9 +349,8 @@ static int l_route_flush(lua_State *L)
 	struct route_filter f;
 	struct nsl_opts o;
 	struct nl_ns *ns;
-	lua_Integer i, n, done = 0;
-	char ext[256];
-	int fam, err, list;
+	lua_Integer done;
+	int fam;
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
 	if (nsl_opt_type(&o, "dev") == LUA_TNIL && nsl_opt_type(&o, "table") == LUA_TNIL &&
@@ -365,28 +363,8 @@ static int l_route_flush(lua_State *L)
 	ns = nl_opts_ns(&o);
 	lua_settop(L, 1);
 	route_dump(&o, ns, fam, &f, keep_cb);
-	list = lua_gettop(L);
-	n = (lua_Integer)lua_rawlen(L, list);
-	for (i = 1; i <= n; i++) {
-		size_t len;
-		const char *msg;
-		struct nl_req q;
-		void *body;
-
-		lua_rawgeti(L, list, i);
-		msg = lua_tolstring(L, -1, &len);
-		body = nl_req_start(&q, L, prim, "route", RTM_DELROUTE, 0,
-				    len - NLMSG_HDRLEN);
-		memcpy(body, msg + NLMSG_HDRLEN, len - NLMSG_HDRLEN);
-		lua_pop(L, 1);
-		err = nl_talk(L, ns, q.buf, nl_req_len(&q), NULL, NULL, ext, sizeof(ext));
-		if (err == -ESRCH)	/* gone with one deleted before */
-			continue;
-		if (err)
-			return nsl_fail(L, prim, ns->name[0] ? ns->name : "route", -err,
-					ext[0] ? "%s" : NULL, ext);
-		done++;
-	}
+	done = nl_resend(L, ns, prim, ns->name[0] ? ns->name : "route", lua_gettop(L),
+			 RTM_DELROUTE, ESRCH);
 	lua_pushinteger(L, done);
 	return 1;
 }
