@@ -176,7 +176,8 @@ describe("nat, publish and firewall in topologies #netns", function()
     refused(world { namespaces = { inside = { firewall = "add table inet fw\nadd chain inet fw c\nadd rule inet fw c tcp dport 80 drpo\n" },
                                    internet = {} } },
       "topology: namespace inside: firewall: line 3, column ")
-    refused({ namespaces = { "a" }, bridges = { br0 = { nat = true } }, links = { { "a", "br0" } } },
+    refused({ namespaces = { "a" }, bridges = { br0 = { nat = true } }, links = { { "a", "br0" } },
+              addressing = { ipv4 = false } },
       "bridge br0: nat = true, but the bridge has no address")
     refused({ namespaces = { "a" }, bridges = { br0 = { ns = "a", subnet = "10.0.0.0/24", nat = true } } },
       "bridge br0: nat = true, but the bridge is inside namespace a")
