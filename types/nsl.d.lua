@@ -630,7 +630,19 @@ function pid_exec(pid, cmd, opts) end
 
 ---@class nsl.NamespaceDesc
 ---@field sysctl? table<string, string|number>
----@field routes? table<string, string|{ via?: string, dev?: string, metric?: integer, table?: integer|string, src?: string }>
+---@field routes? table<string, string|nsl.RouteDesc>   by destination ("default" or a CIDR); a gateway named by a node gives a route in each family it is reached in
+
+---A route of a description: via a node name or an address, dev, or nexthops.
+---@class nsl.RouteDesc
+---@field via? string
+---@field dev? string
+---@field metric? integer
+---@field table? integer|string
+---@field src? string
+---@field type? "unicast"|"unreachable"|"blackhole"|"prohibit"
+---@field mtu? integer
+---@field protocol? string|integer
+---@field nexthops? (string|{ via?: string, dev?: string, weight?: integer })[]
 ---@field rules? nsl.RuleOpts[]   policy routing rules (rule_add's options, without ns), added after the routes
 ---@field hostname? string
 ---@field lo? boolean
@@ -669,6 +681,7 @@ function pid_exec(pid, cmd, opts) end
 ---@field [2] string
 ---@field name? string|table<string, string>
 ---@field address? string|string[]|table<string, string|string[]>
+---@field addresses? table<string, string[]>   several addresses per family on an end, keyed by node
 ---@field subnet? string|string[]
 ---@field mtu? integer
 ---@field nat? boolean   (a link to "host") masquerade its subnet out
@@ -707,6 +720,8 @@ function pid_exec(pid, cmd, opts) end
 ---@field prefix? string
 ---@field ipv6? string|false   an IPv6 range (at most a /64) that makes the description dual-stack; false: no IPv6 at all on its links
 ---@field dad? boolean   false: no IPv6 duplicate address detection in the topology
+---@field addressing? { ipv4?: string|false, ipv6?: string|boolean }   pools for links and bridges without a subnet: ipv4 default "10.0.0.0/8" (a /24 each; false: none), ipv6 true: "fd00::/48" (a /64 each)
+---@field routing? "static"   shortest-path routes for every namespace, both families
 
 ---@class nsl.Name
 ---@field node string

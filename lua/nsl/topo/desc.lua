@@ -574,6 +574,7 @@ function M.check(desc, prefix)
   m.dad = desc.dad ~= false
   read_routes(m)
   kinds.late(m, add_routes)
+  require("nsl.topo.static").read(desc, m, reach, networks)
   require("nsl.topo.rules").read(m)
   services.read(desc, m)
   require("nsl.topo.nat").read(m) -- issue 16: nat, publish, firewall
