@@ -133,8 +133,8 @@ describe("addressing in descriptions #unit", function()
     assert.matches("link a-b: addresses for 'c', which is not an end of this link",
       err_of { namespaces = { "a", "b" }, links = { { "a", "b", addresses = { c = { "10.0.0.1/24" } } } } }, 1, true)
     assert.matches("address 10.0.0.1/24 is used twice",
-      err_of { namespaces = { "a", "b" }, links = { { "a", "b", addresses = { a = { "10.0.0.1/24" }, b = { "10.0.0.1/24" } } } } },
-      1, true)
+      err_of { namespaces = { "a", "b" },
+               links = { { "a", "b", addresses = { a = { "10.0.0.1/24" }, b = { "10.0.0.1/24" } } } } }, 1, true)
   end)
 end)
 
@@ -173,7 +173,7 @@ describe("routing in topologies #netns", function()
 
   it("a chain with ipv6 = and IPv4 routes written reaches end to end in both families", function()
     if not N.needs() then return end
-    local t <close> = nsl.topology(CHAIN):up()
+    local _ <close> = nsl.topology(CHAIN):up()
     assert.equal(0, N.in_ns("h1", "ping -c1 -W2 10.0.2.2").code)
     local r = N.in_ns("h1", "ping -6 -c1 -W2 fd00:10:0:2::2")
     assert.equal(0, r.code, r.out .. r.err)
