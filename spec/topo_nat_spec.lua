@@ -186,7 +186,7 @@ describe("nat, publish and firewall in topologies #netns", function()
     refused(world { namespaces = { inside = { publish = { [8080] = 80 } }, internet = { publish = { [8080] = 81 } } } },
       "publish: tcp port 8080 is already published by namespace inside")
     refused({ namespaces = { a = { publish = { [8080] = 80 } } } },
-      "namespace a: publish: a has no IPv4 address the root namespace reaches")
+      "namespace a: publish: a has no IPv4 or IPv6 address the root namespace reaches")
     assert.same({}, N.ip_netns())
   end)
 end)
