@@ -24,6 +24,7 @@ struct addr_find {
 	int index, family, prefix, found;
 	const unsigned char *addr;
 	uint32_t flags;
+	unsigned char *address;		/* its IFA_ADDRESS: the peer, if any */
 };
 
 /* One RTM_NEWADDR of addr_flags' dump: is it the address sought? */
@@ -52,19 +53,22 @@ static int find_cb(const struct nlmsghdr *h, void *data)
 	    !memcmp(mnl_attr_get_payload(local), f->addr, mnl_attr_get_payload_len(local))) {
 		f->found = 1;
 		f->flags = flags;
+		memcpy(f->address, mnl_attr_get_payload(address ? address : local),
+		       mnl_attr_get_payload_len(local));
 	}
 	return 0;
 }
 
 /* The flags to keep of address addr/prefix of link index (those a
- * change would otherwise clear: nodad, noprefixroute...); raises
+ * change would otherwise clear: nodad, noprefixroute...), its
+ * IFA_ADDRESS (a peer's, for a point-to-point one) into address; raises
  * "<prim>: <cidr>: no such address on the link" (EADDRNOTAVAIL) when the
  * link does not have it, as addr_set changes and never adds. */
 static int addr_flags(lua_State *L, struct nl_ns *ns, const char *prim, int index,
 		      int family, const unsigned char *addr, int prefix,
-		      const char *cidr)
+		      const char *cidr, unsigned char *address)
 {
-	struct addr_find f = { index, family, prefix, 0, addr, 0 };
+	struct addr_find f = { index, family, prefix, 0, addr, 0, address };
 	struct ifaddrmsg *ifa;
 	struct nl_req q;
 
@@ -129,7 +133,9 @@ static int addr_change(lua_State *L, int type, int set)
 	if (set) {
 		if (metric < 0)
 			return nsl_fail(L, prim, cidr, EINVAL, "nothing to set (metric)");
-		flags = addr_flags(L, ns, prim, index, family, addr, prefix, cidr);
+		flags = addr_flags(L, ns, prim, index, family, addr, prefix, cidr, paddr);
+		peer = cidr;	/* IFA_ADDRESS as the kernel has it */
+		pprefix = prefix;
 	}
 	/* build */
 	ifa = nl_req_start(&q, L, prim, link, type, set ? NLM_F_REPLACE :
