@@ -43,11 +43,11 @@ local function setup()
   addr_add("dummy0", "2001:db8:1::1/64", with { nodad = true })
 end
 
+-- dummy1 with 192.0.2.1/24 and 2001:db8:2::1/64.
 local function second()
   dummy("dummy1")
   link_set("dummy1", { up = true, ns = NS })
-  addr_add("dummy1", "192.0.2.1/24", o)
-  addr_add("dummy1", "2001:db8:2::1/64", with { nodad = true })
+  for _, a in ipairs({ "192.0.2.1/24", "2001:db8:2::1/64" }) do addr_add("dummy1", a, with { nodad = a:find(":") and true }) end
 end
 
 local function multipath()
@@ -55,6 +55,15 @@ local function multipath()
                                                  { via = "192.0.2.2", dev = "dummy1" } } })
   route_add("2001:db8:3::/64", with { nexthops = { { via = "2001:db8:1::2", dev = "dummy0" },
                                                   { via = "2001:db8:2::2", dev = "dummy1" } } })
+end
+
+-- The script's second setup: ns1 afresh, dummy0 and dummy1, the two
+-- multipath routes.
+local function multipath_anew()
+  N.wipe()
+  setup()
+  second()
+  multipath()
 end
 
 -- route_get(dst, fibmatch) or nil when the kernel has no route.
@@ -85,10 +94,7 @@ describe("fib_tests.sh in nsl #netns", function()
     link_del("dummy0", o)
     assert.is_nil(fibmatch("198.51.100.2"))
     assert.is_nil(fibmatch("2001:db8:1::2"))
-    N.wipe()
-    setup()
-    second()
-    multipath()
+    multipath_anew()
     assert.truthy(fibmatch("203.0.113.1"))
     assert.truthy(fibmatch("2001:db8:3::1"))
     link_del("dummy0", o)
@@ -106,10 +112,7 @@ describe("fib_tests.sh in nsl #netns", function()
     link_set("dummy0", with { up = false })
     assert.is_nil(fibmatch("198.51.100.2"))
     assert.is_nil(fibmatch("2001:db8:1::2"))
-    N.wipe()
-    setup()
-    second()
-    multipath()
+    multipath_anew()
     local function check(down, up)
       for _, dst in ipairs({ "203.0.113.1", "2001:db8:3::1" }) do
         assert.is_nil(fibmatch(dst, { dev = down }), dst .. " fibmatch on down device")

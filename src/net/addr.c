@@ -20,6 +20,28 @@
 
 #define ADDR_META "nsl.addr_list"
 
+/* The IFA_LOCAL and IFA_ADDRESS attributes of an RTM_NEWADDR (NULL when
+ * absent) and its flags (IFA_FLAGS: all 32 bits, else the header's). */
+static uint32_t addr_attrs(const struct nlmsghdr *h, const struct nlattr **local,
+			   const struct nlattr **address)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a;
+	uint32_t flags = ifa->ifa_flags;
+
+	*local = *address = NULL;
+	mnl_attr_for_each(a, h, sizeof(*ifa)) {
+		if (mnl_attr_get_type(a) == IFA_LOCAL)
+			*local = a;
+		else if (mnl_attr_get_type(a) == IFA_ADDRESS)
+			*address = a;
+		else if (mnl_attr_get_type(a) == IFA_FLAGS &&
+			 mnl_attr_get_payload_len(a) >= 4)
+			flags = mnl_attr_get_u32(a);
+	}
+	return flags;
+}
+
 struct addr_find {
 	int index, family, prefix, found;
 	const unsigned char *addr;
@@ -32,21 +54,13 @@ static int find_cb(const struct nlmsghdr *h, void *data)
 {
 	struct addr_find *f = data;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(h);
-	const struct nlattr *a, *local = NULL, *address = NULL;
-	uint32_t flags = ifa->ifa_flags;
+	const struct nlattr *local, *address;
+	uint32_t flags;
 
 	if (h->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != f->index ||
 	    ifa->ifa_family != f->family || ifa->ifa_prefixlen != f->prefix)
 		return 0;
-	mnl_attr_for_each(a, h, sizeof(*ifa)) {
-		if (mnl_attr_get_type(a) == IFA_LOCAL)
-			local = a;
-		else if (mnl_attr_get_type(a) == IFA_ADDRESS)
-			address = a;
-		else if (mnl_attr_get_type(a) == IFA_FLAGS &&
-			 mnl_attr_get_payload_len(a) >= 4)
-			flags = mnl_attr_get_u32(a);
-	}
+	flags = addr_attrs(h, &local, &address);
 	if (!local)
 		local = address;
 	if (local && mnl_attr_get_payload_len(local) == (f->family == AF_INET ? 4u : 16u) &&
@@ -206,24 +220,16 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
 	struct addr_dump *d = data;
 	lua_State *L = d->L;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(h);
-	const struct nlattr *a, *local = NULL, *address = NULL;
+	const struct nlattr *local, *address;
 	char text[INET6_ADDRSTRLEN];
-	uint32_t flags = ifa->ifa_flags;
+	uint32_t flags;
 	const void *p;
 
 	if (h->nlmsg_type != RTM_NEWADDR || (d->dev && (int)ifa->ifa_index != d->dev))
 		return 0;
 	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
 		return 0;
-	mnl_attr_for_each(a, h, sizeof(*ifa)) {
-		if (mnl_attr_get_type(a) == IFA_LOCAL)
-			local = a;
-		else if (mnl_attr_get_type(a) == IFA_ADDRESS)
-			address = a;
-		else if (mnl_attr_get_type(a) == IFA_FLAGS &&
-			 mnl_attr_get_payload_len(a) >= 4)
-			flags = mnl_attr_get_u32(a);	/* all 32 bits */
-	}
+	flags = addr_attrs(h, &local, &address);
 	p = local ? mnl_attr_get_payload(local) :
 	    address ? mnl_attr_get_payload(address) : NULL;
 	if (!p || !inet_ntop(ifa->ifa_family, p, text, sizeof(text)))

@@ -290,29 +290,45 @@ static int keep_cb(const struct nlmsghdr *h, void *data)
 	return 0;
 }
 
-/* Reads the filter options (table default main, protocol, dev) of o and
- * dumps the routes of family fam into a new list on top, through cb.
- * Leaves names and the list on the stack. */
-static void route_dump(struct nsl_opts *o, struct nl_ns *ns, int fam,
-		       struct route_filter *f, nl_cb cb)
+/* Fills d for a dump of ns: pushes its table of link names and a new
+ * list, both kept on the stack. */
+static void dump_begin(lua_State *L, struct nl_ns *ns, const char *prim,
+		       struct route_dump *d, const struct route_filter *f)
+{
+	d->L = L;
+	d->f = f;
+	nl_push_ifnames(L, ns, prim);
+	d->names = lua_gettop(L);
+	lua_newtable(L);
+	d->list = lua_gettop(L);
+}
+
+/* Reads the filter options of o (family, table: default main, protocol,
+ * dev, ns) into f and dumps the routes that pass it through cb into a
+ * new list on top (the link names below it); returns the namespace. */
+static struct nl_ns *route_dump(struct nsl_opts *o, struct route_filter *f, nl_cb cb)
 {
 	lua_State *L = o->L;
-	const char *prim = o->p->name, *dev = nsl_opt_str(o, "dev", NULL);
+	const char *prim = o->p->name, *dev;
 	struct route_dump d;
 	struct nl_req q;
 	struct rtmsg *rtm;
+	struct nl_ns *ns;
+	int fam;
 
+	fam = nl_family_opt(o);
+	f->table = nl_table_opt(o, RT_TABLE_MAIN);
+	f->proto = nl_proto_opt(o, "protocol", -1);
+	dev = nsl_opt_str(o, "dev", NULL);
+	ns = nl_opts_ns(o);
+	lua_settop(L, 1);
 	f->dev = dev ? nl_ifindex(L, ns, prim, dev) : 0;
-	d.L = L;
-	d.f = f;
-	nl_push_ifnames(L, ns, prim);
-	d.names = lua_gettop(L);
-	lua_newtable(L);
-	d.list = lua_gettop(L);
+	dump_begin(L, ns, prim, &d, f);
 	rtm = nl_req_start(&q, L, prim, dev ? dev : ns->name[0] ? ns->name : "routes",
 			   RTM_GETROUTE, NLM_F_DUMP, sizeof(*rtm));
 	rtm->rtm_family = (unsigned char)(fam ? fam : AF_UNSPEC);
 	nl_req_do(&q, ns, cb, &d);
+	return ns;
 }
 
 /* route_list(opts): pushes an array of route records of opts.ns, table
@@ -324,16 +340,9 @@ static int l_route_list(lua_State *L)
 {
 	struct route_filter f;
 	struct nsl_opts o;
-	struct nl_ns *ns;
-	int fam;
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
-	fam = nl_family_opt(&o);
-	f.table = nl_table_opt(&o, RT_TABLE_MAIN);
-	f.proto = nl_proto_opt(&o, "protocol", -1);
-	ns = nl_opts_ns(&o);
-	lua_settop(L, 1);
-	route_dump(&o, ns, fam, &f, route_cb);
+	route_dump(&o, &f, route_cb);
 	luaL_newmetatable(L, ROUTE_META);
 	lua_setmetatable(L, -2);
 	return 1;
@@ -350,19 +359,13 @@ static int l_route_flush(lua_State *L)
 	struct nsl_opts o;
 	struct nl_ns *ns;
 	lua_Integer done;
-	int fam;
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
 	if (nsl_opt_type(&o, "dev") == LUA_TNIL && nsl_opt_type(&o, "table") == LUA_TNIL &&
 	    nsl_opt_type(&o, "protocol") == LUA_TNIL)
 		return nsl_fail(L, prim, NULL, EINVAL,
 				"say what to flush: dev, table or protocol");
-	fam = nl_family_opt(&o);
-	f.table = nl_table_opt(&o, RT_TABLE_MAIN);
-	f.proto = nl_proto_opt(&o, "protocol", -1);
-	ns = nl_opts_ns(&o);
-	lua_settop(L, 1);
-	route_dump(&o, ns, fam, &f, keep_cb);
+	ns = route_dump(&o, &f, keep_cb);
 	done = nl_resend(L, ns, prim, ns->name[0] ? ns->name : "route", lua_gettop(L),
 			 RTM_DELROUTE, ESRCH);
 	lua_pushinteger(L, done);
@@ -405,12 +408,7 @@ static int l_route_get(lua_State *L)
 	fibmatch = nsl_opt_bool(&o, "fibmatch", 0);
 	ns = nl_opts_ns(&o);
 	lua_settop(L, 2);
-	d.L = L;
-	d.f = NULL;
-	nl_push_ifnames(L, ns, prim);
-	d.names = lua_gettop(L);
-	lua_newtable(L);
-	d.list = lua_gettop(L);
+	dump_begin(L, ns, prim, &d, NULL);
 	rtm = nl_req_start(&q, L, prim, dst, RTM_GETROUTE, 0, sizeof(*rtm));
 	rtm->rtm_family = (unsigned char)family;
 	rtm->rtm_dst_len = (unsigned char)prefix;
