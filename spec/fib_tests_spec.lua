@@ -27,9 +27,30 @@ end
 -- ip link set dev <name> carrier on|off, or the veth stand-in's peer.
 local function carrier(name, on)
   local ok, e = pcall(link_set, name, { carrier = on, ns = NS })
-  if not ok and e.code == "EOPNOTSUPP" then link_set(name .. "p", { up = on, ns = NS }) return end
-  assert(ok, e)
+  if not ok and e.code == "EOPNOTSUPP" then
+    link_set(name .. "p", { up = on, ns = NS })
+  else
+    assert(ok, e)
+  end
   link_wait(name, { oper = on and "up" or "lowerlayerdown", timeout = 2, ns = NS })
+end
+
+-- ip link set dev <name> up, and its carrier there (a veth's comes a
+-- moment later, through the kernel's link watch; a dummy's at once).
+local function up(name)
+  link_set(name, { up = true, ns = NS })
+  link_wait(name, { oper = "up", timeout = 3, ns = NS })
+end
+
+-- The kernel installs an IPv6 address's local route from a work queue,
+-- a moment after the address (even without DAD): wait for it.
+local function local_route(addr)
+  for _ = 1, 200 do
+    local ok, r = pcall(route_get, addr, { ns = NS, fibmatch = true })
+    if ok and r.type == "local" then return end
+    sleep(0.01)
+  end
+  error("no local route for " .. addr)
 end
 
 local function setup()
@@ -38,15 +59,16 @@ local function setup()
   sysctl("net.ipv4.ip_forward", "1", o)
   sysctl("net.ipv6.conf.all.forwarding", "1", o)
   dummy("dummy0")
-  link_set("dummy0", { up = true, ns = NS })
+  up("dummy0")
   addr_add("dummy0", "198.51.100.1/24", o)
   addr_add("dummy0", "2001:db8:1::1/64", with { nodad = true })
+  local_route("2001:db8:1::1")
 end
 
 -- dummy1 with 192.0.2.1/24 and 2001:db8:2::1/64.
 local function second()
   dummy("dummy1")
-  link_set("dummy1", { up = true, ns = NS })
+  up("dummy1")
   for _, a in ipairs({ "192.0.2.1/24", "2001:db8:2::1/64" }) do addr_add("dummy1", a, with { nodad = a:find(":") and true }) end
 end
 
@@ -113,13 +135,13 @@ describe("fib_tests.sh in nsl #netns", function()
     assert.is_nil(fibmatch("198.51.100.2"))
     assert.is_nil(fibmatch("2001:db8:1::2"))
     multipath_anew()
-    local function check(down, up)
+    local function check(down, upd)
       for _, dst in ipairs({ "203.0.113.1", "2001:db8:3::1" }) do
         assert.is_nil(fibmatch(dst, { dev = down }), dst .. " fibmatch on down device")
-        local r = fibmatch(dst, { dev = up })
+        local r = fibmatch(dst, { dev = upd })
         assert.truthy(r, dst .. " fibmatch on up device")
         local all = fibmatch(dst)
-        local hd, hu = nh_on(all, down), nh_on(all, up)
+        local hd, hu = nh_on(all, down), nh_on(all, upd)
         assert.is_true(hd.dead and hd.linkdown, dst .. " flags on down device")
         assert.is_nil(hu.dead or hu.linkdown, dst .. " flags on up device")
       end
@@ -128,7 +150,7 @@ describe("fib_tests.sh in nsl #netns", function()
     end
     link_set("dummy0", with { up = false })
     check("dummy0", "dummy1")
-    link_set("dummy0", with { up = true })
+    up("dummy0")
     link_set("dummy1", with { up = false })
     check("dummy1", "dummy0")
     link_set("dummy0", with { up = false })
@@ -152,6 +174,7 @@ describe("fib_tests.sh in nsl #netns", function()
     end
     addr_add("dummy0", "192.0.2.1/24", o)
     addr_add("dummy0", "2001:db8:2::1/64", with { nodad = true })
+    local_route("2001:db8:2::1")
     for _, dst in ipairs({ "192.0.2.2", "2001:db8:2::2" }) do
       assert.is_true(fibmatch(dst).linkdown, dst .. " second address added with carrier down")
     end
@@ -185,7 +208,9 @@ describe("fib_tests.sh in nsl #netns", function()
     setup()
     veth_add("veth1", "veth2", { ns = NS, peer_ns = NS })
     veth_add("veth3", "veth4", { ns = NS, peer_ns = NS })
-    for _, l in ipairs({ "veth1", "veth2", "veth3", "veth4" }) do link_set(l, with { up = true }) end
+    for _, l in ipairs({ "veth2", "veth4" }) do link_set(l, with { up = true }) end
+    up("veth1")
+    up("veth3")
     addr_add("veth1", "172.16.101.1/24", o)
     addr_add("veth1", "2001:db8:101::1/64", with { nodad = true })
     addr_add("veth3", "172.16.103.1/24", o)
@@ -261,7 +286,7 @@ describe("fib_tests.sh in nsl #netns", function()
     it(name .. " address metric: set at add, changed in place, kept across down and up", function()
       if not N.needs() then return end
       setup()
-      for _, d in ipairs({ "dummy1", "dummy2" }) do dummy(d); link_set(d, with { up = true }) end
+      for _, d in ipairs({ "dummy1", "dummy2" }) do dummy(d); up(d) end
       local nodad = name == "ipv6" or nil
       addr_add("dummy1", a1, with { metric = 257, nodad = nodad })
       addr_add("dummy2", a2, with { metric = 258, nodad = nodad })
@@ -279,7 +304,7 @@ describe("fib_tests.sh in nsl #netns", function()
       assert.matches("metric 259", ip_route(flag .. " route show " .. net), 1, true)
       link_set("dummy2", with { up = false })
       assert.same({}, metrics(), "Prefix route removed on link down")
-      link_set("dummy2", with { up = true })
+      up("dummy2")
       if name == "ipv4" then
         assert.same({ dummy2 = 259 }, metrics(), "Prefix route with metric on link up")
         -- a point-to-point address's peer route
