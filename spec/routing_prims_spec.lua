@@ -338,6 +338,27 @@ describe("link_set's carrier and link_wait #netns", function()
   end)
 end)
 
+describe("the netns handle's routing methods #netns", function()
+  after_each(N.wipe)
+
+  it("route_get, route_flush, addr_set, addr_flush, link_wait on nsl.netns and its links", function()
+    if not N.needs() then return end
+    setup()
+    local r = nsl.netns("r", { attach = true })
+    local a0 = r:link("a0")
+    r:route_add("10.2.0.0/16", { via = "10.1.1.2", protocol = "bird" })
+    assert.equal("10.1.1.2", r:route_get("10.2.0.1").via)
+    assert.equal(1, r:route_flush({ protocol = "bird" }))
+    a0:addr_set("10.1.1.1/24", { metric = 300 })
+    r:addr_set("a0", "fd00::1/64", { metric = 301 })
+    assert.matches("metric 300", ip("route show 10.1.1.0/24"), 1, true)
+    a0:wait({ oper = "up", timeout = 1 })
+    r:link_wait("a0", { timeout = 1 })
+    assert.equal(1, r:addr_flush("a0", { family = "inet" }))
+    assert.truthy(a0:addr_flush() >= 1)
+  end)
+end)
+
 describe("after the routing primitive specs #netns", function()
   it("nothing is left: no namespace, no link but lo", function()
     if not N.needs() then return end

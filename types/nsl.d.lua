@@ -815,6 +815,14 @@ function LinkHandle:addr_del(cidr) end
 ---@param ns string|integer
 function LinkHandle:move(ns) end
 function LinkHandle:del() end
+---@param cidr string
+---@param opts nsl.AddrSetOpts
+function LinkHandle:addr_set(cidr, opts) end
+---@param opts? nsl.AddrDelOpts
+---@return integer
+function LinkHandle:addr_flush(opts) end
+---@param opts? nsl.LinkWaitOpts
+function LinkHandle:wait(opts) end
 
 ---@class nsl.Netns
 ---@field name string
@@ -848,6 +856,24 @@ function Netns:route_add(dst, opts) end
 ---@param dst string
 ---@param opts? nsl.RouteOpts
 function Netns:route_del(dst, opts) end
+---@param dst string
+---@param opts? nsl.RouteGetOpts
+---@return nsl.Route
+function Netns:route_get(dst, opts) end
+---@param opts nsl.RouteListOpts
+---@return integer
+function Netns:route_flush(opts) end
+---@param link string
+---@param cidr string
+---@param opts nsl.AddrSetOpts
+function Netns:addr_set(link, cidr, opts) end
+---@param link string
+---@param opts? nsl.AddrDelOpts
+---@return integer
+function Netns:addr_flush(link, opts) end
+---@param link string
+---@param opts? nsl.LinkWaitOpts
+function Netns:link_wait(link, opts) end
 ---@return nsl.Rule[]
 function Netns:rules() end
 ---@param opts nsl.RuleOpts
