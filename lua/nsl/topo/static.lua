@@ -65,6 +65,7 @@ function M.read(desc, m, reach, networks)
   end
   local nets = subnets(m, networks)
   local names = keys.sorted(m.nodes)
+  local near = setmetatable({}, { __index = function(c, x) c[x] = neighbours(x); return c[x] end })
   for _, name in ipairs(names) do
     local n = m.nodes[name]
     if n.kind == "ns" then
@@ -74,12 +75,18 @@ function M.read(desc, m, reach, networks)
       while queue[i] do
         local x = queue[i]
         i = i + 1
-        for _, y in ipairs(neighbours(x)) do
+        for _, y in ipairs(near[x]) do
           if not dist[y] then
             dist[y], first[y] = dist[x] + 1, first[x] or y
             queue[#queue + 1] = y
           end
         end
+      end
+      local gws = {} -- reach(n, hop, f), once per hop and family
+      local function gateway(hop, f)
+        local k = hop.name .. "\0" .. f
+        if gws[k] == nil then gws[k] = reach(m, n, hop, f, false)[1] or false end
+        return gws[k]
       end
       local have = {}
       for _, r in ipairs(n.routes) do if not r.table then have[r.dst] = true end end
@@ -92,7 +99,7 @@ function M.read(desc, m, reach, networks)
             end
           end
           local hop = best and first[best]
-          local gw = hop and reach(m, n, hop, s.f, false)[1]
+          local gw = hop and gateway(hop, s.f)
           if gw then
             n.routes[#n.routes + 1] = { dst = s.net, family = s.f == 6 and "inet6" or "inet",
                                         via = gw.address, gateway = hop.name, protocol = "static" }
