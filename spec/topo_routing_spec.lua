@@ -204,3 +204,24 @@ describe("after the routing description specs #netns", function()
     N.assert_clean()
   end)
 end)
+
+describe("the address pool and the root namespace #netns", function()
+  after_each(N.wipe)
+
+  it("gives a link to host no /24 the root namespace routes already", function()
+    if not N.needs() then return end
+    local ok = pcall(function()
+      dummy_add("taken0")
+    end)
+    if not ok then veth_add("taken0", "taken1") end
+    addr_add("taken0", "10.0.0.1/23")
+    link_set("taken0", { up = true })
+    local m = nsl.topology { prefix = "p-", namespaces = { "a", "b" },
+      links = { { "a", "host" }, { "a", "b" } } }.model
+    assert.equal("10.0.2.1/24", m.links[1].ends[1].address) -- 10.0.0.0/24 and 10.0.1.0/24 are the host's
+    assert.equal("10.0.3.1/24", m.links[2].ends[1].address)
+    assert.matches("that the root namespace does not route already",
+      err_of { prefix = "p-", addressing = { ipv4 = "10.0.0.0/24" }, namespaces = { "a" }, links = { { "a", "host" } } },
+      1, true)
+  end)
+end)

@@ -64,6 +64,29 @@ end
 
 local POOL = { ipv4 = "10.0.0.0/8", ipv6 = "fd00::/48" }
 
+-- Does link or bridge x put an address in the root namespace (a link to
+-- host, a bridge of the root namespace)?
+local function in_root(x)
+  if x.kind == "bridge" then return not x.ns end
+  for _, e in ipairs(x.ends or {}) do if e.node.kind == "host" then return true end end
+  return false
+end
+
+-- The prefixes the root namespace routes now (every table, no default
+-- route): a pool's prefix given to a link there must not take over the
+-- host's own networks.  Empty when they cannot be read.
+local function host_prefixes()
+  local out = {}
+  local ok, routes = pcall(require("nsl.core").route_list, { table = "all" })
+  for _, r in ipairs(ok and routes or {}) do
+    if r.dst ~= "default" and r.type ~= "multicast" then
+      local p = ip.parse(r.dst)
+      if p and not (p.v6 and r.dst:find("^fe80:")) then out[#out + 1] = p end
+    end
+  end
+  return out
+end
+
 -- Is a link or bridge bare: no subnet, no address written on it or its
 -- ends (of any family)?
 local function bare(x)
@@ -97,7 +120,9 @@ function M.pools(desc, m)
     fail("addressing.ipv4 must be an IPv4 range (\"10.0.0.0/8\") or false, got %s", type(v4))
   end
   local bares = {}
-  for _, b in ipairs(m.bridge_list) do bares[b] = bare(b) end
+  -- a VLAN-filtering bridge is layer 2 by design: its ports' VLANs say
+  -- what goes where, an address of the pool would sit on no VLAN asked
+  for _, b in ipairs(m.bridge_list) do bares[b] = bare(b) and not b.vlan_filtering and not b.vlans end
   for _, l in ipairs(m.links) do bares[l] = not l.bridge and not l.kind and bare(l) end
   M.default_ipv6(v6, m, a.ipv6 ~= nil and "addressing.ipv6" or "ipv6")
   if v4 then
@@ -105,18 +130,24 @@ function M.pools(desc, m)
     if range.v6 then fail("addressing.ipv4: %s is not an IPv4 prefix", v4) end
     if range.len > 24 then fail("addressing.ipv4: %s is too small to give /24s (at most /24)", v4) end
     local next24 = M.cutter(range, 24, m, 4, "addressing.ipv4")
+    local host
+    local function avoid(x)
+      if not in_root(x) then return nil end
+      host = host or host_prefixes()
+      return host
+    end
     for _, b in ipairs(m.bridge_list) do
-      if bares[b] and not b.subnets[4] then b.subnets[4] = next24("bridge " .. b.name) end
+      if bares[b] and not b.subnets[4] then b.subnets[4] = next24("bridge " .. b.name, avoid(b)) end
     end
     for _, l in ipairs(m.links) do
-      if bares[l] and not l.subnets[4] then l.subnets[4] = next24("link " .. l.id) end
+      if bares[l] and not l.subnets[4] then l.subnets[4] = next24("link " .. l.id, avoid(l)) end
     end
   end
 end
 
 -- A function that hands out the next /len of range (family f) for a
 -- place, skipping those that overlap a prefix of family f written in the
--- description.
+-- description (or one of the list it is given).
 function M.cutter(range, len, m, f, what)
   local written = {}
   local function note(list) for _, p in pairs(list) do if p.family == f then written[#written + 1] = p end end end
@@ -126,15 +157,20 @@ function M.cutter(range, len, m, f, what)
     for _, e in ipairs(l.ends) do note(e.addrs) end
   end
   local k = 0
-  return function(where)
+  return function(where, avoid)
     while true do
       local text = ip.subnet(range, len, k)
-      if not text then fail("%s: %s has no /%d left for %s", what, range.text, len, where) end
+      if not text then
+        fail("%s: %s has no /%d left for %s%s", what, range.text, len, where,
+          avoid and #avoid > 0 and " that the root namespace does not route already (give it a subnet)" or "")
+      end
       k = k + 1
       local p = M.parse_cidr(text, what)
       local clash = false
-      for _, w in ipairs(written) do
-        if ip.contains(p, w) or ip.contains(w, p) then clash = true end
+      for _, list in ipairs({ written, avoid or {} }) do
+        for _, w in ipairs(list) do
+          if w.family == f and (ip.contains(p, w) or ip.contains(w, p)) then clash = true end
+        end
       end
       if not clash then return p end
     end
@@ -174,13 +210,19 @@ function M.default_ipv6(v6, m, what)
   if not range.v6 then fail("%s: %s is not an IPv6 prefix", what, v6) end
   if range.len > 64 then fail("%s: %s is too small to give /64s (at most /64)", what, v6) end
   local next64 = M.cutter(range, 64, m, 6, what)
+  local host
+  local function avoid(x)
+    if not in_root(x) then return nil end
+    host = host or host_prefixes()
+    return host
+  end
   for _, b in ipairs(m.bridge_list) do
-    if not b.subnets[6] then b.subnets[6] = next64("bridge " .. b.name) end
+    if not b.subnets[6] then b.subnets[6] = next64("bridge " .. b.name, avoid(b)) end
   end
   for _, l in ipairs(m.links) do
     local has = link_subnet(l, 6)
     for _, e in ipairs(l.ends) do if M.by_family(e.addrs)[6] then has = true end end
-    if not has then l.subnets[6] = next64("link " .. l.id) end
+    if not has then l.subnets[6] = next64("link " .. l.id, avoid(l)) end
   end
 end
 
