@@ -113,7 +113,7 @@ function M.pools(desc, m)
   if a.ipv6 ~= nil and desc.ipv6 ~= nil then fail("give ipv6 or addressing.ipv6, not both") end
   local v6 = a.ipv6
   if v6 == nil then v6 = desc.ipv6 end
-  if v6 == true then v6 = POOL.ipv6 end
+  if v6 == true and a.ipv6 ~= nil then v6 = POOL.ipv6 end -- the older ipv6 = ... takes a range
   local v4 = a.ipv4
   if v4 == nil or v4 == true then v4 = POOL.ipv4 end
   if v4 ~= false and type(v4) ~= "string" then
