@@ -69,6 +69,13 @@ describe("NAT66 and IPv6 published ports #netns", function()
     assert.equal("hello-inside\n", out, err)
     out, err = fetch(t, "internet", "TCP4:203.0.113.1:8080")
     assert.equal("hello-inside\n", out, err)
+    -- [::1] is not published (IPv6 has no route_localnet): refused at once, not hung
+    local t0 = nsl.now()
+    local r = nsl.spawn({ "socat", "-T2", "-", "TCP6:[::1]:8080,connect-timeout=2" },
+      { capture = true, stdin = "", timeout = 5 })
+    assert.is_false(r.ok)
+    assert.matches("Connection refused", r.stderr, 1, true)
+    assert.truthy(nsl.now() - t0 < 1)
     assert.matches("publish tcp 8080 -> 10.77.0.2:80, [fd77::2]:80 (namespace inside)",
       table.concat(require("nsl.topo.nat").summary(t.model), "\n"), 1, true)
   end)

@@ -207,8 +207,11 @@ function M.rules(m)
           add("add rule %s %s fib daddr type local %s dport %d dnat ip to %s:%d", t, chain,
             p.proto, p.port, p.addr, p.to)
         end
+        -- not ::1: IPv6 has no route_localnet, a packet from ::1 never
+        -- leaves lo, so a DNAT of it would only hang the connection; left
+        -- alone, it is refused at once
         if p.addr6 then
-          add("add rule %s %s fib daddr type local %s dport %d dnat ip6 to [%s]:%d", t, chain,
+          add("add rule %s %s ip6 daddr != ::1 fib daddr type local %s dport %d dnat ip6 to [%s]:%d", t, chain,
             p.proto, p.port, p.addr6, p.to)
         end
       end
