@@ -68,7 +68,8 @@ describe("options #unit", function()
     T.nsl_error(function() link_set("lo", { upp = false }) end,
       "link_set: unknown option 'upp' (did you mean 'up'?)")
     T.nsl_error(function() route_add("10.0.0.0/8", { gateway = "10.0.0.1" }) end,
-      "route_add: unknown option 'gateway' (known: ns, via, dev, metric, table, src, family, onlink, type, nexthops)")
+      "route_add: unknown option 'gateway' (known: ns, via, dev, metric, table, src, family, onlink, type, nexthops, "
+      .. "protocol, mtu, replace, append, prepend)")
     T.nsl_error(function() spawn({ "true" }, { backgroud = true }) end,
       "spawn: unknown option 'backgroud' (did you mean 'background'?)")
     T.nsl_error(function() link_del("lo", { "blue" }) end,

@@ -70,7 +70,8 @@ describe("route_add #netns", function()
       tostring(N.err(route_add, "10.9.0.0/40", { ns = "blue", dev = "veth1" })))
     assert.equal("route_add: nowhere: not an IPv4 or IPv6 address",
       tostring(N.err(route_add, "nowhere", { ns = "blue" })))
-    assert.equal("route_add: fd00::2: via: not of the destination's family",
+    assert.equal("route_add: fd00::2: via: not of the destination's family"
+      .. " (a gateway of the other family: via = { family =, address = })",
       tostring(N.err(route_add, "10.9.0.0/16", { via = "fd00::2", ns = "blue" })))
     assert.equal("route_add: nope: No such device",
       tostring(N.err(route_add, "10.9.0.0/16", { dev = "nope", ns = "blue" })))

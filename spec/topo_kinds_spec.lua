@@ -142,7 +142,8 @@ describe("link kinds in descriptions #unit", function()
     assert.matches("link a%-b#2: underlay 7 is not a link of the description",
       err_of { namespaces = { "a", "b" }, links = { { "a", "b" }, { "a", "b", kind = "vxlan", vni = 1, underlay = 7 } } })
     assert.matches("link a%-b#2: its underlay gives a and b no address of one family",
-      err_of { namespaces = { "a", "b" }, links = { { "a", "b" }, { "a", "b", kind = "vxlan", vni = 1, underlay = 1 } } })
+      err_of { namespaces = { "a", "b" }, addressing = { ipv4 = false },
+               links = { { "a", "b" }, { "a", "b", kind = "vxlan", vni = 1, underlay = 1 } } })
     assert.matches("link a%-c: underlay a%-b does not join c",
       err_of { namespaces = { "a", "b", "c" }, links = { { "a", "b" }, { "a", "c", kind = "vxlan", vni = 1, underlay = 1 } } })
     assert.matches("link a%-br0: a vxlan link joins two namespaces %(or host%), not bridge br0",

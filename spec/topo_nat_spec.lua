@@ -178,7 +178,8 @@ describe("nat, publish and firewall in topologies #netns", function()
     refused(world { namespaces = { inside = { firewall = "add table inet fw\nadd chain inet fw c\nadd rule inet fw c tcp dport 80 drpo\n" },
                                    internet = {} } },
       "topology: namespace inside: firewall: line 3, column ")
-    refused({ namespaces = { "a" }, bridges = { br0 = { nat = true } }, links = { { "a", "br0" } } },
+    refused({ namespaces = { "a" }, bridges = { br0 = { nat = true } }, links = { { "a", "br0" } },
+              addressing = { ipv4 = false } },
       "bridge br0: nat = true, but the bridge has no address")
     refused({ namespaces = { "a" }, bridges = { br0 = { ns = "a", subnet = "10.0.0.0/24", nat = true } } },
       "bridge br0: nat = true, but the bridge is inside namespace a")
@@ -187,7 +188,7 @@ describe("nat, publish and firewall in topologies #netns", function()
     refused(world { namespaces = { inside = { publish = { [8080] = 80 } }, internet = { publish = { [8080] = 81 } } } },
       "publish: tcp port 8080 is already published by namespace inside")
     refused({ namespaces = { a = { publish = { [8080] = 80 } } } },
-      "namespace a: publish: a has no IPv4 address the root namespace reaches")
+      "namespace a: publish: a has no IPv4 or IPv6 address the root namespace reaches")
     assert.same({}, N.ip_netns())
   end)
 end)

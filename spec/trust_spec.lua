@@ -160,7 +160,7 @@ describe("signals #netns #trust", function()
   it("9.4: a signal while a primitive is in the kernel: up undoes the object it made", function()
     if not need_shim() then return end
     local path, dir = T.script([[
-      local t = nsl.topology { prefix = "tr-", bridges = { br0 = {} } }
+      local t = nsl.topology { prefix = "tr-", bridges = { br0 = {} }, addressing = { ipv4 = false } }
       local ok, err = pcall(t.up, t)
       io.write(tostring(ok), " ", tostring(link_exists("tr-br0")), "\n") io.flush()
     ]])

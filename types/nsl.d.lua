@@ -134,11 +134,21 @@
 ---@field vlan_filtering? boolean   (a bridge)
 ---@field stp? boolean              (a bridge)
 ---@field bridge? nsl.BridgePortFlags   (a bridge port) its flags
+---@field carrier? boolean   the link's carrier, for kinds with carrier control (dummy)
+
+---@class nsl.LinkWaitOpts: nsl.NsOpts
+---@field oper? "up"|"down"|"lowerlayerdown"|"dormant"|"testing"|"notpresent"|"unknown"   default "up"
+---@field timeout? number   seconds, default 10
 
 ---@class nsl.AddrOpts: nsl.NsOpts
 ---@field nodad? boolean   skip IPv6 duplicate address detection
 ---@field metric? integer  the metric of the prefix route it makes (0..4294967295)
 ---@field family? "inet"|"inet6"   must match the address
+---@field peer? string   the other end of a point-to-point address, with the prefix length
+
+---@class nsl.AddrSetOpts: nsl.NsOpts
+---@field metric? integer   the metric of its prefix route
+---@field family? "inet"|"inet6"
 
 ---@class nsl.AddrDelOpts: nsl.NsOpts
 ---@field family? "inet"|"inet6"
@@ -163,10 +173,24 @@
 ---@field onlink? boolean   the gateway is on the link even if no subnet says so
 ---@field type? "unicast"|"unreachable"|"blackhole"|"prohibit"
 ---@field nexthops? nsl.Nexthop[]   a multipath route (up to 32), instead of via/dev
+---@field protocol? string|integer   a name of iproute2's rt_protos ("static", "zebra", "bird", ...) or 0..255
+---@field mtu? integer   68..65535 (route_add)
+---@field replace? boolean   (route_add) change it in place, or add it
+---@field append? boolean    (route_add)
+---@field prepend? boolean   (route_add)
+
+---@class nsl.RouteGetOpts: nsl.NsOpts
+---@field from? string   the source address
+---@field iif? string
+---@field dev? string    the output link
+---@field mark? integer
+---@field fibmatch? boolean   the table entry that matched, not the route taken
 
 ---@class nsl.RouteListOpts: nsl.NsOpts
 ---@field table? integer|"main"|"local"|"default"|"all"
 ---@field family? "inet"|"inet6"
+---@field protocol? string|integer
+---@field dev? string
 
 ---@class nsl.NeighOpts: nsl.NsOpts
 ---@field dev string   the link (required)
@@ -194,6 +218,7 @@
 ---@field fwmark? integer|string   n, or "n/mask"
 ---@field family? "inet"|"inet6"   default: from/to's, else inet
 ---@field action? "table"|"blackhole"|"unreachable"|"prohibit"
+---@field suppress_prefixlength? integer   refuse answers with a prefix this long or shorter
 
 ---@class nsl.RuleListOpts: nsl.NsOpts
 ---@field family? "inet"|"inet6"
@@ -280,12 +305,15 @@
 ---@field metric integer?
 ---@field table integer|string
 ---@field src string?
----@field protocol string?
+---@field protocol string|integer?   iproute2's word, or the number
+---@field mtu integer?
+---@field dead boolean?
+---@field linkdown boolean?
 ---@field scope string?
 ---@field type string?
 ---@field family "inet"|"inet6"
 ---@field onlink boolean?
----@field nexthops { via: string?, dev: string?, weight: integer? }[]?
+---@field nexthops { via: string?, dev: string?, weight: integer?, dead: boolean?, linkdown: boolean?, onlink: boolean? }[]?
 
 ---A neighbour entry as neigh_list reports it.
 ---@class nsl.Neigh
@@ -469,6 +497,9 @@ function link_impair(link, impair, opts) end
 ---@param opts? nsl.NsOpts
 ---@return nsl.LinkInfo[]
 function link_list(opts) end
+---@param link string
+---@param opts? nsl.LinkWaitOpts
+function link_wait(link, opts) end
 
 ---@param link string
 ---@param cidr string
@@ -481,6 +512,14 @@ function addr_del(link, cidr, opts) end
 ---@param opts? nsl.AddrListOpts
 ---@return nsl.Addr[]
 function addr_list(opts) end
+---@param link string
+---@param cidr string
+---@param opts nsl.AddrSetOpts
+function addr_set(link, cidr, opts) end
+---@param link string
+---@param opts? nsl.AddrDelOpts
+---@return integer   how many were deleted
+function addr_flush(link, opts) end
 
 ---@param dst string   a CIDR or "default"
 ---@param opts? nsl.RouteOpts
@@ -491,6 +530,13 @@ function route_del(dst, opts) end
 ---@param opts? nsl.RouteListOpts
 ---@return nsl.Route[]
 function route_list(opts) end
+---@param dst string   an address
+---@param opts? nsl.RouteGetOpts
+---@return nsl.Route
+function route_get(dst, opts) end
+---@param opts nsl.RouteListOpts   dev, table or protocol at least
+---@return integer   how many were deleted
+function route_flush(opts) end
 
 ---@param addr string   an IPv4 or IPv6 address
 ---@param opts nsl.NeighOpts
@@ -596,7 +642,19 @@ function pid_exec(pid, cmd, opts) end
 
 ---@class nsl.NamespaceDesc
 ---@field sysctl? table<string, string|number>
----@field routes? table<string, string|{ via?: string, dev?: string, metric?: integer, table?: integer|string, src?: string }>
+---@field routes? table<string, string|nsl.RouteDesc>   by destination ("default" or a CIDR); a gateway named by a node gives a route in each family it is reached in
+
+---A route of a description: via a node name or an address, dev, or nexthops.
+---@class nsl.RouteDesc
+---@field via? string
+---@field dev? string
+---@field metric? integer
+---@field table? integer|string
+---@field src? string
+---@field type? "unicast"|"unreachable"|"blackhole"|"prohibit"
+---@field mtu? integer
+---@field protocol? string|integer
+---@field nexthops? (string|{ via?: string, dev?: string, weight?: integer })[]
 ---@field rules? nsl.RuleOpts[]   policy routing rules (rule_add's options, without ns), added after the routes
 ---@field hostname? string
 ---@field files? table<string, string|{content: string, mode?: string|integer, owner?: string|integer, group?: string|integer}>   the node's own files
@@ -637,6 +695,7 @@ function pid_exec(pid, cmd, opts) end
 ---@field [2] string
 ---@field name? string|table<string, string>
 ---@field address? string|string[]|table<string, string|string[]>
+---@field addresses? table<string, string[]>   several addresses per family on an end, keyed by node
 ---@field subnet? string|string[]
 ---@field mtu? integer
 ---@field nat? boolean   (a link to "host") masquerade its subnet out
@@ -681,6 +740,8 @@ function pid_exec(pid, cmd, opts) end
 ---@field prefix? string
 ---@field ipv6? string|false   an IPv6 range (at most a /64) that makes the description dual-stack; false: no IPv6 at all on its links
 ---@field dad? boolean   false: no IPv6 duplicate address detection in the topology
+---@field addressing? { ipv4?: string|false, ipv6?: string|boolean }   pools for links and bridges without a subnet: ipv4 default "10.0.0.0/8" (a /24 each; false: none), ipv6 true: "fd00::/48" (a /64 each)
+---@field routing? "static"   shortest-path routes for every namespace, both families
 
 ---@class nsl.Name
 ---@field node string
@@ -796,6 +857,14 @@ function LinkHandle:addr_del(cidr) end
 ---@param ns string|integer
 function LinkHandle:move(ns) end
 function LinkHandle:del() end
+---@param cidr string
+---@param opts nsl.AddrSetOpts
+function LinkHandle:addr_set(cidr, opts) end
+---@param opts? nsl.AddrDelOpts
+---@return integer
+function LinkHandle:addr_flush(opts) end
+---@param opts? nsl.LinkWaitOpts
+function LinkHandle:wait(opts) end
 
 ---@class nsl.Netns
 ---@field name string
@@ -829,6 +898,24 @@ function Netns:route_add(dst, opts) end
 ---@param dst string
 ---@param opts? nsl.RouteOpts
 function Netns:route_del(dst, opts) end
+---@param dst string
+---@param opts? nsl.RouteGetOpts
+---@return nsl.Route
+function Netns:route_get(dst, opts) end
+---@param opts nsl.RouteListOpts
+---@return integer
+function Netns:route_flush(opts) end
+---@param link string
+---@param cidr string
+---@param opts nsl.AddrSetOpts
+function Netns:addr_set(link, cidr, opts) end
+---@param link string
+---@param opts? nsl.AddrDelOpts
+---@return integer
+function Netns:addr_flush(link, opts) end
+---@param link string
+---@param opts? nsl.LinkWaitOpts
+function Netns:link_wait(link, opts) end
 ---@return nsl.Rule[]
 function Netns:rules() end
 ---@param opts nsl.RuleOpts
@@ -889,8 +976,10 @@ nsl = {
   vrf_add = vrf_add, geneve_add = geneve_add, gretap_add = gretap_add,
   link_set = link_set, link_del = link_del, link_set_ns = link_set_ns, link_get = link_get,
   link_exists = link_exists, link_list = link_list, link_impair = link_impair,
-  addr_add = addr_add, addr_del = addr_del, addr_list = addr_list,
-  route_add = route_add, route_del = route_del, route_list = route_list,
+  addr_add = addr_add, addr_del = addr_del, addr_list = addr_list, addr_set = addr_set,
+  addr_flush = addr_flush, link_wait = link_wait,
+  route_add = route_add, route_del = route_del, route_list = route_list, route_get = route_get,
+  route_flush = route_flush,
   rule_add = rule_add, rule_del = rule_del, rule_list = rule_list,
   neigh_add = neigh_add, neigh_del = neigh_del, neigh_list = neigh_list,
   sysctl = sysctl, sock_list = sock_list, ns_exec = ns_exec, spawn = spawn, pid_exec = pid_exec,

@@ -59,6 +59,9 @@ function Link:info() return core.link_get(self.name, { ns = self.ns }) end
 function Link:addr_add(cidr, opts) return core.addr_add(self.name, cidr, opt(opts, self.ns)) end
 function Link:addr_del(cidr) return core.addr_del(self.name, cidr, { ns = self.ns }) end
 function Link:del() return core.link_del(self.name, { ns = self.ns }) end
+function Link:addr_set(cidr, opts) return core.addr_set(self.name, cidr, opt(opts, self.ns)) end
+function Link:addr_flush(opts) return core.addr_flush(self.name, opt(opts, self.ns)) end
+function Link:wait(opts) return core.link_wait(self.name, opt(opts, self.ns)) end
 
 -- The addresses of this link (records of addr_list whose link is it).
 function Link:addrs()
@@ -156,6 +159,11 @@ function Netns:addr_add(link, cidr, opts) return core.addr_add(link, cidr, opt(o
 function Netns:addr_del(link, cidr) return core.addr_del(link, cidr, { ns = self.name }) end
 function Netns:route_add(dst, opts) return core.route_add(dst, opt(opts, self.name)) end
 function Netns:route_del(dst, opts) return core.route_del(dst, opt(opts, self.name)) end
+function Netns:route_get(dst, opts) return core.route_get(dst, opt(opts, self.name)) end
+function Netns:route_flush(opts) return core.route_flush(opt(opts, self.name)) end
+function Netns:addr_set(link, cidr, opts) return core.addr_set(link, cidr, opt(opts, self.name)) end
+function Netns:addr_flush(link, opts) return core.addr_flush(link, opt(opts, self.name)) end
+function Netns:link_wait(link, opts) return core.link_wait(link, opt(opts, self.name)) end
 function Netns:rules() return core.rule_list({ ns = self.name }) end
 function Netns:rule_add(opts) return core.rule_add(opt(opts, self.name)) end
 function Netns:rule_del(opts) return core.rule_del(opt(opts, self.name)) end

@@ -271,8 +271,10 @@ int nsl_open_linkinfo(lua_State *L);	/* linkinfo.c: link_list, link_get, link_ex
 int nsl_open_bridge(lua_State *L);	/* bridge.c: bridge_vlan_add, bridge_vlan_del, bridge_vlan_list */
 int nsl_open_fdb(lua_State *L);		/* fdb.c: fdb_add, fdb_del, fdb_list */
 int nsl_open_qdisc(lua_State *L);	/* qdisc.c: link_impair */
-int nsl_open_addr(lua_State *L);	/* addr.c: addr_add, addr_del, addr_list */
-int nsl_open_route(lua_State *L);	/* route.c: route_add, route_del, route_list */
+int nsl_open_addr(lua_State *L);	/* addr.c: addr_add, addr_set, addr_del, addr_list, addr_flush */
+int nsl_open_route(lua_State *L);	/* route.c: route_add, route_del */
+int nsl_open_linkwait(lua_State *L);	/* linkwait.c: link_wait */
+int nsl_open_routeinfo(lua_State *L);	/* routeinfo.c: route_list, route_get, route_flush */
 int nsl_open_rule(lua_State *L);	/* rule.c: rule_add, rule_del, rule_list */
 int nsl_open_neigh(lua_State *L);	/* neigh.c: neigh_add, neigh_del, neigh_list */
 int nsl_open_sysctl(lua_State *L);	/* sysctl.c: sysctl */

@@ -225,7 +225,7 @@ static struct ifinfomsg *start_change(struct link_req *r, int type)
 #define ALIAS_MAX 255
 
 /* link_set(link, opts): changes up, mtu, address, name, master (false:
- * detach), alias, a bridge's vlan_filtering and stp in one request, then
+ * detach), alias, carrier (IFLA_CARRIER, where the kind allows), a bridge's vlan_filtering and stp in one request, then
  * a port's bridge flags (bridge.c) in a second message of the same
  * datagram, once its master is set; returns nothing.  Raises "link_set:
  * <link>: <reason>" (No such device...). */
@@ -235,7 +235,7 @@ static int l_link_set(lua_State *L)
 	struct link_req r;
 	struct ifinfomsg *ifi;
 	const char *rename, *alias, *genmode;
-	int index = 0, mode = -1, i, err;
+	int index = 0, mode = -1, i, err, carrier;
 	char ext[256];
 
 	/* parse */
@@ -250,6 +250,7 @@ static int l_link_set(lua_State *L)
 				"eui64, none, stable_secret or random expected, got '%s'", genmode);
 	rename = nsl_opt_str(&r.o, "name", NULL);
 	alias = nsl_opt_str(&r.o, "alias", NULL);
+	carrier = nsl_opt_bool(&r.o, "carrier", -1);
 	if (alias)
 		nl_check_len(L, r.prim, r.name, "alias", alias, ALIAS_MAX);
 	if (rename)
@@ -285,6 +286,8 @@ static int l_link_set(lua_State *L)
 	put_common(&r, ifi);
 	if (alias)	/* as ip sends it, without the NUL: 255 bytes fit */
 		nl_put(&r.q, IFLA_IFALIAS, strlen(alias), alias);
+	if (carrier >= 0)
+		nl_put_u8(&r.q, IFLA_CARRIER, (uint8_t)carrier);
 	if (br_has_bridge(&r.br)) {
 		struct nlattr *info = nl_nest_start(&r.q, IFLA_LINKINFO), *data;
 
@@ -298,6 +301,9 @@ static int l_link_set(lua_State *L)
 		br_put_port(&r.q, index, &r.br);
 	/* talk */
 	err = nl_talk(L, r.ns, r.q.buf, nl_req_len(&r.q), NULL, NULL, ext, sizeof(ext));
+	if (err == -EOPNOTSUPP && carrier >= 0 && !ext[0])
+		return nsl_fail(L, r.prim, r.name, EOPNOTSUPP, "carrier: links of this kind "
+				"have no carrier control (a dummy has; a veth's follows its peer)");
 	if (err)
 		br_fail(L, r.ns, r.prim, r.name, err, ext, &r.br, 0);
 	return 0;
@@ -411,7 +417,7 @@ static int l_link_set_ns(lua_State *L)
 
 static const struct nsl_prim link_prims[] = {
 	{ "link_set", l_link_set, 2, "ns up mtu address name master alias addrgenmode "
-	  "vlan_filtering stp bridge" },
+	  "vlan_filtering stp bridge carrier" },
 	{ "link_del", l_link_del, 2, "ns" },
 	{ "link_set_ns", l_link_set_ns, 3, "ns" },
 	{ NULL, NULL, 0, NULL }

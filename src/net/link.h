@@ -11,6 +11,11 @@
 #include "bridge.h"
 #include "nl.h"
 
+/* The operational states (IFLA_OPERSTATE) by number, as ip names them
+ * (linkinfo.c): link_get's state, link_wait's oper. */
+#define NL_OPER_N 7
+extern const char *const nl_oper_names[NL_OPER_N];
+
 /* One link request: what was parsed and resolved, then the request. */
 struct link_req {
 	lua_State *L;

@@ -24,7 +24,8 @@
 
 #define LIST_META "nsl.link_list"
 
-static const char *const oper_names[] = {
+/* See link.h: IF_OPER_UNKNOWN .. IF_OPER_UP, as ip names them. */
+const char *const nl_oper_names[NL_OPER_N] = {
 	"unknown", "notpresent", "down", "lowerlayerdown", "testing",
 	"dormant", "up"
 };
@@ -144,8 +145,8 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 			link_set_int(L, "mtu", mnl_attr_get_u32(a));
 			break;
 		case IFLA_OPERSTATE:
-			if (*p < sizeof(oper_names) / sizeof(oper_names[0]))
-				link_set_str(L, "state", oper_names[*p]);
+			if (*p < NL_OPER_N)
+				link_set_str(L, "state", nl_oper_names[*p]);
 			break;
 		case IFLA_ADDRESS:
 			if (len == 0 || len > 32)

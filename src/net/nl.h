@@ -132,6 +132,15 @@ void nl_nest_end(struct nl_req *r, struct nlattr *nest);
  * raises "<prim>: <obj>: <reason>" (nl_do). */
 void nl_req_do(struct nl_req *r, struct nl_ns *ns, nl_cb cb, void *data);
 
+/* Flushing as ip does: a dump's callback keeps the messages it wants
+ * (nl_keep appends h to the list at stack index list, as a string), then
+ * nl_resend sends each again as type (RTM_DELROUTE...), skipping those
+ * the kernel answers with errno gone (they went with an earlier one);
+ * returns how many it deleted; raises "<prim>: <obj>: <reason>". */
+void nl_keep(lua_State *L, int list, const struct nlmsghdr *h);
+lua_Integer nl_resend(lua_State *L, struct nl_ns *ns, const char *prim,
+		      const char *obj, int list, int type, int gone);
+
 /* Raises "<prim>: <obj>: <what> longer than max bytes" (ENAMETOOLONG)
  * when s is: strings are checked against the kernel's limit before they
  * are put (an alias at most 255 bytes...). */
@@ -163,6 +172,20 @@ lua_Integer nl_table_opt(struct nsl_opts *o, lua_Integer def);
 /* opts.family: AF_INET ("inet"), AF_INET6 ("inet6"), 0 when absent;
  * raises "<prim>: <word>: unknown family (inet or inet6)". */
 int nl_family_opt(struct nsl_opts *o);
+
+/* iproute2's name of route protocol p (rt_protos: "static", "zebra",
+ * "bird", "babel", "bgp", "ospf"...), or NULL for a number it has none
+ * for. */
+const char *nl_proto_name(unsigned int p);
+
+/* opts[key] as a route protocol: one of those names or an integer
+ * 0..255; def when absent.  Raises "<prim>: <word>: unknown <key> (...)". */
+int nl_proto_opt(struct nsl_opts *o, const char *key, int def);
+
+/* Pushes the route record of an RTM_NEWROUTE message (route_list's
+ * shape) using names, the stack index of an ifindex -> name table
+ * (routeinfo.c). */
+void nl_push_route(lua_State *L, const struct nlmsghdr *h, int names);
 
 /* Sets field impair of the Lua table on top to the link's root netem or
  * tbf as link_impair takes it ({ qdisc = "netem", delay = "50ms", loss =

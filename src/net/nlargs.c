@@ -138,6 +138,42 @@ int nl_family_opt(struct nsl_opts *o)
 			"unknown family (inet or inet6)");
 }
 
+/* Route protocols by name, as iproute2's etc/iproute2/rt_protos has them
+ * (lib/rt_names.c reads that file): the same words in both directions. */
+static const char *const protos[256] = {
+	[0] = "unspec", [1] = "redirect", [2] = "kernel", [3] = "boot",
+	[4] = "static", [8] = "gated", [9] = "ra", [10] = "mrt",
+	[11] = "zebra", [12] = "bird", [13] = "dnrouted", [14] = "xorp",
+	[15] = "ntk", [16] = "dhcp", [18] = "keepalived", [42] = "babel",
+	[99] = "openr", [186] = "bgp", [187] = "isis", [188] = "ospf",
+	[189] = "rip", [192] = "eigrp",
+};
+
+/* See nl.h: iproute2's word for a route protocol, or NULL. */
+const char *nl_proto_name(unsigned int p)
+{
+	return p < 256 ? protos[p] : NULL;
+}
+
+/* See nl.h: opts[key] as a route protocol: a name of rt_protos or an
+ * integer 0..255; def when absent. */
+int nl_proto_opt(struct nsl_opts *o, const char *key, int def)
+{
+	const char *s;
+	int i;
+
+	if (nsl_opt_type(o, key) != LUA_TSTRING)
+		return (int)nsl_opt_int(o, key, 0, 255, def);
+	s = nsl_opt_str(o, key, NULL);
+	for (i = 0; i < 256; i++)
+		if (protos[i] && !strcmp(s, protos[i]))
+			return i;
+	return nsl_fail(o->L, o->p->name, s, EINVAL,
+			"unknown %s (a number 0 to 255 or a name of iproute2's rt_protos: "
+			"static, boot, kernel, zebra, bird, babel, bgp, isis, ospf, rip, ...)",
+			key);
+}
+
 /* See nl.h: "aa:bb:cc:dd:ee:ff" into mac; raises otherwise. */
 void nl_parse_mac(lua_State *L, const char *prim, const char *obj,
 		  const char *s, unsigned char mac[6])

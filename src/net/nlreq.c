@@ -137,3 +137,39 @@ void nl_check_len(lua_State *L, const char *prim, const char *obj,
 		nsl_fail(L, prim, obj, ENAMETOOLONG, "%s longer than %zu bytes",
 			 what, max);
 }
+
+/* See nl.h: appends message h to the list at index list, as a string. */
+void nl_keep(lua_State *L, int list, const struct nlmsghdr *h)
+{
+	lua_pushlstring(L, (const char *)h, h->nlmsg_len);
+	lua_rawseti(L, list, (lua_Integer)lua_rawlen(L, list) + 1);
+}
+
+/* See nl.h: each kept message again as type; those already gone skipped. */
+lua_Integer nl_resend(lua_State *L, struct nl_ns *ns, const char *prim,
+		      const char *obj, int list, int type, int gone)
+{
+	lua_Integer i, n = (lua_Integer)lua_rawlen(L, list), done = 0;
+	char ext[256];
+	int err;
+
+	for (i = 1; i <= n; i++) {
+		size_t len;
+		const char *msg;
+		struct nl_req q;
+		void *body;
+
+		lua_rawgeti(L, list, i);
+		msg = lua_tolstring(L, -1, &len);
+		body = nl_req_start(&q, L, prim, obj, type, 0, len - NLMSG_HDRLEN);
+		memcpy(body, msg + NLMSG_HDRLEN, len - NLMSG_HDRLEN);
+		lua_pop(L, 1);
+		err = nl_talk(L, ns, q.buf, nl_req_len(&q), NULL, NULL, ext, sizeof(ext));
+		if (err == -gone)	/* went with one deleted before */
+			continue;
+		if (err)
+			nsl_fail(L, prim, obj, -err, ext[0] ? "%s" : NULL, ext);
+		done++;
+	}
+	return done;
+}

@@ -1,9 +1,11 @@
 /*
  * route.c - routes (RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE):
- * route_add, route_del, route_list.
+ * route_add, route_del (route_list, route_get, route_flush: routeinfo.c).
  *
  * A destination is "default" or a CIDR; the family follows it (or, for
  * "default", the gateway).  Tables are numbers or main/local/default.
+ * An IPv4 route may have an IPv6 gateway (via = { family = "inet6",
+ * address = ... }: RTA_VIA, as ip route add ... via inet6 ...).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,8 +14,6 @@
 #include <string.h>
 
 #include "nl.h"
-
-#define ROUTE_META "nsl.route_list"
 
 /* An address option (via, src) of the route's family; raises if it is no
  * address or of the other family.  Returns 1 when present. */
@@ -30,9 +30,70 @@ static int addr_opt(struct nsl_opts *o, const char *field, int *family,
 			 "%s: not an IPv4 or IPv6 address", field);
 	if (*family && fam != *family)
 		nsl_fail(o->L, o->p->name, s, EINVAL,
-			 "%s: not of the destination's family", field);
+			 "%s: not of the destination's family%s", field,
+			 strcmp(field, "via") ? "" :
+			 " (a gateway of the other family: via = { family =, address = })");
 	*family = fam;
 	return 1;
+}
+
+/* opts.via as a table { family = "inet"|"inet6", address = ... }: a
+ * gateway that may be of the other family than the route (an IPv4 route
+ * via an IPv6 gateway, RTA_VIA).  Sets *gwfam and gw; raises naming
+ * via.<key> on an unknown key, a bad address or a family that is not the
+ * address's.  Returns 1 when via is such a table. */
+static int via_table(struct nsl_opts *o, int *gwfam, unsigned char gw[16])
+{
+	lua_State *L = o->L;
+	const char *prim = o->p->name, *k, *addr = NULL, *fam = NULL, *why;
+	int top = lua_gettop(L), plen, t;
+
+	if (nsl_opt_type(o, "via") != LUA_TTABLE)
+		return 0;
+	nsl_opt_push(o, "via");
+	lua_pushnil(L);
+	while (lua_next(L, top + 1)) {
+		k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+		if (strcmp(k, "family") && strcmp(k, "address"))
+			nsl_fail(L, prim, NULL, EINVAL, "via: unknown key '%s' (%s)", k,
+				 k[0] == 'f' ? "did you mean 'family'?" :
+				 k[0] == 'a' ? "did you mean 'address'?" : "family or address");
+		t = lua_type(L, -1);
+		if (t != LUA_TSTRING)
+			nsl_fail(L, prim, NULL, EINVAL, "option 'via.%s': string expected, got %s",
+				 k, lua_typename(L, t));
+		if (!strcmp(k, "family"))
+			fam = nsl_checkstring(L, -1, prim);
+		else
+			addr = nsl_checkstring(L, -1, prim);
+		lua_pop(L, 1);
+	}
+	if (!addr)
+		nsl_fail(L, prim, NULL, EINVAL, "via: give its address (via = { family =, address = })");
+	if (strchr(addr, '/') || nl_parse_cidr(addr, gwfam, gw, &plen, &why) < 0)
+		nsl_fail(L, prim, addr, EINVAL, "via.address: not an IPv4 or IPv6 address");
+	if (fam && strcmp(fam, "inet") && strcmp(fam, "inet6"))
+		nsl_fail(L, prim, fam, EINVAL, "via.family: unknown family (inet or inet6)");
+	if (fam && (*gwfam == AF_INET6) != !strcmp(fam, "inet6"))
+		nsl_fail(L, prim, addr, EINVAL, "via.address: not of family %s", fam);
+	lua_settop(L, top);
+	return 1;
+}
+
+/* What route_add makes of an existing route: ip route add (fail), replace,
+ * append, prepend (NLM_F_* flags). */
+static int add_flags(struct nsl_opts *o)
+{
+	int replace = nsl_opt_bool(o, "replace", 0);
+	int append = nsl_opt_bool(o, "append", 0);
+	int prepend = nsl_opt_bool(o, "prepend", 0);
+
+	if (replace + append + prepend > 1)
+		nsl_fail(o->L, o->p->name, o->obj, EINVAL,
+			 "give one of replace, append and prepend");
+	return replace ? NLM_F_CREATE | NLM_F_REPLACE :
+	       append ? NLM_F_CREATE | NLM_F_APPEND :
+	       prepend ? NLM_F_CREATE : NLM_F_CREATE | NLM_F_EXCL;
 }
 
 #define NH_MAX 32	/* nexthops of one multipath route */
@@ -158,8 +219,21 @@ static void put_multipath(struct nl_req *q, int family, const struct nexthop *nh
 	nl_nest_end(q, mp);
 }
 
+/* Puts RTA_VIA: a gateway of family gwfam (struct rtvia). */
+static void put_via(struct nl_req *q, int gwfam, const unsigned char gw[16])
+{
+	unsigned char buf[sizeof(struct rtvia) + 16];
+	struct rtvia *v = (struct rtvia *)buf;
+	size_t alen = gwfam == AF_INET ? 4 : 16;
+
+	v->rtvia_family = (__kernel_sa_family_t)gwfam;
+	memcpy(v->rtvia_addr, gw, alen);
+	nl_put(q, RTA_VIA, sizeof(*v) + alen, buf);
+}
+
 /* route_add / route_del: dst (arg 1) with opts via, dev, metric, table,
- * src, family, onlink, type, nexthops, ns (arg 2); returns nothing.
+ * src, family, onlink, type, nexthops, protocol, ns (arg 2), and for
+ * route_add mtu, replace, append, prepend; returns nothing.
  * Raises "<prim>: <dst>: <reason>". */
 static int route_change(lua_State *L, int type)
 {
@@ -168,8 +242,8 @@ static int route_change(lua_State *L, int type)
 	const char *dst = nsl_checkstring(L, 1, prim), *why, *dev, *rtype;
 	unsigned char daddr[16], gw[16], src[16];
 	int family = 0, prefix = 0, has_gw, has_src, alen, fam, onlink, nnh;
-	int rt = -1;
-	lua_Integer metric, table;
+	int rt = -1, gwfam = 0, proto, flags = 0;
+	lua_Integer metric, table, mtu = -1;
 	struct nexthop nh[NH_MAX];
 	struct nl_req q;
 	struct nsl_opts o;
@@ -184,9 +258,17 @@ static int route_change(lua_State *L, int type)
 	if (strcmp(dst, "default") &&
 	    nl_parse_cidr(dst, &family, daddr, &prefix, &why) < 0)
 		return nsl_fail(L, prim, dst, EINVAL, "%s", why);
-	has_gw = addr_opt(&o, "via", &family, gw);
-	has_src = addr_opt(&o, "src", &family, src);
 	fam = nl_family_opt(&o);
+	if (!family && fam)
+		family = fam;
+	has_gw = via_table(&o, &gwfam, gw);
+	if (has_gw && !family)	/* default via an IPv6 gateway: IPv4 unless family says */
+		family = AF_INET;
+	if (has_gw && gwfam == family)
+		gwfam = 0;	/* an ordinary gateway */
+	if (!has_gw)
+		has_gw = addr_opt(&o, "via", &family, gw);
+	has_src = addr_opt(&o, "src", &family, src);
 	metric = nsl_opt_int(&o, "metric", 0, 0xffffffffLL, -1);
 	table = nl_table_opt(&o, RT_TABLE_MAIN);
 	if (table == 0)
@@ -194,6 +276,11 @@ static int route_change(lua_State *L, int type)
 	dev = nsl_opt_str(&o, "dev", NULL);
 	onlink = nsl_opt_bool(&o, "onlink", 0);
 	rtype = nsl_opt_str(&o, "type", NULL);
+	proto = nl_proto_opt(&o, "protocol", type == RTM_NEWROUTE ? RTPROT_BOOT : 0);
+	if (type == RTM_NEWROUTE) {
+		mtu = nsl_opt_int(&o, "mtu", 68, 65535, -1);
+		flags = add_flags(&o);
+	}
 	for (i = 0; rtype && i < sizeof(rtypes) / sizeof(rtypes[0]); i++)
 		if (!strcmp(rtype, rtypes[i].name))
 			rt = rtypes[i].type;
@@ -217,15 +304,14 @@ static int route_change(lua_State *L, int type)
 	if (dev)
 		oif = nl_ifindex(L, ns, prim, dev);
 	/* build */
-	rtm = nl_req_start(&q, L, prim, dst, type, type == RTM_NEWROUTE ?
-			   NLM_F_CREATE | NLM_F_EXCL : 0, sizeof(*rtm));
+	rtm = nl_req_start(&q, L, prim, dst, type, flags, sizeof(*rtm));
 	rtm->rtm_family = (unsigned char)family;
 	rtm->rtm_dst_len = (unsigned char)prefix;
 	rtm->rtm_table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
 	if (onlink && !nnh)
 		rtm->rtm_flags |= RTNH_F_ONLINK;
 	if (type == RTM_NEWROUTE) {
-		rtm->rtm_protocol = RTPROT_BOOT;
+		rtm->rtm_protocol = (unsigned char)proto;
 		rtm->rtm_type = rt > 0 ? (unsigned char)rt : RTN_UNICAST;
 		/* as ip does: without a gateway the route is on-link */
 		rtm->rtm_scope = has_gw || nnh || family == AF_INET6 ||
@@ -233,13 +319,16 @@ static int route_change(lua_State *L, int type)
 				 RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
 	} else {
 		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+		rtm->rtm_protocol = (unsigned char)proto;
 		if (rt > 0)
 			rtm->rtm_type = (unsigned char)rt;
 	}
 	nl_put_u32(&q, RTA_TABLE, (uint32_t)table);
 	if (prefix)
 		nl_put(&q, RTA_DST, (size_t)alen, daddr);
-	if (has_gw)
+	if (has_gw && gwfam)
+		put_via(&q, gwfam, gw);
+	else if (has_gw)
 		nl_put(&q, RTA_GATEWAY, (size_t)alen, gw);
 	if (has_src)
 		nl_put(&q, RTA_PREFSRC, (size_t)alen, src);
@@ -249,6 +338,12 @@ static int route_change(lua_State *L, int type)
 		nl_put_u32(&q, RTA_PRIORITY, (uint32_t)metric);
 	if (nnh)
 		put_multipath(&q, family, nh, nnh, onlink);
+	if (mtu > 0) {
+		struct nlattr *m = nl_nest_start(&q, RTA_METRICS);
+
+		nl_put_u32(&q, RTAX_MTU, (uint32_t)mtu);
+		nl_nest_end(&q, m);
+	}
 	/* talk */
 	nl_req_do(&q, ns, NULL, NULL);
 	return 0;
@@ -266,196 +361,15 @@ static int l_route_del(lua_State *L)
 	return route_change(L, RTM_DELROUTE);
 }
 
-/* The word ip uses for a route type. */
-static const char *type_name(unsigned char t)
-{
-	static const char *const names[] = { "unspec", "unicast", "local",
-		"broadcast", "anycast", "multicast", "blackhole", "unreachable",
-		"prohibit", "throw", "nat" };
-
-	return t < sizeof(names) / sizeof(names[0]) ? names[t] : "other";
-}
-
-/* The word ip uses for a route's protocol. */
-static const char *proto_name(unsigned char p)
-{
-	switch (p) {
-	case RTPROT_KERNEL: return "kernel";
-	case RTPROT_BOOT: return "boot";
-	case RTPROT_STATIC: return "static";
-	case RTPROT_RA: return "ra";
-	case RTPROT_DHCP: return "dhcp";
-	default: return "other";
-	}
-}
-
-struct route_dump {
-	lua_State *L;
-	int list, names;
-	lua_Integer table;	/* 0: all */
-};
-
-/* Sets field of the table on top to the address in attribute a. */
-static void put_addr(lua_State *L, int family, const struct nlattr *a,
-		     const char *field)
-{
-	char text[INET6_ADDRSTRLEN];
-
-	if (inet_ntop(family, mnl_attr_get_payload(a), text, sizeof(text))) {
-		lua_pushstring(L, text);
-		lua_setfield(L, -2, field);
-	}
-}
-
-/* Sets field nexthops of the table on top to a list of { via, dev,
- * weight } from RTA_MULTIPATH attribute mp. */
-static void put_nexthops(lua_State *L, int family, int names,
-			 const struct nlattr *mp)
-{
-	const struct rtnexthop *rtnh = mnl_attr_get_payload(mp);
-	int left = (int)mnl_attr_get_payload_len(mp), n = 0;
-
-	lua_newtable(L);
-	while (left >= (int)sizeof(*rtnh) && rtnh->rtnh_len >= sizeof(*rtnh) &&
-	       rtnh->rtnh_len <= left) {
-		const struct nlattr *a = (const void *)((const char *)rtnh +
-							 MNL_ALIGN(sizeof(*rtnh)));
-		const char *end = (const char *)rtnh + rtnh->rtnh_len;
-
-		lua_createtable(L, 0, 3);
-		lua_pushinteger(L, rtnh->rtnh_hops + 1);
-		lua_setfield(L, -2, "weight");
-		if (rtnh->rtnh_ifindex) {
-			lua_rawgeti(L, names, rtnh->rtnh_ifindex);
-			lua_setfield(L, -2, "dev");
-		}
-		while ((const char *)a + sizeof(*a) <= end && a->nla_len >= sizeof(*a) &&
-		       (const char *)a + a->nla_len <= end) {
-			if (mnl_attr_get_type(a) == RTA_GATEWAY)
-				put_addr(L, family, a, "via");
-			a = (const void *)((const char *)a + MNL_ALIGN(a->nla_len));
-		}
-		lua_rawseti(L, -2, ++n);
-		left -= (int)MNL_ALIGN(rtnh->rtnh_len);
-		rtnh = (const void *)((const char *)rtnh + MNL_ALIGN(rtnh->rtnh_len));
-	}
-	lua_setfield(L, -2, "nexthops");
-}
-
-/* One RTM_NEWROUTE: appends {dst, family, via, dev, metric, table, src,
- * protocol, scope, type} unless filtered out. */
-static int route_cb(const struct nlmsghdr *h, void *data)
-{
-	struct route_dump *d = data;
-	lua_State *L = d->L;
-	const struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
-	const struct nlattr *a, *dst = NULL;
-	lua_Integer table = rtm->rtm_table;
-	char text[INET6_ADDRSTRLEN];
-
-	if (h->nlmsg_type != RTM_NEWROUTE || (rtm->rtm_flags & RTM_F_CLONED))
-		return 0;
-	mnl_attr_for_each(a, h, sizeof(*rtm))
-		if (mnl_attr_get_type(a) == RTA_TABLE &&
-		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			table = mnl_attr_get_u32(a);
-	if (d->table && table != d->table)
-		return 0;
-	lua_createtable(L, 0, 10);
-	lua_pushstring(L, rtm->rtm_family == AF_INET6 ? "inet6" : "inet");
-	lua_setfield(L, -2, "family");
-	lua_pushinteger(L, table);
-	lua_setfield(L, -2, "table");
-	lua_pushstring(L, proto_name(rtm->rtm_protocol));
-	lua_setfield(L, -2, "protocol");
-	lua_pushstring(L, type_name(rtm->rtm_type));
-	lua_setfield(L, -2, "type");
-	if (rtm->rtm_flags & RTNH_F_ONLINK) {
-		lua_pushboolean(L, 1);
-		lua_setfield(L, -2, "onlink");
-	}
-	lua_pushstring(L, rtm->rtm_scope == RT_SCOPE_UNIVERSE ? "global" :
-		       rtm->rtm_scope == RT_SCOPE_LINK ? "link" :
-		       rtm->rtm_scope == RT_SCOPE_HOST ? "host" : "other");
-	lua_setfield(L, -2, "scope");
-	mnl_attr_for_each(a, h, sizeof(*rtm)) {
-		int t = mnl_attr_get_type(a);
-
-		if ((t == RTA_OIF || t == RTA_PRIORITY) && mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-			continue;	/* a number that is not a u32: skipped */
-		switch (t) {
-		case RTA_DST:
-			dst = a;
-			break;
-		case RTA_GATEWAY:
-			put_addr(L, rtm->rtm_family, a, "via");
-			break;
-		case RTA_PREFSRC:
-			put_addr(L, rtm->rtm_family, a, "src");
-			break;
-		case RTA_OIF:
-			lua_rawgeti(L, d->names, mnl_attr_get_u32(a));
-			lua_setfield(L, -2, "dev");
-			break;
-		case RTA_PRIORITY:
-			lua_pushinteger(L, mnl_attr_get_u32(a));
-			lua_setfield(L, -2, "metric");
-			break;
-		case RTA_MULTIPATH:
-			put_nexthops(L, rtm->rtm_family, d->names, a);
-			break;
-		}
-	}
-	if (dst && inet_ntop(rtm->rtm_family, mnl_attr_get_payload(dst), text,
-			     sizeof(text)))
-		lua_pushfstring(L, "%s/%d", text, (int)rtm->rtm_dst_len);
-	else
-		lua_pushliteral(L, "default");
-	lua_setfield(L, -2, "dst");
-	lua_rawseti(L, d->list, (lua_Integer)lua_rawlen(L, d->list) + 1);
-	return 0;
-}
-
-/* route_list(opts): pushes an array of route records of opts.ns, table
- * opts.table (default main; "all" for every table), family opts.family
- * ("inet", "inet6"; default both), its metatable named ROUTE_META.
- * Raises "route_list: <ns>: ...". */
-static int l_route_list(lua_State *L)
-{
-	struct nl_req q;
-	struct nsl_opts o;
-	struct rtmsg *rtm;
-	struct route_dump d;
-	struct nl_ns *ns;
-	int fam;
-
-	nsl_opts_begin(L, &o, nsl_self(L), 0);
-	fam = nl_family_opt(&o);
-	d.table = nl_table_opt(&o, RT_TABLE_MAIN);
-	ns = nl_opts_ns(&o);
-	lua_settop(L, 1);
-	d.L = L;
-	nl_push_ifnames(L, ns, "route_list");
-	d.names = lua_gettop(L);
-	lua_newtable(L);
-	d.list = lua_gettop(L);
-	rtm = nl_req_start(&q, L, "route_list", ns->name[0] ? ns->name : "routes",
-			   RTM_GETROUTE, NLM_F_DUMP, sizeof(*rtm));
-	rtm->rtm_family = (unsigned char)(fam ? fam : AF_UNSPEC);
-	nl_req_do(&q, ns, route_cb, &d);
-	luaL_newmetatable(L, ROUTE_META);
-	lua_setmetatable(L, d.list);
-	return 1;
-}
-
 static const struct nsl_prim route_prims[] = {
-	{ "route_add", l_route_add, 2, "ns via dev metric table src family onlink type nexthops" },
-	{ "route_del", l_route_del, 2, "ns via dev metric table src family onlink type nexthops" },
-	{ "route_list", l_route_list, 1, "ns table family" },
+	{ "route_add", l_route_add, 2, "ns via dev metric table src family onlink type "
+	  "nexthops protocol mtu replace append prepend" },
+	{ "route_del", l_route_del, 2, "ns via dev metric table src family onlink type "
+	  "nexthops protocol" },
 	{ NULL, NULL, 0, NULL }
 };
 
-/* Adds route_add, route_del, route_list to the table at index 1. */
+/* Adds route_add, route_del to the table at index 1. */
 int nsl_open_route(lua_State *L)
 {
 	nsl_register(L, route_prims);

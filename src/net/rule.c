@@ -41,6 +41,7 @@ struct rule {
 	const char *iif, *oif;
 	uint32_t mark, mask;
 	lua_Integer priority, table;	/* -1: absent */
+	lua_Integer suppress;		/* suppress_prefixlength, -1: absent */
 	int action;			/* index in actions[] */
 };
 
@@ -139,6 +140,8 @@ static void read_rule(struct nsl_opts *o, struct rule *r, int adding)
 	if (r->oif)
 		nl_check_ifname(L, prim, r->oif);
 	mark_opt(o, r);
+	r->suppress = nsl_opt_int(o, "suppress_prefixlength", 0,
+				  r->family == AF_INET ? 32 : 128, -1);
 	act = nsl_opt_str(o, "action", NULL);
 	r->action = 0;
 	if (act) {
@@ -274,6 +277,8 @@ static void put_rule(struct nl_req *q, int type, const struct rule *r)
 		nl_put_u32(q, FRA_FWMARK, r->mark);
 		nl_put_u32(q, FRA_FWMASK, r->mask);
 	}
+	if (r->suppress >= 0)
+		nl_put_u32(q, FRA_SUPPRESS_PREFIXLEN, (uint32_t)r->suppress);
 }
 
 /* rule_add / rule_del(opts): from, to, table, priority, iif, oif,
@@ -379,7 +384,8 @@ static int rule_cb(const struct nlmsghdr *h, void *data)
 		int t = mnl_attr_get_type(a);
 
 		/* numbers are u32s, names NUL-terminated: skip one that is not */
-		if (((t == FRA_PRIORITY || t == FRA_TABLE || t == FRA_FWMARK || t == FRA_FWMASK) &&
+		if (((t == FRA_PRIORITY || t == FRA_TABLE || t == FRA_FWMARK || t == FRA_FWMASK ||
+		      t == FRA_SUPPRESS_PREFIXLEN) &&
 		     mnl_attr_validate(a, MNL_TYPE_U32) < 0) ||
 		    ((t == FRA_IIFNAME || t == FRA_OIFNAME) &&
 		     mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0))
@@ -412,6 +418,12 @@ static int rule_cb(const struct nlmsghdr *h, void *data)
 		case FRA_FWMASK:
 			mask = mnl_attr_get_u32(a);
 			has_mark = 1;
+			break;
+		case FRA_SUPPRESS_PREFIXLEN:
+			if (mnl_attr_get_u32(a) != 0xffffffffU) {
+				lua_pushinteger(L, mnl_attr_get_u32(a));
+				lua_setfield(L, -2, "suppress_prefixlength");
+			}
 			break;
 		}
 	}
@@ -463,7 +475,8 @@ static int l_rule_list(lua_State *L)
 	return 1;
 }
 
-#define RULE_KEYS "ns from to table priority iif oif fwmark family action"
+#define RULE_KEYS "ns from to table priority iif oif fwmark family action " \
+		  "suppress_prefixlength"
 
 static const struct nsl_prim rule_prims[] = {
 	{ "rule_add", l_rule_add, 1, RULE_KEYS },

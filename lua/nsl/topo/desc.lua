@@ -18,13 +18,15 @@ local addressing = require "nsl.topo.addrs"
 local kinds = require "nsl.topo.kinds" -- issue 15: vlan, vxlan, bond, vrf... in descriptions
 local fail, check_keys, suggest, set, sorted = keys.fail, keys.check_keys, keys.suggest, keys.set, keys.sorted
 
-local TOP = set("prefix", "namespaces", "bridges", "links", "services", "ipv6", "dad")
+local TOP = set("prefix", "namespaces", "bridges", "links", "services", "ipv6", "dad", "addressing", "routing")
 -- publish, firewall: topo/nat.lua; rules: topo/rules.lua; links, vrfs: topo/kinds.lua
 local NS = set("hostname", "sysctl", "routes", "rules", "lo", "forwarding", "publish", "firewall", "links", "vrfs",
   "files", "private") -- files, private: topo/nodefs.lua
 local BRIDGE = set("address", "subnet", "ns", "mtu", "nat") -- nat: topo/nat.lua
-local LINK = set("name", "address", "subnet", "mtu", "nat", "impair", "kind") -- kind: topo/kinds.lua
-local ROUTE = set("via", "dev", "metric", "table", "src")
+local LINK = set("name", "address", "addresses", "subnet", "mtu", "nat", "impair", "kind") -- kind: topo/kinds.lua
+local ROUTE = set("via", "dev", "metric", "table", "src", "type", "mtu", "nexthops", "protocol")
+local NEXTHOP = set("via", "dev", "weight")
+local RTYPES = set("unicast", "unreachable", "blackhole", "prohibit")
 local vlans = require "nsl.topo.vlans" -- issue 15: vlan_filtering, stp, vlans
 for _, k in ipairs(vlans.BRIDGE_KEYS) do BRIDGE[k] = true end
 for _, k in ipairs(vlans.LINK_KEYS) do LINK[k] = true end
@@ -199,7 +201,8 @@ local function read_links(desc, m)
     local names = per_end(type(spec.name) == "string" and not only
       and { [a.name] = spec.name, [b.name] = spec.name } or spec.name, l, "name", only)
     local addrs = per_end(spec.address, l, "address", only)
-    if bridge and addrs[bridge.name] then
+    local many = per_end(spec.addresses, l, "addresses", only)
+    if bridge and (addrs[bridge.name] or many[bridge.name]) then
       fail("link %s: a bridge port has no address; give bridge %s one instead", id, bridge.name)
     end
     if spec.subnet and bridge then
@@ -237,6 +240,9 @@ local function read_links(desc, m)
       m.ifnames[loc .. "\0" .. e.name] = true
       e.real = (e.ns or m.prefix == "") and fit(e.name) or fit(m.prefix .. e.name)
       e.addrs = cidr_list(addrs[n.name], "link " .. id .. ": address of " .. n.name)
+      for _, p in ipairs(cidr_list(many[n.name], "link " .. id .. ": addresses of " .. n.name, true)) do
+        e.addrs[#e.addrs + 1] = p
+      end
       n.ifaces[#n.ifaces + 1] = e
       l.ends[#l.ends + 1] = e
     end
@@ -323,6 +329,42 @@ local function has_family(n, f)
   return false
 end
 
+-- The networks of family f on link or bridge x: its subnet, else those
+-- of its ends' (or the bridge's) addresses.
+local function networks(x, f)
+  local out, seen = {}, {}
+  local function add(p)
+    local t = ip.network(p)
+    if not seen[t] then seen[t] = true; out[#out + 1] = t end
+  end
+  if x.subnets and x.subnets[f] then add(x.subnets[f]) end
+  for _, p in ipairs(x.addrs or {}) do if p.family == f then add(p) end end
+  for _, e in ipairs(x.ends or {}) do
+    for _, p in ipairs(e.addrs) do if p.family == f then add(p) end end
+  end
+  return out
+end
+M.networks = networks
+
+-- The other family's networks of the link or bridge that has network
+-- dst (a canonical text) of family f: a route to one family's subnet via
+-- a node goes to the link's other subnet too.
+local function twins(m, dst, f)
+  local of = f == 4 and 6 or 4
+  local out = {}
+  local function look(x)
+    for _, t in ipairs(networks(x, f)) do
+      if t == dst then
+        for _, o in ipairs(networks(x, of)) do out[#out + 1] = o end
+        return
+      end
+    end
+  end
+  for _, l in ipairs(m.links) do if not l.bridge then look(l) end end
+  for _, b in ipairs(m.bridge_list) do look(b) end
+  return out
+end
+
 -- Adds each job's routes to its namespace's: job = { n =, routes =, at =
 -- (the place, for errors), table = (a VRF's: every route goes there),
 -- vrf = (that VRF) }.  A VRF's gateways are looked for on its members
@@ -353,25 +395,46 @@ local function add_routes(m, jobs)
         if type(r) ~= "table" then fail("%s: expected a gateway or a table", where) end
         check_keys(r, ROUTE, where)
         if vrf_table and r.table ~= nil then fail("%s: a route of a vrf goes to its table", where) end
-        local base = { dst = dst, metric = r.metric, table = vrf_table or r.table, src = r.src }
+        if r.type ~= nil and not RTYPES[r.type] then
+          fail("%s: type must be unicast, unreachable, blackhole or prohibit, got %s", where, tostring(r.type))
+        end
+        if r.mtu ~= nil and (math.type(r.mtu) ~= "integer" or r.mtu < 68 or r.mtu > 65535) then
+          fail("%s: mtu must be an integer 68 to 65535", where)
+        end
+        if r.metric ~= nil and (math.type(r.metric) ~= "integer" or r.metric < 0) then
+          fail("%s: metric must be a non-negative integer", where)
+        end
+        if r.protocol ~= nil and type(r.protocol) ~= "string" and math.type(r.protocol) ~= "integer" then
+          fail("%s: protocol must be a name (\"static\") or a number", where)
+        end
+        local special = r.type ~= nil and r.type ~= "unicast"
+        if special and (r.via ~= nil or r.dev ~= nil or r.nexthops ~= nil) then
+          fail("%s: a route of type %s takes no via, dev or nexthops", where, r.type)
+        end
+        if r.nexthops ~= nil and (r.via ~= nil or r.dev ~= nil) then
+          fail("%s: give via/dev or nexthops, not both", where)
+        end
+        local base = { dst = dst, metric = r.metric, table = vrf_table or r.table, src = r.src,
+                       type = r.type, mtu = r.mtu, protocol = r.protocol }
         local function route(f, via, gateway)
           local x = {}
           for k, v in pairs(base) do x[k] = v end
           x.family, x.via, x.gateway = f and (f == 6 and "inet6" or "inet"), via, gateway
           return x
         end
-        local made = {}
-        if r.via ~= nil then
-          if type(r.via) ~= "string" then fail("%s: gateway must be a string", where) end
-          local target = m.nodes[r.via] or (r.via == "host" and m.host)
-          local gw, why = ip.parse(r.via)
+        -- A gateway: an address (one family) or a node (each family
+        -- it is reached in); returns { [4] = addr, [6] = addr }.
+        local function gateway(via, gwhere)
+          if type(via) ~= "string" then fail("%s: gateway must be a string", gwhere) end
+          local target = m.nodes[via] or (via == "host" and m.host)
+          local gw, why = ip.parse(via)
           if gw then
-            if gw.len then fail("%s: gateway %s: give an address without a prefix length", where, r.via) end
+            if gw.len then fail("%s: gateway %s: give an address without a prefix length", gwhere, via) end
             if family and gw.family ~= family then
-              fail("%s: gateway %s is %s but the destination is %s", where, r.via, FAMILY[gw.family], FAMILY[family])
+              fail("%s: gateway %s is %s but the destination is %s", gwhere, via, FAMILY[gw.family], FAMILY[family])
             end
             if not has_family(n, gw.family) then
-              fail("%s: gateway %s is %s but no link of %s has an %s address", where, r.via,
+              fail("%s: gateway %s is %s but no link of %s has an %s address", gwhere, via,
                 FAMILY[gw.family], n.name, FAMILY[gw.family])
             end
             local on, off
@@ -383,41 +446,103 @@ local function add_routes(m, jobs)
               end
             end
             if not on and off then
-              fail("%s: gateway %s is on the subnet of %s, %s", where, r.via, off.name, outside)
+              fail("%s: gateway %s is on the subnet of %s, %s", gwhere, via, off.name, outside)
             end
-            if not on then fail("%s: gateway %s is on no subnet of %s's links", where, r.via, n.name) end
-            made[1] = route(gw.family, ip.text(gw, false))
+            if not on then fail("%s: gateway %s is on no subnet of %s's links", gwhere, via, n.name) end
+            return { [gw.family] = ip.text(gw, false) }, nil
           elseif target then
+            local got, any = {}, false
             for f = 4, 6, 2 do
               if not family or family == f then
                 local found = reach(m, n, target, f, scope)[1]
-                if found then made[#made + 1] = route(f, found.address, r.via) end
+                if found then got[f], any = found.address, true end
               end
             end
-            if #made == 0 and reach(m, n, target, family)[1] then
-              fail("%s: gateway %s is reached only by links of %s %s", where, r.via, n.name, outside)
+            if not any and reach(m, n, target, family)[1] then
+              fail("%s: gateway %s is reached only by links of %s %s", gwhere, via, n.name, outside)
             end
-            if #made == 0 then
+            if not any then
               if family then
-                fail("%s: gateway %s has no %s address on a link of %s", where, r.via, FAMILY[family], n.name)
+                fail("%s: gateway %s has no %s address on a link of %s", gwhere, via, FAMILY[family], n.name)
               end
-              fail("%s: gateway %s is reached by no link of %s (or has no address there)", where, r.via, n.name)
+              fail("%s: gateway %s is reached by no link of %s (or has no address there)", gwhere, via, n.name)
             end
-          elseif r.via:find("[:%%./]") then
-            fail("%s: bad gateway '%s' (%s)", where, r.via, why)
+            return got, via
+          elseif via:find("[:%%./]") then
+            fail("%s: bad gateway '%s' (%s)", gwhere, via, why)
           else
-            fail("%s: gateway '%s' is neither an address nor a described node", where, r.via)
+            fail("%s: gateway '%s' is neither an address nor a described node", gwhere, via)
           end
+        end
+        local function dev_of(d, dwhere)
+          local dev
+          for _, e in ipairs(kinds.all(n)) do if e.name == d then dev = e end end
+          if not dev then fail("%s: dev %s is not an interface of %s", dwhere, tostring(d), n.name) end
+          return dev.real
+        end
+        local made = {}
+        if r.via ~= nil then
+          local got, node = gateway(r.via, where)
+          for f = 4, 6, 2 do
+            if got[f] then made[#made + 1] = route(f, got[f], node) end
+          end
+          -- via a node to one family's subnet of a link: its other
+          -- family's subnet too, unless a route of its own is written
+          if node and family then
+            local of = family == 4 and 6 or 4
+            local ogot = reach(m, n, m.nodes[node] or m.host, of, scope)[1]
+            for _, t in ipairs(ogot and twins(m, dst, family) or {}) do
+              if routes[t] == nil then
+                local x = route(of, ogot.address, node)
+                x.dst, x.mirror, x.src = t, dst, nil
+                made[#made + 1] = x
+              end
+            end
+          end
+        elseif r.nexthops ~= nil then
+          if type(r.nexthops) ~= "table" or #r.nexthops == 0 then
+            fail("%s: nexthops must be a list of { via =, dev =, weight = }", where)
+          end
+          local per = {}
+          for i, h in ipairs(r.nexthops) do
+            local hwhere = where .. ": nexthops[" .. i .. "]"
+            if type(h) == "string" then h = { via = h } end
+            if type(h) ~= "table" then fail("%s: expected a gateway or a table", hwhere) end
+            check_keys(h, NEXTHOP, hwhere)
+            if h.weight ~= nil and (math.type(h.weight) ~= "integer" or h.weight < 1 or h.weight > 256) then
+              fail("%s: weight must be an integer 1 to 256", hwhere)
+            end
+            if h.via == nil and h.dev == nil then fail("%s: give via, dev or both", hwhere) end
+            local got = h.via ~= nil and gateway(h.via, hwhere) or { [4] = false, [6] = false }
+            local dev = h.dev ~= nil and dev_of(h.dev, hwhere) or nil
+            for f = 4, 6, 2 do
+              if got[f] ~= nil and (not family or family == f) then
+                per[f] = per[f] or {}
+                per[f][#per[f] + 1] = { via = got[f] or nil, dev = dev, weight = h.weight }
+              end
+            end
+          end
+          for f = 4, 6, 2 do
+            if per[f] and #per[f] == #r.nexthops then
+              local x = route(f)
+              x.nexthops = per[f]
+              made[#made + 1] = x
+            end
+          end
+          if #made == 0 then fail("%s: no family has a gateway for every nexthop", where) end
+        elseif special and not family then
+          for f = 4, 6, 2 do if has_family(n, f) then made[#made + 1] = route(f) end end
+          if #made == 0 then made[1] = route(4) end
         else
           made[1] = route(family)
         end
         if r.dev ~= nil then
-          local dev
-          for _, e in ipairs(kinds.all(n)) do if e.name == r.dev then dev = e end end
-          if not dev then fail("%s: dev %s is not an interface of %s", where, tostring(r.dev), n.name) end
-          for _, x in ipairs(made) do x.dev = dev.real end
+          local dev = dev_of(r.dev, where)
+          for _, x in ipairs(made) do if not x.mirror then x.dev = dev end end
         end
-        if not made[1].via and not made[1].dev then fail("%s: give a gateway (via) or a dev", where) end
+        if not made[1].via and not made[1].dev and not special and not made[1].nexthops then
+          fail("%s: give a gateway (via), a dev or nexthops", where)
+        end
         for _, x in ipairs(made) do n.routes[#n.routes + 1] = x end
       end
     end
@@ -446,12 +571,13 @@ function M.check(desc, prefix)
   read_links(desc, m)
   kinds.read(m)
   check_names(m)
-  addressing.default_ipv6(desc, m)
+  addressing.pools(desc, m)
   addressing.assign(m)
   if desc.dad ~= nil and type(desc.dad) ~= "boolean" then fail("dad must be true or false") end
   m.dad = desc.dad ~= false
   read_routes(m)
   kinds.late(m, add_routes)
+  require("nsl.topo.static").read(desc, m, reach, networks)
   require("nsl.topo.rules").read(m)
   services.read(desc, m)
   require("nsl.topo.nat").read(m) -- issue 16: nat, publish, firewall

@@ -57,17 +57,26 @@ local function check_firewall(text, where)
   end
 end
 
--- The address of namespace n that the root namespace reaches (on a link
--- to host, or on a bridge of the root namespace), and the root-side
--- interface it is reached through.
-local function reachable(n)
+-- The address of family f (4 or 6) of namespace n that the root
+-- namespace reaches (on a link to host, or on a bridge of the root
+-- namespace), and the root-side interface it is reached through.
+local function reachable(n, f)
   for _, e in ipairs(n.ifaces) do
-    if e.prefix and not e.prefix.v6 then
-      if e.peer.node.kind == "host" then return e, e.peer.real end
-      local br = e.link.bridge
-      if br and not br.ns and br.prefix then return e, br.real end
+    for _, p in ipairs(e.addrs or {}) do
+      if p.family == f then
+        if e.peer.node.kind == "host" then return p, e.peer.real end
+        local br = e.link.bridge
+        if br and not br.ns and br.prefix then return p, br.real end
+      end
     end
   end
+end
+
+-- The first address of each family of a list: { [4] = p, [6] = p }.
+local function families(addrs)
+  local out = {}
+  for _, p in ipairs(addrs or {}) do out[p.family] = out[p.family] or p end
+  return out
 end
 
 -- publish = { [outside] = inside, proto = "tcp" | "udp" } of node n
@@ -76,9 +85,10 @@ local function read_publish(m, n, spec, where)
   if type(spec) ~= "table" then fail("%s: publish must be a table like { [8080] = 80 }", where) end
   local proto = spec.proto or "tcp"
   if proto ~= "tcp" and proto ~= "udp" then fail("%s: publish: proto must be \"tcp\" or \"udp\"", where) end
-  local e, out = reachable(n)
-  if not e then
-    fail("%s: publish: %s has no IPv4 address the root namespace reaches (link it to host or to a bridge there)",
+  local p4, out = reachable(n, 4)
+  local p6, out6 = reachable(n, 6)
+  if not p4 and not p6 then
+    fail("%s: publish: %s has no IPv4 or IPv6 address the root namespace reaches (link it to host or to a bridge there)",
       where, n.name)
   end
   local ports = {}
@@ -98,15 +108,20 @@ local function read_publish(m, n, spec, where)
     if prev then fail("%s: publish: %s port %d is already published by %s", where, proto, port, prev) end
     m.nat.ports[key] = where
     m.nat.publish[#m.nat.publish + 1] = { proto = proto, port = port, to = spec[port],
-      addr = ip.text(e.prefix, false), out = out, where = where }
+      addr = p4 and ip.text(p4, false), addr6 = p6 and ip.text(p6, false), out = out or out6, where = where }
   end
-  m.nat.outs[out] = true
+  if out then m.nat.outs[out] = true end
+  if out6 then m.nat.outs[out6] = true end
+  if p6 then m.nat.v6 = true end
 end
 
--- A default route for namespace n via gateway, unless it describes one.
+-- A default route for namespace n via gateway, unless it describes one
+-- of the gateway's family.
 local function default_route(n, gateway)
+  local v6 = gateway:find(":", 1, true) ~= nil
   for _, r in ipairs(n.routes) do
-    if r.dst == "default" and not r.table then return end
+    local rv6 = r.family == "inet6" or (r.family == nil and r.via ~= nil and r.via:find(":", 1, true) ~= nil)
+    if r.dst == "default" and not r.table and rv6 == v6 then return end
   end
   n.routes[#n.routes + 1] = { dst = "default", via = gateway, gateway = "nat" }
 end
@@ -126,11 +141,13 @@ function M.read(m)
           where, b.ns.name)
       end
       if not b.prefix then fail("%s: nat = true, but the bridge has no address: nothing routes out through it", where) end
-      if b.prefix.v6 then fail("%s: nat is IPv4 only", where) end
-      nat.subnets[#nat.subnets + 1] = ip.network(b.prefix)
-      for _, port in ipairs(b.ifaces) do
-        local n = port.peer.node
-        if n.kind == "ns" then default_route(n, ip.text(b.prefix, false)) end
+      for f, p in pairs(families(b.addrs)) do
+        nat.subnets[#nat.subnets + 1] = ip.network(p)
+        if f == 6 then nat.v6 = true end
+        for _, port in ipairs(b.ifaces) do
+          local n = port.peer.node
+          if n.kind == "ns" then default_route(n, ip.text(p, false)) end
+        end
       end
     end
   end
@@ -146,9 +163,13 @@ function M.read(m)
       if not h.prefix or not n.prefix then
         fail("%s: nat = true, but the link has no addresses (give it a subnet): no route out", where)
       end
-      if h.prefix.v6 then fail("%s: nat is IPv4 only", where) end
-      nat.subnets[#nat.subnets + 1] = ip.network(h.prefix)
-      default_route(n.node, ip.text(h.prefix, false))
+      for f, p in pairs(families(h.addrs)) do
+        if families(n.addrs)[f] then
+          nat.subnets[#nat.subnets + 1] = ip.network(p)
+          if f == 6 then nat.v6 = true end
+          default_route(n.node, ip.text(p, false))
+        end
+      end
     end
   end
   for _, name in ipairs(sorted(m.nodes)) do
@@ -175,15 +196,25 @@ function M.rules(m)
   add("create table %s { comment %q; }", t, record.nft_owner(record.self().id))
   add("add chain %s postrouting { type nat hook postrouting priority srcnat; policy accept; }", t)
   for _, s in ipairs(m.nat.subnets) do
-    add("add rule %s postrouting ip saddr %s ip daddr != %s masquerade", t, s, s)
+    local fam = s:find(":", 1, true) and "ip6" or "ip"
+    add("add rule %s postrouting %s saddr %s %s daddr != %s masquerade", t, fam, s, fam, s)
   end
   if #m.nat.publish > 0 then
     add("add chain %s prerouting { type nat hook prerouting priority dstnat; policy accept; }", t)
     add("add chain %s output { type nat hook output priority -100; policy accept; }", t)
     for _, p in ipairs(m.nat.publish) do
       for _, chain in ipairs({ "prerouting", "output" }) do
-        add("add rule %s %s fib daddr type local %s dport %d dnat ip to %s:%d", t, chain, p.proto, p.port,
-          p.addr, p.to)
+        if p.addr then
+          add("add rule %s %s fib daddr type local %s dport %d dnat ip to %s:%d", t, chain,
+            p.proto, p.port, p.addr, p.to)
+        end
+        -- not ::1: IPv6 has no route_localnet, a packet from ::1 never
+        -- leaves lo, so a DNAT of it would only hang the connection; left
+        -- alone, it is refused at once
+        if p.addr6 then
+          add("add rule %s %s ip6 daddr != ::1 fib daddr type local %s dport %d dnat ip6 to [%s]:%d", t, chain,
+            p.proto, p.port, p.addr6, p.to)
+        end
       end
     end
     -- A published connection leaves with the root namespace's address on
@@ -209,22 +240,27 @@ end
 -- run: switched on by the first that needs it (if it was off), back off
 -- when the last of them goes down (given back by the last nsl run that
 -- relies on it: nsl.record.sysctl_hold; --clean after a SIGKILL too).
-local forward = { users = 0, was = nil }
+-- IPv6's forwarding (net.ipv6.conf.all.forwarding) likewise, for a
+-- topology with IPv6 NAT or published IPv6 ports.
+local forwards = {}
 
-local function forward_on()
+local function forward_on(key)
+  local forward = forwards[key] or { users = 0 }
+  forwards[key] = forward
   forward.users = forward.users + 1
   if forward.users == 1 then
-    local ok, was = pcall(record.sysctl_hold, "net.ipv4.ip_forward", "1")
+    local ok, was = pcall(record.sysctl_hold, key, "1")
     if not ok then forward.users = 0; error(was, 0) end
     forward.was = was
   end
 end
 
-local function forward_off()
-  if forward.users <= 0 then return end -- the hold itself failed
+local function forward_off(key)
+  local forward = forwards[key]
+  if not forward or forward.users <= 0 then return end -- the hold itself failed
   forward.users = forward.users - 1
   if forward.users == 0 and forward.was then
-    record.sysctl_release("net.ipv4.ip_forward", "1", forward.was)
+    record.sysctl_release(key, "1", forward.was)
   end
 end
 
@@ -243,7 +279,12 @@ function M.steps(t, step)
       core.sysctl("net/ipv4/conf/" .. o .. "/route_localnet", "1")
     end)
   end
-  step("host", "ip_forward", forward_on, forward_off)
+  step("host", "ip_forward", function() forward_on("net.ipv4.ip_forward") end,
+    function() forward_off("net.ipv4.ip_forward") end)
+  if nat.v6 then
+    step("host", "ipv6 forwarding", function() forward_on("net.ipv6.conf.all.forwarding") end,
+      function() forward_off("net.ipv6.conf.all.forwarding") end)
+  end
   -- A table of that name already there is another's: refused, never
   -- recorded.  Ours is in the run's record before it is made, so a run
   -- killed now leaves it to nsl --clean.  Two runs may both find the
@@ -287,7 +328,10 @@ function M.summary(m)
   out[#out + 1] = "nftables table inet " .. nat.table
   for _, s in ipairs(nat.subnets) do out[#out + 1] = "  masquerade " .. s .. " going out" end
   for _, p in ipairs(nat.publish) do
-    out[#out + 1] = string.format("  publish %s %d -> %s:%d (%s)", p.proto, p.port, p.addr, p.to, p.where)
+    local to = {}
+    if p.addr then to[#to + 1] = p.addr .. ":" .. p.to end
+    if p.addr6 then to[#to + 1] = "[" .. p.addr6 .. "]:" .. p.to end
+    out[#out + 1] = string.format("  publish %s %d -> %s (%s)", p.proto, p.port, table.concat(to, ", "), p.where)
   end
   return out
 end

@@ -148,7 +148,8 @@ local function plan(t)
     for _, r in ipairs(n.routes) do
       step("namespace " .. n.name, "route " .. r.dst .. (r.via and (" via " .. r.via) or ""), function()
         core.route_add(r.dst, { via = r.via, dev = r.dev, metric = r.metric, table = r.table,
-                                src = r.src, family = r.family, ns = n.real })
+                                src = r.src, family = r.family, type = r.type, mtu = r.mtu,
+                                nexthops = r.nexthops, protocol = r.protocol, ns = n.real })
       end)
     end
   end

@@ -117,7 +117,11 @@ function M.diagram(t, opts)
       for _, v in ipairs(owner.vrfs or {}) do lines[#lines + 1] = "[" .. v.real .. "] vrf table " .. v.table end
       for _, o in ipairs(owner.own or {}) do lines[#lines + 1] = iface(o) .. kinds.note(o) end
       for _, r in ipairs(owner.routes) do
-        lines[#lines + 1] = "route " .. r.dst .. (r.via and (" via " .. r.via) or "") ..
+        local hops = {}
+        for _, h in ipairs(r.nexthops or {}) do hops[#hops + 1] = h.via or h.dev end
+        lines[#lines + 1] = (r.type and r.type ~= "unicast" and (r.type .. " ") or "") .. "route " .. r.dst ..
+          (r.via and (" via " .. r.via) or "") ..
+          (#hops > 0 and (" via " .. table.concat(hops, ", ")) or "") ..
           (r.gateway and (" (" .. r.gateway .. ")") or "")
       end
       for _, s in ipairs(m.service_order) do
