@@ -93,6 +93,24 @@ describe("nsl without root #rootless", function()
     assert.equal(before, leftovers())
   end)
 
+  it("gives a node its hostname as nobody (the world has a UTS namespace of its own)", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["h.lua"] = [[
+      local t <close> = nsl.topology { namespaces = { a = { hostname = "alpha" }, b = {} },
+                                       links = { { "a", "b" } } }
+      t:up()
+      io.write(t:exec("a", { "hostname" }, { capture = true }).stdout)
+      io.write(t:exec("b", { "hostname" }, { capture = true }).stdout)
+    ]] })
+    local host = T.sh("hostname").out
+    local r = T.sh(AS_NOBODY .. T.quote(T.nsl) .. " " .. dir .. "/h.lua")
+    assert.equal(0, r.code, r.err)
+    assert.equal("alpha\n" .. host, r.out)
+    assert.equal(NOTE, r.err)
+    assert.equal(before, leftovers())
+    assert.equal(host, T.sh("hostname").out)
+  end)
+
   -- A namespace and a background process in it, then an ending.
   local bg = [[
     ns_add("a")
