@@ -162,6 +162,18 @@ if T.sandboxed() then
       assert.not_matches("ARP", r.out)
     end)
 
+    it("names the spec's line in the errors of its methods and of the topology's", function()
+      local line = debug.getinfo(1, "l").currentline
+      local ok, err = pcall(w.capture, w, "s", "eth9")
+      assert.is_false(ok)
+      assert.equal("spec/test_harness_spec.lua:" .. (line + 1) .. ": topology: s has no interface eth9", err)
+      ok, err = pcall(function() w:link_down("c", "zz") end)
+      assert.is_false(ok)
+      assert.equal("spec/test_harness_spec.lua:" .. (line + 4) .. ": topology: link_down: no node named zz", err)
+      ok, err = pcall(function() w:logs("nope") end)
+      assert.equal("spec/test_harness_spec.lua:" .. (line + 7) .. ": nsl.test: no service named nope", err)
+    end)
+
     it("delegates to the topology", function()
       assert.matches("^10%.66%.0%.%d$", w:addr("s"))
       assert.is_true(w:service("tcp"):running())

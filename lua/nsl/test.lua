@@ -171,16 +171,43 @@ function World:stop_captures()
   end
 end
 
+-- An error a method raises names the user's line (the innermost frame
+-- outside the library, busted and luassert), not a line of the library
+-- that passed the call on: a message positioned in the library, or not
+-- positioned at all, gets that place instead.
+local function at_user(e)
+  if type(e) ~= "string" then return e end
+  local where = bus.user_where(2)
+  if not where then return e end
+  local src, rest = e:match("^([^\n]-):%d+: (.*)$")
+  if src and bus.library("@" .. src) then return where .. ": " .. rest end
+  if not src then return where .. ": " .. e end
+  return e
+end
+
+local function relocated(f)
+  return function(...)
+    local r = table.pack(xpcall(f, at_user, ...))
+    if not r[1] then error(r[2], 0) end
+    return table.unpack(r, 2, r.n)
+  end
+end
+
 -- Everything else is the topology's: w:addr, w:name, w:service, w:show...
 local Topology = getmetatable(topo.new({}, { prefix = "" }))
+local delegated = {}
 World.__index = function(_, k)
   local m = World[k]
   if m ~= nil then return m end
   if type(k) ~= "string" or k:sub(1, 2) == "__" or type(Topology[k]) ~= "function" then return nil end
-  return function(self, ...)
+  delegated[k] = delegated[k] or relocated(function(self, ...)
     local t = self:topology()
     return t[k](t, ...)
-  end
+  end)
+  return delegated[k]
+end
+for k, f in pairs(World) do
+  if type(f) == "function" and k:sub(1, 2) ~= "__" then World[k] = relocated(f) end
 end
 World.__name = "nsl.test.world"
 function World.__tostring(w)
