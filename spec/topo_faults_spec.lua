@@ -143,6 +143,11 @@ describe("topology failure injection #netns", function()
     local shown = t:report()
     assert.matches("\nfaults\n  a%-b: a eth0: tbf rate 10mbit\n  a%-b: b eth0: tbf rate 10mbit\n" ..
       "  a%-c: down %(link_down%)\n  a%-c: c eth0: tbf rate 2mbit", shown)
+    -- taken off, no longer shown (in t:show() and t:state())
+    t:impair("a", "b", false)
+    t:impair("a", "c", { c = false })
+    assert.matches("\nfaults\n  a%-c: down %(link_down%)\nnamespace", t:report())
+    assert.same({}, t:state().faults.impaired)
     assert.matches("topology: link a%-b: impair per end is keyed by its ends a and b, got 'c'",
       tostring(N.err(nsl.topology, { namespaces = { "a", "b" },
         links = { { "a", "b", impair = { a = { rate = "1mbit" }, c = {} } } } })))
@@ -150,6 +155,18 @@ describe("topology failure injection #netns", function()
       tostring(N.err(function()
         nsl.topology { namespaces = { "a", "b" }, links = { { "a", "b", impair = { delay = "soon" } } } }:up()
       end)))
+  end)
+
+  it("exec on \"host\" runs the command in the root namespace; on a bridge, says it is not a namespace",
+    function()
+    if not N.needs() then return end
+    t = world()
+    local mine = T.sh("readlink /proc/self/ns/net").out
+    local r = t:exec("host", { "readlink", "/proc/self/ns/net" }, { capture = true })
+    assert.equal(mine, r.stdout)
+    assert.is_true(t:exec("host", { "ip", "link", "show", t:name("br0") }, { capture = true }).ok)
+    assert.matches("topology: exec: br0 is a bridge, not a namespace", tostring(N.err(t.exec, t, "br0", { "true" })))
+    assert.matches("topology: no node named hots", tostring(N.err(t.exec, t, "hots", { "true" })))
   end)
 
   it("leaves nothing behind", function()

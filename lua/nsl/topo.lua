@@ -180,9 +180,15 @@ function Topology:ns(name)
   return netns.new(n.real, { attach = true })
 end
 
--- t:exec(node, cmd [, opts]): ns_exec in one of its namespaces.
+-- t:exec(node, cmd [, opts]): ns_exec in one of its namespaces; "host"
+-- runs cmd in the root namespace (spawn, as the links' and t:nft's
+-- "host" is the root namespace).
 function Topology:exec(name, cmd, opts)
   local n = node(self, name)
+  if n.kind == "host" then return core.spawn(cmd, opts) end
+  if n.kind ~= "ns" then
+    error("topology: exec: " .. name .. " is a " .. n.kind .. ", not a namespace (nor \"host\")", 2)
+  end
   return core.ns_exec(n.real, cmd, uts.opts(n, opts))
 end
 

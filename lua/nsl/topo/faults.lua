@@ -113,7 +113,8 @@ function M.impair(t, a, b, opts)
   if opts ~= false and type(opts) ~= "table" then
     fail(2, "impair: an impairment table or false expected, got %s", type(opts))
   end
-  local per = opts and (type(opts[a]) == "table" or type(opts[b]) == "table")
+  local function one_end(v) return type(v) == "table" or v == false end
+  local per = opts and (one_end(opts[a]) or one_end(opts[b]))
   if per then
     for k in pairs(opts) do
       if k ~= a and k ~= b then
@@ -198,7 +199,7 @@ local ORDER = { "delay", "jitter", "loss", "duplicate", "corrupt", "reorder", "r
 
 -- Lines for t:show(): the links down (t:link_down) or cut (t:partition),
 -- and every impaired end (from the description or t:impair) as the
--- kernel reports it now ("a-r: a eth0: netem delay 50ms loss 1%").
+-- kernel reports it now (an end whose impairment was removed is not) ("a-r: a eth0: netem delay 50ms loss 1%").
 function M.summary(t)
   local f, out = t.faults or { down = {}, cut = {}, impair = {} }, {}
   local cut = {}
@@ -216,8 +217,10 @@ function M.summary(t)
             words[#words + 1] = k .. " " .. tostring(im[k])
           end
         end
-        out[#out + 1] = string.format("%s: %s %s: %s", l.id, e.node.name, e.name,
-          ok and table.concat(words, " ") or tostring(rec))
+        if im or not ok then -- one t:impair(..., false) took off: not shown
+          out[#out + 1] = string.format("%s: %s %s: %s", l.id, e.node.name, e.name,
+            ok and table.concat(words, " ") or tostring(rec))
+        end
       end
     end
   end
@@ -237,8 +240,10 @@ function M.state(t)
     for _, e in ipairs(l.ends) do
       if e.impair or (f.impair[l.id] and f.impair[l.id][e.node.name]) then
         local ok, rec = pcall(core.link_get, e.real, { ns = e.ns and e.ns.real })
-        out.impaired[#out.impaired + 1] = { link = l.id, node = e.node.name, dev = e.name,
-          impair = ok and rec.impair or nil, error = not ok and tostring(rec) or nil }
+        if not ok or rec.impair then
+          out.impaired[#out.impaired + 1] = { link = l.id, node = e.node.name, dev = e.name,
+            impair = ok and rec.impair or nil, error = not ok and tostring(rec) or nil }
+        end
       end
     end
   end
