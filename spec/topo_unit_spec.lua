@@ -32,6 +32,17 @@ describe("nsl.topology descriptions #unit", function()
     assert.matches("^<topology %(no prefix%): down, 2 namespaces, 1 bridges, 2 links, 0 services>$", tostring(t))
   end)
 
+  it("names the closest node when a method is given a name it does not have", function()
+    local t = nsl.topology { namespaces = { "alpha", "beta" }, links = { { "alpha", "beta" } } }
+    local ok, err = pcall(t.name, t, "alpph")
+    assert.is_false(ok)
+    assert.matches("topology: no node named alpph %(did you mean 'alpha'%?%)$", err)
+    ok, err = pcall(t.exec, t, "hots", { "true" })
+    assert.matches("topology: no node named hots %(did you mean 'host'%?%)$", err)
+    ok, err = pcall(t.addr, t, "zzzzzz")
+    assert.matches("topology: no node named zzzzzz$", err)
+  end)
+
   it("is a named type whose close is safe when never up, and twice", function()
     local t = nsl.topology(S5)
     local mt = getmetatable(t)

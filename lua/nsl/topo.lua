@@ -56,9 +56,18 @@ function Topology.__tostring(t)
     #m.service_order)
 end
 
+-- " (did you mean 'alpha'?)" for a name that is no node of t, or "".
+function M.closest_node(t, name)
+  if type(name) ~= "string" then return "" end
+  local names = { "host" }
+  for k in pairs(t.model.nodes) do names[#names + 1] = k end
+  table.sort(names)
+  return require("nsl.topo.keys").suggest(name, names)
+end
+
 local function node(t, name)
   local n = t.model.nodes[name] or (name == "host" and t.model.host)
-  if not n then error("topology: no node named " .. tostring(name), 3) end
+  if not n then error("topology: no node named " .. tostring(name) .. M.closest_node(t, name), 3) end
   return n
 end
 

@@ -40,7 +40,9 @@ local function between(t, a, b, what, level)
   name_of(a, what, level + 1); name_of(b, what, level + 1)
   local m, out = t.model, {}
   for _, n in ipairs({ a, b }) do
-    if not (m.nodes[n] or (n == "host" and m.host)) then fail(level + 1, "%s: no node named %s", what, n) end
+    if not (m.nodes[n] or (n == "host" and m.host)) then
+      fail(level + 1, "%s: no node named %s%s", what, n, require("nsl.topo").closest_node(t, n))
+    end
   end
   for _, l in ipairs(m.links) do
     local x, y = l.ends[1].node.name, l.ends[2].node.name
@@ -161,10 +163,14 @@ function M.partition(t, g1, g2)
   local s1, s2 = group(g1, "partition", 2), group(g2, "partition", 2)
   for n in pairs(s1) do
     if s2[n] then fail(2, "partition: %s is in both groups", n) end
-    if not (t.model.nodes[n] or n == "host") then fail(2, "partition: no node named %s", n) end
+    if not (t.model.nodes[n] or n == "host") then
+      fail(2, "partition: no node named %s%s", n, require("nsl.topo").closest_node(t, n))
+    end
   end
   for n in pairs(s2) do
-    if not (t.model.nodes[n] or n == "host") then fail(2, "partition: no node named %s", n) end
+    if not (t.model.nodes[n] or n == "host") then
+      fail(2, "partition: no node named %s%s", n, require("nsl.topo").closest_node(t, n))
+    end
   end
   local f, n = faults(t), 0
   for _, l in ipairs(t.model.links) do
