@@ -111,6 +111,22 @@ describe("nsl without root #rootless", function()
     assert.equal(host, T.sh("hostname").out)
   end)
 
+  it("nsl ls and exec without XDG_RUNTIME_DIR say where worlds are looked for and how to point there", function()
+    if not need_userns() then return end
+    local nsl = AS_NOBODY .. "env -u XDG_RUNTIME_DIR " .. T.quote(T.nsl)
+    local how = "XDG_RUNTIME_DIR is not set %(or not absolute%), so no rootless world was looked for: " ..
+      "a world registers in %$XDG_RUNTIME_DIR/nsl/world%-PID; set it as the world's nsl had it " ..
+      "%(XDG_RUNTIME_DIR=/run/user/65534%)\n$"
+    local r = T.sh(nsl .. " ls")
+    assert.equal(0, r.code)
+    assert.matches("^nsl: ls: " .. how, r.err)
+    r = T.sh(nsl .. " exec a -- true")
+    assert.equal(1, r.code)
+    assert.matches("^nsl: exec: a: no such node in a live topology %(nsl ls lists them%); " .. how, r.err)
+    r = T.sh(nsl .. " exec -w 12 a -- true")
+    assert.matches("^nsl: exec: no rootless world 12: " .. how, r.err)
+  end)
+
   -- A namespace and a background process in it, then an ending.
   local bg = [[
     ns_add("a")

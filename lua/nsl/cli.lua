@@ -70,8 +70,9 @@ local function find_node(cmd, spec, run)
     end
   end
   if #found == 0 then
-    die("%s: %s: no such node in a live topology%s (nsl ls lists them)", cmd, spec,
-      run and (" of run " .. run) or "")
+    local why = os.getenv("NSL_NO_REGISTRY")
+    die("%s: %s: no such node in a live topology%s (nsl ls lists them)%s", cmd, spec,
+      run and (" of run " .. run) or "", why and ("; " .. why) or "")
   end
   if #found > 1 then
     local where = {}
@@ -103,6 +104,8 @@ function M.ls(args)
     return 0
   end
   if #live == 0 then out("no live nsl runs with topologies") end
+  local why = os.getenv("NSL_NO_REGISTRY")
+  if why then io.stderr:write("nsl: ls: ", why, "\n") end
   local pretty = require "nsl.pretty"
   for _, doc in ipairs(live) do
     out(string.format("run %s  pid %d  %s", doc.run, doc.pid, doc.script or "(no script)"))

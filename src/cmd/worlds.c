@@ -406,6 +406,19 @@ int nsl_rootless_join(int *argc, char **argv)
 		return 0;
 	want = take_world(argc, argv);
 	root = nsl_world_privileged();
+	if (!root && !registry_dir(list, sizeof(list))) {
+		/* Where worlds are looked for, and how to point there: nsl.cli
+		 * adds it to what it could not find (NSL_NO_REGISTRY). */
+		snprintf(list, sizeof(list), "XDG_RUNTIME_DIR is not set (or not absolute), so no "
+			 "rootless world was looked for: a world registers in "
+			 "$XDG_RUNTIME_DIR/nsl/world-PID; set it as the world's nsl had it "
+			 "(XDG_RUNTIME_DIR=/run/user/%u)", (unsigned)getuid());
+		setenv("NSL_NO_REGISTRY", list, 1);
+		if (want) {
+			fprintf(stderr, "nsl: %s: no rootless world %s: %s\n", argv[1], want, list);
+			exit(EXIT_FAILURE);
+		}
+	}
 	if (!want && ((env && strcmp(env, "0") == 0)))
 		return 0;
 	all = worlds_find(w, root);
