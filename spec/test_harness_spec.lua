@@ -296,6 +296,25 @@ describe("busted runs with worlds #netns", function()
       (dir .. "/art/worlds.lua/fixture_world_fails"):gsub("%p", "%%%0") .. ".-</failure>", r.out)
   end)
 
+  it("eventually's timeout is a failure of the test (as an assertion's), not an error", function()
+    T.write(dir .. "/ev_spec.lua", [[
+      local nt = require "nsl.test"
+      describe("eventually", function()
+        it("times out", function()
+          nt.eventually(function() return false, "the port is closed" end, { timeout = 0.05 })
+        end)
+        it("times out on an assertion", function()
+          nt.eventually(function() assert.equal(1, 2) end, { timeout = 0.05 })
+        end)
+      end)
+    ]])
+    local r = T.sh(string.format("busted --lua=%s -o utfTerminal %s", T.quote(T.nsl), T.quote(dir .. "/ev_spec.lua")))
+    assert.equal(1, r.code, r.out .. r.err)
+    assert.matches("0 successes / 2 failures / 0 errors / 0 pending", r.out, 1, true)
+    assert.matches("ev_spec.lua:4: eventually: still failing after 0.0%ds %(%d+ tries%): the port is closed", r.out)
+    os.remove(dir .. "/ev_spec.lua")
+  end)
+
   it("outside the privileges, a world's tests are pending with how to run them", function()
     if not T.need_sandbox() then return end
     local r = T.sh("setpriv --inh-caps=-all --bounding-set=-all --no-new-privs " ..

@@ -309,7 +309,7 @@ function M.eventually(fn, opts)
         last.message = head .. tostring(last.message)
         error(last, 0)
       end
-      error(head .. tostring(last), 2)
+      bus.fail(head .. tostring(last), 2)
     end
     core.sleep(math.min(step, timeout - waited))
     step = math.min(step * 2, interval)

@@ -62,7 +62,8 @@ function M.closest_node(t, name)
   local names = { "host" }
   for k in pairs(t.model.nodes) do names[#names + 1] = k end
   table.sort(names)
-  return require("nsl.topo.keys").suggest(name, names)
+  -- names are short: "zz" is no misspelling of "c"
+  return require("nsl.topo.keys").suggest(name, names, math.min(#name - 1, #name // 3 + 1))
 end
 
 local function node(t, name)
