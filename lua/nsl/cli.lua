@@ -16,14 +16,16 @@ local function out(s)
 end
 
 -- The options of a subcommand: flags (no value) and valued ones; the
--- rest are positional.  "--" ends the options; what follows is rest.
-local function parse(cmd, args, flags, valued)
+-- rest are positional.  "--" ends the options; what follows is rest, as
+-- is everything after the `upto`th positional word (nsl exec NODE cmd
+-- -opt: cmd's -opt is cmd's).
+local function parse(cmd, args, flags, valued, upto)
   local o, pos, rest = {}, {}, nil
   local i = 1
   while i <= #args do
     local a = args[i]
-    if a == "--" then
-      rest = table.move(args, i + 1, #args, 1, {})
+    if a == "--" or (upto and #pos >= upto) then
+      rest = table.move(args, a == "--" and i + 1 or i, #args, 1, {})
       break
     elseif flags[a] then
       o[flags[a]] = true
@@ -83,10 +85,16 @@ local function find_node(cmd, spec, run)
   return found[1]
 end
 
-local function addresses(ns)
+-- Every address of a node's interfaces, IPv4 and IPv6 (a lab file of an
+-- older nsl has only each interface's first, "address").
+local function addresses(x)
   local a = {}
-  for _, i in ipairs(ns.interfaces or {}) do
-    if i.address then a[#a + 1] = i.address end
+  for _, i in ipairs(x.interfaces or { x }) do
+    if i.addresses then
+      for _, text in ipairs(i.addresses) do a[#a + 1] = text end
+    elseif i.address then
+      a[#a + 1] = i.address
+    end
   end
   return table.concat(a, " ")
 end
@@ -117,7 +125,7 @@ function M.ls(args)
                             addresses = addresses(ns) }
       end
       for _, b in ipairs(top.bridges or {}) do
-        rows[#rows + 1] = { node = b.name, real = b.real, hostname = "(bridge)", addresses = b.address or "" }
+        rows[#rows + 1] = { node = b.name, real = b.real, hostname = "(bridge)", addresses = addresses(b) }
       end
       if #rows > 0 then out("    " .. pretty.format(rows):gsub("\n", "\n    ")) end
     end
@@ -140,13 +148,18 @@ function M.ls(args)
   return 0
 end
 
--- nsl show [--json] [NODE | RUN]
+-- nsl show [--json] [NODE | RUN [NODE]]
 function M.show(args)
   local o, pos = parse("show", args, { ["--json"] = "json" }, { ["--run"] = "run" })
   local state = require "nsl.topo.state"
   local live = require("nsl.lab").runs()
   local tops = {}
-  local want = pos[1]
+  local want, only = pos[1], nil
+  if #pos > 2 then die("show: too many words: usage: nsl show [--json] [NODE | RUN [NODE]]") end
+  if pos[2] then -- RUN NODE: that node alone
+    local n = find_node("show", pos[2], pos[1])
+    tops[1], only, want = n.top, n.ns.name, nil
+  end
   if want then
     local is_run = false
     for _, doc in ipairs(live) do
@@ -156,7 +169,7 @@ function M.show(args)
       end
     end
     if not is_run then tops[1] = find_node("show", want, o.run).top end
-  else
+  elseif not only then
     for _, doc in ipairs(live) do
       if not o.run or doc.run == o.run then
         for _, top in ipairs(doc.topologies or {}) do tops[#tops + 1] = top end
@@ -164,7 +177,17 @@ function M.show(args)
     end
   end
   local states = {}
-  for i, top in ipairs(tops) do states[i] = state.live(top) end
+  for i, top in ipairs(tops) do
+    states[i] = state.live(top)
+    if only then
+      local keep = {}
+      for _, n in ipairs(states[i].namespaces) do
+        if n.name == only then keep[#keep + 1] = n end
+      end
+      states[i].namespaces = require("nsl.json").array(keep)
+      states[i].host = { links = {} }
+    end
+  end
   if o.json then
     local json = require "nsl.json"
     out(json.encode(json.array(states)))
@@ -177,15 +200,16 @@ end
 
 local signums = { HUP = 1, INT = 2, QUIT = 3, ABRT = 6, KILL = 9, SEGV = 11, PIPE = 13, TERM = 15 }
 
--- nsl exec [--run ID] NODE [--] [cmd...]: cmd, or an interactive shell,
+-- nsl exec [--run ID] NODE [--] [cmd...]: cmd (its words from the first
+-- after NODE, options included), or an interactive shell,
 -- in the node's namespaces as ns_exec runs it (its /etc/netns files),
 -- in its UTS namespace when it has a hostname.  Exits with cmd's status.
 function M.exec(args)
-  local o, pos, rest = parse("exec", args, {}, { ["--run"] = "run" })
+  local o, pos, rest = parse("exec", args, {}, { ["--run"] = "run" }, 1)
   local spec = table.remove(pos, 1)
-  if not spec then die("exec: which node? usage: nsl exec [--run ID] NODE [-- cmd...]") end
+  if not spec then die("exec: which node? usage: nsl exec [--run ID] NODE [cmd...]") end
   local cmd = rest or {}
-  for i = #pos, 1, -1 do table.insert(cmd, 1, pos[i]) end
+  if cmd[1] == "--" then table.remove(cmd, 1) end -- nsl exec NODE -- cmd
   if #cmd == 0 then cmd = { os.getenv("SHELL") or "/bin/sh" } end
   local n = find_node("exec", spec, o.run)
   if n.ns.uts then
@@ -327,8 +351,8 @@ function M.dot(args)
   return 0
 end
 
-local usage = "usage: nsl ls [--json] | nsl show [--json] [NODE|RUN] | " ..
-  "nsl exec [--run ID] NODE [-- cmd...] | nsl dot SCRIPT.lua [-o FILE]"
+local usage = "usage: nsl ls [--json] | nsl show [--json] [NODE|RUN [NODE]] | " ..
+  "nsl exec [--run ID] NODE [cmd...] | nsl dot SCRIPT.lua [-o FILE]"
 
 -- main(subcommand, args...): runs it and exits with its status.
 function M.main(cmd, ...)

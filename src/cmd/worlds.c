@@ -366,13 +366,20 @@ static void world_join(struct world *w, const char *cmd)
 }
 
 /* --world PID (-w PID, --world=PID) among the subcommand's options
- * (before "--"): taken out of argv; its value, or NULL. */
+ * (before "--"; for exec, before NODE too: the words after it are the
+ * command's, "grep -w" included): taken out of argv; its value, or NULL. */
 static const char *take_world(int *argc, char **argv)
 {
 	const char *v = NULL;
-	int i, drop = 0;
+	int i, drop = 0, exec = strcmp(argv[1], "exec") == 0;
 
 	for (i = 2; i < *argc && strcmp(argv[i], "--") != 0; i++) {
+		if (exec && argv[i][0] != '-')
+			break;	/* NODE */
+		if (exec && strcmp(argv[i], "--run") == 0) {
+			i++;	/* its value is no NODE */
+			continue;
+		}
 		if (strncmp(argv[i], "--world=", 8) == 0) {
 			v = argv[i] + 8;
 			drop = 1;

@@ -21,6 +21,14 @@ local M = {}
 
 local function array(t) return json.array(t or {}) end
 
+-- Every address of an end or a bridge (IPv4 first, then IPv6) as text
+-- with its prefix length: "10.0.0.1/24", "fd00::1/64".
+function M.texts(addrs)
+  local out = array()
+  for _, p in ipairs(addrs or {}) do out[#out + 1] = p.text end
+  return out
+end
+
 function M.entry(t)
   local m = t.model
   local e = { prefix = t.prefix, state = t.status, namespaces = array(), bridges = array(),
@@ -29,6 +37,7 @@ function M.entry(t)
     local ifaces = array()
     for _, i in ipairs(n.ifaces or {}) do
       ifaces[#ifaces + 1] = { name = i.name, real = i.real, address = i.address,
+                              addresses = M.texts(i.addrs),
                               peer = i.peer and i.peer.node and i.peer.node.name or nil }
     end
     e.namespaces[#e.namespaces + 1] = { name = n.name, real = n.real, hostname = n.hostname,
@@ -36,13 +45,13 @@ function M.entry(t)
   end
   for _, b in ipairs(m.bridges) do
     e.bridges[#e.bridges + 1] = { name = b.name, real = b.real, address = b.address,
-                                  ns = b.ns and b.ns.real or nil }
+                                  addresses = M.texts(b.addrs), ns = b.ns and b.ns.real or nil }
   end
   for _, l in ipairs(m.links) do
     local ends = array()
     for _, x in ipairs(l.ends) do
       ends[#ends + 1] = { node = x.node.name, name = x.name, real = x.real, address = x.address,
-                          ns = x.ns and x.ns.real or nil }
+                          addresses = M.texts(x.addrs), ns = x.ns and x.ns.real or nil }
     end
     e.links[#e.links + 1] = { ends = ends }
   end
