@@ -153,7 +153,7 @@ if T.sandboxed() then
     end)
 
     it("records packets to a pcap file that tcpdump reads", function()
-      local file = w:capture("s", "eth0", { filter = "icmp" })
+      local file = w:capture("s:eth0", { filter = "icmp" })   -- as w:capture("s", "eth0", ...)
       assert.reaches(w, "c", "s")
       w:stop_captures()
       local r = T.sh("tcpdump -n -r " .. T.quote(file))

@@ -169,6 +169,40 @@ describe("topology failure injection #netns", function()
     assert.matches("topology: no node named hots", tostring(N.err(t.exec, t, "hots", { "true" })))
   end)
 
+  it("names one of two parallel links by an end, node:ifname; node, node still means every link", function()
+    if not N.needs() then return end
+    t = nsl.topology {
+      namespaces = { "r1", "r2" },
+      links = { { "r1", "r2", subnet = "10.31.0.0/30" }, { "r1", "r2", subnet = "10.32.0.0/30" } },
+    }:up()
+    local function up(node, ifname)
+      return N.has_flag(N.ip_link(t:link_name(node .. ":" .. ifname), t:name(node)), "UP")
+    end
+    t:link_down("r1:eth1")
+    assert.is_true(up("r1", "eth0") and up("r2", "eth0"))
+    assert.is_false(up("r1", "eth1") or up("r2", "eth1"))
+    assert.same({ ["r1-r2#2"] = true }, t.faults.down)
+    assert.matches("\nfaults\n  r1%-r2#2: down %(link_down%)\n", t:report())
+    t:link_up("r2:eth1", "r1:eth1")
+    assert.is_true(up("r1", "eth1"))
+    t:link_down("r1", "r2")
+    assert.is_false(up("r1", "eth0") or up("r1", "eth1"))
+    t:link_up("r1", "r2")
+    t:impair("r2:eth0", { rate = "10mbit" })
+    assert.equal("10mbit", link_get(t:link_name("r1", "eth0"), { ns = t:name("r1") }).impair.rate)
+    assert.is_nil(link_get(t:link_name("r1", "eth1"), { ns = t:name("r1") }).impair)
+    t:impair("r1:eth0", { r1 = false })
+    assert.is_nil(link_get(t:link_name("r1", "eth0"), { ns = t:name("r1") }).impair)
+    assert.equal("10mbit", link_get(t:link_name("r2", "eth0"), { ns = t:name("r2") }).impair.rate)
+    assert.equal("eth1", t:link("r2:eth1").name)
+    assert.matches("topology: link_down: r1 has no link end eth7 %(its ends: eth0, eth1%)",
+      tostring(N.err(t.link_down, t, "r1:eth7")))
+    assert.matches("topology: link_down: which link of r1%? name its other end, or the end as r1:IFNAME",
+      tostring(N.err(t.link_down, t, "r1")))
+    assert.matches("topology: impair: no node named r3 %(did you mean 'r1'%?%)",
+      tostring(N.err(t.impair, t, "r3:eth0", { rate = "1mbit" })))
+  end)
+
   it("leaves nothing behind", function()
     if not N.needs() then return end
     N.assert_clean()

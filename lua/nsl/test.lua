@@ -114,12 +114,17 @@ function World:log_path(service)
   return self:topology().logfiles[service]
 end
 
--- w:capture(node, ifname [, {filter = "tcp port 80"}]): records packets
+-- w:capture(node, ifname [, {filter = "tcp port 80"}]) or
+-- w:capture("node:ifname" [, opts]): records packets
 -- on node's interface to a pcap file until the end of the test (tcpdump
 -- in the node, started in the background and waited for until it
 -- listens); returns the file's path.
 function World:capture(node, ifname, opts)
   local t = self:topology()
+  if type(ifname) ~= "string" and opts == nil and type(node) == "string" and node:find(":", 1, true) then
+    opts = ifname -- w:capture("node:ifname" [, opts])
+    node, ifname = topo.split(node)
+  end
   opts = opts or {}
   local real = t:link_name(node, ifname)
   local n = t.model.nodes[node] or (node == "host" and t.model.host)

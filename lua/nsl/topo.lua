@@ -72,16 +72,28 @@ local function node(t, name)
   return n
 end
 
+-- "node:ifname" (containerlab's endpoint form) as node, ifname when no
+-- ifname is given apart.
+local function split(name, ifname)
+  if ifname == nil and type(name) == "string" then
+    local n, i = name:match("^([^:]+):(.+)$")
+    if n then return n, i end
+  end
+  return name, ifname
+end
+M.split = split
+
 -- t:name(node): the real name of a namespace or bridge.
 function Topology:name(name)
   local n = node(self, name)
   return n.real
 end
 
--- t:link_name(node, ifname): the real name of an interface of a node
--- ("host" for the root namespace's ends); t:link_name(bridge) is the
--- bridge's own.
+-- t:link_name(node, ifname) or t:link_name("node:ifname"): the real name
+-- of an interface of a node ("host" for the root namespace's ends);
+-- t:link_name(bridge) is the bridge's own.
 function Topology:link_name(name, ifname)
+  name, ifname = split(name, ifname)
   local n = node(self, name)
   if ifname == nil and n.kind == "bridge" then return n.real end
   for _, e in ipairs(require("nsl.topo.kinds").all(n)) do -- issue 15: own links too
@@ -202,8 +214,10 @@ function Topology:exec(name, cmd, opts)
   return core.ns_exec(n.real, cmd, uts.opts(n, opts))
 end
 
--- t:link(node, ifname): a link handle on one of its interfaces.
+-- t:link(node, ifname) or t:link("node:ifname"): a link handle on one
+-- of its interfaces.
 function Topology:link(name, ifname)
+  name, ifname = split(name, ifname)
   local n = node(self, name)
   for _, e in ipairs(n.ifaces) do
     if e.name == ifname or e.real == ifname then return netns.link(e.real, e.ns and e.ns.real) end

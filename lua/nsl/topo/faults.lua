@@ -1,6 +1,7 @@
 -- nsl.topo.faults: failure injection on a running topology.
 --
 --   t:link_down("a", "b")       -- the link(s) between nodes a and b, both ends down
+--   t:link_down("a:eth1")       -- the link at that end (containerlab's endpoint form)
 --   t:link_up("a", "b")         -- and up again
 --   t:impair("a", "b", { delay = "20ms", loss = "1%" })   -- both ends, live
 --   t:impair("a", "b", { a = { delay = "20ms" }, b = { loss = "5%" } })  -- per end
@@ -35,22 +36,62 @@ local function name_of(x, what, level)
   return x
 end
 
--- The links between nodes a and b; raises when there is none.
-local function between(t, a, b, what, level)
-  name_of(a, what, level + 1); name_of(b, what, level + 1)
-  local m, out = t.model, {}
-  for _, n in ipairs({ a, b }) do
-    if not (m.nodes[n] or (n == "host" and m.host)) then
-      fail(level + 1, "%s: no node named %s%s", what, n, require("nsl.topo").closest_node(t, n))
-    end
+-- An end named "node" or "node:ifname" (containerlab's endpoint form:
+-- one of two parallel links): { node =, ifname = } after checking the
+-- node (and its interface) exists, with the closest name when not.
+local function endpoint(t, x, what, level)
+  name_of(x, what, level + 1)
+  local m = t.model
+  local node, ifname = x:match("^([^:]+):(.+)$")
+  node = node or x
+  local n = m.nodes[node] or (node == "host" and m.host)
+  if not n then
+    fail(level + 1, "%s: no node named %s%s", what, node, require("nsl.topo").closest_node(t, node))
   end
-  for _, l in ipairs(m.links) do
-    local x, y = l.ends[1].node.name, l.ends[2].node.name
-    if (x == a and y == b) or (x == b and y == a) then out[#out + 1] = l end
+  if ifname then
+    local names = {}
+    for _, l in ipairs(m.links) do
+      for _, e in ipairs(l.ends) do
+        if e.node == n then
+          if e.name == ifname or e.real == ifname then return { node = node, ifname = ifname } end
+          names[#names + 1] = e.name
+        end
+      end
+    end
+    table.sort(names)
+    fail(level + 1, "%s: %s has no link end %s (its ends: %s)%s", what, node, ifname,
+      #names > 0 and table.concat(names, ", ") or "none",
+      require("nsl.topo.keys").suggest(ifname, names, math.max(1, #ifname // 3)))
+  end
+  return { node = node }
+end
+M.endpoint = endpoint
+
+local function matches(e, p)
+  return e.node.name == p.node and (p.ifname == nil or e.name == p.ifname or e.real == p.ifname)
+end
+
+-- The links between a and b ("node" or "node:ifname" each), or the link
+-- at end a ("node:ifname") when b is nil; raises when there is none.
+local function between(t, a, b, what, level)
+  local pa = endpoint(t, a, what, level + 1)
+  local pb = b ~= nil and endpoint(t, b, what, level + 1) or nil
+  if not pb and not pa.ifname then
+    fail(level + 1, "%s: which link of %s? name its other end, or the end as %s:IFNAME", what, a, a)
+  end
+  local out = {}
+  for _, l in ipairs(t.model.links) do
+    local x, y = l.ends[1], l.ends[2]
+    if pb then
+      if (matches(x, pa) and matches(y, pb)) or (matches(x, pb) and matches(y, pa)) then out[#out + 1] = l end
+    elseif matches(x, pa) or matches(y, pa) then
+      out[#out + 1] = l
+    end
   end
   if #out == 0 then fail(level + 1, "%s: no link between %s and %s", what, a, b) end
   return out
 end
+M.between = between
 
 -- The kernel deletes the routes through a link that goes down (and its
 -- IPv6 addresses, unless keep_addr_on_down): so its ends keep their IPv6
@@ -83,7 +124,8 @@ local function set_up(l, up)
   end
 end
 
--- t:link_down(a, b): the link (every link) between a and b, both ends.
+-- t:link_down(a, b): the link (every link) between a and b, both ends;
+-- t:link_down("a:eth1"): the link at that end (one of parallel links).
 function M.link_down(t, a, b)
   running(t, "link_down", 2)
   local f = faults(t)
@@ -111,7 +153,16 @@ end
 -- is left alone), live; false removes both.
 function M.impair(t, a, b, opts)
   running(t, "impair", 2)
+  if opts == nil and type(a) == "string" and a:find(":", 1, true) and type(b) ~= "string" then
+    b, opts = nil, b -- t:impair("a:eth1", opts): the link at that end
+  end
   local links = between(t, a, b, "impair", 2)
+  local ea, eb = endpoint(t, a, "impair", 2).node, b and endpoint(t, b, "impair", 2).node
+  if not eb then
+    local l = links[1]
+    eb = l.ends[1].node.name == ea and l.ends[2].node.name or l.ends[1].node.name
+  end
+  a, b = ea, eb
   if opts ~= false and type(opts) ~= "table" then
     fail(2, "impair: an impairment table or false expected, got %s", type(opts))
   end
