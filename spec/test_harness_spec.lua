@@ -171,6 +171,7 @@ if T.sandboxed() then
       assert.is_false(ok)
       assert.equal("spec/test_harness_spec.lua:" .. (line + 4) .. ": topology: link_down: no node named zz", err)
       ok, err = pcall(function() w:logs("nope") end)
+      assert.is_false(ok)
       assert.equal("spec/test_harness_spec.lua:" .. (line + 7) .. ": nsl.test: no service named nope", err)
     end)
 

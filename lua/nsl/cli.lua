@@ -66,7 +66,7 @@ local function find_node(cmd, spec, run)
   if r then run, spec = r, name end
   local found = {}
   for _, n in ipairs(nodes(live)) do
-    if (not run or n.run == run or tostring(n.doc.pid) == run)
+    if (not run or n.run == run or tostring(n.doc.pid) == run or n.doc.name == run)
         and (n.ns.name == spec or n.ns.real == spec) then
       found[#found + 1] = n
     end
@@ -116,7 +116,11 @@ function M.ls(args)
   if why then io.stderr:write("nsl: ls: ", why, "\n") end
   local pretty = require "nsl.pretty"
   for _, doc in ipairs(live) do
-    out(string.format("run %s  pid %d  %s", doc.run, doc.pid, doc.script or "(no script)"))
+    if doc.name then -- a lab nsl up keeps
+      out(string.format("lab %s  run %s  keeper pid %d  %s", doc.name, doc.run, doc.pid, doc.file or ""))
+    else
+      out(string.format("run %s  pid %d  %s", doc.run, doc.pid, doc.script or "(no script)"))
+    end
     for _, top in ipairs(doc.topologies or {}) do
       out("  topology " .. (top.prefix ~= "" and top.prefix or "(no prefix)"))
       local rows = setmetatable({}, { __columns = { "node", "real", "hostname", "addresses" } })
@@ -163,7 +167,7 @@ function M.show(args)
   if want then
     local is_run = false
     for _, doc in ipairs(live) do
-      if doc.run == want or tostring(doc.pid) == want then
+      if doc.run == want or tostring(doc.pid) == want or (doc.name and doc.name == want) then
         is_run = true
         for _, top in ipairs(doc.topologies or {}) do tops[#tops + 1] = top end
       end
@@ -176,10 +180,15 @@ function M.show(args)
       end
     end
   end
-  local states = {}
+  local states, extras = {}, {}
   for i, top in ipairs(tops) do
+    local caps = {} -- those still running (one killed never said it stopped)
+    for _, c in ipairs(top.captures or {}) do
+      if io.open("/proc/" .. tostring(c.pid) .. "/stat") then caps[#caps + 1] = c end
+    end
+    extras[i] = { faults = top.faults, captures = caps, only = only }
     states[i] = state.live(top)
-    if only then
+    if only and o.json then
       local keep = {}
       for _, n in ipairs(states[i].namespaces) do
         if n.name == only then keep[#keep + 1] = n end
@@ -194,7 +203,7 @@ function M.show(args)
     return 0
   end
   if #states == 0 then out("no live topologies (nsl ls)") end
-  for _, st in ipairs(states) do out(state.text(st)) end
+  for i, st in ipairs(states) do out(state.text(st, extras[i])) end
   return 0
 end
 
@@ -351,8 +360,11 @@ function M.dot(args)
   return 0
 end
 
+require("nsl.live").install(M, { die = die, out = out, parse = parse }) -- up, down, link...
+
 local usage = "usage: nsl ls [--json] | nsl show [--json] [NODE|RUN [NODE]] | " ..
-  "nsl exec [--run ID] NODE [cmd...] | nsl dot SCRIPT.lua [-o FILE]"
+  "nsl exec [--run ID] NODE [cmd...] | nsl dot SCRIPT.lua [-o FILE] | nsl up FILE [--name NAME] | " ..
+  "nsl down RUN|--all | nsl link|impair|partition|heal|capture RUN ... (nsl --help)"
 
 -- main(subcommand, args...): runs it and exits with its status.
 function M.main(cmd, ...)

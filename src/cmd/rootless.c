@@ -128,8 +128,9 @@ int nsl_rootless_wanted(int argc, char **argv)
 	if (wanted)
 		return 1;
 	/* A subcommand (nsl ls, show, exec, dot) looks at the caller's own
-	 * world, never at a new, empty one. */
-	if (argc > 1 && nsl_is_subcommand(argv[1]))
+	 * world, never at a new, empty one; a lab's keeper (nsl up's _keep)
+	 * is a run like a script's. */
+	if (argc > 1 && nsl_is_subcommand(argv[1]) && strcmp(argv[1], "_keep") != 0)
 		return 0;
 	if (env && strcmp(env, "0") == 0)
 		return 0;

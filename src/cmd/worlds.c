@@ -367,7 +367,8 @@ static void world_join(struct world *w, const char *cmd)
 
 /* --world PID (-w PID, --world=PID) among the subcommand's options
  * (before "--"; for exec, before NODE too: the words after it are the
- * command's, "grep -w" included): taken out of argv; its value, or NULL. */
+ * command's, "grep -w" included; capture's -w is its file): taken out
+ * of argv; its value, or NULL. */
 static const char *take_world(int *argc, char **argv)
 {
 	const char *v = NULL;
@@ -383,7 +384,8 @@ static const char *take_world(int *argc, char **argv)
 		if (strncmp(argv[i], "--world=", 8) == 0) {
 			v = argv[i] + 8;
 			drop = 1;
-		} else if (strcmp(argv[i], "--world") == 0 || strcmp(argv[i], "-w") == 0) {
+		} else if (strcmp(argv[i], "--world") == 0 ||
+			   (strcmp(argv[i], "-w") == 0 && strcmp(argv[1], "capture") != 0)) {
 			if (i + 1 >= *argc) {
 				fprintf(stderr, "nsl: %s: %s needs a value (a world's pid: nsl ls)\n",
 					argv[1], argv[i]);
@@ -409,7 +411,10 @@ int nsl_rootless_join(int *argc, char **argv)
 	char list[2048], name[64];
 	int n, all, i, root, json = 0, st, failed = 0;
 
-	if (*argc < 2 || !nsl_is_subcommand(argv[1]) || strcmp(argv[1], "dot") == 0)
+	/* dot runs nothing; up starts a keeper (_keep), which goes into a
+	 * world of its own as a script does. */
+	if (*argc < 2 || !nsl_is_subcommand(argv[1]) || strcmp(argv[1], "dot") == 0 ||
+	    strcmp(argv[1], "up") == 0 || strcmp(argv[1], "_keep") == 0)
 		return 0;
 	want = take_world(argc, argv);
 	root = nsl_world_privileged();

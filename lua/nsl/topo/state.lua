@@ -55,6 +55,13 @@ function M.entry(t)
     end
     e.links[#e.links + 1] = { ends = ends }
   end
+  if t.status == "up" and t.faults then -- what t:link_down, t:impair... did
+    e.faults = array(require("nsl.topo.faults").summary(t))
+  end
+  if t.captures then -- a keeper's captures (nsl capture)
+    e.captures = array()
+    for _, c in ipairs(t.captures) do e.captures[#e.captures + 1] = c end
+  end
   for _, s in ipairs(m.service_order) do
     local p = t.procs[s.name]
     local cmd = array()
@@ -161,7 +168,8 @@ end
 -- text(state [, extra]): the state as the lines t:show() prints (the one
 -- renderer of a topology's live state: t:report(), t:show(), nsl show).
 -- extra.nat and extra.faults are lines only the process holding the
--- topology knows (its nftables table's rules, the faults it injected).
+-- topology knows (its nftables table's rules, the faults it injected),
+-- extra.captures a keeper's captures; extra.only: that namespace alone.
 function M.text(st, extra)
   extra = extra or {}
   local out = {}
@@ -174,7 +182,7 @@ function M.text(st, extra)
   local names, host = {}, {}
   for _, n in ipairs(st.namespaces) do names[n.real] = n.name end
   for _, l in ipairs(st.host.links) do host[l.name] = true end
-  if #st.host.links > 0 or st.host.error then
+  if (#st.host.links > 0 or st.host.error) and not extra.only then
     add("host (root namespace)")
     if st.host.error then add("  links: " .. st.host.error) end
     add(indent(link_table(st.host.links, st.host.addresses, names), "  "))
@@ -184,7 +192,14 @@ function M.text(st, extra)
     add("faults")
     for _, line in ipairs(extra.faults) do add("  " .. line) end
   end
+  if extra.captures and #extra.captures > 0 then
+    add("captures")
+    for _, c in ipairs(extra.captures) do
+      add(string.format("  %s (pid %d) to %s", c["end"], c.pid, c.to))
+    end
+  end
   for _, n in ipairs(st.namespaces) do
+    if extra.only and n.name ~= extra.only then goto next end -- nsl show RUN NODE
     add(string.format("namespace %s%s%s", n.name, n.real ~= n.name and (" (" .. n.real .. ")") or "",
       n.hostname and (", hostname " .. n.hostname) or ""))
     if n.error then add("  error: " .. n.error) end
@@ -217,6 +232,7 @@ function M.text(st, extra)
       add("  processes")
       add(indent(pretty.format(procs), "    "))
     end
+    ::next::
   end
   return table.concat(out, "\n")
 end
