@@ -127,6 +127,37 @@ describe("nsl without root #rootless", function()
     assert.matches("^nsl: exec: no rootless world 12: " .. how, r.err)
   end)
 
+  it("nsl up, link, show and down run a lab as nobody; a SIGKILLed keeper takes its world along", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["lab1.lua"] = [[
+      return { namespaces = { r1 = {}, r2 = {} },
+               links = { { "r1", "r2", subnet = "10.51.0.0/30" }, { "r1", "r2", subnet = "10.52.0.0/30" } } }
+    ]], ["xdg/.keep"] = "" })
+    os.execute("chown 65534 " .. dir .. "/xdg && chmod 700 " .. dir .. "/xdg")
+    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=" .. dir .. "/xdg " .. T.quote(T.nsl)
+    local r = T.sh(nsl .. " up " .. dir .. "/lab1.lua")
+    assert.equal(0, r.code, r.err)
+    assert.equal("lab1\n", r.out)
+    assert.equal("", r.err)
+    r = T.sh(nsl .. " link lab1 r1:eth1 down && " .. nsl .. " show lab1 r1")
+    assert.equal(0, r.code, r.err)
+    assert.matches("\nfaults\n  r1%-r2#2: down %(link_down%)\n", r.out)
+    assert.matches("\n  eth1%s+veth%s+eth1@r2%s+down ", r.out)
+    assert.matches("lab lab1 ", T.sh(nsl .. " ls").out)
+    r = T.sh(nsl .. " down lab1")
+    assert.equal("lab1 down\n", r.out, r.err)
+    for _ = 1, 100 do if leftovers() == before then break end T.sh("sleep 0.05") end
+    assert.equal(before, leftovers())
+    -- SIGKILL of the keeper: the world (and the lab in it) ends with it
+    assert.equal(0, T.sh(nsl .. " up " .. dir .. "/lab1.lua").code)
+    local world = T.sh("ls " .. dir .. "/xdg/nsl").out:match("world%-(%d+)")
+    T.sh("kill -KILL " .. world)
+    for _ = 1, 100 do if leftovers() == before then break end T.sh("sleep 0.05") end
+    assert.equal(before, leftovers())
+    T.sh(nsl .. " ls")	-- drops the world's registry file
+    assert.equal("", T.sh("ls " .. dir .. "/xdg/nsl").out)
+  end)
+
   -- A namespace and a background process in it, then an ending.
   local bg = [[
     ns_add("a")
