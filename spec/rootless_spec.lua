@@ -261,6 +261,38 @@ describe("nsl without root #rootless", function()
     print(p.ok, p.stdout)
   ]]
 
+  local capture_spec = [[
+      local nt = require "nsl.test"
+      describe("a capture without root", function()
+        local w = nt.world({ namespaces = { "a", "b" }, links = { { "a", "b", subnet = "10.9.0.0/30" } } })
+        it("records a ping", function()
+          local f = w:capture("a:eth0", { filter = "icmp" })
+          assert.is_true(w:exec("a", { "ping", "-c1", "-W5", w:addr("b") }).ok)
+          w:stop_captures()
+          assert.is_true(#io.open(f, "rb"):read("a") > 24)   -- more than the pcap header
+        end)
+      end)
+    ]]
+
+  it("w:capture as nobody: without an id range, tcpdump's refusal says what to add; with one, it records",
+    function()
+    if not need_range() then return end
+    local dir = nobody_dir({ ["cap_spec.lua"] = capture_spec })
+    local cmd = "cd " .. dir .. " && HOME=" .. dir .. " " .. AS_NOBODY .. "busted --lua=" ..
+      T.quote(T.nsl) .. " -o utfTerminal cap_spec.lua"
+    os.execute("chown 65534 " .. dir)	-- a failed test's artifacts go there
+    local r = T.sh(cmd)
+    assert.equal(1, r.code, r.out .. r.err)
+    assert.matches("cap_spec.lua:5: nsl.test: capture on a eth0: tcpdump ended: tcpdump: Couldn't change [^\n]*" ..
+      "%(tcpdump drops to its own user, which a rootless world maps only when yours has an /etc/subuid", r.out)
+    add_range("nobody", 300000)
+    finally(function() drop_range("nobody") end)
+    r = T.sh(cmd)
+    assert.equal(0, r.code, r.out .. r.err)
+    assert.matches("1 success / 0 failures / 0 errors / 0 pending", r.out, 1, true)
+    assert.equal(before, leftovers())
+  end)
+
   it("maps nobody's /etc/subuid range too: a process may drop to www-data", function()
     if not need_range() then return end
     add_range("nobody", 200000)

@@ -146,8 +146,14 @@ function World:capture(node, ifname, opts)
     if err and err:find("listening on", 1, true) then break end
     if not h:running() then
       local r = h:wait()
-      error(string.format("nsl.test: capture on %s %s: tcpdump ended: %s", node, tostring(ifname),
-        (r.stderr or ""):gsub("%s+$", "")), 2)
+      local why = (r.stderr or ""):gsub("%s+$", "")
+      if why:find("Couldn't change", 1, true) or why:find("Couldn't find user", 1, true) then
+        -- tcpdump, run as root, always drops to its user (initgroups):
+        -- a rootless world maps that user only with a subordinate range
+        why = why .. " (tcpdump drops to its own user, which a rootless world maps only when yours " ..
+          "has an /etc/subuid and /etc/subgid range, used through newuidmap: add one)"
+      end
+      error(string.format("nsl.test: capture on %s %s: tcpdump ended: %s", node, tostring(ifname), why), 2)
     end
     if core.now() > deadline then error("nsl.test: capture on " .. node .. ": tcpdump did not start", 2) end
     core.sleep(0.005)
