@@ -148,6 +148,19 @@ describe("nsl without root #rootless", function()
     assert.equal("lab1 down\n", r.out, r.err)
     for _ = 1, 100 do if leftovers() == before then break end T.sh("sleep 0.05") end
     assert.equal(before, leftovers())
+    -- two labs, two worlds: a lab's name finds its world; down --all takes both
+    assert.equal(0, T.sh(nsl .. " up " .. dir .. "/lab1.lua").code)
+    assert.equal(0, T.sh(nsl .. " up " .. dir .. "/lab1.lua --name lab2").code)
+    r = T.sh(nsl .. " link lab2 r1:eth0 down && " .. nsl .. " show lab2 r1")
+    assert.equal(0, r.code, r.err)
+    assert.matches("\nfaults\n  r1%-r2: down %(link_down%)\n", r.out)
+    r = T.sh(nsl .. " show lab1 r1")
+    assert.not_matches("faults", r.out)
+    r = T.sh(nsl .. " down --all")
+    assert.equal(0, r.code, r.err)
+    assert.matches("^lab%d down\nlab%d down\n$", r.out)
+    for _ = 1, 100 do if leftovers() == before then break end T.sh("sleep 0.05") end
+    assert.equal(before, leftovers())
     -- SIGKILL of the keeper: the world (and the lab in it) ends with it
     assert.equal(0, T.sh(nsl .. " up " .. dir .. "/lab1.lua").code)
     local world = T.sh("ls " .. dir .. "/xdg/nsl").out:match("world%-(%d+)")

@@ -127,6 +127,9 @@ function M.run(file, name, ready)
   if not ok then error(c, 0) end
   t:down()
   pcall(c.send, c, json.encode({ ok = true }) .. "\n")
+  -- until nsl down has read it (it closes): in a rootless world, this
+  -- process's end ends the world and every process joined to it
+  pcall(c.recv, c, 1, 2)
   c:close()
 end
 

@@ -36,6 +36,17 @@
  * world.  The outer process removes its file when it ends; a SIGKILL
  * leaves it, and the reader drops a file whose process is gone. */
 static char registry[512];
+static char label[64];	/* a keeper's lab name, or "" */
+
+void nsl_world_label(const char *name)
+{
+	size_t i;
+
+	snprintf(label, sizeof(label), "%s", name);
+	for (i = 0; label[i]; i++)	/* one word in the file */
+		if (label[i] <= ' ')
+			label[i] = '_';
+}
 
 void nsl_world_unregister(void)
 {
@@ -80,7 +91,7 @@ static unsigned long long start_time(pid_t pid)
 
 void nsl_world_register(pid_t world)
 {
-	char dir[448], text[64], tmp[sizeof(registry) + 8];
+	char dir[448], text[128], tmp[sizeof(registry) + 8];
 	int fd, ok;
 
 	if (!registry_dir(dir, sizeof(dir)))
@@ -91,7 +102,8 @@ void nsl_world_register(pid_t world)
 	 * reader never sees it empty or half written. */
 	snprintf(registry, sizeof(registry), "%s/world-%d", dir, (int)getpid());
 	snprintf(tmp, sizeof(tmp), "%s.tmp", registry);
-	snprintf(text, sizeof(text), "%d %llu\n", (int)world, start_time(world));
+	snprintf(text, sizeof(text), "%d %llu%s%s\n", (int)world, start_time(world),
+		 label[0] ? " " : "", label);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		registry[0] = '\0';
@@ -110,6 +122,7 @@ struct world {
 	pid_t outer, init;	/* the pid the caller started, the world's pid 1 */
 	uid_t uid;	/* whose world */
 	unsigned long long start;	/* pid 1's start time */
+	char label[64];	/* the lab its keeper keeps, or "" */
 	char bad[1024];	/* why it is not to be joined, or "" */
 };
 
@@ -200,7 +213,7 @@ static int registry_name(const char *name)
 static int registry_scan(const char *dir, uid_t owner, const char *dir_bad,
 			 struct world *w, int n)
 {
-	char path[768], text[64];
+	char path[768], text[128], lab[64];
 	struct dirent *e;
 	struct stat st;
 	DIR *d = opendir(dir);
@@ -230,7 +243,8 @@ static int registry_scan(const char *dir, uid_t owner, const char *dir_bad,
 		if (len <= 0)
 			continue;	/* being written, or not ours to judge */
 		text[len] = '\0';
-		if (sscanf(text, "%d %llu", &pid, &t) != 2 || pid <= 0 ||
+		lab[0] = '\0';
+		if (sscanf(text, "%d %llu %63s", &pid, &t, lab) < 2 || pid <= 0 ||
 		    start_time(pid) != t) {
 			if (outer > 0 && kill(outer, 0) < 0 && errno == ESRCH)
 				unlink(path);	/* its world is gone */
@@ -241,6 +255,7 @@ static int registry_scan(const char *dir, uid_t owner, const char *dir_bad,
 		one.init = pid;
 		one.uid = st.st_uid;
 		one.start = t;
+		snprintf(one.label, sizeof(one.label), "%s", lab);
 		if (dir_bad)
 			snprintf(one.bad, sizeof(one.bad), "%s", dir_bad);
 		else if (st.st_uid != owner)
@@ -403,13 +418,38 @@ static const char *take_world(int *argc, char **argv)
 	return v;
 }
 
+/* The world whose keeper keeps the lab the subcommand's first word
+ * names (nsl down NAME, link NAME ...), or -1. */
+static int lab_world(const struct world *w, int n, int argc, char **argv)
+{
+	int i, found = -1;
+	const char *run = NULL;
+
+	for (i = 2; i < argc && !run; i++) {
+		if (strcmp(argv[i], "--run") == 0 || strcmp(argv[i], "-w") == 0)
+			i++;
+		else if (argv[i][0] != '-')
+			run = argv[i];
+	}
+	if (!run)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (w[i].label[0] && strcmp(w[i].label, run) == 0) {
+			if (found >= 0)
+				return -1;	/* two of that name: --world */
+			found = i;
+		}
+	}
+	return found;
+}
+
 int nsl_rootless_join(int *argc, char **argv)
 {
 	struct world w[MAX_WORLDS];
 	const char *env = getenv("NSL_ROOTLESS");
 	const char *want;
 	char list[2048], name[64];
-	int n, all, i, root, json = 0, st, failed = 0;
+	int n, all, i, root, json = 0, st, failed = 0, all_labs = 0;
 
 	/* dot runs nothing; up starts a keeper (_keep), which goes into a
 	 * world of its own as a script does. */
@@ -462,11 +502,21 @@ int nsl_rootless_join(int *argc, char **argv)
 	for (i = n; i < all; i++)
 		fprintf(stderr, "nsl: %s: rootless world %d of %s skipped: %s\n", argv[1],
 			(int)w[i].outer, user_name(w[i].uid, name, sizeof(name)), w[i].bad);
-	if (strcmp(argv[1], "ls") != 0) {
+	if (!root && n > 1 && strcmp(argv[1], "down") == 0) {
+		for (i = 2; i < *argc && strcmp(argv[i], "--all") != 0; i++)
+			;
+		all_labs = i < *argc;
+	}
+	if (strcmp(argv[1], "ls") != 0 && !all_labs) {
 		/* show, exec: root stays in its own world; a user goes to the
-		 * one world there is, and must choose among several. */
+		 * one world there is, and must choose among several (a lab's
+		 * name chooses its keeper's world). */
 		if (root || n == 0)
 			return 0;
+		if (n > 1 && (i = lab_world(w, n, *argc, argv)) >= 0) {
+			world_join(&w[i], argv[1]);
+			return 1;
+		}
 		if (n > 1) {
 			fprintf(stderr, "nsl: %s: %d rootless worlds run: %s; choose one with "
 				"--world PID\n", argv[1], n, list);
@@ -486,7 +536,7 @@ int nsl_rootless_join(int *argc, char **argv)
 		pid_t pid;
 		char env_world[128];
 
-		if (!json)
+		if (!json && !all_labs)
 			printf("rootless world %d of %s:\n", (int)w[i].outer,
 			       user_name(w[i].uid, name, sizeof(name)));
 		fflush(NULL);
