@@ -191,5 +191,13 @@ describe("nsl up and live changes #cli #netns", function()
     assert.equal(1, r.code)
     assert.matches("^nsl: up: [^\n]*Operation not permitted[^\n]*\n$", r.err)
     assert.equal(before, leftovers())
+    -- root's lab: another user may look (ls), not change it
+    assert.equal(0, T.run({ "up", file }).code)
+    r = T.sh("setpriv --reuid=65534 --regid=65534 --clear-groups env NSL_ROOTLESS=0 " ..
+      T.quote(T.nsl) .. " link lab1 r1:eth0 down")
+    assert.equal(1, r.code)
+    assert.matches("^nsl: link: lab1: not privileged to reach its keeper %(pid %d+, [^)]*%.sock%): " ..
+      "run as the user who started it\n$", r.err)
+    assert.is_true(is_up("lab1-r1", "eth0"))
   end)
 end)

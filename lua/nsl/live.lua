@@ -48,6 +48,10 @@ function M.install(cli, h)
   -- Sends req to the lab's keeper; its reply, or one line and exit 1.
   local function request(cmd, doc, req)
     local ok, c = pcall(core.connect, "unix", doc.socket)
+    if not ok and type(c) == "table" and (c.code == "EACCES" or c.code == "EPERM") then
+      die("%s: %s: not privileged to reach its keeper (pid %d, %s): run as the user who started it",
+        cmd, doc.name, doc.pid, doc.socket)
+    end
     if not ok then die("%s: %s: its keeper (pid %d) does not answer: %s", cmd, doc.name, doc.pid, tostring(c)) end
     c:send(json.encode(req) .. "\n")
     local buf = ""
