@@ -157,7 +157,7 @@ describe("nsl without root #rootless", function()
     r = T.sh(nsl .. " show lab1 r1")
     assert.not_matches("faults", r.out)
     r = T.sh(nsl .. " down --all")
-    assert.equal(0, r.code, r.err)
+    assert.equal(0, r.code, r.out .. r.err)
     assert.matches("^lab%d down\nlab%d down\n$", r.out)
     for _ = 1, 100 do if leftovers() == before then break end T.sh("sleep 0.05") end
     assert.equal(before, leftovers())

@@ -15,7 +15,8 @@
 --   {"op":"partition","a":["a"],"b":["b","c"]}      -> {"ok":true,"n":2}
 --   {"op":"heal"}                                   -> {"ok":true,"n":2}
 --   {"op":"capture","state":"start"|"stop","end":..,"pid":..,"to":..}
---   {"op":"down"}: the reply comes once the lab is down
+--   {"op":"down","pid":N}: the reply comes once the lab is down; the
+--                         keeper ends once process N (nsl down) has
 -- and a refusal is {"error":"no node named r9 (did you mean 'r1'?)"}.
 -- Each change is written to the lab file at once (nsl.lab), so nsl show
 -- reports it.  The socket file goes with the keeper; after a SIGKILL,
@@ -96,7 +97,7 @@ function M.serve(t, sock)
     if not ok or type(req) ~= "table" or type(req.op) ~= "string" then
       reply = { error = "not a request" }
     elseif req.op == "down" then
-      return c
+      return c, req.pid
     elseif not ops[req.op] then
       reply = { error = "unknown request " .. req.op }
     else
@@ -118,7 +119,7 @@ function M.run(file, name, ready)
   lab.keeper = { name = name, socket = path, file = file }
   t:up()
   local sock <close> = core.listen("unix", path)
-  local ok, c = pcall(function()
+  local ok, c, pid = pcall(function()
     lab.refresh()
     ready("ok " .. name .. "\n")
     return M.serve(t, sock)
@@ -127,9 +128,18 @@ function M.run(file, name, ready)
   if not ok then error(c, 0) end
   t:down()
   pcall(c.send, c, json.encode({ ok = true }) .. "\n")
-  -- until nsl down has read it (it closes): in a rootless world, this
-  -- process's end ends the world and every process joined to it
-  pcall(c.recv, c, 1, 2)
+  -- In a rootless world this process's end ends the world and kills
+  -- every process joined to it: nsl down (pid) must have exited first,
+  -- its status set (waited for 5 s at most).
+  local f = io.open("/proc/self/uid_map")
+  local rootless = f and not f:read("a"):match("^%s*0%s+0%s+4294967295")
+  if f then f:close() end
+  local deadline = core.now() + 5
+  while rootless and math.type(pid) == "integer" and core.now() < deadline do
+    local st = core._proc_stat(pid)
+    if not st or st.state == "Z" then break end
+    core.sleep(0.01)
+  end
   c:close()
 end
 

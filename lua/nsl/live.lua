@@ -120,7 +120,7 @@ function M.install(cli, h)
       for i, run in ipairs(pos) do targets[i] = find("down", run) end
     end
     for _, doc in ipairs(targets) do
-      request("down", doc, { op = "down" })
+      request("down", doc, { op = "down", pid = require("nsl.record").self().pid })
       out(doc.name .. " down")
     end
     return 0
@@ -220,6 +220,10 @@ function M.install(cli, h)
     if #pos ~= 2 then die("capture: usage: nsl capture RUN NODE:IFNAME [-w FILE]") end
     local doc = find("capture", pos[1])
     local e = find_end("capture", doc, pos[2])
+    if o.file and o.file:sub(1, 1) ~= "/" and o.file ~= "-" then
+      -- a rootless world's nsl works from "/": the caller's directory
+      o.file = (os.getenv("PWD") or ".") .. "/" .. o.file
+    end
     local cmd = { "tcpdump", "-i", e.real, "--immediate-mode", "-U", "-n", "-s", "0", "-w", o.file or "-" }
     local me = require("nsl.record").self().pid
     request("capture", doc, { op = "capture", state = "start", ["end"] = pos[2], pid = me, to = o.file or "stdout" })
