@@ -33,7 +33,8 @@ const char nsl_subcommand_help[] =
 	"  impair RUN NODE:IF K=V...|off   delay=20ms loss=1% rate=10mbit... on that link, live\n"
 	"  partition RUN A B / heal RUN    cut every link between nodes A and B / restore them\n"
 	"  capture RUN NODE:IF [-w FILE]   pcap of that interface (to stdout without -w)\n"
-	"  (ls, show, exec, down, link...: --world PID, -w PID: in that rootless world; ls lists them all)\n";
+	"  (ls, show, exec, down, link...: --world PID (-w PID but for capture): in that rootless\n"
+	"   world; ls lists them all)\n";
 
 int nsl_is_subcommand(const char *word)
 {
