@@ -125,6 +125,16 @@ describe("nsl up and live changes #cli #netns", function()
     end
   end)
 
+  it("a SIGTERMed keeper takes its lab down itself: nothing left, no --clean needed", function()
+    if not T.need_sandbox() then return end
+    local before = leftovers()
+    assert.equal(0, T.run({ "up", file, "--name", "t1" }).code)
+    local doc = json.decode(T.run({ "ls", "--json" }).out).runs[1]
+    T.sh("kill -TERM " .. doc.pid .. "; while kill -0 " .. doc.pid .. " 2>/dev/null; do sleep 0.05; done")
+    assert.equal(before, leftovers())
+    assert.equal("no live nsl runs with topologies\n", T.run({ "ls" }).out)
+  end)
+
   it("a SIGKILLed keeper leaves what nsl --clean removes, and nothing after it", function()
     if not T.need_sandbox() then return end
     local before = leftovers()
