@@ -99,6 +99,24 @@ describe("listen, connect and fds #netns", function()
   before_each(function() tmp = T.tmpdir() end)
   after_each(function() T.rm(tmp) N.wipe() end)
 
+  it("listens and connects on a UNIX socket at a path; refuses a path too long or with NUL", function()
+    local path = tmp .. "/s.sock"
+    local srv <close> = nsl.listen("unix", path)
+    assert.equal("<socket unix " .. path .. " listening>", tostring(srv))
+    local c <close> = nsl.connect("unix", path)
+    local a <close> = srv:accept(5)
+    c:send("ping\n")
+    assert.equal("ping\n", a:recv(100, 5))
+    a:send("pong")
+    assert.equal("pong", c:recv(100, 5))
+    assert.matches("^listen: x+: a path of 1 to 107 bytes, without NUL, expected",
+      tostring(N.err(nsl.listen, "unix", ("x"):rep(200))))
+    assert.matches("^listen: a\\0b: contains a NUL byte", tostring(N.err(nsl.listen, "unix", "a\0b")))
+    assert.matches("^connect: " .. tmp:gsub("%p", "%%%0") .. "/none%.sock: No such file or directory",
+      tostring(N.err(nsl.connect, "unix", tmp .. "/none.sock")))
+    assert.matches("bad argument #1 to '[%w.]*listen' %(invalid option 'unx'%)", tostring(N.err(nsl.listen, "unx", path)))
+  end)
+
   it("makes a socket inside a namespace that a worker there cannot escape (S1.7)", function()
     if not N.needs() then return end
     nsl.link_set("lo", { up = true })

@@ -54,6 +54,19 @@ describe("nsl.pretty #unit", function()
     assert.equal("c  a  b\n3  1  2", pretty(t))
   end)
 
+  it("keeps each row on one line when a cell holds records (a multipath route's nexthops)", function()
+    local routes = setmetatable({
+      { dst = "10.1.0.0/24", dev = "d0", protocol = "kernel" },
+      { dst = "10.9.0.0/24", protocol = "boot", nexthops = {
+        { via = "10.1.0.2", dev = "d0", weight = 1 }, { via = "10.2.0.2", dev = "d1", weight = 1 } } },
+    }, { __name = "nsl.route_list" })
+    assert.equal(table.concat({
+      "dst          dev  protocol  nexthops",
+      "10.1.0.0/24  d0   kernel",
+      "10.9.0.0/24       boot      dev=d0 via=10.1.0.2 weight=1, dev=d1 via=10.2.0.2 weight=1" }, "\n"),
+      pretty(routes))
+  end)
+
   it("keeps plain arrays and mixed tables out of the column form", function()
     assert.equal("{ 1, 2, 3 }", pretty({ 1, 2, 3 }))
     assert.equal("{ { 1 }, { 2 } }", pretty({ { 1 }, { 2 } }))

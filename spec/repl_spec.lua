@@ -161,6 +161,19 @@ describe("the REPL #repl", function()
     term:wait_for("nsl> obj.visible", 5, true)
   end)
 
+  it("completes the names of namespaces there are (ns_list) inside a string #netns", function()
+    if not T.need_sandbox() then return end
+    term:line("ns_add('zeta9')")
+    term:wait_for("nsl> ns_add('zeta9')\nnsl> ", 10, true)
+    term:type("ns_exists('zet")
+    term:key("Tab")
+    term:wait_for("nsl> ns_exists('zeta9", 5, true)
+    term:type("')")
+    term:key("Enter")
+    term:wait_for("true", 5, true)
+    term:line("ns_del('zeta9')")
+  end)
+
   it("completes the node names of live topologies inside a string #netns", function()
     if not T.need_sandbox() then return end
     term:line("t = nsl.topology { namespaces = { 'gamma1' } }:up()")

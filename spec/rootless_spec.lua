@@ -100,6 +100,84 @@ describe("nsl without root #rootless", function()
     assert.equal(before, leftovers())
   end)
 
+  it("gives a node its hostname as nobody (the world has a UTS namespace of its own)", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["h.lua"] = [[
+      local t <close> = nsl.topology { namespaces = { a = { hostname = "alpha" }, b = {} },
+                                       links = { { "a", "b" } } }
+      t:up()
+      io.write(t:exec("a", { "hostname" }, { capture = true }).stdout)
+      io.write(t:exec("b", { "hostname" }, { capture = true }).stdout)
+    ]] })
+    local host = T.sh("hostname").out
+    local r = T.sh(AS_NOBODY .. T.quote(T.nsl) .. " " .. dir .. "/h.lua")
+    assert.equal(0, r.code, r.err)
+    assert.equal("alpha\n" .. host, r.out)
+    assert.equal(NOTE, r.err)
+    assert.equal(before, leftovers())
+    assert.equal(host, T.sh("hostname").out)
+  end)
+
+  it("nsl ls and exec without XDG_RUNTIME_DIR say where worlds are looked for and how to point there", function()
+    if not need_userns() then return end
+    local nsl = AS_NOBODY .. "env -u XDG_RUNTIME_DIR " .. T.quote(T.nsl)
+    local how = "XDG_RUNTIME_DIR is not set %(or not absolute%), so no rootless world was looked for: " ..
+      "a world registers in %$XDG_RUNTIME_DIR/nsl/world%-PID; set it as the world's nsl had it " ..
+      "%(XDG_RUNTIME_DIR=/run/user/65534%)\n$"
+    local r = T.sh(nsl .. " ls")
+    assert.equal(0, r.code)
+    assert.matches("^nsl: ls: " .. how, r.err)
+    r = T.sh(nsl .. " exec a -- true")
+    assert.equal(1, r.code)
+    assert.matches("^nsl: exec: a: no such node in a live topology %(nsl ls lists them%); " .. how, r.err)
+    r = T.sh(nsl .. " exec -w 12 a -- true")
+    assert.matches("^nsl: exec: no rootless world 12: " .. how, r.err)
+  end)
+
+  it("nsl up, link, show and down run a lab as nobody; a SIGKILLed keeper takes its world along", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["lab1.lua"] = [[
+      return { namespaces = { r1 = {}, r2 = {} },
+               links = { { "r1", "r2", subnet = "10.51.0.0/30" }, { "r1", "r2", subnet = "10.52.0.0/30" } } }
+    ]], ["xdg/.keep"] = "" })
+    os.execute("chown 65534 " .. dir .. "/xdg && chmod 700 " .. dir .. "/xdg")
+    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=" .. dir .. "/xdg " .. T.quote(T.nsl)
+    local r = T.sh(nsl .. " up " .. dir .. "/lab1.lua")
+    assert.equal(0, r.code, r.err)
+    assert.equal("lab1\n", r.out)
+    assert.equal("", r.err)
+    r = T.sh(nsl .. " link lab1 r1:eth1 down && " .. nsl .. " show lab1 r1")
+    assert.equal(0, r.code, r.err)
+    assert.matches("\nfaults\n  r1%-r2#2: down %(link_down%)\n", r.out)
+    assert.matches("\n  eth1%s+veth%s+eth1@r2%s+down ", r.out)
+    assert.matches("lab lab1 ", T.sh(nsl .. " ls").out)
+    r = T.sh(nsl .. " down lab1")
+    assert.equal("lab1 down\n", r.out, r.err)
+    for _ = 1, 100 do if leftovers() == before then break end T.sh("sleep 0.05") end
+    assert.equal(before, leftovers())
+    -- two labs, two worlds: a lab's name finds its world; down --all takes both
+    assert.equal(0, T.sh(nsl .. " up " .. dir .. "/lab1.lua").code)
+    assert.equal(0, T.sh(nsl .. " up " .. dir .. "/lab1.lua --name lab2").code)
+    r = T.sh(nsl .. " link lab2 r1:eth0 down && " .. nsl .. " show lab2 r1")
+    assert.equal(0, r.code, r.err)
+    assert.matches("\nfaults\n  r1%-r2: down %(link_down%)\n", r.out)
+    r = T.sh(nsl .. " show lab1 r1")
+    assert.not_matches("faults", r.out)
+    r = T.sh(nsl .. " down --all")
+    assert.equal(0, r.code, r.out .. r.err)
+    assert.matches("^lab%d down\nlab%d down\n$", r.out)
+    for _ = 1, 100 do if leftovers() == before then break end T.sh("sleep 0.05") end
+    assert.equal(before, leftovers())
+    -- SIGKILL of the keeper: the world (and the lab in it) ends with it
+    assert.equal(0, T.sh(nsl .. " up " .. dir .. "/lab1.lua").code)
+    local world = T.sh("ls " .. dir .. "/xdg/nsl").out:match("world%-(%d+)")
+    T.sh("kill -KILL " .. world)
+    for _ = 1, 100 do if leftovers() == before then break end T.sh("sleep 0.05") end
+    assert.equal(before, leftovers())
+    T.sh(nsl .. " ls")	-- drops the world's registry file
+    assert.equal("", T.sh("ls " .. dir .. "/xdg/nsl").out)
+  end)
+
   -- A namespace and a background process in it, then an ending.
   local bg = [[
     ns_add("a")
@@ -210,6 +288,38 @@ describe("nsl without root #rootless", function()
                     { capture = true })
     print(p.ok, p.stdout)
   ]]
+
+  local capture_spec = [[
+      local nt = require "nsl.test"
+      describe("a capture without root", function()
+        local w = nt.world({ namespaces = { "a", "b" }, links = { { "a", "b", subnet = "10.9.0.0/30" } } })
+        it("records a ping", function()
+          local f = w:capture("a:eth0", { filter = "icmp" })
+          assert.is_true(w:exec("a", { "ping", "-c1", "-W5", w:addr("b") }).ok)
+          w:stop_captures()
+          assert.is_true(#io.open(f, "rb"):read("a") > 24)   -- more than the pcap header
+        end)
+      end)
+    ]]
+
+  it("w:capture as nobody: without an id range, tcpdump's refusal says what to add; with one, it records",
+    function()
+    if not need_range() then return end
+    local dir = nobody_dir({ ["cap_spec.lua"] = capture_spec })
+    local cmd = "cd " .. dir .. " && HOME=" .. dir .. " " .. AS_NOBODY .. "busted --lua=" ..
+      T.quote(T.nsl) .. " -o utfTerminal cap_spec.lua"
+    os.execute("chown 65534 " .. dir)	-- a failed test's artifacts go there
+    local r = T.sh(cmd)
+    assert.equal(1, r.code, r.out .. r.err)
+    assert.matches("cap_spec.lua:5: nsl.test: capture on a eth0: tcpdump ended: tcpdump: Couldn't change [^\n]*" ..
+      "%(tcpdump drops to its own user, which a rootless world maps only when yours has an /etc/subuid", r.out)
+    add_range("nobody", 300000)
+    finally(function() drop_range("nobody") end)
+    r = T.sh(cmd)
+    assert.equal(0, r.code, r.out .. r.err)
+    assert.matches("1 success / 0 failures / 0 errors / 0 pending", r.out, 1, true)
+    assert.equal(before, leftovers())
+  end)
 
   it("maps nobody's /etc/subuid range too: a process may drop to www-data", function()
     if not need_range() then return end

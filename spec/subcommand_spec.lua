@@ -6,7 +6,7 @@ local LAB = [[
 local t <close> = nsl.topology {
   prefix = "lab-",
   namespaces = { a = { hostname = "alpha" }, "b" },
-  links = { { "a", "b", address = { a = "10.77.0.1/24", b = "10.77.0.2/24" } } },
+  links = { { "a", "b", address = { a = { "10.77.0.1/24", "fd77::1/64" }, b = { "10.77.0.2/24", "fd77::2/64" } } } },
 }
 t:up()
 io.open(arg[1], "w"):close()   -- tells the spec it is up
@@ -109,7 +109,7 @@ describe("nsl subcommands #cli", function()
       assert.equal(0, r.code, r.err)
       assert.truthy(r.out:find("pid " .. pid, 1, true), r.out)
       assert.matches("topology lab%-", r.out)
-      assert.matches("\n%s+a%s+lab%-a%s+alpha%s+10%.77%.0%.1/24", r.out)
+      assert.matches("\n%s+a%s+lab%-a%s+alpha%s+10%.77%.0%.1/24 fd77::1/64\n", r.out)
       r = T.run({ "ls", "--json" })
       local doc = require("nsl.json").decode(r.out)
       assert.equal(1, #doc.runs)
@@ -118,6 +118,7 @@ describe("nsl subcommands #cli", function()
       assert.equal("lab-", top.prefix)
       assert.equal("lab-a", top.namespaces[1].real)
       assert.equal("alpha", top.namespaces[1].hostname)
+      assert.same({ "10.77.0.1/24", "fd77::1/64" }, top.namespaces[1].interfaces[1].addresses)
       -- the run ends: its lab file goes with its topology
       T.sh("kill -TERM " .. pid .. "; while kill -0 " .. pid .. " 2>/dev/null; do sleep 0.05; done")
       pid = nil
@@ -160,6 +161,44 @@ describe("nsl subcommands #cli", function()
       r = T.run({ "exec", id .. "/b" }, { stdin = "ip -o -4 addr show eth0\n" })
       assert.equal(0, r.code, r.err)
       assert.truthy(r.out:find("10.77.0.2/24", 1, true), r.out)
+    end)
+
+    it("exec takes the words after NODE as the command, its options included, without --", function()
+      if not T.need_sandbox() then return end
+      start()
+      local r = T.run({ "exec", "a", "ip", "-o", "-6", "addr", "show", "dev", "eth0", "scope", "global" })
+      assert.equal(0, r.code, r.err)
+      assert.truthy(r.out:find("fd77::1/64", 1, true), r.out)
+      -- -w and --run after NODE are the command's (grep -w), not nsl's
+      r = T.run({ "exec", "a", "sh", "-c", "echo alpha beta | grep -w -c alpha" })
+      assert.equal("1\n", r.out, r.err)
+      r = T.run({ "exec", "a", "echo", "--run", "x", "--" })
+      assert.equal("--run x --\n", r.out, r.err)
+      r = T.run({ "exec", "a", "--", "echo", "-n", "hi" })
+      assert.equal("hi", r.out, r.err)
+      r = T.run({ "exec", "--bogus", "a", "true" })
+      assert.equal(1, r.code)
+      assert.equal("nsl: exec: unknown option '--bogus' (see nsl --help)\n", r.err)
+    end)
+
+    it("show RUN NODE shows that node alone", function()
+      if not T.need_sandbox() then return end
+      start()
+      local id = require("nsl.json").decode(T.run({ "ls", "--json" }).out).runs[1].run
+      local r = T.run({ "show", id, "b" })
+      assert.equal(0, r.code, r.err)
+      assert.matches("namespace b %(lab%-b%)", r.out)
+      assert.not_matches("namespace a", r.out)
+      assert.truthy(r.out:find("fd77::2/64", 1, true), r.out)
+      r = T.run({ "show", "--json", id, "a" })
+      local states = require("nsl.json").decode(r.out)
+      assert.equal(1, #states[1].namespaces)
+      assert.equal("a", states[1].namespaces[1].name)
+      r = T.run({ "show", id, "bb" })
+      assert.equal(1, r.code)
+      assert.matches("^nsl: show: bb: no such node in a live topology of run " .. id:gsub("%p", "%%%0"), r.err)
+      r = T.run({ "show", id, "a", "b" })
+      assert.equal("nsl: show: too many words: usage: nsl show [--json] [NODE | RUN [NODE]]\n", r.err)
     end)
 
     it("exec gives an interactive shell on a terminal; Ctrl-C is the command's, not nsl's", function()

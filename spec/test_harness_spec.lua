@@ -155,13 +155,26 @@ if T.sandboxed() then
     end)
 
     it("records packets to a pcap file that tcpdump reads", function()
-      local file = w:capture("s", "eth0", { filter = "icmp" })
+      local file = w:capture("s:eth0", { filter = "icmp" })   -- as w:capture("s", "eth0", ...)
       assert.reaches(w, "c", "s")
       w:stop_captures()
       local r = T.sh("tcpdump -n -r " .. T.quote(file))
       assert.equal(0, r.code, r.err)
       assert.matches("ICMP echo request", r.out)
       assert.not_matches("ARP", r.out)
+    end)
+
+    it("names the spec's line in the errors of its methods and of the topology's", function()
+      local line = debug.getinfo(1, "l").currentline
+      local ok, err = pcall(w.capture, w, "s", "eth9")
+      assert.is_false(ok)
+      assert.equal("spec/test_harness_spec.lua:" .. (line + 1) .. ": topology: s has no interface eth9", err)
+      ok, err = pcall(function() w:link_down("c", "zz") end)
+      assert.is_false(ok)
+      assert.equal("spec/test_harness_spec.lua:" .. (line + 4) .. ": topology: link_down: no node named zz", err)
+      ok, err = pcall(function() w:logs("nope") end)
+      assert.is_false(ok)
+      assert.equal("spec/test_harness_spec.lua:" .. (line + 7) .. ": nsl.test: no service named nope", err)
     end)
 
     it("delegates to the topology", function()
@@ -284,6 +297,25 @@ describe("busted runs with worlds #netns", function()
     assert.matches("<testsuites [^>]*tests='2'", r.out)
     assert.matches("<failure>.-Expected b to listen on tcp port 7001.-nsl.test: artifacts in " ..
       (dir .. "/art/worlds.lua/fixture_world_fails"):gsub("%p", "%%%0") .. ".-</failure>", r.out)
+  end)
+
+  it("eventually's timeout is a failure of the test (as an assertion's), not an error", function()
+    T.write(dir .. "/ev_spec.lua", [[
+      local nt = require "nsl.test"
+      describe("eventually", function()
+        it("times out", function()
+          nt.eventually(function() return false, "the port is closed" end, { timeout = 0.05 })
+        end)
+        it("times out on an assertion", function()
+          nt.eventually(function() assert.equal(1, 2) end, { timeout = 0.05 })
+        end)
+      end)
+    ]])
+    local r = T.sh(string.format("busted --lua=%s -o utfTerminal %s", T.quote(T.nsl), T.quote(dir .. "/ev_spec.lua")))
+    assert.equal(1, r.code, r.out .. r.err)
+    assert.matches("0 successes / 2 failures / 0 errors / 0 pending", r.out, 1, true)
+    assert.matches("ev_spec.lua:4: eventually: still failing after 0.0%ds %(%d+ tries%): the port is closed", r.out)
+    os.remove(dir .. "/ev_spec.lua")
   end)
 
   it("outside the privileges, a world's tests are pending with how to run them", function()

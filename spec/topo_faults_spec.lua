@@ -145,6 +145,11 @@ describe("topology failure injection #netns", function()
     local shown = t:report()
     assert.matches("\nfaults\n  a%-b: a eth0: tbf rate 10mbit\n  a%-b: b eth0: tbf rate 10mbit\n" ..
       "  a%-c: down %(link_down%)\n  a%-c: c eth0: tbf rate 2mbit", shown)
+    -- taken off, no longer shown (in t:show() and t:state())
+    t:impair("a", "b", false)
+    t:impair("a", "c", { c = false })
+    assert.matches("\nfaults\n  a%-c: down %(link_down%)\nnamespace", t:report())
+    assert.same({}, t:state().faults.impaired)
     assert.matches("topology: link a%-b: impair per end is keyed by its ends a and b, got 'c'",
       tostring(N.err(nsl.topology, { namespaces = { "a", "b" },
         links = { { "a", "b", impair = { a = { rate = "1mbit" }, c = {} } } } })))
@@ -152,6 +157,52 @@ describe("topology failure injection #netns", function()
       tostring(N.err(function()
         nsl.topology { namespaces = { "a", "b" }, links = { { "a", "b", impair = { delay = "soon" } } } }:up()
       end)))
+  end)
+
+  it("exec on \"host\" runs the command in the root namespace; on a bridge, says it is not a namespace",
+    function()
+    if not N.needs() then return end
+    t = world()
+    local mine = T.sh("readlink /proc/self/ns/net").out
+    local r = t:exec("host", { "readlink", "/proc/self/ns/net" }, { capture = true })
+    assert.equal(mine, r.stdout)
+    assert.is_true(t:exec("host", { "ip", "link", "show", t:name("br0") }, { capture = true }).ok)
+    assert.matches("topology: exec: br0 is a bridge, not a namespace", tostring(N.err(t.exec, t, "br0", { "true" })))
+    assert.matches("topology: no node named hots", tostring(N.err(t.exec, t, "hots", { "true" })))
+  end)
+
+  it("names one of two parallel links by an end, node:ifname; node, node still means every link", function()
+    if not N.needs() then return end
+    t = nsl.topology {
+      namespaces = { "r1", "r2" },
+      links = { { "r1", "r2", subnet = "10.31.0.0/30" }, { "r1", "r2", subnet = "10.32.0.0/30" } },
+    }:up()
+    local function up(node, ifname)
+      return N.has_flag(N.ip_link(t:link_name(node .. ":" .. ifname), t:name(node)), "UP")
+    end
+    t:link_down("r1:eth1")
+    assert.is_true(up("r1", "eth0") and up("r2", "eth0"))
+    assert.is_false(up("r1", "eth1") or up("r2", "eth1"))
+    assert.same({ ["r1-r2#2"] = true }, t.faults.down)
+    assert.matches("\nfaults\n  r1%-r2#2: down %(link_down%)\n", t:report())
+    t:link_up("r2:eth1", "r1:eth1")
+    assert.is_true(up("r1", "eth1"))
+    t:link_down("r1", "r2")
+    assert.is_false(up("r1", "eth0") or up("r1", "eth1"))
+    t:link_up("r1", "r2")
+    t:impair("r2:eth0", { rate = "10mbit" })
+    assert.equal("10mbit", link_get(t:link_name("r1", "eth0"), { ns = t:name("r1") }).impair.rate)
+    assert.is_nil(link_get(t:link_name("r1", "eth1"), { ns = t:name("r1") }).impair)
+    t:impair("r1:eth0", { r1 = false })
+    assert.is_nil(link_get(t:link_name("r1", "eth0"), { ns = t:name("r1") }).impair)
+    assert.equal("10mbit", link_get(t:link_name("r2", "eth0"), { ns = t:name("r2") }).impair.rate)
+    assert.equal("eth1", t:link("r2:eth1").name)
+    assert.matches("topology: link_down: r1 has no link end eth7 %(its ends: eth0, eth1%)",
+      tostring(N.err(t.link_down, t, "r1:eth7")))
+    assert.matches("topology: link_down: which link of r1%? name its other end, or the end as r1:IFNAME",
+      tostring(N.err(t.link_down, t, "r1")))
+    assert.matches("topology: impair: no node named r3 %(did you mean 'r1'%?%)",
+      tostring(N.err(t.impair, t, "r3:eth0", { rate = "1mbit" })))
   end)
 
   it("leaves nothing behind", function()

@@ -17,7 +17,8 @@ describe("nsl as a Unix tool #cli", function()
       local r = T.run({ opt })
       assert.equal(0, r.code)
       for _, word in ipairs({ "NSL_LUA_DIR", "NSL_HISTORY", "NSL_RUN_DIR", "--version", "--clean",
-                              "\n  ls ", "\n  show ", "\n  exec ", "\n  dot " }) do
+                              "\n  ls ", "\n  show ", "\n  exec ", "\n  dot ", "\n  up FILE ", "\n  down ",
+                              "\n  link ", "\n  impair ", "\n  partition ", "\n  capture " }) do
         assert.truthy(r.out:find(word, 1, true), word .. " is not in --help")
       end
     end)

@@ -27,14 +27,16 @@ local function runs(cmd)
 end
 
 -- The options of a subcommand: flags (no value) and valued ones; the
--- rest are positional.  "--" ends the options; what follows is rest.
-local function parse(cmd, args, flags, valued)
+-- rest are positional.  "--" ends the options; what follows is rest, as
+-- is everything after the `upto`th positional word (nsl exec NODE cmd
+-- -opt: cmd's -opt is cmd's).
+local function parse(cmd, args, flags, valued, upto)
   local o, pos, rest = {}, {}, nil
   local i = 1
   while i <= #args do
     local a = args[i]
-    if a == "--" then
-      rest = table.move(args, i + 1, #args, 1, {})
+    if a == "--" or (upto and #pos >= upto) then
+      rest = table.move(args, a == "--" and i + 1 or i, #args, 1, {})
       break
     elseif flags[a] then
       o[flags[a]] = true
@@ -75,14 +77,15 @@ local function find_node(cmd, spec, run, live)
   if r then run, spec = r, name end
   local found = {}
   for _, n in ipairs(nodes(live)) do
-    if (not run or n.run == run or tostring(n.doc.pid) == run)
+    if (not run or n.run == run or tostring(n.doc.pid) == run or n.doc.name == run)
         and (n.ns.name == spec or n.ns.real == spec) then
       found[#found + 1] = n
     end
   end
   if #found == 0 then
-    die("%s: %s: no such node in a live topology%s (nsl ls lists them)", cmd, spec,
-      run and (" of run " .. run) or "")
+    local why = os.getenv("NSL_NO_REGISTRY")
+    die("%s: %s: no such node in a live topology%s (nsl ls lists them)%s", cmd, spec,
+      run and (" of run " .. run) or "", why and ("; " .. why) or "")
   end
   if #found > 1 then
     local where = {}
@@ -93,10 +96,16 @@ local function find_node(cmd, spec, run, live)
   return found[1]
 end
 
-local function addresses(ns)
+-- Every address of a node's interfaces, IPv4 and IPv6 (a lab file of an
+-- older nsl has only each interface's first, "address").
+local function addresses(x)
   local a = {}
-  for _, i in ipairs(ns.interfaces or {}) do
-    if i.address then a[#a + 1] = i.address end
+  for _, i in ipairs(x.interfaces or { x }) do
+    if i.addresses then
+      for _, text in ipairs(i.addresses) do a[#a + 1] = text end
+    elseif i.address then
+      a[#a + 1] = i.address
+    end
   end
   return table.concat(a, " ")
 end
@@ -114,9 +123,15 @@ function M.ls(args)
     return 0
   end
   if #live == 0 then out("no live nsl runs with topologies") end
+  local why = os.getenv("NSL_NO_REGISTRY")
+  if why then io.stderr:write("nsl: ls: ", why, "\n") end
   local pretty = require "nsl.pretty"
   for _, doc in ipairs(live) do
-    out(string.format("run %s  pid %d  %s", doc.run, doc.pid, doc.script or "(no script)"))
+    if doc.name then -- a lab nsl up keeps
+      out(string.format("lab %s  run %s  keeper pid %d  %s", doc.name, doc.run, doc.pid, doc.file or ""))
+    else
+      out(string.format("run %s  pid %d  %s", doc.run, doc.pid, doc.script or "(no script)"))
+    end
     for _, top in ipairs(doc.topologies or {}) do
       out("  topology " .. (top.prefix ~= "" and top.prefix or "(no prefix)"))
       local rows = setmetatable({}, { __columns = { "node", "real", "hostname", "addresses" } })
@@ -125,7 +140,7 @@ function M.ls(args)
                             addresses = addresses(ns) }
       end
       for _, b in ipairs(top.bridges or {}) do
-        rows[#rows + 1] = { node = b.name, real = b.real, hostname = "(bridge)", addresses = b.address or "" }
+        rows[#rows + 1] = { node = b.name, real = b.real, hostname = "(bridge)", addresses = addresses(b) }
       end
       if #rows > 0 then out("    " .. pretty.format(rows):gsub("\n", "\n    ")) end
     end
@@ -148,53 +163,74 @@ function M.ls(args)
   return 0
 end
 
--- nsl show [--json] [NODE | RUN]
+-- nsl show [--json] [NODE | RUN [NODE]]
 function M.show(args)
   local o, pos = parse("show", args, { ["--json"] = "json" }, { ["--run"] = "run" })
   local state = require "nsl.topo.state"
   local live = runs("show")
   local tops = {}
-  local want = pos[1]
+  local want, only = pos[1], nil
+  if #pos > 2 then die("show: too many words: usage: nsl show [--json] [NODE | RUN [NODE]]") end
+  if pos[2] then -- RUN NODE: that node alone
+    local n = find_node("show", pos[2], pos[1], live)
+    tops[1], only, want = n.top, n.ns.name, nil
+  end
   if want then
     local is_run = false
     for _, doc in ipairs(live) do
-      if doc.run == want or tostring(doc.pid) == want then
+      if doc.run == want or tostring(doc.pid) == want or (doc.name and doc.name == want) then
         is_run = true
         for _, top in ipairs(doc.topologies or {}) do tops[#tops + 1] = top end
       end
     end
     if not is_run then tops[1] = find_node("show", want, o.run, live).top end
-  else
+  elseif not only then
     for _, doc in ipairs(live) do
       if not o.run or doc.run == o.run then
         for _, top in ipairs(doc.topologies or {}) do tops[#tops + 1] = top end
       end
     end
   end
-  local states = {}
-  for i, top in ipairs(tops) do states[i] = state.live(top) end
+  local states, extras = {}, {}
+  for i, top in ipairs(tops) do
+    local caps = {} -- those still running (one killed never said it stopped)
+    for _, c in ipairs(top.captures or {}) do
+      if io.open("/proc/" .. tostring(c.pid) .. "/stat") then caps[#caps + 1] = c end
+    end
+    extras[i] = { faults = top.faults, captures = caps, only = only }
+    states[i] = state.live(top)
+    if only and o.json then
+      local keep = {}
+      for _, n in ipairs(states[i].namespaces) do
+        if n.name == only then keep[#keep + 1] = n end
+      end
+      states[i].namespaces = require("nsl.json").array(keep)
+      states[i].host = { links = {} }
+    end
+  end
   if o.json then
     local json = require "nsl.json"
     out(json.encode(json.array(states)))
     return 0
   end
   if #states == 0 then out("no live topologies (nsl ls)") end
-  for _, st in ipairs(states) do out(state.text(st)) end
+  for i, st in ipairs(states) do out(state.text(st, extras[i])) end
   return 0
 end
 
 local signums = { HUP = 1, INT = 2, QUIT = 3, ABRT = 6, KILL = 9, SEGV = 11, PIPE = 13, TERM = 15 }
 
--- nsl exec [--run ID] NODE [--] [cmd...]: cmd, or an interactive shell,
+-- nsl exec [--run ID] NODE [--] [cmd...]: cmd (its words from the first
+-- after NODE, options included), or an interactive shell,
 -- in the node's namespaces as ns_exec runs it (its /etc/netns files),
 -- in its UTS namespace when it has a hostname, in its mount namespace
 -- when it has files or private directories.  Exits with cmd's status.
 function M.exec(args)
-  local o, pos, rest = parse("exec", args, {}, { ["--run"] = "run" })
+  local o, pos, rest = parse("exec", args, {}, { ["--run"] = "run" }, 1)
   local spec = table.remove(pos, 1)
-  if not spec then die("exec: which node? usage: nsl exec [--run ID] NODE [-- cmd...]") end
+  if not spec then die("exec: which node? usage: nsl exec [--run ID] NODE [cmd...]") end
   local cmd = rest or {}
-  for i = #pos, 1, -1 do table.insert(cmd, 1, pos[i]) end
+  if cmd[1] == "--" then table.remove(cmd, 1) end -- nsl exec NODE -- cmd
   if #cmd == 0 then cmd = { os.getenv("SHELL") or "/bin/sh" } end
   local n = find_node("exec", spec, o.run)
   -- its hostname and its files (the UTS and mount namespaces it keeps)
@@ -336,8 +372,11 @@ function M.dot(args)
   return 0
 end
 
-local usage = "usage: nsl ls [--json] | nsl show [--json] [NODE|RUN] | " ..
-  "nsl exec [--run ID] NODE [-- cmd...] | nsl dot SCRIPT.lua [-o FILE]"
+require("nsl.live").install(M, { die = die, out = out, parse = parse }) -- up, down, link...
+
+local usage = "usage: nsl ls [--json] | nsl show [--json] [NODE|RUN [NODE]] | " ..
+  "nsl exec [--run ID] NODE [cmd...] | nsl dot SCRIPT.lua [-o FILE] | nsl up FILE [--name NAME] | " ..
+  "nsl down RUN|--all | nsl link|impair|partition|heal|capture RUN ... (nsl --help)"
 
 -- main(subcommand, args...): runs it and exits with its status.
 function M.main(cmd, ...)

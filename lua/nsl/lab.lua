@@ -9,6 +9,9 @@
 --     "script": "lab.lua", "cwd": "/home/me",
 --     "topologies": [ <nsl.topo.state entry>, ... ] }
 --
+-- A lab that nsl up started (nsl.keeper) adds "name" (the run's name)
+-- and "socket" (<run id>.sock beside it, where the keeper listens).
+--
 -- Each entry gives the prefix, every namespace's name, real name,
 -- hostname (and UTS path), interfaces and addresses, the bridges, links
 -- and services (with pids).  engine.up writes it once a topology is up,
@@ -45,6 +48,7 @@ local function write()
   local script = type(arg) == "table" and arg[0] or nil
   local doc = { run = me.id, pid = me.pid, start = me.start, script = script,
                 cwd = os.getenv("PWD"), topologies = tops }
+  for k, v in pairs(M.keeper or {}) do doc[k] = v end -- nsl up's lab: name, socket
   core._write_whole(path, json.encode(doc) .. "\n") -- raises: refresh's pcall
 end
 
@@ -54,6 +58,10 @@ local function refresh()
   order = live
   pcall(write)
 end
+
+-- refresh(): writes the lab file again (after a live change: a fault,
+-- a capture), so that nsl show tells the truth.
+M.refresh = refresh
 
 -- up(t): t is up now; note it in the lab file.
 function M.up(t)
@@ -165,6 +173,7 @@ local function check(doc, id)
   local why = is_pid(doc.pid, "pid") or
     (runfile.int(doc.start, 0, math.maxinteger) == nil and "start " .. tostring(doc.start) .. " is not a start time")
     or str(doc.script, "script", true) or str(doc.cwd, "cwd", true)
+    or str(doc.name, "name", true) or str(doc.socket, "socket", true)
     or list(doc.topologies, "topologies", check_top)
   if why then return why end
   local id_pid, id_start = runfile.parse_id(id)
@@ -269,15 +278,17 @@ function M.node_names()
   return out
 end
 
--- clean(): removes the lab files of runs that are gone (their objects
--- are nsl.record's business), and the half-written ones (.tmp) of a run
--- killed while it wrote one; returns how many.
+-- clean(): removes the lab files (and a keeper's socket) of runs that
+-- are gone (their objects are nsl.record's business), and the
+-- half-written ones (.tmp) of a run killed while it wrote one; returns
+-- how many.
 function M.clean()
   local dir = record.dir()
   local n = 0
   for _, name in ipairs(core._readdir(dir) or {}) do
     local pid, start = name:match("^(%d+)%-(%d+)%.lab%.json$")
     if not pid then pid, start = name:match("^(%d+)%-(%d+)%.lab%.json%.tmp$") end
+    if not pid then pid, start = name:match("^(%d+)%-(%d+)%.sock$") end
     if pid and not run_alive(pid, start) then
       if os.remove(dir .. "/" .. name) then n = n + 1 end
     end

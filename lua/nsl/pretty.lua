@@ -121,11 +121,24 @@ end
 
 local format
 
+-- A value in one cell, always on one line: a record as "k=v k=v" (keys
+-- sorted), a list as its items joined by ", " (a route's nexthops: "dev=a
+-- via=10.0.0.2 weight=1, dev=b via=10.1.0.2 weight=1").
 local function cell(v)
   if v == nil then return "" end
-  if type(v) == "string" then return v end
-  if type(v) == "table" then return format(v, { width = math.huge }) end
-  return tostring(v)
+  if type(v) == "string" then return (v:gsub("\n", " ")) end
+  if type(v) ~= "table" or (getmetatable(v) and getmetatable(v).__tostring) then return tostring(v) end
+  if is_sequence(v) then
+    local items = {}
+    for i, x in ipairs(v) do items[i] = cell(x) end
+    return table.concat(items, ", ")
+  end
+  local items = {}
+  for _, k in ipairs(sorted_keys(v)) do
+    local x = v[k]
+    items[#items + 1] = tostring(k) .. "=" .. (type(x) == "table" and "{" .. cell(x) .. "}" or cell(x))
+  end
+  return table.concat(items, " ")
 end
 
 local function columns(t, cols)

@@ -50,12 +50,18 @@ local function lookup(v, k)
 end
 
 -- The node names of live topologies (this run's and other runs', from
--- their lab files) that start with text: what Tab offers inside a string.
+-- their lab files) and the names of the namespaces there are (ns_list:
+-- ns_add's, ip netns add's) that start with text: what Tab offers inside
+-- a string.
 local function node_names(text)
   local ok, names = pcall(function() return require("nsl.lab").node_names() end)
-  local out = {}
-  for _, n in ipairs(ok and names or {}) do
-    if n:sub(1, #text) == text then out[#out + 1] = n end
+  local out, seen = {}, {}
+  local ok2, spaces = pcall(require("nsl.core").ns_list)
+  names = ok and names or {}
+  for _, n in ipairs(ok2 and spaces or {}) do names[#names + 1] = n end
+  for _, n in ipairs(names) do
+    if not seen[n] and n:sub(1, #text) == text then out[#out + 1] = n end
+    seen[n] = true
   end
   table.sort(out)
   return out

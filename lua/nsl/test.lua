@@ -114,12 +114,17 @@ function World:log_path(service)
   return self:topology().logfiles[service]
 end
 
--- w:capture(node, ifname [, {filter = "tcp port 80"}]): records packets
+-- w:capture(node, ifname [, {filter = "tcp port 80"}]) or
+-- w:capture("node:ifname" [, opts]): records packets
 -- on node's interface to a pcap file until the end of the test (tcpdump
 -- in the node, started in the background and waited for until it
 -- listens); returns the file's path.
 function World:capture(node, ifname, opts)
   local t = self:topology()
+  if type(ifname) ~= "string" and opts == nil and type(node) == "string" and node:find(":", 1, true) then
+    opts = ifname -- w:capture("node:ifname" [, opts])
+    node, ifname = topo.split(node)
+  end
   opts = opts or {}
   local real = t:link_name(node, ifname)
   local n = t.model.nodes[node] or (node == "host" and t.model.host)
@@ -141,8 +146,14 @@ function World:capture(node, ifname, opts)
     if err and err:find("listening on", 1, true) then break end
     if not h:running() then
       local r = h:wait()
-      error(string.format("nsl.test: capture on %s %s: tcpdump ended: %s", node, tostring(ifname),
-        (r.stderr or ""):gsub("%s+$", "")), 2)
+      local why = (r.stderr or ""):gsub("%s+$", "")
+      if why:find("Couldn't change", 1, true) or why:find("Couldn't find user", 1, true) then
+        -- tcpdump, run as root, always drops to its user (initgroups):
+        -- a rootless world maps that user only with a subordinate range
+        why = why .. " (tcpdump drops to its own user, which a rootless world maps only when yours " ..
+          "has an /etc/subuid and /etc/subgid range, used through newuidmap: add one)"
+      end
+      error(string.format("nsl.test: capture on %s %s: tcpdump ended: %s", node, tostring(ifname), why), 2)
     end
     if core.now() > deadline then error("nsl.test: capture on " .. node .. ": tcpdump did not start", 2) end
     core.sleep(0.005)
@@ -171,16 +182,43 @@ function World:stop_captures()
   end
 end
 
+-- An error a method raises names the user's line (the innermost frame
+-- outside the library, busted and luassert), not a line of the library
+-- that passed the call on: a message positioned in the library, or not
+-- positioned at all, gets that place instead.
+local function at_user(e)
+  if type(e) ~= "string" then return e end
+  local where = bus.user_where(2)
+  if not where then return e end
+  local src, rest = e:match("^([^\n]-):%d+: (.*)$")
+  if src and bus.library("@" .. src) then return where .. ": " .. rest end
+  if not src then return where .. ": " .. e end
+  return e
+end
+
+local function relocated(f)
+  return function(...)
+    local r = table.pack(xpcall(f, at_user, ...))
+    if not r[1] then error(r[2], 0) end
+    return table.unpack(r, 2, r.n)
+  end
+end
+
 -- Everything else is the topology's: w:addr, w:name, w:service, w:show...
 local Topology = getmetatable(topo.new({}, { prefix = "" }))
+local delegated = {}
 World.__index = function(_, k)
   local m = World[k]
   if m ~= nil then return m end
   if type(k) ~= "string" or k:sub(1, 2) == "__" or type(Topology[k]) ~= "function" then return nil end
-  return function(self, ...)
+  delegated[k] = delegated[k] or relocated(function(self, ...)
     local t = self:topology()
     return t[k](t, ...)
-  end
+  end)
+  return delegated[k]
+end
+for k, f in pairs(World) do
+  if type(f) == "function" and k:sub(1, 2) ~= "__" then World[k] = relocated(f) end
 end
 World.__name = "nsl.test.world"
 function World.__tostring(w)
@@ -282,7 +320,7 @@ function M.eventually(fn, opts)
         last.message = head .. tostring(last.message)
         error(last, 0)
       end
-      error(head .. tostring(last), 2)
+      bus.fail(head .. tostring(last), 2)
     end
     core.sleep(math.min(step, timeout - waited))
     step = math.min(step * 2, interval)

@@ -57,11 +57,32 @@ function Topology.__tostring(t)
     #m.service_order)
 end
 
+-- " (did you mean 'alpha'?)" for a name that is no node of t, or "".
+function M.closest_node(t, name)
+  if type(name) ~= "string" then return "" end
+  local names = { "host" }
+  for k in pairs(t.model.nodes) do names[#names + 1] = k end
+  table.sort(names)
+  -- names are short: "zz" is no misspelling of "c"
+  return require("nsl.topo.keys").suggest(name, names, math.min(#name - 1, #name // 3 + 1))
+end
+
 local function node(t, name)
   local n = t.model.nodes[name] or (name == "host" and t.model.host)
-  if not n then error("topology: no node named " .. tostring(name), 3) end
+  if not n then error("topology: no node named " .. tostring(name) .. M.closest_node(t, name), 3) end
   return n
 end
+
+-- "node:ifname" (containerlab's endpoint form) as node, ifname when no
+-- ifname is given apart.
+local function split(name, ifname)
+  if ifname == nil and type(name) == "string" then
+    local n, i = name:match("^([^:]+):(.+)$")
+    if n then return n, i end
+  end
+  return name, ifname
+end
+M.split = split
 
 -- t:name(node): the real name of a namespace or bridge.
 function Topology:name(name)
@@ -69,10 +90,11 @@ function Topology:name(name)
   return n.real
 end
 
--- t:link_name(node, ifname): the real name of an interface of a node
--- ("host" for the root namespace's ends); t:link_name(bridge) is the
--- bridge's own.
+-- t:link_name(node, ifname) or t:link_name("node:ifname"): the real name
+-- of an interface of a node ("host" for the root namespace's ends);
+-- t:link_name(bridge) is the bridge's own.
 function Topology:link_name(name, ifname)
+  name, ifname = split(name, ifname)
   local n = node(self, name)
   if ifname == nil and n.kind == "bridge" then return n.real end
   for _, e in ipairs(require("nsl.topo.kinds").all(n)) do -- issue 15: own links too
@@ -181,10 +203,16 @@ function Topology:ns(name)
   return netns.new(n.real, { attach = true })
 end
 
--- t:exec(node, cmd [, opts]): ns_exec in one of its namespaces.
+-- t:exec(node, cmd [, opts]): ns_exec in one of its namespaces; "host"
+-- runs cmd in the root namespace (spawn, as the links' and t:nft's
+-- "host" is the root namespace).
 function Topology:exec(name, cmd, opts)
   local n = node(self, name)
   svc.supervise(self)
+  if n.kind == "host" then return core.spawn(cmd, opts) end
+  if n.kind ~= "ns" then
+    error("topology: exec: " .. name .. " is a " .. n.kind .. ", not a namespace (nor \"host\")", 2)
+  end
   return core.ns_exec(n.real, cmd, uts.opts(n, opts))
 end
 
@@ -245,8 +273,10 @@ function Topology:wait_route(name, dst, opts)
     #seen > 0 and (" (it has one of protocol " .. table.concat(seen, ", ") .. ")") or ""), 2)
 end
 
--- t:link(node, ifname): a link handle on one of its interfaces.
+-- t:link(node, ifname) or t:link("node:ifname"): a link handle on one
+-- of its interfaces.
 function Topology:link(name, ifname)
+  name, ifname = split(name, ifname)
   local n = node(self, name)
   for _, e in ipairs(n.ifaces) do
     if e.name == ifname or e.real == ifname then return netns.link(e.real, e.ns and e.ns.real) end

@@ -415,8 +415,11 @@ int main(int argc, char **argv)
 
 	/* Without root, the run moves into a world of its own first; from
 	 * here on, this is the nsl inside it. */
-	if (!nsl_rootless_join(&argc, argv) && nsl_rootless_wanted(argc, argv))
+	if (!nsl_rootless_join(&argc, argv) && nsl_rootless_wanted(argc, argv)) {
+		if (argc > 3 && strcmp(argv[1], "_keep") == 0)
+			nsl_world_label(argv[3]);	/* nsl up's keeper: its lab */
 		nsl_rootless_enter();
+	}
 	L = luaL_newstate();
 
 	if (L == NULL) {

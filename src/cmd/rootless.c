@@ -3,7 +3,8 @@
  * before the Lua state exists.
  *
  * The original process (the "outer" one, whose pid the caller knows)
- * clones a child into new user, mount, network and PID namespaces at once
+ * clones a child into new user, mount, network, PID and UTS namespaces at
+ * once (UTS: a node's hostname needs a UTS namespace nsl may return from)
  * and writes the child's uid/gid maps (the caller becomes root there; with
  * a range in /etc/subuid and /etc/subgid and newuidmap/newgidmap, the range
  * too).  The child is pid 1 of the world: it gives the world a private /run
@@ -59,7 +60,7 @@
 #include "subcmd.h"
 #include "world.h"
 
-#define WORLD_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID)
+#define WORLD_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWUTS)
 
 static const int passed_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static volatile pid_t pass_to;	/* where passed signals go */
@@ -127,8 +128,9 @@ int nsl_rootless_wanted(int argc, char **argv)
 	if (wanted)
 		return 1;
 	/* A subcommand (nsl ls, show, exec, dot) looks at the caller's own
-	 * world, never at a new, empty one. */
-	if (argc > 1 && nsl_is_subcommand(argv[1]))
+	 * world, never at a new, empty one; a lab's keeper (nsl up's _keep)
+	 * is a run like a script's. */
+	if (argc > 1 && nsl_is_subcommand(argv[1]) && strcmp(argv[1], "_keep") != 0)
 		return 0;
 	if (env && strcmp(env, "0") == 0)
 		return 0;

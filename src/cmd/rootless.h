@@ -15,6 +15,11 @@ int nsl_rootless_wanted(int argc, char **argv);
  * signal) as the nsl inside did.  Exits with a message on failure. */
 void nsl_rootless_enter(void);
 
+/* The name of the lab a world's run keeps (nsl up's keeper), written
+ * into its registry file so that nsl down, link... find the world by
+ * the lab's name.  Before nsl_rootless_enter. */
+void nsl_world_label(const char *name);
+
 /* nsl ls, show and exec join rootless worlds ($XDG_RUNTIME_DIR/nsl/
  * world-<pid>; for root, every /run/user/N/nsl too), user namespace first:
  * the one chosen by --world PID (taken out of argv), else, unprivileged,

@@ -1,18 +1,25 @@
 /*
  * subcmd.c - the first argument as a subcommand.
  *
- * `nsl ls`, `nsl show`, `nsl exec`, `nsl dot` are subcommands only as the
+ * `nsl ls`, `nsl show`, `nsl exec`, `nsl dot`, `nsl up`... are subcommands only as the
  * first argument and only when no file of that name exists, so a script
  * called `ls` still runs (as `nsl ls` when it is there, or `nsl ./ls`).
  * The work is the Lua library's (lua/nsl/cli.lua); C only dispatches.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "subcmd.h"
 
-static const char *const subcommands[] = { "ls", "show", "exec", "dot", NULL };
+static const char *const subcommands[] = {
+	"ls", "show", "exec", "dot", "up", "down", "link", "impair", "partition", "heal", "capture",
+	"_keep", NULL
+};
 
 const char nsl_subcommand_help[] =
 	"Subcommands (first argument, when no file of that name exists):\n"
@@ -20,7 +27,14 @@ const char nsl_subcommand_help[] =
 	"  show [--json] [NODE|RUN]        the live state of running topologies\n"
 	"  exec [--run ID] NODE [-- cmd]   run cmd (default: a shell) in a node of a live topology\n"
 	"  dot SCRIPT.lua [-o FILE]        draw the topologies a script describes (.dot or .svg)\n"
-	"  (ls, show, exec: --world PID, -w PID: in that rootless world; ls lists them all)\n";
+	"  up FILE [--name NAME]           bring FILE's description up, detached; prints the run name\n"
+	"  down RUN | --all                take a lab nsl up made down\n"
+	"  link RUN NODE:IF down|up        cut a link of a lab nsl up made, or restore it\n"
+	"  impair RUN NODE:IF K=V...|off   delay=20ms loss=1% rate=10mbit... on that link, live\n"
+	"  partition RUN A B / heal RUN    cut every link between nodes A and B / restore them\n"
+	"  capture RUN NODE:IF [-w FILE]   pcap of that interface (to stdout without -w)\n"
+	"  (ls, show, exec, down, link...: --world PID (-w PID but for capture): in that rootless\n"
+	"   world; ls lists them all)\n";
 
 int nsl_is_subcommand(const char *word)
 {
@@ -59,6 +73,106 @@ static int l_hold_signals(lua_State *L)
 	return 0;
 }
 
+/* _detach(argv): starts nsl itself (/proc/self/exe) with argv, detached
+ * (a session of its own, stdin and stdout on /dev/null, stderr on an
+ * unnamed file), and waits for it to write a line on its descriptor 3
+ * (_ready) or end.  Pushes the pid, that line (nil when it ended first)
+ * and what it wrote to stderr until then.  Raises on a failed fork. */
+static int l_detach(lua_State *L)
+{
+	int p[2], err_fd, n, i, null;
+	char **argv, buf[512];
+	luaL_Buffer line;
+	pid_t pid;
+	ssize_t got;
+	off_t off = 0;
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	n = (int)lua_rawlen(L, 1);
+	argv = lua_newuserdatauv(L, sizeof(char *) * (size_t)(n + 2), 0);
+	argv[0] = "nsl";
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, 1, i);
+		argv[i] = (char *)luaL_checkstring(L, -1);
+		lua_pop(L, 1);	/* the table keeps the string alive */
+	}
+	argv[n + 1] = NULL;
+	err_fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (err_fd < 0)
+		return luaL_error(L, "cannot make a file for the keeper's errors: %s", strerror(errno));
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		close(err_fd);
+		return luaL_error(L, "pipe: %s", strerror(errno));
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(err_fd);
+		close(p[0]);
+		close(p[1]);
+		return luaL_error(L, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		setsid();
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		null = open("/dev/null", O_RDWR);
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(err_fd, 2) < 0 ||
+		    dup2(p[1], 3) < 0)
+			_exit(127);
+		execv("/proc/self/exe", argv);
+		dprintf(2, "nsl: exec /proc/self/exe: %s\n", strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	luaL_buffinit(L, &line);
+	for (;;) {
+		got = read(p[0], buf, sizeof(buf));
+		if (got < 0 && errno == EINTR) {
+			nsl_check_signal(L);
+			continue;
+		}
+		if (got <= 0)
+			break;
+		luaL_addlstring(&line, buf, (size_t)got);
+		if (memchr(buf, '\n', (size_t)got))
+			break;
+	}
+	close(p[0]);
+	lua_pushinteger(L, pid);
+	luaL_pushresult(&line);
+	if (lua_rawlen(L, -1) == 0) {
+		lua_pop(L, 1);
+		lua_pushnil(L);
+	}
+	luaL_buffinit(L, &line);
+	while ((got = pread(err_fd, buf, sizeof(buf), off)) > 0) {
+		luaL_addlstring(&line, buf, (size_t)got);
+		off += got;
+	}
+	luaL_pushresult(&line);
+	close(err_fd);
+	return 3;
+}
+
+/* _ready(line): the keeper tells the nsl that started it (_detach) that
+ * the lab is up: writes line on descriptor 3, then puts /dev/null there. */
+static int l_ready(lua_State *L)
+{
+	size_t len;
+	const char *text = luaL_checklstring(L, 1, &len);
+	int null;
+
+	if (write(3, text, len) < 0 && errno != EBADF)
+		return luaL_error(L, "_ready: %s", strerror(errno));
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 3);
+		close(null);
+	}
+	return 0;
+}
+
 int nsl_run_subcommand(lua_State *L, char **argv)
 {
 	int n = 0;
@@ -69,6 +183,10 @@ int nsl_run_subcommand(lua_State *L, char **argv)
 		return LUA_ERRRUN;
 	lua_pushcfunction(L, l_hold_signals);
 	lua_setfield(L, -2, "_hold_signals");
+	lua_pushcfunction(L, l_detach);
+	lua_setfield(L, -2, "_detach");
+	lua_pushcfunction(L, l_ready);
+	lua_setfield(L, -2, "_ready");
 	lua_getfield(L, -1, "main");
 	lua_remove(L, -2);
 	for (; argv[n]; n++) {

@@ -38,6 +38,17 @@
  * world.  The outer process removes its file when it ends; a SIGKILL
  * leaves it, and the reader drops a file whose process is gone. */
 static char registry[512];
+static char label[64];	/* a keeper's lab name, or "" */
+
+void nsl_world_label(const char *name)
+{
+	size_t i;
+
+	snprintf(label, sizeof(label), "%s", name);
+	for (i = 0; label[i]; i++)	/* one word in the file */
+		if (label[i] <= ' ')
+			label[i] = '_';
+}
 
 int nsl_world_joined;
 
@@ -84,7 +95,7 @@ static unsigned long long start_time(pid_t pid)
 
 void nsl_world_register(pid_t world)
 {
-	char dir[448], text[64];
+	char dir[448], text[128];
 
 	if (!registry_dir(dir, sizeof(dir)))
 		return;
@@ -93,7 +104,8 @@ void nsl_world_register(pid_t world)
 	/* Written whole under another name, then renamed into place: a
 	 * reader never sees it empty or half written. */
 	snprintf(registry, sizeof(registry), "%s/world-%d", dir, (int)getpid());
-	snprintf(text, sizeof(text), "%d %llu\n", (int)world, start_time(world));
+	snprintf(text, sizeof(text), "%d %llu%s%s\n", (int)world, start_time(world),
+		 label[0] ? " " : "", label);
 	if (nsl_write_whole(registry, text, strlen(text), 0600) < 0)
 		registry[0] = '\0';
 }
@@ -103,6 +115,7 @@ struct world {
 	pid_t outer, init;	/* the pid the caller started, the world's pid 1 */
 	uid_t uid;	/* whose world */
 	unsigned long long start;	/* pid 1's start time */
+	char label[64];	/* the lab its keeper keeps, or "" */
 	char bad[1024];	/* why it is not to be joined, or "" */
 };
 
@@ -196,18 +209,34 @@ static int registry_name(const char *name)
 	return strncmp(name, "world-", 6) == 0 && plain_pid(name + 6, &end) > 0 && *end == '\0';
 }
 
-/* A registry file's text, "<pid> <start time>\n": 0, or -1 when it is
- * anything else. */
-static int registry_text(const char *text, pid_t *pid, unsigned long long *start)
+/* A registry file's text, "<pid> <start time>[ <lab name>]\n" (the name
+ * one word of at most lablen - 1 printable bytes, nsl up's): 0, with
+ * lab "" when it has none, or -1 when it is anything else. */
+static int registry_text(const char *text, pid_t *pid, unsigned long long *start,
+			 char *lab, size_t lablen)
 {
 	char *end;
+	size_t n = 0;
 
+	lab[0] = '\0';
 	*pid = plain_pid(text, &end);
 	if (*pid == 0 || *end != ' ' || end[1] < '0' || end[1] > '9')
 		return -1;
 	errno = 0;
 	*start = strtoull(end + 1, &end, 10);
-	return errno || (*end != '\n' && *end != '\0') ? -1 : 0;
+	if (errno)
+		return -1;
+	if (*end == ' ') {
+		for (end++; *end > ' ' && *end < 127; end++) {
+			if (n + 1 >= lablen)
+				return -1;
+			lab[n++] = *end;
+		}
+		lab[n] = '\0';
+		if (n == 0)
+			return -1;
+	}
+	return *end != '\n' && *end != '\0' ? -1 : 0;
 }
 
 /* The worlds in dir, whose files uid owner wrote (dir_bad: why none of
@@ -217,7 +246,7 @@ static int registry_text(const char *text, pid_t *pid, unsigned long long *start
 static int registry_scan(const char *dir, uid_t owner, const char *dir_bad,
 			 struct world *w, int n)
 {
-	char path[768], text[64];
+	char path[768], text[128], lab[64];
 	struct dirent *e;
 	struct stat st;
 	DIR *d = opendir(dir);
@@ -248,7 +277,7 @@ static int registry_scan(const char *dir, uid_t owner, const char *dir_bad,
 		if (len <= 0)
 			continue;	/* being written, or not ours to judge */
 		text[len] = '\0';
-		if (registry_text(text, &pid, &t) < 0 || start_time(pid) != t) {
+		if (registry_text(text, &pid, &t, lab, sizeof(lab)) < 0 || start_time(pid) != t) {
 			if (outer > 0 && kill(outer, 0) < 0 && errno == ESRCH)
 				unlink(path);	/* its world is gone */
 			continue;
@@ -258,6 +287,7 @@ static int registry_scan(const char *dir, uid_t owner, const char *dir_bad,
 		one.init = pid;
 		one.uid = st.st_uid;
 		one.start = t;
+		snprintf(one.label, sizeof(one.label), "%s", lab);
 		if (dir_bad)
 			snprintf(one.bad, sizeof(one.bad), "%s", dir_bad);
 		else if (st.st_uid != owner)
@@ -393,17 +423,26 @@ static void world_join(struct world *w, const char *cmd)
 }
 
 /* --world PID (-w PID, --world=PID) among the subcommand's options
- * (before "--"): taken out of argv; its value, or NULL. */
+ * (before "--"; for exec, before NODE too: the words after it are the
+ * command's, "grep -w" included; capture's -w is its file): taken out
+ * of argv; its value, or NULL. */
 static const char *take_world(int *argc, char **argv)
 {
 	const char *v = NULL;
-	int i, drop = 0;
+	int i, drop = 0, exec = strcmp(argv[1], "exec") == 0;
 
 	for (i = 2; i < *argc && strcmp(argv[i], "--") != 0; i++) {
+		if (exec && argv[i][0] != '-')
+			break;	/* NODE */
+		if (exec && strcmp(argv[i], "--run") == 0) {
+			i++;	/* its value is no NODE */
+			continue;
+		}
 		if (strncmp(argv[i], "--world=", 8) == 0) {
 			v = argv[i] + 8;
 			drop = 1;
-		} else if (strcmp(argv[i], "--world") == 0 || strcmp(argv[i], "-w") == 0) {
+		} else if (strcmp(argv[i], "--world") == 0 ||
+			   (strcmp(argv[i], "-w") == 0 && strcmp(argv[1], "capture") != 0)) {
 			if (i + 1 >= *argc) {
 				fprintf(stderr, "nsl: %s: %s needs a value (a world's pid: nsl ls)\n",
 					argv[1], argv[i]);
@@ -421,18 +460,59 @@ static const char *take_world(int *argc, char **argv)
 	return v;
 }
 
+/* The world whose keeper keeps the lab the subcommand's first word
+ * names (nsl down NAME, link NAME ...), or -1. */
+static int lab_world(const struct world *w, int n, int argc, char **argv)
+{
+	int i, found = -1;
+	const char *run = NULL;
+
+	for (i = 2; i < argc && !run; i++) {
+		if (strcmp(argv[i], "--run") == 0 || strcmp(argv[i], "-w") == 0)
+			i++;
+		else if (argv[i][0] != '-')
+			run = argv[i];
+	}
+	if (!run)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (w[i].label[0] && strcmp(w[i].label, run) == 0) {
+			if (found >= 0)
+				return -1;	/* two of that name: --world */
+			found = i;
+		}
+	}
+	return found;
+}
+
 int nsl_rootless_join(int *argc, char **argv)
 {
 	struct world w[MAX_WORLDS];
 	const char *env = getenv("NSL_ROOTLESS");
 	const char *want;
 	char list[2048], name[64];
-	int n, all, i, root, json = 0, st, failed = 0;
+	int n, all, i, root, json = 0, st, failed = 0, all_labs = 0;
 
-	if (*argc < 2 || !nsl_is_subcommand(argv[1]) || strcmp(argv[1], "dot") == 0)
+	/* dot runs nothing; up starts a keeper (_keep), which goes into a
+	 * world of its own as a script does. */
+	if (*argc < 2 || !nsl_is_subcommand(argv[1]) || strcmp(argv[1], "dot") == 0 ||
+	    strcmp(argv[1], "up") == 0 || strcmp(argv[1], "_keep") == 0)
 		return 0;
 	want = take_world(argc, argv);
 	root = nsl_world_privileged();
+	if (!root && !registry_dir(list, sizeof(list))) {
+		/* Where worlds are looked for, and how to point there: nsl.cli
+		 * adds it to what it could not find (NSL_NO_REGISTRY). */
+		snprintf(list, sizeof(list), "XDG_RUNTIME_DIR is not set (or not absolute), so no "
+			 "rootless world was looked for: a world registers in "
+			 "$XDG_RUNTIME_DIR/nsl/world-PID; set it as the world's nsl had it "
+			 "(XDG_RUNTIME_DIR=/run/user/%u)", (unsigned)getuid());
+		setenv("NSL_NO_REGISTRY", list, 1);
+		if (want) {
+			fprintf(stderr, "nsl: %s: no rootless world %s: %s\n", argv[1], want, list);
+			exit(EXIT_FAILURE);
+		}
+	}
 	if (!want && ((env && strcmp(env, "0") == 0)))
 		return 0;
 	all = worlds_find(w, root);
@@ -464,11 +544,21 @@ int nsl_rootless_join(int *argc, char **argv)
 	for (i = n; i < all; i++)
 		fprintf(stderr, "nsl: %s: rootless world %d of %s skipped: %s\n", argv[1],
 			(int)w[i].outer, user_name(w[i].uid, name, sizeof(name)), w[i].bad);
-	if (strcmp(argv[1], "ls") != 0) {
+	if (!root && n > 1 && strcmp(argv[1], "down") == 0) {
+		for (i = 2; i < *argc && strcmp(argv[i], "--all") != 0; i++)
+			;
+		all_labs = i < *argc;
+	}
+	if (strcmp(argv[1], "ls") != 0 && !all_labs) {
 		/* show, exec: root stays in its own world; a user goes to the
-		 * one world there is, and must choose among several. */
+		 * one world there is, and must choose among several (a lab's
+		 * name chooses its keeper's world). */
 		if (root || n == 0)
 			return 0;
+		if (n > 1 && (i = lab_world(w, n, *argc, argv)) >= 0) {
+			world_join(&w[i], argv[1]);
+			return 1;
+		}
 		if (n > 1) {
 			fprintf(stderr, "nsl: %s: %d rootless worlds run: %s; choose one with "
 				"--world PID\n", argv[1], n, list);
@@ -488,7 +578,7 @@ int nsl_rootless_join(int *argc, char **argv)
 		pid_t pid;
 		char env_world[128];
 
-		if (!json)
+		if (!json && !all_labs)
 			printf("rootless world %d of %s:\n", (int)w[i].outer,
 			       user_name(w[i].uid, name, sizeof(name)));
 		fflush(NULL);

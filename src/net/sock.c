@@ -1,7 +1,8 @@
 /*
  * sock.c - a minimal socket primitive, enough to hand a worker a
  * connection (S1.7): listen(proto, "addr:port" [, {ns =}]) and
- * connect(proto, "addr:port" [, {ns =, timeout =}]).
+ * connect(proto, "addr:port" [, {ns =, timeout =}]); proto "unix" takes
+ * a path (a stream socket there: how nsl talks to a lab's keeper).
  *
  * A socket belongs to the network namespace it was created in, for its
  * whole life: so the thread enters the namespace, calls socket(), and
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "nl.h"
@@ -29,7 +31,7 @@ struct sock {
 	int fd;			/* -1 once closed */
 	int type;		/* SOCK_STREAM, SOCK_DGRAM */
 	int listening;
-	char name[80];		/* "127.0.0.1:8080", for messages */
+	char name[112];		/* "127.0.0.1:8080", a UNIX socket's path */
 };
 
 /* See nsl.h: the fd of an nsl socket at idx, -1 when closed, -2 when the
@@ -134,7 +136,7 @@ static struct sock *open_sock(lua_State *L, const char *prim,
 			      struct sockaddr_storage *ss, socklen_t *len,
 			      double *timeout)
 {
-	static const char *const protos[] = { "tcp", "udp", NULL };
+	static const char *const protos[] = { "tcp", "udp", "unix", NULL };
 	const char *addr, *why;
 	int proto, type, fd;
 	struct nl_ns *ns;
@@ -143,9 +145,23 @@ static struct sock *open_sock(lua_State *L, const char *prim,
 	nsl_opts_begin(L, &o, nsl_self(L), 0);	/* unknown keys first */
 	proto = luaL_checkoption(L, 1, NULL, protos);
 	addr = nsl_checkstring(L, 2, prim);
-	type = proto == 0 ? SOCK_STREAM : SOCK_DGRAM;
-	if (parse_addr(addr, ss, len, &why) < 0)
+	type = proto == 1 ? SOCK_DGRAM : SOCK_STREAM;
+	if (proto == 2) {
+		/* A stream socket at a path: where the mount namespace, not
+		 * the network one, puts it. */
+		struct sockaddr_un *sun = (struct sockaddr_un *)ss;
+
+		memset(ss, 0, sizeof(*ss));
+		if (strlen(addr) != lua_rawlen(L, 2) || !addr[0] ||
+		    strlen(addr) >= sizeof(sun->sun_path))
+			nsl_fail(L, prim, addr, EINVAL, "a path of 1 to %zu bytes, without NUL, expected",
+				 sizeof(sun->sun_path) - 1);
+		sun->sun_family = AF_UNIX;
+		memcpy(sun->sun_path, addr, strlen(addr) + 1);
+		*len = (socklen_t)sizeof(*sun);
+	} else if (parse_addr(addr, ss, len, &why) < 0) {
 		nsl_fail(L, prim, addr, EINVAL, "%s", why);
+	}
 	if (timeout)
 		*timeout = nsl_opt_seconds(&o, "timeout", -1);
 	ns = nl_opts_ns(&o);
@@ -265,13 +281,13 @@ static int s_accept(lua_State *L)
 	double timeout = nsl_check_seconds(L, 2, -1);
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	char host[INET6_ADDRSTRLEN], name[80];
+	char host[INET6_ADDRSTRLEN], name[112];
 	int fd, port = 0;
 
 	if (s->type != SOCK_STREAM)
-		luaL_argerror(L, 1, "a listening TCP socket expected, got a UDP socket");
+		luaL_argerror(L, 1, "a listening TCP or UNIX socket expected, got a UDP socket");
 	if (!s->listening)
-		luaL_argerror(L, 1, "a listening TCP socket expected, got a connected one");
+		luaL_argerror(L, 1, "a listening TCP or UNIX socket expected, got a connected one");
 	if (!wait_fd(L, s->fd, POLLIN, timeout))
 		return 0;
 	do
@@ -280,7 +296,9 @@ static int s_accept(lua_State *L)
 	if (fd < 0)
 		return nsl_fail(L, "accept", s->name, errno, NULL);
 	host[0] = '\0';
-	if (ss.ss_family == AF_INET) {
+	if (ss.ss_family == AF_UNIX) {
+		snprintf(name, sizeof(name), "%s", s->name);
+	} else if (ss.ss_family == AF_INET) {
 		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
 		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 		snprintf(name, sizeof(name), "%s:%d", host, port);
@@ -354,7 +372,8 @@ static int s_tostring(lua_State *L)
 {
 	struct sock *s = luaL_checkudata(L, 1, SOCK_META);
 
-	lua_pushfstring(L, "<socket %s %s%s>", s->type == SOCK_STREAM ? "tcp" : "udp",
+	lua_pushfstring(L, "<socket %s %s%s>", s->name[0] == '/' ? "unix" :
+			s->type == SOCK_STREAM ? "tcp" : "udp",
 			s->name, s->fd < 0 ? " closed" : s->listening ? " listening" : "");
 	return 1;
 }

@@ -29,6 +29,16 @@ local function core()
   error("nsl.test: this version of busted is not supported", 3)
 end
 
+-- Raises msg as a failure of the running test (busted's fail: counted
+-- with the failed assertions, not as an error), positioned at the
+-- caller `level` frames up from the one calling M.fail; a plain error
+-- outside busted.
+function M.fail(msg, level)
+  local ok, c = pcall(core)
+  if ok and c.fail then c.fail(msg, level + 1) end
+  error(msg, level + 1)
+end
+
 -- Marks the running test pending with msg (a busted pending: shown as
 -- such, never a pass).
 function M.pending(msg)

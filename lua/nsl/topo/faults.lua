@@ -1,6 +1,7 @@
 -- nsl.topo.faults: failure injection on a running topology.
 --
 --   t:link_down("a", "b")       -- the link(s) between nodes a and b, both ends down
+--   t:link_down("a:eth1")       -- the link at that end (containerlab's endpoint form)
 --   t:link_up("a", "b")         -- and up again
 --   t:impair("a", "b", { delay = "20ms", loss = "1%" })   -- both ends, live
 --   t:impair("a", "b", { a = { delay = "20ms" }, b = { loss = "5%" } })  -- per end
@@ -35,20 +36,62 @@ local function name_of(x, what, level)
   return x
 end
 
--- The links between nodes a and b; raises when there is none.
-local function between(t, a, b, what, level)
-  name_of(a, what, level + 1); name_of(b, what, level + 1)
-  local m, out = t.model, {}
-  for _, n in ipairs({ a, b }) do
-    if not (m.nodes[n] or (n == "host" and m.host)) then fail(level + 1, "%s: no node named %s", what, n) end
+-- An end named "node" or "node:ifname" (containerlab's endpoint form:
+-- one of two parallel links): { node =, ifname = } after checking the
+-- node (and its interface) exists, with the closest name when not.
+local function endpoint(t, x, what, level)
+  name_of(x, what, level + 1)
+  local m = t.model
+  local node, ifname = x:match("^([^:]+):(.+)$")
+  node = node or x
+  local n = m.nodes[node] or (node == "host" and m.host)
+  if not n then
+    fail(level + 1, "%s: no node named %s%s", what, node, require("nsl.topo").closest_node(t, node))
   end
-  for _, l in ipairs(m.links) do
-    local x, y = l.ends[1].node.name, l.ends[2].node.name
-    if (x == a and y == b) or (x == b and y == a) then out[#out + 1] = l end
+  if ifname then
+    local names = {}
+    for _, l in ipairs(m.links) do
+      for _, e in ipairs(l.ends) do
+        if e.node == n then
+          if e.name == ifname or e.real == ifname then return { node = node, ifname = ifname } end
+          names[#names + 1] = e.name
+        end
+      end
+    end
+    table.sort(names)
+    fail(level + 1, "%s: %s has no link end %s (its ends: %s)%s", what, node, ifname,
+      #names > 0 and table.concat(names, ", ") or "none",
+      require("nsl.topo.keys").suggest(ifname, names, math.max(1, #ifname // 3)))
+  end
+  return { node = node }
+end
+M.endpoint = endpoint
+
+local function matches(e, p)
+  return e.node.name == p.node and (p.ifname == nil or e.name == p.ifname or e.real == p.ifname)
+end
+
+-- The links between a and b ("node" or "node:ifname" each), or the link
+-- at end a ("node:ifname") when b is nil; raises when there is none.
+local function between(t, a, b, what, level)
+  local pa = endpoint(t, a, what, level + 1)
+  local pb = b ~= nil and endpoint(t, b, what, level + 1) or nil
+  if not pb and not pa.ifname then
+    fail(level + 1, "%s: which link of %s? name its other end, or the end as %s:IFNAME", what, a, a)
+  end
+  local out = {}
+  for _, l in ipairs(t.model.links) do
+    local x, y = l.ends[1], l.ends[2]
+    if pb then
+      if (matches(x, pa) and matches(y, pb)) or (matches(x, pb) and matches(y, pa)) then out[#out + 1] = l end
+    elseif matches(x, pa) or matches(y, pa) then
+      out[#out + 1] = l
+    end
   end
   if #out == 0 then fail(level + 1, "%s: no link between %s and %s", what, a, b) end
   return out
 end
+M.between = between
 
 -- The kernel deletes the routes through a link that goes down (and its
 -- IPv6 addresses, unless keep_addr_on_down): so its ends keep their IPv6
@@ -81,7 +124,8 @@ local function set_up(l, up)
   end
 end
 
--- t:link_down(a, b): the link (every link) between a and b, both ends.
+-- t:link_down(a, b): the link (every link) between a and b, both ends;
+-- t:link_down("a:eth1"): the link at that end (one of parallel links).
 function M.link_down(t, a, b)
   running(t, "link_down", 2)
   local f = faults(t)
@@ -109,11 +153,21 @@ end
 -- is left alone), live; false removes both.
 function M.impair(t, a, b, opts)
   running(t, "impair", 2)
+  if opts == nil and type(a) == "string" and a:find(":", 1, true) and type(b) ~= "string" then
+    b, opts = nil, b -- t:impair("a:eth1", opts): the link at that end
+  end
   local links = between(t, a, b, "impair", 2)
+  local ea, eb = endpoint(t, a, "impair", 2).node, b and endpoint(t, b, "impair", 2).node
+  if not eb then
+    local l = links[1]
+    eb = l.ends[1].node.name == ea and l.ends[2].node.name or l.ends[1].node.name
+  end
+  a, b = ea, eb
   if opts ~= false and type(opts) ~= "table" then
     fail(2, "impair: an impairment table or false expected, got %s", type(opts))
   end
-  local per = opts and (type(opts[a]) == "table" or type(opts[b]) == "table")
+  local function one_end(v) return type(v) == "table" or v == false end
+  local per = opts and (one_end(opts[a]) or one_end(opts[b]))
   if per then
     for k in pairs(opts) do
       if k ~= a and k ~= b then
@@ -160,10 +214,14 @@ function M.partition(t, g1, g2)
   local s1, s2 = group(g1, "partition", 2), group(g2, "partition", 2)
   for n in pairs(s1) do
     if s2[n] then fail(2, "partition: %s is in both groups", n) end
-    if not (t.model.nodes[n] or n == "host") then fail(2, "partition: no node named %s", n) end
+    if not (t.model.nodes[n] or n == "host") then
+      fail(2, "partition: no node named %s%s", n, require("nsl.topo").closest_node(t, n))
+    end
   end
   for n in pairs(s2) do
-    if not (t.model.nodes[n] or n == "host") then fail(2, "partition: no node named %s", n) end
+    if not (t.model.nodes[n] or n == "host") then
+      fail(2, "partition: no node named %s%s", n, require("nsl.topo").closest_node(t, n))
+    end
   end
   local f, n = faults(t), 0
   for _, l in ipairs(t.model.links) do
@@ -198,7 +256,7 @@ local ORDER = { "delay", "jitter", "loss", "duplicate", "corrupt", "reorder", "r
 
 -- Lines for t:show(): the links down (t:link_down) or cut (t:partition),
 -- and every impaired end (from the description or t:impair) as the
--- kernel reports it now ("a-r: a eth0: netem delay 50ms loss 1%").
+-- kernel reports it now (an end whose impairment was removed is not) ("a-r: a eth0: netem delay 50ms loss 1%").
 function M.summary(t)
   local f, out = t.faults or { down = {}, cut = {}, impair = {} }, {}
   local cut = {}
@@ -216,8 +274,10 @@ function M.summary(t)
             words[#words + 1] = k .. " " .. tostring(im[k])
           end
         end
-        out[#out + 1] = string.format("%s: %s %s: %s", l.id, e.node.name, e.name,
-          ok and table.concat(words, " ") or tostring(rec))
+        if im or not ok then -- one t:impair(..., false) took off: not shown
+          out[#out + 1] = string.format("%s: %s %s: %s", l.id, e.node.name, e.name,
+            ok and table.concat(words, " ") or tostring(rec))
+        end
       end
     end
   end
@@ -237,8 +297,10 @@ function M.state(t)
     for _, e in ipairs(l.ends) do
       if e.impair or (f.impair[l.id] and f.impair[l.id][e.node.name]) then
         local ok, rec = pcall(core.link_get, e.real, { ns = e.ns and e.ns.real })
-        out.impaired[#out.impaired + 1] = { link = l.id, node = e.node.name, dev = e.name,
-          impair = ok and rec.impair or nil, error = not ok and tostring(rec) or nil }
+        if not ok or rec.impair then
+          out.impaired[#out.impaired + 1] = { link = l.id, node = e.node.name, dev = e.name,
+            impair = ok and rec.impair or nil, error = not ok and tostring(rec) or nil }
+        end
       end
     end
   end

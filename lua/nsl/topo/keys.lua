@@ -22,13 +22,16 @@ local function distance(a, b)
   return prev[#b]
 end
 
-function M.suggest(word, known)
+-- suggest(word, known [, most]): " (did you mean 'k'?)" for the known
+-- word closest to word, when at most `most` edits away (default: 2, or a
+-- third of word's length), else "".
+function M.suggest(word, known, most)
   local best, bd
   for _, k in ipairs(known) do
     local d = distance(word:lower(), k)
     if not bd or d < bd then best, bd = k, d end
   end
-  if best and bd <= math.max(2, #word // 3) then
+  if best and bd <= (most or math.max(2, #word // 3)) then
     return " (did you mean '" .. best .. "'?)"
   end
   return ""

@@ -21,6 +21,14 @@ local M = {}
 
 local function array(t) return json.array(t or {}) end
 
+-- Every address of an end or a bridge (IPv4 first, then IPv6) as text
+-- with its prefix length: "10.0.0.1/24", "fd00::1/64".
+function M.texts(addrs)
+  local out = array()
+  for _, p in ipairs(addrs or {}) do out[#out + 1] = p.text end
+  return out
+end
+
 function M.entry(t)
   local m = t.model
   local e = { prefix = t.prefix, state = t.status, namespaces = array(), bridges = array(),
@@ -29,6 +37,7 @@ function M.entry(t)
     local ifaces = array()
     for _, i in ipairs(n.ifaces or {}) do
       ifaces[#ifaces + 1] = { name = i.name, real = i.real, address = i.address,
+                              addresses = M.texts(i.addrs),
                               peer = i.peer and i.peer.node and i.peer.node.name or nil }
     end
     e.namespaces[#e.namespaces + 1] = { name = n.name, real = n.real, hostname = n.hostname,
@@ -38,15 +47,22 @@ function M.entry(t)
   end
   for _, b in ipairs(m.bridges) do
     e.bridges[#e.bridges + 1] = { name = b.name, real = b.real, address = b.address,
-                                  ns = b.ns and b.ns.real or nil }
+                                  addresses = M.texts(b.addrs), ns = b.ns and b.ns.real or nil }
   end
   for _, l in ipairs(m.links) do
     local ends = array()
     for _, x in ipairs(l.ends) do
       ends[#ends + 1] = { node = x.node.name, name = x.name, real = x.real, address = x.address,
-                          ns = x.ns and x.ns.real or nil }
+                          addresses = M.texts(x.addrs), ns = x.ns and x.ns.real or nil }
     end
     e.links[#e.links + 1] = { ends = ends }
+  end
+  if t.status == "up" and t.faults then -- what t:link_down, t:impair... did
+    e.faults = array(require("nsl.topo.faults").summary(t))
+  end
+  if t.captures then -- a keeper's captures (nsl capture)
+    e.captures = array()
+    for _, c in ipairs(t.captures) do e.captures[#e.captures + 1] = c end
   end
   for _, s in ipairs(m.service_order) do
     local p = t.procs[s.name]
@@ -154,7 +170,8 @@ end
 -- text(state [, extra]): the state as the lines t:show() prints (the one
 -- renderer of a topology's live state: t:report(), t:show(), nsl show).
 -- extra.nat and extra.faults are lines only the process holding the
--- topology knows (its nftables table's rules, the faults it injected).
+-- topology knows (its nftables table's rules, the faults it injected),
+-- extra.captures a keeper's captures; extra.only: that namespace alone.
 function M.text(st, extra)
   extra = extra or {}
   local out = {}
@@ -167,7 +184,7 @@ function M.text(st, extra)
   local names, host = {}, {}
   for _, n in ipairs(st.namespaces) do names[n.real] = n.name end
   for _, l in ipairs(st.host.links) do host[l.name] = true end
-  if #st.host.links > 0 or st.host.error then
+  if (#st.host.links > 0 or st.host.error) and not extra.only then
     add("host (root namespace)")
     if st.host.error then add("  links: " .. st.host.error) end
     add(indent(link_table(st.host.links, st.host.addresses, names), "  "))
@@ -177,7 +194,14 @@ function M.text(st, extra)
     add("faults")
     for _, line in ipairs(extra.faults) do add("  " .. line) end
   end
+  if extra.captures and #extra.captures > 0 then
+    add("captures")
+    for _, c in ipairs(extra.captures) do
+      add(string.format("  %s (pid %d) to %s", c["end"], c.pid, c.to))
+    end
+  end
   for _, n in ipairs(st.namespaces) do
+    if extra.only and n.name ~= extra.only then goto next end -- nsl show RUN NODE
     add(string.format("namespace %s%s%s", n.name, n.real ~= n.name and (" (" .. n.real .. ")") or "",
       n.hostname and (", hostname " .. n.hostname) or ""))
     if n.error then add("  error: " .. n.error) end
@@ -214,6 +238,7 @@ function M.text(st, extra)
       add("  processes")
       add(indent(pretty.format(procs), "    "))
     end
+    ::next::
   end
   return table.concat(out, "\n")
 end
