@@ -113,6 +113,11 @@ for _ = 1, count do
     if type(args[c]) == "table" then args[c] = { "nsl-fuzz-no-such-command" } end
   end
   if name == "sleep" then args[1] = pick({ 0, -1, 0.001, "x" }) end
+  -- link_wait waits 10 s by default for a state that may never come
+  if name == "link_wait" then
+    if type(args[d.arg]) ~= "table" then args[d.arg] = {} end
+    args[d.arg].timeout = pick({ 0, 0.01, -1, 0 / 0, "x" })
+  end
   calls = calls + 1
   local ok, err = pcall(core[name], table.unpack(args, 1, n))
   check(name, ok, err)
