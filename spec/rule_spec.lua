@@ -106,8 +106,12 @@ describe("rule_add #netns", function()
     route_add("10.99.0.1/32", { via = "10.2.0.2", table = 100, ns = "h" })
     route_add("10.3.0.0/24", { via = "10.2.0.1", ns = "y" })
     route_add("10.3.0.0/24", { via = "10.1.0.1", ns = "x" })
-    -- a ping that must fail waits 0.3 s for its reply, not 1
-    local function ping(wait) return N.in_ns("h", "ping -c1 -W" .. (wait or 1) .. " -I 10.3.0.1 10.99.0.1").code end
+    -- a ping that must fail waits 0.3 s for its reply; one that must pass
+    -- sends again each second for up to 3 s (a loaded machine's first
+    -- neighbour resolution can outlast one wait)
+    local function ping(wait)
+      return N.in_ns("h", "ping -c1 " .. (wait and "-W" .. wait or "-w3") .. " -I 10.3.0.1 10.99.0.1").code
+    end
     assert.not_equal(0, ping(0.3))	-- main: to x, which has no 10.99.0.1
     rule_add({ from = "10.3.0.1/32", table = 100, priority = 10, ns = "h" })
     local before = N.ip("-s link show yh", "y")[1].stats64.rx.packets
@@ -126,7 +130,9 @@ describe("rule_add #netns", function()
     route_add("fd99::1/128", { via = "fd02::2", table = 100, ns = "h" })
     route_add("fd03::/64", { via = "fd02::1", ns = "y" })
     route_add("fd03::/64", { via = "fd01::1", ns = "x" })
-    local function ping6(wait) return N.in_ns("h", "ping -6 -c1 -W" .. (wait or 1) .. " -I fd03::1 fd99::1").code end
+    local function ping6(wait)
+      return N.in_ns("h", "ping -6 -c1 " .. (wait and "-W" .. wait or "-w3") .. " -I fd03::1 fd99::1").code
+    end
     assert.not_equal(0, ping6(0.3))
     rule_add({ from = "fd03::1/128", table = 100, priority = 10, ns = "h" })
     assert.equal(0, ping6())
