@@ -24,10 +24,10 @@ function M.pending(msg)
   local mt = debug.getmetatable(require "busted")
   local index = mt and mt.__index
   for i = 1, type(index) == "function" and 20 or 0 do
-    local name, core = debug.getupvalue(index, i)
+    local name, bcore = debug.getupvalue(index, i)
     if not name then break end
-    if name == "busted" and type(core) == "table" and type(core.pending) == "function" then
-      return core.pending(msg)
+    if name == "busted" and type(bcore) == "table" and type(bcore.pending) == "function" then
+      return bcore.pending(msg)
     end
   end
   error("pending: " .. msg, 2)
