@@ -105,7 +105,7 @@ end
 
 local function ip_route(args) return (T.sh("ip -n " .. NS .. " " .. args).out:gsub("%s+", " "):gsub(" $", "")) end
 
-describe("fib_tests.sh in nsl #netns", function()
+describe("fib_tests.sh in nsl #netns #kernel", function()
   after_each(N.wipe)
 
   it("unregister: a single path route goes with its device; a multipath IPv4 route too, IPv6 keeps the other path", function()
@@ -318,7 +318,7 @@ describe("fib_tests.sh in nsl #netns", function()
   end
 end)
 
-describe("after the fib_tests specs #netns", function()
+describe("after the fib_tests specs #netns #kernel", function()
   it("nothing is left", function()
     if not N.needs() then return end
     N.assert_clean()
