@@ -16,7 +16,19 @@
 
 struct oper_seen {
 	int index, oper, gone;	/* oper -1: no news */
+	unsigned int flags;	/* the link's IFF_ flags as last seen */
 };
+
+/* Is the link in state want?  "up" is also a link whose driver keeps no
+ * operational state (dummy, lo: the kernel says unknown, ip shows
+ * UNKNOWN) while it is up with a carrier: it carries traffic. */
+static int oper_is(const struct oper_seen *s, int want)
+{
+	if (s->oper == want)
+		return 1;
+	return want == IF_OPER_UP && s->oper == IF_OPER_UNKNOWN &&
+	       (s->flags & IFF_UP) && (s->flags & IFF_LOWER_UP);
+}
 
 /* One RTM_NEWLINK / RTM_DELLINK: notes the state of the link sought;
  * returns 0 (nl_talk's callbacks). */
@@ -34,6 +46,7 @@ static int oper_cb(const struct nlmsghdr *h, void *data)
 	}
 	if (h->nlmsg_type != RTM_NEWLINK)
 		return 0;
+	s->flags = ifi->ifi_flags;
 	mnl_attr_for_each(a, h, sizeof(*ifi))
 		if (mnl_attr_get_type(a) == IFLA_OPERSTATE &&
 		    mnl_attr_get_payload_len(a) >= 1)
@@ -107,7 +120,8 @@ static int drain(struct mnl_socket *m, struct oper_seen *s)
 
 /* link_wait(link [, opts]): returns once link (in opts.ns) is in
  * operational state opts.oper ("up" by default; any of link_get's
- * states), at once when it is already; opts.timeout seconds (default
+ * states; "up" takes a driver's "unknown" with IFF_UP and IFF_LOWER_UP,
+ * as a dummy's is), at once when it is already; opts.timeout seconds (default
  * 10) bound the wait.  Raises "link_wait: <link>: not up after 2 s (it
  * is down)" (ETIMEDOUT), "...: the link went away" (ENODEV), or as a
  * signal does. */
@@ -115,7 +129,7 @@ static int l_link_wait(lua_State *L)
 {
 	const struct nsl_prim *p = nsl_self(L);
 	const char *prim = p->name, *name = nsl_checkstring(L, 1, prim), *want;
-	struct oper_seen s = { 0, -1, 0 };
+	struct oper_seen s = { 0, -1, 0, 0 };
 	struct mnl_socket *m;
 	struct nsl_opts o;
 	struct nl_ns *ns;
@@ -152,7 +166,7 @@ static int l_link_wait(lua_State *L)
 	deadline = nsl_mono() + timeout;
 	err = -ask_oper(L, ns, prim, name, &s, ext, sizeof(ext));
 	nsl_signals_set(&sigs);
-	while (!err && !s.gone && s.oper != oper) {
+	while (!err && !s.gone && !oper_is(&s, oper)) {
 		double left = deadline - nsl_mono();
 		struct pollfd pf = { mnl_socket_get_fd(m), POLLIN, 0 };
 		struct timespec ts;
