@@ -26,13 +26,16 @@ end
 
 -- ip link set dev <name> carrier on|off, or the veth stand-in's peer.
 local function carrier(name, on)
+  -- off: a dummy (no lower link) is down, the veth lowerlayerdown
   local ok, e = pcall(link_set, name, { carrier = on, ns = NS })
+  local off = "down"
   if not ok and e.code == "EOPNOTSUPP" then
     link_set(name .. "p", { up = on, ns = NS })
+    off = "lowerlayerdown"
   else
     assert(ok, e)
   end
-  link_wait(name, { oper = on and "up" or "lowerlayerdown", timeout = 2, ns = NS })
+  link_wait(name, { oper = on and "up" or off, timeout = 2, ns = NS })
 end
 
 -- ip link set dev <name> up, and its carrier there (a veth's comes a
