@@ -35,7 +35,7 @@ local M = {}
 local ARGS = { vlan = { "parent", "id" }, vxlan = { "vni" }, macvlan = { "parent" }, ipvlan = { "parent" },
                dummy = {}, geneve = { "vni" }, gretap = {}, bond = {}, vrf = { "table" } }
 -- Set by the topology itself, never by a description.
-local SELF = set("ns", "address", "up", "master")
+local SELF = set("ns", "address", "up", "master", "link_ns", "group")
 -- Options naming a link of the same namespace (its description name).
 local REFS = { "parent", "dev" }
 -- Where a kind is described: between two nodes (a description link), or
