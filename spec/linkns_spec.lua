@@ -24,6 +24,15 @@ local function nsid(in_ns, of)
   end
 end
 
+-- Runs script (of T.script, in dir) in the background until its output
+-- matches ready (a grep pattern), then SIGKILLs it; returns the shell's
+-- result (code 137: killed).
+local function killed(script, dir, ready)
+  return T.sh(T.quote(T.nsl) .. " " .. T.quote(script) .. " > " .. dir .. "/out & pid=$!; " ..
+    "for i in $(seq 200); do grep -qs " .. T.quote(ready) .. " " .. dir .. "/out && break; sleep 0.05; done; " ..
+    "kill -KILL $pid; wait $pid")
+end
+
 describe("vxlan_add and macvlan_add with link_ns #netns", function()
   after_each(N.wipe)
 
@@ -85,9 +94,7 @@ describe("vxlan_add and macvlan_add with link_ns #netns", function()
       os.execute("sleep 30")
     ]])
     finally(function() T.rm(dir); T.run({ "--clean" }) end)
-    local r = T.sh(T.quote(T.nsl) .. " " .. T.quote(script) .. " > " .. dir .. "/out & pid=$!; " ..
-      "for i in $(seq 200); do grep -qs made " .. dir .. "/out && break; sleep 0.05; done; " ..
-      "kill -KILL $pid; wait $pid")
+    local r = killed(script, dir, "made")
     assert.equal(137, r.code)
     assert.same({ "lo", "mv0", "vx0" }, N.ip_link_names("p1"))
     r = T.run({ "--clean" })
@@ -194,9 +201,7 @@ describe("link groups #netns", function()
       os.execute("sleep 30")
     ]])
     finally(function() T.rm(dir); T.run({ "--clean" }) end)
-    local r = T.sh(T.quote(T.nsl) .. " " .. T.quote(script) .. " > " .. dir .. "/out & pid=$!; " ..
-      "for i in $(seq 200); do grep -qs . " .. dir .. "/out && break; sleep 0.05; done; " ..
-      "kill -KILL $pid; wait $pid")
+    local r = killed(script, dir, ".")
     assert.equal(137, r.code)
     local i1, i2 = T.slurp(dir .. "/out"):match("^(%d+)%s+(%d+)")
     assert.is_truthy(i1)
