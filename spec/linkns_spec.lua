@@ -134,6 +134,11 @@ describe("vxlan_add and macvlan_add with link_ns #netns", function()
       "macvlan_add: u9: No such device", "ENODEV")
     T.nsl_error(function() macvlan_add("mv0", "u1", { ns = "h1", link_ns = "p1\0x" }) end,
       "macvlan_add: option 'link_ns': contains a NUL byte")
+    K.make(vxlan_add, "vx0", 1, { ns = "h1", link_ns = "p1", dev = "u1" })
+    T.nsl_error(function() vxlan_add("vx0", 2, { ns = "h1", link_ns = "p1", dev = "u1" }) end,
+      "vxlan_add: vx0: File exists", "EEXIST")
+    assert.equal(1, link_get("vx0", { ns = "p1" }).vxlan.vni)
+    link_del("vx0", { ns = "p1" })
     -- the error is at the caller's line
     local e = N.err(function() vxlan_add("vx0", 1, { ns = "h1", link_ns = "nope" }) end)
     assert.matches("linkns_spec.lua:%d+$", e.where)
@@ -150,7 +155,7 @@ describe("link groups #netns", function()
     ns_add("a")
     bridge_add("d1", { ns = "a", group = 5 })
     veth_add("e1", "e2", { ns = "a", group = 5 })
-    vxlan_add("vx0", 9, { ns = "a", group = 5, remote = "10.9.0.2" })
+    K.make(vxlan_add, "vx0", 9, { ns = "a", group = 5, remote = "10.9.0.2" })
     vxlan_add("vx1", 10, { ns = "a", group = "239.1.1.1", dev = "d1" }) -- a string: the multicast group
     bridge_add("d2", { ns = "a" })
     link_set("d2", { ns = "a", group = 4294967295 })
