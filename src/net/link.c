@@ -189,8 +189,9 @@ static void create_recorded(lua_State *L, struct link_req *r, struct ifinfomsg *
 	nsl_rec_made();
 }
 
-/* <kind>_add(name, ...positional, opts): makes the link in opts.ns (the
- * kind's entry is upvalue 1); returns nothing.  Raises "<prim>: <name>:
+/* <kind>_add(name, ...positional, opts): makes the link in opts.ns, or
+ * in opts.link_ns (the kinds with an underlay) by a request sent in
+ * opts.ns (the kind's entry is upvalue 1); returns nothing.  Raises "<prim>: <name>:
  * <reason>"; a refused request made nothing. */
 int link_add(lua_State *L)
 {
