@@ -73,7 +73,7 @@ describe("options #unit", function()
     T.nsl_error(function() spawn({ "true" }, { backgroud = true }) end,
       "spawn: unknown option 'backgroud' (did you mean 'background'?)")
     T.nsl_error(function() link_del("lo", { "blue" }) end,
-      "link_del: unknown option '1' (known: ns)")
+      "link_del: unknown option '1' (known: ns, group)")
   end)
 
   it("checks types and ranges in one shape", function()

@@ -28,6 +28,7 @@
 ---@field address? string   a MAC address, "02:00:00:00:00:01"
 ---@field up? boolean
 ---@field master? string    a bridge to join
+---@field group? integer     the link group, 0..4294967295
 
 ---@class nsl.VethOpts: nsl.LinkAddOpts
 ---@field peer_ns? string   make the peer directly inside this namespace
@@ -37,7 +38,8 @@
 ---@field local? string
 ---@field dev? string
 ---@field port? integer     default 4789
----@field group? string    a multicast group (instead of remote; with dev)
+---@field group? string|integer   a string: a multicast group (instead of remote; with dev); a number: the link group
+---@field link_ns? string   make it directly inside this namespace, dev and local staying in ns
 ---@field ttl? integer
 ---@field tos? integer
 ---@field learning? boolean
@@ -101,6 +103,7 @@
 
 ---@class nsl.MacvlanOpts: nsl.LinkAddOpts
 ---@field mode? "bridge"|"private"|"vepa"|"passthru"|"source"
+---@field link_ns? string   make it directly inside this namespace, the parent staying in ns
 
 ---@class nsl.ImpairOpts: nsl.NsOpts
 ---@field delay? string       "50ms", "1s", "200us"
@@ -125,6 +128,7 @@
 
 ---@class nsl.LinkSetOpts: nsl.NsOpts
 ---@field up? boolean
+---@field group? integer          the link group, 0..4294967295
 ---@field mtu? integer
 ---@field address? string
 ---@field name? string            rename
@@ -271,6 +275,7 @@
 ---@field address string?
 ---@field master string?
 ---@field alias string?
+---@field group integer           the link group (0: the default)
 ---@field peer string?            a veth's peer
 ---@field peer_ns string?         the peer's namespace ("" for the start one)
 ---@field parent string?          a vlan's or macvlan's parent
@@ -475,7 +480,7 @@ function gretap_add(name, opts) end
 ---@param link string
 ---@param opts? nsl.LinkSetOpts
 function link_set(link, opts) end
----@param link string
+---@param link string|{ns?: string, group: integer}   a name, or { group = N }: every link of that group
 ---@param opts? nsl.NsOpts
 function link_del(link, opts) end
 ---@param link string

@@ -43,6 +43,17 @@ static void parse_common(struct link_req *r)
 		r->has_mac = 1;
 	}
 	r->up = nsl_opt_bool(&r->o, "up", -1);
+	/* vxlan_add's group is also its multicast address (parse_vxlan):
+	 * a string is that, a number the link group, as ip tells the two
+	 * apart by their place */
+	if (nsl_opt_type(&r->o, "group") == LUA_TSTRING && !strcmp(r->prim, "vxlan_add"))
+		r->group = -1;
+	else if (nsl_opt_type(&r->o, "group") != LUA_TNIL &&
+		 nsl_opt_type(&r->o, "group") != LUA_TNUMBER && !strcmp(r->prim, "vxlan_add"))
+		nsl_opt_push(&r->o, "group"),
+		nsl_opt_type_error(&r->o, "group", "integer (link group) or string (multicast address)");
+	else
+		r->group = nsl_opt_int(&r->o, "group", 0, UINT32_MAX, -1);
 	r->master = -1;
 	if (nsl_opt_type(&r->o, "master") == LUA_TBOOLEAN) {
 		if (nsl_opt_bool(&r->o, "master", 0))
@@ -53,7 +64,7 @@ static void parse_common(struct link_req *r)
 		const char *m = nsl_opt_str(&r->o, "master", NULL);
 
 		if (m)
-			r->master = nl_ifindex(L, r->ns, r->prim, m);
+			r->master = nl_ifindex(L, link_home(r), r->prim, m);
 	}
 }
 
@@ -66,10 +77,18 @@ static void put_common(struct link_req *r, struct ifinfomsg *ifi)
 		nl_put(&r->q, IFLA_ADDRESS, 6, r->mac);
 	if (r->master >= 0)
 		nl_put_u32(&r->q, IFLA_MASTER, (uint32_t)r->master);
+	if (r->group >= 0)
+		nl_put_u32(&r->q, IFLA_GROUP, (uint32_t)r->group);
 	if (r->up >= 0) {
 		ifi->ifi_change |= IFF_UP;
 		ifi->ifi_flags |= r->up ? IFF_UP : 0;
 	}
+}
+
+/* See link.h. */
+struct nl_ns *link_home(const struct link_req *r)
+{
+	return r->link_ns ? r->link_ns : r->ns;
 }
 
 /* Parses link (arg 1) and the options of the running primitive, resolves
@@ -95,14 +114,15 @@ static void start_req(lua_State *L, struct link_req *r)
 static int record_link(struct link_req *r, int sign, int index)
 {
 	char ns[2 * NAME_MAX + 1], nsid[64], name[2 * IFNAMSIZ + 1];
+	struct nl_ns *home = link_home(r);
 
-	nsl_rec_name(r->ns->name, ns, sizeof(ns));
+	nsl_rec_name(home->name, ns, sizeof(ns));
 	nsl_rec_name(r->name, name, sizeof(name));	/* a name may hold a backslash */
 	if (sign == '-') {
 		nsl_rec_write("-link\t%s\t%s\n", name, ns);
 		return 0;
 	}
-	if (r->ns->fd < 0 || nsl_fd_id(r->ns->fd, nsid, sizeof(nsid)) < 0)
+	if (home->fd < 0 || nsl_fd_id(home->fd, nsid, sizeof(nsid)) < 0)
 		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
 	return nsl_rec_write("+link\t%s\t%s\t%d\t%s\n", name, ns, index, nsid);
 }
@@ -149,7 +169,7 @@ static void create_recorded(lua_State *L, struct link_req *r, struct ifinfomsg *
 		if (!rec)
 			record_link(r, '-', 0);
 		if ((err == -EEXIST || err == -EBUSY) && tries < 4 &&
-		    nl_link_index(L, r->ns, r->name) == -ENODEV)
+		    nl_link_index(L, link_home(r), r->name) == -ENODEV)
 			continue;	/* the index was taken, not the name */
 		if (err == -EOPNOTSUPP && !ext[0] && !strcmp(kind, "bridge"))
 			br_fail(L, r->ns, r->prim, r->name, err, ext, &r->br, 1);
@@ -163,14 +183,15 @@ static void create_recorded(lua_State *L, struct link_req *r, struct ifinfomsg *
 	}
 	if (rec) {
 		start_change(r, RTM_DELLINK);
-		nl_talk(L, r->ns, r->q.buf, nl_req_len(&r->q), NULL, NULL, ext, sizeof(ext));
+		nl_talk(L, link_home(r), r->q.buf, nl_req_len(&r->q), NULL, NULL, ext, sizeof(ext));
 		nsl_rec_fail(L, r->prim, r->name, -rec);
 	}
 	nsl_rec_made();
 }
 
-/* <kind>_add(name, ...positional, opts): makes the link in opts.ns (the
- * kind's entry is upvalue 1); returns nothing.  Raises "<prim>: <name>:
+/* <kind>_add(name, ...positional, opts): makes the link in opts.ns, or
+ * in opts.link_ns (the kinds with an underlay) by a request sent in
+ * opts.ns (the kind's entry is upvalue 1); returns nothing.  Raises "<prim>: <name>:
  * <reason>"; a refused request made nothing. */
 int link_add(lua_State *L)
 {
@@ -205,6 +226,10 @@ int link_add(lua_State *L)
 	put_common(&r, ifi);
 	if (r.parent)
 		nl_put_u32(&r.q, IFLA_LINK, (uint32_t)r.parent);
+	/* made in link_ns at once, its underlay (parent, dev) looked up
+	 * where the request is sent: no create-then-move */
+	if (r.link_ns)
+		nl_put_u32(&r.q, IFLA_NET_NS_FD, (uint32_t)r.link_ns->fd);
 	/* talk */
 	create_recorded(L, &r, ifi, k->kind);
 	return 0;
@@ -309,13 +334,90 @@ static int l_link_set(lua_State *L)
 	return 0;
 }
 
+/* Writes "-link" for each link of the dump at list (link_dump) in group
+ * that this run made, so that the record retires what a group delete
+ * took (and --clean never looks for them again).  Never raises. */
+static void retire_group(lua_State *L, struct link_req *r, int list, lua_Integer group)
+{
+	lua_Integer i, n = (lua_Integer)lua_rawlen(L, list);
+
+	for (i = 1; i <= n; i++) {
+		lua_Integer g, index;
+
+		lua_rawgeti(L, list, i);
+		lua_getfield(L, -1, "group");
+		g = lua_tointeger(L, -1);
+		lua_getfield(L, -2, "index");
+		index = lua_tointeger(L, -1);
+		lua_getfield(L, -3, "name");
+		r->name = lua_tostring(L, -1);	/* list keeps it */
+		if (g == group && r->name && nl_link_made(r->ns, r->name, (int)index))
+			record_link(r, '-', 0);
+		lua_pop(L, 4);
+	}
+}
+
+/* link_del{ group = N, ns = }: deletes every link of group N of opts.ns
+ * in one request (RTM_DELLINK naming the group, no link), as ip link
+ * del group N does; the links of the run's it took are first listed
+ * (one dump), so that the record retires them.  Raises "link_del:
+ * group N: <reason>" (No such device: the group has no link). */
+static int del_group(lua_State *L, struct link_req *r)
+{
+	char obj[32];
+	struct ifinfomsg *ifi;
+	int list = 0, err;
+	char ext[256];
+
+	if (nsl_opt_push(&r->o, "group") == LUA_TNUMBER && lua_tonumber(L, -1) == 0)
+		return nsl_fail(L, r->prim, "group 0", EINVAL, "every link is in group 0 "
+				"unless given another: refused");
+	lua_pop(L, 1);
+	r->group = nsl_opt_int(&r->o, "group", 1, UINT32_MAX, -1);
+	if (r->group < 0)
+		return nsl_fail(L, r->prim, NULL, EINVAL, "a link name or option 'group' expected");
+	snprintf(obj, sizeof(obj), "group %lld", (long long)r->group);
+	r->o.obj = obj;
+	r->ns = nl_opts_ns(&r->o);
+	if (nsl_rec_active()) {
+		link_dump(L, r->ns, r->prim);
+		list = lua_gettop(L);
+	}
+	ifi = nl_req_start(&r->q, L, r->prim, obj, RTM_DELLINK, 0, sizeof(*ifi));
+	ifi->ifi_index = 0;
+	nl_put_u32(&r->q, IFLA_GROUP, (uint32_t)r->group);
+	err = nl_talk(L, r->ns, r->q.buf, nl_req_len(&r->q), NULL, NULL, ext, sizeof(ext));
+	if (err == -ENODEV && !ext[0])
+		return nsl_fail(L, r->prim, obj, ENODEV, "no link of this group%s%s",
+				r->ns->name[0] ? " in " : "", r->ns->name);
+	if (err == -EOPNOTSUPP && !ext[0])
+		return nsl_fail(L, r->prim, obj, EOPNOTSUPP, "a link of this group cannot "
+				"be deleted (lo, or a kind without delete): nothing was deleted");
+	if (err)
+		return nsl_fail(L, r->prim, obj, -err, ext[0] ? "%s" : NULL, ext);
+	if (list)
+		retire_group(L, r, list, r->group);
+	return 0;
+}
+
 /* link_del(link, opts): deletes it (a veth takes its peer along);
- * returns nothing.  Raises "link_del: <link>: No such device". */
+ * returns nothing.  Raises "link_del: <link>: No such device".  With a
+ * table first, link_del{ group = N, ns = } (del_group). */
 static int l_link_del(lua_State *L)
 {
 	struct link_req r;
 
+	if (lua_type(L, 1) == LUA_TTABLE) {
+		memset(&r, 0, offsetof(struct link_req, q));
+		r.L = L;
+		r.prim = "link_del";
+		nsl_opts_begin(L, &r.o, nsl_self(L), 1);
+		return del_group(L, &r);
+	}
 	start_req(L, &r);
+	if (nsl_opt_type(&r.o, "group") != LUA_TNIL)
+		return nsl_fail(L, r.prim, r.name, EINVAL, "option 'group' deletes a whole "
+				"group: link_del{ group = N }, without a link name");
 	start_change(&r, RTM_DELLINK);
 	nl_req_do(&r.q, r.ns, NULL, NULL);
 	if (nsl_rec_active())
@@ -417,8 +519,8 @@ static int l_link_set_ns(lua_State *L)
 
 static const struct nsl_prim link_prims[] = {
 	{ "link_set", l_link_set, 2, "ns up mtu address name master alias addrgenmode "
-	  "vlan_filtering stp bridge carrier" },
-	{ "link_del", l_link_del, 2, "ns" },
+	  "vlan_filtering stp bridge carrier group" },
+	{ "link_del", l_link_del, 2, "ns group" },
 	{ "link_set_ns", l_link_set_ns, 3, "ns" },
 	{ NULL, NULL, 0, NULL }
 };

@@ -30,6 +30,8 @@ struct link_req {
 	int master;			/* -1: unchanged, 0: detach, index */
 	int up;				/* -1: unchanged */
 	int parent;			/* IFLA_LINK index, or 0 */
+	lua_Integer group;		/* IFLA_GROUP, -1: unchanged */
+	struct nl_ns *link_ns;		/* made there (IFLA_NET_NS_FD), or NULL */
 	/* the kind's own (parse_* fills, put_* puts) */
 	const char *peer;		/* veth */
 	struct nl_ns *peer_ns;
@@ -59,6 +61,14 @@ struct link_kind {
 /* <kind>_add(name, ...positional, opts): makes the link in opts.ns (the
  * kind's entry is upvalue 1); returns nothing (link.c). */
 int link_add(lua_State *L);
+
+/* The namespace where the link of r lives: link_ns when it is made in
+ * another namespace than the one its request is sent in (link.c). */
+struct nl_ns *link_home(const struct link_req *r);
+
+/* Pushes an array of the link records of ns (one dump); raises as prim
+ * (linkinfo.c). */
+void link_dump(lua_State *L, struct nl_ns *ns, const char *prim);
 
 /* Every kind, one *_add primitive each, up to an entry whose p.name is
  * NULL (linkkind.c). */

@@ -131,7 +131,7 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 		int t = mnl_attr_get_type(a);
 
 		/* numbers are u32s, names NUL-terminated: skip one that is not */
-		if (((t == IFLA_MTU || t == IFLA_MASTER || t == IFLA_LINK || t == IFLA_LINK_NETNSID) &&
+		if (((t == IFLA_MTU || t == IFLA_GROUP || t == IFLA_MASTER || t == IFLA_LINK || t == IFLA_LINK_NETNSID) &&
 		     mnl_attr_validate(a, MNL_TYPE_U32) < 0) ||
 		    ((t == IFLA_IFNAME || t == IFLA_IFALIAS) &&
 		     mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0) ||
@@ -143,6 +143,9 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 			break;
 		case IFLA_MTU:
 			link_set_int(L, "mtu", mnl_attr_get_u32(a));
+			break;
+		case IFLA_GROUP:
+			link_set_int(L, "group", mnl_attr_get_u32(a));
 			break;
 		case IFLA_OPERSTATE:
 			if (*p < NL_OPER_N)
@@ -195,6 +198,13 @@ static void get_links(lua_State *L, struct nl_ns *ns, const char *prim,
 		nl_put_strz(&q, IFLA_IFNAME, name);
 	nl_put_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	nl_req_do(&q, ns, link_cb, &d);
+}
+
+/* See link.h: the raw records (indexes unresolved), for link.c. */
+void link_dump(lua_State *L, struct nl_ns *ns, const char *prim)
+{
+	lua_newtable(L);
+	get_links(L, ns, prim, NULL);
 }
 
 /* link_list(opts): pushes an array of link records of opts.ns, its

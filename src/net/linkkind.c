@@ -43,6 +43,17 @@ static void put_veth(struct link_req *r)
 	nl_nest_end(&r->q, nest);
 }
 
+/* Option link_ns of the kinds that have an underlay (vxlan's dev and
+ * local, a macvlan's parent): the namespace the link is made in, while
+ * its underlay is looked up where the request is sent (opts.ns). */
+static void parse_link_ns(struct link_req *r)
+{
+	const char *name = nsl_opt_str(&r->o, "link_ns", NULL);
+
+	if (name)
+		r->link_ns = nl_ns(r->L, r->prim, name);
+}
+
 /* Index of s in names (up to NULL); raises "<prim>: <link>: unknown
  * <what> '<s>' (<list>)" when it is none of them. */
 static int pick(struct link_req *r, const char *what, const char *s,
@@ -175,7 +186,7 @@ static void parse_vxlan(struct link_req *r)
 {
 	const char *dev;
 	unsigned char group[16];
-	int gfam = ip_opt(r, "group", group);
+	int gfam = nsl_opt_type(&r->o, "group") == LUA_TSTRING ? ip_opt(r, "group", group) : 0;
 
 	r->id = luaL_checkinteger(r->L, 2);
 	nsl_check_range(r->L, r->prim, r->name, "VNI", r->id, 0, (1 << 24) - 1);
@@ -194,6 +205,7 @@ static void parse_vxlan(struct link_req *r)
 	r->ttl = nsl_opt_int(&r->o, "ttl", 0, 255, -1);
 	r->tos = nsl_opt_int(&r->o, "tos", 0, 255, -1);
 	r->learning = nsl_opt_bool(&r->o, "learning", -1);
+	parse_link_ns(r);
 	dev = nsl_opt_str(&r->o, "dev", NULL);
 	if (dev)
 		r->dev = nl_ifindex(r->L, r->ns, r->prim, dev);
@@ -270,6 +282,7 @@ static void parse_macvlan(struct link_req *r)
 {
 	r->mode = 1u << pick(r, "macvlan mode", nsl_opt_str(&r->o, "mode", "bridge"),
 			     macvlan_modes, "private, vepa, bridge, passthru, source");
+	parse_link_ns(r);
 }
 
 static void put_macvlan(struct link_req *r)
@@ -293,7 +306,7 @@ static void put_bridge(struct link_req *r)
 }
 
 /* The options every *_add takes (parse_common), then each kind's own. */
-#define ADD_KEYS "ns mtu address up master "
+#define ADD_KEYS "ns mtu address up master group "
 
 const struct link_kind link_kinds[] = {
 	{ { "veth_add", link_add, 3, ADD_KEYS "peer_ns" }, "veth", 1, 0,
@@ -302,9 +315,9 @@ const struct link_kind link_kinds[] = {
 	  parse_bridge, put_bridge },
 	{ { "vlan_add", link_add, 4, ADD_KEYS "protocol" }, "vlan", 2, 2,
 	  parse_vlan, put_vlan },
-	{ { "vxlan_add", link_add, 3, ADD_KEYS "remote local dev port group ttl tos learning" }, "vxlan", 1, 0,
+	{ { "vxlan_add", link_add, 3, ADD_KEYS "link_ns remote local dev port ttl tos learning" }, "vxlan", 1, 0,
 	  parse_vxlan, put_vxlan },
-	{ { "macvlan_add", link_add, 3, ADD_KEYS "mode" }, "macvlan", 1, 2,
+	{ { "macvlan_add", link_add, 3, ADD_KEYS "link_ns mode" }, "macvlan", 1, 2,
 	  parse_macvlan, put_macvlan },
 	{ { "dummy_add", link_add, 2, ADD_KEYS }, "dummy", 0, 0, NULL, NULL },
 	{ { "ipvlan_add", link_add, 3, ADD_KEYS "mode" }, "ipvlan", 1, 2,

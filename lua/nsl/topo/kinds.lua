@@ -35,7 +35,10 @@ local M = {}
 local ARGS = { vlan = { "parent", "id" }, vxlan = { "vni" }, macvlan = { "parent" }, ipvlan = { "parent" },
                dummy = {}, geneve = { "vni" }, gretap = {}, bond = {}, vrf = { "table" } }
 -- Set by the topology itself, never by a description.
-local SELF = set("ns", "address", "up", "master")
+local SELF = set("ns", "address", "up", "master", "link_ns")
+-- An option that is no description key, but for the kinds named: the
+-- link group (a vxlan's group is its multicast address).
+local ONLY = { group = set("vxlan") }
 -- Options naming a link of the same namespace (its description name).
 local REFS = { "parent", "dev" }
 -- Where a kind is described: between two nodes (a description link), or
@@ -85,7 +88,8 @@ end
 local function opt_keys(k, between)
   local out = {}
   for _, key in ipairs(core._options[k .. "_add"].keys) do
-    if not SELF[key] and not (between and DERIVED[k] and DERIVED[k][key]) then out[key] = true end
+    if not SELF[key] and not (ONLY[key] and not ONLY[key][k]) and
+       not (between and DERIVED[k] and DERIVED[k][key]) then out[key] = true end
   end
   for _, a in ipairs(ARGS[k]) do out[a] = true end
   for _, a in ipairs(EXTRA[k] or {}) do out[a] = true end
