@@ -618,11 +618,12 @@ describe("forged files of the run directory #netns #trust", function()
     -- where nsl's would be, but not a namespace file: a FIFO, a link to one, a plain file
     assert.equal(0, T.sh("mkfifo " .. T.quote(dir .. "/mnt/a") .. " && ln -s /proc/self/ns/uts " ..
       T.quote(dir .. "/uts/a") .. " && touch " .. T.quote(dir .. "/uts/b")).code)
-    for _, case in ipairs({ { "mnt", dir .. "/mnt/a" }, { "uts", dir .. "/uts/a" }, { "uts", dir .. "/uts/b" } }) do
+    for _, case in ipairs({ { "mnt", dir .. "/mnt/a" }, { "uts", dir .. "/uts/a", " (a symbolic link)" },
+      { "uts", dir .. "/uts/b" } }) do
       forge(case[1], case[2])
       local r = nsl_in({ "exec", "a", "--", "true" })
       assert.equal(1, r.code, r.err)
-      assert.equal("nsl: exec: a: ns_exec: " .. case[2] .. ": not a namespace file\n", r.err)
+      assert.equal("nsl: exec: a: ns_exec: " .. case[2] .. ": not a namespace file" .. (case[3] or "") .. "\n", r.err)
     end
   end)
 

@@ -312,7 +312,7 @@ static void setup_join(lua_State *L, struct req *r, const char *path, int flag)
 		fail_closing(L, r, path, EINVAL, "too many namespaces to join");
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		fail_closing(L, r, path, errno, errno == ELOOP ? "not a namespace file" : NULL);
+		fail_closing(L, r, path, errno, errno == ELOOP ? "not a namespace file (a symbolic link)" : NULL);
 	if (!nsl_is_nsfs_fd(fd)) {
 		close(fd);
 		fail_closing(L, r, path, EINVAL, "not a namespace file");
