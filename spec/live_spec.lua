@@ -149,6 +149,67 @@ describe("nsl up and live changes #cli #netns", function()
     assert.equal(before, leftovers())
   end)
 
+  -- nsl up of a lab whose service s (sleep 61.7 in node a) is ready once
+  -- dir/go exists, then the shell lines after, once s runs (the lab half
+  -- built; $p: nsl up); then nothing may be left: no service, namespace,
+  -- record, lab file.  What the shell printed.
+  local function up_cut(after)
+    local before = leftovers()
+    T.write(dir .. "/slow.lua", "return { namespaces = { 'a' }, services = { s = { ns = 'a', " ..
+      "cmd = { 'sleep', '61.7' }, ready = { file = '" .. dir .. "/go', timeout = 30 } } } }")
+    local r = T.sh(T.quote(T.nsl) .. " up " .. dir .. "/slow.lua & p=$!; i=0; while ! pgrep -f 'sleep 61[.]7' " ..
+      ">/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; " .. after)
+    finally(function() T.run({ "--clean" }) end)
+    assert.equal("", T.sh("pgrep -f 'sleep 61[.]7'").out)
+    assert.equal(before, leftovers())
+    assert.equal("no live nsl runs with topologies\n", T.run({ "ls" }).out)
+    return r.out
+  end
+
+  it("Ctrl-C during up (a service getting ready) takes the half-built lab down: nothing left, no --clean", function()
+    if not T.need_sandbox() then return end
+    assert.matches("status 130\n$", up_cut("kill -INT $p; wait $p; echo status $?"))
+  end)
+
+  it("a keeper whose nsl up is gone (SIGKILLed) when the lab gets ready takes the lab down and ends", function()
+    if not T.need_sandbox() then return end
+    assert.equal("done\n", up_cut("k=$(pgrep -f '_keep .*slow[.]lua'); kill -KILL $p; wait $p; touch " .. dir ..
+      "/go; i=0; while kill -0 $k 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; " ..
+      "kill -0 $k 2>/dev/null && echo keeper runs; echo done"))
+  end)
+
+  it("down gives up on a keeper that does not answer, in one line that says what to do", function()
+    if not T.need_sandbox() then return end
+    local before = leftovers()
+    assert.equal(0, T.run({ "up", file }).code)
+    local pid = json.decode(T.run({ "ls", "--json" }).out).runs[1].pid
+    T.sh("kill -STOP " .. pid)
+    finally(function() T.sh("kill -CONT " .. pid) end)
+    local r = T.sh("NSL_KEEPER_TIMEOUT=0.5 timeout 10 " .. T.quote(T.nsl) .. " down lab1")
+    assert.equal(1, r.code)
+    assert.equal("nsl: down: lab1: its keeper (pid " .. pid .. ") did not answer in 0.5 s: kill " .. pid ..
+      " (it takes its lab down), or kill -KILL " .. pid .. " and nsl --clean\n", r.err)
+    r = T.sh("NSL_KEEPER_TIMEOUT=soon timeout 10 " .. T.quote(T.nsl) .. " down lab1")
+    assert.equal("nsl: down: NSL_KEEPER_TIMEOUT=soon: seconds expected (a number above 0)\n", r.err)
+    -- the request waited in the keeper's socket: woken up, it takes the lab down
+    T.sh("kill -CONT " .. pid .. "; i=0; while kill -0 " .. pid .. " 2>/dev/null && [ $i -lt 200 ]; do " ..
+      "sleep 0.05; i=$((i+1)); done")
+    assert.is_false(T.alive(pid))
+    assert.equal(before, leftovers())
+  end)
+
+  it("up refuses a directory or anything not a regular file, and the names . and .., in one line", function()
+    if not T.need_sandbox() then return end
+    local function err(args) local r = T.run(args) assert.equal(1, r.code, r.out) return r.err end
+    assert.equal("nsl: up: " .. dir .. "/: not a regular file (a directory)\n", err({ "up", dir .. "/" }))
+    assert.equal("nsl: up: " .. dir .. ": not a regular file (a directory)\n", err({ "up", dir }))
+    assert.equal("nsl: up: /dev/null: not a regular file\n", err({ "up", "/dev/null" }))
+    T.write(dir .. "/...lua", LAB)
+    assert.equal("nsl: up: ..: not a lab's name (--name NAME)\n", err({ "up", dir .. "/...lua" }))
+    assert.equal("nsl: up: .: not a lab's name (--name NAME)\n", err({ "up", file, "--name", "." }))
+    assert.equal("no live nsl runs with topologies\n", T.run({ "ls" }).out)
+  end)
+
   it("says in one line what is wrong with the words, the lab, the end or the file", function()
     if not T.need_sandbox() then return end
     local function err(args) local r = T.run(args) assert.equal(1, r.code, r.out) return r.err end

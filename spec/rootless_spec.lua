@@ -134,6 +134,21 @@ describe("nsl without root #rootless", function()
     assert.matches("^nsl: exec: no rootless world 12: " .. how, r.err)
   end)
 
+  it("Ctrl-C during a rootless nsl up (a service getting ready) leaves no world, process or file", function()
+    if not need_userns() then return end
+    local dir = nobody_dir({ ["xdg/.keep"] = "" })
+    T.write(dir .. "/slow.lua", "return { namespaces = { 'a' }, services = { s = { ns = 'a', " ..
+      "cmd = { 'sleep', '61.8' }, ready = { file = '" .. dir .. "/go', timeout = 30 } } } }")
+    os.execute("chmod a+r " .. dir .. "/slow.lua && chown 65534 " .. dir .. "/xdg && chmod 700 " .. dir .. "/xdg")
+    local r = T.sh(AS_NOBODY .. "env XDG_RUNTIME_DIR=" .. dir .. "/xdg " .. T.quote(T.nsl) .. " up " .. dir ..
+      "/slow.lua & p=$!; i=0; while ! pgrep -f 'sleep 61[.]8' >/dev/null && [ $i -lt 200 ]; do sleep 0.05; " ..
+      "i=$((i+1)); done; kill -INT $p; wait $p; echo status $?")
+    assert.equal("status 130\n", r.out, r.err)
+    for _ = 1, 100 do if leftovers() == before then break end T.sh("sleep 0.05") end
+    assert.equal(before, leftovers())
+    assert.equal("", T.sh("ls " .. dir .. "/xdg/nsl").out)
+  end)
+
   it("nsl up, link, show and down run a lab as nobody; a SIGKILLed keeper takes its world along", function()
     if not need_userns() then return end
     local dir = nobody_dir({ ["lab1.lua"] = [[

@@ -256,7 +256,9 @@ describe("ns_exec's mnt, user, group and log options #netns", function()
       { { log = dir .. "/no/such/dir/x.log" }, "x.log: open the log: No such file or directory" },
       { { log = dir .. "/y.log", capture = true }, "option 'log': the output is captured" },
       { { mnt = dir .. "/none" }, "none: No such file or directory" },
-      { { mnt = "/proc/self/ns/net" }, "setns: Invalid argument" },
+      { { mnt = "/run/netns/nodes-x" }, "setns: Invalid argument" },	-- a namespace, of another kind
+      { { mnt = "/proc/self/ns/net" }, "ns_exec: /proc/self/ns/net: not a namespace file (a symbolic link)" },
+      { { uts = dir }, "not a namespace file" },
       { { usr = "root" }, "did you mean 'user'?" },
     }
     for _, c in ipairs(cases) do

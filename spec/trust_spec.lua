@@ -594,6 +594,39 @@ describe("forged files of the run directory #netns #trust", function()
     assert.equal(1, #require("nsl.json").decode(nsl_in({ "ls", "--json" }).out).runs)
   end)
 
+  it("nsl exec joins only nsl's UTS and mount namespace files: a forged path, FIFO or link is one line, no hang", function()
+    if not T.need_sandbox() then return end
+    assert.equal(0, T.sh("ip netns add tr-other").code)
+    local pid, start = live()
+    local id = pid .. "-" .. start
+    local function forge(field, path)
+      lab(id, require("nsl.json").encode({ run = id, pid = pid, start = start,
+        topologies = { { prefix = "tr-j-", namespaces = { { name = "a", real = "tr-other", [field] = path } } } } }))
+    end
+    assert.equal(0, T.sh("mkfifo " .. T.quote(dir .. "/ff")).code)
+    T.sh("mkdir -p " .. T.quote(dir .. "/mnt") .. " " .. T.quote(dir .. "/uts"))
+    -- outside the run directory's uts/ and mnt/: the lab file is not believed
+    for _, case in ipairs({ { "mnt", dir .. "/ff" }, { "uts", "/run/netns/tr-other" }, { "mnt", dir .. "/mnt/../ff" } }) do
+      forge(case[1], case[2])
+      local r = nsl_in({ "exec", "a", "--", "true" })
+      assert.equal(1, r.code, r.err)
+      local what = case[1] == "uts" and "UTS file " or "mount namespace file "
+      assert.equal("nsl: exec: " .. dir .. "/" .. id .. ".lab.json: topologies[1].namespaces[1]." .. case[1] ..
+        ": " .. what .. case[2] .. " is not under " .. dir .. "/" .. case[1] .. "/ (skipped)\n" ..
+        "nsl: exec: a: no such node in a live topology (nsl ls lists them)\n", r.err)
+    end
+    -- where nsl's would be, but not a namespace file: a FIFO, a link to one, a plain file
+    assert.equal(0, T.sh("mkfifo " .. T.quote(dir .. "/mnt/a") .. " && ln -s /proc/self/ns/uts " ..
+      T.quote(dir .. "/uts/a") .. " && touch " .. T.quote(dir .. "/uts/b")).code)
+    for _, case in ipairs({ { "mnt", dir .. "/mnt/a" }, { "uts", dir .. "/uts/a", " (a symbolic link)" },
+      { "uts", dir .. "/uts/b" } }) do
+      forge(case[1], case[2])
+      local r = nsl_in({ "exec", "a", "--", "true" })
+      assert.equal(1, r.code, r.err)
+      assert.equal("nsl: exec: a: ns_exec: " .. case[2] .. ": not a namespace file" .. (case[3] or "") .. "\n", r.err)
+    end
+  end)
+
   it("29.9: nsl exec racing a down (its namespace gone since the lab file): one line, no traceback", function()
     if not T.need_sandbox() then return end
     local pid, start = live()

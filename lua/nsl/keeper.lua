@@ -111,7 +111,9 @@ function M.serve(t, sock)
 end
 
 -- run(file, name, ready): the keeper's life: the lab up, ready(line)
--- called, requests served, the lab down.
+-- called, requests served, the lab down.  ready returns false when no
+-- one waits for the line any more (nsl up was killed while the lab came
+-- up): the lab goes down at once and the keeper ends.
 function M.run(file, name, ready)
   local d = M.load(file)
   local path = M.socket_path()
@@ -121,11 +123,12 @@ function M.run(file, name, ready)
   local sock <close> = core.listen("unix", path)
   local ok, c, pid = pcall(function()
     lab.refresh()
-    ready("ok " .. name .. "\n")
+    if not ready("ok " .. name .. "\n") then return nil end
     return M.serve(t, sock)
   end)
   os.remove(path)
   if not ok then error(c, 0) end
+  if not c then return t:down() end
   t:down()
   pcall(c.send, c, json.encode({ ok = true }) .. "\n")
   -- In a rootless world this process's end ends the world and kills

@@ -136,12 +136,23 @@ local function is_pid(v, what, opt)
   return nil
 end
 
+-- A namespace's UTS or mount namespace file, which nsl exec joins: only
+-- nsl's own, <run dir>/uts|mnt/<name> (runfile.placed).
+local function ns_file(kind)
+  return function(v, what, opt)
+    local why = str(v, what, opt)
+    if why or v == nil then return why end
+    why = runfile.placed(kind, v)
+    return why and what .. ": " .. why
+  end
+end
+
 local function check_top(top, where)
   local why = fields(top, where, {
     { "prefix", str }, { "state", str, true },
     { "namespaces", function(v, w) return list(v, w, function(n, nw)
-      return fields(n, nw, { { "name", str }, { "real", is_name }, { "hostname", str, true }, { "uts", str, true },
-        { "mnt", str, true }, { "files", function(fv, fw) return list(fv, fw) end },
+      return fields(n, nw, { { "name", str }, { "real", is_name }, { "hostname", str, true }, { "uts", ns_file("uts"), true },
+        { "mnt", ns_file("mnt"), true }, { "files", function(fv, fw) return list(fv, fw) end },
         { "interfaces", function(iv, iw) return list(iv, iw, function(i, ii)
           return fields(i, ii, { { "name", str, true }, { "real", is_name, true }, { "address", str, true },
             { "peer", str, true } })

@@ -45,19 +45,43 @@ function M.install(cli, h)
       why and ("; " .. why) or "")
   end
 
-  -- Sends req to the lab's keeper; its reply, or one line and exit 1.
+  -- Seconds a keeper has to answer a request (NSL_KEEPER_TIMEOUT,
+  -- default 60: down answers once the whole lab is down).
+  local function keeper_timeout(cmd)
+    local v = os.getenv("NSL_KEEPER_TIMEOUT")
+    if not v then return 60 end
+    local n = tonumber(v)
+    if not n or n ~= n or n <= 0 or n > 86400 then
+      die("%s: NSL_KEEPER_TIMEOUT=%s: seconds expected (a number above 0)", cmd, v)
+    end
+    return n
+  end
+
+  -- Sends req to the lab's keeper; its reply, or one line and exit 1
+  -- (also when the keeper hangs: stopped, or stuck in a teardown).
   local function request(cmd, doc, req)
-    local ok, c = pcall(core.connect, "unix", doc.socket)
+    local wait = keeper_timeout(cmd)
+    local deadline = core.now() + wait
+    local function hung()
+      die("%s: %s: its keeper (pid %d) did not answer in %g s: kill %d (it takes its lab down), " ..
+        "or kill -KILL %d and nsl --clean", cmd, doc.name, doc.pid, wait, doc.pid, doc.pid)
+    end
+    local ok, c = pcall(core.connect, "unix", doc.socket, { timeout = wait })
     if not ok and type(c) == "table" and (c.code == "EACCES" or c.code == "EPERM") then
       die("%s: %s: not privileged to reach its keeper (pid %d, %s): run as the user who started it",
         cmd, doc.name, doc.pid, doc.socket)
     end
+    if not ok and type(c) == "table" and c.code == "ETIMEDOUT" then hung() end
     if not ok then die("%s: %s: its keeper (pid %d) does not answer: %s", cmd, doc.name, doc.pid, tostring(c)) end
     c:send(json.encode(req) .. "\n")
     local buf = ""
     while not buf:find("\n", 1, true) do
-      local part = c:recv(65536)
-      if not part or part == "" then break end
+      local part = c:recv(65536, math.max(0, deadline - core.now()))
+      if not part then
+        c:close()
+        hung()
+      end
+      if part == "" then break end
       buf = buf .. part
     end
     c:close()
@@ -78,10 +102,15 @@ function M.install(cli, h)
     local f, err = io.open(file, "r")
     if not f then die("up: %s", err) end
     f:close()
-    local name = o.name or file:match("([^/]+)$"):gsub("%.lua$", "")
+    local st = core._stat(file)
+    if not st or st.type ~= "file" then
+      die("up: %s: not a regular file%s", file, st and st.type == "dir" and " (a directory)" or "")
+    end
+    local name = o.name or (file:match("([^/]+)$") or ""):gsub("%.lua$", "")
     if not name:match("^[%w_.%-]+$") or #name > 32 then
       die("up: %s: a lab's name is 1 to 32 letters, digits, '_', '.', '-' (--name NAME)", name)
     end
+    if name == "." or name == ".." then die("up: %s: not a lab's name (--name NAME)", name) end
     for _, doc in ipairs(labs()) do
       if doc.name == name then die("up: a lab named %s runs already (nsl down %s, or --name)", name, name) end
     end

@@ -69,12 +69,26 @@ local function fields(line)
   return out
 end
 
+local function name_ok(n) return n ~= "" and n ~= "." and n ~= ".." and not n:find("/", 1, true) end
+
+-- nsl's UTS and mount namespace files are <run dir>/uts|mnt/<name>,
+-- their placeholders beside; service logs it made <run dir>/log/<name>.
+-- placed(kind, path) says why path (from a record or a lab file) is not
+-- one of those, or nil when it is.
+function M.placed(kind, path)
+  local dir = core._record_dir() .. "/" .. kind .. "/"
+  if path:sub(1, #dir) ~= dir or not name_ok(path:sub(#dir + 1)) then
+    local what = { uts = "UTS file ", mnt = "mount namespace file ", log = "service log " }
+    return what[kind] .. path .. " is not under " .. dir
+  end
+  return nil
+end
+
 -- What makes an entry's fields untrustworthy (a forged or corrupt
 -- record): a number that is not plain digits in range, a name that could
 -- reach out of its directory.  nil when they are fine.
 local INDEX_MAX, U32 = 0x7fffffff, 0xffffffff
 local function bad_fields(e)
-  local function name_ok(n) return n ~= "" and n ~= "." and n ~= ".." and not n:find("/", 1, true) end
   if e.kind == "proc" and not (e.pid and e.start) then return "pid and start time must be plain integers" end
   if (e.kind == "link" or e.kind == "neigh" or e.kind == "fdb" or e.kind == "vlan") and not e.index then
     return "ifindex must be a plain integer"
@@ -86,15 +100,7 @@ local function bad_fields(e)
     if e[f] and e[f] ~= "" and not name_ok(e[f]) then return f .. " '" .. e[f] .. "' is not a name" end
   end
   if e.kind == "link" and not name_ok(e.name) then return "link name '" .. e.name .. "' is not a name" end
-  -- nsl's UTS and mount namespace files are <run dir>/uts|mnt/<name>,
-  -- their placeholders beside; service logs it made <run dir>/log/<name>
-  if e.kind == "uts" or e.kind == "mnt" or e.kind == "log" then
-    local dir = core._record_dir() .. "/" .. e.kind .. "/"
-    if e.name:sub(1, #dir) ~= dir or not name_ok(e.name:sub(#dir + 1)) then
-      local what = { uts = "UTS file ", mnt = "mount namespace file ", log = "service log " }
-      return what[e.kind] .. e.name .. " is not under " .. dir
-    end
-  end
+  if e.kind == "uts" or e.kind == "mnt" or e.kind == "log" then return M.placed(e.kind, e.name) end
   return nil
 end
 

@@ -93,6 +93,15 @@ int nsl_fd_id(int fd, char *buf, size_t len)
 	return fstat(fd, &sb) < 0 ? -errno : format_id(&sb, buf, len);
 }
 
+/* Is fd a namespace file (on nsfs: /proc/PID/ns/... or a binding of
+ * one), not a plain file, a FIFO or a directory?  1 or 0. */
+int nsl_is_nsfs_fd(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC;
+}
+
 /* _proc_stat(pid): pushes { state = "S", ppid = n, start = n } (start in
  * clock ticks since boot, field 22), or nil when there is no such
  * process.  Never raises but for a wrong argument. */

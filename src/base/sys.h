@@ -18,6 +18,10 @@
  * now(), sleep(), timeouts and grace periods. */
 double nsl_mono(void);
 
+/* Is fd a namespace file (nsfs: /proc/PID/ns/... or a binding of one),
+ * not a plain file, a FIFO or a directory?  1 or 0 (sys.c). */
+int nsl_is_nsfs_fd(int fd);
+
 /* Writes text, whole, to an existing file (a /proc map or setting); 0,
  * or -1 with errno (a short write counts as a failure).  Safe in the
  * launcher's child: no allocation, no Lua. */

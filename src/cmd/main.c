@@ -48,6 +48,7 @@ static void print_options(FILE *out)
 		"  NSL_ROOTLESS_EGRESS  1: a rootless world gets an uplink (as --egress)\n"
 		"  NSL_ROOTLESS_PUBLISH  ports a rootless world publishes (as --publish)\n"
 		"  NSL_RUN_DIR  where runs keep their records and lab files (default /run/nsl)\n"
+		"  NSL_KEEPER_TIMEOUT  seconds nsl down, link... wait for a lab's keeper (60)\n"
 		"  NSL_DEBUG  1: errors nsl reports on one line (a refused description or\n"
 		"            argument, a primitive's failure, Ctrl-C) come with their traceback\n"
 		"  LUA_INIT_5_4, LUA_INIT, LUA_PATH, LUA_CPATH  as in lua(1)\n"

@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "subcmd.h"
@@ -73,19 +76,47 @@ static int l_hold_signals(lua_State *L)
 	return 0;
 }
 
+/* Seconds a keeper stopped by a signal to nsl up gets to take its
+ * half-built lab down before nsl up stops waiting. */
+#define KEEPER_STOP_WAIT 30
+
+/* nsl up was interrupted (Ctrl-C) while the keeper pid built its lab:
+ * the keeper, in a session of its own, saw nothing.  SIGTERM makes it
+ * take down what it made; nsl up waits for its end (so that nothing is
+ * left once it returns), KEEPER_STOP_WAIT s at most, less if a second
+ * signal comes. */
+static void stop_keeper(pid_t pid)
+{
+	struct timespec tick = { 0, 20 * 1000 * 1000 };
+	sig_atomic_t sig = nsl_signal;
+	int i;
+
+	kill(pid, SIGTERM);
+	nsl_signal = 0;
+	for (i = 0; i < KEEPER_STOP_WAIT * 50 && !nsl_signal; i++) {
+		if (waitpid(pid, NULL, WNOHANG) != 0)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	nsl_signal = sig;
+}
+
 /* _detach(argv): starts nsl itself (/proc/self/exe) with argv, detached
  * (a session of its own, stdin and stdout on /dev/null, stderr on an
  * unnamed file), and waits for it to write a line on its descriptor 3
  * (_ready) or end.  Pushes the pid, that line (nil when it ended first)
- * and what it wrote to stderr until then.  Raises on a failed fork. */
+ * and what it wrote to stderr until then.  Raises on a failed fork; a
+ * signal meanwhile stops the keeper (stop_keeper), then raises. */
 static int l_detach(lua_State *L)
 {
-	int p[2], err_fd, n, i, null;
+	int p[2], err_fd, n, i, null, r;
 	char **argv, buf[512];
 	luaL_Buffer line;
 	pid_t pid;
 	ssize_t got;
 	off_t off = 0;
+	sigset_t sigs, old;
+	struct pollfd pf;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
 	n = (int)lua_rawlen(L, 1);
@@ -125,13 +156,27 @@ static int l_detach(lua_State *L)
 		_exit(127);
 	}
 	close(p[1]);
+	nsl_signals_set(&sigs);
 	luaL_buffinit(L, &line);
 	for (;;) {
-		got = read(p[0], buf, sizeof(buf));
-		if (got < 0 && errno == EINTR) {
+		/* signals blocked but inside ppoll: none slips in unseen
+		 * between the check and the wait */
+		pf.fd = p[0];
+		pf.events = POLLIN;
+		sigprocmask(SIG_BLOCK, &sigs, &old);
+		r = nsl_signal ? -1 : ppoll(&pf, 1, NULL, &old);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (nsl_signal) {
+			close(p[0]);
+			close(err_fd);
+			stop_keeper(pid);
 			nsl_check_signal(L);
-			continue;
 		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		got = read(p[0], buf, sizeof(buf));
+		if (got < 0 && errno == EINTR)
+			continue;
 		if (got <= 0)
 			break;
 		luaL_addlstring(&line, buf, (size_t)got);
@@ -156,21 +201,33 @@ static int l_detach(lua_State *L)
 }
 
 /* _ready(line): the keeper tells the nsl that started it (_detach) that
- * the lab is up: writes line on descriptor 3, then puts /dev/null there. */
+ * the lab is up: writes line on descriptor 3, then puts /dev/null there.
+ * Pushes true, or false when no one reads any more (EPIPE: nsl up was
+ * killed meanwhile): the keeper is then to take its lab down and end.
+ * SIGPIPE is blocked for the write, and one it raised dropped. */
 static int l_ready(lua_State *L)
 {
-	size_t len;
+	size_t len, done;
 	const char *text = luaL_checklstring(L, 1, &len);
-	int null;
+	struct timespec zero = { 0, 0 };
+	sigset_t pipe_set, old;
+	int null, err;
 
-	if (write(3, text, len) < 0 && errno != EBADF)
-		return luaL_error(L, "_ready: %s", strerror(errno));
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_set, &old);
+	err = nsl_write_all(3, text, len, &done);
+	sigtimedwait(&pipe_set, NULL, &zero);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (err && err != -EBADF && err != -EPIPE)
+		return luaL_error(L, "_ready: %s", strerror(-err));
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, 3);
 		close(null);
 	}
-	return 0;
+	lua_pushboolean(L, err != -EPIPE);
+	return 1;
 }
 
 int nsl_run_subcommand(lua_State *L, char **argv)

@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_link.h>
-#include <linux/magic.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -25,7 +24,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "nlsock.h"
@@ -156,14 +154,6 @@ static struct nl_ns *cache_put(struct nl_state *st, const char *name, int fd,
 	return ns;
 }
 
-/* Is fd a namespace file (nsfs), not a leftover plain file? */
-static int is_netns_fd(int fd)
-{
-	struct statfs sfs;
-
-	return fstatfs(fd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC;
-}
-
 /* Opens /run/netns/name into *fd when it is a namespace (nsfs), with
  * its stat in *sb; 0, or an errno with *why (a reason or NULL). */
 static int open_netns(const char *name, int *fd, struct stat *sb,
@@ -180,7 +170,7 @@ static int open_netns(const char *name, int *fd, struct stat *sb,
 			*why = "no such network namespace";
 		return err;
 	}
-	if (!is_netns_fd(*fd) || fstat(*fd, sb) < 0) {
+	if (!nsl_is_nsfs_fd(*fd) || fstat(*fd, sb) < 0) {
 		close(*fd);
 		*fd = -1;
 		*why = "not a network namespace";

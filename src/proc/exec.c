@@ -297,7 +297,10 @@ static int launch_failed(lua_State *L, struct req *r, const struct launch_error 
  * path (a topology's hostname, made by _uts_add; a node's files and
  * private directories, _mnt_add), after the network one, through the
  * same setns list as `enter`.  In a joined mount namespace the command
- * starts in nsl's directory (as there), unless cwd says otherwise. */
+ * starts in nsl's directory (as there), unless cwd says otherwise.
+ * The path may come from a lab file anyone who could write the run
+ * directory wrote: it is opened without waiting (a FIFO) nor following
+ * a link, and must be a namespace file. */
 static void setup_join(lua_State *L, struct req *r, const char *path, int flag)
 {
 	char here[4096];
@@ -307,9 +310,13 @@ static void setup_join(lua_State *L, struct req *r, const char *path, int flag)
 		return;
 	if (r->l.n_enter >= (int)(sizeof(r->l.enter_fd) / sizeof(r->l.enter_fd[0])))
 		fail_closing(L, r, path, EINVAL, "too many namespaces to join");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
-		fail_closing(L, r, path, errno, NULL);
+		fail_closing(L, r, path, errno, errno == ELOOP ? "not a namespace file (a symbolic link)" : NULL);
+	if (!nsl_is_nsfs_fd(fd)) {
+		close(fd);
+		fail_closing(L, r, path, EINVAL, "not a namespace file");
+	}
 	r->l.enter_fd[r->l.n_enter] = fd;
 	r->l.enter_flag[r->l.n_enter++] = flag;
 	r->l.enter_flags |= flag;
