@@ -42,7 +42,7 @@ OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 # run the examples too); the examples alone (make demo); the benchmarks.
 DEPS_BUILD    := build-essential pkg-config liblua5.4-dev libmnl-dev libedit-dev libnftables-dev libjansson-dev
 DEPS_EXAMPLES := iproute2 util-linux procps iputils-ping nginx curl socat
-DEPS_TEST     := lua5.4 lua-busted uidmap passt lua-dkjson lua-check luarocks nftables tcpdump iproute2 util-linux tmux valgrind \
+DEPS_TEST     := lua5.4 lua-busted uidmap passt man-db lua-dkjson lua-check luarocks nftables tcpdump iproute2 util-linux tmux valgrind \
                  iputils-ping procps graphviz iptables $(DEPS_EXAMPLES)
 DEPS_BENCH    := bridge-utils python3-pyroute2 mininet time bc
 DEPS          := $(sort $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_EXAMPLES) $(DEPS_BENCH))

@@ -126,7 +126,7 @@ describe("nat, publish and firewall in topologies #netns", function()
     if not N.needs() then return end
     local t <close> = nsl.topology(world { namespaces = { inside = { publish = { proto = "udp", [5353] = 53 } },
                                                           internet = {} } }):up()
-    t:exec("inside", { "socat", "UDP-RECVFROM:53,fork", "SYSTEM:echo pong" }, { background = true })
+    t:exec("inside", { "socat", "UDP-RECVFROM:53,fork", "SYSTEM:read x; echo pong" }, { background = true })
     wait_port(t, "inside", 53, true)
     local r = nsl.spawn({ "socat", "-T2", "-t2", "-", "UDP:127.0.0.1:5353" }, { capture = true, stdin = "ping\n", timeout = 5 })
     assert.equal("pong\n", r.stdout, r.stderr)
