@@ -107,7 +107,7 @@ if T.sandboxed() then
           tcp = { ns = "s", cmd = { "socat", "-d", "-d", "TCP-LISTEN:80,fork,reuseaddr",
                                     "SYSTEM:cat " .. w:file("www/index.txt", "hello\n") },
                   ready = { port = 80 } },
-          udp = { ns = "s", cmd = { "socat", "UDP-RECVFROM:53,fork", "SYSTEM:echo answer" },
+          udp = { ns = "s", cmd = { "socat", "UDP-RECVFROM:53,fork", "SYSTEM:read x; echo answer" },
                   ready = { udp = 53 } },
         },
       }
