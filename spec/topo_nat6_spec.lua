@@ -86,7 +86,8 @@ describe("NAT66 and IPv6 published ports #netns", function()
     -- [::1] through the proxy (IPv6 has no route_localnet for a DNAT)
     out, err = fetch6("[::1]:8080")
     assert.equal("hello-inside\n", out, err)
-    assert.matches("publish tcp 8080 -> 10.77.0.2:80, [fd77::2]:80 (namespace inside)",
+    assert.matches("publish tcp 8080 -> 10.77.0.2:80, [fd77::2]:80 (namespace inside)\n"
+      .. "    and [::1]:8080 -> [fd77::2]:80 by a proxy process",
       table.concat(require("nsl.topo.nat").summary(t.model), "\n"), 1, true)
   end)
 

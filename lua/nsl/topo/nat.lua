@@ -321,9 +321,12 @@ end
 -- proxy (core.proxy, a process of this run) connects out for it, to the
 -- node's IPv6 address if it has one.  A host without ::1 (IPv6 off, lo
 -- without it) is left without; a port already taken on ::1 fails up.
+function M.proxy_ends(p)
+  return "[::1]:" .. p.port, p.addr6 and "[" .. p.addr6 .. "]:" .. p.to or p.addr .. ":" .. p.to
+end
+
 function M.proxy_step(step, p)
-  local listen = "[::1]:" .. p.port
-  local target = p.addr6 and "[" .. p.addr6 .. "]:" .. p.to or p.addr .. ":" .. p.to
+  local listen, target = M.proxy_ends(p)
   local handle
   step("host", "proxy " .. listen .. " -> " .. target, function()
     local ok, h = pcall(core.proxy, listen, target)
@@ -355,6 +358,10 @@ function M.summary(m)
     if p.addr then to[#to + 1] = p.addr .. ":" .. p.to end
     if p.addr6 then to[#to + 1] = "[" .. p.addr6 .. "]:" .. p.to end
     out[#out + 1] = string.format("  publish %s %d -> %s (%s)", p.proto, p.port, table.concat(to, ", "), p.where)
+    if p.proto == "tcp" then
+      local listen, target = M.proxy_ends(p)
+      out[#out + 1] = string.format("    and %s -> %s by a proxy process", listen, target)
+    end
   end
   return out
 end
