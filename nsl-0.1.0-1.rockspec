@@ -70,6 +70,7 @@ build = {
         "src/proc/launch.c",
         "src/proc/proc.c",
         "src/proc/procio.c",
+        "src/proc/proxy.c",
         "src/base/embed.c",
         "src/lib/noembed.c",
       },

@@ -32,6 +32,20 @@ local function wait_port(t, node, port)
   end
 end
 
+-- socat from the root namespace (where the proxy listens).
+local function fetch6(target, stdin)
+  local r = nsl.spawn({ "socat", "-T5", "-t5", "-", "TCP6:" .. target .. ",connect-timeout=1" },
+    { capture = true, stdin = stdin or "", timeout = 5 })
+  return r.ok and r.stdout or nil, r.stderr
+end
+
+-- ss's line (with the process) of what listens on TCP port, "" when
+-- nothing does.
+local function listener(port)
+  local r = nsl.spawn({ "ss", "-Hlntp", "sport = :" .. port }, { capture = true })
+  return r.stdout
+end
+
 local function fwd6() return nsl.sysctl("net.ipv6.conf.all.forwarding") end
 
 describe("NAT66 and IPv6 published ports #netns", function()
@@ -69,14 +83,11 @@ describe("NAT66 and IPv6 published ports #netns", function()
     assert.equal("hello-inside\n", out, err)
     out, err = fetch(t, "internet", "TCP4:203.0.113.1:8080")
     assert.equal("hello-inside\n", out, err)
-    -- [::1] is not published (IPv6 has no route_localnet): refused at once, not hung
-    local t0 = nsl.now()
-    local r = nsl.spawn({ "socat", "-T2", "-", "TCP6:[::1]:8080,connect-timeout=2" },
-      { capture = true, stdin = "", timeout = 5 })
-    assert.is_false(r.ok)
-    assert.matches("Connection refused", r.stderr, 1, true)
-    assert.truthy(nsl.now() - t0 < 1)
-    assert.matches("publish tcp 8080 -> 10.77.0.2:80, [fd77::2]:80 (namespace inside)",
+    -- [::1] through the proxy (IPv6 has no route_localnet for a DNAT)
+    out, err = fetch6("[::1]:8080")
+    assert.equal("hello-inside\n", out, err)
+    assert.matches("publish tcp 8080 -> 10.77.0.2:80, [fd77::2]:80 (namespace inside)\n"
+      .. "    and [::1]:8080 -> [fd77::2]:80 by a proxy process",
       table.concat(require("nsl.topo.nat").summary(t.model), "\n"), 1, true)
   end)
 
@@ -97,6 +108,103 @@ describe("NAT66 and IPv6 published ports #netns", function()
       bridges = { br0 = { subnet = "10.79.0.0/24", nat = true } }, links = { { "a", "br0" } } }:up()
     assert.equal("0", fwd6())
     assert.equal("1", nsl.sysctl("net.ipv4.ip_forward"))
+  end)
+end)
+
+describe("[::1] published ports through a userland proxy #netns", function()
+  before_each(function()
+    if T.sandboxed() then nsl.link_set("lo", { up = true }) end
+  end)
+  after_each(N.wipe)
+
+  local function only_v6(extra)
+    local d = { prefix = "p6-", dad = false, namespaces = { inside = { publish = { [8080] = 80 } } },
+      bridges = { br0 = { subnet = { "10.76.0.0/24", "fd76::/64" } } }, links = { { "inside", "br0" } } }
+    for k, v in pairs(extra or {}) do d[k] = v end
+    return d
+  end
+
+  it("[::1]:8080 reaches the node's service over IPv6, both ways, with a half-close; down closes it", function()
+    if not N.needs() then return end
+    local t <close> = nsl.topology(only_v6()):up()
+    -- the server echoes what it reads until the client's EOF, then says bye:
+    -- the EOF has to pass through the proxy for "bye" to come back
+    t:exec("inside", { "socat", "-t5", "TCP6-LISTEN:80,reuseaddr,fork", "SYSTEM:cat; echo bye $SOCAT_PEERADDR" },
+      { background = true })
+    wait_port(t, "inside", 80)
+    local big = string.rep("0123456789abcdef", 65536) -- 1 MiB, far past the relay's buffers
+    local out, err = fetch6("[::1]:8080", big)
+    assert.equal(big .. "bye [fd76:0000:0000:0000:0000:0000:0000:0001]\n", out, err)
+    assert.matches('users:%(%("nsl[%w-]*",pid=', listener(8080)) -- nsl's fork
+    -- many connections open at once, each answered on its own
+    local cs = {}
+    for i = 1, 40 do cs[i] = nsl.connect("tcp", "[::1]:8080", { timeout = 2 }) end
+    for i = 1, 40 do cs[i]:send("n" .. i .. "\n") end
+    for i = 1, 40 do
+      local got = ""
+      while #got < #("n" .. i .. "\n") do
+        local part = cs[i]:recv(100, 5)
+        if not part or part == "" then break end
+        got = got .. part
+      end
+      assert.equal("n" .. i .. "\n", got)
+    end
+    for i = 1, 40 do cs[i]:close() end
+    t:down()
+    assert.equal("", listener(8080))
+    out, err = fetch6("[::1]:8080")
+    assert.is_nil(out)
+    assert.matches("Connection refused", err, 1, true)
+  end)
+
+  it("a node with IPv4 only is reached from [::1] over IPv4", function()
+    if not N.needs() then return end
+    local _ <close> = nsl.topology(only_v6 { bridges = { br0 = { subnet = "10.76.0.0/24" } } }):up()
+    nsl.ns_exec("p6-inside", { "socat", "TCP4-LISTEN:80,reuseaddr,fork", "SYSTEM:echo v4 $SOCAT_PEERADDR" },
+      { background = true })
+    for _ = 1, 100 do
+      if #nsl.sock_list { ns = "p6-inside", state = "listen", port = 80 } > 0 then break end
+      nsl.sleep(0.02)
+    end
+    local out, err = fetch6("[::1]:8080")
+    assert.equal("v4 10.76.0.1\n", out, err)
+  end)
+
+  it("leaves a bystander on another port of ::1 alone, and up fails on a taken port, naming it", function()
+    if not N.needs() then return end
+    local by <close> = nsl.listen("tcp", "[::1]:8081")
+    local taken <close> = nsl.listen("tcp", "[::1]:8082")
+    assert.truthy(taken:fd() >= 0)
+    local t <close> = nsl.topology(only_v6 { namespaces = { inside = { publish = { [8080] = 80 } } } }):up()
+    t:down()
+    -- the bystander still listens: a client gets through to it
+    local c <close> = nsl.connect("tcp", "[::1]:8081", { timeout = 1 })
+    local a <close> = by:accept()
+    c:send("still here")
+    assert.equal("still here", a:recv(100, 2))
+    local ok, e = pcall(function()
+      nsl.topology(only_v6 { namespaces = { inside = { publish = { [8082] = 80 } } } }):up()
+    end)
+    assert.is_false(ok)
+    assert.matches("proxy: [::1]:8082: Address already in use", tostring(e), 1, true)
+    N.assert_clean()
+  end)
+
+  it("bad arguments to proxy give one line naming the call", function()
+    local function err(...)
+      local ok, e = pcall(nsl.proxy, ...)
+      assert.is_false(ok)
+      e = tostring(e)
+      assert.is_nil(e:find("\n"), e)
+      return e
+    end
+    assert.matches("proxy: x:1: not an IPv4 or IPv6 address", err("x:1", "[::1]:80"), 1, true)
+    assert.matches("proxy: [::1]:0: port must be 1 to 65535", err("[::1]:0", "10.0.0.1:80"), 1, true)
+    assert.matches("proxy: 10.0.0.1: expected address:port", err("[::1]:80", "10.0.0.1"), 1, true)
+    assert.matches("proxy: unknown option 'maxx' (did you mean 'max'?)",
+      err("[::1]:9", "10.0.0.1:80", { maxx = 1 }), 1, true)
+    assert.matches("bad argument #2 to '[%w.]*proxy' %(string expected, got no value%)", err("[::1]:9"))
+    assert.matches("proxy", err("[::1]:9", "10.0.0.1:80", { max = 0 }), 1, true)
   end)
 end)
 
@@ -134,6 +242,42 @@ nsl.sleep(30)
     assert.equal("0", nsl.sysctl("net.ipv4.ip_forward"))
     assert.equal("0", nsl.sysctl("net.ipv6.conf.all.forwarding"))
     assert.equal("", T.sh("ip netns list").out)
+  end)
+end)
+
+describe("the [::1] proxy after a SIGKILL #netns", function()
+  it("is gone with the killed run, and --clean finds nothing of it left", function()
+    if not N.needs() then return end
+    nsl.link_set("lo", { up = true })
+    local dir = T.tmpdir()
+    finally(function() T.rm(dir); N.wipe() end)
+    local script = dir .. "/k.lua"
+    T.write(script, [[
+local t = nsl.topology { prefix = "kp-", dad = false, namespaces = { inside = { publish = { [8091] = 80 } } },
+  bridges = { br0 = { subnet = { "10.84.0.0/24", "fd84::/64" } } }, links = { { "inside", "br0" } } }
+t:up()
+nsl.sleep(30)
+]])
+    local p = nsl.spawn({ T.nsl, script }, { background = true })
+    local up = false
+    for _ = 1, 200 do
+      if listener(8091) ~= "" then up = true break end
+      nsl.sleep(0.05)
+    end
+    assert.is_true(up, "the proxy listens")
+    local pid = tonumber(listener(8091):match("pid=(%d+)"))
+    assert.truthy(pid and pid ~= p.pid, "the proxy is a process of its own")
+    p:kill("KILL")
+    p:wait()
+    local r = T.run({ "--clean" })
+    assert.equal(0, r.code, r.err)
+    for _ = 1, 100 do
+      if not io.open("/proc/" .. pid .. "/stat") then break end
+      nsl.sleep(0.02)
+    end
+    assert.is_nil(io.open("/proc/" .. pid .. "/stat"), "the proxy process is gone")
+    assert.equal("", listener(8091))
+    assert.equal("", nsl.spawn({ "sh", "-c", "pgrep -af /k[.]lua || true" }, { capture = true }).stdout)
   end)
 end)
 

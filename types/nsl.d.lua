@@ -618,6 +618,14 @@ function listen(proto, address, opts) end
 ---@return nsl.Socket
 function connect(proto, address, opts) end
 
+---A userland TCP proxy: a background process (a fork of nsl) listening on
+---listen and relaying each connection, both ways, to target.
+---@param listen string   "[::1]:8080"
+---@param target string   "[fd77::2]:80", "10.0.0.2:80"
+---@param opts? { max?: integer }   connections at once (default 1024)
+---@return nsl.Process
+function proxy(listen, target, opts) end
+
 ---A new directory, mode 0700, of a name no one had: template's trailing
 ---"XXXXXX", or six characters added to a prefix, are random.
 ---@param template_or_prefix string   "/tmp/run-" or "/tmp/runXXXXXX"
@@ -988,7 +996,7 @@ nsl = {
   rule_add = rule_add, rule_del = rule_del, rule_list = rule_list,
   neigh_add = neigh_add, neigh_del = neigh_del, neigh_list = neigh_list,
   sysctl = sysctl, sock_list = sock_list, ns_exec = ns_exec, spawn = spawn, pid_exec = pid_exec,
-  nft = nft, nft_list = nft_list, listen = listen, connect = connect, mkdtemp = mkdtemp,
+  nft = nft, nft_list = nft_list, listen = listen, connect = connect, proxy = proxy, mkdtemp = mkdtemp,
 }
 
 ---@param description nsl.TopologyDesc

@@ -11,6 +11,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include <lua.h>
 #include <lauxlib.h>
@@ -283,11 +284,17 @@ int nsl_open_exec(lua_State *L);	/* exec.c: ns_exec, spawn, pid_exec */
 int nsl_open_proc(lua_State *L);	/* proc.c: the process handle type */
 int nsl_open_nft(lua_State *L);	/* nft.c: nft, nft_list */
 int nsl_open_sock(lua_State *L);	/* sock.c: listen, connect */
+int nsl_open_proxy(lua_State *L);	/* proxy.c: proxy */
 int nsl_openlibs(lua_State *L);
 
 /* The descriptor of the nsl socket handle at idx (sock.c): -1 when it is
  * closed, -2 when the value is no socket (issue 16, for exec's fds). */
 int nsl_sock_fd(lua_State *L, int idx);
+
+/* Parses "a.b.c.d:port" or "[v6]:port" into ss and len (sock.c); 0, or
+ * -1 with why set to a short reason. */
+int nsl_parse_sockaddr(const char *text, struct sockaddr_storage *ss,
+		       socklen_t *len, const char **why);
 
 /* Embedded Lua library (embed.c, with the generated lua_embed.c). */
 struct nsl_embedded {

@@ -43,8 +43,9 @@ int nsl_sock_fd(lua_State *L, int idx)
 	return s ? s->fd : -2;
 }
 
-/* Parses "a.b.c.d:port" or "[v6]:port" into ss; 0 or -1 with why. */
-static int parse_addr(const char *text, struct sockaddr_storage *ss,
+/* See nsl.h: parses "a.b.c.d:port" or "[v6]:port" into ss; 0 or -1
+ * with why. */
+int nsl_parse_sockaddr(const char *text, struct sockaddr_storage *ss,
 		      socklen_t *len, const char **why)
 {
 	char host[64];
@@ -159,7 +160,7 @@ static struct sock *open_sock(lua_State *L, const char *prim,
 		sun->sun_family = AF_UNIX;
 		memcpy(sun->sun_path, addr, strlen(addr) + 1);
 		*len = (socklen_t)sizeof(*sun);
-	} else if (parse_addr(addr, ss, len, &why) < 0) {
+	} else if (nsl_parse_sockaddr(addr, ss, len, &why) < 0) {
 		nsl_fail(L, prim, addr, EINVAL, "%s", why);
 	}
 	if (timeout)

@@ -352,11 +352,8 @@ static void setup_ids(lua_State *L, struct req *r, const char *user, const char 
 	}
 }
 
-/* Notes a background process in the run's record ("+proc", its pid and
- * start time), so that --clean stops it after nsl was killed.  Best
- * effort: a user who may not write the record (no root) still runs
- * processes, which nsl stops at its end all the same.  Never raises. */
-static void record_proc(pid_t pid)
+/* See exec.h. */
+void nsl_proc_record(pid_t pid)
 {
 	struct nsl_pstat st;
 
@@ -467,7 +464,7 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 			  r.in_len, r.pipes[1][0], r.pipes[2][0], r.l.new_pgrp, r.grace);
 	p->pidns_init = (r.l.unshare_flags & CLONE_NEWPID) != 0;
 	if (r.background) {
-		record_proc(pid);
+		nsl_proc_record(pid);
 		nsl_proc_anchor(L, -1);
 		return 1;
 	}

@@ -58,6 +58,12 @@ struct proc *nsl_proc_push(lua_State *L, pid_t pid, int pidfd, int in_fd,
 			   const char *in_data, size_t in_len, int out_fd,
 			   int err_fd, int pgrp, double grace);
 
+/* Notes a background process in the run's record ("+proc", its pid and
+ * start time), so that --clean stops it after nsl was killed.  Best
+ * effort: a user who may not write the record (no root) still runs
+ * processes, which nsl stops at its end all the same.  Never raises. */
+void nsl_proc_record(pid_t pid);
+
 /* Runs a foreground child to its end (or timeout seconds, < 0: none):
  * pushes its result table.  Raises when a signal interrupts the wait,
  * after stopping the child. */

@@ -7,7 +7,8 @@
 --   publish = {...}   on a namespace or a service: { [8080] = 80 } sends
 --                     TCP connections to port 8080 of the root namespace
 --                     (from itself, 127.0.0.1 included, and from other
---                     namespaces) to port 80 of that namespace;
+--                     namespaces) to port 80 of that namespace; [::1]:8080
+--                     through a userland proxy (TCP only);
 --                     { proto = "udp", [5353] = 53 } for UDP
 --   firewall = [[ ]]  on a namespace: nft commands applied there at up
 --
@@ -209,8 +210,8 @@ function M.rules(m)
             p.proto, p.port, p.addr, p.to)
         end
         -- not ::1: IPv6 has no route_localnet, a packet from ::1 never
-        -- leaves lo, so a DNAT of it would only hang the connection; left
-        -- alone, it is refused at once
+        -- leaves lo, so a DNAT of it would only hang the connection; a
+        -- proxy listens there instead (proxy_step)
         if p.addr6 then
           add("add rule %s %s ip6 daddr != ::1 fib daddr type local %s dport %d dnat ip6 to [%s]:%d", t, chain,
             p.proto, p.port, p.addr6, p.to)
@@ -310,6 +311,31 @@ function M.steps(t, step)
     if did == nil then error(err, 0) end
     core._record_note("-", "nft", nat.table)
   end)
+  for _, p in ipairs(nat.publish) do
+    if p.proto == "tcp" then M.proxy_step(step, p) end
+  end
+end
+
+-- [::1]:port of a published TCP port: IPv6 has no route_localnet, a
+-- packet from ::1 never leaves lo, so no DNAT can send it on; a userland
+-- proxy (core.proxy, a process of this run) connects out for it, to the
+-- node's IPv6 address if it has one.  A host without ::1 (IPv6 off, lo
+-- without it) is left without; a port already taken on ::1 fails up.
+function M.proxy_ends(p)
+  return "[::1]:" .. p.port, p.addr6 and "[" .. p.addr6 .. "]:" .. p.to or p.addr .. ":" .. p.to
+end
+
+function M.proxy_step(step, p)
+  local listen, target = M.proxy_ends(p)
+  local handle
+  step("host", "proxy " .. listen .. " -> " .. target, function()
+    local ok, h = pcall(core.proxy, listen, target)
+    if ok then handle = h; return end
+    local code = type(h) == "table" and h.code
+    if code ~= "EADDRNOTAVAIL" and code ~= "EAFNOSUPPORT" then error(h, 0) end
+  end, function()
+    if handle then handle:close(); handle = nil end
+  end)
 end
 
 -- t:nft(node, commands): nft commands in one of its namespaces ("host":
@@ -332,6 +358,10 @@ function M.summary(m)
     if p.addr then to[#to + 1] = p.addr .. ":" .. p.to end
     if p.addr6 then to[#to + 1] = "[" .. p.addr6 .. "]:" .. p.to end
     out[#out + 1] = string.format("  publish %s %d -> %s (%s)", p.proto, p.port, table.concat(to, ", "), p.where)
+    if p.proto == "tcp" then
+      local listen, target = M.proxy_ends(p)
+      out[#out + 1] = string.format("    and %s -> %s by a proxy process", listen, target)
+    end
   end
   return out
 end
