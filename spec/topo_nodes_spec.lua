@@ -57,6 +57,45 @@ describe("node files and private directories #netns", function()
     assert.equal(etc_hostname, T.slurp("/etc/hostname"))
   end)
 
+  it("never writes the host's files through the binds of a layer over a host directory", function()
+    if not needs() then return end
+    -- the sandbox's /etc is an overlay: writing it would not reach the machine
+    local host = { ["/etc/hostname"] = T.slurp("/etc/hostname"), ["/etc/hosts"] = T.slurp("/etc/hosts") }
+    local d = T.tmpdir()
+    finally(function() T.rm(d) end)
+    T.sh("mkdir " .. d .. "/a && printf host-f > " .. d .. "/a/f && printf host-g > " .. d .. "/g")
+    t = nsl.topology { namespaces = {
+      -- a layer over /etc for the new file, then /etc/hostname below it
+      r1 = { files = { ["/etc/aaa-new/x"] = "x\n", ["/etc/hostname"] = "PWNED\n" } },
+      -- a layer over /etc for the private directory, then /etc/hosts
+      r2 = { private = { "/etc/nsl-frr" }, files = { ["/etc/hosts"] = "node hosts\n" } },
+      -- a layer over d, then a private directory, files and a new directory below its binds
+      r3 = { private = { d .. "/a-new", d .. "/a/p" },
+             files = { [d .. "/a/f"] = "node-f", [d .. "/g"] = "node-g", [d .. "/a/new/y"] = "y" } } } }
+    t:up()
+    local function host_intact()
+      assert.equal(host["/etc/hostname"], T.slurp("/etc/hostname"))
+      assert.equal(host["/etc/hosts"], T.slurp("/etc/hosts"))
+      assert.equal("host-f", T.slurp(d .. "/a/f"))
+      assert.equal("host-g", T.slurp(d .. "/g"))
+      assert.equal("a\na/f\ng\n", T.sh("cd " .. d .. " && find . -mindepth 1 | sed 's|^./||' | sort").out)
+      assert.is_nil(io.open("/etc/aaa-new/x"))
+    end
+    host_intact()
+    assert.equal("PWNED\nx\n", (out(t, "r1", "cat /etc/hostname /etc/aaa-new/x")))
+    assert.equal("node hosts\n", (out(t, "r2", "cat /etc/hosts")))
+    assert.equal("tmpfs\n", (out(t, "r2", "stat -f -c %T /etc/nsl-frr")))
+    assert.equal("node-f node-g y tmpfs tmpfs\n",
+      (out(t, "r3", "cd " .. d .. " && echo $(cat a/f) $(cat g) $(cat a/new/y) " ..
+        "$(stat -f -c %T a/p) $(stat -f -c %T a-new)")))
+    -- the other entries of the covered directories are still the host's
+    assert.equal(host["/etc/hosts"], (out(t, "r1", "cat /etc/hosts")))
+    assert.equal(host["/etc/hostname"], (out(t, "r2", "cat /etc/hostname")))
+    t:down()
+    t = nil
+    host_intact()
+  end)
+
   it("nsl exec and services run in the node's mount namespace", function()
     if not needs() then return end
     local script, dir = T.script([[
