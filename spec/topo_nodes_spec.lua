@@ -142,6 +142,27 @@ describe("node files and private directories #netns", function()
     assert.equal("r1\nr2\nprivate\n0\ngone\n", r.out)
   end)
 
+  it("removing one topology's node namespaces leaves the others' (a shared /run)", function()
+    if not needs() then return end
+    local script, dir = T.script([[
+      local t1 = nsl.topology { prefix = "m1-", namespaces = { a = { files = { ["/etc/hostname"] = "a\n" } } } }
+      local t2 = nsl.topology { prefix = "m2-", namespaces = { b = { files = { ["/etc/hostname"] = "b\n" } } } }
+      t1:up()
+      t2:up()
+      t1:down()
+      local ok, r = pcall(t2.exec, t2, "b", { "cat", "/etc/hostname" }, { capture = true })
+      io.write(ok and r.stdout or tostring(r), "\n")
+      io.stdout:flush()
+      t2:down()
+    ]])
+    finally(function() T.rm(dir) end)
+    local r = T.sh("unshare --mount --propagation unchanged sh -c " ..
+      T.quote("mount --make-rshared /run && " .. T.quote(T.nsl) .. " " .. T.quote(script) ..
+        " && test ! -e /run/nsl/mnt && echo gone"))
+    assert.equal(0, r.code, r.err)
+    assert.equal("b\n\ngone\n", r.out)
+  end)
+
   it("binds a node's namespace after other mount namespaces came and went (reused numbers)", function()
     if not needs() then return end
     for i = 1, 30 do
