@@ -150,17 +150,30 @@ describe("node files and private directories #netns", function()
       t1:up()
       t2:up()
       t1:down()
-      local ok, r = pcall(t2.exec, t2, "b", { "cat", "/etc/hostname" }, { capture = true })
-      io.write(ok and r.stdout or tostring(r), "\n")
-      io.stdout:flush()
+      local function show()
+        local ok, r = pcall(t2.exec, t2, "b", { "cat", "/etc/hostname" }, { capture = true })
+        io.write(ok and r.stdout or tostring(r), "\n")
+        io.stdout:flush()
+      end
+      show()
+      -- a run killed outright, then nsl --clean, while t2 lives
+      os.execute(arg[1] .. " " .. arg[2] .. " & pid=$!; " ..
+        "while [ ! -e /run/nsl/mnt/m3-c ]; do sleep 0.05; done; sleep 0.2; kill -KILL $pid; wait $pid; " ..
+        arg[1] .. " --clean > /dev/null 2>&1")
+      show()
       t2:down()
     ]])
     finally(function() T.rm(dir) end)
+    T.write(dir .. "/dead.lua", [[
+      local t = nsl.topology { prefix = "m3-", namespaces = { c = { files = { ["/etc/hostname"] = "c\n" } } } }
+      t:up()
+      sleep(30)
+    ]])
     local r = T.sh("unshare --mount --propagation unchanged sh -c " ..
-      T.quote("mount --make-rshared /run && " .. T.quote(T.nsl) .. " " .. T.quote(script) ..
-        " && test ! -e /run/nsl/mnt && echo gone"))
+      T.quote("mount --make-rshared /run && " .. T.quote(T.nsl) .. " " .. T.quote(script) .. " " ..
+        T.quote(T.nsl) .. " " .. T.quote(dir .. "/dead.lua") .. " && test ! -e /run/nsl/mnt && echo gone"))
     assert.equal(0, r.code, r.err)
-    assert.equal("b\n\ngone\n", r.out)
+    assert.equal("b\n\nb\n\ngone\n", r.out)
   end)
 
   it("binds a node's namespace after other mount namespaces came and went (reused numbers)", function()
