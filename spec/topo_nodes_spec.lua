@@ -188,6 +188,23 @@ describe("node files and private directories #netns", function()
     end
   end)
 
+  it("a file whose write takes nothing (write returns 0) fails up with one line, never spins", function()
+    if not needs() then return end
+    local shim = os.getenv("NSL_FAULTSHIM")
+    if not shim or not io.open(shim) then pending("the fault shim is not built (make check builds it)") return end
+    local script, dir = T.script([[
+      local t <close> = nsl.topology { namespaces = { a = { files = { ["/etc/nsl-zero"] = "NSL-WRITE0 x\n" } } } }
+      t:up()
+    ]])
+    finally(function() T.rm(dir); T.run({ "--clean" }) end)
+    -- (timeout first: the shim's first process is the one that counts)
+    local r = T.sh("timeout -k 2 10 env -u FAULT_OWNER LD_PRELOAD=" .. T.quote(shim) .. " FAULT_WRITE0=NSL-WRITE0 " ..
+      "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 " .. T.quote(T.nsl) .. " " .. T.quote(script))
+    assert.equal(1, r.code, r.out .. r.err)
+    assert.matches("/etc/nsl-zero: write: Input/output error", r.err, 1, true)
+    assert.equal("", T.sh("ls /run/nsl/mnt 2>/dev/null").out)
+  end)
+
   it("refuses bad files and private keys at the user's line", function()
     local cases = {
       { { a = { files = { ["etc/x"] = "y" } } }, "namespace a: files: 'etc/x' is not an absolute path below /" },
