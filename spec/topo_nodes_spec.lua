@@ -57,6 +57,48 @@ describe("node files and private directories #netns", function()
     assert.equal(etc_hostname, T.slurp("/etc/hostname"))
   end)
 
+  it("never writes the host's files through the binds of a layer over a host directory", function()
+    if not needs() then return end
+    -- the sandbox's /etc is an overlay: writing it would not reach the machine
+    if T.sh("findmnt -n -o FSTYPE /etc").out ~= "overlay\n" then
+      pending("the sandbox's /etc is no overlay here: a defect could write the host's") return
+    end
+    local host = { ["/etc/hostname"] = T.slurp("/etc/hostname"), ["/etc/hosts"] = T.slurp("/etc/hosts") }
+    local d = T.tmpdir()
+    finally(function() T.rm(d) end)
+    T.sh("mkdir " .. d .. "/a && printf host-f > " .. d .. "/a/f && printf host-g > " .. d .. "/g")
+    t = nsl.topology { namespaces = {
+      -- a layer over /etc for the new file, then /etc/hostname below it
+      r1 = { files = { ["/etc/aaa-new/x"] = "x\n", ["/etc/hostname"] = "PWNED\n" } },
+      -- a layer over /etc for the private directory, then /etc/hosts
+      r2 = { private = { "/etc/nsl-frr" }, files = { ["/etc/hosts"] = "node hosts\n" } },
+      -- a layer over d, then a private directory, files and a new directory below its binds
+      r3 = { private = { d .. "/a-new", d .. "/a/p" },
+             files = { [d .. "/a/f"] = "node-f", [d .. "/g"] = "node-g", [d .. "/a/new/y"] = "y" } } } }
+    t:up()
+    local function host_intact()
+      assert.equal(host["/etc/hostname"], T.slurp("/etc/hostname"))
+      assert.equal(host["/etc/hosts"], T.slurp("/etc/hosts"))
+      assert.equal("host-f", T.slurp(d .. "/a/f"))
+      assert.equal("host-g", T.slurp(d .. "/g"))
+      assert.equal("a\na/f\ng\n", T.sh("cd " .. d .. " && find . -mindepth 1 | sed 's|^./||' | sort").out)
+      assert.is_nil(io.open("/etc/aaa-new/x"))
+    end
+    host_intact()
+    assert.equal("PWNED\nx\n", (out(t, "r1", "cat /etc/hostname /etc/aaa-new/x")))
+    assert.equal("node hosts\n", (out(t, "r2", "cat /etc/hosts")))
+    assert.equal("tmpfs\n", (out(t, "r2", "stat -f -c %T /etc/nsl-frr")))
+    assert.equal("node-f node-g y tmpfs tmpfs\n",
+      (out(t, "r3", "cd " .. d .. " && echo $(cat a/f) $(cat g) $(cat a/new/y) " ..
+        "$(stat -f -c %T a/p) $(stat -f -c %T a-new)")))
+    -- the other entries of the covered directories are still the host's
+    assert.equal(host["/etc/hosts"], (out(t, "r1", "cat /etc/hosts")))
+    assert.equal(host["/etc/hostname"], (out(t, "r2", "cat /etc/hostname")))
+    t:down()
+    t = nil
+    host_intact()
+  end)
+
   it("nsl exec and services run in the node's mount namespace", function()
     if not needs() then return end
     local script, dir = T.script([[
@@ -100,6 +142,40 @@ describe("node files and private directories #netns", function()
     assert.equal("r1\nr2\nprivate\n0\ngone\n", r.out)
   end)
 
+  it("removing one topology's node namespaces leaves the others' (a shared /run)", function()
+    if not needs() then return end
+    local script, dir = T.script([[
+      local t1 = nsl.topology { prefix = "m1-", namespaces = { a = { files = { ["/etc/hostname"] = "a\n" } } } }
+      local t2 = nsl.topology { prefix = "m2-", namespaces = { b = { files = { ["/etc/hostname"] = "b\n" } } } }
+      t1:up()
+      t2:up()
+      t1:down()
+      local function show()
+        local ok, r = pcall(t2.exec, t2, "b", { "cat", "/etc/hostname" }, { capture = true })
+        io.write(ok and r.stdout or tostring(r), "\n")
+        io.stdout:flush()
+      end
+      show()
+      -- a run killed outright, then nsl --clean, while t2 lives
+      os.execute(arg[1] .. " " .. arg[2] .. " & pid=$!; " ..
+        "while [ ! -e /run/nsl/mnt/m3-c ]; do sleep 0.05; done; sleep 0.2; kill -KILL $pid; wait $pid; " ..
+        arg[1] .. " --clean > /dev/null 2>&1")
+      show()
+      t2:down()
+    ]])
+    finally(function() T.rm(dir) end)
+    T.write(dir .. "/dead.lua", [[
+      local t = nsl.topology { prefix = "m3-", namespaces = { c = { files = { ["/etc/hostname"] = "c\n" } } } }
+      t:up()
+      sleep(30)
+    ]])
+    local r = T.sh("unshare --mount --propagation unchanged sh -c " ..
+      T.quote("mount --make-rshared /run && " .. T.quote(T.nsl) .. " " .. T.quote(script) .. " " ..
+        T.quote(T.nsl) .. " " .. T.quote(dir .. "/dead.lua") .. " && test ! -e /run/nsl/mnt && echo gone"))
+    assert.equal(0, r.code, r.err)
+    assert.equal("b\n\nb\n\ngone\n", r.out)
+  end)
+
   it("binds a node's namespace after other mount namespaces came and went (reused numbers)", function()
     if not needs() then return end
     for i = 1, 30 do
@@ -110,6 +186,23 @@ describe("node files and private directories #netns", function()
       x:down()
       assert.equal("n" .. i .. "\n", got)
     end
+  end)
+
+  it("a file whose write takes nothing (write returns 0) fails up with one line, never spins", function()
+    if not needs() then return end
+    local shim = os.getenv("NSL_FAULTSHIM")
+    if not shim or not io.open(shim) then pending("the fault shim is not built (make check builds it)") return end
+    local script, dir = T.script([[
+      local t <close> = nsl.topology { namespaces = { a = { files = { ["/etc/nsl-zero"] = "NSL-WRITE0 x\n" } } } }
+      t:up()
+    ]])
+    finally(function() T.rm(dir); T.run({ "--clean" }) end)
+    -- (timeout first: the shim's first process is the one that counts)
+    local r = T.sh("timeout -k 2 10 env -u FAULT_OWNER LD_PRELOAD=" .. T.quote(shim) .. " FAULT_WRITE0=NSL-WRITE0 " ..
+      "ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0 " .. T.quote(T.nsl) .. " " .. T.quote(script))
+    assert.equal(1, r.code, r.out .. r.err)
+    assert.matches("/etc/nsl-zero: write: Input/output error", r.err, 1, true)
+    assert.equal("", T.sh("ls /run/nsl/mnt 2>/dev/null").out)
   end)
 
   it("refuses bad files and private keys at the user's line", function()
@@ -160,6 +253,45 @@ describe("node services #netns", function()
     assert.equal("hello\noops\n", T.slurp(dir .. "/fifo.log"))
     -- no shell between nsl and the service: the handle's pid is socat's
     assert.equal("socat\n", (out(t, "a", "cat /proc/" .. t:service("sock").pid .. "/comm")))
+  end)
+
+  it("opens no log through a symbolic link, nor another user's in a sticky directory, nor a non-file", function()
+    if not needs() then return end
+    dir = T.tmpdir()
+    local d = dir .. "/tmp"
+    -- a world-writable sticky directory, as /tmp, where another user
+    -- planted a link to root's file and a file of its own
+    T.sh("mkdir -m 1777 " .. d .. " && printf secret > " .. dir .. "/victim && ln -s " .. dir ..
+      "/victim " .. d .. "/svc.log && printf theirs > " .. d .. "/their.log && chown nobody " .. d ..
+      "/their.log && ln " .. dir .. "/victim " .. d .. "/hard.log")
+    local cases = {
+      { d .. "/svc.log", "service s: start: ns_exec: " .. d .. "/svc.log: refused the log: a symbolic link" },
+      { d .. "/their.log", "ns_exec: " .. d .. "/their.log: refused the log: another user's file" },
+      { d .. "/hard.log", "ns_exec: " .. d .. "/hard.log: refused the log: another user's file (or one with another link)" },
+      { "/dev/null", "ns_exec: /dev/null: refused the log: not a regular file" },
+    }
+    for _, c in ipairs(cases) do
+      local x = nsl.topology { namespaces = { a = {} },
+        services = { s = { ns = "a", user = "nobody", log = c[1], cmd = { "echo", "written" } } } }
+      local ok, err = pcall(x.up, x)
+      pcall(x.down, x)
+      assert.is_false(ok)
+      assert.matches(c[2], tostring(err), 1, true)
+    end
+    assert.equal("secret", T.slurp(dir .. "/victim"))
+    assert.equal("theirs", T.slurp(d .. "/their.log"))
+    -- root's own file there, and a new one, are fine
+    T.sh("printf 'old\\n' > " .. d .. "/mine.log")
+    for _, f in ipairs({ "mine.log", "new.log" }) do
+      t = nsl.topology { namespaces = { a = {} },
+        services = { s = { ns = "a", user = "nobody", log = d .. "/" .. f, cmd = { "echo", "written" } } } }
+      t:up()
+      t:service("s"):wait(5)
+      t:down()
+      t = nil
+    end
+    assert.equal("old\nwritten\n", T.slurp(d .. "/mine.log"))
+    assert.equal("written\n", T.slurp(d .. "/new.log"))
   end)
 
   it("stops, starts and restarts a service; restart = always brings it back with a backoff", function()
@@ -256,7 +388,7 @@ describe("ns_exec's mnt, user, group and log options #netns", function()
       { { log = dir .. "/no/such/dir/x.log" }, "x.log: open the log: No such file or directory" },
       { { log = dir .. "/y.log", capture = true }, "option 'log': the output is captured" },
       { { mnt = dir .. "/none" }, "none: No such file or directory" },
-      { { mnt = "/run/netns/nodes-x" }, "setns: Invalid argument" },	-- a namespace, of another kind
+      { { mnt = "/run/netns/nodes-x" }, "ns_exec: /run/netns/nodes-x: setns (mnt): Invalid argument" },	-- another kind
       { { mnt = "/proc/self/ns/net" }, "ns_exec: /proc/self/ns/net: not a namespace file (a symbolic link)" },
       { { uts = dir }, "not a namespace file" },
       { { usr = "root" }, "did you mean 'user'?" },
@@ -266,6 +398,26 @@ describe("ns_exec's mnt, user, group and log options #netns", function()
       assert.is_false(ok)
       assert.matches(c[2], tostring(err), 1, true)
     end
+  end)
+end)
+
+describe("ns_exec's user option with many groups #netns", function()
+  it("runs with every group of a user in more than 64", function()
+    if not needs() then return end
+    if T.sh("findmnt -n -o FSTYPE /etc").out ~= "overlay\n" then
+      pending("the sandbox's /etc is no overlay here: /etc/group is not written") return
+    end
+    local group = T.slurp("/etc/group")
+    finally(function() T.write("/etc/group", group); pcall(nsl.ns_del, "nodes-g") end)
+    local lines = {}
+    for i = 1, 100 do lines[i] = ("nslg%d:x:%d:nobody\n"):format(i, 64000 + i) end
+    T.write("/etc/group", group .. table.concat(lines))
+    nsl.ns_add("nodes-g")
+    local r = nsl.ns_exec("nodes-g", { "id", "-G" }, { user = "nobody", capture = true })
+    local n, has = 0, {}
+    for g in r.stdout:gmatch("%d+") do n = n + 1; has[tonumber(g)] = true end
+    assert.is_true(n > 100, r.stdout)
+    assert.is_true(has[64001] and has[64100], r.stdout)
   end)
 end)
 

@@ -61,33 +61,36 @@ static void read_op(lua_State *L, int i, struct mnt_op *op)
 }
 
 /* The tmpfs mounts made so far in the new namespace (private dirs and
- * layers): what is below them is the node's own, written directly. */
+ * layers), by device: what is on them is the node's own, written
+ * directly.  A layer's binds of the host's entries are not: they are the
+ * host's files and directories. */
 struct layers {
-	char *root[MNT_MAX_LAYERS];
+	dev_t dev[MNT_MAX_LAYERS];
 	int n;
 };
 
-static int is_below(const char *path, const char *root)
-{
-	size_t n = strlen(root);
-
-	return strncmp(path, root, n) == 0 && (path[n] == '/' || (n == 1 && root[0] == '/'));
-}
-
+/* Whether path (followed) is on one of the node's tmpfs. */
 static int ours(const struct layers *ly, const char *path)
 {
+	struct stat st;
 	int i;
 
+	if (stat(path, &st) < 0)
+		return 0;
 	for (i = 0; i < ly->n; i++)
-		if (is_below(path, ly->root[i]))
+		if (st.st_dev == ly->dev[i])
 			return 1;
 	return 0;
 }
 
+/* Notes the tmpfs just mounted on path; past the limit a path below it
+ * is taken as the host's (bound over, or layered again): never written. */
 static void note_layer(struct layers *ly, const char *path)
 {
-	if (ly->n < MNT_MAX_LAYERS)
-		ly->root[ly->n++] = strdup(path);
+	struct stat st;
+
+	if (ly->n < MNT_MAX_LAYERS && stat(path, &st) == 0)
+		ly->dev[ly->n++] = st.st_dev;
 }
 
 /* Makes the directories above path that are missing (inside one of the
@@ -113,19 +116,12 @@ static int make_dirs(const char *path)
 static int write_file(const char *path, const struct mnt_op *op)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	size_t off = 0;
-	int err = 0;
+	size_t done;
+	int err;
 
 	if (fd < 0)
 		return errno;
-	while (off < op->len && !err) {
-		ssize_t n = write(fd, op->content + off, op->len - off);
-
-		if (n < 0 && errno != EINTR)
-			err = errno;
-		else if (n > 0)
-			off += (size_t)n;
-	}
+	err = -nsl_write_all(fd, op->content, op->len, &done);
 	if (!err && fchmod(fd, (mode_t)op->mode) < 0)
 		err = errno;
 	if (!err && (op->uid >= 0 || op->gid >= 0) &&
@@ -206,10 +202,12 @@ static int mirror(const char *dir, const char *spot)
 	return err;
 }
 
-/* Makes room for op->target: nothing when it is below one of the
- * node's tmpfs or exists; else a layer over its deepest existing
- * directory and the directories missing below it.  Sets *direct when
- * the target is the node's own (written or mounted on directly). */
+/* Makes room for op->target: nothing when it exists (it is written or
+ * mounted on directly when it is on one of the node's tmpfs, else bound
+ * or mounted over); else, unless its deepest existing directory is on
+ * one of the node's tmpfs, a layer over that directory; then the
+ * directories missing below it.  Sets *direct when the target is the
+ * node's own. */
 static int room(struct layers *ly, const char *stage, int i, const struct mnt_op *op,
 		int *direct, const char **what)
 {
@@ -217,20 +215,25 @@ static int room(struct layers *ly, const char *stage, int i, const struct mnt_op
 	struct stat st;
 	int err;
 
-	*direct = ours(ly, op->target);
-	if (*direct || lstat(op->target, &st) == 0)
+	*direct = 0;
+	if (lstat(op->target, &st) == 0) {
+		*direct = !S_ISLNK(st.st_mode) && ours(ly, op->target);
 		return 0;
+	}
 	*what = "no parent directory on the host";
 	err = existing_parent(op->target, parent);
 	if (err)
 		return err;
-	*what = "make a layer";
-	snprintf(spot, sizeof(spot), "%s/layer%d", stage, i);
-	err = mirror(parent, spot);
-	if (err)
-		return err;
-	note_layer(ly, parent);
+	if (!ours(ly, parent)) {
+		*what = "make a layer";
+		snprintf(spot, sizeof(spot), "%s/layer%d", stage, i);
+		err = mirror(parent, spot);
+		if (err)
+			return err;
+		note_layer(ly, parent);
+	}
 	*direct = 1;
+	*what = "make directories";
 	return make_dirs(op->target);
 }
 
@@ -242,7 +245,7 @@ static int room(struct layers *ly, const char *stage, int i, const struct mnt_op
 static int populate(const char *stage, struct mnt_op *ops, int n, int *bad,
 		    const char **what)
 {
-	struct layers ly = { { NULL }, 0 };
+	struct layers ly = { { 0 }, 0 };
 	char data[96], aside[PATH_MAX];
 	int i, err = 0, direct;
 
@@ -285,14 +288,10 @@ static int populate(const char *stage, struct mnt_op *ops, int n, int *bad,
 				err = errno;
 		} else {
 			*what = "write";
-			err = make_dirs(op->target);
-			if (!err)
-				err = write_file(op->target, op);
+			err = write_file(op->target, op);
 		}
 	}
 	umount2(stage, MNT_DETACH);	/* what is bound or moved stays */
-	for (i = 0; i < ly.n; i++)
-		free(ly.root[i]);
 	return err;
 }
 

@@ -417,7 +417,9 @@ int nsl_ns_claim(const char *kind, const char *path, int *rec)
 
 /* The directory holding a mount namespace's binding, when it is empty
  * now (the last namespace went): removed, so that none stays; the
- * private mount nsl made of it on a shared /run (nodefs.c) goes first. */
+ * private mount nsl made of it on a shared /run (nodefs.c) goes first,
+ * only when no binding is left below it: a lazy unmount (MNT_DETACH)
+ * would detach every other live namespace's binding too. */
 static void rmdir_parent(const char *kind, const char *path)
 {
 	char dir[PATH_MAX];
@@ -425,7 +427,7 @@ static void rmdir_parent(const char *kind, const char *path)
 	if (strcmp(kind, "mnt") || strlen(path) >= sizeof(dir))
 		return;
 	dirname_of(path, dir, sizeof(dir));
-	if (rmdir(dir) < 0 && errno == EBUSY && umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW) == 0 &&
+	if (rmdir(dir) < 0 && errno == EBUSY && umount2(dir, UMOUNT_NOFOLLOW) == 0 &&
 	    rmdir(dir) < 0 && errno == ENOTEMPTY)
 		/* Another run bound one meanwhile: give it its mount back. */
 		(void)!mount(dir, dir, NULL, MS_BIND, NULL), (void)!mount("none", dir, NULL, MS_PRIVATE, NULL);

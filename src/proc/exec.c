@@ -180,6 +180,7 @@ static void setup_enter(lua_State *L, struct req *r, lua_Integer pid, int flags)
 		if (nsl_kinds[k].flag == CLONE_NEWPID) {
 			r->l.enter_pidns_fd = fd;
 		} else {
+			r->enter_name[r->l.n_enter] = r->idbuf;
 			r->l.enter_fd[r->l.n_enter] = fd;
 			r->l.enter_flag[r->l.n_enter++] = nsl_kinds[k].flag;
 		}
@@ -228,6 +229,17 @@ static void open_stdio(lua_State *L, struct req *r)
 	}
 }
 
+/* The /proc/PID/ns name of a CLONE_NEW* flag ("mnt"). */
+static const char *kind_proc(int flag)
+{
+	int k;
+
+	for (k = 0; k < nsl_nkinds; k++)
+		if (nsl_kinds[k].flag == flag)
+			return nsl_kinds[k].proc;
+	return "?";
+}
+
 /* Turns a child's failure into the primitive's error. */
 static int launch_failed(lua_State *L, struct req *r, const struct launch_error *e)
 {
@@ -242,8 +254,9 @@ static int launch_failed(lua_State *L, struct req *r, const struct launch_error 
 		snprintf(why, sizeof(why), "setns: %s", strerror(e->err));
 		break;
 	case STAGE_SETNS:
-		object = r->idbuf;
-		snprintf(why, sizeof(why), "setns: %s", strerror(e->err));
+		object = r->enter_name[e->index];
+		snprintf(why, sizeof(why), "setns (%s): %s",
+			 kind_proc(l->enter_flag[e->index]), strerror(e->err));
 		break;
 	case STAGE_UNSHARE:
 		object = "unshare";
@@ -280,7 +293,14 @@ static int launch_failed(lua_State *L, struct req *r, const struct launch_error 
 		break;
 	case STAGE_LOG:
 		object = l->log;
-		snprintf(why, sizeof(why), "open the log: %s", strerror(e->err));
+		snprintf(why, sizeof(why), "%s",
+			 e->index == LOG_LINK ? "refused the log: a symbolic link" :
+			 e->index == LOG_TYPE ? "refused the log: not a regular file" :
+			 e->index == LOG_OWNER ? "refused the log: another user's file (or one "
+						 "with another link) in a sticky world-writable directory" :
+			 NULL);
+		if (e->index == LOG_OPEN)
+			snprintf(why, sizeof(why), "open the log: %s", strerror(e->err));
 		break;
 	case STAGE_IDS:
 		snprintf(why, sizeof(why), "become uid %d gid %d: %s", (int)l->uid,
@@ -317,6 +337,7 @@ static void setup_join(lua_State *L, struct req *r, const char *path, int flag)
 		close(fd);
 		fail_closing(L, r, path, EINVAL, "not a namespace file");
 	}
+	r->enter_name[r->l.n_enter] = path;
 	r->l.enter_fd[r->l.n_enter] = fd;
 	r->l.enter_flag[r->l.n_enter++] = flag;
 	r->l.enter_flags |= flag;
@@ -331,7 +352,8 @@ static void setup_join(lua_State *L, struct req *r, const char *path, int flag)
  * host's user database, or numbers), the user's groups with them. */
 static void setup_ids(lua_State *L, struct req *r, const char *user, const char *group)
 {
-	int n = LAUNCH_MAX_GROUPS;
+	gid_t *list;
+	int n = 1, tries;
 
 	if (!user && !group)
 		return;
@@ -342,13 +364,23 @@ static void setup_ids(lua_State *L, struct req *r, const char *user, const char 
 		fail_closing(L, r, user, ENOENT, "no such user");
 	if (group && nsl_group_lookup(group, &r->l.gid) < 0)
 		fail_closing(L, r, group, ENOENT, "no such group");
+	r->l.groups = list = req_anchored_array(L, r, 1, sizeof(gid_t));
 	r->l.groups[0] = r->l.gid;
 	r->l.n_groups = 1;
 	if (user && !group) {
 		struct passwd *pw = getpwuid(r->l.uid);
 
-		if (pw && getgrouplist(pw->pw_name, r->l.gid, r->l.groups, &n) >= 0)
-			r->l.n_groups = n;
+		if (!pw)
+			return;
+		/* getgrouplist says how many there are when the list is
+		 * short; once more in case the database grew meanwhile. */
+		for (tries = 0; getgrouplist(pw->pw_name, r->l.gid, list, &n) < 0; tries++) {
+			if (tries == 2 || n < 1)
+				fail_closing(L, r, user, E2BIG, "cannot read the user's groups");
+			list = req_anchored_array(L, r, (size_t)n, sizeof(gid_t));
+		}
+		r->l.groups = list;
+		r->l.n_groups = n;
 	}
 }
 

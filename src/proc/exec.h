@@ -25,6 +25,7 @@ struct req {
 	size_t in_len;
 	int pipes[3][2];	/* stdin, stdout, stderr: [0] read, [1] write */
 	char idbuf[32];		/* the entered pid, as text */
+	const char *enter_name[8];	/* what each of l.enter_fd came from */
 };
 
 int req_opt_error(lua_State *L, const struct req *r, const char *fmt, ...)

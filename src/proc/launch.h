@@ -13,7 +13,6 @@
 #include "sys.h"
 
 #define LAUNCH_MAX_FDS 32	/* entries of the fds option */
-#define LAUNCH_MAX_GROUPS 64	/* supplementary groups of the user option */
 
 /* One mount made inside the child's mount namespace before exec. */
 struct launch_mount {
@@ -71,7 +70,7 @@ struct launch {
 	int set_ids;		/* become uid/gid with groups before exec */
 	uid_t uid;
 	gid_t gid;
-	gid_t groups[LAUNCH_MAX_GROUPS];
+	gid_t *groups;		/* the user option's groups (anchored) */
 	int n_groups;
 };
 
@@ -96,10 +95,14 @@ enum launch_stage {
 	STAGE_CLONE,	/* in the parent: clone or pidfd_open failed */
 };
 
+/* Why the log was refused (STAGE_LOG's index). */
+enum launch_log { LOG_OPEN, LOG_LINK, LOG_TYPE, LOG_OWNER };
+
 struct launch_error {
 	int stage;	/* enum launch_stage */
 	int err;	/* errno */
-	int index;	/* which mount, for STAGE_MOUNT */
+	int index;	/* which mount, for STAGE_MOUNT; which join, for
+			 * STAGE_SETNS; LOG_* for STAGE_LOG */
 };
 
 /* Starts the child described by l.  Returns 0 with *pid and *pidfd set,

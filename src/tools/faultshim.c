@@ -11,6 +11,8 @@
  *                  a run has, for the walk)
  *   FAULT_UNLINK=s unlink of a path containing s fails with EPERM (a
  *                  teardown that cannot remove a namespace)
+ *   FAULT_WRITE0=s a write of a buffer starting with s writes nothing
+ *                  and returns 0 (a device that takes no more)
  *
  * Only the process that loaded the shim first counts: it sets
  * FAULT_OWNER to its pid, so the children nsl starts (which inherit
@@ -32,7 +34,7 @@
 #include <unistd.h>
 
 static long calls, fault_at;
-static const char *fail_unlink;
+static const char *fail_unlink, *write0;
 static int fault_sig = SIGTERM, active;
 static pid_t owner_pid;
 
@@ -61,6 +63,7 @@ __attribute__((constructor)) static void shim_init(void)
 	if (s && atoi(s) > 0)
 		fault_sig = atoi(s);
 	fail_unlink = getenv("FAULT_UNLINK");
+	write0 = getenv("FAULT_WRITE0");
 	owner_pid = getpid();
 	active = 1;
 }
@@ -207,5 +210,8 @@ ssize_t write(int fd, const void *buf, size_t len)
 	REAL(write);
 	if (fd > 2)	/* the record, pipes to children: not the terminal */
 		step("write");
+	if (active && write0 && *write0 && getpid() == owner_pid && len >= strlen(write0) &&
+	    memcmp(buf, write0, strlen(write0)) == 0)
+		return 0;
 	return real_write(fd, buf, len);
 }
