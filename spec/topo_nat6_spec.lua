@@ -230,10 +230,14 @@ describe("[::1] published ports through a userland proxy #netns", function()
     assert.is_nil((ask6("[::1]:5353", "ping\n")))
   end)
 
-  it("a UDP proxy forgets a client idle for idle seconds, and keeps max clients", function()
+  it("a UDP proxy forgets a client idle for idle seconds, keeps max clients, and holds its port alone", function()
     if not N.needs() then return end
     local echo <close> = nsl.listen("udp", "127.0.0.1:9053")
     local _ <close> = nsl.proxy("[::1]:9054", "127.0.0.1:9053", { proto = "udp", idle = 1, max = 2 })
+    -- a taken UDP port is the caller's error at once, as TCP's is
+    local ok, e = pcall(nsl.proxy, "[::1]:9054", "127.0.0.1:9053", { proto = "udp" })
+    assert.is_false(ok)
+    assert.matches("proxy: [::1]:9054: Address already in use", tostring(e), 1, true)
     -- the proxy's sockets to the target, as ss sees them
     local function upstream()
       local r = nsl.spawn({ "ss", "-Hnup", "dport = :9053" }, { capture = true })
