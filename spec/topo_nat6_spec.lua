@@ -46,6 +46,17 @@ local function listener(port)
   return r.stdout
 end
 
+-- a datagram from the root namespace to target, its answer (nil when none)
+local function ask6(target, line)
+  local r = nsl.spawn({ "socat", "-T2", "-t2", "-", "UDP6:" .. target }, { capture = true, stdin = line, timeout = 5 })
+  return r.ok and r.stdout ~= "" and r.stdout or nil, r.stderr
+end
+
+-- ss's line of what is bound on UDP port, "" when nothing is.
+local function udp_listener(port)
+  return nsl.spawn({ "ss", "-Hlnup", "sport = :" .. port }, { capture = true }).stdout
+end
+
 local function fwd6() return nsl.sysctl("net.ipv6.conf.all.forwarding") end
 
 describe("NAT66 and IPv6 published ports #netns", function()
@@ -190,6 +201,67 @@ describe("[::1] published ports through a userland proxy #netns", function()
     N.assert_clean()
   end)
 
+  it("[::1]:5353 reaches a published UDP port; each client gets its own answers; down closes it", function()
+    if not N.needs() then return end
+    local t <close> = nsl.topology(only_v6 { namespaces = { inside = { publish = { proto = "udp", [5353] = 53 } } } }):up()
+    t:exec("inside", { "socat", "UDP6-RECVFROM:53,fork", "SYSTEM:read x; echo pong $x $SOCAT_PEERADDR" },
+      { background = true })
+    for _ = 1, 100 do
+      if #nsl.sock_list { ns = "p6-inside", proto = "udp", port = 53 } > 0 then break end
+      nsl.sleep(0.02)
+    end
+    local out, err = ask6("[::1]:5353", "ping\n")
+    assert.equal("pong ping [fd76:0000:0000:0000:0000:0000:0000:0001]\n", out, err)
+    assert.matches('users:%(%("nsl[%w-]*",pid=', udp_listener(5353)) -- nsl's fork
+    assert.matches("publish udp 5353 -> 10.76.0.2:53, [fd76::2]:53 (namespace inside)\n"
+      .. "    and [::1]:5353 -> [fd76::2]:53 by a proxy process",
+      table.concat(require("nsl.topo.nat").summary(t.model), "\n"), 1, true)
+    -- two clients at once, each sent only its own answer
+    local a <close> = nsl.connect("udp", "[::1]:5353", { timeout = 2 })
+    local b <close> = nsl.connect("udp", "[::1]:5353", { timeout = 2 })
+    a:send("from-a\n")
+    b:send("from-b\n")
+    assert.matches("^pong from%-b ", b:recv(200, 5))
+    assert.matches("^pong from%-a ", a:recv(200, 5))
+    a:send("again-a\n")
+    assert.matches("^pong again%-a ", a:recv(200, 5))
+    t:down()
+    assert.equal("", udp_listener(5353))
+    assert.is_nil((ask6("[::1]:5353", "ping\n")))
+  end)
+
+  it("a UDP proxy forgets a client idle for idle seconds, keeps max clients, and holds its port alone", function()
+    if not N.needs() then return end
+    local echo <close> = nsl.listen("udp", "127.0.0.1:9053")
+    local _ <close> = nsl.proxy("[::1]:9054", "127.0.0.1:9053", { proto = "udp", idle = 1, max = 2 })
+    -- a taken UDP port is the caller's error at once, as TCP's is
+    local ok, e = pcall(nsl.proxy, "[::1]:9054", "127.0.0.1:9053", { proto = "udp" })
+    assert.is_false(ok)
+    assert.matches("proxy: [::1]:9054: Address already in use", tostring(e), 1, true)
+    -- the proxy's sockets to the target, as ss sees them
+    local function upstream()
+      local r = nsl.spawn({ "ss", "-Hnup", "dport = :9053" }, { capture = true })
+      local n = 0
+      for _ in r.stdout:gmatch("[^\n]+") do n = n + 1 end
+      return n
+    end
+    local cs = {}
+    for i = 1, 3 do
+      cs[i] = nsl.connect("udp", "[::1]:9054", { timeout = 2 })
+      cs[i]:send("c" .. i)
+      assert.equal("c" .. i, echo:recv(100, 2))
+    end
+    assert.equal(2, upstream(), "the third client took the longest silent one's place")
+    for _ = 1, 150 do
+      if upstream() == 0 then break end
+      nsl.sleep(0.02)
+    end
+    assert.equal(0, upstream(), "idle clients forgotten")
+    cs[1]:send("back")
+    assert.equal("back", echo:recv(100, 2))
+    for i = 1, 3 do cs[i]:close() end
+  end)
+
   it("bad arguments to proxy give one line naming the call", function()
     local function err(...)
       local ok, e = pcall(nsl.proxy, ...)
@@ -205,6 +277,12 @@ describe("[::1] published ports through a userland proxy #netns", function()
       err("[::1]:9", "10.0.0.1:80", { maxx = 1 }), 1, true)
     assert.matches("bad argument #2 to '[%w.]*proxy' %(string expected, got no value%)", err("[::1]:9"))
     assert.matches("proxy", err("[::1]:9", "10.0.0.1:80", { max = 0 }), 1, true)
+    assert.matches("proxy: option 'proto': \"tcp\" or \"udp\" expected, got \"sctp\"",
+      err("[::1]:9", "10.0.0.1:80", { proto = "sctp" }), 1, true)
+    assert.matches("proxy: unknown option 'prot' (did you mean 'proto'?)",
+      err("[::1]:9", "10.0.0.1:80", { prot = "udp" }), 1, true)
+    assert.matches("proxy: option 'idle': only for proto = \"udp\"", err("[::1]:9", "10.0.0.1:80", { idle = 5 }), 1, true)
+    assert.matches("proxy", err("[::1]:9", "10.0.0.1:80", { proto = "udp", idle = 0 }), 1, true)
   end)
 end)
 
@@ -246,37 +324,42 @@ nsl.sleep(30)
 end)
 
 describe("the [::1] proxy after a SIGKILL #netns", function()
-  it("is gone with the killed run, and --clean finds nothing of it left", function()
+  it("is gone with the killed run, UDP's too, and --clean finds nothing of them left", function()
     if not N.needs() then return end
     nsl.link_set("lo", { up = true })
     local dir = T.tmpdir()
     finally(function() T.rm(dir); N.wipe() end)
     local script = dir .. "/k.lua"
     T.write(script, [[
-local t = nsl.topology { prefix = "kp-", dad = false, namespaces = { inside = { publish = { [8091] = 80 } } },
-  bridges = { br0 = { subnet = { "10.84.0.0/24", "fd84::/64" } } }, links = { { "inside", "br0" } } }
+local t = nsl.topology { prefix = "kp-", dad = false,
+  namespaces = { inside = { publish = { [8091] = 80 } }, dns = { publish = { proto = "udp", [8092] = 53 } } },
+  bridges = { br0 = { subnet = { "10.84.0.0/24", "fd84::/64" } } }, links = { { "inside", "br0" }, { "dns", "br0" } } }
 t:up()
 nsl.sleep(30)
 ]])
     local p = nsl.spawn({ T.nsl, script }, { background = true })
     local up = false
     for _ = 1, 200 do
-      if listener(8091) ~= "" then up = true break end
+      if listener(8091) ~= "" and udp_listener(8092) ~= "" then up = true break end
       nsl.sleep(0.05)
     end
     assert.is_true(up, "the proxy listens")
     local pid = tonumber(listener(8091):match("pid=(%d+)"))
     assert.truthy(pid and pid ~= p.pid, "the proxy is a process of its own")
+    local upid = tonumber(udp_listener(8092):match("pid=(%d+)"))
+    assert.truthy(upid and upid ~= p.pid and upid ~= pid, "the UDP proxy is a process of its own")
     p:kill("KILL")
     p:wait()
     local r = T.run({ "--clean" })
     assert.equal(0, r.code, r.err)
     for _ = 1, 100 do
-      if not io.open("/proc/" .. pid .. "/stat") then break end
+      if not io.open("/proc/" .. pid .. "/stat") and not io.open("/proc/" .. upid .. "/stat") then break end
       nsl.sleep(0.02)
     end
     assert.is_nil(io.open("/proc/" .. pid .. "/stat"), "the proxy process is gone")
+    assert.is_nil(io.open("/proc/" .. upid .. "/stat"), "the UDP proxy process is gone")
     assert.equal("", listener(8091))
+    assert.equal("", udp_listener(8092))
     assert.equal("", nsl.spawn({ "sh", "-c", "pgrep -af /k[.]lua || true" }, { capture = true }).stdout)
   end)
 end)

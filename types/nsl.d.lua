@@ -618,11 +618,12 @@ function listen(proto, address, opts) end
 ---@return nsl.Socket
 function connect(proto, address, opts) end
 
----A userland TCP proxy: a background process (a fork of nsl) listening on
----listen and relaying each connection, both ways, to target.
+---A userland TCP (or, proto = "udp", UDP) proxy: a background process (a
+---fork of nsl) listening on listen and relaying each connection, both
+---ways (UDP: each client's datagrams and their replies), to target.
 ---@param listen string   "[::1]:8080"
 ---@param target string   "[fd77::2]:80", "10.0.0.2:80"
----@param opts? { max?: integer }   connections at once (default 1024)
+---@param opts? { max?: integer, proto?: "tcp"|"udp", idle?: integer }   max: connections or UDP clients at once (default 1024); idle: seconds a silent UDP client is kept (default 60)
 ---@return nsl.Process
 function proxy(listen, target, opts) end
 

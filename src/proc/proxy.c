@@ -26,12 +26,24 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "exec.h"
 
 #define RELAY_BUF 16384		/* per direction of a connection */
-#define RELAY_DEFAULT_MAX 1024	/* connections at once */
+#define RELAY_DEFAULT_MAX 1024	/* connections (UDP: clients) at once */
+#define RELAY_DEFAULT_IDLE 60	/* seconds a UDP client keeps its socket */
+#define RELAY_BURST 64		/* datagrams read from one socket per round */
+
+/* What the child relays to, and how. */
+struct relay_cfg {
+	struct sockaddr_storage to;
+	socklen_t tolen;
+	int max;
+	int udp;
+	long idle_ms;
+};
 
 /* One relayed connection: fd[0] the client, fd[1] the target.  buf[i]
  * holds what was read from fd[i] and is still to be written to
@@ -156,8 +168,11 @@ static void conn_step(struct conn *c, const struct pollfd *p)
 
 /* The child's life: relays until signalled.  Never returns. */
 static void __attribute__((noreturn))
-relay(int lfd, const struct sockaddr_storage *to, socklen_t tolen, int max)
+relay(int lfd, const struct relay_cfg *cfg)
 {
+	const struct sockaddr_storage *to = &cfg->to;
+	socklen_t tolen = cfg->tolen;
+	int max = cfg->max;
 	struct conn **conns = calloc((size_t)max, sizeof(*conns));
 	struct pollfd *pfd = calloc(1 + 2 * (size_t)max, sizeof(*pfd));
 	int n = 0, i, k;
@@ -206,12 +221,156 @@ relay(int lfd, const struct sockaddr_storage *to, socklen_t tolen, int max)
 	}
 }
 
+/* One UDP client of the relay: its address, its socket connected to the
+ * target, when it was last heard from or answered. */
+struct peer {
+	struct sockaddr_storage addr;
+	socklen_t len;
+	int fd;
+	long last;
+};
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The peer of address a in peers[0..n), or -1. */
+static int peer_find(const struct peer *peers, int n,
+		     const struct sockaddr_storage *a, socklen_t len)
+{
+	int k;
+
+	for (k = 0; k < n; k++)
+		if (peers[k].len == len && memcmp(&peers[k].addr, a, len) == 0)
+			return k;
+	return -1;
+}
+
+/* Forgets peers[k] (the last one takes its place); returns the new n. */
+static int peer_drop(struct peer *peers, int n, int k)
+{
+	close(peers[k].fd);
+	peers[k] = peers[--n];
+	return n;
+}
+
+/* A socket for a new client a, connected to the target, as the last
+ * of peers[0..*n) (the longest silent peer gone first when *n is max);
+ * its index, or -1 when no socket could be made. */
+static int peer_add(struct peer *peers, int *n, const struct relay_cfg *cfg,
+		    const struct sockaddr_storage *a, socklen_t len, long now)
+{
+	int fd, k, old = 0;
+
+	if (*n == cfg->max) {
+		for (k = 1; k < *n; k++)
+			if (peers[k].last < peers[old].last)
+				old = k;
+		*n = peer_drop(peers, *n, old);
+	}
+	fd = socket(cfg->to.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)&cfg->to, cfg->tolen) < 0) {
+		close(fd);
+		return -1;
+	}
+	k = (*n)++;
+	peers[k].addr = *a;
+	peers[k].len = len;
+	peers[k].fd = fd;
+	peers[k].last = now;
+	return k;
+}
+
+/* The UDP child's life: relays datagrams until signalled.  A datagram
+ * that cannot go on (a full buffer, a refusing target) is dropped, as
+ * the network would. */
+static void __attribute__((noreturn))
+relay_udp(int lfd, const struct relay_cfg *cfg)
+{
+	static char buf[65536];
+	struct peer *peers = calloc((size_t)cfg->max, sizeof(*peers));
+	struct pollfd *pfd = calloc(1 + (size_t)cfg->max, sizeof(*pfd));
+	int n = 0, k, b, wait;
+	long now, due;
+	ssize_t len;
+
+	if (!peers || !pfd)
+		_exit(1);
+	for (;;) {
+		now = now_ms();
+		for (k = 0; k < n;) {
+			if (now - peers[k].last >= cfg->idle_ms)
+				n = peer_drop(peers, n, k);
+			else
+				k++;
+		}
+		wait = -1;
+		pfd[0].fd = lfd;
+		pfd[0].events = POLLIN;
+		pfd[0].revents = 0;
+		for (k = 0; k < n; k++) {
+			due = peers[k].last + cfg->idle_ms - now;
+			if (wait < 0 || due < wait)
+				wait = (int)due;
+			pfd[1 + k].fd = peers[k].fd;
+			pfd[1 + k].events = POLLIN;
+			pfd[1 + k].revents = 0;
+		}
+		if (poll(pfd, 1 + (nfds_t)n, wait) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		now = now_ms();
+		/* replies first: a new client below may move peers around */
+		for (k = 0; k < n; k++) {
+			if (!pfd[1 + k].revents)
+				continue;
+			for (b = 0; b < RELAY_BURST; b++) {
+				len = recv(peers[k].fd, buf, sizeof(buf), MSG_DONTWAIT);
+				if (len < 0 && errno == EAGAIN)
+					break;
+				if (len < 0)
+					continue;	/* ECONNREFUSED from an ICMP error */
+				sendto(lfd, buf, (size_t)len, MSG_DONTWAIT,
+				       (struct sockaddr *)&peers[k].addr, peers[k].len);
+				peers[k].last = now;
+			}
+		}
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		for (b = 0; b < RELAY_BURST; b++) {
+			struct sockaddr_storage from;
+			socklen_t flen = sizeof(from);
+
+			len = recvfrom(lfd, buf, sizeof(buf), MSG_DONTWAIT,
+				       (struct sockaddr *)&from, &flen);
+			if (len < 0 && errno == EAGAIN)
+				break;
+			if (len < 0)
+				continue;
+			k = peer_find(peers, n, &from, flen);
+			if (k < 0)
+				k = peer_add(peers, &n, cfg, &from, flen, now);
+			if (k < 0)
+				continue;	/* no socket for it: dropped */
+			send(peers[k].fd, buf, (size_t)len, MSG_DONTWAIT);
+			peers[k].last = now;
+		}
+	}
+}
+
 /* The child between fork and relay: nsl's signal handlers and mask
  * undone, dies with nsl, its own process group, nothing of nsl's open
  * but the listening socket (stdio on /dev/null). */
 static void __attribute__((noreturn))
-child(int lfd, pid_t parent, const struct sockaddr_storage *to,
-      socklen_t tolen, int max)
+child(int lfd, pid_t parent, const struct relay_cfg *cfg)
 {
 	static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 	sigset_t none;
@@ -235,7 +394,9 @@ child(int lfd, pid_t parent, const struct sockaddr_storage *to,
 	if (dup2(lfd, 3) < 0)
 		_exit(1);
 	syscall(SYS_close_range, 4U, ~0U, 0U);
-	relay(3, to, tolen, max);
+	if (cfg->udp)
+		relay_udp(3, cfg);
+	relay(3, cfg);
 }
 
 /* Parses one "addr:port" argument into ss (port 1 to 65535); raises
@@ -252,38 +413,53 @@ static void check_addr(lua_State *L, int idx, struct sockaddr_storage *ss,
 		nsl_fail(L, "proxy", text, EINVAL, "port must be 1 to 65535");
 }
 
-/* proxy(listen, target [, {max =}]): a process relaying each TCP
- * connection to listen on to target, up to max (default 1024) at once.
- * Pushes its process handle; raises "proxy: <addr>: <reason>". */
+/* proxy(listen, target [, {max =, proto =, idle =}]): a process
+ * relaying each TCP connection to listen on to target, up to max
+ * (default 1024) at once; with proto = "udp" each client's datagrams,
+ * up to max clients, idle seconds (default 60) each.  Pushes its
+ * process handle; raises "proxy: <addr>: <reason>". */
 static int l_proxy(lua_State *L)
 {
-	struct sockaddr_storage ls, ts;
-	socklen_t llen, tlen;
+	struct relay_cfg cfg;
+	struct sockaddr_storage ls;
+	socklen_t llen;
 	struct nsl_opts o;
-	const char *where;
-	int lfd, one = 1, max, err, pidfd;
+	const char *where, *proto;
+	int lfd, one = 1, err, pidfd;
 	pid_t pid, self = getpid();
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
 	check_addr(L, 1, &ls, &llen);
-	check_addr(L, 2, &ts, &tlen);
-	max = (int)nsl_opt_int(&o, "max", 1, 65536, RELAY_DEFAULT_MAX);
+	check_addr(L, 2, &cfg.to, &cfg.tolen);
+	cfg.max = (int)nsl_opt_int(&o, "max", 1, 65536, RELAY_DEFAULT_MAX);
+	proto = nsl_opt_str(&o, "proto", "tcp");
+	if (strcmp(proto, "tcp") != 0 && strcmp(proto, "udp") != 0)
+		nsl_fail(L, "proxy", NULL, EINVAL,
+			 "option 'proto': \"tcp\" or \"udp\" expected, got \"%s\"", proto);
+	cfg.udp = proto[0] == 'u';
+	cfg.idle_ms = 1000 * (long)nsl_opt_int(&o, "idle", 1, 86400, RELAY_DEFAULT_IDLE);
+	if (!cfg.udp && nsl_opt_type(&o, "idle") != LUA_TNIL)
+		nsl_fail(L, "proxy", NULL, EINVAL, "option 'idle': only for proto = \"udp\"");
 	where = lua_tostring(L, 1);
 
-	lfd = socket(ls.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	lfd = socket(ls.ss_family, (cfg.udp ? SOCK_DGRAM : SOCK_STREAM) |
+		     SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (lfd < 0)
 		return nsl_fail(L, "proxy", where, errno, NULL);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* not for UDP: there it would let a second socket share the port */
+	if (!cfg.udp)
+		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	/* [::]:port is IPv6 only: IPv4's own publishing stays its own */
 	if (ls.ss_family == AF_INET6)
 		setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(lfd, (struct sockaddr *)&ls, llen) < 0 || listen(lfd, 128) < 0)
+	if (bind(lfd, (struct sockaddr *)&ls, llen) < 0 ||
+	    (!cfg.udp && listen(lfd, 128) < 0))
 		goto fail;
 	pid = fork();
 	if (pid < 0)
 		goto fail;
 	if (pid == 0)
-		child(lfd, self, &ts, tlen, max);
+		child(lfd, self, &cfg);
 	close(lfd);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0) {
@@ -304,7 +480,7 @@ fail:
 }
 
 static const struct nsl_prim proxy_prims[] = {
-	{ "proxy", l_proxy, 3, "max" },
+	{ "proxy", l_proxy, 3, "max proto idle" },
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -8,7 +8,7 @@
 --                     TCP connections to port 8080 of the root namespace
 --                     (from itself, 127.0.0.1 included, and from other
 --                     namespaces) to port 80 of that namespace; [::1]:8080
---                     through a userland proxy (TCP only);
+--                     through a userland proxy;
 --                     { proto = "udp", [5353] = 53 } for UDP
 --   firewall = [[ ]]  on a namespace: nft commands applied there at up
 --
@@ -312,11 +312,11 @@ function M.steps(t, step)
     core._record_note("-", "nft", nat.table)
   end)
   for _, p in ipairs(nat.publish) do
-    if p.proto == "tcp" then M.proxy_step(step, p) end
+    M.proxy_step(step, p)
   end
 end
 
--- [::1]:port of a published TCP port: IPv6 has no route_localnet, a
+-- [::1]:port of a published port (TCP or UDP): IPv6 has no route_localnet, a
 -- packet from ::1 never leaves lo, so no DNAT can send it on; a userland
 -- proxy (core.proxy, a process of this run) connects out for it, to the
 -- node's IPv6 address if it has one.  A host without ::1 (IPv6 off, lo
@@ -328,8 +328,9 @@ end
 function M.proxy_step(step, p)
   local listen, target = M.proxy_ends(p)
   local handle
-  step("host", "proxy " .. listen .. " -> " .. target, function()
-    local ok, h = pcall(core.proxy, listen, target)
+  local what = p.proto == "udp" and "proxy udp " or "proxy "
+  step("host", what .. listen .. " -> " .. target, function()
+    local ok, h = pcall(core.proxy, listen, target, { proto = p.proto })
     if ok then handle = h; return end
     local code = type(h) == "table" and h.code
     if code ~= "EADDRNOTAVAIL" and code ~= "EAFNOSUPPORT" then error(h, 0) end
@@ -358,10 +359,8 @@ function M.summary(m)
     if p.addr then to[#to + 1] = p.addr .. ":" .. p.to end
     if p.addr6 then to[#to + 1] = "[" .. p.addr6 .. "]:" .. p.to end
     out[#out + 1] = string.format("  publish %s %d -> %s (%s)", p.proto, p.port, table.concat(to, ", "), p.where)
-    if p.proto == "tcp" then
-      local listen, target = M.proxy_ends(p)
-      out[#out + 1] = string.format("    and %s -> %s by a proxy process", listen, target)
-    end
+    local listen, target = M.proxy_ends(p)
+    out[#out + 1] = string.format("    and %s -> %s by a proxy process", listen, target)
   end
   return out
 end
