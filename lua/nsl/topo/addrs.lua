@@ -87,6 +87,17 @@ local function host_prefixes()
   return out
 end
 
+-- avoid(x): what a pool must not give link or bridge x (the host's
+-- prefixes, read once, when x puts an address in the root namespace).
+local function avoider()
+  local host
+  return function(x)
+    if not in_root(x) then return nil end
+    host = host or host_prefixes()
+    return host
+  end
+end
+
 -- Is a link or bridge bare: no subnet, no address written on it or its
 -- ends (of any family)?
 local function bare(x)
@@ -130,12 +141,7 @@ function M.pools(desc, m)
     if range.v6 then fail("addressing.ipv4: %s is not an IPv4 prefix", v4) end
     if range.len > 24 then fail("addressing.ipv4: %s is too small to give /24s (at most /24)", v4) end
     local next24 = M.cutter(range, 24, m, 4, "addressing.ipv4")
-    local host
-    local function avoid(x)
-      if not in_root(x) then return nil end
-      host = host or host_prefixes()
-      return host
-    end
+    local avoid = avoider()
     for _, b in ipairs(m.bridge_list) do
       if bares[b] and not b.subnets[4] then b.subnets[4] = next24("bridge " .. b.name, avoid(b)) end
     end
@@ -210,12 +216,7 @@ function M.default_ipv6(v6, m, what)
   if not range.v6 then fail("%s: %s is not an IPv6 prefix", what, v6) end
   if range.len > 64 then fail("%s: %s is too small to give /64s (at most /64)", what, v6) end
   local next64 = M.cutter(range, 64, m, 6, what)
-  local host
-  local function avoid(x)
-    if not in_root(x) then return nil end
-    host = host or host_prefixes()
-    return host
-  end
+  local avoid = avoider()
   for _, b in ipairs(m.bridge_list) do
     if not b.subnets[6] then b.subnets[6] = next64("bridge " .. b.name, avoid(b)) end
   end
