@@ -7,7 +7,7 @@ max_line_length = 130
 
 local primitives = {
   "addr_add", "addr_del", "addr_list", "bond_add", "bridge_add", "bridge_vlan_add", "bridge_vlan_del",
-  "bridge_vlan_list", "connect", "dummy_add", "fdb_add", "fdb_del", "fdb_list", "geneve_add", "gretap_add", "ipvlan_add",
+  "bridge_vlan_list", "capture", "connect", "dummy_add", "fdb_add", "fdb_del", "fdb_list", "geneve_add", "gretap_add", "ipvlan_add",
   "link_del", "link_exists",
   "link_get", "link_impair", "link_list", "link_set", "link_set_ns", "listen", "macvlan_add", "mkdtemp", "neigh_add", "neigh_del", "neigh_list", "nft", "nft_list", "now",
   "ns_add", "ns_del", "ns_exec", "ns_exists", "ns_list", "pid_exec", "proxy", "route_add", "route_del", "route_list", "route_get", "route_flush", "addr_set", "addr_flush", "link_wait",

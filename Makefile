@@ -19,7 +19,7 @@
 #
 # CI=true (or WERROR=1) turns warnings into errors.
 
-PKGS      := lua5.4 libmnl libedit libnftables jansson
+PKGS      := lua5.4 libmnl libedit libnftables jansson libpcap
 BUILD     ?= build
 NSL       ?= nsl
 CC        ?= cc
@@ -40,7 +40,7 @@ OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 
 # Debian packages, in sets: building nsl; running the suite (the specs
 # run the examples too); the examples alone (make demo); the benchmarks.
-DEPS_BUILD    := build-essential pkg-config liblua5.4-dev libmnl-dev libedit-dev libnftables-dev libjansson-dev
+DEPS_BUILD    := build-essential pkg-config liblua5.4-dev libmnl-dev libedit-dev libnftables-dev libjansson-dev libpcap-dev
 DEPS_EXAMPLES := iproute2 util-linux procps iputils-ping nginx curl socat
 DEPS_TEST     := lua5.4 lua-busted uidmap passt man-db lua-dkjson lua-check luarocks nftables tcpdump iproute2 util-linux tmux valgrind \
                  iputils-ping procps graphviz iptables $(DEPS_EXAMPLES)
@@ -200,10 +200,11 @@ install: $(NSL)
 lint:
 	luacheck -q lua examples spec types
 
-# The module links what the core needs (libmnl, libnftables, jansson),
+# The module links what the core needs (libmnl, libnftables, jansson,
+# libpcap),
 # not liblua (the interpreter has it) nor libedit (the REPL is the
 # binary's).  Makefile is a prerequisite: a change of libraries relinks.
-SO_LIBS = $(shell pkg-config --libs libmnl libnftables jansson)
+SO_LIBS = $(shell pkg-config --libs libmnl libnftables jansson libpcap)
 
 nsl.so: $(SO_OBJS) Makefile
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -o $@ $(SO_OBJS) $(SO_LIBS)

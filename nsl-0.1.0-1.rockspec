@@ -1,5 +1,5 @@
 -- luarocks make (Debian's luarocks) builds nsl as a rock: the C core as
--- the module nsl_core (built against libmnl, libnftables and jansson;
+-- the module nsl_core (built against libmnl, libnftables, jansson and libpcap;
 -- src/lib/core.lua makes it nsl.core), the Lua library of lua/ as files.
 -- Then require "nsl" works from lua5.4 and from busted as it does with
 -- nsl.so (README, "Stock Lua and busted").  Keep the lists whole:
@@ -24,6 +24,7 @@ external_dependencies = {
   MNL = { header = "libmnl/libmnl.h", library = "mnl" },
   NFTABLES = { header = "nftables/libnftables.h", library = "nftables" },
   JANSSON = { header = "jansson.h", library = "jansson" },
+  PCAP = { header = "pcap/pcap.h", library = "pcap" },
 }
 build = {
   type = "builtin",
@@ -65,6 +66,8 @@ build = {
         "src/net/sock.c",
         "src/net/sockdiag.c",
         "src/net/sysctl.c",
+        "src/proc/bg.c",
+        "src/proc/capture.c",
         "src/proc/exec.c",
         "src/proc/execopt.c",
         "src/proc/launch.c",
@@ -75,9 +78,9 @@ build = {
         "src/lib/noembed.c",
       },
       defines = { "_GNU_SOURCE" },
-      incdirs = { "src/base", "$(MNL_INCDIR)", "$(NFTABLES_INCDIR)", "$(JANSSON_INCDIR)" },
-      libdirs = { "$(MNL_LIBDIR)", "$(NFTABLES_LIBDIR)", "$(JANSSON_LIBDIR)" },
-      libraries = { "mnl", "nftables", "jansson" },
+      incdirs = { "src/base", "$(MNL_INCDIR)", "$(NFTABLES_INCDIR)", "$(JANSSON_INCDIR)", "$(PCAP_INCDIR)" },
+      libdirs = { "$(MNL_LIBDIR)", "$(NFTABLES_LIBDIR)", "$(JANSSON_LIBDIR)", "$(PCAP_LIBDIR)" },
+      libraries = { "mnl", "nftables", "jansson", "pcap" },
     },
     ["nsl.core"] = "src/lib/core.lua",
     ["nsl"] = "lua/nsl.lua",

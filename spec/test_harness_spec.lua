@@ -175,6 +175,14 @@ if T.sandboxed() then
       ok, err = pcall(function() w:logs("nope") end)
       assert.is_false(ok)
       assert.equal("spec/test_harness_spec.lua:" .. (line + 7) .. ": nsl.test: no service named nope", err)
+      ok, err = pcall(function() w:capture("s:eth0", { filter = "icmpp" }) end)
+      assert.is_false(ok)
+      assert.matches("^spec/test_harness_spec%.lua:" .. (line + 10) .. ": nsl%.test: capture on s eth0: capture: " ..
+        "[%w-]+: filter 'icmpp': can't parse filter expression: syntax error$", err)
+      ok, err = pcall(function() w:capture("s:eth0", { filtr = "icmp" }) end)
+      assert.is_false(ok)
+      assert.equal("spec/test_harness_spec.lua:" .. (line + 14) .. ": nsl.test: capture on s eth0: " ..
+        "capture: unknown option 'filtr' (did you mean 'filter'?)", err)
     end)
 
     it("delegates to the topology", function()

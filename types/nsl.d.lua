@@ -627,6 +627,15 @@ function connect(proto, address, opts) end
 ---@return nsl.Process
 function proxy(listen, target, opts) end
 
+---Records the packets of link (in namespace opts.ns) to the pcap file
+---opts.file ("-": stdout) from a background process (a fork of nsl on
+---libpcap, no tcpdump), each written as it passes, until it is stopped
+---(h:kill("TERM"), h:close()); open when it returns.
+---@param link string
+---@param opts { file: string, ns?: string, filter?: string, snaplen?: integer }   filter: a tcpdump expression; snaplen 1 to 262144 (default)
+---@return nsl.Process
+function capture(link, opts) end
+
 ---A new directory, mode 0700, of a name no one had: template's trailing
 ---"XXXXXX", or six characters added to a prefix, are random.
 ---@param template_or_prefix string   "/tmp/run-" or "/tmp/runXXXXXX"
@@ -997,7 +1006,8 @@ nsl = {
   rule_add = rule_add, rule_del = rule_del, rule_list = rule_list,
   neigh_add = neigh_add, neigh_del = neigh_del, neigh_list = neigh_list,
   sysctl = sysctl, sock_list = sock_list, ns_exec = ns_exec, spawn = spawn, pid_exec = pid_exec,
-  nft = nft, nft_list = nft_list, listen = listen, connect = connect, proxy = proxy, mkdtemp = mkdtemp,
+  nft = nft, nft_list = nft_list, listen = listen, connect = connect, proxy = proxy, capture = capture,
+  mkdtemp = mkdtemp,
 }
 
 ---@param description nsl.TopologyDesc

@@ -1,8 +1,8 @@
 -- nsl.live: the subcommands for labs nsl up keeps (nsl.keeper): up,
 -- down, link, impair, partition, heal, capture.  They find the lab by
 -- its name in the lab files (nsl.lab) and send its keeper one request
--- over its socket; capture runs tcpdump itself, in the node, and tells
--- the keeper, so nsl show lists it while it runs.
+-- over its socket; capture records the end itself (the capture
+-- primitive) and tells the keeper, so nsl show lists it while it runs.
 local core = require "nsl.core"
 local json = require "nsl.json"
 local lab = require "nsl.lab"
@@ -242,8 +242,8 @@ function M.install(cli, h)
       keys.suggest(ifname, ends))
   end
 
-  -- nsl capture RUN NODE:IF [-w FILE]: tcpdump on that end, pcap to FILE
-  -- or stdout, until interrupted.
+  -- nsl capture RUN NODE:IF [-w FILE]: the capture primitive on that
+  -- end, pcap to FILE or stdout, until interrupted.
   function cli.capture(args)
     local o, pos = parse("capture", args, {}, { ["-w"] = "file" })
     if #pos ~= 2 then die("capture: usage: nsl capture RUN NODE:IFNAME [-w FILE]") end
@@ -253,13 +253,16 @@ function M.install(cli, h)
       -- a rootless world's nsl works from "/": the caller's directory
       o.file = (os.getenv("PWD") or ".") .. "/" .. o.file
     end
-    local cmd = { "tcpdump", "-i", e.real, "--immediate-mode", "-U", "-n", "-s", "0", "-w", o.file or "-" }
     local me = require("nsl.record").self().pid
     request("capture", doc, { op = "capture", state = "start", ["end"] = pos[2], pid = me, to = o.file or "stdout" })
-    -- Ctrl-C (or a signal to nsl) ends tcpdump and nsl, which dies of
-    -- it; tcpdump -U has written every packet by then.
-    local ok, r
-    if e.ns then ok, r = pcall(core.ns_exec, e.ns, cmd) else ok, r = pcall(core.spawn, cmd) end
+    -- Ctrl-C (or a signal to nsl) ends the capture and nsl, which dies
+    -- of it; every packet is in the file by then (each is flushed).
+    local ok, r = pcall(function()
+      local cap = core.capture(e.real, { ns = e.ns, file = o.file or "-" })
+      io.stderr:write("nsl: capture: listening on ", pos[2], " (", e.real, "), pcap to ", o.file or "stdout", "\n")
+      io.stderr:flush()
+      return cap:wait()
+    end)
     pcall(request, "capture", doc, { op = "capture", state = "stop", ["end"] = pos[2], pid = me })
     if not ok then error(r, 0) end
     return r.code or 1

@@ -114,11 +114,11 @@ function World:log_path(service)
   return self:topology().logfiles[service]
 end
 
--- w:capture(node, ifname [, {filter = "tcp port 80"}]) or
--- w:capture("node:ifname" [, opts]): records packets
--- on node's interface to a pcap file until the end of the test (tcpdump
--- in the node, started in the background and waited for until it
--- listens); returns the file's path.
+-- w:capture(node, ifname [, {filter = "tcp port 80", snaplen = 96}]) or
+-- w:capture("node:ifname" [, opts]): records packets on node's
+-- interface to a pcap file until the end of the test (the capture
+-- primitive, open when it returns: no packet after this call is
+-- missed); returns the file's path.
 function World:capture(node, ifname, opts)
   local t = self:topology()
   if type(ifname) ~= "string" and opts == nil and type(node) == "string" and node:find(":", 1, true) then
@@ -129,35 +129,23 @@ function World:capture(node, ifname, opts)
   local real = t:link_name(node, ifname)
   local n = t.model.nodes[node] or (node == "host" and t.model.host)
   local file = string.format("%s/%s-%s.pcap", self.dir, node, ifname or real)
-  local cmd = { "tcpdump", "-i", real, "--immediate-mode", "-U", "-n", "-s", "0", "-w", file }
-  if opts.filter then cmd[#cmd + 1] = opts.filter end
-  local o = { background = true, capture = true, stdin = false }
-  local h
-  if n and n.kind == "ns" then h = t:exec(node, cmd, o)
-  else
-    local bns = n and n.ns and n.ns.real
-    h = bns and core.ns_exec(bns, cmd, o) or core.spawn(cmd, o)
+  local ns
+  if n and n.kind == "ns" then ns = n.real else ns = n and n.ns and n.ns.real end
+  -- the primitive checks the rest of opts (filter, snaplen, unknown keys)
+  local o = {}
+  for k, v in pairs(opts) do
+    if k == "ns" or k == "file" then
+      error("nsl.test: capture on " .. node .. " " .. tostring(ifname) .. ": option '" .. k ..
+        "' is the world's (the node names the namespace; the file is returned)", 2)
+    end
+    o[k] = v
+  end
+  o.ns, o.file = ns, file
+  local ok, h = pcall(core.capture, real, o)
+  if not ok then
+    error(string.format("nsl.test: capture on %s %s: %s", node, tostring(ifname), tostring(h)), 2)
   end
   self.captures[#self.captures + 1] = { handle = h, file = file, node = node, ifname = ifname }
-  -- tcpdump says "listening on ..." once its socket is bound.
-  local deadline = core.now() + 5
-  while true do
-    local _, err = h:output()
-    if err and err:find("listening on", 1, true) then break end
-    if not h:running() then
-      local r = h:wait()
-      local why = (r.stderr or ""):gsub("%s+$", "")
-      if why:find("Couldn't change", 1, true) or why:find("Couldn't find user", 1, true) then
-        -- tcpdump, run as root, always drops to its user (initgroups):
-        -- a rootless world maps that user only with a subordinate range
-        why = why .. " (tcpdump drops to its own user, which a rootless world maps only when yours " ..
-          "has an /etc/subuid and /etc/subgid range, used through newuidmap: add one)"
-      end
-      error(string.format("nsl.test: capture on %s %s: tcpdump ended: %s", node, tostring(ifname), why), 2)
-    end
-    if core.now() > deadline then error("nsl.test: capture on " .. node .. ": tcpdump did not start", 2) end
-    core.sleep(0.005)
-  end
   return file
 end
 
@@ -173,7 +161,8 @@ function World:capture_all(opts)
   return files
 end
 
--- Stops the captures (tcpdump flushes its file on SIGTERM) and waits.
+-- Stops the captures (each has flushed every packet; SIGTERM closes the
+-- file) and waits.
 function World:stop_captures()
   for _, c in ipairs(self.captures) do
     pcall(c.handle.kill, c.handle, "TERM")

@@ -65,6 +65,17 @@ struct proc *nsl_proc_push(lua_State *L, pid_t pid, int pidfd, int in_fd,
  * processes, which nsl stops at its end all the same.  Never raises. */
 void nsl_proc_record(pid_t pid);
 
+/* In a forked background child (bg.c): nsl's signal handlers and mask
+ * undone, dies with parent (else exits), leads its own process group,
+ * stdin and stderr (and stdout unless keep_stdout) on /dev/null, every
+ * other fd closed but the nkeep in keep. */
+void nsl_bg_child(pid_t parent, int keep_stdout, const int *keep, int nkeep);
+
+/* In the parent: pushes the handle of that child pid and records it
+ * ("+proc") for --clean; returns 1.  Raises "<prim>: <object>: ..." (the
+ * child killed and reaped) when no pidfd can be had. */
+int nsl_bg_adopt(lua_State *L, pid_t pid, const char *prim, const char *object);
+
 /* Runs a foreground child to its end (or timeout seconds, < 0: none):
  * pushes its result table.  Raises when a signal interrupts the wait,
  * after stopping the child. */

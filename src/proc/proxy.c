@@ -16,16 +16,11 @@
  * after a SIGKILL.  The handle is a process handle, as spawn's.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -366,37 +361,15 @@ relay_udp(int lfd, const struct relay_cfg *cfg)
 	}
 }
 
-/* The child between fork and relay: nsl's signal handlers and mask
- * undone, dies with nsl, its own process group, nothing of nsl's open
- * but the listening socket (stdio on /dev/null). */
+/* The child between fork and relay: bg.c's setup, the listening socket
+ * kept. */
 static void __attribute__((noreturn))
 child(int lfd, pid_t parent, const struct relay_cfg *cfg)
 {
-	static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
-	sigset_t none;
-	size_t i;
-	int null;
-
-	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		signal(handled[i], SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);
-	setpgid(0, 0);
-	null = open("/dev/null", O_RDWR);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-	}
-	if (dup2(lfd, 3) < 0)
-		_exit(1);
-	syscall(SYS_close_range, 4U, ~0U, 0U);
+	nsl_bg_child(parent, 0, &lfd, 1);
 	if (cfg->udp)
-		relay_udp(3, cfg);
-	relay(3, cfg);
+		relay_udp(lfd, cfg);
+	relay(lfd, cfg);
 }
 
 /* Parses one "addr:port" argument into ss (port 1 to 65535); raises
@@ -425,7 +398,7 @@ static int l_proxy(lua_State *L)
 	socklen_t llen;
 	struct nsl_opts o;
 	const char *where, *proto;
-	int lfd, one = 1, err, pidfd;
+	int lfd, one = 1, err;
 	pid_t pid, self = getpid();
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
@@ -461,18 +434,7 @@ static int l_proxy(lua_State *L)
 	if (pid == 0)
 		child(lfd, self, &cfg);
 	close(lfd);
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0) {
-		err = errno;
-		kill(pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		return nsl_fail(L, "proxy", where, err, "pidfd_open: %s", strerror(err));
-	}
-	nsl_proc_push(L, pid, pidfd, -1, NULL, 0, -1, -1, 1, 2.0);
-	nsl_proc_record(pid);
-	nsl_proc_anchor(L, -1);
-	return 1;
+	return nsl_bg_adopt(L, pid, "proxy", where);
 fail:
 	err = errno;
 	close(lfd);
