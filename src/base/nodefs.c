@@ -226,7 +226,8 @@ static int room(struct layers *ly, const char *stage, int i, const struct mnt_op
 		return err;
 	if (!ours(ly, parent)) {
 		*what = "make a layer";
-		snprintf(spot, sizeof(spot), "%s/layer%d", stage, i);
+		if ((size_t)snprintf(spot, sizeof(spot), "%s/layer%d", stage, i) >= sizeof(spot))
+			return ENAMETOOLONG;
 		err = mirror(parent, spot);
 		if (err)
 			return err;
@@ -280,9 +281,11 @@ static int populate(const char *stage, struct mnt_op *ops, int n, int *bad,
 			if (!err)
 				note_layer(&ly, op->target);
 		} else if (!direct) {
-			snprintf(aside, sizeof(aside), "%s/%d", stage, i);
 			*what = "write";
-			err = write_file(aside, op);
+			if ((size_t)snprintf(aside, sizeof(aside), "%s/%d", stage, i) >= sizeof(aside))
+				err = ENAMETOOLONG;
+			else
+				err = write_file(aside, op);
 			*what = "bind mount";
 			if (!err && mount(aside, op->target, NULL, MS_BIND, NULL) < 0)
 				err = errno;
@@ -332,8 +335,8 @@ static int private_dir(const char *dir)
 		char up[PATH_MAX];
 
 		/* Private already; but is it a mount point of its own? */
-		snprintf(up, sizeof(up), "%s/..", dir);
-		if (stat(dir, &a) == 0 && stat(up, &b) == 0 && a.st_dev != b.st_dev)
+		if ((size_t)snprintf(up, sizeof(up), "%s/..", dir) < sizeof(up) &&
+		    stat(dir, &a) == 0 && stat(up, &b) == 0 && a.st_dev != b.st_dev)
 			return 0;
 	}
 	if (mount(dir, dir, NULL, MS_BIND, NULL) < 0)

@@ -42,7 +42,9 @@ static int l_sysctl(lua_State *L)
 	    strlen(key) + sizeof("/proc/sys/") > sizeof(path))
 		return nsl_fail(L, "sysctl", key, EINVAL, "invalid key");
 	ns = nl_opts_ns(&o);
-	snprintf(path, sizeof(path), "/proc/sys/%s", key);
+	/* the length is checked above ("/proc/sys/" and key's NUL fit) */
+	memcpy(path, "/proc/sys/", sizeof("/proc/sys/") - 1);
+	memcpy(path + sizeof("/proc/sys/") - 1, key, strlen(key) + 1);
 	/* dots separate levels unless the key uses slashes (names with dots,
 	 * such as eth0.100, are then written with slashes) */
 	if (!strchr(key, '/'))
