@@ -242,7 +242,7 @@ describe("rules in a description #netns", function()
     assert.same({ r }, h.rules, "t:state() has the rule, not the three every namespace starts with")
     assert.matches("\n  rules\n    priority%s+from%s+to%s+iif%s+oif%s+fwmark%s+table\n    20%s+10%.99%.0%.0/24%s+100\n",
       t:report())
-    assert.equal(0, N.in_ns("nrh", "ping -c1 -W1 10.99.0.1").code)
+    assert.equal(0, N.in_ns("nrh", "ping -c1 -w3 10.99.0.1").code)
     rule_del({ priority = 20, ns = "nrh" })
     assert.not_equal(0, N.in_ns("nrh", "ping -c1 -W0.3 10.99.0.1").code)	-- main has no way there
   end)

@@ -3,8 +3,11 @@
 local T = require "spec.support.util"
 local N = require "spec.support.net"
 
+-- One reply within 3 s (sent again each second: a veth's carrier comes a
+-- moment after it is set up, and a loaded machine's first resolution can
+-- outlast one wait).
 local function ping(ns, addr)
-  local cmd = "ping -c1 -W1 " .. addr
+  local cmd = "ping -c1 -w3 " .. addr
   return ns and N.in_ns(ns, cmd) or T.sh(cmd)
 end
 
