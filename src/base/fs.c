@@ -237,6 +237,42 @@ int nsl_write_all(int fd, const char *buf, size_t len, size_t *done)
 }
 
 /* See nsl.h. */
+int nsl_open_out(const char *path, enum nsl_out_why *why)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	struct stat st, ds;
+	size_t n = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+	int fd, err = 0;
+
+	*why = NSL_OUT_OPEN;
+	fd = open(path, O_WRONLY | O_CREAT | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			*why = NSL_OUT_LINK;
+		return -errno;
+	}
+	if (n >= sizeof(dir))
+		n = sizeof(dir) - 1;
+	memcpy(dir, n ? path : ".", n ? n : 1);
+	dir[n ? n : 1] = '\0';
+	if (fstat(fd, &st) < 0 || stat(dir, &ds) < 0)
+		err = errno;
+	else if (!S_ISREG(st.st_mode))
+		err = EINVAL, *why = NSL_OUT_TYPE;
+	else if ((ds.st_mode & (S_ISVTX | S_IWOTH)) == (S_ISVTX | S_IWOTH) &&
+		 ((st.st_uid != geteuid() && st.st_uid != ds.st_uid) || st.st_nlink > 1))
+		err = EACCES, *why = NSL_OUT_OWNER;
+	else if (fcntl(fd, F_SETFL, 0) < 0)	/* blocking from here */
+		err = errno;
+	if (err) {
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+/* See nsl.h. */
 int nsl_write_whole(const char *path, const char *text, size_t len, mode_t mode)
 {
 	char tmp[PATH_MAX];

@@ -38,4 +38,14 @@ static inline int nsl_write_file(const char *path, const char *text)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
+/* Opens path to write (made 0644 when missing, never truncated here) as
+ * the kernel's protected_regular would let a careful root: not through a
+ * symbolic link, a regular file only, and in a sticky world-writable
+ * directory (/tmp) neither another user's file (its owner the
+ * directory's, or our euid) nor one with a second link.  The fd
+ * (O_CLOEXEC, blocking), or -errno with *why saying which check refused
+ * it (fs.c).  Safe between fork and exec. */
+enum nsl_out_why { NSL_OUT_OPEN, NSL_OUT_LINK, NSL_OUT_TYPE, NSL_OUT_OWNER };
+int nsl_open_out(const char *path, enum nsl_out_why *why);
+
 #endif

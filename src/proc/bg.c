@@ -16,6 +16,23 @@
 #include "exec.h"
 
 /* See exec.h. */
+pid_t nsl_bg_fork(void)
+{
+	sigset_t all, old;
+	pid_t pid;
+	int err;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	err = errno;
+	if (pid != 0)
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = err;
+	return pid;
+}
+
+/* See exec.h. */
 void nsl_bg_child(pid_t parent, int keep_stdout, const int *keep, int nkeep)
 {
 	static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };

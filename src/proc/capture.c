@@ -252,7 +252,31 @@ static int l_capture(lua_State *L)
 		if (!out && fd >= 0)
 			close(fd);
 	} else {
-		out = fopen(file, "we");
+		/* as a service's log: never through a planted link (truncated
+		 * only once it is known to be the file it says) */
+		enum nsl_out_why refused;
+
+		fd = nsl_open_out(file, &refused);
+		if (fd < 0 && refused != NSL_OUT_OPEN) {
+			pcap_close(p);
+			return nsl_fail(L, "capture", link, -fd, "%s: refused: %s", file,
+					refused == NSL_OUT_LINK ? "a symbolic link" :
+					refused == NSL_OUT_TYPE ? "not a regular file" :
+					"another user's file (or one with another link) in a sticky "
+					"world-writable directory");
+		}
+		if (fd >= 0 && ftruncate(fd, 0) < 0) {
+			err = errno;
+			close(fd);
+			fd = -err;
+		}
+		errno = fd < 0 ? -fd : 0;
+		out = fd < 0 ? NULL : fdopen(fd, "w");
+		if (!out && fd >= 0) {
+			err = errno;
+			close(fd);
+			errno = err;
+		}
 	}
 	if (!out) {
 		err = errno;
@@ -270,7 +294,7 @@ static int l_capture(lua_State *L)
 	/* the child keeps the output and what libpcap opened (its socket,
 	 * its wakeup eventfd), nothing else of nsl's */
 	keep[nk++] = fileno(out);
-	pid = fork();
+	pid = nsl_bg_fork();
 	if (pid < 0)
 		goto fail;
 	if (pid == 0) {

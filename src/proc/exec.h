@@ -71,6 +71,11 @@ void nsl_proc_record(pid_t pid);
  * other fd closed but the nkeep in keep. */
 void nsl_bg_child(pid_t parent, int keep_stdout, const int *keep, int nkeep);
 
+/* fork() with every signal blocked across it, the parent's mask given
+ * back after: a signal sent to the child at once waits for
+ * nsl_bg_child's default handlers (which unblock), never meets nsl's. */
+pid_t nsl_bg_fork(void);
+
 /* In the parent: pushes the handle of that child pid and records it
  * ("+proc") for --clean; returns 1.  Raises "<prim>: <object>: ..." (the
  * child killed and reaped) when no pidfd can be had. */

@@ -212,43 +212,17 @@ static void child_ids(const struct child_ctx *c)
 }
 
 /* The log file, opened to append with nsl's rights (the ids are not
- * dropped yet), so it must be what it says: a regular file, not through
- * a symbolic link, and in a sticky world-writable directory (/tmp) not
- * another user's file, as the kernel's protected_regular has it (its
- * owner the directory's, or nsl's euid), nor one with another link.
- * The fd, or child_fail with index LOG_*. */
+ * dropped yet), so it must be what it says (nsl_open_out's checks).
+ * The fd, or child_fail with index LOG_* (nsl_out_why's). */
 static int child_log(const struct child_ctx *c)
 {
-	const char *path = c->l->log, *slash = strrchr(path, '/');
-	char dir[4096];
-	struct stat st, ds;
-	int fd, why = LOG_OPEN, err = 0;
+	enum nsl_out_why why;
+	int fd = nsl_open_out(c->l->log, &why);
 
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK |
-		  O_CLOEXEC, 0644);
 	if (fd < 0)
-		child_fail(c, STAGE_LOG, errno, errno == ELOOP ? LOG_LINK : LOG_OPEN);
-	if (fstat(fd, &st) < 0) {
-		err = errno;
-	} else if (!S_ISREG(st.st_mode)) {
-		err = EINVAL, why = LOG_TYPE;
-	} else {
-		size_t n = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
-
-		if (n >= sizeof(dir))
-			n = sizeof(dir) - 1;
-		memcpy(dir, n ? path : ".", n ? n : 1);
-		dir[n ? n : 1] = '\0';
-		if (stat(dir, &ds) < 0)
-			err = errno;
-		else if ((ds.st_mode & (S_ISVTX | S_IWOTH)) == (S_ISVTX | S_IWOTH) &&
-			 ((st.st_uid != geteuid() && st.st_uid != ds.st_uid) || st.st_nlink > 1))
-			err = EACCES, why = LOG_OWNER;
-	}
-	if (!err && fcntl(fd, F_SETFL, O_APPEND) < 0)
-		err = errno;
-	if (err)
-		child_fail(c, STAGE_LOG, err, why);
+		child_fail(c, STAGE_LOG, -fd, (int)why);
+	if (fcntl(fd, F_SETFL, O_APPEND) < 0)
+		child_fail(c, STAGE_LOG, errno, LOG_OPEN);
 	return fd;
 }
 

@@ -96,7 +96,8 @@ enum launch_stage {
 };
 
 /* Why the log was refused (STAGE_LOG's index). */
-enum launch_log { LOG_OPEN, LOG_LINK, LOG_TYPE, LOG_OWNER };
+enum launch_log { LOG_OPEN = NSL_OUT_OPEN, LOG_LINK = NSL_OUT_LINK, LOG_TYPE = NSL_OUT_TYPE,
+		  LOG_OWNER = NSL_OUT_OWNER };
 
 struct launch_error {
 	int stage;	/* enum launch_stage */

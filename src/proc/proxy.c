@@ -428,7 +428,7 @@ static int l_proxy(lua_State *L)
 	if (bind(lfd, (struct sockaddr *)&ls, llen) < 0 ||
 	    (!cfg.udp && listen(lfd, 128) < 0))
 		goto fail;
-	pid = fork();
+	pid = nsl_bg_fork();
 	if (pid < 0)
 		goto fail;
 	if (pid == 0)
