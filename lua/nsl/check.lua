@@ -6,6 +6,8 @@
 --   check.ok(ns_exists("netns1"), "netns1 exists")   -- "  ✓ netns1 exists"
 --   check.eq(link_get("lo", {ns="netns1"}).up, false, "lo starts DOWN")
 --   os.exit(check.finish())               -- summary; true when all passed
+local pretty = require("nsl.pretty").format
+
 local M = {}
 
 local passed, failed = 0, 0
@@ -31,7 +33,7 @@ function M.ok(cond, what, detail)
     failed = failed + 1
     local extra = ""
     if detail ~= nil then
-      extra = ": " .. (type(detail) == "string" and detail or require("nsl.pretty").format(detail))
+      extra = ": " .. (type(detail) == "string" and detail or pretty(detail))
     end
     line("  ✗ " .. what .. extra)
   end
@@ -40,7 +42,6 @@ end
 
 -- ok() for an equality, showing both sides when they differ.
 function M.eq(actual, expected, what)
-  local pretty = require("nsl.pretty").format
   return M.ok(actual == expected, what,
     "expected " .. pretty(expected) .. ", got " .. pretty(actual))
 end

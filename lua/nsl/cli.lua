@@ -2,6 +2,13 @@
 -- them here): ls, show, exec, dot.  Each reads the lab files of the run
 -- directory (nsl.lab) or, for dot, a script run with nothing made.
 local core = require "nsl.core"
+local nsl = require "nsl"
+local json = require "nsl.json"
+local pretty = require "nsl.pretty"
+local lab = require "nsl.lab"
+local subcommands = require "nsl.live" -- up, down, link...
+local topo = require "nsl.topo"
+local state = require "nsl.topo.state"
 local shown = require("nsl.runfile").shown
 
 local M = {}
@@ -21,7 +28,7 @@ end
 -- The live runs and dead ones (nsl.lab.runs); a file of the run
 -- directory that is not what nsl writes is skipped with a line.
 local function runs(cmd)
-  return require("nsl.lab").runs(function(path, why)
+  return lab.runs(function(path, why)
     io.stderr:write("nsl: ", cmd, ": ", shown(path), ": ", shown(why), " (skipped)\n")
   end)
 end
@@ -115,7 +122,6 @@ function M.ls(args)
   local o = parse("ls", args, { ["--json"] = "json" }, {})
   local live, dead = runs("ls")
   if o.json then
-    local json = require "nsl.json"
     -- in a rootless world nsl ls joined (src/cmd/worlds.c): which
     local pid, user = (os.getenv("NSL_WORLD") or ""):match("^(%d+) (.*)$")
     out(json.encode({ runs = json.array(live), dead = json.array(dead),
@@ -125,7 +131,6 @@ function M.ls(args)
   if #live == 0 then out("no live nsl runs with topologies") end
   local why = os.getenv("NSL_NO_REGISTRY")
   if why then io.stderr:write("nsl: ls: ", why, "\n") end
-  local pretty = require "nsl.pretty"
   for _, doc in ipairs(live) do
     if doc.name then -- a lab nsl up keeps
       out(string.format("lab %s  run %s  keeper pid %d  %s", doc.name, doc.run, doc.pid, doc.file or ""))
@@ -166,7 +171,6 @@ end
 -- nsl show [--json] [NODE | RUN [NODE]]
 function M.show(args)
   local o, pos = parse("show", args, { ["--json"] = "json" }, { ["--run"] = "run" })
-  local state = require "nsl.topo.state"
   local live = runs("show")
   local tops = {}
   local want, only = pos[1], nil
@@ -204,12 +208,11 @@ function M.show(args)
       for _, n in ipairs(states[i].namespaces) do
         if n.name == only then keep[#keep + 1] = n end
       end
-      states[i].namespaces = require("nsl.json").array(keep)
+      states[i].namespaces = json.array(keep)
       states[i].host = { links = {} }
     end
   end
   if o.json then
-    local json = require "nsl.json"
     out(json.encode(json.array(states)))
     return 0
   end
@@ -293,8 +296,6 @@ function M.dot(args)
   if not script then die("dot: which script? usage: nsl dot SCRIPT.lua [-o FILE.svg|FILE.dot]") end
   local chunk, err = loadfile(script)
   if not chunk then die("dot: %s", err) end
-  local nsl = require "nsl"
-  local topo = require "nsl.topo"
   local T = topo.Topology
   local seen = {}
   local saved = { up = T.up, down = T.down, close = T.__close, gc = T.__gc }
@@ -372,7 +373,7 @@ function M.dot(args)
   return 0
 end
 
-require("nsl.live").install(M, { die = die, out = out, parse = parse }) -- up, down, link...
+subcommands.install(M, { die = die, out = out, parse = parse }) -- up, down, link...
 
 local usage = "usage: nsl ls [--json] | nsl show [--json] [NODE|RUN [NODE]] | " ..
   "nsl exec [--run ID] NODE [cmd...] | nsl dot SCRIPT.lua [-o FILE] | nsl up FILE [--name NAME] | " ..

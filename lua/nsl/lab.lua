@@ -22,6 +22,8 @@
 -- a full run directory leaves the previous one, never half of the new).
 local core = require "nsl.core"
 local record = require "nsl.record"
+local json = require "nsl.json"
+local state = require "nsl.topo.state"
 local runfile = require "nsl.runfile"
 
 local M = {}
@@ -33,8 +35,6 @@ function M.path(id)
 end
 
 local function write()
-  local json = require "nsl.json"
-  local state = require "nsl.topo.state"
   local tops = json.array()
   for _, t in ipairs(order) do
     if up[t] then tops[#tops + 1] = state.entry(t) end
@@ -199,7 +199,7 @@ end
 local function read(path, id)
   local text, why, errno = core._read_file(path, runfile.MAX_LAB)
   if not text then return nil, errno ~= core.errno.ENOENT and why or nil end
-  local ok, doc = pcall(require("nsl.json").decode, text)
+  local ok, doc = pcall(json.decode, text)
   if not ok then return nil, tostring(doc):gsub("^.-nsl%.json: ", "not JSON: ") end
   why = check(doc, id)
   if why then return nil, why end

@@ -6,6 +6,8 @@
 local core = require "nsl.core"
 local json = require "nsl.json"
 local lab = require "nsl.lab"
+local keeper = require "nsl.keeper"
+local record = require "nsl.record"
 local keys = require "nsl.topo.keys"
 
 local M = {}
@@ -130,7 +132,7 @@ function M.install(cli, h)
 
   -- nsl _keep FILE NAME: the keeper itself (nsl.keeper).
   function cli._keep(args)
-    local ok, err = pcall(require("nsl.keeper").run, args[1], args[2], cli._ready)
+    local ok, err = pcall(keeper.run, args[1], args[2], cli._ready)
     if not ok then -- a place in the library says nothing to the user
       die("%s", (tostring(err):gsub("^embedded:[^\n]-:%d+: ", "")))
     end
@@ -149,7 +151,7 @@ function M.install(cli, h)
       for i, run in ipairs(pos) do targets[i] = find("down", run) end
     end
     for _, doc in ipairs(targets) do
-      request("down", doc, { op = "down", pid = require("nsl.record").self().pid })
+      request("down", doc, { op = "down", pid = record.self().pid })
       out(doc.name .. " down")
     end
     return 0
@@ -253,7 +255,7 @@ function M.install(cli, h)
       -- a rootless world's nsl works from "/": the caller's directory
       o.file = (os.getenv("PWD") or ".") .. "/" .. o.file
     end
-    local me = require("nsl.record").self().pid
+    local me = record.self().pid
     request("capture", doc, { op = "capture", state = "start", ["end"] = pos[2], pid = me, to = o.file or "stdout" })
     -- Ctrl-C (or a signal to nsl) ends the capture and nsl, which dies
     -- of it; every packet is in the file by then (each is flushed).

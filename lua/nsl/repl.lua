@@ -1,5 +1,7 @@
 -- nsl.repl: what the REPL does in Lua: show results, complete names.
+local core = require "nsl.core"
 local pretty = require "nsl.pretty"
+local lab = require "nsl.lab"
 
 local M = {}
 
@@ -54,9 +56,9 @@ end
 -- ns_add's, ip netns add's) that start with text: what Tab offers inside
 -- a string.
 local function node_names(text)
-  local ok, names = pcall(function() return require("nsl.lab").node_names() end)
+  local ok, names = pcall(lab.node_names)
   local out, seen = {}, {}
-  local ok2, spaces = pcall(require("nsl.core").ns_list)
+  local ok2, spaces = pcall(core.ns_list)
   names = ok and names or {}
   for _, n in ipairs(ok2 and spaces or {}) do names[#names + 1] = n end
   for _, n in ipairs(names) do

@@ -22,6 +22,7 @@ local record = require "nsl.record"
 local ready = require "nsl.topo.ready"
 local bus = require "nsl.test.bus"
 local artifacts = require "nsl.test.artifacts"
+local assertions = require "nsl.test.assertions"
 
 local M = {}
 
@@ -399,6 +400,6 @@ function M.json_subset(actual, subset, path)
   return true
 end
 
-require("nsl.test.assertions")(M)
+assertions(M)
 
 return M

@@ -18,6 +18,12 @@ local netns = require "nsl.netns"
 local ip = require "nsl.ip"
 local uts = require "nsl.topo.uts"
 local svc = require "nsl.topo.svc"
+local keys = require "nsl.topo.keys"
+local kinds = require "nsl.topo.kinds"
+local features = require "nsl.topo.features"
+local engine = require "nsl.topo.engine"
+local view = require "nsl.topo.view"
+local state = require "nsl.topo.state"
 
 local M = {}
 
@@ -58,14 +64,7 @@ function Topology.__tostring(t)
 end
 
 -- " (did you mean 'alpha'?)" for a name that is no node of t, or "".
-function M.closest_node(t, name)
-  if type(name) ~= "string" then return "" end
-  local names = { "host" }
-  for k in pairs(t.model.nodes) do names[#names + 1] = k end
-  table.sort(names)
-  -- names are short: "zz" is no misspelling of "c"
-  return require("nsl.topo.keys").suggest(name, names, math.min(#name - 1, #name // 3 + 1))
-end
+M.closest_node = keys.closest_node
 
 local function node(t, name)
   local n = t.model.nodes[name] or (name == "host" and t.model.host)
@@ -97,7 +96,7 @@ function Topology:link_name(name, ifname)
   name, ifname = split(name, ifname)
   local n = node(self, name)
   if ifname == nil and n.kind == "bridge" then return n.real end
-  for _, e in ipairs(require("nsl.topo.kinds").all(n)) do -- issue 15: own links too
+  for _, e in ipairs(kinds.all(n)) do -- own links too
     if e.name == ifname or e.real == ifname then return e.real end
   end
   error("topology: " .. name .. " has no interface " .. tostring(ifname), 2)
@@ -239,7 +238,7 @@ function Topology:wait_route(name, dst, opts)
   for k in pairs(opts) do
     if not WAIT_ROUTE[k] then
       error("topology: wait_route: unknown option '" .. tostring(k) .. "'" ..
-        require("nsl.topo.keys").suggest(tostring(k), { "protocol", "timeout" }), 2)
+        keys.suggest(tostring(k), { "protocol", "timeout" }), 2)
     end
   end
   local proto, timeout = opts.protocol, opts.timeout or 30
@@ -292,16 +291,13 @@ function Topology:service(name)
   return p and p.handle
 end
 
-local engine = require "nsl.topo.engine"
 Topology.up, Topology.down = engine.up, engine.down
 Topology.__close, Topology.__gc = engine.close, engine.close
 
-require("nsl.topo.nat").install(Topology) -- issue 16: t:nft, t:nft_table
-require("nsl.topo.faults").install(Topology) -- issue 15: t:link_down, t:impair, t:partition...
+features.each("install", Topology) -- t:nft, t:nft_table; t:link_down, t:impair, t:partition...
 
 svc.install(Topology) -- t:start, t:stop, t:restart, t:supervise
 
-local view = require "nsl.topo.view"
 Topology.report = view.report
 Topology.show = function(self) svc.supervise(self); print(view.report(self)) end
 Topology.diagram = view.diagram
@@ -310,9 +306,10 @@ Topology.dot = view.dot
 -- the word "down", "building" or "up".
 Topology.state = function(self)
   svc.supervise(self)
-  local st = require "nsl.topo.state"
-  local s = st.live(st.entry(self))
-  if self.status == "up" then s.faults = require("nsl.topo.faults").state(self) end -- issue 15
+  local s = state.live(state.entry(self))
+  if self.status == "up" then
+    for k, v in pairs(features.extras(self, "state")) do s[k] = v end -- faults
+  end
   return s
 end
 

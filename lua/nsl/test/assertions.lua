@@ -1,9 +1,14 @@
 -- nsl.test.assertions: luassert assertions over worlds, registered when
 -- nsl.test is loaded: assert.reaches, assert.not_reaches, assert.listens,
 -- assert.matches_json.  Each failure message shows what was seen.
+local json = require "nsl.json"
+local pretty = require("nsl.pretty").format
+-- busted's own libraries: without them (nsl.test outside busted) there
+-- is nothing to register.
+local ok, assert = pcall(require, "luassert")
+local ok2, say = pcall(require, "say")
+
 return function(nt)
-  local ok, assert = pcall(require, "luassert")
-  local ok2, say = pcall(require, "say")
   if not ok or not ok2 then return end
 
   -- Replaces the arguments by the texts of the message (not formatted
@@ -56,7 +61,7 @@ return function(nt)
   local function matches_json(_, arguments)
     local actual, subset = arguments[1], arguments[2]
     if type(actual) == "string" then
-      local decoded, v = pcall(require("nsl.json").decode, actual)
+      local decoded, v = pcall(json.decode, actual)
       if not decoded then
         show(arguments, "$", "valid JSON", "decoding failed: " .. tostring(v))
         return false
@@ -65,7 +70,6 @@ return function(nt)
     end
     local r, where, seen, want = nt.json_subset(actual, subset)
     if r then show(arguments, "", "") return true end
-    local pretty = require("nsl.pretty").format
     show(arguments, where, pretty(want), pretty(seen))
     return false
   end

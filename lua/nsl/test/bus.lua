@@ -3,9 +3,12 @@
 -- of every failure while a world's test runs (to keep the report of that
 -- moment, and to name the artifacts in the failure's text, which JUnit
 -- output carries).
+local artifacts = require "nsl.test.artifacts"
+
 local M = {}
 
--- busted's public API (require "busted" inside a busted run).
+-- busted's public API.  Asked for when a world is made, not when this
+-- module loads: it exists only inside a busted run, set up by then.
 function M.api()
   local ok, b = pcall(require, "busted")
   if not ok or type(b) ~= "table" then
@@ -184,7 +187,7 @@ function M.begin(w)
   if el then name, file = describe_test(el) end
   w.test = { name = name, file = file }
   w.failure, w.snap_report, w.snap_dot = nil, nil, nil
-  w.artifacts_dir = require("nsl.test.artifacts").dir(w.test)
+  w.artifacts_dir = artifacts.dir(w.test)
   active = w
 end
 

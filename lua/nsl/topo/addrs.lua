@@ -3,6 +3,7 @@
 -- IPv6 range cut into /64s, explicit addresses checked against their
 -- subnet and each other, the others drawn from the subnets.  Pure Lua,
 -- raising "topology: ..." errors that name the place.
+local core = require "nsl.core"
 local ip = require "nsl.ip"
 local keys = require "nsl.topo.keys"
 local fail = keys.fail
@@ -77,7 +78,7 @@ end
 -- host's own networks.  Empty when they cannot be read.
 local function host_prefixes()
   local out = {}
-  local ok, routes = pcall(require("nsl.core").route_list, { table = "all" })
+  local ok, routes = pcall(core.route_list, { table = "all" })
   for _, r in ipairs(ok and routes or {}) do
     if r.dst ~= "default" and r.type ~= "multicast" then
       local p = ip.parse(r.dst)

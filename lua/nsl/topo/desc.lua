@@ -6,30 +6,25 @@
 --
 -- See doc/reference.md, "Topologies", for the format.
 local ip = require "nsl.ip"
+local keys = require "nsl.topo.keys"
+local addressing = require "nsl.topo.addrs"
+local kinds = require "nsl.topo.kinds"
+local features = require "nsl.topo.features"
 
 local M = {}
 
 local IFNAMSIZ = 15
 
-local keys = require "nsl.topo.keys"
-local services = require "nsl.topo.services"
-local nodefs = require "nsl.topo.nodefs"
-local addressing = require "nsl.topo.addrs"
-local kinds = require "nsl.topo.kinds" -- issue 15: vlan, vxlan, bond, vrf... in descriptions
 local fail, check_keys, suggest, set, sorted = keys.fail, keys.check_keys, keys.suggest, keys.set, keys.sorted
 
-local TOP = set("prefix", "namespaces", "bridges", "links", "services", "ipv6", "dad", "addressing", "routing")
--- publish, firewall: topo/nat.lua; rules: topo/rules.lua; links, vrfs: topo/kinds.lua
-local NS = set("hostname", "sysctl", "routes", "rules", "lo", "forwarding", "publish", "firewall", "links", "vrfs",
-  "files", "private") -- files, private: topo/nodefs.lua
-local BRIDGE = set("address", "subnet", "ns", "mtu", "nat") -- nat: topo/nat.lua
-local LINK = set("name", "address", "addresses", "subnet", "mtu", "nat", "impair", "kind") -- kind: topo/kinds.lua
+-- The keys of the core; each feature (nsl.topo.features) adds its own.
+local TOP = features.keys("top", set("prefix", "namespaces", "bridges", "links", "ipv6", "dad", "addressing"))
+local NS = features.keys("ns", set("hostname", "sysctl", "routes", "lo", "forwarding"))
+local BRIDGE = features.keys("bridge", set("address", "subnet", "ns", "mtu"))
+local LINK = features.keys("link", set("name", "address", "addresses", "subnet", "mtu", "impair"))
 local ROUTE = set("via", "dev", "metric", "table", "src", "type", "mtu", "nexthops", "protocol")
 local NEXTHOP = set("via", "dev", "weight")
 local RTYPES = set("unicast", "unreachable", "blackhole", "prohibit")
-local vlans = require "nsl.topo.vlans" -- issue 15: vlan_filtering, stp, vlans
-for _, k in ipairs(vlans.BRIDGE_KEYS) do BRIDGE[k] = true end
-for _, k in ipairs(vlans.LINK_KEYS) do LINK[k] = true end
 
 -- FNV-1a, in base 36: short stable tags for names that must be unique.
 local function hash36(s, n)
@@ -96,7 +91,7 @@ local function read_namespaces(desc, m)
     m.nodes[name] = { kind = "ns", name = name, real = m.prefix .. name, spec = spec,
                       ifaces = {}, sysctl = sysctl, hostname = spec.hostname,
                       lo = spec.lo ~= false, routes = {} }
-    nodefs.read(m.nodes[name], spec)
+    features.each("namespace", m.nodes[name], spec)
   end
 end
 
@@ -127,7 +122,7 @@ local function read_bridges(desc, m)
       b.real = fit(m.prefix .. name)
     end
     local where = "bridge " .. name
-    vlans.bridge(b, spec, where)
+    features.each("bridge", b, spec, where)
     b.subnets = by_family(cidr_list(spec.subnet, where .. " subnet"))
     b.addrs = cidr_list(spec.address, where .. " address")
     for _, a in ipairs(b.addrs) do
@@ -247,7 +242,7 @@ local function read_links(desc, m)
       l.ends[#l.ends + 1] = e
     end
     l.ends[1].peer, l.ends[2].peer = l.ends[2], l.ends[1]
-    vlans.link(l, spec)
+    features.each("link", l, spec)
     -- impair: link_impair's options for both ends, or keyed by end
     if spec.impair ~= nil then
       if type(spec.impair) ~= "table" then fail("link %s: impair must be a table", id) end
@@ -569,18 +564,14 @@ function M.check(desc, prefix)
   read_namespaces(desc, m)
   read_bridges(desc, m)
   read_links(desc, m)
-  kinds.read(m)
+  features.each("links", m)
   check_names(m)
   addressing.pools(desc, m)
   addressing.assign(m)
   if desc.dad ~= nil and type(desc.dad) ~= "boolean" then fail("dad must be true or false") end
   m.dad = desc.dad ~= false
   read_routes(m)
-  kinds.late(m, add_routes)
-  require("nsl.topo.static").read(desc, m, reach, networks)
-  require("nsl.topo.rules").read(m)
-  services.read(desc, m)
-  require("nsl.topo.nat").read(m) -- issue 16: nat, publish, firewall
+  features.each("read", desc, m, { add_routes = add_routes, reach = reach, networks = networks })
   m.namespaces, m.bridges = {}, {}
   for _, name in ipairs(sorted(m.nodes)) do
     local n = m.nodes[name]

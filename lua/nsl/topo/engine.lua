@@ -5,6 +5,7 @@ local core = require "nsl.core"
 local plan = require "nsl.topo.plan"
 local teardown = require "nsl.topo.teardown"
 local record = require "nsl.record"
+local lab = require "nsl.lab"
 
 local M = {}
 
@@ -82,7 +83,7 @@ function M.up(self)
   end
   self.status = "up"
   self.made_to = core._record_mark()
-  require("nsl.lab").up(self) -- the lab file: nsl ls / show / exec find it
+  lab.up(self) -- the lab file: nsl ls / show / exec find it
   -- lua_close runs finalizers newest first.  The primitives keep
   -- sentinels of their own (netlink sockets, process handles) made
   -- during up; a sentinel newer than those takes the topology down at
@@ -108,7 +109,7 @@ function M.down(self)
   self.own_logs = nil
   self.status = "down"
   live[self] = nil
-  require("nsl.lab").down(self)
+  lab.down(self)
   if #errs > 0 then
     resisted[#resisted + 1] = { self.made_from or 0, self.made_to or core._record_mark() }
     core._fail("down", self.prefix, table.concat(errs, "; "))

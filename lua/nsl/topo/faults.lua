@@ -15,6 +15,8 @@
 -- ({ down = { [link id] = true }, cut = { link ids }, impair = { [link
 -- id] = { [node] = opts } } }), which t:show() and t:state() report.
 local core = require "nsl.core"
+local json = require "nsl.json"
+local keys = require "nsl.topo.keys"
 
 local M = {}
 
@@ -46,7 +48,7 @@ local function endpoint(t, x, what, level)
   node = node or x
   local n = m.nodes[node] or (node == "host" and m.host)
   if not n then
-    fail(level + 1, "%s: no node named %s%s", what, node, require("nsl.topo").closest_node(t, node))
+    fail(level + 1, "%s: no node named %s%s", what, node, keys.closest_node(t, node))
   end
   if ifname then
     local names = {}
@@ -61,7 +63,7 @@ local function endpoint(t, x, what, level)
     table.sort(names)
     fail(level + 1, "%s: %s has no link end %s (its ends: %s)%s", what, node, ifname,
       #names > 0 and table.concat(names, ", ") or "none",
-      require("nsl.topo.keys").suggest(ifname, names, math.max(1, #ifname // 3)))
+      keys.suggest(ifname, names, math.max(1, #ifname // 3)))
   end
   return { node = node }
 end
@@ -215,12 +217,12 @@ function M.partition(t, g1, g2)
   for n in pairs(s1) do
     if s2[n] then fail(2, "partition: %s is in both groups", n) end
     if not (t.model.nodes[n] or n == "host") then
-      fail(2, "partition: no node named %s%s", n, require("nsl.topo").closest_node(t, n))
+      fail(2, "partition: no node named %s%s", n, keys.closest_node(t, n))
     end
   end
   for n in pairs(s2) do
     if not (t.model.nodes[n] or n == "host") then
-      fail(2, "partition: no node named %s%s", n, require("nsl.topo").closest_node(t, n))
+      fail(2, "partition: no node named %s%s", n, keys.closest_node(t, n))
     end
   end
   local f, n = faults(t), 0
@@ -288,7 +290,6 @@ end
 -- { link ids }, impaired = { { link =, node =, dev =, impair = what
 -- link_get reads back now } } }.
 function M.state(t)
-  local json = require "nsl.json"
   local f = t.faults or { down = {}, cut = {}, impair = {} }
   local out = { down = json.array(), cut = json.array(), impaired = json.array() }
   for _, id in ipairs(f.cut) do out.cut[#out.cut + 1] = id end

@@ -54,6 +54,17 @@ function M.check_keys(t, known, where, positional)
   end
 end
 
+-- closest_node(t, name): " (did you mean 'alpha'?)" for a name that is
+-- no node of topology t, or "".
+function M.closest_node(t, name)
+  if type(name) ~= "string" then return "" end
+  local names = { "host" }
+  for k in pairs(t.model.nodes) do names[#names + 1] = k end
+  table.sort(names)
+  -- names are short: "zz" is no misspelling of "c"
+  return M.suggest(name, names, math.min(#name - 1, #name // 3 + 1))
+end
+
 function M.set(...)
   local s = {}
   for _, k in ipairs({ ... }) do s[k] = true end

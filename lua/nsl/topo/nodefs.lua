@@ -8,9 +8,11 @@
 -- existing directory); the host never sees any of it.
 local core = require "nsl.core"
 local keys = require "nsl.topo.keys"
+local pinned = require "nsl.topo.pinned"
 local fail, check_keys, set = keys.fail, keys.check_keys, keys.set
 
-local M = {}
+-- path(n), make(n), remove(n): n.mnt is the bind mount while it exists
+local M = pinned("mnt", "mnt", function(path, n) core._mnt_add(path, n.nodefs) end, core._mnt_del)
 
 local FILE = set("content", "mode", "owner", "group")
 local DIR = set("mode", "owner", "group")
@@ -127,19 +129,6 @@ function M.read(n, spec)
   table.sort(dirs, function(x, y) return x.target < y.target end)
   table.sort(files, function(x, y) return x.target < y.target end)
   n.nodefs = table.move(files, 1, #files, #dirs + 1, dirs)
-end
-
-function M.path(n) return core._record_dir() .. "/mnt/" .. n.real end
-
-function M.make(n)
-  local path = M.path(n)
-  core._mnt_add(path, n.nodefs)
-  n.mnt = path
-end
-
-function M.remove(n)
-  core._mnt_del(n.mnt or M.path(n))
-  n.mnt = nil
 end
 
 -- What t:show() lists: "private /run/frr (0755)", "file /etc/frr/frr.conf (0640 frr)".

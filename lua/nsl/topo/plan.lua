@@ -2,12 +2,10 @@
 -- in order and that down undoes in reverse.
 local core = require "nsl.core"
 local netns = require "nsl.netns"
-local uts = require "nsl.topo.uts"
-local nodefs = require "nsl.topo.nodefs"
 local svc = require "nsl.topo.svc"
 local ready = require "nsl.topo.ready"
 local kinds = require "nsl.topo.kinds"
-local vlans = require "nsl.topo.vlans"
+local features = require "nsl.topo.features"
 
 local function ns_opt(n) return n and n.real or nil end
 
@@ -64,13 +62,7 @@ local function plan(t)
         no_dad("default", n.real)()
       end)
     end
-    if n.hostname then
-      step(where, "hostname " .. n.hostname, function() uts.make(n) end,
-        function() uts.remove(n) end)
-    end
-    if n.nodefs then
-      step(where, "files", function() nodefs.make(n) end, function() nodefs.remove(n) end)
-    end
+    features.each("ns_steps", n, step, where)
     for _, key in ipairs((function()
       local ks = {}
       for k in pairs(n.sysctl) do ks[#ks + 1] = k end
@@ -89,7 +81,7 @@ local function plan(t)
     step(where, "create", function()
       core.bridge_add(b.real, { ns = ns_opt(b.ns), vlan_filtering = b.vlan_filtering, stp = b.stp })
     end, not b.ns and function() core.link_del(b.real) end or nil)
-    vlans.steps(function(what, run) step(where, what, run) end, b.real, b.vlans, ns_opt(b.ns), true)
+    features.each("dev_steps", function(what, run) step(where, what, run) end, b.real, b, ns_opt(b.ns), true)
     if nodad and not b.ns then step(where, "no DAD", no_dad(b.real)) end
     if b.mtu then step(where, "mtu", function() netns.set(b.real, { mtu = b.mtu }, ns_opt(b.ns)) end) end
     for _, a in ipairs(b.addrs) do
@@ -99,7 +91,7 @@ local function plan(t)
     end
     step(where, "up", function() netns.set(b.real, { up = true, addrgenmode = genmode }, ns_opt(b.ns)) end)
   end
-  kinds.early(m, step) -- issue 15: VRFs and bonds, before the veths they take
+  features.each("before_links", m, step)
   for _, l in ipairs(kinds.order(m.links)) do
     local where = "link " .. l.id
     local e1, e2 = l.ends[1], l.ends[2]
@@ -109,7 +101,7 @@ local function plan(t)
     local rootend = (not e1.ns and e1) or (not e2.ns and e2) or nil
     if rootend == e2 then e1, e2 = e2, e1 end
     if l.kind then
-      kinds.create(l, step)
+      features.each("create_link", l, step)
     else
       local veth = step(where, "create veth", function()
         core.veth_add(e1.real, e2.real, { ns = ns_opt(e1.ns), peer_ns = ns_opt(e2.ns), mtu = l.mtu })
@@ -123,7 +115,7 @@ local function plan(t)
         step(where, "attach " .. e.real .. " to " .. master.real, function()
           netns.set(e.real, { master = master.real }, ns_opt(e.ns))
         end)
-        vlans.steps(function(what, run) step(where, what, run) end, e.real, e.vlans, ns_opt(e.ns))
+        features.each("dev_steps", function(what, run) step(where, what, run) end, e.real, e, ns_opt(e.ns))
       end
       for _, a in ipairs(e.addrs) do
         step(where, "address " .. a.text .. " on " .. e.node.name, function()
@@ -143,7 +135,7 @@ local function plan(t)
       end
     end
   end
-  kinds.own(m, step, nodad, genmode) -- the namespaces' own links (vlan, dummy...)
+  features.each("after_links", m, step, nodad, genmode)
   for _, n in ipairs(m.namespaces) do
     for _, r in ipairs(n.routes) do
       step("namespace " .. n.name, "route " .. r.dst .. (r.via and (" via " .. r.via) or ""), function()
@@ -153,21 +145,13 @@ local function plan(t)
       end)
     end
   end
-  for _, n in ipairs(m.namespaces) do
-    for _, r in ipairs(n.rules or {}) do
-      step("namespace " .. n.name, "rule " .. require("nsl.topo.rules").text(r), function()
-        local o = { ns = n.real }
-        for k, v in pairs(r) do o[k] = v end
-        core.rule_add(o)
-      end)
-    end
-  end
+  features.each("after_routes", m, step)
   -- IPv6 addresses usable before up returns (or a service starts):
   -- links configured, and DAD over unless dad = false.
   if #v6 > 0 then
     step("addresses", m.dad and "IPv6 ready (DAD)" or "IPv6 ready", function() ready.addresses(v6, m.dad) end)
   end
-  require("nsl.topo.nat").steps(t, step) -- issue 16: firewalls, the NAT/publish table
+  features.each("before_services", t, step)
   for _, s in ipairs(m.service_order) do
     local where = "service " .. s.name
     local start = step(where, "start", function() svc.start(t, s) end, function()

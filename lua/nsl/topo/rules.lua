@@ -9,6 +9,7 @@
 -- lo).  The rules are added after the routes and go with the namespace.
 local keys = require "nsl.topo.keys"
 local addressing = require "nsl.topo.addrs"
+local kinds = require "nsl.topo.kinds"
 
 local M = {}
 
@@ -78,7 +79,7 @@ end
 -- The real name of interface name of namespace n (lo as is), or fails.
 local function iface(n, name, where, field)
   if name == "lo" then return name end
-  for _, e in ipairs(require("nsl.topo.kinds").all(n)) do -- veth ends and own links
+  for _, e in ipairs(kinds.all(n)) do -- veth ends and own links
     if e.name == name then return e.real end
   end
   fail("%s: %s %s is not an interface of %s", where, field, tostring(name), n.name)

@@ -1,11 +1,11 @@
 -- nsl.topo.services: the services of a description: commands, readiness
 -- checks, and the order their `after` lists give (a cycle is an error).
+local core = require "nsl.core"
 local keys = require "nsl.topo.keys"
+local nodefs = require "nsl.topo.nodefs"
 local fail, check_keys, suggest, sorted = keys.fail, keys.check_keys, keys.suggest, keys.sorted
 
 local M = {}
-
-local core = require "nsl.core"
 
 local SERVICE = keys.set("ns", "cmd", "env", "cwd", "ready", "after", "stop_timeout", "publish",
   "user", "group", "restart", "log")
@@ -45,7 +45,7 @@ function M.read(desc, m)
         end
         local id = (k == "user" and core._user or core._group)(tostring(v))
         if not id then fail("%s: %s '%s' is no %s of this host", where, k, tostring(v), k) end
-        require("nsl.topo.nodefs").check_mapped(id, k == "user" and "uid" or "gid",
+        nodefs.check_mapped(id, k == "user" and "uid" or "gid",
           k .. " '" .. tostring(v) .. "' (" .. (k == "user" and "uid " or "gid ") .. id .. ")", where)
       end
     end

@@ -16,6 +16,7 @@
 local core = require "nsl.core"
 local pretty = require "nsl.pretty"
 local json = require "nsl.json"
+local features = require "nsl.topo.features"
 
 local M = {}
 
@@ -41,9 +42,7 @@ function M.entry(t)
                               peer = i.peer and i.peer.node and i.peer.node.name or nil }
     end
     e.namespaces[#e.namespaces + 1] = { name = n.name, real = n.real, hostname = n.hostname,
-                                        uts = n.uts, mnt = n.mnt, interfaces = ifaces,
-                                        files = #(n.nodefs or {}) > 0
-                                          and array(require("nsl.topo.nodefs").lines(n.nodefs)) or nil }
+                                        uts = n.uts, mnt = n.mnt, interfaces = ifaces }
   end
   for _, b in ipairs(m.bridges) do
     e.bridges[#e.bridges + 1] = { name = b.name, real = b.real, address = b.address,
@@ -57,9 +56,7 @@ function M.entry(t)
     end
     e.links[#e.links + 1] = { ends = ends }
   end
-  if t.status == "up" and t.faults then -- what t:link_down, t:impair... did
-    e.faults = array(require("nsl.topo.faults").summary(t))
-  end
+  features.each("entry", t, e) -- files of namespaces, faults injected
   if t.captures then -- a keeper's captures (nsl capture)
     e.captures = array()
     for _, c in ipairs(t.captures) do e.captures[#e.captures + 1] = c end

@@ -14,6 +14,7 @@ local netns = require "nsl.netns"
 local uts = require "nsl.topo.uts"
 local ready = require "nsl.topo.ready"
 local keys = require "nsl.topo.keys"
+local lab = require "nsl.lab"
 
 local M = {}
 
@@ -27,7 +28,7 @@ function M.start(t, s)
   local p = t.procs[s.name]
   t.procs[s.name] = { handle = h, pid = h.pid, started = core.now(), backoff = p and p.backoff,
                       restarts = p and p.restarts or 0 }
-  if t.status == "up" then require("nsl.lab").up(t) end -- nsl show: the new pid
+  if t.status == "up" then lab.up(t) end -- nsl show: the new pid
   return h
 end
 
@@ -42,7 +43,7 @@ function M.stop(t, s, sig)
   local p = t.procs[s.name]
   if not p then return false end
   t.procs[s.name] = nil
-  require("nsl.lab").up(t)
+  lab.up(t)
   if sig and p.handle:running() then
     p.handle:kill(sig)
     p.handle:wait(s.stop_timeout or 2)

@@ -4,21 +4,10 @@
 -- fork), which every command run there joins along with the network one
 -- (ns_exec's uts option).
 local core = require "nsl.core"
+local pinned = require "nsl.topo.pinned"
 
-local M = {}
-
-function M.path(n) return core._record_dir() .. "/uts/" .. n.real end
-
-function M.make(n)
-  local path = M.path(n)
-  core._uts_add(path, n.hostname)
-  n.uts = path
-end
-
-function M.remove(n)
-  core._uts_del(n.uts or M.path(n))
-  n.uts = nil
-end
+-- path(n), make(n), remove(n): n.uts is the bind mount while it exists
+local M = pinned("uts", "uts", function(path, n) core._uts_add(path, n.hostname) end, core._uts_del)
 
 -- The options of a command run in namespace node n: opts with uts set
 -- when n has a hostname, mnt when it has files or private directories

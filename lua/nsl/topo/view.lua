@@ -5,19 +5,19 @@
 --   diagram(t)  the description drawn as ASCII boxes, like the articles
 --   dot(t)      the description as a Graphviz graph (dot -Tsvg renders it)
 local vlans = require "nsl.topo.vlans"
+local kinds = require "nsl.topo.kinds"
+local state = require "nsl.topo.state"
+local features = require "nsl.topo.features"
 
 local M = {}
 
 -- report(t): the live state as text: t:state() rendered by
 -- nsl.topo.state.text (the renderer nsl show uses too), with what only
--- this process knows: the NAT table's rules and the injected faults.
+-- this process knows: the features' summaries (the NAT table's rules,
+-- the injected faults).
 function M.report(t)
-  local state = require "nsl.topo.state"
   if t.status ~= "up" then return state.text({ prefix = t.prefix, state = t.status }) end
-  return state.text(state.live(state.entry(t)), {
-    nat = require("nsl.topo.nat").summary(t.model),            -- issue 16
-    faults = require("nsl.topo.faults").summary(t),            -- issue 15: down, cut, impaired links
-  })
+  return state.text(state.live(state.entry(t)), features.extras(t, "summary"))
 end
 
 local function len(s) return utf8.len(s) or #s end
@@ -68,8 +68,6 @@ local function addresses(x, sep)
   for _, p in ipairs(x.addrs or {}) do t[#t + 1] = p.text end
   return #t > 0 and table.concat(t, sep) or nil
 end
-
-local kinds = require "nsl.topo.kinds"
 
 local function iface(e)
   local s = "[" .. e.real .. "]"
