@@ -1,4 +1,4 @@
--- Bridges beyond bridge_add (issue 15): stp and vlan_filtering, port
+-- Bridges beyond bridge_add: stp and vlan_filtering, port
 -- flags through link_set's bridge table, static fdb entries, port VLANs,
 -- and VLAN-aware bridges in descriptions.  Cross-checked with iproute2
 -- (ip -d -j link, bridge -j fdb/vlan) and with traffic.  This build

@@ -27,7 +27,7 @@ local SCRIPTS = {
     t:exec("a", { "hostname" }, { capture = true })
     t:down()
   ]],
-  -- the issue's case: up of a 20-namespace topology (soak only)
+  -- up of a 20-namespace topology (make soak only)
   twenty = [[
     local names = {}
     for i = 1, 20 do names[#names + 1] = "n" .. i end

@@ -144,7 +144,7 @@ describe("dual-stack descriptions #unit", function()
     }, t:addrs("b"))
   end)
 
-  it("allocate from an IPv6-only subnet (issue 11's first failure)", function()
+  it("allocate from an IPv6-only subnet", function()
     local t = nsl.topology { namespaces = { "a", "b" }, links = { { "a", "b", subnet = "fd00:1::/64" } } }
     assert.equal("fd00:1::1", t:addr("a"))
     assert.equal("fd00:1::2", t:addr("b"))

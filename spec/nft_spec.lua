@@ -1,5 +1,5 @@
 -- nft and nft_list (libnftables in-process, per namespace), the socket
--- primitive listen/connect, and exec's fds option (issue 16).  The `nft`
+-- primitive listen/connect, and exec's fds option.  The `nft`
 -- command and `ip` are the independent witnesses.
 local T = require "spec.support.util"
 local N = require "spec.support.net"

@@ -1,6 +1,6 @@
 -- Primitives called from finalisers while another primitive is reading a
 -- netlink dump (the __gc runs on the dump's own allocations): neither may
--- crash nor lose replies (issue 9, defect 3).  Run in a child nsl, so that
+-- crash nor lose replies.  Run in a child nsl, so that
 -- a crash is seen as a signal exit rather than taking busted down.
 local T = require "spec.support.util"
 local N = require "spec.support.net"

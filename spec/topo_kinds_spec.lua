@@ -1,4 +1,4 @@
--- Link kinds in topology descriptions (lua/nsl/topo/kinds.lua, issue 15):
+-- Link kinds in topology descriptions (lua/nsl/topo/kinds.lua):
 -- a namespace's own links (vlan, macvlan, dummy, ipvlan...), vxlan over
 -- an underlay link and bonds over veth links between two nodes, VRFs per
 -- namespace.  The checks need nothing; the real ones use real traffic and

@@ -1,4 +1,4 @@
--- Topologies reaching out and in (issue 16): nat = true, publish,
+-- Topologies reaching out and in: nat = true, publish,
 -- firewall, t:nft; the table inet nsl-<prefix> gone after down, rollback
 -- and --clean while the root namespace's own rules stay byte for byte.
 -- socat, curl and the nft command are the witnesses.

@@ -1,7 +1,6 @@
--- Trust (issue 9): nsl never touches what it did not make, and nothing it
--- made outlives a failed run.  Bystanders are made by ip, inside the
--- sandbox; every defect of the issue has a test here (signals at every
--- step are spec/faults_spec.lua's).
+-- Trust: nsl never touches what it did not make, and nothing it made
+-- outlives a failed run.  Bystanders are made by ip, inside the sandbox
+-- (signals at every step are spec/faults_spec.lua's).
 local T = require "spec.support.util"
 local core = require "nsl.core"
 
@@ -63,7 +62,7 @@ describe("ownership #netns #trust", function()
     if T.sandboxed() then T.sh("ip netns del bystander") scrub() end
   end)
 
-  it("9.1: nsl.netns on a name ip made fails naming nsl.netns, and leaves the bystander", function()
+  it("nsl.netns on a name ip made fails naming nsl.netns, and leaves the bystander", function()
     if not T.need_sandbox() then return end
     assert.equal(0, T.sh("ip netns add bystander").code)
     local r = T.run({ "-e", 'nsl.netns("bystander")' })
@@ -74,7 +73,7 @@ describe("ownership #netns #trust", function()
     assert.same({}, leftovers())
   end)
 
-  it("9.1: of two runs asking for one name, the loser deletes nothing", function()
+  it("of two runs asking for one name, the loser deletes nothing", function()
     if not T.need_sandbox() then return end
     local h = nsl.netns("tr-dup")
     local r = T.run({ "-e", 'local h <close> = nsl.netns("tr-dup")' })
@@ -84,7 +83,7 @@ describe("ownership #netns #trust", function()
     assert.is_false(ns_exists("tr-dup"))
   end)
 
-  it("9.1: of two runs bringing up one topology, the loser removes nothing of the winner's", function()
+  it("of two runs bringing up one topology, the loser removes nothing of the winner's", function()
     if not T.need_sandbox() then return end
     local desc = [[{ prefix = "tr-d-", namespaces = { "a", "b" }, bridges = { br0 = {} },
                      links = { { "a", "br0" }, { "b", "br0" } } }]]
@@ -98,7 +97,7 @@ describe("ownership #netns #trust", function()
     assert.same({}, leftovers())
   end)
 
-  it("9.11: errors of nsl.netns name nsl.netns, never ns_exists or record", function()
+  it("errors of nsl.netns name nsl.netns, never ns_exists or record", function()
     if not T.need_sandbox() then return end
     local ok, err = pcall(nsl.netns, "a/b")
     assert.is_false(ok)
@@ -110,7 +109,7 @@ describe("ownership #netns #trust", function()
     assert.same({}, leftovers())
   end)
 
-  it("9.7: --clean never takes a namesake made after the run died, whatever the record says", function()
+  it("--clean never takes a namesake made after the run died, whatever the record says", function()
     if not T.need_sandbox() then return end
     local dir = T.tmpdir()
     finally(function() T.rm(dir) T.sh("ip netns del tr-n1; ip netns del tr-n2; ip link del tr-l1") end)
@@ -131,7 +130,7 @@ describe("ownership #netns #trust", function()
     assert.is_nil(io.open(dir .. "/999999-5"))
   end)
 
-  it("9.6: a run killed between the placeholder and the mount: --clean removes its placeholder, not another's", function()
+  it("a run killed between the placeholder and the mount: --clean removes its placeholder, not another's", function()
     if not need_shim() then return end
     local path, dir = T.script('ns_add("tr-half")')
     finally(function() T.rm(dir) T.sh("rm -f /run/netns/tr-foreign") end)
@@ -157,7 +156,7 @@ end)
 describe("signals #netns #trust", function()
   after_each(function() if T.sandboxed() then scrub() end end)
 
-  it("9.4: a signal while a primitive is in the kernel: up undoes the object it made", function()
+  it("a signal while a primitive is in the kernel: up undoes the object it made", function()
     if not need_shim() then return end
     local path, dir = T.script([[
       local t = nsl.topology { prefix = "tr-", bridges = { br0 = {} }, addressing = { ipv4 = false } }
@@ -179,7 +178,7 @@ describe("signals #netns #trust", function()
     assert.same({}, leftovers())
   end)
 
-  it("9.4: a signal right after a bare primitive made its object: the run's end removes it", function()
+  it("a signal right after a bare primitive made its object: the run's end removes it", function()
     if not need_shim() then return end
     local path, dir = T.script('ns_add("tr-s") bridge_add("tr-sb") sleep(5)')
     finally(function() T.rm(dir) end)
@@ -197,7 +196,7 @@ describe("signals #netns #trust", function()
     end
   end)
 
-  it("9.5: a second signal does not cut teardown short: no object, record or UTS file stays", function()
+  it("a second signal does not cut teardown short: no object, record or UTS file stays", function()
     if not T.need_sandbox() then return end
     local path, dir = T.script([[
       local t <close> = nsl.topology {
@@ -370,7 +369,7 @@ describe("the lifetime rule #netns #trust", function()
     assert.is_true(bystanders_ok())
   end)
 
-  it("9.10: without privilege, a topology says what is wrong and how to get the right", function()
+  it("without privilege, a topology says what is wrong and how to get the right", function()
     if not T.need_sandbox() then return end
     if T.sh("command -v setpriv").code ~= 0 then return pending("setpriv is not installed") end
     local r = T.sh("NSL_ROOTLESS=0 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all " ..
@@ -392,7 +391,7 @@ describe("the lifetime rule #netns #trust", function()
   end)
 end)
 
-describe("one way to do each thing (issue 10) #unit #trust", function()
+describe("one way to do each thing #unit #trust", function()
   local function lua_files()
     local out = {}
     for _, d in ipairs({ "lua", "lua/nsl", "lua/nsl/topo" }) do
@@ -404,7 +403,7 @@ describe("one way to do each thing (issue 10) #unit #trust", function()
     return out
   end
 
-  it("10.3: no file of lua/ shells out (os.execute, io.popen)", function()
+  it("no file of lua/ shells out (os.execute, io.popen)", function()
     for _, f in ipairs(lua_files()) do
       local text = T.slurp(f)
       assert.is_nil(text:find("os.execute", 1, true), f)
@@ -412,7 +411,7 @@ describe("one way to do each thing (issue 10) #unit #trust", function()
     end
   end)
 
-  it("10.4: no file of lua/ reads /sys/class/net, and errors name real primitives", function()
+  it("no file of lua/ reads /sys/class/net, and errors name real primitives", function()
     for _, f in ipairs(lua_files()) do
       local text = T.slurp(f)
       assert.is_nil(text:find("/sys/class/net", 1, true), f)
@@ -420,7 +419,7 @@ describe("one way to do each thing (issue 10) #unit #trust", function()
     end
   end)
 
-  it("10.5: errno and signal values are named, from C; lua/ holds no bare 17, 9 or 15", function()
+  it("errno and signal values are named, from C; lua/ holds no bare 17, 9 or 15", function()
     assert.equal(17, nsl.errno.EEXIST)
     assert.equal(2, nsl.errno.ENOENT)
     assert.equal(15, nsl.signals.TERM)
@@ -433,7 +432,7 @@ describe("one way to do each thing (issue 10) #unit #trust", function()
     end
   end)
 
-  it("10.5: the one /proc/PID/stat parser reads a command named with ')' and spaces", function()
+  it("the one /proc/PID/stat parser reads a command named with ')' and spaces", function()
     if T.sh("command -v sleep").code ~= 0 then return pending("no sleep") end
     local dir = T.tmpdir()
     finally(function() T.rm(dir) end)
@@ -450,7 +449,7 @@ describe("one way to do each thing (issue 10) #unit #trust", function()
   end)
 end)
 
-describe("the kernel is the source of truth (10.4) #netns #trust", function()
+describe("the kernel is the source of truth #netns #trust", function()
   it("a topology in a plain unshare -n builds a bridge whose name /sys shows in another namespace", function()
     if not T.need_sandbox() then return end
     assert.equal(0, T.sh("ip link add tr-shadow type bridge").code)
@@ -476,7 +475,7 @@ describe("the kernel is the source of truth (10.4) #netns #trust", function()
   end)
 end)
 
--- Files under the run directory are read, never believed (issue 29): any
+-- Files under the run directory are read, never believed: any
 -- user who can write there (a rootless world's is its user's) or a run
 -- killed while writing may have left anything.  Each forged file gives
 -- one line naming it and is skipped; nothing hangs, nothing traces back,
@@ -507,7 +506,7 @@ describe("forged files of the run directory #netns #trust", function()
 
   local function lab(id, text) T.write(dir .. "/" .. id .. ".lab.json", text) end
 
-  it("29.8: a record line '+ns NAME OTHER' never makes --clean unmount another's /run/netns/OTHER", function()
+  it("a record line '+ns NAME OTHER' never makes --clean unmount another's /run/netns/OTHER", function()
     if not T.need_sandbox() then return end
     assert.equal(0, T.sh("ip netns add tr-other").code)
     T.write(dir .. "/999990-5", "+ns\ttr-x\ttr-other\n+uts\t/etc/hostname\t/etc/.nsl-999990-5-1\n")
@@ -521,7 +520,7 @@ describe("forged files of the run directory #netns #trust", function()
       "UTS file /etc/hostname is not under " .. dir .. "/uts/\n", r.err)
   end)
 
-  it("29.8: --clean and ls read forged records (FIFO, pids 1.5 or of 20 digits) without a hang or a traceback", function()
+  it("--clean and ls read forged records (FIFO, pids 1.5 or of 20 digits) without a hang or a traceback", function()
     if not T.need_sandbox() then return end
     T.write(dir .. "/999991-5", "+proc\t1.5\t7\n+link\ttr-l9\t\t1e300\t1:1\n")
     T.write(dir .. "/99999999999999999999-5", "+ns\ttr-y\t\n")
@@ -546,7 +545,7 @@ describe("forged files of the run directory #netns #trust", function()
     assert.equal("+proc\t1.5\t7\n+link\ttr-l9\t\t1e300\t1:1\n", T.slurp(dir .. "/999991-5"))
   end)
 
-  it("29.8: ls, show and exec skip forged lab files with one line each, never hang or trace back", function()
+  it("ls, show and exec skip forged lab files with one line each, never hang or trace back", function()
     if not T.need_sandbox() then return end
     local pid, start = live()
     local pid2, start2 = live()
@@ -627,7 +626,7 @@ describe("forged files of the run directory #netns #trust", function()
     end
   end)
 
-  it("29.9: nsl exec racing a down (its namespace gone since the lab file): one line, no traceback", function()
+  it("nsl exec racing a down (its namespace gone since the lab file): one line, no traceback", function()
     if not T.need_sandbox() then return end
     local pid, start = live()
     local id = pid .. "-" .. start

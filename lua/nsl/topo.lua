@@ -118,7 +118,7 @@ function Topology:names()
                         ns = e.ns and e.ns.real or "" }
     end
   end
-  for _, n in ipairs(m.namespaces) do -- issue 15: its own links and VRFs (nsl.topo.kinds)
+  for _, n in ipairs(m.namespaces) do -- its own links and VRFs (nsl.topo.kinds)
     for _, v in ipairs(n.vrfs or {}) do
       out[#out + 1] = { node = n.name, kind = "vrf", name = v.name, real = v.real, ns = n.real }
     end

@@ -1,5 +1,4 @@
--- nsl.topo.kinds: link kinds beyond veth in a topology description
--- (issue 15).
+-- nsl.topo.kinds: link kinds beyond veth in a topology description.
 --
 --   namespaces = { r = {
 --     links = { { "v10", kind = "vlan", parent = "eth0", id = 10, address = "10.10.0.1/24" },

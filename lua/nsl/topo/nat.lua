@@ -1,4 +1,4 @@
--- nsl.topo.nat: reaching out and reaching in (issue 16).
+-- nsl.topo.nat: reaching out and reaching in.
 --
 --   nat = true        on a bridge of the root namespace, or on a link to
 --                     "host": that subnet is masqueraded when it leaves

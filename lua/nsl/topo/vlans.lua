@@ -1,4 +1,4 @@
--- nsl.topo.vlans: VLAN-aware bridges in descriptions (issue 15).
+-- nsl.topo.vlans: VLAN-aware bridges in descriptions.
 --
 --   bridges = { br0 = { vlan_filtering = true, stp = true, vlans = 10 } }
 --   links = { { "h1", "br0", vlans = 10 },                    -- an access port
