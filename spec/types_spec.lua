@@ -1,6 +1,20 @@
--- The editor's and the linter's view of nsl: types/nsl.d.lua (LuaCATS)
--- declares every primitive, .luacheckrc knows every global, make lint is clean.
+-- The editor's and the linter's view of nsl: types/ (LuaCATS: nsl.d.lua,
+-- the module, and nsl/, one file per module) declares every primitive
+-- and nsl.test's functions, .luacheckrc knows every global, make lint is
+-- clean.
 local T = require "spec.support.util"
+local core = require "nsl.core"
+
+-- Every definition file: types/nsl.d.lua first, then types/nsl/*.d.lua.
+local function files()
+  local out = { "types/nsl.d.lua" }
+  local names = core._readdir("types/nsl") or {}
+  table.sort(names)
+  for _, f in ipairs(names) do
+    if f:match("%.d%.lua$") then out[#out + 1] = "types/nsl/" .. f end
+  end
+  return out
+end
 
 local function primitives()
   local names = {}
@@ -11,12 +25,18 @@ local function primitives()
   return names
 end
 
-describe("types/nsl.d.lua and .luacheckrc #unit", function()
-  local defs = T.slurp("types/nsl.d.lua")
+describe("types/ and .luacheckrc #unit", function()
+  local texts = {}
+  for i, f in ipairs(files()) do texts[i] = T.slurp(f) end
+  local defs = table.concat(texts, "\n")
 
-  it("is a LuaCATS meta file that compiles", function()
-    assert.matches("^%-%-%-@meta nsl\n", defs)
-    assert.is_function(loadfile("types/nsl.d.lua"))
+  it("are LuaCATS meta files that compile, nsl.d.lua the module's", function()
+    assert.matches("^%-%-%-@meta nsl\n", texts[1])
+    assert.is_true(#texts > 1)
+    for i, f in ipairs(files()) do
+      assert.matches("^%-%-%-@meta[^\n]*\n", texts[i], 1, false, f)
+      assert.is_function(loadfile(f), f)
+    end
   end)
 
   it("declares every registered primitive, with its parameters, and nsl's own functions", function()
@@ -30,6 +50,17 @@ describe("types/nsl.d.lua and .luacheckrc #unit", function()
     assert.same({}, missing)
     assert.truthy(defs:find("---@class nsl.TopologyDesc", 1, true))
     assert.truthy(defs:find("function Topology:state()", 1, true))
+  end)
+
+  it("declares every function of nsl.test", function()
+    local missing = {}
+    for name, f in pairs(require "nsl.test") do
+      if type(f) == "function" and not defs:find("\nfunction nt%." .. name .. "%(") then
+        missing[#missing + 1] = "nt." .. name
+      end
+    end
+    table.sort(missing)
+    assert.same({}, missing)
   end)
 
   it("has every primitive in .luacheckrc's globals", function()
