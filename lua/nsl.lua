@@ -1,9 +1,9 @@
 -- The module returned by require "nsl": every C primitive of nsl.core,
 -- plus the Lua library of lua/nsl/.  nsl also makes each C primitive a
 -- global and this table the global `nsl`.
-local core = require "nsl.core"
-local pretty = require "nsl.pretty"
-local json = require "nsl.json"
+local core = require("nsl.core")
+local pretty = require("nsl.pretty")
+local json = require("nsl.json")
 
 -- These load on first use: every start of nsl loads this module, and
 -- compiling them (nsl.topo and nsl.lab bring every topology module)

@@ -1,14 +1,14 @@
 -- nsl.cli: the subcommands of the nsl command (src/cmd/subcmd.c hands
 -- them here): ls, show, exec, dot.  Each reads the lab files of the run
 -- directory (nsl.lab) or, for dot, a script run with nothing made.
-local core = require "nsl.core"
-local nsl = require "nsl"
-local json = require "nsl.json"
-local pretty = require "nsl.pretty"
-local lab = require "nsl.lab"
-local subcommands = require "nsl.live" -- up, down, link...
-local topo = require "nsl.topo"
-local state = require "nsl.topo.state"
+local core = require("nsl.core")
+local nsl = require("nsl")
+local json = require("nsl.json")
+local pretty = require("nsl.pretty")
+local lab = require("nsl.lab")
+local subcommands = require("nsl.live") -- up, down, link...
+local topo = require("nsl.topo")
+local state = require("nsl.topo.state")
 local shown = require("nsl.runfile").shown
 
 local M = {}

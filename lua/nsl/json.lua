@@ -27,7 +27,7 @@
 -- strings.  A sequence is a JSON array; so is an empty table marked by
 -- json.array or by a __columns metatable (every listing primitive's
 -- result); an unmarked empty table encodes as {}.
-local core = require "nsl.core"
+local core = require("nsl.core")
 
 local M = { null = core._json_null }
 

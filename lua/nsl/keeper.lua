@@ -21,11 +21,11 @@
 -- Each change is written to the lab file at once (nsl.lab), so nsl show
 -- reports it.  The socket file goes with the keeper; after a SIGKILL,
 -- nsl --clean removes it with the run's lab file and objects.
-local core = require "nsl.core"
-local json = require "nsl.json"
-local lab = require "nsl.lab"
-local record = require "nsl.record"
-local topo = require "nsl.topo"
+local core = require("nsl.core")
+local json = require("nsl.json")
+local lab = require("nsl.lab")
+local record = require("nsl.record")
+local topo = require("nsl.topo")
 
 local M = {}
 

@@ -20,11 +20,11 @@
 -- Writing is best effort: a lab file that cannot be written never makes
 -- up or down fail.  It is written whole or not at all (core._write_whole:
 -- a full run directory leaves the previous one, never half of the new).
-local core = require "nsl.core"
-local record = require "nsl.record"
-local json = require "nsl.json"
-local state = require "nsl.topo.state"
-local runfile = require "nsl.runfile"
+local core = require("nsl.core")
+local record = require("nsl.record")
+local json = require("nsl.json")
+local state = require("nsl.topo.state")
+local runfile = require("nsl.runfile")
 
 local M = {}
 

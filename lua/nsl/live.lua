@@ -3,12 +3,12 @@
 -- its name in the lab files (nsl.lab) and send its keeper one request
 -- over its socket; capture records the end itself (the capture
 -- primitive) and tells the keeper, so nsl show lists it while it runs.
-local core = require "nsl.core"
-local json = require "nsl.json"
-local lab = require "nsl.lab"
-local keeper = require "nsl.keeper"
-local record = require "nsl.record"
-local keys = require "nsl.topo.keys"
+local core = require("nsl.core")
+local json = require("nsl.json")
+local lab = require("nsl.lab")
+local keeper = require("nsl.keeper")
+local record = require("nsl.record")
+local keys = require("nsl.topo.keys")
 
 local M = {}
 

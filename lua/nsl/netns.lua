@@ -13,8 +13,8 @@
 -- __close, at __gc, or on h:del(): the same function, safe to call twice.
 -- ns_add and ns_exec note what they make in the run's record themselves
 -- (nsl.record), so nsl.clean() finds it if the run is killed.
-local core = require "nsl.core"
-local record = require "nsl.record"
+local core = require("nsl.core")
+local record = require("nsl.record")
 
 local M = {}
 

@@ -69,8 +69,8 @@
 --
 -- An object is removed only when what is there now is provably the one
 -- this run made (its identity); anything else is a namesake and stays.
-local core = require "nsl.core"
-local runfile = require "nsl.runfile"
+local core = require("nsl.core")
+local runfile = require("nsl.runfile")
 
 local M = {}
 

@@ -1,7 +1,7 @@
 -- nsl.repl: what the REPL does in Lua: show results, complete names.
-local core = require "nsl.core"
-local pretty = require "nsl.pretty"
-local lab = require "nsl.lab"
+local core = require("nsl.core")
+local pretty = require("nsl.pretty")
+local lab = require("nsl.lab")
 
 local M = {}
 

@@ -5,7 +5,7 @@
 -- through a link nor waiting on a FIFO (core._read_file), and every
 -- number and name is checked before nsl.record or nsl.lab acts on it.
 -- The record's format is described in nsl.record.
-local core = require "nsl.core"
+local core = require("nsl.core")
 
 local M = {}
 

@@ -15,14 +15,14 @@
 -- to files of the test, captures record packets, and a failing test
 -- leaves its artifacts (nsl.test.artifacts).  doc/testing.md is the
 -- user's guide.
-local core = require "nsl.core"
-local topo = require "nsl.topo"
-local desc = require "nsl.topo.desc"
-local record = require "nsl.record"
-local ready = require "nsl.topo.ready"
-local bus = require "nsl.test.bus"
-local artifacts = require "nsl.test.artifacts"
-local assertions = require "nsl.test.assertions"
+local core = require("nsl.core")
+local topo = require("nsl.topo")
+local desc = require("nsl.topo.desc")
+local record = require("nsl.record")
+local ready = require("nsl.topo.ready")
+local bus = require("nsl.test.bus")
+local artifacts = require("nsl.test.artifacts")
+local assertions = require("nsl.test.assertions")
 
 local M = {}
 

@@ -11,19 +11,19 @@
 -- checks it.  The primitives note every object in the run's record
 -- (nsl.record) as they make it, so nsl.clean() can remove it if the run
 -- is killed.
-local core = require "nsl.core"
-local desc = require "nsl.topo.desc"
-local record = require "nsl.record"
-local netns = require "nsl.netns"
-local ip = require "nsl.ip"
-local uts = require "nsl.topo.uts"
-local svc = require "nsl.topo.svc"
-local keys = require "nsl.topo.keys"
-local kinds = require "nsl.topo.kinds"
-local features = require "nsl.topo.features"
-local engine = require "nsl.topo.engine"
-local view = require "nsl.topo.view"
-local state = require "nsl.topo.state"
+local core = require("nsl.core")
+local desc = require("nsl.topo.desc")
+local record = require("nsl.record")
+local netns = require("nsl.netns")
+local ip = require("nsl.ip")
+local uts = require("nsl.topo.uts")
+local svc = require("nsl.topo.svc")
+local keys = require("nsl.topo.keys")
+local kinds = require("nsl.topo.kinds")
+local features = require("nsl.topo.features")
+local engine = require("nsl.topo.engine")
+local view = require("nsl.topo.view")
+local state = require("nsl.topo.state")
 
 local M = {}
 

@@ -4,7 +4,7 @@
 -- moment of failure, the DOT picture, the failure and the output of the
 -- commands that failed, to NSL_ARTIFACTS (default nsl-artifacts)
 -- /<spec file>/<test name>/, and one line on stderr names the folder.
-local core = require "nsl.core"
+local core = require("nsl.core")
 
 local M = {}
 

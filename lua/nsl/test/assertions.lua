@@ -1,7 +1,7 @@
 -- nsl.test.assertions: luassert assertions over worlds, registered when
 -- nsl.test is loaded: assert.reaches, assert.not_reaches, assert.listens,
 -- assert.matches_json.  Each failure message shows what was seen.
-local json = require "nsl.json"
+local json = require("nsl.json")
 local pretty = require("nsl.pretty").format
 -- busted's own libraries: without them (nsl.test outside busted) there
 -- is nothing to register.

@@ -3,7 +3,7 @@
 -- of every failure while a world's test runs (to keep the report of that
 -- moment, and to name the artifacts in the failure's text, which JUnit
 -- output carries).
-local artifacts = require "nsl.test.artifacts"
+local artifacts = require("nsl.test.artifacts")
 
 local M = {}
 

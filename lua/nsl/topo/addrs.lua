@@ -3,9 +3,9 @@
 -- IPv6 range cut into /64s, explicit addresses checked against their
 -- subnet and each other, the others drawn from the subnets.  Pure Lua,
 -- raising "topology: ..." errors that name the place.
-local core = require "nsl.core"
-local ip = require "nsl.ip"
-local keys = require "nsl.topo.keys"
+local core = require("nsl.core")
+local ip = require("nsl.ip")
+local keys = require("nsl.topo.keys")
 local fail = keys.fail
 
 local M = {}

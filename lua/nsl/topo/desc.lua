@@ -5,11 +5,11 @@
 --   check(description, prefix) -> model   (raises "topology: ..." errors)
 --
 -- See doc/reference.md, "Topologies", for the format.
-local ip = require "nsl.ip"
-local keys = require "nsl.topo.keys"
-local addressing = require "nsl.topo.addrs"
-local kinds = require "nsl.topo.kinds"
-local features = require "nsl.topo.features"
+local ip = require("nsl.ip")
+local keys = require("nsl.topo.keys")
+local addressing = require("nsl.topo.addrs")
+local kinds = require("nsl.topo.kinds")
+local features = require("nsl.topo.features")
 
 local M = {}
 

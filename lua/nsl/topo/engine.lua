@@ -1,11 +1,11 @@
 -- nsl.topo.engine: up and down.  up runs the plan's steps in order (the
 -- primitives record each object as they make it); a failure unwinds what
 -- was made, newest first.  down unwinds all of it.
-local core = require "nsl.core"
-local plan = require "nsl.topo.plan"
-local teardown = require "nsl.topo.teardown"
-local record = require "nsl.record"
-local lab = require "nsl.lab"
+local core = require("nsl.core")
+local plan = require("nsl.topo.plan")
+local teardown = require("nsl.topo.teardown")
+local record = require("nsl.record")
+local lab = require("nsl.lab")
 
 local M = {}
 

@@ -14,9 +14,9 @@
 -- different groups).  What is down or impaired is kept in t.faults
 -- ({ down = { [link id] = true }, cut = { link ids }, impair = { [link
 -- id] = { [node] = opts } } }), which t:show() and t:state() report.
-local core = require "nsl.core"
-local json = require "nsl.json"
-local keys = require "nsl.topo.keys"
+local core = require("nsl.core")
+local json = require("nsl.json")
+local keys = require("nsl.topo.keys")
 
 local M = {}
 

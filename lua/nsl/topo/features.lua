@@ -24,17 +24,17 @@
 --   summary(t)                    t:report()'s lines (state.text's extra[name])
 --   state(t)                      t:state()'s field [name] while up
 --   install(Topology)             its topology methods
-local uts = require "nsl.topo.uts"
-local nodefs = require "nsl.topo.nodefs"
-local vlans = require "nsl.topo.vlans"
-local kinds = require "nsl.topo.kinds"
-local static = require "nsl.topo.static"
-local rules = require "nsl.topo.rules"
-local services = require "nsl.topo.services"
-local nat = require "nsl.topo.nat"
-local faults = require "nsl.topo.faults"
-local json = require "nsl.json"
-local core = require "nsl.core"
+local uts = require("nsl.topo.uts")
+local nodefs = require("nsl.topo.nodefs")
+local vlans = require("nsl.topo.vlans")
+local kinds = require("nsl.topo.kinds")
+local static = require("nsl.topo.static")
+local rules = require("nsl.topo.rules")
+local services = require("nsl.topo.services")
+local nat = require("nsl.topo.nat")
+local faults = require("nsl.topo.faults")
+local json = require("nsl.json")
+local core = require("nsl.core")
 
 local M = {
   { name = "uts", -- hostnames: a UTS namespace each

@@ -18,10 +18,10 @@
 -- nsl --clean, so the root namespace's own rules are never touched.
 -- read() checks the description part (desc.check calls it last);
 -- steps() adds the build steps (plan calls it before the services).
-local core = require "nsl.core"
-local ip = require "nsl.ip"
-local record = require "nsl.record"
-local keys = require "nsl.topo.keys"
+local core = require("nsl.core")
+local ip = require("nsl.ip")
+local record = require("nsl.record")
+local keys = require("nsl.topo.keys")
 local fail, sorted = keys.fail, keys.sorted
 
 local M = {}

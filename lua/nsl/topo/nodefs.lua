@@ -6,9 +6,9 @@
 -- tmpfs and each file covers its path (bound over the host's file, or
 -- written in a private directory or a tmpfs layer over its nearest
 -- existing directory); the host never sees any of it.
-local core = require "nsl.core"
-local keys = require "nsl.topo.keys"
-local pinned = require "nsl.topo.pinned"
+local core = require("nsl.core")
+local keys = require("nsl.topo.keys")
+local pinned = require("nsl.topo.pinned")
 local fail, check_keys, set = keys.fail, keys.check_keys, keys.set
 
 -- path(n), make(n), remove(n): n.mnt is the bind mount while it exists

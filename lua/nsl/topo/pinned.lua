@@ -7,7 +7,7 @@
 -- make(n) calls add(path, n) (a C primitive that makes the namespace and
 -- its bind mount, no fork) and keeps the path in n[field]; remove(n)
 -- calls del(path) and forgets it.
-local core = require "nsl.core"
+local core = require("nsl.core")
 
 return function(dir, field, add, del)
   local M = {}

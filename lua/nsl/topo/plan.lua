@@ -1,11 +1,11 @@
 -- nsl.topo.plan: the build plan of a topology, the steps that up runs
 -- in order and that down undoes in reverse.
-local core = require "nsl.core"
-local netns = require "nsl.netns"
-local svc = require "nsl.topo.svc"
-local ready = require "nsl.topo.ready"
-local kinds = require "nsl.topo.kinds"
-local features = require "nsl.topo.features"
+local core = require("nsl.core")
+local netns = require("nsl.netns")
+local svc = require("nsl.topo.svc")
+local ready = require("nsl.topo.ready")
+local kinds = require("nsl.topo.kinds")
+local features = require("nsl.topo.features")
 
 local function ns_opt(n) return n and n.real or nil end
 

@@ -1,10 +1,10 @@
 -- nsl.topo.ready: readiness probes of a topology's services (the
 -- `ready` key of a service): a TCP port listening, a command succeeding,
 -- a file existing, or a function of the user's.
-local core = require "nsl.core"
-local netns = require "nsl.netns"
-local uts = require "nsl.topo.uts"
-local ip = require "nsl.ip"
+local core = require("nsl.core")
+local netns = require("nsl.netns")
+local uts = require("nsl.topo.uts")
+local ip = require("nsl.ip")
 
 local M = {}
 

@@ -7,9 +7,9 @@
 -- fwmark, family, action), checked here before anything is made: its keys,
 -- its CIDRs, and iif/oif, which name an interface of the namespace (or
 -- lo).  The rules are added after the routes and go with the namespace.
-local keys = require "nsl.topo.keys"
-local addressing = require "nsl.topo.addrs"
-local kinds = require "nsl.topo.kinds"
+local keys = require("nsl.topo.keys")
+local addressing = require("nsl.topo.addrs")
+local kinds = require("nsl.topo.kinds")
 
 local M = {}
 

@@ -1,8 +1,8 @@
 -- nsl.topo.services: the services of a description: commands, readiness
 -- checks, and the order their `after` lists give (a cycle is an error).
-local core = require "nsl.core"
-local keys = require "nsl.topo.keys"
-local nodefs = require "nsl.topo.nodefs"
+local core = require("nsl.core")
+local keys = require("nsl.topo.keys")
+local nodefs = require("nsl.topo.nodefs")
 local fail, check_keys, suggest, sorted = keys.fail, keys.check_keys, keys.suggest, keys.sorted
 
 local M = {}

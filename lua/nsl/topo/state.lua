@@ -13,10 +13,10 @@
 --                 process can ask (nsl show).
 --   text(state)   that state as aligned text: what t:show() prints and
 --                 nsl show prints.
-local core = require "nsl.core"
-local pretty = require "nsl.pretty"
-local json = require "nsl.json"
-local features = require "nsl.topo.features"
+local core = require("nsl.core")
+local pretty = require("nsl.pretty")
+local json = require("nsl.json")
+local features = require("nsl.topo.features")
 
 local M = {}
 

@@ -5,7 +5,7 @@
 -- goes through forwards.  Routes written in the description win: a
 -- destination a namespace already routes is left to it.  No daemon:
 -- the routes are plain route_add's (protocol static).
-local keys = require "nsl.topo.keys"
+local keys = require("nsl.topo.keys")
 local fail = keys.fail
 
 local M = {}

@@ -9,12 +9,12 @@
 -- with restart = "on-failure" or "always"; one that ended (and was not
 -- stopped by t:stop) is started again after a backoff that doubles from
 -- 0.1 s up to 5 s, and starts over at 0.1 s once a run lasted 10 s.
-local core = require "nsl.core"
-local netns = require "nsl.netns"
-local uts = require "nsl.topo.uts"
-local ready = require "nsl.topo.ready"
-local keys = require "nsl.topo.keys"
-local lab = require "nsl.lab"
+local core = require("nsl.core")
+local netns = require("nsl.netns")
+local uts = require("nsl.topo.uts")
+local ready = require("nsl.topo.ready")
+local keys = require("nsl.topo.keys")
+local lab = require("nsl.lab")
 
 local M = {}
 

@@ -14,7 +14,7 @@
 -- A namespace that some process is still in (one the script started
 -- there and left running) lives on after ns_del, and so do its veths:
 -- those root-side ends are deleted one by one, as before.
-local core = require "nsl.core"
+local core = require("nsl.core")
 
 local M = {}
 

@@ -3,8 +3,8 @@
 -- <run dir>/uts/<real name> (made by core._uts_add, in C, without a
 -- fork), which every command run there joins along with the network one
 -- (ns_exec's uts option).
-local core = require "nsl.core"
-local pinned = require "nsl.topo.pinned"
+local core = require("nsl.core")
+local pinned = require("nsl.topo.pinned")
 
 -- path(n), make(n), remove(n): n.uts is the bind mount while it exists
 local M = pinned("uts", "uts", function(path, n) core._uts_add(path, n.hostname) end, core._uts_del)

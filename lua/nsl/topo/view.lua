@@ -4,10 +4,10 @@
 --               rendered by nsl.topo.state.text
 --   diagram(t)  the description drawn as ASCII boxes, like the articles
 --   dot(t)      the description as a Graphviz graph (dot -Tsvg renders it)
-local vlans = require "nsl.topo.vlans"
-local kinds = require "nsl.topo.kinds"
-local state = require "nsl.topo.state"
-local features = require "nsl.topo.features"
+local vlans = require("nsl.topo.vlans")
+local kinds = require("nsl.topo.kinds")
+local state = require("nsl.topo.state")
+local features = require("nsl.topo.features")
 
 local M = {}
 

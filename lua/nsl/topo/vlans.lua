@@ -12,8 +12,8 @@
 -- flags when a range lists it too).  The port is in exactly those VLANs:
 -- the kernel's default VLAN 1 is removed unless listed.  VLANs live and
 -- die with their links: nothing to record or tear down.
-local core = require "nsl.core"
-local keys = require "nsl.topo.keys"
+local core = require("nsl.core")
+local keys = require("nsl.topo.keys")
 
 local fail = keys.fail
 local M = {}
