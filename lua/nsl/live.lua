@@ -195,6 +195,11 @@ function M.install(cli, h)
     return 0
   end
 
+  -- "lab: 2 links cut" from a keeper's reply that counts links (r.n).
+  local function links(doc, r, what)
+    out(string.format("%s: %d link%s %s", doc.name, r.n or 0, r.n == 1 and "" or "s", what))
+  end
+
   -- nsl partition RUN A B (A, B: a node or nodes joined by commas)
   function cli.partition(args)
     local _, pos = parse("partition", args, {}, {})
@@ -205,8 +210,7 @@ function M.install(cli, h)
       for n in s:gmatch("[^,]+") do g[#g + 1] = n end
       return g
     end
-    local r = request("partition", doc, { op = "partition", a = group(pos[2]), b = group(pos[3]) })
-    out(string.format("%s: %d link%s cut", doc.name, r.n or 0, r.n == 1 and "" or "s"))
+    links(doc, request("partition", doc, { op = "partition", a = group(pos[2]), b = group(pos[3]) }), "cut")
     return 0
   end
 
@@ -215,8 +219,7 @@ function M.install(cli, h)
     local _, pos = parse("heal", args, {}, {})
     if #pos ~= 1 then die("heal: usage: nsl heal RUN") end
     local doc = find("heal", pos[1])
-    local r = request("heal", doc, { op = "heal" })
-    out(string.format("%s: %d link%s up again", doc.name, r.n or 0, r.n == 1 and "" or "s"))
+    links(doc, request("heal", doc, { op = "heal" }), "up again")
     return 0
   end
 

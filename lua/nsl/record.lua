@@ -116,6 +116,14 @@ local function gone(err)
   return code == E.ENOENT or code == E.ENODEV or code == E.ESRCH
 end
 
+-- What a remove.* says after its delete: true when it removed the
+-- object, false when it was gone already, nil and why when it could not.
+local function result(ok, err)
+  if ok then return true end
+  if gone(err) then return false end
+  return nil, err
+end
+
 -- Removes one entry if what is there now is the object the record names;
 -- returns true when something was removed, false when it was not there
 -- (or is a namesake), or nil, err when it could not be removed.
@@ -192,10 +200,7 @@ function remove.link(e)
   if not ok then return false end
   for _, l in ipairs(list) do
     if l.index == e.index then -- found by ifindex: a rename does not hide it
-      local ok2, err = pcall(core.link_del, l.name, { ns = ns })
-      if ok2 then return true end
-      if gone(err) then return false end
-      return nil, err
+      return result(pcall(core.link_del, l.name, { ns = ns }))
     end
   end
   return false
@@ -210,17 +215,22 @@ local function same_ns(e)
   return true, ns
 end
 
+-- same_ns, and the link dev there still the one e was made on (the same
+-- ifindex): true, the ns option and the link; else false.
+local function same_link(e, dev)
+  local here, ns = same_ns(e)
+  if not here then return false end
+  local ok, l = pcall(core.link_get, dev, { ns = ns })
+  if not ok or l.index ~= e.index then return false end
+  return true, ns, l
+end
+
 -- A neighbour entry: removed while its link is still the one it was made
 -- on (same name, same ifindex); a link that went took it along.
 function remove.neigh(e)
-  local here, ns = same_ns(e)
+  local here, ns = same_link(e, e.dev)
   if not here then return false end
-  local ok, l = pcall(core.link_get, e.dev, { ns = ns })
-  if not ok or l.index ~= e.index then return false end
-  local ok2, err = pcall(core.neigh_del, e.name, { dev = e.dev, ns = ns, proxy = e.proxy or nil })
-  if ok2 then return true end
-  if gone(err) then return false end
-  return nil, err
+  return result(pcall(core.neigh_del, e.name, { dev = e.dev, ns = ns, proxy = e.proxy or nil }))
 end
 
 -- A bridge's forwarding entry: removed while its port is still the one it
@@ -228,26 +238,19 @@ end
 -- An entry of the bridge's table (NTF_MASTER) on a port that has no
 -- master any more went with its bridge (a down killed between the two).
 function remove.fdb(e)
-  local here, ns = same_ns(e)
+  local here, ns, l = same_link(e, e.dev)
   if not here then return false end
-  local ok, l = pcall(core.link_get, e.dev, { ns = ns })
-  if not ok or l.index ~= e.index then return false end
   local self = e.flags & 2 ~= 0 -- NTF_SELF; NTF_MASTER is 4
   if e.flags & 4 ~= 0 and not l.master then return false end
-  local ok2, err = pcall(core.fdb_del, e.name, { dev = e.dev, ns = ns, vlan = e.vlan > 0 and e.vlan or nil,
-    self = self or nil, master = (e.flags & 4 ~= 0) or nil })
-  if ok2 then return true end
-  if gone(err) then return false end
-  return nil, err
+  return result(pcall(core.fdb_del, e.name, { dev = e.dev, ns = ns, vlan = e.vlan > 0 and e.vlan or nil,
+    self = self or nil, master = (e.flags & 4 ~= 0) or nil }))
 end
 
 -- VLANs a run gave a port: those of its range the port has now are taken
 -- off, while the port is still the one it gave them to (same ifindex).
 function remove.vlan(e)
-  local here, ns = same_ns(e)
+  local here, ns = same_link(e, e.name)
   if not here then return false end
-  local ok, l = pcall(core.link_get, e.name, { ns = ns })
-  if not ok or l.index ~= e.index then return false end
   local ok2, list = pcall(core.bridge_vlan_list, { dev = e.name, ns = ns })
   if not ok2 then return nil, list end
   local have = {}
@@ -296,10 +299,7 @@ function remove.rule(e)
   for k, x in pairs(first) do
     if mine[k] ~= x then return false end -- it has a selector the run's had not
   end
-  local ok2, err = pcall(core.rule_del, opts)
-  if ok2 then return true end
-  if gone(err) then return false end
-  return nil, err
+  return result(pcall(core.rule_del, opts))
 end
 
 -- The comment that marks an nftables table as run's (nsl.topo.nat makes

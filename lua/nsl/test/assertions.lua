@@ -21,6 +21,15 @@ return function(nt)
     for i = 1, #texts do arguments.nofmt[i] = true end
   end
 
+  -- assert.<name> with its messages (positive: what failed; negative:
+  -- what failed under assert.is_not).
+  local function register(name, fn, positive, negative)
+    say:set("assertion.nsl_" .. name .. ".positive", positive)
+    say:set("assertion.nsl_" .. name .. ".negative", negative)
+    assert:register("assertion", name, fn, "assertion.nsl_" .. name .. ".positive",
+      "assertion.nsl_" .. name .. ".negative")
+  end
+
   -- assert.reaches(w, a, b [, family]): a ping from a to b answers.
   local function reaches(_, arguments)
     local w, a, b, family = arguments[1], arguments[2], arguments[3], arguments[4]
@@ -28,19 +37,17 @@ return function(nt)
     show(arguments, tostring(a), tostring(b), tostring(seen))
     return r
   end
-  say:set("assertion.nsl_reaches.positive", "Expected %s to reach %s, but it did not:\n%s")
-  say:set("assertion.nsl_reaches.negative", "Expected %s not to reach %s, but it did (%s)")
-  assert:register("assertion", "reaches", reaches, "assertion.nsl_reaches.positive",
-    "assertion.nsl_reaches.negative")
+  register("reaches", reaches,
+    "Expected %s to reach %s, but it did not:\n%s",
+    "Expected %s not to reach %s, but it did (%s)")
 
   -- assert.not_reaches(w, a, b [, family]).
   local function not_reaches(state, arguments)
     return not reaches(state, arguments)
   end
-  say:set("assertion.nsl_not_reaches.positive", "Expected %s not to reach %s, but it did (%s)")
-  say:set("assertion.nsl_not_reaches.negative", "Expected %s to reach %s, but it did not:\n%s")
-  assert:register("assertion", "not_reaches", not_reaches, "assertion.nsl_not_reaches.positive",
-    "assertion.nsl_not_reaches.negative")
+  register("not_reaches", not_reaches,
+    "Expected %s not to reach %s, but it did (%s)",
+    "Expected %s to reach %s, but it did not:\n%s")
 
   -- assert.listens(w, node, port [, proto]).
   local function listens(_, arguments)
@@ -49,10 +56,9 @@ return function(nt)
     show(arguments, tostring(node), (proto or "tcp") .. " port " .. tostring(port), seen or "it does")
     return r
   end
-  say:set("assertion.nsl_listens.positive", "Expected %s to listen on %s: %s")
-  say:set("assertion.nsl_listens.negative", "Expected %s not to listen on %s, but %s")
-  assert:register("assertion", "listens", listens, "assertion.nsl_listens.positive",
-    "assertion.nsl_listens.negative")
+  register("listens", listens,
+    "Expected %s to listen on %s: %s",
+    "Expected %s not to listen on %s, but %s")
 
   -- assert.matches_json(actual, subset): actual (a table, or JSON text
   -- decoded with nsl.json) holds every key of subset with equal values,
@@ -73,8 +79,7 @@ return function(nt)
     show(arguments, where, pretty(want), pretty(seen))
     return false
   end
-  say:set("assertion.nsl_matches_json.positive", "Expected the JSON to match at %s:\nexpected %s\n     got %s")
-  say:set("assertion.nsl_matches_json.negative", "Expected the JSON not to match the subset%s%s")
-  assert:register("assertion", "matches_json", matches_json, "assertion.nsl_matches_json.positive",
-    "assertion.nsl_matches_json.negative")
+  register("matches_json", matches_json,
+    "Expected the JSON to match at %s:\nexpected %s\n     got %s",
+    "Expected the JSON not to match the subset%s%s")
 end

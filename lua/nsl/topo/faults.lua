@@ -126,28 +126,29 @@ local function set_up(l, up)
   end
 end
 
+-- Both ends of the links between a and b down or up (t:link_down,
+-- t:link_up: what names the method; its caller's line is level 3).
+local function switch(t, a, b, what, up)
+  running(t, what, 3)
+  local f = faults(t)
+  for _, l in ipairs(between(t, a, b, what, 3)) do
+    set_up(l, up)
+    f.down[l.id] = not up or nil
+    for i = #f.cut, 1, -1 do -- up again: no longer cut by a partition
+      if up and f.cut[i] == l.id then table.remove(f.cut, i) end
+    end
+  end
+end
+
 -- t:link_down(a, b): the link (every link) between a and b, both ends;
 -- t:link_down("a:eth1"): the link at that end (one of parallel links).
 function M.link_down(t, a, b)
-  running(t, "link_down", 2)
-  local f = faults(t)
-  for _, l in ipairs(between(t, a, b, "link_down", 2)) do
-    set_up(l, false)
-    f.down[l.id] = true
-  end
+  switch(t, a, b, "link_down", false)
 end
 
 -- t:link_up(a, b): up again (also a link a partition cut).
 function M.link_up(t, a, b)
-  running(t, "link_up", 2)
-  local f = faults(t)
-  for _, l in ipairs(between(t, a, b, "link_up", 2)) do
-    set_up(l, true)
-    f.down[l.id] = nil
-    for i = #f.cut, 1, -1 do
-      if f.cut[i] == l.id then table.remove(f.cut, i) end
-    end
-  end
+  switch(t, a, b, "link_up", true)
 end
 
 -- t:impair(a, b, opts | false): link_impair on both ends of the link
@@ -256,6 +257,17 @@ end
 
 local ORDER = { "delay", "jitter", "loss", "duplicate", "corrupt", "reorder", "rate", "limit" }
 
+-- Calls fn(e, ok, rec) for each end of link l impaired by the
+-- description or by t:impair, with what link_get reads back now (ok
+-- false: rec is the error).
+local function each_impaired(f, l, fn)
+  for _, e in ipairs(l.ends) do
+    if e.impair or (f.impair[l.id] and f.impair[l.id][e.node.name]) then
+      fn(e, pcall(core.link_get, e.real, { ns = e.ns and e.ns.real }))
+    end
+  end
+end
+
 -- Lines for t:show(): the links down (t:link_down) or cut (t:partition),
 -- and every impaired end (from the description or t:impair) as the
 -- kernel reports it now (an end whose impairment was removed is not) ("a-r: a eth0: netem delay 50ms loss 1%").
@@ -266,22 +278,19 @@ function M.summary(t)
   for _, l in ipairs(t.model.links) do
     if f.down[l.id] then out[#out + 1] = l.id .. ": down (link_down)" end
     if cut[l.id] then out[#out + 1] = l.id .. ": down (partition)" end
-    for _, e in ipairs(l.ends) do
-      if e.impair or (f.impair[l.id] and f.impair[l.id][e.node.name]) then
-        local ok, rec = pcall(core.link_get, e.real, { ns = e.ns and e.ns.real })
-        local im = ok and rec.impair
-        local words = { im and im.qdisc or "none" }
-        for _, k in ipairs(ORDER) do
-          if im and im[k] and not (k == "limit" and im[k] == 1000) then
-            words[#words + 1] = k .. " " .. tostring(im[k])
-          end
-        end
-        if im or not ok then -- one t:impair(..., false) took off: not shown
-          out[#out + 1] = string.format("%s: %s %s: %s", l.id, e.node.name, e.name,
-            ok and table.concat(words, " ") or tostring(rec))
+    each_impaired(f, l, function(e, ok, rec)
+      local im = ok and rec.impair
+      local words = { im and im.qdisc or "none" }
+      for _, k in ipairs(ORDER) do
+        if im and im[k] and not (k == "limit" and im[k] == 1000) then
+          words[#words + 1] = k .. " " .. tostring(im[k])
         end
       end
-    end
+      if im or not ok then -- one t:impair(..., false) took off: not shown
+        out[#out + 1] = string.format("%s: %s %s: %s", l.id, e.node.name, e.name,
+          ok and table.concat(words, " ") or tostring(rec))
+      end
+    end)
   end
   return out
 end
@@ -295,15 +304,12 @@ function M.state(t)
   for _, id in ipairs(f.cut) do out.cut[#out.cut + 1] = id end
   for _, l in ipairs(t.model.links) do
     if f.down[l.id] then out.down[#out.down + 1] = l.id end
-    for _, e in ipairs(l.ends) do
-      if e.impair or (f.impair[l.id] and f.impair[l.id][e.node.name]) then
-        local ok, rec = pcall(core.link_get, e.real, { ns = e.ns and e.ns.real })
-        if not ok or rec.impair then
-          out.impaired[#out.impaired + 1] = { link = l.id, node = e.node.name, dev = e.name,
-            impair = ok and rec.impair or nil, error = not ok and tostring(rec) or nil }
-        end
+    each_impaired(f, l, function(e, ok, rec)
+      if not ok or rec.impair then
+        out.impaired[#out.impaired + 1] = { link = l.id, node = e.node.name, dev = e.name,
+          impair = ok and rec.impair or nil, error = not ok and tostring(rec) or nil }
       end
-    end
+    end)
   end
   return out
 end
