@@ -195,29 +195,24 @@ function M.show(args)
       end
     end
   end
-  local states, extras = {}, {}
-  for i, top in ipairs(tops) do
-    local caps = {} -- those still running (one killed never said it stopped)
-    for _, c in ipairs(top.captures or {}) do
-      if io.open("/proc/" .. tostring(c.pid) .. "/stat") then caps[#caps + 1] = c end
-    end
-    extras[i] = { faults = top.faults, captures = caps, only = only }
-    states[i] = state.live(top)
-    if only and o.json then
-      local keep = {}
-      for _, n in ipairs(states[i].namespaces) do
-        if n.name == only then keep[#keep + 1] = n end
-      end
-      states[i].namespaces = json.array(keep)
-      states[i].host = { links = {} }
-    end
-  end
   if o.json then
+    local states = {}
+    for i, top in ipairs(tops) do
+      states[i] = state.live(top)
+      if only then
+        local keep = {}
+        for _, n in ipairs(states[i].namespaces) do
+          if n.name == only then keep[#keep + 1] = n end
+        end
+        states[i].namespaces = json.array(keep)
+        states[i].host = { links = {} }
+      end
+    end
     out(json.encode(json.array(states)))
     return 0
   end
-  if #states == 0 then out("no live topologies (nsl ls)") end
-  for i, st in ipairs(states) do out(state.text(st, extras[i])) end
+  if #tops == 0 then out("no live topologies (nsl ls)") end
+  for _, top in ipairs(tops) do out(state.report(top, { only = only })) end
   return 0
 end
 

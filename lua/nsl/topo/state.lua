@@ -11,8 +11,10 @@
 --                 namespace's links that belong to the topology.  What
 --                 t:state() returns; needs only the entry, so another
 --                 process can ask (nsl show).
---   text(state)   that state as aligned text: what t:show() prints and
---                 nsl show prints.
+--   text(state)   that state as aligned text.
+--   report(entry) live(entry) as text, with the faults and captures the
+--                 entry names: the one renderer of t:report(), t:show()
+--                 and nsl show.
 local core = require("nsl.core")
 local pretty = require("nsl.pretty")
 local json = require("nsl.json")
@@ -238,6 +240,24 @@ function M.text(st, extra)
     ::next::
   end
   return table.concat(out, "\n")
+end
+
+-- report(entry [, extra]): the entry's live state as text, the faults it
+-- names and its captures still running (one a signal killed never said
+-- it stopped) added to extra (nat, only: see text).  What t:report(),
+-- t:show() (nsl.topo.view, for a topology of this process) and nsl show
+-- (nsl.cli, for one a lab file names) print.
+function M.report(e, extra)
+  local x = { faults = e.faults, captures = {} }
+  for k, v in pairs(extra or {}) do x[k] = v end
+  for _, c in ipairs(e.captures or {}) do
+    local f = io.open("/proc/" .. tostring(c.pid) .. "/stat")
+    if f then
+      f:close()
+      x.captures[#x.captures + 1] = c
+    end
+  end
+  return M.text(M.live(e), x)
 end
 
 return M

@@ -1,7 +1,7 @@
 -- nsl.topo.view: looking at a topology.
 --
 --   report(t)   the live state as aligned text (what t:show() prints),
---               rendered by nsl.topo.state.text
+--               rendered by nsl.topo.state.report
 --   diagram(t)  the description drawn as ASCII boxes, like the articles
 --   dot(t)      the description as a Graphviz graph (dot -Tsvg renders it)
 local vlans = require("nsl.topo.vlans")
@@ -11,13 +11,11 @@ local features = require("nsl.topo.features")
 
 local M = {}
 
--- report(t): the live state as text: t:state() rendered by
--- nsl.topo.state.text (the renderer nsl show uses too), with what only
--- this process knows: the features' summaries (the NAT table's rules,
--- the injected faults).
+-- report(t): the live state as text: nsl.topo.state.report (the
+-- renderer nsl show uses too), with what only this process knows: the
+-- features' summaries (the NAT table's rules, the injected faults).
 function M.report(t)
-  if t.status ~= "up" then return state.text({ prefix = t.prefix, state = t.status }) end
-  return state.text(state.live(state.entry(t)), features.extras(t, "summary"))
+  return state.report(state.entry(t), features.extras(t, "summary"))
 end
 
 local function len(s) return utf8.len(s) or #s end
