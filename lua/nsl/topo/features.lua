@@ -21,6 +21,8 @@
 --   after_routes(m, step)         plan: after the namespaces' routes
 --   before_services(t, step)      plan: after the addresses are ready
 --   entry(t, e)                   state.entry: its part of the plain data
+--   note(x)                       t:diagram(): its words after a bridge, port,
+--                                 link end or own link x ("" for none)
 --   summary(t)                    t:report()'s lines (state.text's extra[name])
 --   state(t)                      t:state()'s field [name] while up
 --   install(Topology)             its topology methods
@@ -60,14 +62,16 @@ local M = {
     keys = { bridge = vlans.BRIDGE_KEYS, link = vlans.LINK_KEYS },
     bridge = vlans.bridge,
     link = vlans.link,
-    dev_steps = function(step, dev, x, ns, self) vlans.steps(step, dev, x.vlans, ns, self) end },
+    dev_steps = function(step, dev, x, ns, self) vlans.steps(step, dev, x.vlans, ns, self) end,
+    note = function(x) return vlans.text(x.vlans) end },
   { name = "kinds", -- link kinds beyond veth, the namespaces' own links, VRFs
     keys = { ns = { "links", "vrfs" }, link = { "kind" } },
     links = kinds.read,
     read = function(_, m, ctx) kinds.late(m, ctx.add_routes) end,
     before_links = kinds.early, -- VRFs and bonds, before the veths they take
     create_link = kinds.create,
-    after_links = kinds.own },
+    after_links = kinds.own,
+    note = kinds.note },
   { name = "static", -- routing = "static"
     keys = { top = { "routing" } },
     read = function(desc, m, ctx) static.read(desc, m, ctx.reach, ctx.networks) end },
@@ -108,6 +112,15 @@ function M.each(hook, ...)
   for _, f in ipairs(M) do
     if f[hook] then f[hook](...) end
   end
+end
+
+-- note(x): every feature's note of x, in order.
+function M.note(x)
+  local out = ""
+  for _, f in ipairs(M) do
+    if f.note then out = out .. f.note(x) end
+  end
+  return out
 end
 
 -- keys(place, set): adds the features' keys of place ("top", "ns",

@@ -4,8 +4,6 @@
 --               rendered by nsl.topo.state.report
 --   diagram(t)  the description drawn as ASCII boxes, like the articles
 --   dot(t)      the description as a Graphviz graph (dot -Tsvg renders it)
-local vlans = require("nsl.topo.vlans")
-local kinds = require("nsl.topo.kinds")
 local state = require("nsl.topo.state")
 local features = require("nsl.topo.features")
 
@@ -93,10 +91,10 @@ function M.diagram(t, opts)
     for _, b in ipairs(m.bridges) do
       if b.ns == (owner.kind == "ns" and owner or nil) then
         lines[#lines + 1] = "[" .. b.real .. "] bridge" .. (addresses(b, " ") and (" " .. addresses(b, " ")) or "")
-          .. (b.vlan_filtering and " vlan_filtering" or "") .. vlans.text(b.vlans)
+          .. (b.vlan_filtering and " vlan_filtering" or "") .. features.note(b)
         for _, port in ipairs(b.ifaces) do
           lines[#lines + 1] = "  +-- [" .. port.real .. "] <-> " .. port.peer.node.name .. " [" .. port.peer.real .. "]"
-            .. vlans.text(port.vlans)
+            .. features.note(port)
         end
       end
     end
@@ -104,14 +102,14 @@ function M.diagram(t, opts)
       for _, e in ipairs(l.ends) do
         local here = owner.kind == "host" and e.node.kind == "host" or e.node == owner
         if here then
-          lines[#lines + 1] = iface(e) .. kinds.note(e)
+          lines[#lines + 1] = iface(e) .. features.note(e)
           lines[#lines + 1] = "   " .. peer_text(e)
         end
       end
     end
     if owner.kind == "ns" then
       for _, v in ipairs(owner.vrfs or {}) do lines[#lines + 1] = "[" .. v.real .. "] vrf table " .. v.table end
-      for _, o in ipairs(owner.own or {}) do lines[#lines + 1] = iface(o) .. kinds.note(o) end
+      for _, o in ipairs(owner.own or {}) do lines[#lines + 1] = iface(o) .. features.note(o) end
       for _, r in ipairs(owner.routes) do
         local hops = {}
         for _, h in ipairs(r.nexthops or {}) do hops[#hops + 1] = h.via or h.dev end
