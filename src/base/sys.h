@@ -1,6 +1,6 @@
 /*
  * sys.h - the shared ground that needs no Lua: constants and helpers
- * every wing uses, so each exists once (mechanism files such as nl.c and
+ * every wing uses, so each exists once (mechanism files such as nlsock.c and
  * procio.c include this, never nsl.h).
  */
 #ifndef NSL_SYS_H

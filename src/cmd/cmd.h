@@ -6,7 +6,7 @@
 #ifndef NSL_CMD_H
 #define NSL_CMD_H
 
-#include "nsl.h"
+#include "lua/nsl.h"
 
 /* Runs the function on the stack (below nargs arguments) under a traceback
  * handler with signals armed; leaves results or the error message. */

@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "bridge.h"
-#include "kfeature.h"
+#include "nl/kfeature.h"
 
 /* The keys of link_set's option bridge, read as options of their own. */
 static const struct nsl_prim port_keys = {

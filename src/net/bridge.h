@@ -7,7 +7,7 @@
 #ifndef NSL_BRIDGE_H
 #define NSL_BRIDGE_H
 
-#include "nl.h"
+#include "nl/nl.h"
 
 #define BR_VID_MAX 4094		/* VLAN ids are 1..4094 */
 

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kfeature.h"
+#include "nl/kfeature.h"
 #include "link.h"
 
 #define MTU_MIN 68

@@ -9,7 +9,7 @@
 #define NSL_LINK_H
 
 #include "bridge.h"
-#include "nl.h"
+#include "nl/nl.h"
 
 /* The operational states (IFLA_OPERSTATE) by number, as ip names them
  * (linkinfo.c): link_get's state, link_wait's oper. */

@@ -21,7 +21,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "nl.h"
+#include "nl/nl.h"
 
 /* Makes /run/netns exist and be a shared mount point, as ip does; once
  * per process unless again.  Returns 0 or -errno. */

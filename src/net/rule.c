@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nl.h"
+#include "nl/nl.h"
 
 #define RULE_META "nsl.rule_list"
 

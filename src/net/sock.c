@@ -23,7 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "nl.h"
+#include "nl/nl.h"
 
 #define SOCK_META "nsl.socket"
 

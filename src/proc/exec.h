@@ -7,7 +7,7 @@
 #ifndef NSL_EXEC_H
 #define NSL_EXEC_H
 
-#include "nsl.h"
+#include "lua/nsl.h"
 #include "launch.h"
 
 /* Everything one call needs, resolved from its Lua arguments. */

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "sys.h"
+#include "base/sys.h"
 
 #define LAUNCH_MAX_FDS 32	/* entries of the fds option */
 

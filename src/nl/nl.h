@@ -2,14 +2,14 @@
  * nl.h - private to the network primitives (netns.c, link.c,
  * linkinfo.c, addr.c, route.c, sysctl.c): the per-namespace netlink
  * socket cache of this Lua state and the one helper that sends requests
- * and reads their answers (nlstate.c over the Lua-free nl.c, nlsock.h),
+ * and reads their answers (nl.c over the Lua-free nlsock.c, nlsock.h),
  * building requests (nlreq.c), link names and indexes (ifindex.c),
  * argument checks (nlargs.c).
  */
 #ifndef NSL_NL_H
 #define NSL_NL_H
 
-#include "nsl.h"
+#include "lua/nsl.h"
 #include "nlsock.h"
 
 /* Validates a namespace name as ip does (no '/', not "." or "..", at most

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nsl.h"
+#include "lua/nsl.h"
 
 #define MNT_MAX_LAYERS 64
 #define MNT_MAX_TRIES 20000	/* new namespaces made to find one bindable */

@@ -17,7 +17,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "sys.h"
+#include "base/sys.h"
 
 #define NSL_NAME "nsl"
 #define NSL_VERSION "0.1.0"
