@@ -34,7 +34,7 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 CPPFLAGS  += -D_GNU_SOURCE -Isrc
-SRCS      := $(wildcard src/base/*.c src/lua/*.c src/nl/*.c src/net/*.c src/proc/*.c src/cmd/*.c)
+SRCS      := $(wildcard src/base/*.c src/lua/*.c src/nl/*.c src/net/*.c src/proc/*.c src/cmd/*.c) src/lib/core.c
 LUA_FILES := $(shell find lua -name '*.lua' | LC_ALL=C sort)
 OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 
@@ -190,7 +190,7 @@ PREFIX  ?= /usr/local
 MANDIR  ?= $(PREFIX)/share/man
 PIC     := $(BUILD)/pic
 SO_OBJS := $(patsubst src/%.c,$(PIC)/%.o,$(wildcard src/base/*.c src/lua/*.c src/nl/*.c src/net/*.c src/proc/*.c) \
-             src/lib/module.c) $(PIC)/lua_embed.o
+             src/lib/core.c src/lib/module.c) $(PIC)/lua_embed.o
 
 install: $(NSL)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1

@@ -32,12 +32,12 @@ build = {
     nsl_core = {
       sources = {
         "src/lua/clock.c",
-        "src/lua/core.c",
         "src/lua/embed.c",
         "src/lua/error.c",
         "src/lua/fs.c",
         "src/lua/json.c",
         "src/lua/opts.c",
+        "src/lua/prim.c",
         "src/lua/record.c",
         "src/lua/signal.c",
         "src/lua/sys.c",
@@ -75,6 +75,7 @@ build = {
         "src/proc/proc.c",
         "src/proc/procio.c",
         "src/proc/proxy.c",
+        "src/lib/core.c",
         "src/lib/noembed.c",
       },
       defines = { "_GNU_SOURCE" },

@@ -15,6 +15,12 @@ int nsl_docall(lua_State *L, int narg, int nres);
 /* Prints "nsl: message" for a non-OK status and pops it; returns status. */
 int nsl_report(lua_State *L, int status);
 
+/* Registers nsl.core and the embedded Lua library in package.preload,
+ * loads the global nsl and makes the primitives global (all but those
+ * whose names start with "_", which only the Lua library uses); os.exit
+ * closes the state (libs.c). */
+int nsl_openlibs(lua_State *L);
+
 /* The REPL (repl.c). */
 void nsl_repl(lua_State *L);
 

@@ -170,7 +170,7 @@ struct nsl_prim {
  * the module table at index 1, each a closure whose upvalue 1 is its
  * entry, and records the declaration in the table's _options
  * ({ [name] = { arg = opt_arg, keys = { ... } } }, for the specs). */
-void nsl_register(lua_State *L, const struct nsl_prim *prims);
+void nsl_register(lua_State *L, const struct nsl_prim *prims);	/* prim.c */
 void nsl_register_one(lua_State *L, const struct nsl_prim *p);
 
 /* The entry of the running primitive (its upvalue 1). */
@@ -234,10 +234,8 @@ double nsl_opt_seconds(struct nsl_opts *o, const char *key, double def);
  * one, since C would cut it short there. */
 const char *nsl_checkstring(lua_State *L, int idx, const char *prim);
 
-/* Module registration (core.c).  luaopen_nsl_core builds the table of C
- * primitives; nsl_openlibs registers it and the embedded Lua library in
- * package.preload and makes the primitives global (all but those whose
- * names start with "_", which only the Lua library uses). */
+/* nsl.core (lib/core.c): luaopen_nsl_core builds the table of C
+ * primitives, calling each file's opener below. */
 int luaopen_nsl_core(lua_State *L);
 
 /* Openers: each adds its primitives to the table at stack index 1. */
@@ -286,7 +284,6 @@ int nsl_open_nft(lua_State *L);	/* nft.c: nft, nft_list */
 int nsl_open_sock(lua_State *L);	/* sock.c: listen, connect */
 int nsl_open_proxy(lua_State *L);	/* proxy.c: proxy */
 int nsl_open_capture(lua_State *L);	/* capture.c: capture */
-int nsl_openlibs(lua_State *L);
 
 /* The descriptor of the nsl socket handle at idx (sock.c): -1 when it is
  * closed, -2 when the value is no socket (issue 16, for exec's fds). */
