@@ -17,6 +17,7 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
+#include "base/record.h"
 #include "base/sys.h"
 
 #define NSL_NAME "nsl"
@@ -48,55 +49,10 @@ void nsl_signals_set(sigset_t *set);
  * exit status must then say the run failed. */
 int nsl_run_end(lua_State *L, int failed);
 
-/* The run's record (record.c; format in lua/nsl/record.lua).  The
- * directory (NSL_RUN_DIR or /run/nsl) and this run's id "<pid>-<start>". */
-const char *nsl_rec_dir(void);
-const char *nsl_rec_id(void);
-
-/* Opens the record (making its directory) once; 0 or -errno.  A primitive
- * that makes an object calls it before making anything. */
-int nsl_rec_open(void);
-
-/* Appends one line (printf format, ending in "\n"), whole or not at all
- * (a short write, on a full file system, is cut off again); 0 or -errno.
- * Never raises: it may run while the thread is inside another namespace.
- * A primitive whose + line fails makes nothing, or undoes what it made,
- * and raises with nsl_rec_fail. */
-int nsl_rec_write(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* A name as the record keeps it: backslash, tab and newline escaped as
- * "\\\\", "\\t", "\\n" (a namespace name may hold them); returns buf
- * (which holds 2 * strlen(name) + 1 bytes). */
-const char *nsl_rec_name(const char *name, char *buf, size_t len);
-
-/* Counts one object made (after its line is written): Lua compares the
- * count around a call that raised, to tell whether it made something. */
-void nsl_rec_made(void);
-
-/* True when a line of this run's record starts with prefix (a scan of
- * the file: for rare calls, such as a link moved by link_set_ns). */
-int nsl_rec_has(const char *prefix);
-
-/* True once something was recorded (the record is open). */
-int nsl_rec_active(void);
-
-/* Raises "<prim>: <obj>: cannot keep the run's record in DIR: <reason>",
+/* The run's record (base/record.h: the file; record.c: its Lua side).
+ * Raises "<prim>: <obj>: cannot keep the run's record in DIR: <reason>",
  * with how to get the right when the reason is a missing privilege. */
 int nsl_rec_fail(lua_State *L, const char *prim, const char *obj, int err);
-
-/* System helpers (sys.c).  /proc/PID/stat's state, ppid and start time
- * (clock ticks since boot), robust to any command name; 0 or -errno
- * (-ESRCH: no such process). */
-struct nsl_pstat {
-	char state;
-	int ppid;
-	unsigned long long start;
-};
-int nsl_proc_stat(long pid, struct nsl_pstat *st);
-
-/* "dev:ino" of what path (or fd) names into buf; 0 or -errno. */
-int nsl_file_id(const char *path, char *buf, size_t len);
-int nsl_fd_id(int fd, char *buf, size_t len);
 
 /* Claims path for a namespace of kind ("uts", "mnt") to be bound on:
  * the record's "+kind PATH TMP" line, a placeholder private to the run
@@ -112,12 +68,6 @@ void nsl_ns_unclaim(const char *kind, const char *path);
  * PATH" in the record): pushes true, or false when path was not there;
  * raises "<prim>: <path>: <reason>" otherwise. */
 int nsl_ns_unbind(lua_State *L, const char *prim, const char *kind, const char *path);
-
-/* A user (name or number) from the host's user database: its uid and
- * primary gid; 0, or -1 when there is none (users.c).  A group's gid
- * likewise. */
-int nsl_user_lookup(const char *name, uid_t *uid, gid_t *gid);
-int nsl_group_lookup(const char *name, gid_t *gid);
 
 /* Pushes the sorted names in directory path (no "." or "..") as a Lua
  * array; 0, or -errno with nothing pushed. */
@@ -250,15 +200,6 @@ int nsl_open_json(lua_State *L);	/* json.c: _json_encode, _json_decode, _json_nu
 struct json_t;
 void nsl_push_json(lua_State *L, struct json_t *doc, int nulls);
 
-/* Writes len bytes of text to path whole or not at all: into "<path>.tmp"
- * (mode, O_NOFOLLOW), checked for every error and short write, synced,
- * then renamed over path; on any failure the tmp file is removed and
- * path keeps what it held (fs.c).  0 or -errno. */
-int nsl_write_whole(const char *path, const char *text, size_t len, mode_t mode);
-
-/* Writes len bytes of buf to fd, again after a short write or EINTR, until
- * all are written or one fails; *done says how many were.  0 or -errno. */
-int nsl_write_all(int fd, const char *buf, size_t len, size_t *done);
 int nsl_open_signal(lua_State *L);	/* signal.c: _shield */
 int nsl_open_record(lua_State *L);	/* record.c: _record, _record_seq, _record_dir */
 int nsl_open_sys(lua_State *L);		/* sys.c: _proc_stat, _kill, _netns_pids, _netns_busy, _readdir, _stat, _unlink, _uts_add, _uts_del, signals, _netns_dir */

@@ -1,16 +1,6 @@
 /*
- * record.c - the run's record, written by the primitives themselves, and
- * the end of a run.
- *
- * Every object a primitive makes (a namespace, a link, a UTS namespace, a
- * background process) is noted in one file per run, NSL_RUN_DIR (default
- * /run/nsl) "/<pid>-<start time>", by the C code that makes it, before
- * the primitive returns: a signal (whose Lua error is raised only when the
- * primitive returns) cannot come between the object and its line.  The
- * file is opened once and appended to with one write(2) per line (no
- * fsync: it lives on tmpfs, and only a dead process, not a dead machine,
- * must be covered).  The line format is described in lua/nsl/record.lua,
- * which reads it (rollback, --clean).
+ * record.c - the run's record as Lua sees it (the file itself, without
+ * Lua, is base/record.c), its failures as errors, and the end of a run.
  *
  * The end of a run (nsl_run_end): a run that failed (an uncaught error,
  * a signal, os.exit with a failure) first rolls back what its record
@@ -34,128 +24,7 @@
 
 #include "nsl.h"
 
-static int rec_fd = -1;
-static char rec_path[PATH_MAX];
-static char rec_id[64];
-static lua_Integer rec_seq;	/* how many objects were recorded */
-static lua_Integer rec_plus;	/* how many + lines were written */
 static int torn;		/* teardowns that failed with no caller to tell */
-
-/* See nsl.h. */
-const char *nsl_rec_dir(void)
-{
-	const char *d = getenv("NSL_RUN_DIR");
-
-	return d && *d ? d : "/run/nsl";
-}
-
-/* See nsl.h. */
-const char *nsl_rec_id(void)
-{
-	struct nsl_pstat st;
-
-	if (!rec_id[0]) {
-		if (nsl_proc_stat((long)getpid(), &st) < 0)
-			st.start = 0;
-		snprintf(rec_id, sizeof(rec_id), "%ld-%llu", (long)getpid(),
-			 (unsigned long long)st.start);
-	}
-	return rec_id;
-}
-
-/* See nsl.h. */
-int nsl_rec_open(void)
-{
-	const char *dir = nsl_rec_dir();
-
-	if (rec_fd >= 0)
-		return 0;
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	snprintf(rec_path, sizeof(rec_path), "%s/%s", dir, nsl_rec_id());
-	rec_fd = open(rec_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (rec_fd < 0)
-		return -errno;
-	return 0;
-}
-
-/* See nsl.h. */
-int nsl_rec_write(const char *fmt, ...)
-{
-	char line[2 * PATH_MAX];
-	va_list ap;
-	int n, err;
-	size_t done;
-	off_t end;
-
-	err = nsl_rec_open();
-	if (err)
-		return err;
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return -ENAMETOOLONG;
-	end = lseek(rec_fd, 0, SEEK_END);	/* only this run appends to it */
-	err = -nsl_write_all(rec_fd, line, (size_t)n, &done);	/* O_APPEND */
-	if (err) {
-		/* a full file system: no half line, which would run into the
-		 * next and hide both from the reader */
-		if (done && (end < 0 || ftruncate(rec_fd, end) < 0))
-			fprintf(stderr, "nsl: the run's record %s ends in a half line\n",
-				rec_path);
-		return -err;
-	}
-	if (line[0] == '+')
-		rec_plus++;
-	return 0;
-}
-
-/* See nsl.h. */
-const char *nsl_rec_name(const char *name, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (; *name && o + 3 < len; name++) {
-		char c = *name;
-
-		if (c == '\\' || c == '\t' || c == '\n') {
-			buf[o++] = '\\';
-			c = c == '\t' ? 't' : c == '\n' ? 'n' : '\\';
-		}
-		buf[o++] = c;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
-/* See nsl.h. */
-void nsl_rec_made(void)
-{
-	rec_seq++;
-}
-
-/* See nsl.h. */
-int nsl_rec_has(const char *prefix)
-{
-	char line[2 * PATH_MAX];
-	size_t n = strlen(prefix);
-	int found = 0;
-	FILE *f;
-
-	if (rec_fd < 0 || !(f = fopen(rec_path, "re")))
-		return 0;
-	while (!found && fgets(line, sizeof(line), f))
-		found = strncmp(line, prefix, n) == 0;
-	fclose(f);
-	return found;
-}
-
-/* See nsl.h. */
-int nsl_rec_active(void)
-{
-	return rec_fd >= 0;
-}
 
 /* See nsl.h. */
 int nsl_rec_fail(lua_State *L, const char *prim, const char *obj, int err)
@@ -174,10 +43,7 @@ int nsl_rec_fail(lua_State *L, const char *prim, const char *obj, int err)
  * the id while nothing was recorded yet. */
 static int l_record(lua_State *L)
 {
-	if (rec_fd >= 0)
-		lua_pushstring(L, rec_path);
-	else
-		lua_pushnil(L);
+	lua_pushstring(L, nsl_rec_path());	/* nil while not open */
 	lua_pushstring(L, nsl_rec_id());
 	return 2;
 }
@@ -186,7 +52,7 @@ static int l_record(lua_State *L)
  * so that Lua can tell whether a call that raised had made something. */
 static int l_record_seq(lua_State *L)
 {
-	lua_pushinteger(L, rec_seq);
+	lua_pushinteger(L, (lua_Integer)nsl_rec_seq());
 	return 1;
 }
 
@@ -195,7 +61,7 @@ static int l_record_seq(lua_State *L)
  * of the record can be named by two marks. */
 static int l_record_mark(lua_State *L)
 {
-	lua_pushinteger(L, rec_plus);
+	lua_pushinteger(L, (lua_Integer)nsl_rec_mark());
 	return 1;
 }
 
@@ -232,18 +98,11 @@ static int call_record(lua_State *L, const char *fn, int fail)
 static int l_record_release(lua_State *L)
 {
 	size_t len;
-	const char *lines = luaL_checklstring(L, 1, &len), *text;
-	ssize_t w;
+	const char *lines = luaL_checklstring(L, 1, &len);
+	int err = nsl_rec_release(lines, len);
 
-	if (rec_fd < 0)
-		return 0;
-	lua_pushfstring(L, "-all\n%s%s", lines, len ? "\n" : "");
-	text = lua_tolstring(L, -1, &len);
-	do
-		w = write(rec_fd, text, len);	/* O_APPEND: whole, or not at all */
-	while (w < 0 && errno == EINTR);
-	if (w != (ssize_t)len)
-		return nsl_rec_fail(L, "record", rec_path, w < 0 ? errno : EIO);
+	if (err)
+		return nsl_rec_fail(L, "record", nsl_rec_path(), -err);
 	return 0;
 }
 
@@ -271,15 +130,10 @@ int nsl_run_end(lua_State *L, int failed)
 	nsl_signal = 0;	/* the primitives' waits must not raise it again */
 	if (sig)
 		failed = 1;
-	if (rec_fd >= 0)
+	if (nsl_rec_active())
 		left = failed ? call_record(L, "rollback", 1) : call_record(L, "finish", 0);
 	lua_close(L);
-	if (rec_fd >= 0) {
-		close(rec_fd);
-		rec_fd = -1;
-		if (!left)
-			unlink(rec_path);
-	}
+	nsl_rec_close(left);
 	sigprocmask(SIG_SETMASK, &old, NULL);	/* one that came meanwhile: delivered */
 	if (sig)
 		nsl_signal = sig;	/* nsl dies of the first signal */
@@ -324,7 +178,7 @@ static int l_record_note(lua_State *L)
 		n += len;
 	}
 	line[n] = 0;
-	err = nsl_rec_write("%s%s%s\n", sign, kind, line);
+	err = nsl_rec_note(*sign, kind, "%s", line + 1);
 	/* a - line that cannot be written leaves a + line whose object is
 	 * gone: what removes it then finds nothing of the run's */
 	if (err && *sign == '+')

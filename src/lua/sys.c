@@ -1,7 +1,7 @@
 /*
  * sys.c - what the Lua library needs from the system besides netlink and
- * the launcher, so that lua/ never shells out: /proc/PID/stat (the one
- * parser), signalling a pid, the pids inside a network namespace, a
+ * the launcher, so that lua/ never shells out: /proc/PID/stat (parsed by
+ * base/sys.c), signalling a pid, the pids inside a network namespace, a
  * directory's entries, a file's identity, and UTS namespaces bound to a
  * path.  Every function here is internal ("_" names): the library's
  * record, --clean and topologies use them; scripts have the primitives.
@@ -22,85 +22,6 @@
 #include <unistd.h>
 
 #include "nsl.h"
-
-/* See nsl.h.  The command name (field 2) is in parentheses and may hold
- * anything, ')' and spaces included: the fields after it start after the
- * LAST ')' of the file. */
-int nsl_proc_stat(long pid, struct nsl_pstat *st)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
-	ssize_t n;
-	int fd, i, ppid = 0;
-
-	if (pid <= 0)
-		return -ESRCH;
-	if (pid == (long)getpid())
-		snprintf(path, sizeof(path), "/proc/self/stat");
-	else
-		snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -ESRCH;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || !p[2])
-		return -EINVAL;
-	st->state = p[2];
-	p += 3;
-	/* fields 4 (ppid) .. 22 (starttime), counted from field 3 */
-	for (i = 4; i <= 22 && p; i++) {
-		while (*p == ' ')
-			p++;
-		if (i == 4)
-			ppid = atoi(p);
-		else if (i == 22)
-			start = strtoull(p, NULL, 10);
-		p = strchr(p, ' ');
-	}
-	if (i <= 22)
-		return -EINVAL;
-	st->ppid = ppid;
-	st->start = start;
-	return 0;
-}
-
-/* The identity of what path names, as "dev:ino" into buf (a namespace
- * file's dev:ino is the namespace's); 0 or -errno. */
-static int format_id(const struct stat *sb, char *buf, size_t len)
-{
-	snprintf(buf, len, "%llu:%llu", (unsigned long long)sb->st_dev,
-		 (unsigned long long)sb->st_ino);
-	return 0;
-}
-
-int nsl_file_id(const char *path, char *buf, size_t len)
-{
-	struct stat sb;
-
-	return stat(path, &sb) < 0 ? -errno : format_id(&sb, buf, len);
-}
-
-/* The same for an open descriptor. */
-int nsl_fd_id(int fd, char *buf, size_t len)
-{
-	struct stat sb;
-
-	return fstat(fd, &sb) < 0 ? -errno : format_id(&sb, buf, len);
-}
-
-/* Is fd a namespace file (on nsfs: /proc/PID/ns/... or a binding of
- * one), not a plain file, a FIFO or a directory?  1 or 0. */
-int nsl_is_nsfs_fd(int fd)
-{
-	struct statfs sfs;
-
-	return fstatfs(fd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC;
-}
 
 /* _proc_stat(pid): pushes { state = "S", ppid = n, start = n } (start in
  * clock ticks since boot, field 22), or nil when there is no such
@@ -386,7 +307,7 @@ int nsl_ns_claim(const char *kind, const char *path, int *rec)
 		return -err;
 	snprintf(tmp, sizeof(tmp), "%s/.nsl-%s-%lu", dirname_of(path, dir, sizeof(dir)),
 		 nsl_rec_id(), ++serial);
-	err = -nsl_rec_write("+%s\t%s\t%s\n", kind, path, tmp);
+	err = -nsl_rec_note('+', kind, "%s\t%s", path, tmp);
 	if (err)
 		return *rec = err;
 	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
@@ -394,21 +315,21 @@ int nsl_ns_claim(const char *kind, const char *path, int *rec)
 		fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (fd < 0) {
 		err = errno;
-		nsl_rec_write("-%s\t%s\n", kind, path);
+		nsl_rec_note('-', kind, "%s", path);
 		return err;
 	}
 	if (nsl_fd_id(fd, id, sizeof(id)) == 0)
-		err = -nsl_rec_write("=%s\t%s\tfile\t%s\n", kind, path, id);
+		err = -nsl_rec_note('=', kind, "%s\tfile\t%s", path, id);
 	close(fd);
 	if (err) {	/* --clean could not prove the placeholder the run's */
 		unlink(tmp);
-		nsl_rec_write("-%s\t%s\n", kind, path);
+		nsl_rec_note('-', kind, "%s", path);
 		return *rec = err;
 	}
 	if (link(tmp, path) < 0) {
 		err = errno;
 		unlink(tmp);
-		nsl_rec_write("-%s\t%s\n", kind, path);
+		nsl_rec_note('-', kind, "%s", path);
 		return err;
 	}
 	unlink(tmp);
@@ -438,7 +359,7 @@ void nsl_ns_unclaim(const char *kind, const char *path)
 {
 	umount2(path, MNT_DETACH);
 	unlink(path);
-	nsl_rec_write("-%s\t%s\n", kind, path);
+	nsl_rec_note('-', kind, "%s", path);
 	rmdir_parent(kind, path);
 }
 
@@ -483,7 +404,7 @@ static int l_uts_add(lua_State *L)
 	if (sethostname(host, hlen) < 0)
 		err = errno;
 	else if (nsl_file_id("/proc/thread-self/ns/uts", id, sizeof(id)) == 0)
-		rec = -nsl_rec_write("=uts\t%s\tuts\t%s\n", path, id);
+		rec = -nsl_rec_note('=', "uts", "%s\tuts\t%s", path, id);
 	if (rec)
 		err = rec;
 	if (!err && mount("/proc/thread-self/ns/uts", path, "none", MS_BIND, NULL) < 0)
@@ -513,7 +434,7 @@ int nsl_ns_unbind(lua_State *L, const char *prim, const char *kind, const char *
 		lua_pushboolean(L, 0);
 		return 1;
 	}
-	nsl_rec_write("-%s\t%s\n", kind, path);
+	nsl_rec_note('-', kind, "%s", path);
 	rmdir_parent(kind, path);
 	lua_pushboolean(L, 1);
 	return 1;

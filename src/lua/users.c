@@ -10,48 +10,6 @@
 
 #include "nsl.h"
 
-/* See nsl.h.  A number is taken as is; a name is looked up in the host's
- * user database (getpwnam). */
-int nsl_user_lookup(const char *name, uid_t *uid, gid_t *gid)
-{
-	struct passwd *pw;
-	char *end;
-	unsigned long n;
-
-	errno = 0;
-	n = strtoul(name, &end, 10);
-	if (*name && !*end && n < 0xffffffffUL) {
-		*uid = (uid_t)n;
-		pw = getpwuid(*uid);
-		*gid = pw ? pw->pw_gid : (gid_t)n;
-		return 0;
-	}
-	pw = getpwnam(name);
-	if (!pw)
-		return -1;
-	*uid = pw->pw_uid;
-	*gid = pw->pw_gid;
-	return 0;
-}
-
-/* See nsl.h. */
-int nsl_group_lookup(const char *name, gid_t *gid)
-{
-	struct group *gr;
-	char *end;
-	unsigned long n = strtoul(name, &end, 10);
-
-	if (*name && !*end && n < 0xffffffffUL) {
-		*gid = (gid_t)n;
-		return 0;
-	}
-	gr = getgrnam(name);
-	if (!gr)
-		return -1;
-	*gid = gr->gr_gid;
-	return 0;
-}
-
 /* _user(name): pushes uid and primary gid of a user (a name or a
  * number), or nil when there is no such user. */
 static int l_user(lua_State *L)

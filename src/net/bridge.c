@@ -289,12 +289,12 @@ static int record_vlan(struct nl_ns *ns, int sign, const char *port, int lo, int
 	nsl_rec_name(ns->name, nsn, sizeof(nsn));
 	port = nsl_rec_name(port, dv, sizeof(dv));
 	if (sign == '-') {
-		nsl_rec_write("-vlan\t%s\t%s\t%d\t%d\t%d\n", port, nsn, lo, hi, self);
+		nsl_rec_note('-', "vlan", "%s\t%s\t%d\t%d\t%d", port, nsn, lo, hi, self);
 		return 0;
 	}
 	if (ns->fd < 0 || nsl_fd_id(ns->fd, nsid, sizeof(nsid)) < 0)
 		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
-	err = nsl_rec_write("+vlan\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", port, nsn, lo, hi, self,
+	err = nsl_rec_note('+', "vlan", "%s\t%s\t%d\t%d\t%d\t%d\t%s", port, nsn, lo, hi, self,
 			    index, nsid);
 	if (!err)
 		nsl_rec_made();

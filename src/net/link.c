@@ -119,12 +119,12 @@ static int record_link(struct link_req *r, int sign, int index)
 	nsl_rec_name(home->name, ns, sizeof(ns));
 	nsl_rec_name(r->name, name, sizeof(name));	/* a name may hold a backslash */
 	if (sign == '-') {
-		nsl_rec_write("-link\t%s\t%s\n", name, ns);
+		nsl_rec_note('-', "link", "%s\t%s", name, ns);
 		return 0;
 	}
 	if (home->fd < 0 || nsl_fd_id(home->fd, nsid, sizeof(nsid)) < 0)
 		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
-	return nsl_rec_write("+link\t%s\t%s\t%d\t%s\n", name, ns, index, nsid);
+	return nsl_rec_note('+', "link", "%s\t%s\t%d\t%s", name, ns, index, nsid);
 }
 
 /* An ifindex for a new link, chosen by nsl rather than the kernel so
