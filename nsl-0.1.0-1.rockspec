@@ -31,6 +31,8 @@ build = {
   modules = {
     nsl_core = {
       sources = {
+        "src/base/record.c",
+        "src/base/sys.c",
         "src/lua/clock.c",
         "src/lua/embed.c",
         "src/lua/error.c",
@@ -38,6 +40,7 @@ build = {
         "src/lua/json.c",
         "src/lua/opts.c",
         "src/lua/prim.c",
+        "src/lua/push.c",
         "src/lua/record.c",
         "src/lua/signal.c",
         "src/lua/sys.c",
@@ -50,6 +53,7 @@ build = {
         "src/nl/nlsock.c",
         "src/net/addr.c",
         "src/net/bridge.c",
+        "src/net/brvlan.c",
         "src/net/fdb.c",
         "src/net/link.c",
         "src/net/linkinfo.c",

@@ -22,7 +22,7 @@ static const lua_CFunction openers[] = {
 	nsl_open_netns,
 	nsl_open_link,
 	nsl_open_linkinfo,
-	nsl_open_bridge,
+	nsl_open_brvlan,
 	nsl_open_fdb,
 	nsl_open_qdisc,
 	nsl_open_addr,

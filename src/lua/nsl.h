@@ -184,6 +184,11 @@ double nsl_opt_seconds(struct nsl_opts *o, const char *key, double def);
  * one, since C would cut it short there. */
 const char *nsl_checkstring(lua_State *L, int idx, const char *prim);
 
+/* Sets field k of the table on top to v (push.c). */
+void nsl_set_int(lua_State *L, const char *k, lua_Integer v);
+void nsl_set_str(lua_State *L, const char *k, const char *v);
+void nsl_set_bool(lua_State *L, const char *k, int v);
+
 /* nsl.core (lib/core.c): luaopen_nsl_core builds the table of C
  * primitives, calling each file's opener below. */
 int luaopen_nsl_core(lua_State *L);
@@ -208,7 +213,7 @@ int nsl_open_users(lua_State *L);	/* users.c: _user, _group */
 int nsl_open_netns(lua_State *L);	/* netns.c: ns_add, ns_del, ns_list, ns_exists */
 int nsl_open_link(lua_State *L);	/* link.c: veth_add, bridge_add..., link_set, link_del, link_set_ns, _link_enums */
 int nsl_open_linkinfo(lua_State *L);	/* linkinfo.c: link_list, link_get, link_exists */
-int nsl_open_bridge(lua_State *L);	/* bridge.c: bridge_vlan_add, bridge_vlan_del, bridge_vlan_list */
+int nsl_open_brvlan(lua_State *L);	/* brvlan.c: bridge_vlan_add, bridge_vlan_del, bridge_vlan_list */
 int nsl_open_fdb(lua_State *L);		/* fdb.c: fdb_add, fdb_del, fdb_list */
 int nsl_open_qdisc(lua_State *L);	/* qdisc.c: link_impair */
 int nsl_open_addr(lua_State *L);	/* addr.c: addr_add, addr_set, addr_del, addr_list, addr_flush */

@@ -171,7 +171,7 @@ static int fdb_cb(const struct nlmsghdr *h, void *data)
 	lua_pushstring(L, ndm->ndm_state & NUD_PERMANENT ? "permanent" :
 		       ndm->ndm_state & NUD_NOARP ? "static" : "dynamic");
 	lua_setfield(L, -2, "state");
-	br_set_bool(L, "self", (ndm->ndm_flags & NTF_SELF) != 0);
+	nsl_set_bool(L, "self", (ndm->ndm_flags & NTF_SELF) != 0);
 	mnl_attr_for_each(a, h, sizeof(*ndm)) {
 		const unsigned char *p = mnl_attr_get_payload(a);
 		size_t len = mnl_attr_get_payload_len(a);

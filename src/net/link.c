@@ -438,17 +438,6 @@ static struct nl_ns *home_of_pid(lua_State *L, lua_Integer pid)
 	return nl_ns(L, "link_set_ns", NULL);
 }
 
-/* See nl.h: whether the record has link name (ifindex index) of ns. */
-int nl_link_made(struct nl_ns *ns, const char *name, int index)
-{
-	char nsn[2 * NAME_MAX + 1], line[3 * NAME_MAX + 64], esc[2 * IFNAMSIZ + 1];
-
-	nsl_rec_name(ns->name, nsn, sizeof(nsn));
-	nsl_rec_name(name, esc, sizeof(esc));
-	snprintf(line, sizeof(line), "+link\t%s\t%s\t%d\t", esc, nsn, index);
-	return nsl_rec_has(line);
-}
-
 /* A link this run made (its "+link" line is in the record) was moved to
  * namespace to: records it there too, so a rollback or --clean finds it
  * where it is now.  Never raises: 0, or -errno when the line could not

@@ -81,10 +81,6 @@ int link_push_kind_data(lua_State *L, const char *kind, const struct nlattr *dat
 /* Pushes the names each kind's enumerated options take (linkkind.c). */
 void link_push_enums(lua_State *L);
 
-/* Set field k of the table on top to v (linkinfo.c). */
-void link_set_int(lua_State *L, const char *k, lua_Integer v);
-void link_set_str(lua_State *L, const char *k, const char *v);
-
 /* Replaces the _master/_link/_netnsid indexes of every record of the
  * array at list by names: master, peer (+ peer_ns) or parent; full: list
  * is a whole dump of ns (its own names are looked up there first)

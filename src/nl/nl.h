@@ -149,7 +149,7 @@ void nl_check_len(lua_State *L, const char *prim, const char *obj,
 
 /* Whether this run made link name, now ifindex index in ns (its "+link"
  * line is in the run's record): what goes with that link needs no record
- * line of its own (link.c). */
+ * line of its own (ifindex.c). */
 int nl_link_made(struct nl_ns *ns, const char *name, int index);
 
 /* Parses "addr[/prefix]" (IPv4 or IPv6) into family, bytes, prefix
