@@ -66,26 +66,6 @@ static const int passed_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static volatile pid_t pass_to;	/* where passed signals go */
 static volatile sig_atomic_t held;	/* one that came before there was a where */
 
-void nsl_world_die(const char *what)
-{
-	fprintf(stderr, "nsl: --rootless: %s: %s\n", what, strerror(errno));
-	_exit(EXIT_FAILURE);
-}
-
-/* CAP_NET_ADMIN and CAP_SYS_ADMIN in the effective set: what building
- * namespaces needs (nsl.test's privileged() asks the same). */
-int nsl_world_privileged(void)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
-
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return 0;
-	return (data[0].effective & (1u << CAP_NET_ADMIN)) &&
-	       (data[0].effective & (1u << CAP_SYS_ADMIN));
-}
-
 int nsl_rootless_wanted(int argc, char **argv)
 {
 	const char *env = getenv("NSL_ROOTLESS");
@@ -167,19 +147,6 @@ static int subrange(const char *file, const char *name, unsigned long id,
 	}
 	fclose(f);
 	return found;
-}
-
-int nsl_world_helper(const char *name, char *path, size_t size)
-{
-	static const char *const dirs[] = { "/usr/bin", "/bin", "/usr/sbin", "/sbin" };
-	size_t i;
-
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, size, "%s/%s", dirs[i], name);
-		if (access(path, X_OK) == 0)
-			return 1;
-	}
-	return 0;
 }
 
 /* newuidmap PID 0 ID 1 1 START COUNT: root is the caller, 1.. the range. */

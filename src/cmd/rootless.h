@@ -17,7 +17,7 @@ void nsl_rootless_enter(void);
 
 /* The name of the lab a world's run keeps (nsl up's keeper), written
  * into its registry file so that nsl down, link... find the world by
- * the lab's name.  Before nsl_rootless_enter. */
+ * the lab's name.  Before nsl_rootless_enter (world.c). */
 void nsl_world_label(const char *name);
 
 /* nsl ls, show and exec join rootless worlds ($XDG_RUNTIME_DIR/nsl/
@@ -31,7 +31,8 @@ int nsl_rootless_join(int *argc, char **argv);
 
 /* 1 in a process joined to a world: it runs as the world's root and
  * loads no code from the world's file system (main: no LUA_INIT, no
- * NSL_LUA_DIR, package.path and cpath empty: only the embedded modules). */
+ * NSL_LUA_DIR, package.path and cpath empty: only the embedded modules)
+ * (world.c). */
 extern int nsl_world_joined;
 
 #endif

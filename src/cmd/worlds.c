@@ -32,84 +32,6 @@
 #include "subcmd.h"
 #include "world.h"
 
-/* The registry of the caller's worlds: $XDG_RUNTIME_DIR/nsl/world-<pid>
- * (the outer pid) holds "<pid of the world's pid 1> <its start time>", so
- * that nsl ls, show and exec, run later without privileges, join the
- * world.  The outer process removes its file when it ends; a SIGKILL
- * leaves it, and the reader drops a file whose process is gone. */
-static char registry[512];
-static char label[64];	/* a keeper's lab name, or "" */
-
-void nsl_world_label(const char *name)
-{
-	size_t i;
-
-	snprintf(label, sizeof(label), "%s", name);
-	for (i = 0; label[i]; i++)	/* one word in the file */
-		if (label[i] <= ' ')
-			label[i] = '_';
-}
-
-int nsl_world_joined;
-
-void nsl_world_unregister(void)
-{
-	if (registry[0])
-		unlink(registry);
-	registry[0] = '\0';
-}
-
-static int registry_dir(char *dir, size_t size)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-
-	if (xdg == NULL || xdg[0] != '/')
-		return 0;
-	return snprintf(dir, size, "%s/nsl", xdg) < (int)size;
-}
-
-/* Field 22 of /proc/PID/stat: the start time, which tells pids apart. */
-static unsigned long long start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long t = 0;
-	int fd, i;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	for (i = 2; p && i < 22; i++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		t = strtoull(p + 1, NULL, 10);
-	return t;
-}
-
-void nsl_world_register(pid_t world)
-{
-	char dir[448], text[128];
-
-	if (!registry_dir(dir, sizeof(dir)))
-		return;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return;
-	/* Written whole under another name, then renamed into place: a
-	 * reader never sees it empty or half written. */
-	snprintf(registry, sizeof(registry), "%s/world-%d", dir, (int)getpid());
-	snprintf(text, sizeof(text), "%d %llu%s%s\n", (int)world, start_time(world),
-		 label[0] ? " " : "", label);
-	if (nsl_write_whole(registry, text, strlen(text), 0600) < 0)
-		registry[0] = '\0';
-}
-
 /* The live worlds of a registry directory; stale files go. */
 struct world {
 	pid_t outer, init;	/* the pid the caller started, the world's pid 1 */
@@ -174,7 +96,7 @@ static int world_open(struct world *w, uid_t owner, int fds[4])
 		goto bad;
 	}
 	close(parent);
-	if (start_time(w->init) != w->start) {
+	if (nsl_world_start(w->init) != w->start) {
 		snprintf(w->bad, sizeof(w->bad), "its pid 1 (%d) is gone", (int)w->init);
 		goto bad;
 	}
@@ -277,7 +199,7 @@ static int registry_scan(const char *dir, uid_t owner, const char *dir_bad,
 		if (len <= 0)
 			continue;	/* being written, or not ours to judge */
 		text[len] = '\0';
-		if (registry_text(text, &pid, &t, lab, sizeof(lab)) < 0 || start_time(pid) != t) {
+		if (registry_text(text, &pid, &t, lab, sizeof(lab)) < 0 || nsl_world_start(pid) != t) {
 			if (outer > 0 && kill(outer, 0) < 0 && errno == ESRCH)
 				unlink(path);	/* its world is gone */
 			continue;
@@ -319,7 +241,7 @@ static int worlds_find(struct world *w, int root)
 	struct stat st;
 	int n = 0;
 
-	if (registry_dir(dir, sizeof(dir)))
+	if (nsl_world_dir(dir, sizeof(dir)))
 		n = registry_scan(dir, geteuid(), NULL, w, n);
 	if (root) {
 		DIR *d = opendir("/run/user");
@@ -500,7 +422,7 @@ int nsl_rootless_join(int *argc, char **argv)
 		return 0;
 	want = take_world(argc, argv);
 	root = nsl_world_privileged();
-	if (!root && !registry_dir(list, sizeof(list))) {
+	if (!root && !nsl_world_dir(list, sizeof(list))) {
 		/* Where worlds are looked for, and how to point there: nsl.cli
 		 * adds it to what it could not find (NSL_NO_REGISTRY). */
 		snprintf(list, sizeof(list), "XDG_RUNTIME_DIR is not set (or not absolute), so no "
