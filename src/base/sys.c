@@ -1,8 +1,8 @@
 /*
  * sys.c - the system helpers that need no Lua (sys.h), shared by every
  * floor: /proc/PID/stat (the one parser), a file's identity, the nsfs
- * check, the monotonic clock, careful writes and opens of files, and the
- * host's user database.
+ * check, the monotonic clock, careful writes and opens of files, the
+ * host's user database, and the names of signals.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <linux/magic.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,5 +226,34 @@ int nsl_group_lookup(const char *name, gid_t *gid)
 	if (!gr)
 		return -1;
 	*gid = gr->gr_gid;
+	return 0;
+}
+
+/* See sys.h: the one table of signal names, in C and, as core.signals
+ * (name -> number), in Lua. */
+const char *const nsl_signames[] = {
+	[SIGHUP] = "HUP", [SIGINT] = "INT", [SIGQUIT] = "QUIT",
+	[SIGILL] = "ILL", [SIGTRAP] = "TRAP", [SIGABRT] = "ABRT",
+	[SIGBUS] = "BUS", [SIGFPE] = "FPE", [SIGKILL] = "KILL",
+	[SIGUSR1] = "USR1", [SIGSEGV] = "SEGV", [SIGUSR2] = "USR2",
+	[SIGPIPE] = "PIPE", [SIGALRM] = "ALRM", [SIGTERM] = "TERM",
+	[SIGCHLD] = "CHLD", [SIGCONT] = "CONT", [SIGSTOP] = "STOP",
+	[SIGTSTP] = "TSTP", [SIGTTIN] = "TTIN", [SIGTTOU] = "TTOU",
+	[SIGURG] = "URG", [SIGXCPU] = "XCPU", [SIGXFSZ] = "XFSZ",
+	[SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF", [SIGWINCH] = "WINCH",
+	[SIGIO] = "IO", [SIGPWR] = "PWR", [SIGSYS] = "SYS",
+};
+const int nsl_nsignames = (int)(sizeof(nsl_signames) / sizeof(nsl_signames[0]));
+
+/* See sys.h. */
+int nsl_signum(const char *name)
+{
+	int i;
+
+	if (strncmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (i = 1; i < nsl_nsignames; i++)
+		if (nsl_signames[i] && strcmp(nsl_signames[i], name) == 0)
+			return i;
 	return 0;
 }

@@ -79,4 +79,11 @@ int nsl_write_whole(const char *path, const char *text, size_t len, mode_t mode)
  * all are written or one fails; *done says how many were.  0 or -errno. */
 int nsl_write_all(int fd, const char *buf, size_t len, size_t *done);
 
+/* The signal names without "SIG", by number ([SIGTERM] = "TERM"; NULL
+ * where there is none), the one table of them (core.signals is made from
+ * it), and the number of a name ("TERM" or "SIGTERM"), 0 when unknown. */
+extern const char *const nsl_signames[];
+extern const int nsl_nsignames;
+int nsl_signum(const char *name);
+
 #endif

@@ -460,28 +460,17 @@ static const struct nsl_prim sys_funcs[] = {
 };
 
 /* The signals the library names, by their names without SIG. */
-static const struct {
-	const char *name;
-	int sig;
-} signal_names[] = {
-	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
-	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
-	{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
-	{ "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
-};
-
 /* Adds the functions above, signals = { TERM = 15, ... } and _netns_dir
  * (the one /run/netns of the Lua library) to the table at index 1. */
 int nsl_open_sys(lua_State *L)
 {
-	size_t i;
+	int i;
 
 	nsl_register(L, sys_funcs);
-	lua_createtable(L, 0, sizeof(signal_names) / sizeof(signal_names[0]));
-	for (i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++) {
-		lua_pushinteger(L, signal_names[i].sig);
-		lua_setfield(L, -2, signal_names[i].name);
-	}
+	lua_newtable(L);
+	for (i = 1; i < nsl_nsignames; i++)
+		if (nsl_signames[i])
+			nsl_set_int(L, nsl_signames[i], i);
 	lua_setfield(L, 1, "signals");
 	lua_pushliteral(L, NSL_NETNS_DIR);
 	lua_setfield(L, 1, "_netns_dir");

@@ -143,9 +143,6 @@ struct proc {
 	struct proc *next, *prev;	/* the live list */
 };
 
-extern const char *const nsl_signames[];	/* [SIGTERM] = "TERM" */
-extern const int nsl_nsignames;
-
 void proc_close_fd(int *fd);
 void proc_track(struct proc *p);
 /* 1 when the process has ended and is reaped (block: wait for it). */
