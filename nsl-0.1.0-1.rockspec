@@ -59,6 +59,7 @@ build = {
         "src/net/linkinfo.c",
         "src/net/linkkind.c",
         "src/net/linkpeer.c",
+        "src/net/linkreq.c",
         "src/net/linkwait.c",
         "src/net/neigh.c",
         "src/net/netns.c",

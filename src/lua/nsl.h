@@ -93,7 +93,7 @@ int nsl_library_chunk(const char *chunk);
  * on the running stack (the user's line), or nil. */
 void nsl_push_where(lua_State *L);
 
-/* Primitives and their options (opts.c).
+/* Primitives (prim.c) and their options (opts.c).
  *
  * Each file of primitives declares them in one table of struct nsl_prim:
  *

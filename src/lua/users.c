@@ -1,11 +1,9 @@
 /*
- * users.c - user and group names of the host's user database, as the
- * owners of a node's files and the users services run as (nodefs.c,
- * exec.c) and the description's checks (_user, _group) take them.
+ * users.c - _user and _group: user and group names of the host's user
+ * database, as the description's checks take them (the lookups, shared
+ * with nodefs.c and exec.c, are base/sys.c's).
  */
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdlib.h>
 
 #include "nsl.h"
