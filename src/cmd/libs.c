@@ -39,11 +39,7 @@ static int os_exit(lua_State *L)
  * excepted: they are the Lua library's). */
 int nsl_openlibs(lua_State *L)
 {
-	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-	lua_pushcfunction(L, luaopen_nsl_core);
-	lua_setfield(L, -2, "nsl.core");
-	lua_pop(L, 1);
-	nsl_embed_register(L);
+	nsl_preload(L);
 
 	lua_getglobal(L, "os");
 	lua_pushcfunction(L, os_exit);

@@ -59,3 +59,13 @@ int luaopen_nsl_core(lua_State *L)
 	lua_setfield(L, -2, "_netns_dir");
 	return 1;
 }
+
+/* See nsl.h. */
+void nsl_preload(lua_State *L)
+{
+	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+	lua_pushcfunction(L, luaopen_nsl_core);
+	lua_setfield(L, -2, "nsl.core");
+	lua_pop(L, 1);
+	nsl_embed_register(L);
+}

@@ -193,6 +193,10 @@ void nsl_set_bool(lua_State *L, const char *k, int v);
  * primitives, calling each file's opener below. */
 int luaopen_nsl_core(lua_State *L);
 
+/* Registers nsl.core and the embedded library (nsl_embed_register) in
+ * package.preload: what the binary and nsl.so both do first (core.c). */
+void nsl_preload(lua_State *L);
+
 /* Openers: each adds its primitives to the table at stack index 1. */
 int nsl_open_clock(lua_State *L);	/* clock.c: sleep, now */
 int nsl_open_error(lua_State *L);	/* error.c: _fail */
