@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "cmd.h"
+#include "lib/core.h"
 
 /* os.exit(code [, close]): as Lua's, but close defaults to true, so the
  * state is closed and every __gc/__close cleanup of the script runs

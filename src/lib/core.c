@@ -7,7 +7,7 @@
  * nsl.h).  Adding a file of primitives is one line here.  It stands
  * above every floor of primitives, since it names them all.
  */
-#include "lua/nsl.h"
+#include "core.h"
 
 static const lua_CFunction openers[] = {
 	nsl_open_clock,

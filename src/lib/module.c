@@ -9,7 +9,7 @@
  * SIGINT itself), and os.exit keeps lua5.4's default of not closing the
  * state, so os.exit(code, true) is what runs the cleanups.
  */
-#include "lua/nsl.h"
+#include "core.h"
 
 int luaopen_nsl(lua_State *L);
 

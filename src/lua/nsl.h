@@ -189,15 +189,8 @@ void nsl_set_int(lua_State *L, const char *k, lua_Integer v);
 void nsl_set_str(lua_State *L, const char *k, const char *v);
 void nsl_set_bool(lua_State *L, const char *k, int v);
 
-/* nsl.core (lib/core.c): luaopen_nsl_core builds the table of C
- * primitives, calling each file's opener below. */
-int luaopen_nsl_core(lua_State *L);
-
-/* Registers nsl.core and the embedded library (nsl_embed_register) in
- * package.preload: what the binary and nsl.so both do first (core.c). */
-void nsl_preload(lua_State *L);
-
-/* Openers: each adds its primitives to the table at stack index 1. */
+/* Openers (lib/core.c calls each, building nsl.core): each adds its
+ * primitives to the table at stack index 1. */
 int nsl_open_clock(lua_State *L);	/* clock.c: sleep, now */
 int nsl_open_error(lua_State *L);	/* error.c: _fail */
 int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, mkdtemp, _rmdir, _rmtree, _lock, _unlock, _read_file, _write_whole */
@@ -234,15 +227,6 @@ int nsl_open_nft(lua_State *L);	/* nft.c: nft, nft_list */
 int nsl_open_sock(lua_State *L);	/* sock.c: listen, connect */
 int nsl_open_proxy(lua_State *L);	/* proxy.c: proxy */
 int nsl_open_capture(lua_State *L);	/* capture.c: capture */
-
-/* The descriptor of the nsl socket handle at idx (sock.c): -1 when it is
- * closed, -2 when the value is no socket (issue 16, for exec's fds). */
-int nsl_sock_fd(lua_State *L, int idx);
-
-/* Parses "a.b.c.d:port" or "[v6]:port" into ss and len (sock.c); 0, or
- * -1 with why set to a short reason. */
-int nsl_parse_sockaddr(const char *text, struct sockaddr_storage *ss,
-		       socklen_t *len, const char **why);
 
 /* Embedded Lua library (embed.c, with the generated lua_embed.c). */
 struct nsl_embedded {

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "nl/nl.h"
+#include "sock.h"
 
 #define SOCK_META "nsl.socket"
 

@@ -9,6 +9,7 @@
 
 #include "lua/nsl.h"
 #include "launch.h"
+#include "net/sock.h"
 
 /* Everything one call needs, resolved from its Lua arguments. */
 struct req {
