@@ -33,8 +33,8 @@ endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
-CPPFLAGS  += -D_GNU_SOURCE -Isrc/base
-SRCS      := $(wildcard src/base/*.c src/cmd/*.c src/net/*.c src/proc/*.c)
+CPPFLAGS  += -D_GNU_SOURCE -Isrc
+SRCS      := $(wildcard src/base/*.c src/lua/*.c src/nl/*.c src/net/*.c src/proc/*.c src/cmd/*.c) src/lib/core.c
 LUA_FILES := $(shell find lua -name '*.lua' | LC_ALL=C sort)
 OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 
@@ -189,8 +189,8 @@ clean:
 PREFIX  ?= /usr/local
 MANDIR  ?= $(PREFIX)/share/man
 PIC     := $(BUILD)/pic
-SO_OBJS := $(patsubst src/%.c,$(PIC)/%.o,$(wildcard src/base/*.c src/net/*.c src/proc/*.c) \
-             src/lib/module.c) $(PIC)/lua_embed.o
+SO_OBJS := $(patsubst src/%.c,$(PIC)/%.o,$(wildcard src/base/*.c src/lua/*.c src/nl/*.c src/net/*.c src/proc/*.c) \
+             src/lib/core.c src/lib/module.c) $(PIC)/lua_embed.o
 
 install: $(NSL)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1

@@ -1,4 +1,4 @@
--- The options module (src/base/opts.c), over every registered primitive:
+-- The options module (src/lua/opts.c), over every registered primitive:
 -- each declares the keys it takes, and refuses any other with the closest
 -- one suggested, before it touches anything.  Table-driven from
 -- nsl.core._options, so a primitive added later is covered as it is

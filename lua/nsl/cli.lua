@@ -216,8 +216,6 @@ function M.show(args)
   return 0
 end
 
-local signums = { HUP = 1, INT = 2, QUIT = 3, ABRT = 6, KILL = 9, SEGV = 11, PIPE = 13, TERM = 15 }
-
 -- nsl exec [--run ID] NODE [--] [cmd...]: cmd (its words from the first
 -- after NODE, options included), or an interactive shell,
 -- in the node's namespaces as ns_exec runs it (its /etc/netns files),
@@ -239,7 +237,7 @@ function M.exec(args)
   -- the node's run may have taken it down since the lab file was read
   if not ok then die("exec: %s: %s", spec, tostring(r)) end
   if r.code then return r.code end
-  return 128 + (signums[r.signal] or 1)
+  return 128 + (core.signals[r.signal] or 1)
 end
 
 -- Stubs that stand in for the primitives while nsl dot runs a script:

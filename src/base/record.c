@@ -1,6 +1,6 @@
 /*
- * record.c - the run's record, written by the primitives themselves, and
- * the end of a run.
+ * record.c - the run's record file (record.h), without Lua: opened once,
+ * appended to by nsl_rec_note, the one writer of its lines.
  *
  * Every object a primitive makes (a namespace, a link, a UTS namespace, a
  * background process) is noted in one file per run, NSL_RUN_DIR (default
@@ -10,17 +10,7 @@
  * file is opened once and appended to with one write(2) per line (no
  * fsync: it lives on tmpfs, and only a dead process, not a dead machine,
  * must be covered).  The line format is described in lua/nsl/record.lua,
- * which reads it (rollback, --clean).
- *
- * The end of a run (nsl_run_end): a run that failed (an uncaught error,
- * a signal, os.exit with a failure) first rolls back what its record
- * still names (lua/nsl/record.lua: rollback), then the state is closed;
- * a run that ended well takes its topologies and handles down (finish)
- * and keeps what bare primitives made.  Either way the record is then
- * closed and removed (kept when a rollback could not remove everything,
- * or, at a good end, naming only what a teardown left, so that --clean
- * can).  Signals are blocked for all
- * of it: the cleanup runs to its end, and the signal is delivered after.
+ * which reads it (rollback, --clean), and in record.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,16 +22,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nsl.h"
+#include "record.h"
+#include "sys.h"
 
 static int rec_fd = -1;
 static char rec_path[PATH_MAX];
 static char rec_id[64];
-static lua_Integer rec_seq;	/* how many objects were recorded */
-static lua_Integer rec_plus;	/* how many + lines were written */
-static int torn;		/* teardowns that failed with no caller to tell */
+static long long rec_seq;	/* how many objects were recorded */
+static long long rec_plus;	/* how many + lines were written */
 
-/* See nsl.h. */
+/* See record.h. */
 const char *nsl_rec_dir(void)
 {
 	const char *d = getenv("NSL_RUN_DIR");
@@ -49,7 +39,7 @@ const char *nsl_rec_dir(void)
 	return d && *d ? d : "/run/nsl";
 }
 
-/* See nsl.h. */
+/* See record.h. */
 const char *nsl_rec_id(void)
 {
 	struct nsl_pstat st;
@@ -63,7 +53,13 @@ const char *nsl_rec_id(void)
 	return rec_id;
 }
 
-/* See nsl.h. */
+/* See record.h. */
+const char *nsl_rec_path(void)
+{
+	return rec_fd >= 0 ? rec_path : NULL;
+}
+
+/* See record.h. */
 int nsl_rec_open(void)
 {
 	const char *dir = nsl_rec_dir();
@@ -79,39 +75,71 @@ int nsl_rec_open(void)
 	return 0;
 }
 
-/* See nsl.h. */
-int nsl_rec_write(const char *fmt, ...)
+/* Appends n bytes of text (whole lines) to the open record, whole or not
+ * at all; 0 or -errno. */
+static int rec_append(const char *text, size_t n)
 {
-	char line[2 * PATH_MAX];
-	va_list ap;
-	int n, err;
 	size_t done;
 	off_t end;
+	int err;
 
-	err = nsl_rec_open();
-	if (err)
-		return err;
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return -ENAMETOOLONG;
 	end = lseek(rec_fd, 0, SEEK_END);	/* only this run appends to it */
-	err = -nsl_write_all(rec_fd, line, (size_t)n, &done);	/* O_APPEND */
+	err = nsl_write_all(rec_fd, text, n, &done);	/* O_APPEND */
 	if (err) {
 		/* a full file system: no half line, which would run into the
 		 * next and hide both from the reader */
 		if (done && (end < 0 || ftruncate(rec_fd, end) < 0))
 			fprintf(stderr, "nsl: the run's record %s ends in a half line\n",
 				rec_path);
-		return -err;
+		return err;
 	}
-	if (line[0] == '+')
+	if (text[0] == '+')
 		rec_plus++;
 	return 0;
 }
 
-/* See nsl.h. */
+/* See record.h. */
+int nsl_rec_note(char sign, const char *kind, const char *fields, ...)
+{
+	char line[2 * PATH_MAX];
+	va_list ap;
+	int n, m, err;
+
+	err = nsl_rec_open();
+	if (err)
+		return err;
+	n = snprintf(line, sizeof(line), "%c%s\t", sign, kind);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -ENAMETOOLONG;
+	va_start(ap, fields);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fields, ap);
+	va_end(ap);
+	if (m < 0 || (size_t)(n + m) + 1 >= sizeof(line))
+		return -ENAMETOOLONG;
+	n += m;
+	line[n++] = '\n';
+	return rec_append(line, (size_t)n);
+}
+
+/* See record.h. */
+int nsl_rec_release(const char *lines, size_t len)
+{
+	char *text;
+	size_t n = len + sizeof("-all\n\n");
+	int err;
+
+	if (rec_fd < 0)
+		return 0;
+	text = malloc(n);
+	if (!text)
+		return -ENOMEM;
+	n = (size_t)snprintf(text, n, "-all\n%.*s%s", (int)len, lines, len ? "\n" : "");
+	err = rec_append(text, n);
+	free(text);
+	return err;
+}
+
+/* See record.h. */
 const char *nsl_rec_name(const char *name, char *buf, size_t len)
 {
 	size_t o = 0;
@@ -129,13 +157,13 @@ const char *nsl_rec_name(const char *name, char *buf, size_t len)
 	return buf;
 }
 
-/* See nsl.h. */
+/* See record.h. */
 void nsl_rec_made(void)
 {
 	rec_seq++;
 }
 
-/* See nsl.h. */
+/* See record.h. */
 int nsl_rec_has(const char *prefix)
 {
 	char line[2 * PATH_MAX];
@@ -151,204 +179,31 @@ int nsl_rec_has(const char *prefix)
 	return found;
 }
 
-/* See nsl.h. */
+/* See record.h. */
 int nsl_rec_active(void)
 {
 	return rec_fd >= 0;
 }
 
-/* See nsl.h. */
-int nsl_rec_fail(lua_State *L, const char *prim, const char *obj, int err)
+/* See record.h. */
+long long nsl_rec_seq(void)
 {
-	const char *hint = "";
-
-	if (err == EACCES || err == EPERM || err == EROFS)
-		hint = " (nsl needs root here: run it as root, or inside a user "
-		       "and mount namespace of its own, e.g. unshare -rm, where "
-		       "it is root)";
-	return nsl_fail(L, prim, obj, err, "cannot keep the run's record in %s: %s%s",
-			nsl_rec_dir(), strerror(err), hint);
+	return rec_seq;
 }
 
-/* _record(): pushes the path of this run's record and its id, or nil and
- * the id while nothing was recorded yet. */
-static int l_record(lua_State *L)
+/* See record.h. */
+long long nsl_rec_mark(void)
 {
-	if (rec_fd >= 0)
-		lua_pushstring(L, rec_path);
-	else
-		lua_pushnil(L);
-	lua_pushstring(L, nsl_rec_id());
-	return 2;
+	return rec_plus;
 }
 
-/* _record_seq(): pushes how many objects this run has recorded so far,
- * so that Lua can tell whether a call that raised had made something. */
-static int l_record_seq(lua_State *L)
+/* See record.h. */
+void nsl_rec_close(int keep)
 {
-	lua_pushinteger(L, rec_seq);
-	return 1;
-}
-
-/* _record_mark(): pushes how many + lines the record has so far: what
- * lua/nsl/record.lua's replay numbers its entries by (made), so a span
- * of the record can be named by two marks. */
-static int l_record_mark(lua_State *L)
-{
-	lua_pushinteger(L, rec_plus);
-	return 1;
-}
-
-/* _record_dir(): pushes the directory of the records (NSL_RUN_DIR). */
-static int l_record_dir(lua_State *L)
-{
-	lua_pushstring(L, nsl_rec_dir());
-	return 1;
-}
-
-/* Runs require("nsl.record")[fn]() under pcall ("rollback" or
- * "finish"); returns how many objects are left for --clean (fail when it
- * failed itself). */
-static int call_record(lua_State *L, const char *fn, int fail)
-{
-	int left = fail;
-
-	lua_getglobal(L, "require");
-	lua_pushliteral(L, "nsl.record");
-	if (lua_pcall(L, 1, 1, 0) == LUA_OK) {
-		lua_getfield(L, -1, fn);
-		if (lua_pcall(L, 0, 1, 0) == LUA_OK)
-			left = (int)lua_tointeger(L, -1);
-		else
-			fprintf(stderr, "nsl: %s: %s\n", fn, luaL_tolstring(L, -1, NULL));
-	}
-	lua_settop(L, 0);
-	return left;
-}
-
-/* _record_release(lines): appends "-all" and lines (the + and = lines
- * of what a teardown left, from the record itself) in one write: the run
- * lets go of everything else (lua/nsl/record.lua: finish). */
-static int l_record_release(lua_State *L)
-{
-	size_t len;
-	const char *lines = luaL_checklstring(L, 1, &len), *text;
-	ssize_t w;
-
 	if (rec_fd < 0)
-		return 0;
-	lua_pushfstring(L, "-all\n%s%s", lines, len ? "\n" : "");
-	text = lua_tolstring(L, -1, &len);
-	do
-		w = write(rec_fd, text, len);	/* O_APPEND: whole, or not at all */
-	while (w < 0 && errno == EINTR);
-	if (w != (ssize_t)len)
-		return nsl_rec_fail(L, "record", rec_path, w < 0 ? errno : EIO);
-	return 0;
-}
-
-/* _teardown_failed(): counts a teardown that failed where no caller
- * could catch it (a __close, a __gc, the end of the run; the Lua library
- * has said what on stderr): the run's exit status then says so. */
-static int l_teardown_failed(lua_State *L)
-{
-	(void)L;
-	torn++;
-	return 0;
-}
-
-/* See nsl.h. */
-int nsl_run_end(lua_State *L, int failed)
-{
-	sigset_t set, old;
-	sig_atomic_t sig;
-	int left = 0;
-
-	nsl_signals_set(&set);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	nsl_signals_disarm();
-	sig = nsl_signal;
-	nsl_signal = 0;	/* the primitives' waits must not raise it again */
-	if (sig)
-		failed = 1;
-	if (rec_fd >= 0)
-		left = failed ? call_record(L, "rollback", 1) : call_record(L, "finish", 0);
-	lua_close(L);
-	if (rec_fd >= 0) {
-		close(rec_fd);
-		rec_fd = -1;
-		if (!left)
-			unlink(rec_path);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);	/* one that came meanwhile: delivered */
-	if (sig)
-		nsl_signal = sig;	/* nsl dies of the first signal */
-	return torn > 0;
-}
-
-/* _record_note(sign, kind, name [, f2 [, f3]]): appends
- * "<sign><kind>\tname" (and "\tf2", "\tf3") to the run's record, for what
- * the Lua library makes, changes or sees go without a primitive that
- * records it: sign "+" or "-" and kind "nft" (a topology's own nftables
- * table), "sysctl" (a root-namespace setting nsl switched: key, the value
- * it had, the value nsl set) or "-" "link" (a veth end the kernel
- * removed with its peer's namespace: name, ns) or "log" (a service's log
- * file nsl made under the run directory: path).  Raises like the
- * primitives when the record cannot be kept (a + line: a - line that
- * cannot be written is let be). */
-static int l_record_note(lua_State *L)
-{
-	const char *sign = luaL_checkstring(L, 1);
-	const char *kind = luaL_checkstring(L, 2);
-	const char *f[3];
-	char line[3 * (2 * NAME_MAX + 2)];
-	size_t n = 0, len;
-	int i, nf = lua_gettop(L) - 2, err;
-
-	luaL_argcheck(L, (!strcmp(sign, "+") || !strcmp(sign, "-")), 1, "\"+\" or \"-\"");
-	luaL_argcheck(L, !strcmp(kind, "nft") || !strcmp(kind, "sysctl") || !strcmp(kind, "log") ||
-			 (!strcmp(kind, "link") && *sign == '-'),
-		      2, "\"nft\", \"sysctl\", \"log\", or \"link\" with \"-\"");
-	luaL_argcheck(L, nf >= 1 && nf <= 3, 3, "one to three fields");
-	for (i = 0; i < nf; i++) {
-		f[i] = nsl_checkstring(L, 3 + i, "_record_note");
-		luaL_argcheck(L, strlen(f[i]) <= NAME_MAX, 3 + i, "field too long");
-	}
-	err = nsl_rec_open();
-	if (err)
-		return nsl_rec_fail(L, kind, f[0], -err);
-	for (i = 0; i < nf; i++) {
-		line[n++] = '\t';
-		nsl_rec_name(f[i], line + n, sizeof(line) - n);
-		len = strlen(line + n);
-		n += len;
-	}
-	line[n] = 0;
-	err = nsl_rec_write("%s%s%s\n", sign, kind, line);
-	/* a - line that cannot be written leaves a + line whose object is
-	 * gone: what removes it then finds nothing of the run's */
-	if (err && *sign == '+')
-		return nsl_rec_fail(L, kind, f[0], -err);
-	if (*sign == '+')
-		nsl_rec_made();
-	return 0;
-}
-
-/* Adds _record, _record_seq, _record_dir and _record_note to the table
- * at index 1. */
-int nsl_open_record(lua_State *L)
-{
-	static const struct nsl_prim prims[] = {
-		{ "_record", l_record, 0, NULL },
-		{ "_record_seq", l_record_seq, 0, NULL },
-		{ "_record_mark", l_record_mark, 0, NULL },
-		{ "_record_dir", l_record_dir, 0, NULL },
-		{ "_record_note", l_record_note, 0, NULL },
-		{ "_record_release", l_record_release, 0, NULL },
-		{ "_teardown_failed", l_teardown_failed, 0, NULL },
-		{ NULL, NULL, 0, NULL }
-	};
-
-	nsl_register(L, prims);
-	return 0;
+		return;
+	close(rec_fd);
+	rec_fd = -1;
+	if (!keep)
+		unlink(rec_path);
 }

@@ -1,29 +1,27 @@
 /*
- * sys.c - what the Lua library needs from the system besides netlink and
- * the launcher, so that lua/ never shells out: /proc/PID/stat (the one
- * parser), signalling a pid, the pids inside a network namespace, a
- * directory's entries, a file's identity, and UTS namespaces bound to a
- * path.  Every function here is internal ("_" names): the library's
- * record, --clean and topologies use them; scripts have the primitives.
+ * sys.c - the system helpers that need no Lua (sys.h), shared by every
+ * floor: /proc/PID/stat (the one parser), a file's identity, the nsfs
+ * check, the monotonic clock, careful writes and opens of files, the
+ * host's user database, and the names of signals.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <linux/magic.h>
-#include <sched.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "nsl.h"
+#include "sys.h"
 
-/* See nsl.h.  The command name (field 2) is in parentheses and may hold
+/* See sys.h.  The command name (field 2) is in parentheses and may hold
  * anything, ')' and spaces included: the fields after it start after the
  * LAST ')' of the file. */
 int nsl_proc_stat(long pid, struct nsl_pstat *st)
@@ -102,467 +100,160 @@ int nsl_is_nsfs_fd(int fd)
 	return fstatfs(fd, &sfs) == 0 && sfs.f_type == NSFS_MAGIC;
 }
 
-/* _proc_stat(pid): pushes { state = "S", ppid = n, start = n } (start in
- * clock ticks since boot, field 22), or nil when there is no such
- * process.  Never raises but for a wrong argument. */
-static int l_proc_stat(lua_State *L)
+/* See sys.h: seconds on the monotonic clock. */
+double nsl_mono(void)
 {
-	struct nsl_pstat st;
-	lua_Integer pid = luaL_checkinteger(L, 1);
+	struct timespec ts;
 
-	if (pid <= 0 || pid > INT_MAX || nsl_proc_stat((long)pid, &st) < 0) {
-		lua_pushnil(L);
-		return 1;
-	}
-	lua_createtable(L, 0, 3);
-	lua_pushlstring(L, &st.state, 1);
-	lua_setfield(L, -2, "state");
-	lua_pushinteger(L, st.ppid);
-	lua_setfield(L, -2, "ppid");
-	lua_pushinteger(L, (lua_Integer)st.start);
-	lua_setfield(L, -2, "start");
-	return 1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* _kill(pid, sig): sends sig (a number) to pid; pushes true, or false
- * when there is no such process.  Raises "kill: <pid>: <reason>" for
- * anything else (EPERM). */
-static int l_kill(lua_State *L)
+/* See sys.h. */
+int nsl_write_all(int fd, const char *buf, size_t len, size_t *done)
 {
-	lua_Integer pid = luaL_checkinteger(L, 1);
-	lua_Integer sig = luaL_checkinteger(L, 2);
-	char obj[32];
+	ssize_t w;
 
-	luaL_argcheck(L, pid > 0 && pid <= INT_MAX, 1, "not a process id");
-	luaL_argcheck(L, sig >= 0 && sig < NSIG, 2, "no such signal");
-	if (kill((pid_t)pid, (int)sig) == 0) {
-		lua_pushboolean(L, 1);
-		return 1;
-	}
-	if (errno == ESRCH) {
-		lua_pushboolean(L, 0);
-		return 1;
-	}
-	snprintf(obj, sizeof(obj), "%lld", (long long)pid);
-	return nsl_fail(L, "kill", obj, errno, NULL);
-}
-
-/* The next process of /proc (opened as dir) with its network
- * namespace's dev:ino in id; its pid, or 0 at the end.  Processes that
- * end meanwhile are skipped. */
-static long next_net(DIR *dir, char *id, size_t len)
-{
-	struct dirent *d;
-	char p[300];
-
-	while ((d = readdir(dir))) {
-		if (d->d_name[0] < '1' || d->d_name[0] > '9')
-			continue;
-		snprintf(p, sizeof(p), "/proc/%s/ns/net", d->d_name);
-		if (nsl_file_id(p, id, len) == 0)
-			return atol(d->d_name);
+	*done = 0;
+	while (*done < len) {
+		w = write(fd, buf + *done, len - *done);
+		if (w > 0)
+			*done += (size_t)w;
+		else if (w == 0)
+			return -EIO;
+		else if (errno != EINTR)
+			return -errno;
 	}
 	return 0;
 }
 
-/* The dev:ino of /run/netns/NAME in id; -1 when name is no such
- * namespace's (or holds a '/'). */
-static int netns_id(const char *name, char *id, size_t len)
-{
-	char path[PATH_MAX];
-
-	if (strchr(name, '/') ||
-	    (size_t)snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name) >= sizeof(path))
-		return -1;
-	return nsl_file_id(path, id, len);
-}
-
-/* _netns_pids(name): pushes the array of pids whose network namespace
- * is the named one (/run/netns/NAME), in /proc's order; an empty array
- * when there is no such namespace.  Processes that end meanwhile are
- * skipped.  Never raises but for a wrong argument. */
-static int l_netns_pids(lua_State *L)
-{
-	const char *name = luaL_checkstring(L, 1);
-	char want[64], id[64];
-	DIR *dir;
-	long pid;
-	int n = 0;
-
-	lua_newtable(L);
-	if (netns_id(name, want, sizeof(want)) < 0 || !(dir = opendir("/proc")))
-		return 1;
-	while ((pid = next_net(dir, id, sizeof(id))))
-		if (strcmp(id, want) == 0) {
-			lua_pushinteger(L, pid);
-			lua_rawseti(L, -2, ++n);
-		}
-	closedir(dir);
-	return 1;
-}
-
-/* _netns_busy(names): of the named namespaces (an array of names under
- * /run/netns), those that some process is in, as { [name] = true }: one
- * pass over /proc whatever their number.  Topology down asks it before it
- * deletes them, to know which veths the kernel will not remove at once
- * (a namespace lives on while a process is inside).  Never raises but
- * for a wrong argument. */
-static int l_netns_busy(lua_State *L)
-{
-	char id[64];
-	DIR *dir;
-	lua_Integer i, n;
-
-	luaL_checktype(L, 1, LUA_TTABLE);
-	n = luaL_len(L, 1);
-	lua_newtable(L);		/* 2: id -> name */
-	for (i = 1; i <= n; i++) {
-		const char *name;
-
-		lua_rawgeti(L, 1, i);
-		name = lua_tostring(L, -1);
-		if (name && netns_id(name, id, sizeof(id)) == 0) {
-			lua_pushstring(L, id);
-			lua_pushvalue(L, -2);
-			lua_rawset(L, 2);
-		}
-		lua_pop(L, 1);
-	}
-	lua_newtable(L);		/* 3: the result */
-	if (!(dir = opendir("/proc")))
-		return 1;
-	while (next_net(dir, id, sizeof(id))) {
-		if (lua_getfield(L, 2, id) == LUA_TSTRING) {
-			lua_pushboolean(L, 1);
-			lua_rawset(L, 3);
-		} else {
-			lua_pop(L, 1);
-		}
-	}
-	closedir(dir);
-	return 1;
-}
-
-/* scandir order: bytewise, so the order does not depend on the locale. */
-static int by_name(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-/* scandir filter: every entry but "." and "..". */
-static int not_dot(const struct dirent *d)
-{
-	return strcmp(d->d_name, ".") && strcmp(d->d_name, "..");
-}
-
-/* See nsl.h: the sorted names in a directory, as a Lua array. */
-int nsl_push_dir(lua_State *L, const char *path)
-{
-	struct dirent **list;
-	int n, i;
-
-	n = scandir(path, &list, not_dot, by_name);
-	if (n < 0)
-		return -errno;
-	lua_createtable(L, n, 0);
-	for (i = 0; i < n; i++) {
-		lua_pushstring(L, list[i]->d_name);
-		lua_rawseti(L, -2, i + 1);
-		free(list[i]);
-	}
-	free(list);
-	return 0;
-}
-
-/* _readdir(path): pushes the sorted names in the directory (no "." or
- * ".."), or nil, reason, errno when it cannot be read (ENOENT included). */
-static int l_readdir(lua_State *L)
-{
-	int err = nsl_push_dir(L, luaL_checkstring(L, 1));
-
-	if (err < 0) {
-		lua_pushnil(L);
-		lua_pushstring(L, strerror(-err));
-		lua_pushinteger(L, -err);
-		return 3;
-	}
-	return 1;
-}
-
-/* _stat(path): pushes { id = "dev:ino", nsfs = bool, type = "file" |
- * "dir" | "other" } for what path names (following links), or nil when
- * it does not exist.  Never raises but for a wrong argument. */
-static int l_stat(lua_State *L)
-{
-	const char *path = luaL_checkstring(L, 1);
-	struct stat sb;
-	struct statfs sfs;
-	char id[64];
-
-	if (stat(path, &sb) < 0) {
-		lua_pushnil(L);
-		return 1;
-	}
-	snprintf(id, sizeof(id), "%llu:%llu", (unsigned long long)sb.st_dev,
-		 (unsigned long long)sb.st_ino);
-	lua_createtable(L, 0, 3);
-	lua_pushstring(L, id);
-	lua_setfield(L, -2, "id");
-	lua_pushboolean(L, statfs(path, &sfs) == 0 && sfs.f_type == NSFS_MAGIC);
-	lua_setfield(L, -2, "nsfs");
-	lua_pushstring(L, S_ISREG(sb.st_mode) ? "file" : S_ISDIR(sb.st_mode) ?
-		       "dir" : "other");
-	lua_setfield(L, -2, "type");
-	return 1;
-}
-
-/* _unlink(path): removes a name (unmounting what is bound there first,
- * lazily); pushes true, or false when there was nothing.  Raises
- * "unlink: <path>: <reason>" otherwise. */
-static int l_unlink(lua_State *L)
-{
-	const char *path = luaL_checkstring(L, 1);
-
-	umount2(path, MNT_DETACH);
-	if (unlink(path) == 0) {
-		lua_pushboolean(L, 1);
-		return 1;
-	}
-	if (errno == ENOENT) {
-		lua_pushboolean(L, 0);
-		return 1;
-	}
-	return nsl_fail(L, "unlink", path, errno, NULL);
-}
-
-/* Makes the directory holding path (one level), as mkdir -p would for
- * the record's uts/ directory; 0 or -errno. */
-static int make_parent(const char *path)
-{
-	char dir[PATH_MAX], *slash;
-
-	if (strlen(path) >= sizeof(dir))
-		return -ENAMETOOLONG;
-	strcpy(dir, path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0755) == 0 || errno == EEXIST)
-		return 0;
-	if (errno == ENOENT && make_parent(dir) == 0 && mkdir(dir, 0755) == 0)
-		return 0;
-	return -errno;
-}
-
-/* The directory part of path into buf ("." when none); returns buf. */
-static const char *dirname_of(const char *path, char *buf, size_t len)
+/* See sys.h. */
+int nsl_open_out(const char *path, enum nsl_out_why *why)
 {
 	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	struct stat st, ds;
+	size_t n = !slash ? 0 : slash == path ? 1 : (size_t)(slash - path);
+	int fd, err = 0;
 
-	if (!slash) {
-		snprintf(buf, len, ".");
-	} else {
-		snprintf(buf, len, "%.*s", (int)(slash - path), path);
-		if (!buf[0])
-			snprintf(buf, len, "/");
+	*why = NSL_OUT_OPEN;
+	fd = open(path, O_WRONLY | O_CREAT | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			*why = NSL_OUT_LINK;
+		return -errno;
 	}
-	return buf;
+	if (n >= sizeof(dir))
+		n = sizeof(dir) - 1;
+	memcpy(dir, n ? path : ".", n ? n : 1);
+	dir[n ? n : 1] = '\0';
+	if (fstat(fd, &st) < 0 || stat(dir, &ds) < 0)
+		err = errno;
+	else if (!S_ISREG(st.st_mode))
+		err = EINVAL, *why = NSL_OUT_TYPE;
+	else if ((ds.st_mode & (S_ISVTX | S_IWOTH)) == (S_ISVTX | S_IWOTH) &&
+		 ((st.st_uid != geteuid() && st.st_uid != ds.st_uid) || st.st_nlink > 1))
+		err = EACCES, *why = NSL_OUT_OWNER;
+	else if (fcntl(fd, F_SETFL, 0) < 0)	/* blocking from here */
+		err = errno;
+	if (err) {
+		close(fd);
+		return -err;
+	}
+	return fd;
 }
 
-/* See nsl.h.  As ns_add: a placeholder private to the run, named in the
- * record before it exists, takes the name by link(2) (exclusive). */
-int nsl_ns_claim(const char *kind, const char *path, int *rec)
+/* See sys.h. */
+int nsl_write_whole(const char *path, const char *text, size_t len, mode_t mode)
 {
-	char id[64], tmp[PATH_MAX + 96], dir[PATH_MAX];
-	static unsigned long serial;
+	char tmp[PATH_MAX];
+	size_t done;
 	int fd, err;
 
-	*rec = 0;
-	if (strlen(path) + 64 >= PATH_MAX)
-		return ENAMETOOLONG;
-	err = make_parent(path);
-	if (err)
-		return -err;
-	snprintf(tmp, sizeof(tmp), "%s/.nsl-%s-%lu", dirname_of(path, dir, sizeof(dir)),
-		 nsl_rec_id(), ++serial);
-	err = -nsl_rec_write("+%s\t%s\t%s\n", kind, path, tmp);
-	if (err)
-		return *rec = err;
-	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-	if (fd < 0 && errno == ENOENT && make_parent(path) == 0)	/* another run's rmdir */
-		fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-	if (fd < 0) {
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	err = -nsl_write_all(fd, text, len, &done);
+	if (!err && fsync(fd) < 0 && errno != EINVAL)
 		err = errno;
-		nsl_rec_write("-%s\t%s\n", kind, path);
-		return err;
-	}
-	if (nsl_fd_id(fd, id, sizeof(id)) == 0)
-		err = -nsl_rec_write("=%s\t%s\tfile\t%s\n", kind, path, id);
-	close(fd);
-	if (err) {	/* --clean could not prove the placeholder the run's */
-		unlink(tmp);
-		nsl_rec_write("-%s\t%s\n", kind, path);
-		return *rec = err;
-	}
-	if (link(tmp, path) < 0) {
+	if (close(fd) < 0 && !err)
 		err = errno;
+	if (!err && rename(tmp, path) < 0)
+		err = errno;
+	if (err)
 		unlink(tmp);
-		nsl_rec_write("-%s\t%s\n", kind, path);
-		return err;
+	return -err;
+}
+
+/* See sys.h.  A number is taken as is; a name is looked up in the host's
+ * user database (getpwnam). */
+int nsl_user_lookup(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw;
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(name, &end, 10);
+	if (*name && !*end && n < 0xffffffffUL) {
+		*uid = (uid_t)n;
+		pw = getpwuid(*uid);
+		*gid = pw ? pw->pw_gid : (gid_t)n;
+		return 0;
 	}
-	unlink(tmp);
+	pw = getpwnam(name);
+	if (!pw)
+		return -1;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
 	return 0;
 }
 
-/* The directory holding a mount namespace's binding, when it is empty
- * now (the last namespace went): removed, so that none stays; the
- * private mount nsl made of it on a shared /run (nodefs.c) goes first,
- * only when no binding is left below it: a lazy unmount (MNT_DETACH)
- * would detach every other live namespace's binding too. */
-static void rmdir_parent(const char *kind, const char *path)
+/* See sys.h. */
+int nsl_group_lookup(const char *name, gid_t *gid)
 {
-	char dir[PATH_MAX];
+	struct group *gr;
+	char *end;
+	unsigned long n = strtoul(name, &end, 10);
 
-	if (strcmp(kind, "mnt") || strlen(path) >= sizeof(dir))
-		return;
-	dirname_of(path, dir, sizeof(dir));
-	if (rmdir(dir) < 0 && errno == EBUSY && umount2(dir, UMOUNT_NOFOLLOW) == 0 &&
-	    rmdir(dir) < 0 && errno == ENOTEMPTY)
-		/* Another run bound one meanwhile: give it its mount back. */
-		(void)!mount(dir, dir, NULL, MS_BIND, NULL), (void)!mount("none", dir, NULL, MS_PRIVATE, NULL);
-}
-
-/* See nsl.h. */
-void nsl_ns_unclaim(const char *kind, const char *path)
-{
-	umount2(path, MNT_DETACH);
-	unlink(path);
-	nsl_rec_write("-%s\t%s\n", kind, path);
-	rmdir_parent(kind, path);
-}
-
-/* _uts_add(path, hostname): a new UTS namespace whose hostname is
- * hostname, kept alive by a bind mount on the file path (made here,
- * exclusively: an existing path is refused with EEXIST), as
- * `unshare --uts=path hostname NAME` does, without a fork: the calling
- * thread unshares, sets the name, binds, and joins its own UTS namespace
- * again.  Recorded in the run's record (kind uts, with the file's and
- * the namespace's identities) before anything is exposed.  Returns
- * nothing; raises "uts_add: <path>: <reason>"; on failure nothing is
- * left. */
-static int l_uts_add(lua_State *L)
-{
-	const char *path = luaL_checkstring(L, 1);
-	size_t hlen;
-	const char *host = luaL_checklstring(L, 2, &hlen);
-	char id[64];
-	int self, err = 0, rec = 0;
-
-	if (strlen(path) != lua_rawlen(L, 1) || strlen(host) != hlen)
-		return nsl_fail(L, "uts_add", path, EINVAL, "names may not hold NUL bytes");
-	if (hlen == 0 || hlen > 64)
-		return nsl_fail(L, "uts_add", host, EINVAL,
-				"a hostname is 1 to 64 bytes");
-	err = nsl_rec_open();
-	if (err)
-		return nsl_rec_fail(L, "uts_add", path, -err);
-	self = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return nsl_fail(L, "uts_add", path, errno, NULL);
-	err = nsl_ns_claim("uts", path, &rec);
-	if (err) {
-		close(self);
-		return rec ? nsl_rec_fail(L, "uts_add", path, rec) : nsl_fail(L, "uts_add", path, err, NULL);
-	}
-	if (unshare(CLONE_NEWUTS) < 0) {
-		err = errno;
-		goto undo;
-	}
-	/* Inside the new namespace from here to setns: nothing may raise. */
-	if (sethostname(host, hlen) < 0)
-		err = errno;
-	else if (nsl_file_id("/proc/thread-self/ns/uts", id, sizeof(id)) == 0)
-		rec = -nsl_rec_write("=uts\t%s\tuts\t%s\n", path, id);
-	if (rec)
-		err = rec;
-	if (!err && mount("/proc/thread-self/ns/uts", path, "none", MS_BIND, NULL) < 0)
-		err = errno;
-	if (setns(self, CLONE_NEWUTS) < 0 && !err)
-		err = errno;
-	if (!err) {
-		close(self);
-		nsl_rec_made();
+	if (*name && !*end && n < 0xffffffffUL) {
+		*gid = (gid_t)n;
 		return 0;
 	}
-undo:
-	close(self);
-	nsl_ns_unclaim("uts", path);
-	if (rec)
-		return nsl_rec_fail(L, "uts_add", path, rec);
-	return nsl_fail(L, "uts_add", path, err, NULL);
+	gr = getgrnam(name);
+	if (!gr)
+		return -1;
+	*gid = gr->gr_gid;
+	return 0;
 }
 
-/* See nsl.h. */
-int nsl_ns_unbind(lua_State *L, const char *prim, const char *kind, const char *path)
-{
-	umount2(path, MNT_DETACH);
-	if (unlink(path) < 0) {
-		if (errno != ENOENT)
-			return nsl_fail(L, prim, path, errno, NULL);
-		lua_pushboolean(L, 0);
-		return 1;
-	}
-	nsl_rec_write("-%s\t%s\n", kind, path);
-	rmdir_parent(kind, path);
-	lua_pushboolean(L, 1);
-	return 1;
-}
-
-/* _uts_del(path): removes a UTS namespace's binding (nsl_ns_unbind). */
-static int l_uts_del(lua_State *L)
-{
-	return nsl_ns_unbind(L, "uts_del", "uts", luaL_checkstring(L, 1));
-}
-
-static const struct nsl_prim sys_funcs[] = {
-	{ "_proc_stat", l_proc_stat, 0, NULL },
-	{ "_kill", l_kill, 0, NULL },
-	{ "_netns_pids", l_netns_pids, 0, NULL },
-	{ "_netns_busy", l_netns_busy, 0, NULL },
-	{ "_readdir", l_readdir, 0, NULL },
-	{ "_stat", l_stat, 0, NULL },
-	{ "_unlink", l_unlink, 0, NULL },
-	{ "_uts_add", l_uts_add, 0, NULL },
-	{ "_uts_del", l_uts_del, 0, NULL },
-	{ NULL, NULL, 0, NULL }
+/* See sys.h: the one table of signal names, in C and, as core.signals
+ * (name -> number), in Lua. */
+const char *const nsl_signames[] = {
+	[SIGHUP] = "HUP", [SIGINT] = "INT", [SIGQUIT] = "QUIT",
+	[SIGILL] = "ILL", [SIGTRAP] = "TRAP", [SIGABRT] = "ABRT",
+	[SIGBUS] = "BUS", [SIGFPE] = "FPE", [SIGKILL] = "KILL",
+	[SIGUSR1] = "USR1", [SIGSEGV] = "SEGV", [SIGUSR2] = "USR2",
+	[SIGPIPE] = "PIPE", [SIGALRM] = "ALRM", [SIGTERM] = "TERM",
+	[SIGCHLD] = "CHLD", [SIGCONT] = "CONT", [SIGSTOP] = "STOP",
+	[SIGTSTP] = "TSTP", [SIGTTIN] = "TTIN", [SIGTTOU] = "TTOU",
+	[SIGURG] = "URG", [SIGXCPU] = "XCPU", [SIGXFSZ] = "XFSZ",
+	[SIGVTALRM] = "VTALRM", [SIGPROF] = "PROF", [SIGWINCH] = "WINCH",
+	[SIGIO] = "IO", [SIGPWR] = "PWR", [SIGSYS] = "SYS",
 };
+const int nsl_nsignames = (int)(sizeof(nsl_signames) / sizeof(nsl_signames[0]));
 
-/* The signals the library names, by their names without SIG. */
-static const struct {
-	const char *name;
-	int sig;
-} signal_names[] = {
-	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
-	{ "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
-	{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
-	{ "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
-};
-
-/* Adds the functions above, signals = { TERM = 15, ... } and _netns_dir
- * (the one /run/netns of the Lua library) to the table at index 1. */
-int nsl_open_sys(lua_State *L)
+/* See sys.h. */
+int nsl_signum(const char *name)
 {
-	size_t i;
+	int i;
 
-	nsl_register(L, sys_funcs);
-	lua_createtable(L, 0, sizeof(signal_names) / sizeof(signal_names[0]));
-	for (i = 0; i < sizeof(signal_names) / sizeof(signal_names[0]); i++) {
-		lua_pushinteger(L, signal_names[i].sig);
-		lua_setfield(L, -2, signal_names[i].name);
-	}
-	lua_setfield(L, 1, "signals");
-	lua_pushliteral(L, NSL_NETNS_DIR);
-	lua_setfield(L, 1, "_netns_dir");
+	if (strncmp(name, "SIG", 3) == 0)
+		name += 3;
+	for (i = 1; i < nsl_nsignames; i++)
+		if (nsl_signames[i] && strcmp(nsl_signames[i], name) == 0)
+			return i;
 	return 0;
 }

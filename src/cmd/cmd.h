@@ -6,7 +6,7 @@
 #ifndef NSL_CMD_H
 #define NSL_CMD_H
 
-#include "nsl.h"
+#include "lua/nsl.h"
 
 /* Runs the function on the stack (below nargs arguments) under a traceback
  * handler with signals armed; leaves results or the error message. */
@@ -14,6 +14,12 @@ int nsl_docall(lua_State *L, int narg, int nres);
 
 /* Prints "nsl: message" for a non-OK status and pops it; returns status. */
 int nsl_report(lua_State *L, int status);
+
+/* Registers nsl.core and the embedded Lua library in package.preload,
+ * loads the global nsl and makes the primitives global (all but those
+ * whose names start with "_", which only the Lua library uses); os.exit
+ * closes the state (libs.c). */
+int nsl_openlibs(lua_State *L);
 
 /* The REPL (repl.c). */
 void nsl_repl(lua_State *L);

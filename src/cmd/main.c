@@ -11,9 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cmd.h"
-#include "subcmd.h"
 #include "rootless.h"
+#include "subcmd.h"
 
 static const char *progname = NSL_NAME;
 
@@ -172,123 +173,18 @@ static int handle_script(lua_State *L, char **argv)
 	return nsl_report(L, status);
 }
 
-enum {
-	HAS_ERROR = 1,
-	HAS_I = 2,
-	HAS_V = 4,
-	HAS_E = 8,	/* -e */
-	HAS_BIG_E = 16,	/* -E */
-	HAS_CLEAN = 32,	/* --clean */
-	HAS_HELP = 64,	/* --help, -h */
-	HAS_VERSION = 128,	/* --version, -V */
-};
-
-/* First pass over argv: which options are present, where the script is.
- * Returns the flags, or HAS_ERROR with *first pointing at the bad one. */
-static int collect_args(char **argv, int *first)
+/* Runs -e, -l and -W in order (nsl_args.run). Returns 0 on failure. */
+static int run_args(lua_State *L)
 {
-	int flags = 0;
+	const struct nsl_arg_run *r = nsl_args.run;
 	int i;
 
-	for (i = 1; argv[i] != NULL; i++) {
-		*first = i;
-		if (argv[i][0] != '-')
-			return flags;	/* the script */
-		switch (argv[i][1]) {
-		case '-':
-			if (strcmp(argv[i], "--clean") == 0) {
-				flags |= HAS_CLEAN;
-				break;
-			}
-			if (strcmp(argv[i], "--rootless") == 0 ||
-			    strcmp(argv[i], "--egress") == 0 ||
-			    strncmp(argv[i], "--publish=", 10) == 0)
-				break;	/* done before the state (rootless.c) */
-			if (strcmp(argv[i], "--publish") == 0) {
-				if (argv[++i] == NULL)
-					return HAS_ERROR;
-				break;
-			}
-			if (strcmp(argv[i], "--help") == 0) {
-				flags |= HAS_HELP;
-				break;
-			}
-			if (strcmp(argv[i], "--version") == 0) {
-				flags |= HAS_VERSION;
-				break;
-			}
-			if (argv[i][2] != '\0')
-				return HAS_ERROR;
-			*first = i + 1;
-			return flags;
-		case '\0':
-			return flags;	/* "-": stdin is the script */
-		case 'E':
-			if (argv[i][2] != '\0')
-				return HAS_ERROR;
-			flags |= HAS_BIG_E;
-			break;
-		case 'h':
-		case 'V':
-			if (argv[i][2] != '\0')
-				return HAS_ERROR;
-			flags |= argv[i][1] == 'h' ? HAS_HELP : HAS_VERSION;
-			break;
-		case 'W':
-			if (argv[i][2] != '\0')
-				return HAS_ERROR;
-			break;
-		case 'i':
-			flags |= HAS_I;
-			/* -i implies -v */
-			/* fallthrough */
-		case 'v':
-			if (argv[i][2] != '\0')
-				return HAS_ERROR;
-			flags |= HAS_V;
-			break;
-		case 'e':
-			flags |= HAS_E;
-			/* fallthrough */
-		case 'l':
-			if (argv[i][2] == '\0') {
-				i++;
-				if (argv[i] == NULL || argv[i][0] == '-')
-					return HAS_ERROR;
-			}
-			break;
-		default:
-			return HAS_ERROR;
-		}
-	}
-	*first = i;
-	return flags;
-}
-
-/* Second pass: runs -e, -l and -W in order. Returns 0 on failure. */
-static int run_args(lua_State *L, char **argv, int n)
-{
-	int i;
-
-	for (i = 1; i < n; i++) {
-		int opt = argv[i][1];
-
-		switch (opt) {
-		case 'e':
-		case 'l': {
-			char *extra = argv[i] + 2;
-
-			if (*extra == '\0')
-				extra = argv[++i];
-			if ((opt == 'e' ? dostring(L, extra, "=(command line)")
-					: dolibrary(L, extra)) != LUA_OK)
-				return 0;
-			break;
-		}
-		case 'W':
+	for (i = 0; i < nsl_args.nrun; i++) {
+		if (r[i].opt == 'W')
 			lua_warning(L, "@on", 0);
-			break;
-		}
+		else if ((r[i].opt == 'e' ? dostring(L, r[i].value, "=(command line)")
+					   : dolibrary(L, r[i].value)) != LUA_OK)
+			return 0;
 	}
 	return 1;
 }
@@ -312,10 +208,10 @@ static int handle_luainit(lua_State *L)
 
 static int pmain(lua_State *L)
 {
-	int argc = (int)lua_tointeger(L, 1);
-	char **argv = (char **)lua_touserdata(L, 2);
-	int script = 0;
-	int flags = collect_args(argv, &script);
+	int argc = nsl_args.argc;
+	char **argv = nsl_args.argv;
+	int script = nsl_args.script;
+	int flags = nsl_args.flags;
 
 	luaL_checkversion(L);
 	if (flags == HAS_ERROR) {
@@ -363,11 +259,11 @@ static int pmain(lua_State *L)
 		lua_pushboolean(L, 1);
 		return 1;
 	}
-	if (script == 1 && script < argc && nsl_is_subcommand(argv[1])) {
+	if (nsl_args.subcommand) {
 		lua_pushboolean(L, nsl_run_subcommand(L, argv + 1) == LUA_OK);
 		return 1;
 	}
-	if (!run_args(L, argv, script))
+	if (!run_args(L))
 		return 0;
 	if (script < argc && handle_script(L, argv + script) != LUA_OK)
 		return 0;
@@ -416,8 +312,9 @@ int main(int argc, char **argv)
 
 	/* Without root, the run moves into a world of its own first; from
 	 * here on, this is the nsl inside it. */
-	if (!nsl_rootless_join(&argc, argv) && nsl_rootless_wanted(argc, argv)) {
-		if (argc > 3 && strcmp(argv[1], "_keep") == 0)
+	nsl_args_parse(argc, argv);
+	if (!nsl_rootless_join() && nsl_rootless_wanted()) {
+		if (nsl_args.argc > 3 && strcmp(argv[1], "_keep") == 0)
 			nsl_world_label(argv[3]);	/* nsl up's keeper: its lab */
 		nsl_rootless_enter();
 	}
@@ -431,9 +328,7 @@ int main(int argc, char **argv)
 	lua_setwarnf(L, warnf, NULL);
 	lua_gc(L, LUA_GCSTOP);
 	lua_pushcfunction(L, pmain);
-	lua_pushinteger(L, argc);
-	lua_pushlightuserdata(L, argv);
-	status = lua_pcall(L, 2, 1, 0);
+	status = lua_pcall(L, 0, 1, 0);
 	ok = lua_toboolean(L, -1);
 	nsl_report(L, status);
 	/* Closing runs every __gc and __close: the cleanup of what the

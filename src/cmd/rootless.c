@@ -56,8 +56,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
+#include "base/sys.h"
 #include "rootless.h"
-#include "subcmd.h"
 #include "world.h"
 
 #define WORLD_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWUTS)
@@ -66,71 +67,28 @@ static const int passed_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static volatile pid_t pass_to;	/* where passed signals go */
 static volatile sig_atomic_t held;	/* one that came before there was a where */
 
-void nsl_world_die(const char *what)
+int nsl_rootless_wanted(void)
 {
-	fprintf(stderr, "nsl: --rootless: %s: %s\n", what, strerror(errno));
-	_exit(EXIT_FAILURE);
-}
-
-/* CAP_NET_ADMIN and CAP_SYS_ADMIN in the effective set: what building
- * namespaces needs (nsl.test's privileged() asks the same). */
-int nsl_world_privileged(void)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2];
-
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return 0;
-	return (data[0].effective & (1u << CAP_NET_ADMIN)) &&
-	       (data[0].effective & (1u << CAP_SYS_ADMIN));
-}
-
-int nsl_rootless_wanted(int argc, char **argv)
-{
+	const struct nsl_args *a = &nsl_args;
 	const char *env = getenv("NSL_ROOTLESS");
-	int i, wanted = 0;
+	int i;
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--rootless") == 0) {
-			wanted = 1;
-			continue;
-		}
-		if (strcmp(argv[i], "--egress") == 0) {
-			wanted = 1;
-			nsl_egress_want();
-			continue;
-		}
-		if (strncmp(argv[i], "--publish=", 10) == 0) {
-			nsl_egress_publish("--publish", argv[i] + 10);
-			wanted = 1;
-			continue;
-		}
-		if (strcmp(argv[i], "--publish") == 0) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "nsl: --publish needs the ports (8080,5353/udp)\n");
-				exit(EXIT_FAILURE);
-			}
-			nsl_egress_publish("--publish", argv[++i]);
-			wanted = 1;
-			continue;
-		}
-		if (argv[i][0] != '-' || strcmp(argv[i], "--") == 0 ||
-		    strcmp(argv[i], "-") == 0)
-			break;	/* the script: its arguments are its own */
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--clean") == 0 ||
-		    strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0)
-			return 0;	/* nothing to run */
-		if ((strcmp(argv[i], "-e") == 0 || strcmp(argv[i], "-l") == 0) && i + 1 < argc)
-			i++;
+	if (a->egress)
+		nsl_egress_want();
+	for (i = 0; i < a->npublish; i++)
+		nsl_egress_publish("--publish", a->publish[i]);
+	if (a->publish_missing) {
+		fprintf(stderr, "nsl: --publish needs the ports (8080,5353/udp)\n");
+		exit(EXIT_FAILURE);
 	}
-	if (wanted)
+	if (a->runs_nothing)
+		return 0;	/* nothing to run */
+	if (a->rootless)
 		return 1;
 	/* A subcommand (nsl ls, show, exec, dot) looks at the caller's own
 	 * world, never at a new, empty one; a lab's keeper (nsl up's _keep)
 	 * is a run like a script's. */
-	if (argc > 1 && nsl_is_subcommand(argv[1]) && strcmp(argv[1], "_keep") != 0)
+	if (a->subcommand && strcmp(a->subcommand, "_keep") != 0)
 		return 0;
 	if (env && strcmp(env, "0") == 0)
 		return 0;
@@ -167,19 +125,6 @@ static int subrange(const char *file, const char *name, unsigned long id,
 	}
 	fclose(f);
 	return found;
-}
-
-int nsl_world_helper(const char *name, char *path, size_t size)
-{
-	static const char *const dirs[] = { "/usr/bin", "/bin", "/usr/sbin", "/sbin" };
-	size_t i;
-
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, size, "%s/%s", dirs[i], name);
-		if (access(path, X_OK) == 0)
-			return 1;
-	}
-	return 0;
 }
 
 /* newuidmap PID 0 ID 1 1 START COUNT: root is the caller, 1.. the range. */

@@ -19,36 +19,6 @@
 
 #include "subcmd.h"
 
-static const char *const subcommands[] = {
-	"ls", "show", "exec", "dot", "up", "down", "link", "impair", "partition", "heal", "capture",
-	"_keep", NULL
-};
-
-const char nsl_subcommand_help[] =
-	"Subcommands (first argument, when no file of that name exists):\n"
-	"  ls [--json]                     the live runs and their topologies; dead runs' leftovers\n"
-	"  show [--json] [NODE|RUN]        the live state of running topologies\n"
-	"  exec [--run ID] NODE [-- cmd]   run cmd (default: a shell) in a node of a live topology\n"
-	"  dot SCRIPT.lua [-o FILE]        draw the topologies a script describes (.dot or .svg)\n"
-	"  up FILE [--name NAME]           bring FILE's description up, detached; prints the run name\n"
-	"  down RUN | --all                take a lab nsl up made down\n"
-	"  link RUN NODE:IF down|up        cut a link of a lab nsl up made, or restore it\n"
-	"  impair RUN NODE:IF K=V...|off   delay=20ms loss=1% rate=10mbit... on that link, live\n"
-	"  partition RUN A B / heal RUN    cut every link between nodes A and B / restore them\n"
-	"  capture RUN NODE:IF [-w FILE]   pcap of that interface (to stdout without -w)\n"
-	"  (ls, show, exec, down, link...: --world PID (-w PID but for capture): in that rootless\n"
-	"   world; ls lists them all)\n";
-
-int nsl_is_subcommand(const char *word)
-{
-	size_t i;
-
-	for (i = 0; subcommands[i]; i++)
-		if (strcmp(word, subcommands[i]) == 0)
-			return access(word, F_OK) != 0;
-	return 0;
-}
-
 static void ignore_signal(int sig)
 {
 	(void)sig;

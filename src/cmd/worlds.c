@@ -28,87 +28,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "rootless.h"
-#include "subcmd.h"
 #include "world.h"
-
-/* The registry of the caller's worlds: $XDG_RUNTIME_DIR/nsl/world-<pid>
- * (the outer pid) holds "<pid of the world's pid 1> <its start time>", so
- * that nsl ls, show and exec, run later without privileges, join the
- * world.  The outer process removes its file when it ends; a SIGKILL
- * leaves it, and the reader drops a file whose process is gone. */
-static char registry[512];
-static char label[64];	/* a keeper's lab name, or "" */
-
-void nsl_world_label(const char *name)
-{
-	size_t i;
-
-	snprintf(label, sizeof(label), "%s", name);
-	for (i = 0; label[i]; i++)	/* one word in the file */
-		if (label[i] <= ' ')
-			label[i] = '_';
-}
-
-int nsl_world_joined;
-
-void nsl_world_unregister(void)
-{
-	if (registry[0])
-		unlink(registry);
-	registry[0] = '\0';
-}
-
-static int registry_dir(char *dir, size_t size)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-
-	if (xdg == NULL || xdg[0] != '/')
-		return 0;
-	return snprintf(dir, size, "%s/nsl", xdg) < (int)size;
-}
-
-/* Field 22 of /proc/PID/stat: the start time, which tells pids apart. */
-static unsigned long long start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long t = 0;
-	int fd, i;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	for (i = 2; p && i < 22; i++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		t = strtoull(p + 1, NULL, 10);
-	return t;
-}
-
-void nsl_world_register(pid_t world)
-{
-	char dir[448], text[128];
-
-	if (!registry_dir(dir, sizeof(dir)))
-		return;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return;
-	/* Written whole under another name, then renamed into place: a
-	 * reader never sees it empty or half written. */
-	snprintf(registry, sizeof(registry), "%s/world-%d", dir, (int)getpid());
-	snprintf(text, sizeof(text), "%d %llu%s%s\n", (int)world, start_time(world),
-		 label[0] ? " " : "", label);
-	if (nsl_write_whole(registry, text, strlen(text), 0600) < 0)
-		registry[0] = '\0';
-}
 
 /* The live worlds of a registry directory; stale files go. */
 struct world {
@@ -174,7 +96,7 @@ static int world_open(struct world *w, uid_t owner, int fds[4])
 		goto bad;
 	}
 	close(parent);
-	if (start_time(w->init) != w->start) {
+	if (nsl_world_start(w->init) != w->start) {
 		snprintf(w->bad, sizeof(w->bad), "its pid 1 (%d) is gone", (int)w->init);
 		goto bad;
 	}
@@ -277,7 +199,7 @@ static int registry_scan(const char *dir, uid_t owner, const char *dir_bad,
 		if (len <= 0)
 			continue;	/* being written, or not ours to judge */
 		text[len] = '\0';
-		if (registry_text(text, &pid, &t, lab, sizeof(lab)) < 0 || start_time(pid) != t) {
+		if (registry_text(text, &pid, &t, lab, sizeof(lab)) < 0 || nsl_world_start(pid) != t) {
 			if (outer > 0 && kill(outer, 0) < 0 && errno == ESRCH)
 				unlink(path);	/* its world is gone */
 			continue;
@@ -319,7 +241,7 @@ static int worlds_find(struct world *w, int root)
 	struct stat st;
 	int n = 0;
 
-	if (registry_dir(dir, sizeof(dir)))
+	if (nsl_world_dir(dir, sizeof(dir)))
 		n = registry_scan(dir, geteuid(), NULL, w, n);
 	if (root) {
 		DIR *d = opendir("/run/user");
@@ -422,57 +344,12 @@ static void world_join(struct world *w, const char *cmd)
 		_exit(127);
 }
 
-/* --world PID (-w PID, --world=PID) among the subcommand's options
- * (before "--"; for exec, before NODE too: the words after it are the
- * command's, "grep -w" included; capture's -w is its file): taken out
- * of argv; its value, or NULL. */
-static const char *take_world(int *argc, char **argv)
-{
-	const char *v = NULL;
-	int i, drop = 0, exec = strcmp(argv[1], "exec") == 0;
-
-	for (i = 2; i < *argc && strcmp(argv[i], "--") != 0; i++) {
-		if (exec && argv[i][0] != '-')
-			break;	/* NODE */
-		if (exec && strcmp(argv[i], "--run") == 0) {
-			i++;	/* its value is no NODE */
-			continue;
-		}
-		if (strncmp(argv[i], "--world=", 8) == 0) {
-			v = argv[i] + 8;
-			drop = 1;
-		} else if (strcmp(argv[i], "--world") == 0 ||
-			   (strcmp(argv[i], "-w") == 0 && strcmp(argv[1], "capture") != 0)) {
-			if (i + 1 >= *argc) {
-				fprintf(stderr, "nsl: %s: %s needs a value (a world's pid: nsl ls)\n",
-					argv[1], argv[i]);
-				exit(EXIT_FAILURE);
-			}
-			v = argv[i + 1];
-			drop = 2;
-		} else {
-			continue;
-		}
-		memmove(argv + i, argv + i + drop, (size_t)(*argc - i - drop + 1) * sizeof(*argv));
-		*argc -= drop;
-		i--;
-	}
-	return v;
-}
-
 /* The world whose keeper keeps the lab the subcommand's first word
  * names (nsl down NAME, link NAME ...), or -1. */
-static int lab_world(const struct world *w, int n, int argc, char **argv)
+static int lab_world(const struct world *w, int n, const char *run)
 {
 	int i, found = -1;
-	const char *run = NULL;
 
-	for (i = 2; i < argc && !run; i++) {
-		if (strcmp(argv[i], "--run") == 0 || strcmp(argv[i], "-w") == 0)
-			i++;
-		else if (argv[i][0] != '-')
-			run = argv[i];
-	}
 	if (!run)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -485,22 +362,24 @@ static int lab_world(const struct world *w, int n, int argc, char **argv)
 	return found;
 }
 
-int nsl_rootless_join(int *argc, char **argv)
+int nsl_rootless_join(void)
 {
+	const struct nsl_args *a = &nsl_args;
+	char **argv = a->argv;
 	struct world w[MAX_WORLDS];
 	const char *env = getenv("NSL_ROOTLESS");
 	const char *want;
 	char list[2048], name[64];
-	int n, all, i, root, json = 0, st, failed = 0, all_labs = 0;
+	int n, all, i, root, st, failed = 0, all_labs = 0;
 
 	/* dot runs nothing; up starts a keeper (_keep), which goes into a
 	 * world of its own as a script does. */
-	if (*argc < 2 || !nsl_is_subcommand(argv[1]) || strcmp(argv[1], "dot") == 0 ||
+	if (!a->subcommand || strcmp(argv[1], "dot") == 0 ||
 	    strcmp(argv[1], "up") == 0 || strcmp(argv[1], "_keep") == 0)
 		return 0;
-	want = take_world(argc, argv);
+	want = a->world;
 	root = nsl_world_privileged();
-	if (!root && !registry_dir(list, sizeof(list))) {
+	if (!root && !nsl_world_dir(list, sizeof(list))) {
 		/* Where worlds are looked for, and how to point there: nsl.cli
 		 * adds it to what it could not find (NSL_NO_REGISTRY). */
 		snprintf(list, sizeof(list), "XDG_RUNTIME_DIR is not set (or not absolute), so no "
@@ -544,18 +423,15 @@ int nsl_rootless_join(int *argc, char **argv)
 	for (i = n; i < all; i++)
 		fprintf(stderr, "nsl: %s: rootless world %d of %s skipped: %s\n", argv[1],
 			(int)w[i].outer, user_name(w[i].uid, name, sizeof(name)), w[i].bad);
-	if (!root && n > 1 && strcmp(argv[1], "down") == 0) {
-		for (i = 2; i < *argc && strcmp(argv[i], "--all") != 0; i++)
-			;
-		all_labs = i < *argc;
-	}
+	if (!root && n > 1 && strcmp(argv[1], "down") == 0)
+		all_labs = a->all;
 	if (strcmp(argv[1], "ls") != 0 && !all_labs) {
 		/* show, exec: root stays in its own world; a user goes to the
 		 * one world there is, and must choose among several (a lab's
 		 * name chooses its keeper's world). */
 		if (root || n == 0)
 			return 0;
-		if (n > 1 && (i = lab_world(w, n, *argc, argv)) >= 0) {
+		if (n > 1 && (i = lab_world(w, n, a->lab)) >= 0) {
 			world_join(&w[i], argv[1]);
 			return 1;
 		}
@@ -572,13 +448,11 @@ int nsl_rootless_join(int *argc, char **argv)
 	 * for root, this machine's own runs. */
 	if (n == 0)
 		return 0;
-	for (i = 2; i < *argc; i++)
-		json |= strcmp(argv[i], "--json") == 0;
 	for (i = 0; i < n; i++) {
 		pid_t pid;
 		char env_world[128];
 
-		if (!json && !all_labs)
+		if (!a->json && !all_labs)
 			printf("rootless world %d of %s:\n", (int)w[i].outer,
 			       user_name(w[i].uid, name, sizeof(name)));
 		fflush(NULL);
@@ -601,7 +475,7 @@ int nsl_rootless_join(int *argc, char **argv)
 		fflush(NULL);
 		_exit(failed ? EXIT_FAILURE : EXIT_SUCCESS);
 	}
-	if (!json)
+	if (!a->json)
 		printf("this machine:\n");
 	fflush(NULL);
 	return 0;

@@ -9,7 +9,7 @@
  * SIGINT itself), and os.exit keeps lua5.4's default of not closing the
  * state, so os.exit(code, true) is what runs the cleanups.
  */
-#include "nsl.h"
+#include "core.h"
 
 int luaopen_nsl(lua_State *L);
 
@@ -18,11 +18,7 @@ int luaopen_nsl(lua_State *L);
  * module and returns its table. */
 int luaopen_nsl(lua_State *L)
 {
-	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
-	lua_pushcfunction(L, luaopen_nsl_core);
-	lua_setfield(L, -2, "nsl.core");
-	lua_pop(L, 1);
-	nsl_embed_register(L);
+	nsl_preload(L);
 
 	/* The embedded "nsl", or with NSL_LUA_DIR the file nsl.lua there. */
 	luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "nl.h"
+#include "nl/nl.h"
 
 #define ADDR_META "nsl.addr_list"
 

@@ -1,13 +1,13 @@
 /*
- * bridge.h - what link.c, linkkind.c, linkinfo.c and fdb.c take from
- * bridge.c: a bridge's own settings (vlan_filtering, stp) and a port's
- * flags (isolated, learning, flood), parsed from options, put into
- * requests, read back; and what its list primitives share.
+ * bridge.h - what link.c, linkkind.c, linkinfo.c, brvlan.c and fdb.c
+ * take from bridge.c: a bridge's own settings (vlan_filtering, stp) and
+ * a port's flags (isolated, learning, flood), parsed from options, put
+ * into requests, read back; and what its list primitives share.
  */
 #ifndef NSL_BRIDGE_H
 #define NSL_BRIDGE_H
 
-#include "nl.h"
+#include "nl/nl.h"
 
 #define BR_VID_MAX 4094		/* VLAN ids are 1..4094 */
 
@@ -40,6 +40,10 @@ void br_put_port(struct nl_req *q, int index, const struct br_opts *b);
 int br_fail(lua_State *L, struct nl_ns *ns, const char *prim, const char *name,
 	    int err, const char *ext, const struct br_opts *b, int bridge);
 
+/* Raises "<prim>: <name>: this kernel has no bridge VLAN filtering
+ * (CONFIG_BRIDGE_VLAN_FILTERING)" (EOPNOTSUPP). */
+int br_no_filtering(lua_State *L, const char *prim, const char *name);
+
 /* Pushes a bridge's settings from its IFLA_INFO_DATA as { vlan_filtering,
  * stp } / a port's from its IFLA_INFO_SLAVE_DATA as { isolated,
  * learning, flood } (linkinfo.c sets them as fields bridge and
@@ -71,8 +75,5 @@ struct nl_ns *br_list_start(lua_State *L, struct br_rows *d);
 
 /* Appends the table on top to the array of d. */
 void br_append(struct br_rows *d);
-
-/* Sets boolean field k of the table on top to v. */
-void br_set_bool(lua_State *L, const char *k, int v);
 
 #endif

@@ -31,12 +31,12 @@ static int record_fdb(struct nl_ns *ns, int sign, const char *mac, const char *d
 	nsl_rec_name(ns->name, nsn, sizeof(nsn));
 	dev = nsl_rec_name(dev, dv, sizeof(dv));	/* a name may hold a backslash */
 	if (sign == '-') {
-		nsl_rec_write("-fdb\t%s\t%s\t%s\t%lld\t%d\n", mac, dev, nsn, (long long)vlan, flags);
+		nsl_rec_note('-', "fdb", "%s\t%s\t%s\t%lld\t%d", mac, dev, nsn, (long long)vlan, flags);
 		return 0;
 	}
 	if (ns->fd < 0 || nsl_fd_id(ns->fd, nsid, sizeof(nsid)) < 0)
 		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
-	return nsl_rec_write("+fdb\t%s\t%s\t%s\t%lld\t%d\t%s\t%d\n", mac, dev, nsn,
+	return nsl_rec_note('+', "fdb", "%s\t%s\t%s\t%lld\t%d\t%s\t%d", mac, dev, nsn,
 		      (long long)vlan, index, nsid, flags);
 }
 
@@ -171,7 +171,7 @@ static int fdb_cb(const struct nlmsghdr *h, void *data)
 	lua_pushstring(L, ndm->ndm_state & NUD_PERMANENT ? "permanent" :
 		       ndm->ndm_state & NUD_NOARP ? "static" : "dynamic");
 	lua_setfield(L, -2, "state");
-	br_set_bool(L, "self", (ndm->ndm_flags & NTF_SELF) != 0);
+	nsl_set_bool(L, "self", (ndm->ndm_flags & NTF_SELF) != 0);
 	mnl_attr_for_each(a, h, sizeof(*ndm)) {
 		const unsigned char *p = mnl_attr_get_payload(a);
 		size_t len = mnl_attr_get_payload_len(a);

@@ -1,15 +1,15 @@
 /*
- * link.h - private to link.c, linkkind.c, linkinfo.c and linkpeer.c: a
- * link request (what was parsed and resolved, then the request), the
- * entry of one link kind (linkkind.c's link_kinds[], registered by
- * link.c's opener), and what the read-back (linkinfo.c) takes from the
- * kinds and from the peer resolution.
+ * link.h - private to link.c, linkreq.c, linkkind.c, linkinfo.c and
+ * linkpeer.c: a link request (what was parsed and resolved, then the
+ * request, linkreq.c), the entry of one link kind (linkkind.c's
+ * link_kinds[], registered by link.c's opener), and what the read-back
+ * (linkinfo.c) takes from the kinds and from the peer resolution.
  */
 #ifndef NSL_LINK_H
 #define NSL_LINK_H
 
 #include "bridge.h"
-#include "nl.h"
+#include "nl/nl.h"
 
 /* The operational states (IFLA_OPERSTATE) by number, as ip names them
  * (linkinfo.c): link_get's state, link_wait's oper. */
@@ -59,11 +59,26 @@ struct link_kind {
 };
 
 /* <kind>_add(name, ...positional, opts): makes the link in opts.ns (the
- * kind's entry is upvalue 1); returns nothing (link.c). */
+ * kind's entry is upvalue 1); returns nothing (linkreq.c). */
 int link_add(lua_State *L);
 
+/* What every link request shares (linkreq.c): link_start parses link
+ * (arg 1) and the running primitive's options and resolves opts.ns;
+ * link_parse_common reads the options link_set and every *_add take
+ * (mtu, address, up, group, master), link_put_common puts them;
+ * link_start_change starts an RTM_NEWLINK/RTM_DELLINK on the existing
+ * link r->name (found by name in the request itself); link_record notes
+ * in the run's record that the link is about to be made with ifindex
+ * index ('+') or was deleted or not made ('-'), never raising: 0, or
+ * -errno when a + line could not be written. */
+void link_start(lua_State *L, struct link_req *r);
+void link_parse_common(struct link_req *r);
+void link_put_common(struct link_req *r, struct ifinfomsg *ifi);
+struct ifinfomsg *link_start_change(struct link_req *r, int type);
+int link_record(struct link_req *r, int sign, int index);
+
 /* The namespace where the link of r lives: link_ns when it is made in
- * another namespace than the one its request is sent in (link.c). */
+ * another namespace than the one its request is sent in (linkreq.c). */
 struct nl_ns *link_home(const struct link_req *r);
 
 /* Pushes an array of the link records of ns (one dump); raises as prim
@@ -80,10 +95,6 @@ int link_push_kind_data(lua_State *L, const char *kind, const struct nlattr *dat
 
 /* Pushes the names each kind's enumerated options take (linkkind.c). */
 void link_push_enums(lua_State *L);
-
-/* Set field k of the table on top to v (linkinfo.c). */
-void link_set_int(lua_State *L, const char *k, lua_Integer v);
-void link_set_str(lua_State *L, const char *k, const char *v);
 
 /* Replaces the _master/_link/_netnsid indexes of every record of the
  * array at list by names: master, peer (+ peer_ns) or parent; full: list

@@ -35,20 +35,6 @@ struct dump {
 	int list;		/* stack index of the array being filled */
 };
 
-/* Sets field k of the table on top to v. */
-void link_set_int(lua_State *L, const char *k, lua_Integer v)
-{
-	lua_pushinteger(L, v);
-	lua_setfield(L, -2, k);
-}
-
-/* Sets field k of the table on top to v. */
-void link_set_str(lua_State *L, const char *k, const char *v)
-{
-	lua_pushstring(L, v);
-	lua_setfield(L, -2, k);
-}
-
 /* Sets field kind of the table on top from IFLA_LINKINFO, and a field
  * named by the kind with its settings (link_push_kind_data; a bridge's
  * and a bridge port's are bridge.c's: fields bridge and bridge_port). */
@@ -78,7 +64,7 @@ static void put_kind(lua_State *L, const struct nlattr *info)
 	}
 	if (!kind)
 		return;
-	link_set_str(L, "kind", kind);
+	nsl_set_str(L, "kind", kind);
 	if (data && !strcmp(kind, "bridge")) {
 		br_push_bridge(L, data);
 		lua_setfield(L, -2, kind);
@@ -122,7 +108,7 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 	if (h->nlmsg_type != RTM_NEWLINK)
 		return 0;
 	lua_createtable(L, 0, 12);
-	link_set_int(L, "index", ifi->ifi_index);
+	nsl_set_int(L, "index", ifi->ifi_index);
 	lua_pushboolean(L, (ifi->ifi_flags & IFF_UP) != 0);
 	lua_setfield(L, -2, "up");
 	mnl_attr_for_each(a, h, sizeof(*ifi)) {
@@ -139,17 +125,17 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 			continue;
 		switch (t) {
 		case IFLA_IFNAME:
-			link_set_str(L, "name", mnl_attr_get_str(a));
+			nsl_set_str(L, "name", mnl_attr_get_str(a));
 			break;
 		case IFLA_MTU:
-			link_set_int(L, "mtu", mnl_attr_get_u32(a));
+			nsl_set_int(L, "mtu", mnl_attr_get_u32(a));
 			break;
 		case IFLA_GROUP:
-			link_set_int(L, "group", mnl_attr_get_u32(a));
+			nsl_set_int(L, "group", mnl_attr_get_u32(a));
 			break;
 		case IFLA_OPERSTATE:
 			if (*p < NL_OPER_N)
-				link_set_str(L, "state", nl_oper_names[*p]);
+				nsl_set_str(L, "state", nl_oper_names[*p]);
 			break;
 		case IFLA_ADDRESS:
 			if (len == 0 || len > 32)
@@ -157,20 +143,20 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 			for (i = 0; i < len; i++)
 				snprintf(mac + 3 * i, 4, "%02x:", p[i]);
 			mac[3 * len - 1] = '\0';
-			link_set_str(L, "address", mac);
+			nsl_set_str(L, "address", mac);
 			break;
 		case IFLA_MASTER:
-			link_set_int(L, "_master", mnl_attr_get_u32(a));
+			nsl_set_int(L, "_master", mnl_attr_get_u32(a));
 			break;
 		case IFLA_LINK:
-			link_set_int(L, "_link", mnl_attr_get_u32(a));
+			nsl_set_int(L, "_link", mnl_attr_get_u32(a));
 			break;
 		case IFLA_LINK_NETNSID:
-			link_set_int(L, "_netnsid", (int32_t)mnl_attr_get_u32(a));
+			nsl_set_int(L, "_netnsid", (int32_t)mnl_attr_get_u32(a));
 			break;
 		case IFLA_IFALIAS:
 			if (len > 1)
-				link_set_str(L, "alias", mnl_attr_get_str(a));
+				nsl_set_str(L, "alias", mnl_attr_get_str(a));
 			break;
 		case IFLA_LINKINFO:
 			put_kind(L, a);

@@ -340,7 +340,7 @@ static void set_ip(lua_State *L, const char *k, const struct nlattr *a)
 
 	if ((len == 4 || len == 16) &&
 	    inet_ntop(len == 4 ? AF_INET : AF_INET6, mnl_attr_get_payload(a), buf, sizeof(buf)))
-		link_set_str(L, k, buf);
+		nsl_set_str(L, k, buf);
 }
 
 /* Sets field k of the table on top to names[v] (v in range) or v. */
@@ -348,9 +348,9 @@ static void set_name(lua_State *L, const char *k, const char *const *names,
 		     unsigned int n, unsigned int v)
 {
 	if (v < n && names[v])
-		link_set_str(L, k, names[v]);
+		nsl_set_str(L, k, names[v]);
 	else
-		link_set_int(L, k, v);
+		nsl_set_int(L, k, v);
 }
 
 /* Pushes the settings of a link of kind from its IFLA_INFO_DATA as a
@@ -375,19 +375,19 @@ int link_push_kind_data(lua_State *L, const char *kind, const struct nlattr *dat
 		size_t len = mnl_attr_get_payload_len(a);
 
 		if (vlan && t == IFLA_VLAN_ID && len >= 2)
-			link_set_int(L, "id", mnl_attr_get_u16(a));
+			nsl_set_int(L, "id", mnl_attr_get_u16(a));
 		else if (vlan && t == IFLA_VLAN_PROTOCOL && len >= 2)
-			link_set_str(L, "protocol", ntohs(mnl_attr_get_u16(a)) == 0x88a8 ?
+			nsl_set_str(L, "protocol", ntohs(mnl_attr_get_u16(a)) == 0x88a8 ?
 				"802.1ad" : "802.1Q");
 		else if (vxlan && t == IFLA_VXLAN_ID && len >= 4)
-			link_set_int(L, "vni", mnl_attr_get_u32(a));
+			nsl_set_int(L, "vni", mnl_attr_get_u32(a));
 		else if (vxlan && (t == IFLA_VXLAN_GROUP || t == IFLA_VXLAN_GROUP6))
 			set_ip(L, (len == 4 ? (*(const uint8_t *)mnl_attr_get_payload(a) & 0xf0) == 0xe0 :
 				   *(const uint8_t *)mnl_attr_get_payload(a) == 0xff) ? "group" : "remote", a);
 		else if (vxlan && t == IFLA_VXLAN_TTL && len >= 1)
-			link_set_int(L, "ttl", mnl_attr_get_u8(a));
+			nsl_set_int(L, "ttl", mnl_attr_get_u8(a));
 		else if (vxlan && t == IFLA_VXLAN_TOS && len >= 1)
-			link_set_int(L, "tos", mnl_attr_get_u8(a));
+			nsl_set_int(L, "tos", mnl_attr_get_u8(a));
 		else if (vxlan && t == IFLA_VXLAN_LEARNING && len >= 1) {
 			lua_pushboolean(L, mnl_attr_get_u8(a));
 			lua_setfield(L, -2, "learning");
@@ -395,39 +395,39 @@ int link_push_kind_data(lua_State *L, const char *kind, const struct nlattr *dat
 		else if (vxlan && (t == IFLA_VXLAN_LOCAL || t == IFLA_VXLAN_LOCAL6))
 			set_ip(L, "local", a);
 		else if (vxlan && t == IFLA_VXLAN_PORT && len >= 2)
-			link_set_int(L, "port", ntohs(mnl_attr_get_u16(a)));
+			nsl_set_int(L, "port", ntohs(mnl_attr_get_u16(a)));
 		else if (macvlan && t == IFLA_MACVLAN_MODE && len >= 4) {
 			uint32_t m = mnl_attr_get_u32(a), i = 0;
 
 			while (i < 5 && m != 1u << i)
 				i++;
 			if (i < 5)
-				link_set_str(L, "mode", macvlan_modes[i]);
+				nsl_set_str(L, "mode", macvlan_modes[i]);
 			else
-				link_set_int(L, "mode", m);
+				nsl_set_int(L, "mode", m);
 		}
 		else if (ipvlan && t == IFLA_IPVLAN_MODE && len >= 2)
 			set_name(L, "mode", ipvlan_modes, 3, mnl_attr_get_u16(a));
 		else if (bond && t == IFLA_BOND_MODE && len >= 1)
 			set_name(L, "mode", bond_modes, 7, mnl_attr_get_u8(a));
 		else if (bond && t == IFLA_BOND_MIIMON && len >= 4)
-			link_set_int(L, "miimon", mnl_attr_get_u32(a));
+			nsl_set_int(L, "miimon", mnl_attr_get_u32(a));
 		else if (vrf && t == IFLA_VRF_TABLE && len >= 4)
-			link_set_int(L, "table", mnl_attr_get_u32(a));
+			nsl_set_int(L, "table", mnl_attr_get_u32(a));
 		else if (geneve && t == IFLA_GENEVE_ID && len >= 4)
-			link_set_int(L, "vni", mnl_attr_get_u32(a));
+			nsl_set_int(L, "vni", mnl_attr_get_u32(a));
 		else if (geneve && (t == IFLA_GENEVE_REMOTE || t == IFLA_GENEVE_REMOTE6))
 			set_ip(L, "remote", a);
 		else if (geneve && t == IFLA_GENEVE_PORT && len >= 2)
-			link_set_int(L, "port", ntohs(mnl_attr_get_u16(a)));
+			nsl_set_int(L, "port", ntohs(mnl_attr_get_u16(a)));
 		else if (geneve && t == IFLA_GENEVE_TTL && len >= 1)
-			link_set_int(L, "ttl", mnl_attr_get_u8(a));
+			nsl_set_int(L, "ttl", mnl_attr_get_u8(a));
 		else if (gretap && t == IFLA_GRE_REMOTE)
 			set_ip(L, "remote", a);
 		else if (gretap && t == IFLA_GRE_LOCAL)
 			set_ip(L, "local", a);
 		else if (gretap && t == IFLA_GRE_TTL && len >= 1)
-			link_set_int(L, "ttl", mnl_attr_get_u8(a));
+			nsl_set_int(L, "ttl", mnl_attr_get_u8(a));
 	}
 	return 1;
 }

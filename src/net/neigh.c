@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "nl.h"
+#include "nl/nl.h"
 
 #define NEIGH_META "nsl.neigh_list"
 
@@ -58,12 +58,12 @@ static int record_neigh(struct nl_ns *ns, int sign, const char *addr,
 	nsl_rec_name(ns->name, nsn, sizeof(nsn));
 	dev = nsl_rec_name(dev, dv, sizeof(dv));	/* a name may hold a backslash */
 	if (sign == '-') {
-		nsl_rec_write("-neigh\t%s\t%s\t%s\t%d\n", addr, dev, nsn, proxy);
+		nsl_rec_note('-', "neigh", "%s\t%s\t%s\t%d", addr, dev, nsn, proxy);
 		return 0;
 	}
 	if (ns->fd < 0 || nsl_fd_id(ns->fd, nsid, sizeof(nsid)) < 0)
 		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
-	return nsl_rec_write("+neigh\t%s\t%s\t%s\t%d\t%s\t%d\n", addr, dev, nsn, index,
+	return nsl_rec_note('+', "neigh", "%s\t%s\t%s\t%d\t%s\t%d", addr, dev, nsn, index,
 		      nsid, proxy);
 }
 

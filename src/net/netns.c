@@ -21,7 +21,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
-#include "nl.h"
+#include "nl/nl.h"
 
 /* Makes /run/netns exist and be a shared mount point, as ip does; once
  * per process unless again.  Returns 0 or -errno. */
@@ -87,7 +87,7 @@ static int l_ns_add(lua_State *L)
 	snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name);
 	nsl_rec_name(name, rname, sizeof(rname));
 	snprintf(tmp, sizeof(tmp), NSL_NETNS_DIR "/.nsl-%s-%lu", nsl_rec_id(), ++serial);
-	err = nsl_rec_write("+ns\t%s\t%s\n", rname, tmp + sizeof(NSL_NETNS_DIR));
+	err = nsl_rec_note('+', "ns", "%s\t%s", rname, tmp + sizeof(NSL_NETNS_DIR));
 	if (err)
 		return nsl_rec_fail(L, "ns_add", name, -err);
 	fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
@@ -95,37 +95,37 @@ static int l_ns_add(lua_State *L)
 		fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
 	if (fd < 0) {
 		err = errno;
-		nsl_rec_write("-ns\t%s\n", rname);
+		nsl_rec_note('-', "ns", "%s", rname);
 		return add_fail(L, name, err);
 	}
 	if (nsl_fd_id(fd, id, sizeof(id)) == 0)
-		err = nsl_rec_write("=ns\t%s\tfile\t%s\n", rname, id);
+		err = nsl_rec_note('=', "ns", "%s\tfile\t%s", rname, id);
 	close(fd);
 	if (err) {	/* --clean could not prove the placeholder the run's */
 		unlink(tmp);
-		nsl_rec_write("-ns\t%s\n", rname);
+		nsl_rec_note('-', "ns", "%s", rname);
 		return nsl_rec_fail(L, "ns_add", name, -err);
 	}
 	if (link(tmp, path) < 0) {	/* exclusive: EEXIST when taken */
 		err = errno;
 		unlink(tmp);
-		nsl_rec_write("-ns\t%s\n", rname);
+		nsl_rec_note('-', "ns", "%s", rname);
 		return add_fail(L, name, err);
 	}
 	unlink(tmp);
 	if (unshare(CLONE_NEWNET) < 0) {
 		err = errno;
 		unlink(path);
-		nsl_rec_write("-ns\t%s\n", rname);
+		nsl_rec_note('-', "ns", "%s", rname);
 		return add_fail(L, name, err);
 	}
 	if (nsl_file_id("/proc/thread-self/ns/net", id, sizeof(id)) == 0)
-		rec = -nsl_rec_write("=ns\t%s\tnet\t%s\n", rname, id);
+		rec = -nsl_rec_note('=', "ns", "%s\tnet\t%s", rname, id);
 	if (rec || mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) {
 		err = rec ? rec : errno;	/* not bound: it goes as the thread leaves */
 		nl_leave(L);
 		unlink(path);
-		nsl_rec_write("-ns\t%s\n", rname);
+		nsl_rec_note('-', "ns", "%s", rname);
 		if (rec)
 			return nsl_rec_fail(L, "ns_add", name, rec);
 		return add_fail(L, name, err);
@@ -158,7 +158,7 @@ static int l_ns_del(lua_State *L)
 	if (nsl_rec_active()) {
 		char rname[2 * NAME_MAX + 1];
 
-		nsl_rec_write("-ns\t%s\n", nsl_rec_name(name, rname, sizeof(rname)));
+		nsl_rec_note('-', "ns", "%s", nsl_rec_name(name, rname, sizeof(rname)));
 	}
 	return 0;
 }

@@ -3,7 +3,7 @@
  * nft_list([{ns =}]), through libnftables (the library behind `nft`).
  *
  * libnftables talks netlink from the namespace of the calling thread,
- * so, as for nl.c's sockets, the thread enters the namespace, makes a
+ * so, as for nlsock.c's sockets, the thread enters the namespace, makes a
  * context, runs the commands, frees the context, and switches straight
  * back, with the signals nsl turns into Lua errors blocked for that
  * short while: a half-read netlink answer must not be cut by EINTR, and
@@ -28,7 +28,7 @@
 #include <jansson.h>
 #include <nftables/libnftables.h>
 
-#include "nl.h"
+#include "nl/nl.h"
 
 /* What one run inside the namespace brings back. */
 struct nft_run {

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "kfeature.h"
-#include "nl.h"
+#include "nl/kfeature.h"
+#include "nl/nl.h"
 
 #define PSCHED_SHIFT 6		/* the kernel's ticks: ns >> 6 */
 

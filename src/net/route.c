@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "nl.h"
+#include "nl/nl.h"
 
 /* An address option (via, src) of the route's family; raises if it is no
  * address or of the other family.  Returns 1 when present. */

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "nl.h"
+#include "nl/nl.h"
 
 #define ROUTE_META "nsl.route_list"
 

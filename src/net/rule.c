@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nl.h"
+#include "nl/nl.h"
 
 #define RULE_META "nsl.rule_list"
 
@@ -203,12 +203,12 @@ static int record_rule(struct nl_ns *ns, int sign, const struct rule *r)
 	nsl_rec_name(raw, text, sizeof(text));	/* an iif name may hold a backslash */
 	nsl_rec_name(ns->name, nsn, sizeof(nsn));
 	if (sign == '-') {
-		nsl_rec_write("-rule\t%s\t%s\n", text, nsn);
+		nsl_rec_note('-', "rule", "%s\t%s", text, nsn);
 		return 0;
 	}
 	if (ns->fd < 0 || nsl_fd_id(ns->fd, nsid, sizeof(nsid)) < 0)
 		nsl_file_id("/proc/self/ns/net", nsid, sizeof(nsid));	/* home */
-	return nsl_rec_write("+rule\t%s\t%s\t%s\n", text, nsn, nsid);
+	return nsl_rec_note('+', "rule", "%s\t%s\t%s", text, nsn, nsid);
 }
 
 struct first_two {

@@ -23,7 +23,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "nl.h"
+#include "nl/nl.h"
+#include "sock.h"
 
 #define SOCK_META "nsl.socket"
 

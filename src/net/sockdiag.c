@@ -5,7 +5,7 @@
  * parsing of /proc/<pid>/net/tcp.
  *
  * sock_diag is a netlink protocol of its own: the requests go over the
- * namespace's NETLINK_SOCK_DIAG socket, which nl.c caches beside its
+ * namespace's NETLINK_SOCK_DIAG socket, which nlsock.c caches beside its
  * NETLINK_ROUTE one (opened inside the namespace on the first call).
  * The kernel runs one dump at a time per socket, so the four (TCP and
  * UDP, each family) are sent one after the other.
@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nl.h"
+#include "nl/nl.h"
 
 /* The TCP states as the kernel numbers them (include/net/tcp_states.h). */
 static const char *const tcp_states[] = {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nl.h"
+#include "nl/nl.h"
 
 /* sysctl(key [, value [, opts]]): without value pushes the current value
  * (a string, trailing newline removed); with one (string or number)

@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "exec.h"
-#include "../net/nl.h"
+#include "nl/nl.h"
 
 #define SNAPLEN_MAX 262144
 #define KEEP_MAX 16	/* the output and what libpcap opened */

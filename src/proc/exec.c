@@ -390,7 +390,7 @@ void nsl_proc_record(pid_t pid)
 	struct nsl_pstat st;
 
 	if (nsl_proc_stat((long)pid, &st) == 0 &&
-	    nsl_rec_write("+proc\t%d\t%llu\n", (int)pid, st.start) == 0)
+	    nsl_rec_note('+', "proc", "%d\t%llu", (int)pid, st.start) == 0)
 		nsl_rec_made();
 }
 

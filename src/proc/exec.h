@@ -7,8 +7,9 @@
 #ifndef NSL_EXEC_H
 #define NSL_EXEC_H
 
-#include "nsl.h"
+#include "lua/nsl.h"
 #include "launch.h"
+#include "net/sock.h"
 
 /* Everything one call needs, resolved from its Lua arguments. */
 struct req {

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "sys.h"
+#include "base/sys.h"
 
 #define LAUNCH_MAX_FDS 32	/* entries of the fds option */
 
@@ -142,9 +142,6 @@ struct proc {
 	int pidns_init;		/* PID 1 of a PID namespace of its own */
 	struct proc *next, *prev;	/* the live list */
 };
-
-extern const char *const nsl_signames[];	/* [SIGTERM] = "TERM" */
-extern const int nsl_nsignames;
 
 void proc_close_fd(int *fd);
 void proc_track(struct proc *p);

@@ -232,7 +232,7 @@ static int l_wait(lua_State *L)
 static int check_signal_arg(lua_State *L, int idx)
 {
 	const char *name;
-	int i;
+	int sig;
 
 	if (lua_isnoneornil(L, idx))
 		return SIGTERM;
@@ -243,11 +243,11 @@ static int check_signal_arg(lua_State *L, int idx)
 		return (int)n;
 	}
 	name = luaL_checkstring(L, idx);
+	sig = nsl_signum(name);
+	if (sig)
+		return sig;
 	if (strncmp(name, "SIG", 3) == 0)
 		name += 3;
-	for (i = 1; i < nsl_nsignames; i++)
-		if (nsl_signames[i] && strcmp(nsl_signames[i], name) == 0)
-			return i;
 	return luaL_argerror(L, idx, lua_pushfstring(L, "unknown signal '%s'", name));
 }
 

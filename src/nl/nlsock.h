@@ -1,8 +1,8 @@
 /*
- * nlsock.h - the netlink plumbing without Lua (nl.c): one socket per
+ * nlsock.h - the netlink plumbing without Lua (nlsock.c): one socket per
  * network namespace nsl talks to, in a bounded LRU cache, and the one
  * function that sends requests and reads their answers.  The Lua side
- * (nlstate.c, nl.h) keeps one struct nl_state per Lua state.
+ * (nl.c, nl.h) keeps one struct nl_state per Lua state.
  */
 #ifndef NSL_NLSOCK_H
 #define NSL_NLSOCK_H
@@ -13,7 +13,7 @@
 
 #include <libmnl/libmnl.h>
 
-#include "sys.h"
+#include "base/sys.h"
 
 #define NL_REQ_SIZE	8192		/* one request (or a small batch) */
 #define NL_RECV_SIZE	32768		/* one datagram of a dump */

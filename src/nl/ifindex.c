@@ -1,8 +1,10 @@
 /*
  * ifindex.c - interface names and indexes inside a namespace, asked of
- * the kernel (if_nametoindex would ask the namespace nsl runs in).
+ * the kernel (if_nametoindex would ask the namespace nsl runs in), and
+ * whether the run made a link (its line in the record).
  */
 #include <errno.h>
+#include <limits.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -116,4 +118,15 @@ void nl_push_ifnames(lua_State *L, struct nl_ns *ns, const char *prim)
 		     NLM_F_DUMP, sizeof(struct ifinfomsg));
 	nl_put_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	nl_req_do(&q, ns, names_cb, &c);
+}
+
+/* See nl.h: whether the record has link name (ifindex index) of ns. */
+int nl_link_made(struct nl_ns *ns, const char *name, int index)
+{
+	char nsn[2 * NAME_MAX + 1], line[3 * NAME_MAX + 64], esc[2 * IFNAMSIZ + 1];
+
+	nsl_rec_name(ns->name, nsn, sizeof(nsn));
+	nsl_rec_name(name, esc, sizeof(esc));
+	snprintf(line, sizeof(line), "+link\t%s\t%s\t%d\t", esc, nsn, index);
+	return nsl_rec_has(line);
 }

@@ -1,6 +1,6 @@
 /*
- * nl.c - netlink plumbing shared by the network primitives, without Lua
- * (nlsock.h; the Lua side, nlstate.c, keeps one struct nl_state per Lua
+ * nlsock.c - netlink plumbing shared by the network primitives, without Lua
+ * (nlsock.h; the Lua side, nl.c, keeps one struct nl_state per Lua
  * state and raises the errors).
  *
  * A netlink socket belongs to the namespace it was created in, so each

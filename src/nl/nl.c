@@ -1,6 +1,6 @@
 /*
- * nlstate.c - the Lua side of the netlink plumbing: one struct nl_state
- * (nl.c) per Lua state, a userdata in the registry whose __gc closes every
+ * nl.c - the Lua side of the netlink plumbing: one struct nl_state
+ * (nlsock.c) per Lua state, a userdata in the registry whose __gc closes every
  * socket at lua_close, and the wrappers of nl.h that find it and raise
  * "<prim>: <obj>: <reason>".
  */

@@ -17,7 +17,8 @@
 #include <lauxlib.h>
 #include <lualib.h>
 
-#include "sys.h"
+#include "base/record.h"
+#include "base/sys.h"
 
 #define NSL_NAME "nsl"
 #define NSL_VERSION "0.1.0"
@@ -48,55 +49,10 @@ void nsl_signals_set(sigset_t *set);
  * exit status must then say the run failed. */
 int nsl_run_end(lua_State *L, int failed);
 
-/* The run's record (record.c; format in lua/nsl/record.lua).  The
- * directory (NSL_RUN_DIR or /run/nsl) and this run's id "<pid>-<start>". */
-const char *nsl_rec_dir(void);
-const char *nsl_rec_id(void);
-
-/* Opens the record (making its directory) once; 0 or -errno.  A primitive
- * that makes an object calls it before making anything. */
-int nsl_rec_open(void);
-
-/* Appends one line (printf format, ending in "\n"), whole or not at all
- * (a short write, on a full file system, is cut off again); 0 or -errno.
- * Never raises: it may run while the thread is inside another namespace.
- * A primitive whose + line fails makes nothing, or undoes what it made,
- * and raises with nsl_rec_fail. */
-int nsl_rec_write(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* A name as the record keeps it: backslash, tab and newline escaped as
- * "\\\\", "\\t", "\\n" (a namespace name may hold them); returns buf
- * (which holds 2 * strlen(name) + 1 bytes). */
-const char *nsl_rec_name(const char *name, char *buf, size_t len);
-
-/* Counts one object made (after its line is written): Lua compares the
- * count around a call that raised, to tell whether it made something. */
-void nsl_rec_made(void);
-
-/* True when a line of this run's record starts with prefix (a scan of
- * the file: for rare calls, such as a link moved by link_set_ns). */
-int nsl_rec_has(const char *prefix);
-
-/* True once something was recorded (the record is open). */
-int nsl_rec_active(void);
-
-/* Raises "<prim>: <obj>: cannot keep the run's record in DIR: <reason>",
+/* The run's record (base/record.h: the file; record.c: its Lua side).
+ * Raises "<prim>: <obj>: cannot keep the run's record in DIR: <reason>",
  * with how to get the right when the reason is a missing privilege. */
 int nsl_rec_fail(lua_State *L, const char *prim, const char *obj, int err);
-
-/* System helpers (sys.c).  /proc/PID/stat's state, ppid and start time
- * (clock ticks since boot), robust to any command name; 0 or -errno
- * (-ESRCH: no such process). */
-struct nsl_pstat {
-	char state;
-	int ppid;
-	unsigned long long start;
-};
-int nsl_proc_stat(long pid, struct nsl_pstat *st);
-
-/* "dev:ino" of what path (or fd) names into buf; 0 or -errno. */
-int nsl_file_id(const char *path, char *buf, size_t len);
-int nsl_fd_id(int fd, char *buf, size_t len);
 
 /* Claims path for a namespace of kind ("uts", "mnt") to be bound on:
  * the record's "+kind PATH TMP" line, a placeholder private to the run
@@ -112,12 +68,6 @@ void nsl_ns_unclaim(const char *kind, const char *path);
  * PATH" in the record): pushes true, or false when path was not there;
  * raises "<prim>: <path>: <reason>" otherwise. */
 int nsl_ns_unbind(lua_State *L, const char *prim, const char *kind, const char *path);
-
-/* A user (name or number) from the host's user database: its uid and
- * primary gid; 0, or -1 when there is none (users.c).  A group's gid
- * likewise. */
-int nsl_user_lookup(const char *name, uid_t *uid, gid_t *gid);
-int nsl_group_lookup(const char *name, gid_t *gid);
 
 /* Pushes the sorted names in directory path (no "." or "..") as a Lua
  * array; 0, or -errno with nothing pushed. */
@@ -143,7 +93,7 @@ int nsl_library_chunk(const char *chunk);
  * on the running stack (the user's line), or nil. */
 void nsl_push_where(lua_State *L);
 
-/* Primitives and their options (opts.c).
+/* Primitives (prim.c) and their options (opts.c).
  *
  * Each file of primitives declares them in one table of struct nsl_prim:
  *
@@ -170,7 +120,7 @@ struct nsl_prim {
  * the module table at index 1, each a closure whose upvalue 1 is its
  * entry, and records the declaration in the table's _options
  * ({ [name] = { arg = opt_arg, keys = { ... } } }, for the specs). */
-void nsl_register(lua_State *L, const struct nsl_prim *prims);
+void nsl_register(lua_State *L, const struct nsl_prim *prims);	/* prim.c */
 void nsl_register_one(lua_State *L, const struct nsl_prim *p);
 
 /* The entry of the running primitive (its upvalue 1). */
@@ -234,13 +184,13 @@ double nsl_opt_seconds(struct nsl_opts *o, const char *key, double def);
  * one, since C would cut it short there. */
 const char *nsl_checkstring(lua_State *L, int idx, const char *prim);
 
-/* Module registration (core.c).  luaopen_nsl_core builds the table of C
- * primitives; nsl_openlibs registers it and the embedded Lua library in
- * package.preload and makes the primitives global (all but those whose
- * names start with "_", which only the Lua library uses). */
-int luaopen_nsl_core(lua_State *L);
+/* Sets field k of the table on top to v (push.c). */
+void nsl_set_int(lua_State *L, const char *k, lua_Integer v);
+void nsl_set_str(lua_State *L, const char *k, const char *v);
+void nsl_set_bool(lua_State *L, const char *k, int v);
 
-/* Openers: each adds its primitives to the table at stack index 1. */
+/* Openers (lib/core.c calls each, building nsl.core): each adds its
+ * primitives to the table at stack index 1. */
 int nsl_open_clock(lua_State *L);	/* clock.c: sleep, now */
 int nsl_open_error(lua_State *L);	/* error.c: _fail */
 int nsl_open_fs(lua_State *L);		/* fs.c: _mkdir, mkdtemp, _rmdir, _rmtree, _lock, _unlock, _read_file, _write_whole */
@@ -252,15 +202,6 @@ int nsl_open_json(lua_State *L);	/* json.c: _json_encode, _json_decode, _json_nu
 struct json_t;
 void nsl_push_json(lua_State *L, struct json_t *doc, int nulls);
 
-/* Writes len bytes of text to path whole or not at all: into "<path>.tmp"
- * (mode, O_NOFOLLOW), checked for every error and short write, synced,
- * then renamed over path; on any failure the tmp file is removed and
- * path keeps what it held (fs.c).  0 or -errno. */
-int nsl_write_whole(const char *path, const char *text, size_t len, mode_t mode);
-
-/* Writes len bytes of buf to fd, again after a short write or EINTR, until
- * all are written or one fails; *done says how many were.  0 or -errno. */
-int nsl_write_all(int fd, const char *buf, size_t len, size_t *done);
 int nsl_open_signal(lua_State *L);	/* signal.c: _shield */
 int nsl_open_record(lua_State *L);	/* record.c: _record, _record_seq, _record_dir */
 int nsl_open_sys(lua_State *L);		/* sys.c: _proc_stat, _kill, _netns_pids, _netns_busy, _readdir, _stat, _unlink, _uts_add, _uts_del, signals, _netns_dir */
@@ -269,7 +210,7 @@ int nsl_open_users(lua_State *L);	/* users.c: _user, _group */
 int nsl_open_netns(lua_State *L);	/* netns.c: ns_add, ns_del, ns_list, ns_exists */
 int nsl_open_link(lua_State *L);	/* link.c: veth_add, bridge_add..., link_set, link_del, link_set_ns, _link_enums */
 int nsl_open_linkinfo(lua_State *L);	/* linkinfo.c: link_list, link_get, link_exists */
-int nsl_open_bridge(lua_State *L);	/* bridge.c: bridge_vlan_add, bridge_vlan_del, bridge_vlan_list */
+int nsl_open_brvlan(lua_State *L);	/* brvlan.c: bridge_vlan_add, bridge_vlan_del, bridge_vlan_list */
 int nsl_open_fdb(lua_State *L);		/* fdb.c: fdb_add, fdb_del, fdb_list */
 int nsl_open_qdisc(lua_State *L);	/* qdisc.c: link_impair */
 int nsl_open_addr(lua_State *L);	/* addr.c: addr_add, addr_set, addr_del, addr_list, addr_flush */
@@ -286,16 +227,6 @@ int nsl_open_nft(lua_State *L);	/* nft.c: nft, nft_list */
 int nsl_open_sock(lua_State *L);	/* sock.c: listen, connect */
 int nsl_open_proxy(lua_State *L);	/* proxy.c: proxy */
 int nsl_open_capture(lua_State *L);	/* capture.c: capture */
-int nsl_openlibs(lua_State *L);
-
-/* The descriptor of the nsl socket handle at idx (sock.c): -1 when it is
- * closed, -2 when the value is no socket (issue 16, for exec's fds). */
-int nsl_sock_fd(lua_State *L, int idx);
-
-/* Parses "a.b.c.d:port" or "[v6]:port" into ss and len (sock.c); 0, or
- * -1 with why set to a short reason. */
-int nsl_parse_sockaddr(const char *text, struct sockaddr_storage *ss,
-		       socklen_t *len, const char **why);
 
 /* Embedded Lua library (embed.c, with the generated lua_embed.c). */
 struct nsl_embedded {

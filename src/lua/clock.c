@@ -50,15 +50,6 @@ static int l_sleep(lua_State *L)
 	return 0;
 }
 
-/* See sys.h: seconds on the monotonic clock. */
-double nsl_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* now(): seconds on the monotonic clock, as a float. */
 static int l_now(lua_State *L)
 {

@@ -2,14 +2,14 @@
  * nl.h - private to the network primitives (netns.c, link.c,
  * linkinfo.c, addr.c, route.c, sysctl.c): the per-namespace netlink
  * socket cache of this Lua state and the one helper that sends requests
- * and reads their answers (nlstate.c over the Lua-free nl.c, nlsock.h),
+ * and reads their answers (nl.c over the Lua-free nlsock.c, nlsock.h),
  * building requests (nlreq.c), link names and indexes (ifindex.c),
  * argument checks (nlargs.c).
  */
 #ifndef NSL_NL_H
 #define NSL_NL_H
 
-#include "nsl.h"
+#include "lua/nsl.h"
 #include "nlsock.h"
 
 /* Validates a namespace name as ip does (no '/', not "." or "..", at most
@@ -149,7 +149,7 @@ void nl_check_len(lua_State *L, const char *prim, const char *obj,
 
 /* Whether this run made link name, now ifindex index in ns (its "+link"
  * line is in the run's record): what goes with that link needs no record
- * line of its own (link.c). */
+ * line of its own (ifindex.c). */
 int nl_link_made(struct nl_ns *ns, const char *name, int index);
 
 /* Parses "addr[/prefix]" (IPv4 or IPv6) into family, bytes, prefix

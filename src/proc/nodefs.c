@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nsl.h"
+#include "lua/nsl.h"
 
 #define MNT_MAX_LAYERS 64
 #define MNT_MAX_TRIES 20000	/* new namespaces made to find one bindable */
@@ -422,7 +422,7 @@ static int make_ns(const char *path, const char *dir, struct mnt_op *ops, int n,
 		if (*newns < 0)
 			err = errno;
 		else if (nsl_fd_id(*newns, id, sizeof(id)) == 0)
-			err = *rec = -nsl_rec_write("=mnt\t%s\tmnt\t%s\n", path, id);
+			err = *rec = -nsl_rec_note('=', "mnt", "%s\tmnt\t%s", path, id);
 	}
 	if (setns(self, CLONE_NEWNS) < 0)
 		abort();	/* cannot happen with the rights that made it; never stay */

@@ -1,6 +1,6 @@
 /*
- * opts.c - the one reader of every primitive's options table, and the
- * registration of primitives with the keys they accept.
+ * opts.c - the one reader of every primitive's options table (the keys
+ * each primitive accepts are declared where it is registered: prim.c).
  *
  * A primitive is declared once, in its file's struct nsl_prim table:
  * name, C function, the position of its options argument and the keys it
@@ -24,8 +24,6 @@
 #include <string.h>
 
 #include "nsl.h"
-
-#define OPTIONS_FIELD "_options"	/* nsl.core._options[prim] */
 
 /* Is key (len bytes) one of the space-separated words of keys? */
 static int has_key(const char *keys, const char *key, size_t len)
@@ -314,54 +312,4 @@ const char *nsl_checkstring(lua_State *L, int idx, const char *prim)
 		nsl_fail(L, prim, push_shown(L, s, len), EINVAL,
 			 "contains a NUL byte");
 	return s;
-}
-
-/* Pushes {arg = n, keys = {...}} describing p's options. */
-static void push_decl(lua_State *L, const struct nsl_prim *p)
-{
-	const char *w = p->keys ? p->keys : "";
-	size_t n;
-	int i = 0;
-
-	lua_createtable(L, 0, 2);
-	lua_pushinteger(L, p->opt_arg);
-	lua_setfield(L, -2, "arg");
-	lua_newtable(L);
-	for (w += strspn(w, " "); *w; w += n, w += strspn(w, " ")) {
-		n = strcspn(w, " ");
-		lua_pushlstring(L, w, n);
-		lua_rawseti(L, -2, ++i);
-	}
-	lua_setfield(L, -2, "keys");
-}
-
-/* See nsl.h: t[p->name] = closure(p->fn, p), and its declaration in
- * t._options (arg 0 and no keys when it takes no options). */
-void nsl_register_one(lua_State *L, const struct nsl_prim *p)
-{
-	lua_pushlightuserdata(L, (void *)p);
-	lua_pushcclosure(L, p->fn, 1);
-	lua_setfield(L, 1, p->name);
-	if (lua_getfield(L, 1, OPTIONS_FIELD) != LUA_TTABLE) {
-		lua_pop(L, 1);
-		lua_newtable(L);
-		lua_pushvalue(L, -1);
-		lua_setfield(L, 1, OPTIONS_FIELD);
-	}
-	push_decl(L, p);
-	lua_setfield(L, -2, p->name);
-	lua_pop(L, 1);
-}
-
-/* See nsl.h: every entry up to the one with a NULL name. */
-void nsl_register(lua_State *L, const struct nsl_prim *prims)
-{
-	for (; prims->name; prims++)
-		nsl_register_one(L, prims);
-}
-
-/* See nsl.h: the entry of the running primitive (its upvalue 1). */
-const struct nsl_prim *nsl_self(lua_State *L)
-{
-	return lua_touserdata(L, lua_upvalueindex(1));
 }
