@@ -35,7 +35,7 @@ M.clean = function()
   return removed, failures
 end
 
--- nsl.json.encode/decode (src/base/json.c; README, "JSON").
+-- nsl.json.encode/decode (src/lua/json.c; README, "JSON").
 M.json = json
 
 return M

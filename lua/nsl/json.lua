@@ -1,4 +1,4 @@
--- nsl.json: JSON for nsl's results, by nsl's own C (src/base/json.c:
+-- nsl.json: JSON for nsl's results, by nsl's own C (src/lua/json.c:
 -- jansson reads, a small writer writes); nothing is loaded from the file
 -- system, so it works in any mount namespace nsl joined.
 --
