@@ -24,13 +24,15 @@ local function tag(lab, id, ifname)
 end
 M.tag = tag
 
--- The link group of an attachment: FNV-1a of lab, id and ifname, 32 bits,
--- never 0 (every link's default group).
+-- The link group of an attachment: FNV-1a of lab, id and ifname in 31
+-- bits (iproute2 takes groups up to 2^31 - 1), never 0 (every link's
+-- default group).
 function M.group(lab, id, ifname)
   local h = 0x811c9dc5
   for c in (lab .. "\0" .. id .. "\0" .. ifname):gmatch(".") do
     h = ((h ~ c:byte()) * 0x01000193) & 0xffffffff
   end
+  h = h & 0x7fffffff
   return h == 0 and 1 or h
 end
 
@@ -250,12 +252,36 @@ local function del_group(netns, g)
   if not ok and not (type(e) == "table" and e.code == "ENODEV") then E.raise(E.KERNEL, tostring(e)) end
 end
 
+-- A node deleted here that the topology now places on another host (it
+-- moves): each same-host peer still here gets its VXLAN end toward that
+-- host, as its own ADD would make it.  Best effort: DEL never fails for
+-- it (the peer's next ADD makes it too).
+local function rewire(ctx, rec)
+  local node = ctx.model.nodes[rec.node]
+  if not (node and ctx.model.placed and node.host and node.host ~= ctx.host) then return end
+  for _, l in ipairs(node.links) do
+    local peer = att_of(ctx, l.peer)
+    if peer and peer.host == ctx.host and ns_ok(peer.netns) then
+      for _, pl in ipairs(ctx.model.nodes[l.peer].links) do
+        if pl.id == l.id then
+          ctx.node = ctx.model.nodes[l.peer]
+          local ok, e = pcall(vxlan, ctx, peer, pl, node.host)
+          if not ok then io.stderr:write("nsl-cni: DEL: ", tostring(e), "\n") end
+        end
+      end
+    end
+  end
+end
+
 function M.del(ctx)
   local env = ctx.env
   local rec = decode((store(ctx, "get", key(ctx, "cid", env.id, env.ifname))))
   local g = rec and rec.group or M.group(ctx.lab, env.id, env.ifname)
   del_group(env.netns or (rec and rec.netns), g)
-  if rec then forget(ctx, rec) end
+  if rec then
+    forget(ctx, rec)
+    rewire(ctx, rec)
+  end
 end
 
 -- Removes the nsl-cni links of attachment rec found in its namespace (by
