@@ -134,7 +134,8 @@ describe("nsl-cni #netns", function()
     assert.same({ "10.9.0.1" }, out.dns.nameservers)
   end)
 
-  it("DEL twice succeeds, clears the node's side (the peer's end too) and its store entries; DEL with the namespace gone succeeds", function()
+  it("DEL twice succeeds, clears the node's side (the peer's end too) and its store entries; " ..
+    "DEL with the namespace gone succeeds", function()
     if not N.needs() then return end
     setup()
     C.ok("ADD", "r1")
@@ -154,7 +155,8 @@ describe("nsl-cni #netns", function()
     assert.equal("", T.sh("ls " .. C.STORE .. "/kv | grep -i 'r2'").out)
   end)
 
-  it("GC removes exactly the links of attachments not in the valid list, never an untagged one, even in the same group", function()
+  it("GC removes exactly the links of attachments not in the valid list, never an untagged one, " ..
+    "even in the same group", function()
     if not N.needs() then return end
     setup()
     C.ok("ADD", "r1")

@@ -88,7 +88,7 @@ function VERBS.ADD(ctx)
   local attach = require "nsl.cni.attach"
   return locked(ctx, function()
     local made, me = attach.add(ctx)
-    return result(ctx.version, ctx.conf.prevResult, attach.result_links(ctx, made, me), me.netns)
+    return result(ctx.version, ctx.conf.prevResult, attach.result_links(made, me), me.netns)
   end)
 end
 

@@ -212,7 +212,7 @@ function M.add(ctx)
 end
 
 -- The links of node's pod as ADD left them, for the result.
-function M.result_links(ctx, made, me)
+function M.result_links(made, me)
   local out = {}
   for _, l in ipairs(made) do
     local k = get_link(l.ifname, me.netns)
