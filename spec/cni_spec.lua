@@ -228,14 +228,16 @@ describe("nsl-cni #netns", function()
     setup()
     C.ok("ADD", "r1")
     local report = T.tmpdir()
-    local r = C.run("ADD", "r2", { env = { LD_PRELOAD = shim, FAULT_REPORT = report .. "/n" } })
+    local asan = "verify_asan_link_order=0:detect_leaks=0" -- the shim before ASan's runtime
+    local r = C.run("ADD", "r2", { env = { LD_PRELOAD = shim, FAULT_REPORT = report .. "/n", ASAN_OPTIONS = asan } })
     assert.equal(0, r.code, r.raw)
     local steps = tonumber(T.slurp(report .. "/n"))
     T.rm(report)
     assert.is_true(steps > 5)
     C.ok("DEL", "r2")
     for n = 1, steps, T.full() and 1 or 3 do
-      local k = C.run("ADD", "r2", { env = { LD_PRELOAD = shim, FAULT_N = tostring(n), FAULT_SIG = "9" } })
+      local k = C.run("ADD", "r2", { env = { LD_PRELOAD = shim, FAULT_N = tostring(n), FAULT_SIG = "9",
+        ASAN_OPTIONS = asan } })
       assert.equal(137, k.code, "step " .. n .. ": " .. k.raw)
       if n % 2 == 0 then
         C.ok("DEL", "r2")
