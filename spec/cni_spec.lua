@@ -66,10 +66,17 @@ describe("nsl-cni #netns", function()
       { conf = C.conf(nil, { cniVersion = "1.0.0" }) })
     C.topology([[return { namespaces = { "r1" }, links = { { "r1:eth1", "r9:eth1" } } }]])
     refused(101, "topology: links[1]: no node named r9 (did you mean 'r1'?)", "ADD", "r1")
+    -- without privilege: one line naming the call, the object and the reason
+    C.topology(TOPO)
+    T.sh("chmod 755 " .. C.topo_file:match("^(.*)/"))
+    local np = C.run("ADD", "r1", { prefix = "setpriv --reuid=65534 --regid=65534 --clear-groups" })
+    assert.is_true(np.code ~= 0, np.raw)
+    assert.matches("^[%w_]+: /run/nsl%-cni%-spec[^ ]*: Permission denied %(nsl%-cni needs root: CAP_NET_ADMIN " ..
+      "and CAP_SYS_ADMIN%)$", np.out.msg)
     -- K8S_POD_NAME names the node when NSL_NODE is not there
-    local r = C.run("ADD", "r1", { env = { CNI_ARGS = "K8S_POD_NAME=r2" } })
+    local r = C.run("ADD", "r1", { env = { CNI_ARGS = "K8S_POD_NAME=r4" } })
     assert.equal(101, r.code)
-    assert.matches("links%[1%]", r.out.msg)
+    assert.equal("topology: no node named r4 (did you mean 'r1'?)", r.out.msg)
   end)
 
   it("ADD of one end makes nothing; ADD of the other makes one veth between the pods, tagged, grouped, addressed", function()

@@ -192,9 +192,10 @@ end
 function M.add(ctx)
   local node = M.node(ctx)
   local env = ctx.env
-  if not ns_ok(env.netns) then
-    E.raise(E.UNKNOWN_CONTAINER, "ADD: " .. node.name .. ": CNI_NETNS " .. env.netns
-      .. ": not a network namespace (or gone)")
+  local ok, e = pcall(link_get, "lo", { ns = env.netns })
+  if not ok then
+    local gone = type(e) == "table" and (e.code == "ENOENT" or e.code == "EINVAL")
+    E.raise(gone and E.UNKNOWN_CONTAINER or E.KERNEL, "ADD: " .. node.name .. ": CNI_NETNS: " .. tostring(e))
   end
   local u = ctx.conf.underlay
   if u and u["local"] and store(ctx, "get", key(ctx, "hosts", ctx.host)) ~= u["local"] then
