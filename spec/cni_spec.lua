@@ -102,6 +102,26 @@ describe("nsl-cni #netns", function()
     assert.is_nil(C.links("r2").eth2) -- r3 not added yet
   end)
 
+  it("reads the topology from a key of the store; DEL without a readable topology still removes the pod's links",
+    function()
+    if not N.needs() then return end
+    setup()
+    local store = require("nsl.cni.store").open("dir://" .. C.STORE)
+    store:put("demo/topology", '{"namespaces":["r1","r2"],"links":[["r1:eth1","r2:eth1"]]}')
+    local conf = C.conf(nil, { topology = "demo/topology" })
+    C.ok("ADD", "r1", { conf = conf })
+    C.ok("ADD", "r2", { conf = conf })
+    assert.is_true(veth_pair("r1", "r2"))
+    assert.same({}, C.addrs("r1", "eth1")) -- no subnet: no address
+    store:del("demo/topology")
+    local r = C.run("ADD", "r1", { conf = conf })
+    assert.equal(101, r.code)
+    assert.equal("topology: demo/topology: no such key in the store dir://" .. C.STORE, r.out.msg)
+    C.ok("DEL", "r1", { conf = conf })
+    assert.same({}, C.links("r1"))
+    assert.same({}, C.links("r2"))
+  end)
+
   it("ADD twice gives the same result and still one veth; CHECK passes, then fails once a link is gone", function()
     if not N.needs() then return end
     setup()
