@@ -146,7 +146,9 @@ local function run(state, getenv, stdin)
   end
   conf.check(c)
   local ctx = { conf = c, env = env, version = state.version, lab = c.lab, host = c.host }
-  ctx.store = E.wrap(E.STORE, require("nsl.cni.store").open, c.store)
+  -- STATUS: a store that cannot even be opened is "not available" too
+  ctx.store = E.wrap(env.command == "STATUS" and E.NOT_AVAILABLE or E.STORE, require("nsl.cni.store").open,
+    c.store)
   return verb(ctx)
 end
 
