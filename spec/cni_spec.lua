@@ -178,6 +178,9 @@ describe("nsl-cni #netns", function()
     T.sh("ip netns del p-r2")
     C.ok("DEL", "r2")
     C.ok("DEL", "r2", { env = { CNI_NETNS = false } })
+    -- the kernel destroys a namespace (and the veth with it) in the background
+    local t0 = now()
+    while C.links("r1").eth1 and now() - t0 < 5 do sleep(0.05) end
     assert.same({}, C.links("r1"))
     assert.equal("", T.sh("ls " .. C.STORE .. "/kv | grep -i 'r2'").out)
   end)
