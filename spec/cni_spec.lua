@@ -35,6 +35,7 @@ describe("nsl-cni #netns", function()
     local out = C.ok("VERSION", nil, { conf = '{"cniVersion":"0.4.0"}' })
     assert.same({ cniVersion = "0.4.0", supportedVersions = { "0.4.0", "1.0.0", "1.1.0" } }, out)
     assert.equal("1.1.0", C.ok("VERSION", nil, { conf = "" }).cniVersion)
+    assert.equal("1.1.0", C.ok("VERSION", nil, { conf = '{"cniVersion":"0.3.1"}' }).cniVersion)
   end)
 
   it("refuses a cniVersion it does not speak with code 1, and each bad input with its code and one line", function()

@@ -130,7 +130,9 @@ local function run(state, getenv, stdin)
     local v = LATEST
     if text:match("%S") then
       local c = conf.decode(text)
-      if type(c.cniVersion) == "string" then v = c.cniVersion end
+      for _, known in ipairs(conf.VERSIONS) do
+        if c.cniVersion == known then v = known end -- else the latest
+      end
     end
     return { cniVersion = v, supportedVersions = conf.VERSIONS }
   end
