@@ -123,6 +123,29 @@ describe("nsl-cni #netns", function()
     assert.same({}, C.links("r2"))
   end)
 
+  it("takes a pod namespace given as /proc/PID/ns/net, as container runtimes hand it", function()
+    if not N.needs() then return end
+    setup()
+    local pids = {}
+    for i = 1, 2 do
+      pids[i] = T.sh("unshare -n sleep 30 >/dev/null 2>&1 & echo $!").out:match("%d+")
+    end
+    finally(function() T.sh("kill " .. pids[1] .. " " .. pids[2]) end)
+    local function netns(i) return "/proc/" .. pids[i] .. "/ns/net" end
+    local t0 = now() -- unshare has made the namespace once the two differ
+    while T.sh("readlink " .. netns(1)).out == T.sh("readlink /proc/self/ns/net").out and now() - t0 < 3 do
+      sleep(0.02)
+    end
+    C.ok("ADD", "r1", { netns = netns(1) })
+    local out = C.ok("ADD", "r2", { netns = netns(2) })
+    assert.equal(netns(2), out.interfaces[1].sandbox)
+    local seen = T.sh("nsenter -t " .. pids[1] .. " -n ip -o addr show dev eth1").out
+    assert.matches("10%.0%.1%.1/30", seen)
+    assert.equal(0, T.sh("nsenter -t " .. pids[2] .. " -n ping -c1 -W2 10.0.1.1").code)
+    C.ok("DEL", "r1", { netns = netns(1) })
+    assert.equal("", T.sh("nsenter -t " .. pids[2] .. " -n ip -o link show dev eth1 2>/dev/null").out)
+  end)
+
   it("ADD twice gives the same result and still one veth; CHECK passes, then fails once a link is gone", function()
     if not N.needs() then return end
     setup()
