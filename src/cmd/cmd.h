@@ -21,6 +21,10 @@ int nsl_report(lua_State *L, int status);
  * closes the state (libs.c). */
 int nsl_openlibs(lua_State *L);
 
+/* nsl-cni (cni.c): true when argv[0] names it; its whole main. */
+int nsl_is_cni(const char *argv0);
+int nsl_cni_main(void);
+
 /* The REPL (repl.c). */
 void nsl_repl(lua_State *L);
 

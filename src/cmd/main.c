@@ -310,6 +310,8 @@ int main(int argc, char **argv)
 	int status, ok, sig;
 	lua_State *L;
 
+	if (nsl_is_cni(argv[0]))
+		return nsl_cni_main();
 	/* Without root, the run moves into a world of its own first; from
 	 * here on, this is the nsl inside it. */
 	nsl_args_parse(argc, argv);
