@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "bridge.h"
+#include "nl/dump.h"
 #include "nl/kfeature.h"
 
 /* The keys of link_set's option bridge, read as options of their own. */
@@ -410,22 +411,16 @@ static int l_bridge_vlan_del(lua_State *L)
 	return vlan_change(L, RTM_DELLINK);
 }
 
-/* See bridge.h. */
-void br_append(struct br_rows *d)
-{
-	lua_rawseti(d->L, d->list, (lua_Integer)lua_rawlen(d->L, d->list) + 1);
-}
-
 /* One RTM_NEWLINK of an AF_BRIDGE dump: a row per VLAN of the link. */
 static int vlan_cb(const struct nlmsghdr *h, void *data)
 {
-	struct br_rows *d = data;
+	struct nl_dump *d = data;
 	lua_State *L = d->L;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
 	const struct nlattr *a, *v;
 	const char *name = NULL;
 
-	if (h->nlmsg_type != RTM_NEWLINK || (d->index && ifi->ifi_index != d->index))
+	if (h->nlmsg_type != RTM_NEWLINK || (d->dev && ifi->ifi_index != d->dev))
 		return 0;
 	mnl_attr_for_each(a, h, sizeof(*ifi)) {
 		if (mnl_attr_get_type(a) == IFLA_IFNAME &&
@@ -446,36 +441,24 @@ static int vlan_cb(const struct nlmsghdr *h, void *data)
 			lua_setfield(L, -2, "vid");
 			br_set_bool(L, "pvid", (vi->flags & BRIDGE_VLAN_INFO_PVID) != 0);
 			br_set_bool(L, "untagged", (vi->flags & BRIDGE_VLAN_INFO_UNTAGGED) != 0);
-			br_append(d);
+			nl_dump_add(d);
 		}
 	}
 	return 0;
 }
 
 /* See bridge.h. */
-struct nl_ns *br_list_start(lua_State *L, struct br_rows *d)
+struct nl_ns *br_list_start(lua_State *L, struct nl_dump *d, int names)
 {
 	const struct nsl_prim *p = nsl_self(L);
 	struct nsl_opts o;
-	struct nl_ns *ns;
 	const char *dev;
-	char meta[64];
 
 	nsl_opts_begin(L, &o, p, 0);
 	dev = nsl_opt_str(&o, "dev", NULL);
 	if (dev)
 		nl_check_ifname(L, p->name, dev);
-	ns = nl_opts_ns(&o);
-	d->L = L;
-	d->names = 0;
-	d->index = dev ? nl_ifindex(L, ns, p->name, dev) : 0;
-	lua_settop(L, 1);
-	lua_newtable(L);
-	d->list = lua_gettop(L);
-	snprintf(meta, sizeof(meta), "nsl.%s", p->name);
-	luaL_newmetatable(L, meta);
-	lua_setmetatable(L, d->list);
-	return ns;
+	return nl_dump_begin(d, &o, dev, names);
 }
 
 /* bridge_vlan_list(opts{dev, ns}): pushes an array of { dev, vid, pvid,
@@ -483,17 +466,15 @@ struct nl_ns *br_list_start(lua_State *L, struct br_rows *d)
  * kernel without VLAN filtering).  Raises "bridge_vlan_list: ...". */
 static int l_bridge_vlan_list(lua_State *L)
 {
-	struct br_rows d;
-	struct nl_ns *ns = br_list_start(L, &d);
+	struct nl_dump d;
 	struct ifinfomsg *ifi;
 	struct nl_req q;
 
-	ifi = nl_req_start(&q, L, "bridge_vlan_list", ns->name[0] ? ns->name : "links",
-			   RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi));
+	br_list_start(L, &d, 0);
+	ifi = nl_dump_req(&d, &q, NULL, "links", RTM_GETLINK, sizeof(*ifi));
 	ifi->ifi_family = AF_BRIDGE;
 	nl_put_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
-	nl_req_do(&q, ns, vlan_cb, &d);
-	return 1;
+	return nl_dump_end(&d, &q, vlan_cb);
 }
 
 static const struct nsl_prim bridge_prims[] = {

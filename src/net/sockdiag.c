@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nl/nl.h"
+#include "nl/dump.h"
 
 /* The TCP states as the kernel numbers them (include/net/tcp_states.h). */
 static const char *const tcp_states[] = {
@@ -31,18 +31,18 @@ static const char *const tcp_states[] = {
 #define ST_LISTEN 10
 #define ST_CLOSE 7
 
-struct dump {
-	lua_State *L;
-	const char *proto;
+/* What sock_list keeps (the arg of its dump). */
+struct sock_filter {
+	const char *proto;	/* of the dump being read */
 	int port;		/* keep only this local port; -1: all */
-	int n;
 };
 
 /* One inet_diag_msg: appends { proto, family, state, local, port, remote,
- * rport, uid, inode } to the list on top of the stack. */
+ * rport, uid, inode } to the list. */
 static int on_sock(const struct nlmsghdr *nlh, void *data)
 {
-	struct dump *d = data;
+	struct nl_dump *d = data;
+	const struct sock_filter *f = d->arg;
 	lua_State *L = d->L;
 	const struct inet_diag_msg *m = mnl_nlmsg_get_payload(nlh);
 	char buf[INET6_ADDRSTRLEN];
@@ -51,14 +51,14 @@ static int on_sock(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*m))
 		return 0;
-	if (d->port >= 0 && ntohs(m->id.idiag_sport) != d->port)
+	if (f->port >= 0 && ntohs(m->id.idiag_sport) != f->port)
 		return 0;
 	lua_createtable(L, 0, 9);
-	lua_pushstring(L, d->proto);
+	lua_pushstring(L, f->proto);
 	lua_setfield(L, -2, "proto");
 	lua_pushstring(L, af == AF_INET6 ? "inet6" : "inet");
 	lua_setfield(L, -2, "family");
-	if (!strcmp(d->proto, "udp"))
+	if (!strcmp(f->proto, "udp"))
 		lua_pushstring(L, m->idiag_state == ST_CLOSE ? "unconn" : "established");
 	else
 		lua_pushstring(L, m->idiag_state < N_STATES ? tcp_states[m->idiag_state] : "unknown");
@@ -77,25 +77,24 @@ static int on_sock(const struct nlmsghdr *nlh, void *data)
 	lua_setfield(L, -2, "uid");
 	lua_pushinteger(L, m->idiag_inode);
 	lua_setfield(L, -2, "inode");
-	lua_rawseti(L, -2, ++d->n);
+	nl_dump_add(d);
 	return 0;
 }
 
-/* Dumps the sockets of one family and protocol in ns into the list on
- * top of the stack; raises "sock_list: <ns>: <reason>". */
-static void dump_one(struct nl_ns *ns, const char *obj, struct dump *d,
-		     int family, int protocol, unsigned int states)
+/* Dumps the sockets of one family and protocol into the list of d;
+ * raises "sock_list: <ns>: <reason>". */
+static void dump_one(struct nl_dump *d, int family, int protocol,
+		     unsigned int states)
 {
 	struct inet_diag_req_v2 *req;
 	struct nl_req q;
 
-	req = nl_req_start(&q, d->L, "sock_list", obj, SOCK_DIAG_BY_FAMILY,
-			   NLM_F_DUMP, sizeof(*req));
+	req = nl_dump_req(d, &q, NULL, "", SOCK_DIAG_BY_FAMILY, sizeof(*req));
 	q.proto = NETLINK_SOCK_DIAG;
 	req->sdiag_family = (uint8_t)family;
 	req->sdiag_protocol = (uint8_t)protocol;
 	req->idiag_states = states;
-	nl_req_do(&q, ns, on_sock, d);
+	nl_dump_run(d, &q, on_sock);
 }
 
 /* sock_list([opts]): a list of the namespace's sockets as tables
@@ -108,14 +107,13 @@ static int l_sock_list(lua_State *L)
 {
 	static const char *const protos[] = { "tcp", "udp", "all", NULL };
 	static const char *const states[] = { "all", "listen", NULL };
-	struct dump d = { L, NULL, -1, 0 };
-	const char *name, *p, *st;
-	struct nl_ns *ns;
+	struct sock_filter f = { NULL, -1 };
+	struct nl_dump d;
+	const char *p, *st;
 	struct nsl_opts o;
 	int proto, listen, i, j;
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
-	name = nsl_opt_str(&o, "ns", NULL);
 	p = nsl_opt_str(&o, "proto", "all");
 	st = nsl_opt_str(&o, "state", "all");
 	for (proto = 0; protos[proto] && strcmp(protos[proto], p); proto++)
@@ -126,24 +124,23 @@ static int l_sock_list(lua_State *L)
 		;
 	if (!states[listen])
 		return nsl_fail(L, "sock_list", st, EINVAL, "state must be \"listen\" or \"all\"");
-	d.port = (int)nsl_opt_int(&o, "port", 0, 65535, -1);
-	ns = nl_opts_ns(&o);
-	lua_newtable(L);
-	luaL_setmetatable(L, "nsl.sock_list");
+	f.port = (int)nsl_opt_int(&o, "port", 0, 65535, -1);
+	nl_dump_begin(&d, &o, NULL, 0);
+	d.arg = &f;
 	for (i = 0; i < 2; i++) {
 		if (proto != 2 && proto != i)
 			continue;
-		d.proto = protos[i];
+		f.proto = protos[i];
 		for (j = 0; j < 2; j++) {
 			unsigned int mask = ~0u;
 
 			if (listen)
 				mask = 1u << (i == 0 ? ST_LISTEN : ST_CLOSE);
-			dump_one(ns, name ? name : "", &d, j ? AF_INET6 : AF_INET,
+			dump_one(&d, j ? AF_INET6 : AF_INET,
 				 i ? IPPROTO_UDP : IPPROTO_TCP, mask);
 		}
 	}
-	return 1;
+	return nl_dump_done(&d);
 }
 
 /* Adds sock_list to the table at index 1. */
@@ -154,8 +151,6 @@ int nsl_open_sockdiag(lua_State *L)
 		{ NULL, NULL, 0, NULL }
 	};
 
-	luaL_newmetatable(L, "nsl.sock_list");
-	lua_pop(L, 1);
 	nsl_register(L, prims);
 	return 0;
 }
