@@ -234,6 +234,16 @@ double nsl_opt_seconds(struct nsl_opts *o, const char *key, double def);
  * one, since C would cut it short there. */
 const char *nsl_checkstring(lua_State *L, int idx, const char *prim);
 
+/* The metatable of a handle type (a userdata), as liolib's createmeta
+ * builds it (handle.c): named name (luaL_checkudata), methods in
+ * __index (with index, a closure over the methods table as upvalue 1:
+ * fields before methods), close as __gc and __close (so `local h <close>
+ * = ...` works; it must be safe twice), tostring as __tostring (NULL:
+ * none).  Made once per state; the stack is unchanged. */
+void nsl_handle_meta(lua_State *L, const char *name, const luaL_Reg *methods,
+		     lua_CFunction index, lua_CFunction close,
+		     lua_CFunction tostring);
+
 /* Module registration (core.c).  luaopen_nsl_core builds the table of C
  * primitives; nsl_openlibs registers it and the embedded Lua library in
  * package.preload and makes the primitives global (all but those whose
