@@ -4,9 +4,9 @@
  *
  * Every kind of link is made by one function, link_add, driven by an
  * entry of link_kinds[] (linkkind.c): its primitive and accepted
- * options, its IFLA_INFO_KIND, how many positional arguments follow the
- * name, which of them names a parent link (IFLA_LINK), a parse function
- * (its arguments and options, names resolved) and a put function
+ * options, its IFLA_INFO_KIND, the positional arguments after the name
+ * (one may name the parent link, IFLA_LINK), a parse function (its
+ * arguments and options, names resolved) and a put function
  * (IFLA_INFO_DATA).  A new kind is one entry.  Every primitive here has one shape: parse all
  * arguments, resolve names, build the request, talk.  Each link is made
  * by exactly one request, so a refusal leaves nothing behind (a veth's
@@ -200,11 +200,14 @@ int link_add(lua_State *L)
 	struct ifinfomsg *ifi;
 	struct nlattr *info, *data;
 	const char *parent = NULL;
+	int i;
 
 	/* parse and resolve: the kind's own arguments first, so a bad one
-	 * is refused even when a named link is missing too */
-	if (k->parent_arg)
-		parent = nsl_checkstring(L, k->parent_arg, k->p.name);
+	 * is refused even when a named link is missing too (argument i is
+	 * at stack index i + 2, after the name) */
+	for (i = 0; k->args[i]; i++)
+		if (k->args[i]->type == LA_PARENT)
+			parent = nsl_checkstring(L, i + 2, k->p.name);
 	start_req(L, &r);
 	if (k->parse)
 		k->parse(&r);
@@ -534,7 +537,7 @@ int nsl_open_link(lua_State *L)
 	nsl_register(L, link_prims);
 	for (k = link_kinds; k->p.name; k++)
 		nsl_register_one(L, &k->p);
-	link_push_enums(L);
-	lua_setfield(L, 1, "_link_enums");
+	link_push_kinds(L);
+	lua_setfield(L, 1, "_link_kinds");
 	return 0;
 }

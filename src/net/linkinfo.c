@@ -44,12 +44,13 @@ void link_set_str(lua_State *L, const char *k, const char *v)
 }
 
 /* Sets field kind of the table on top from IFLA_LINKINFO, and a field
- * named by the kind with its settings (link_push_kind_data; a bridge's
- * and a bridge port's are bridge.c's: fields bridge and bridge_port). */
+ * named by the kind with its settings (the push of its link_kinds[] entry;
+ * a bridge port's are bridge.c's: field bridge_port). */
 static void put_kind(lua_State *L, const struct nlattr *info)
 {
 	const struct nlattr *a, *data = NULL, *slave = NULL;
 	const char *kind = NULL, *slave_kind = NULL;
+	const struct link_kind *k;
 
 	mnl_attr_for_each_nested(a, info) {
 		int t = mnl_attr_get_type(a);
@@ -73,10 +74,9 @@ static void put_kind(lua_State *L, const struct nlattr *info)
 	if (!kind)
 		return;
 	link_set_str(L, "kind", kind);
-	if (data && !strcmp(kind, "bridge")) {
-		br_push_bridge(L, data);
-		lua_setfield(L, -2, kind);
-	} else if (data && link_push_kind_data(L, kind, data)) {
+	k = link_kind_find(kind);
+	if (data && k && k->push) {
+		k->push(L, data);
 		lua_setfield(L, -2, kind);
 	}
 }
