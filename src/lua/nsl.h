@@ -211,6 +211,25 @@ int nsl_opt_push(struct nsl_opts *o, const char *key);
 /* Raises the type error above for the value on top of the stack. */
 int nsl_opt_type_error(struct nsl_opts *o, const char *key, const char *want);
 
+/* A string or a number (a uid, a port...) as text, NULL when absent;
+ * when not NULL its text is pushed, and the caller keeps it alive (pops
+ * or anchors it).  Raises as nsl_opt_str. */
+const char *nsl_opt_pushtext(struct nsl_opts *o, const char *key);
+
+/* Whether the primitive declares option key. */
+int nsl_opt_declared(struct nsl_opts *o, const char *key);
+
+/* Raises "<prim>: <message>" (EINVAL): the shape of every option error
+ * a reader above does not give itself ("option 'fds': ..."). */
+int nsl_opt_fail(struct nsl_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Starts reading the fields of the table at idx that is part of an
+ * option (a mount entry...) with the readers above, p's keys being its
+ * fields; unknown keys are not refused. */
+void nsl_opts_fields(lua_State *L, struct nsl_opts *o,
+		     const struct nsl_prim *p, int idx);
+
 /* Raises "<prim>: <obj>: <what> must be lo to hi" (EINVAL; without obj
  * "<prim>: <what> ...") unless lo <= v <= hi: the one shape of every
  * range error (mtu, VLAN id, VNI, port...). */
