@@ -6,7 +6,8 @@
  *
  * sock_diag is a netlink protocol of its own: the requests go over the
  * namespace's NETLINK_SOCK_DIAG socket, which nlsock.c caches beside its
- * NETLINK_ROUTE one (opened inside the namespace on the first call).
+ * NETLINK_ROUTE one (opened inside the namespace on the first call), or,
+ * for a namespace the run does not talk to, one opened for the call.
  * The kernel runs one dump at a time per socket, so the four (TCP and
  * UDP, each family) are sent one after the other.
  */
@@ -97,50 +98,88 @@ static void dump_one(struct nl_dump *d, int family, int protocol,
 	nl_dump_run(d, &q, on_sock);
 }
 
-/* sock_list([opts]): a list of the namespace's sockets as tables
- * { proto = "tcp"|"udp", family = "inet"|"inet6", state, local, port,
- * remote, rport, uid, inode }.  opts: ns, proto ("tcp", "udp"; default
- * both), state ("listen": TCP listeners and unconnected UDP sockets;
- * default every state), port (a local port).  Raises "sock_list: <ns>:
- * <reason>". */
-static int l_sock_list(lua_State *L)
-{
-	static const char *const protos[] = { "tcp", "udp", "all", NULL };
-	static const char *const states[] = { "all", "listen", NULL };
-	struct sock_filter f = { NULL, -1 };
-	struct nl_dump d;
-	const char *p, *st;
-	struct nsl_opts o;
-	int proto, listen, i, j;
+/* What sock_list asks for. */
+struct sock_call {
+	struct nl_ns *ns;
+	struct sock_filter f;
+	int proto;		/* 0 tcp, 1 udp, 2 both */
+	int listen;
+};
 
-	nsl_opts_begin(L, &o, nsl_self(L), 0);
-	p = nsl_opt_str(&o, "proto", "all");
-	st = nsl_opt_str(&o, "state", "all");
-	for (proto = 0; protos[proto] && strcmp(protos[proto], p); proto++)
-		;
-	if (!protos[proto])
-		return nsl_fail(L, "sock_list", p, EINVAL, "proto must be \"tcp\" or \"udp\"");
-	for (listen = 0; states[listen] && strcmp(states[listen], st); listen++)
-		;
-	if (!states[listen])
-		return nsl_fail(L, "sock_list", st, EINVAL, "state must be \"listen\" or \"all\"");
-	f.port = (int)nsl_opt_int(&o, "port", 0, 65535, -1);
-	nl_dump_begin(&d, &o, NULL, 0);
-	d.arg = &f;
+/* The dumps of sock_list (lightuserdata 1: its struct sock_call), run
+ * under lua_pcall so that a namespace borrowed for the call is released
+ * whatever happens; pushes the list. */
+static int sock_dumps(lua_State *L)
+{
+	static const char *const protos[] = { "tcp", "udp" };
+	struct sock_call *c = lua_touserdata(L, 1);
+	struct nl_dump d;
+	int i, j;
+
+	nl_dump_start(&d, L, c->ns, "sock_list");
+	d.arg = &c->f;
 	for (i = 0; i < 2; i++) {
-		if (proto != 2 && proto != i)
+		if (c->proto != 2 && c->proto != i)
 			continue;
-		f.proto = protos[i];
+		c->f.proto = protos[i];
 		for (j = 0; j < 2; j++) {
 			unsigned int mask = ~0u;
 
-			if (listen)
+			if (c->listen)
 				mask = 1u << (i == 0 ? ST_LISTEN : ST_CLOSE);
 			dump_one(&d, j ? AF_INET6 : AF_INET,
 				 i ? IPPROTO_UDP : IPPROTO_TCP, mask);
 		}
 	}
 	return nl_dump_done(&d);
+}
+
+/* sock_list([opts]): a list of the namespace's sockets as tables
+ * { proto = "tcp"|"udp", family = "inet"|"inet6", state, local, port,
+ * remote, rport, uid, inode }.  opts: ns, proto ("tcp", "udp"; default
+ * both), state ("listen": TCP listeners and unconnected UDP sockets;
+ * default every state), port (a local port).  A namespace the run talks
+ * to already is asked over its cached socket; another (another run's,
+ * one of ip netns add) is opened for the call only, so that asking never
+ * keeps it alive.  Raises "sock_list: <ns>: <reason>". */
+static int l_sock_list(lua_State *L)
+{
+	static const char *const protos[] = { "tcp", "udp", "all", NULL };
+	static const char *const states[] = { "all", "listen", NULL };
+	struct sock_call c = { NULL, { NULL, -1 }, 0, 0 };
+	const char *name, *p, *st;
+	struct nl_ns tmp;
+	struct nsl_opts o;
+	int status;
+
+	nsl_opts_begin(L, &o, nsl_self(L), 0);
+	name = nsl_opt_str(&o, "ns", NULL);
+	p = nsl_opt_str(&o, "proto", "all");
+	st = nsl_opt_str(&o, "state", "all");
+	for (c.proto = 0; protos[c.proto] && strcmp(protos[c.proto], p); c.proto++)
+		;
+	if (!protos[c.proto])
+		return nsl_fail(L, "sock_list", p, EINVAL, "proto must be \"tcp\" or \"udp\"");
+	for (c.listen = 0; states[c.listen] && strcmp(states[c.listen], st); c.listen++)
+		;
+	if (!states[c.listen])
+		return nsl_fail(L, "sock_list", st, EINVAL, "state must be \"listen\" or \"all\"");
+	c.f.port = (int)nsl_opt_int(&o, "port", 0, 65535, -1);
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.fd = -1;
+	if (name) {
+		nl_check_nsname(L, "sock_list", name);
+		c.ns = nl_ns_borrow(L, name, &tmp);
+	}
+	if (!c.ns)	/* the start namespace, or raises why name is none */
+		c.ns = nl_ns(L, "sock_list", name);
+	lua_pushcfunction(L, sock_dumps);
+	lua_pushlightuserdata(L, &c);
+	status = lua_pcall(L, 1, 1, 0);
+	nl_ns_release(&tmp);
+	if (status != LUA_OK)
+		return lua_error(L);
+	return 1;
 }
 
 /* Adds sock_list to the table at index 1. */

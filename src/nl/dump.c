@@ -6,25 +6,37 @@
 #include "dump.h"
 
 /* See dump.h. */
+void nl_dump_start(struct nl_dump *d, lua_State *L, struct nl_ns *ns,
+		   const char *prim)
+{
+	d->L = L;
+	d->ns = ns;
+	d->prim = prim;
+	d->arg = NULL;
+	d->names = d->dev = 0;
+	lua_newtable(L);
+	d->list = lua_gettop(L);
+}
+
+/* See dump.h. */
 struct nl_ns *nl_dump_begin(struct nl_dump *d, struct nsl_opts *o,
 			    const char *dev, int names)
 {
 	lua_State *L = o->L;
+	const char *prim = o->p->name;
+	struct nl_ns *ns = nl_opts_ns(o);
+	int index, table = 0;
 
-	d->L = L;
-	d->prim = o->p->name;
-	d->arg = NULL;
-	d->names = 0;
-	d->ns = nl_opts_ns(o);
 	lua_settop(L, o->p->opt_arg);
-	d->dev = dev ? nl_ifindex(L, d->ns, d->prim, dev) : 0;
+	index = dev ? nl_ifindex(L, ns, prim, dev) : 0;
 	if (names) {
-		nl_push_ifnames(L, d->ns, d->prim);
-		d->names = lua_gettop(L);
+		nl_push_ifnames(L, ns, prim);
+		table = lua_gettop(L);
 	}
-	lua_newtable(L);
-	d->list = lua_gettop(L);
-	return d->ns;
+	nl_dump_start(d, L, ns, prim);
+	d->dev = index;
+	d->names = table;
+	return ns;
 }
 
 /* See dump.h. */

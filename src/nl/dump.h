@@ -31,6 +31,11 @@ struct nl_dump {
 struct nl_ns *nl_dump_begin(struct nl_dump *d, struct nsl_opts *o,
 			    const char *dev, int names);
 
+/* Starts a list of prim in ns as nl_dump_begin does, without options
+ * (no dev, no names): the empty array on top. */
+void nl_dump_start(struct nl_dump *d, lua_State *L, struct nl_ns *ns,
+		   const char *prim);
+
 /* Starts its dump request of type with a zeroed family header of hdrlen
  * bytes; errors name dev, else the namespace, else what ("links"...). */
 void *nl_dump_req(struct nl_dump *d, struct nl_req *q, const char *dev,
