@@ -69,6 +69,18 @@ describe("sock_list #netns", function()
     end)
   end)
 
+  it("never keeps a namespace the run does not talk to alive (one of ip netns add)", function()
+    if not T.need_sandbox() then return end
+    assert.equal(0, T.sh("ip netns add sdo && ip link add sdo0 type veth peer name sdo1 netns sdo").code)
+    finally(function() T.sh("ip netns del sdo 2>/dev/null; ip link del sdo0 2>/dev/null") end)
+    assert.same({}, sock_list({ ns = "sdo" }))
+    assert.same({}, sock_list({ ns = "sdo", proto = "udp" }))
+    assert.equal(0, T.sh("ip netns del sdo").code)
+    -- the namespace goes once nothing holds it, and its veth end with it,
+    -- which takes our end too
+    wait_for(function() return T.sh("ip link show sdo0 >/dev/null 2>&1").code ~= 0 end)
+  end)
+
   it("refuses bad options and unknown namespaces", function()
     if not T.need_sandbox() then return end
     local e = N.err(sock_list, { proto = "sctp" })

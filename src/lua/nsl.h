@@ -161,6 +161,25 @@ int nsl_opt_push(struct nsl_opts *o, const char *key);
 /* Raises the type error above for the value on top of the stack. */
 int nsl_opt_type_error(struct nsl_opts *o, const char *key, const char *want);
 
+/* A string or a number (a uid, a port...) as text, NULL when absent;
+ * when not NULL its text is pushed, and the caller keeps it alive (pops
+ * or anchors it).  Raises as nsl_opt_str. */
+const char *nsl_opt_pushtext(struct nsl_opts *o, const char *key);
+
+/* Whether the primitive declares option key. */
+int nsl_opt_declared(struct nsl_opts *o, const char *key);
+
+/* Raises "<prim>: <message>" (EINVAL): the shape of every option error
+ * a reader above does not give itself ("option 'fds': ..."). */
+int nsl_opt_fail(struct nsl_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Starts reading the fields of the table at idx that is part of an
+ * option (a mount entry...) with the readers above, p's keys being its
+ * fields; unknown keys are not refused. */
+void nsl_opts_fields(lua_State *L, struct nsl_opts *o,
+		     const struct nsl_prim *p, int idx);
+
 /* Raises "<prim>: <obj>: <what> must be lo to hi" (EINVAL; without obj
  * "<prim>: <what> ...") unless lo <= v <= hi: the one shape of every
  * range error (mtu, VLAN id, VNI, port...). */
@@ -189,6 +208,16 @@ void nsl_set_int(lua_State *L, const char *k, lua_Integer v);
 void nsl_set_str(lua_State *L, const char *k, const char *v);
 void nsl_set_bool(lua_State *L, const char *k, int v);
 
+/* The metatable of a handle type (a userdata), as liolib's createmeta
+ * builds it (handle.c): named name (luaL_checkudata), methods in
+ * __index (with index, a closure over the methods table as upvalue 1:
+ * fields before methods), close as __gc and __close (so `local h <close>
+ * = ...` works; it must be safe twice), tostring as __tostring (NULL:
+ * none).  Made once per state; the stack is unchanged. */
+void nsl_handle_meta(lua_State *L, const char *name, const luaL_Reg *methods,
+		     lua_CFunction index, lua_CFunction close,
+		     lua_CFunction tostring);
+
 /* Openers (lib/core.c calls each, building nsl.core): each adds its
  * primitives to the table at stack index 1. */
 int nsl_open_clock(lua_State *L);	/* clock.c: sleep, now */
@@ -208,7 +237,7 @@ int nsl_open_sys(lua_State *L);		/* sys.c: _proc_stat, _kill, _netns_pids, _netn
 int nsl_open_nodefs(lua_State *L);	/* nodefs.c: _mnt_add, _mnt_del */
 int nsl_open_users(lua_State *L);	/* users.c: _user, _group */
 int nsl_open_netns(lua_State *L);	/* netns.c: ns_add, ns_del, ns_list, ns_exists */
-int nsl_open_link(lua_State *L);	/* link.c: veth_add, bridge_add..., link_set, link_del, link_set_ns, _link_enums */
+int nsl_open_link(lua_State *L);	/* link.c: veth_add, bridge_add..., link_set, link_del, link_set_ns, _link_kinds */
 int nsl_open_linkinfo(lua_State *L);	/* linkinfo.c: link_list, link_get, link_exists */
 int nsl_open_brvlan(lua_State *L);	/* brvlan.c: bridge_vlan_add, bridge_vlan_del, bridge_vlan_list */
 int nsl_open_fdb(lua_State *L);		/* fdb.c: fdb_add, fdb_del, fdb_list */

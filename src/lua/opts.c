@@ -21,6 +21,8 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "nsl.h"
@@ -234,6 +236,54 @@ int nsl_opt_bool(struct nsl_opts *o, const char *key, int def)
 	v = lua_toboolean(o->L, -1);
 	lua_pop(o->L, 1);
 	return v;
+}
+
+/* See nsl.h: a string or a number, its text pushed (the value itself
+ * stays as it is in the table). */
+const char *nsl_opt_pushtext(struct nsl_opts *o, const char *key)
+{
+	const char *s;
+	size_t len;
+
+	if (get(o, key) == LUA_TNIL) {
+		lua_pop(o->L, 1);
+		return NULL;
+	}
+	if (!lua_isstring(o->L, -1))
+		nsl_opt_type_error(o, key, "string");
+	s = lua_tolstring(o->L, -1, &len);
+	if (strlen(s) != len)
+		nsl_fail(o->L, o->p->name, NULL, EINVAL,
+			 "option '%s': contains a NUL byte", key);
+	return s;
+}
+
+/* See nsl.h. */
+int nsl_opt_declared(struct nsl_opts *o, const char *key)
+{
+	return has_key(o->p->keys, key, strlen(key));
+}
+
+/* See nsl.h: "<prim>: <message>". */
+int nsl_opt_fail(struct nsl_opts *o, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return nsl_fail(o->L, o->p->name, NULL, EINVAL, "%s", msg);
+}
+
+/* See nsl.h: a table of fields read as options, its keys not checked. */
+void nsl_opts_fields(lua_State *L, struct nsl_opts *o,
+		     const struct nsl_prim *p, int idx)
+{
+	o->L = L;
+	o->p = p;
+	o->obj = NULL;
+	o->idx = lua_absindex(L, idx);
 }
 
 /* See nsl.h: finite and not below zero (NaN fails the comparison). */

@@ -16,9 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "nl/nl.h"
-
-#define ADDR_META "nsl.addr_list"
+#include "nl/dump.h"
 
 /* The IFA_LOCAL and IFA_ADDRESS attributes of an RTM_NEWADDR (NULL when
  * absent) and its flags (IFA_FLAGS: all 32 bits, else the header's). */
@@ -208,16 +206,11 @@ static const char *scope_name(unsigned char scope)
 	}
 }
 
-struct addr_dump {
-	lua_State *L;
-	int list, names, dev;	/* stack indexes; dev: filter index or 0 */
-};
-
 /* One RTM_NEWADDR: appends {dev, family, address, prefixlen, cidr,
  * scope} to the array. */
 static int addr_cb(const struct nlmsghdr *h, void *data)
 {
-	struct addr_dump *d = data;
+	struct nl_dump *d = data;
 	lua_State *L = d->L;
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(h);
 	const struct nlattr *local, *address;
@@ -256,22 +249,21 @@ static int addr_cb(const struct nlmsghdr *h, void *data)
 	lua_setfield(L, -2, "dadfailed");
 	lua_pushboolean(L, (flags & IFA_F_NODAD) != 0);
 	lua_setfield(L, -2, "nodad");
-	lua_rawseti(L, d->list, (lua_Integer)lua_rawlen(L, d->list) + 1);
+	nl_dump_add(d);
 	return 0;
 }
 
 /* addr_list(opts): pushes an array of address records of opts.ns (only
  * those of link opts.dev, of family opts.family, when given), its
- * metatable named ADDR_META (nsl.pretty shows it as columns).  Raises
+ * metatable named "nsl.addr_list" (nsl.pretty shows it as columns).  Raises
  * "addr_list: <obj>: ...". */
 static int l_addr_list(lua_State *L)
 {
 	struct nl_req q;
 	struct nsl_opts o;
 	struct ifaddrmsg *ifa;
-	struct addr_dump d;
+	struct nl_dump d;
 	const char *dev, *fam;
-	struct nl_ns *ns;
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
 	dev = nsl_opt_str(&o, "dev", NULL);
@@ -279,22 +271,10 @@ static int l_addr_list(lua_State *L)
 	if (fam && strcmp(fam, "inet") && strcmp(fam, "inet6"))
 		return nsl_fail(L, "addr_list", fam, EINVAL,
 				"unknown family (inet or inet6)");
-	ns = nl_opts_ns(&o);
-	lua_settop(L, 1);
-	d.L = L;
-	d.dev = dev ? nl_ifindex(L, ns, "addr_list", dev) : 0;
-	nl_push_ifnames(L, ns, "addr_list");
-	d.names = lua_gettop(L);
-	lua_newtable(L);
-	d.list = lua_gettop(L);
-	ifa = nl_req_start(&q, L, "addr_list", dev ? dev : ns->name[0] ?
-			   ns->name : "addresses", RTM_GETADDR, NLM_F_DUMP,
-			   sizeof(*ifa));
+	nl_dump_begin(&d, &o, dev, 1);
+	ifa = nl_dump_req(&d, &q, dev, "addresses", RTM_GETADDR, sizeof(*ifa));
 	ifa->ifa_family = !fam ? AF_UNSPEC : fam[4] ? AF_INET6 : AF_INET;
-	nl_req_do(&q, ns, addr_cb, &d);
-	luaL_newmetatable(L, ADDR_META);
-	lua_setmetatable(L, d.list);
-	return 1;
+	return nl_dump_end(&d, &q, addr_cb);
 }
 
 struct flush_dump {

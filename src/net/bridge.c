@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "bridge.h"
+#include "nl/dump.h"
 #include "nl/kfeature.h"
 
 /* The keys of link_set's option bridge, read as options of their own. */
@@ -186,33 +187,15 @@ void br_push_port(lua_State *L, const struct nlattr *data)
 }
 
 /* See bridge.h. */
-void br_append(struct br_rows *d)
-{
-	lua_rawseti(d->L, d->list, (lua_Integer)lua_rawlen(d->L, d->list) + 1);
-}
-
-/* See bridge.h. */
-struct nl_ns *br_list_start(lua_State *L, struct br_rows *d)
+struct nl_ns *br_list_start(lua_State *L, struct nl_dump *d, int names)
 {
 	const struct nsl_prim *p = nsl_self(L);
 	struct nsl_opts o;
-	struct nl_ns *ns;
 	const char *dev;
-	char meta[64];
 
 	nsl_opts_begin(L, &o, p, 0);
 	dev = nsl_opt_str(&o, "dev", NULL);
 	if (dev)
 		nl_check_ifname(L, p->name, dev);
-	ns = nl_opts_ns(&o);
-	d->L = L;
-	d->names = 0;
-	d->index = dev ? nl_ifindex(L, ns, p->name, dev) : 0;
-	lua_settop(L, 1);
-	lua_newtable(L);
-	d->list = lua_gettop(L);
-	snprintf(meta, sizeof(meta), "nsl.%s", p->name);
-	luaL_newmetatable(L, meta);
-	lua_setmetatable(L, d->list);
-	return ns;
+	return nl_dump_begin(d, &o, dev, names);
 }

@@ -59,21 +59,10 @@ struct br_role {
 struct br_role br_role(lua_State *L, struct nl_ns *ns, const char *prim,
 		       const char *name);
 
-/* The rows a list primitive (bridge_vlan_list, fdb_list) pushes. */
-struct br_rows {
-	lua_State *L;
-	int list;	/* stack index of the array being filled */
-	int names;	/* of the table index -> name (fdb), or 0 */
-	int index;	/* keep only this link (0: all) */
-};
-
-/* Starts a list primitive: its options (dev, ns), the namespace, the
- * index of dev (0: none), an empty array on top (its index in d), its
- * metatable named "nsl.<prim>" (nsl.pretty's columns, nsl.json's []);
+/* Starts a list primitive (bridge_vlan_list, fdb_list): its options
+ * (dev, ns) and nl_dump_begin (names: with the table of link names);
  * raises as the primitive. */
-struct nl_ns *br_list_start(lua_State *L, struct br_rows *d);
-
-/* Appends the table on top to the array of d. */
-void br_append(struct br_rows *d);
+struct nl_dump;
+struct nl_ns *br_list_start(lua_State *L, struct nl_dump *d, int names);
 
 #endif

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "bridge.h"
+#include "nl/dump.h"
 
 /* The VLAN id or range "lo-hi" at argument idx into lo, hi; raises
  * "<prim>: <obj>: VLAN id must be 1 to 4094" or a bad range. */
@@ -234,13 +235,13 @@ static int l_bridge_vlan_del(lua_State *L)
 /* One RTM_NEWLINK of an AF_BRIDGE dump: a row per VLAN of the link. */
 static int vlan_cb(const struct nlmsghdr *h, void *data)
 {
-	struct br_rows *d = data;
+	struct nl_dump *d = data;
 	lua_State *L = d->L;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
 	const struct nlattr *a, *v;
 	const char *name = NULL;
 
-	if (h->nlmsg_type != RTM_NEWLINK || (d->index && ifi->ifi_index != d->index))
+	if (h->nlmsg_type != RTM_NEWLINK || (d->dev && ifi->ifi_index != d->dev))
 		return 0;
 	mnl_attr_for_each(a, h, sizeof(*ifi)) {
 		if (mnl_attr_get_type(a) == IFLA_IFNAME &&
@@ -261,7 +262,7 @@ static int vlan_cb(const struct nlmsghdr *h, void *data)
 			lua_setfield(L, -2, "vid");
 			nsl_set_bool(L, "pvid", (vi->flags & BRIDGE_VLAN_INFO_PVID) != 0);
 			nsl_set_bool(L, "untagged", (vi->flags & BRIDGE_VLAN_INFO_UNTAGGED) != 0);
-			br_append(d);
+			nl_dump_add(d);
 		}
 	}
 	return 0;
@@ -272,17 +273,15 @@ static int vlan_cb(const struct nlmsghdr *h, void *data)
  * kernel without VLAN filtering).  Raises "bridge_vlan_list: ...". */
 static int l_bridge_vlan_list(lua_State *L)
 {
-	struct br_rows d;
-	struct nl_ns *ns = br_list_start(L, &d);
+	struct nl_dump d;
 	struct ifinfomsg *ifi;
 	struct nl_req q;
 
-	ifi = nl_req_start(&q, L, "bridge_vlan_list", ns->name[0] ? ns->name : "links",
-			   RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi));
+	br_list_start(L, &d, 0);
+	ifi = nl_dump_req(&d, &q, NULL, "links", RTM_GETLINK, sizeof(*ifi));
 	ifi->ifi_family = AF_BRIDGE;
 	nl_put_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
-	nl_req_do(&q, ns, vlan_cb, &d);
-	return 1;
+	return nl_dump_end(&d, &q, vlan_cb);
 }
 
 static const struct nsl_prim brvlan_prims[] = {

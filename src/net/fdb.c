@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "bridge.h"
+#include "nl/dump.h"
 
 /* Notes in the run's record that the entry mac (vlan, 0: none) on dev
  * (ifindex index) of ns is about to be made ('+', with the namespace's
@@ -145,7 +146,7 @@ static int l_fdb_del(lua_State *L)
 
 /* Sets field k of the table on top to the name of link index (from the
  * table at d->names), or the index when it has none. */
-static void set_link(struct br_rows *d, const char *k, int index)
+static void set_link(struct nl_dump *d, const char *k, int index)
 {
 	if (lua_rawgeti(d->L, d->names, index) == LUA_TNIL) {
 		lua_pop(d->L, 1);
@@ -157,14 +158,14 @@ static void set_link(struct br_rows *d, const char *k, int index)
 /* One RTM_NEWNEIGH of an AF_BRIDGE dump: its row. */
 static int fdb_cb(const struct nlmsghdr *h, void *data)
 {
-	struct br_rows *d = data;
+	struct nl_dump *d = data;
 	lua_State *L = d->L;
 	const struct ndmsg *ndm = mnl_nlmsg_get_payload(h);
 	const struct nlattr *a;
 	char mac[18];
 
 	if (h->nlmsg_type != RTM_NEWNEIGH || ndm->ndm_family != AF_BRIDGE ||
-	    (d->index && ndm->ndm_ifindex != d->index))
+	    (d->dev && ndm->ndm_ifindex != d->dev))
 		return 0;
 	lua_createtable(L, 0, 6);
 	set_link(d, "dev", ndm->ndm_ifindex);
@@ -195,7 +196,7 @@ static int fdb_cb(const struct nlmsghdr *h, void *data)
 			set_link(d, "master", (int)mnl_attr_get_u32(a));
 		}
 	}
-	br_append(d);
+	nl_dump_add(d);
 	return 0;
 }
 
@@ -205,19 +206,14 @@ static int fdb_cb(const struct nlmsghdr *h, void *data)
  * the links' own, self).  Raises "fdb_list: ...". */
 static int l_fdb_list(lua_State *L)
 {
-	struct br_rows d;
-	struct nl_ns *ns = br_list_start(L, &d);
+	struct nl_dump d;
 	struct ndmsg *ndm;
 	struct nl_req q;
 
-	nl_push_ifnames(L, ns, "fdb_list");
-	d.names = lua_gettop(L);
-	ndm = nl_req_start(&q, L, "fdb_list", ns->name[0] ? ns->name : "links",
-			   RTM_GETNEIGH, NLM_F_DUMP, sizeof(*ndm));
+	br_list_start(L, &d, 1);
+	ndm = nl_dump_req(&d, &q, NULL, "links", RTM_GETNEIGH, sizeof(*ndm));
 	ndm->ndm_family = AF_BRIDGE;
-	nl_req_do(&q, ns, fdb_cb, &d);
-	lua_settop(L, d.list);
-	return 1;
+	return nl_dump_end(&d, &q, fdb_cb);
 }
 
 static const struct nsl_prim fdb_prims[] = {

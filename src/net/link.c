@@ -3,9 +3,9 @@
  * RTM_DELLINK).  Reading them back is linkinfo.c.
  *
  * Every kind of link is made by one function, link_add (linkreq.c),
- * driven by an entry of link_kinds[] (linkkind.c): its primitive and accepted
- * options, its IFLA_INFO_KIND, how many positional arguments follow the
- * name, which of them names a parent link (IFLA_LINK), a parse function
+ * driven by an entry of link_kinds[] (linkkind.c): its primitive and
+ * accepted options, its IFLA_INFO_KIND, the positional arguments after
+ * the name (one may name the parent link, IFLA_LINK), a parse function
  * (its arguments and options, names resolved) and a put function
  * (IFLA_INFO_DATA).  A new kind is one entry.  Every primitive here has one shape: parse all
  * arguments, resolve names, build the request, talk.  Each link is made
@@ -304,7 +304,7 @@ int nsl_open_link(lua_State *L)
 	nsl_register(L, link_prims);
 	for (k = link_kinds; k->p.name; k++)
 		nsl_register_one(L, &k->p);
-	link_push_enums(L);
-	lua_setfield(L, 1, "_link_enums");
+	link_push_kinds(L);
+	lua_setfield(L, 1, "_link_kinds");
 	return 0;
 }

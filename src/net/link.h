@@ -48,15 +48,44 @@ struct link_req {
 	struct nl_req q;
 };
 
-/* p comes first: the primitive's entry (nsl_self) is its kind's entry. */
+/* One argument or typed option of a link kind: what its parse function
+ * reads and checks, and what nsl.topo.kinds checks a description against
+ * before anything is made (core._link_kinds, link_push_kinds): one truth
+ * for both. */
+enum link_arg_type {
+	LA_NAME,		/* a new link's name (a veth's peer) */
+	LA_PARENT,		/* the name of the parent link (IFLA_LINK) */
+	LA_INT,			/* an integer min..max */
+	LA_ADDR,		/* an IPv4 or IPv6 address, no prefix length */
+	LA_BOOL,
+	LA_ENUM,		/* one of names (its index: the kernel's value) */
+};
+
+struct link_arg {
+	const char *key;		/* the option key, an argument's name */
+	const char *what;		/* an argument's name in range errors */
+	enum link_arg_type type;
+	lua_Integer min, max;		/* LA_INT */
+	const char *const *names;	/* LA_ENUM, up to NULL */
+};
+
+/* p comes first: the primitive's entry (nsl_self) is its kind's entry.
+ * Everything about one kind: its arguments and typed options, parse
+ * (options into a struct link_req), put (its IFLA_INFO_DATA), push (the
+ * same settings read back from IFLA_INFO_DATA as a table, for
+ * linkinfo.c's records; NULL: none). */
 struct link_kind {
 	struct nsl_prim p;
 	const char *kind;
-	int nargs;		/* positional arguments after the name */
-	int parent_arg;		/* that names the parent link, or 0 */
+	const struct link_arg *const *args;	/* positional, after the name */
+	const struct link_arg *const *opts;
 	void (*parse)(struct link_req *r);
 	void (*put)(struct link_req *r);
+	void (*push)(lua_State *L, const struct nlattr *data);
 };
+
+/* The entry of kind (IFLA_INFO_KIND), or NULL (linkkind.c). */
+const struct link_kind *link_kind_find(const char *kind);
 
 /* <kind>_add(name, ...positional, opts): makes the link in opts.ns (the
  * kind's entry is upvalue 1); returns nothing (linkreq.c). */
@@ -89,12 +118,10 @@ void link_dump(lua_State *L, struct nl_ns *ns, const char *prim);
  * NULL (linkkind.c). */
 extern const struct link_kind link_kinds[];
 
-/* Pushes the settings of a link of kind from its IFLA_INFO_DATA as a
- * table; nothing (returns 0) for a kind without them (linkkind.c). */
-int link_push_kind_data(lua_State *L, const char *kind, const struct nlattr *data);
-
-/* Pushes the names each kind's enumerated options take (linkkind.c). */
-void link_push_enums(lua_State *L);
+/* Pushes { <kind> = { args = { { name =, type =, min =, max = }... },
+ * opts = { <key> = { type =, min =, max =, names = {...} } } } } of every
+ * kind (linkkind.c). */
+void link_push_kinds(lua_State *L);
 
 /* Replaces the _master/_link/_netnsid indexes of every record of the
  * array at list by names: master, peer (+ peer_ns) or parent; full: list

@@ -21,8 +21,7 @@
 #include <string.h>
 
 #include "link.h"
-
-#define LIST_META "nsl.link_list"
+#include "nl/dump.h"
 
 /* See link.h: IF_OPER_UNKNOWN .. IF_OPER_UP, as ip names them. */
 const char *const nl_oper_names[NL_OPER_N] = {
@@ -30,18 +29,14 @@ const char *const nl_oper_names[NL_OPER_N] = {
 	"dormant", "up"
 };
 
-struct dump {
-	lua_State *L;
-	int list;		/* stack index of the array being filled */
-};
-
 /* Sets field kind of the table on top from IFLA_LINKINFO, and a field
- * named by the kind with its settings (link_push_kind_data; a bridge's
- * and a bridge port's are bridge.c's: fields bridge and bridge_port). */
+ * named by the kind with its settings (the push of its link_kinds[] entry;
+ * a bridge port's are bridge.c's: field bridge_port). */
 static void put_kind(lua_State *L, const struct nlattr *info)
 {
 	const struct nlattr *a, *data = NULL, *slave = NULL;
 	const char *kind = NULL, *slave_kind = NULL;
+	const struct link_kind *k;
 
 	mnl_attr_for_each_nested(a, info) {
 		int t = mnl_attr_get_type(a);
@@ -65,10 +60,9 @@ static void put_kind(lua_State *L, const struct nlattr *info)
 	if (!kind)
 		return;
 	nsl_set_str(L, "kind", kind);
-	if (data && !strcmp(kind, "bridge")) {
-		br_push_bridge(L, data);
-		lua_setfield(L, -2, kind);
-	} else if (data && link_push_kind_data(L, kind, data)) {
+	k = link_kind_find(kind);
+	if (data && k && k->push) {
+		k->push(L, data);
 		lua_setfield(L, -2, kind);
 	}
 }
@@ -99,7 +93,7 @@ static void put_inet6(lua_State *L, const struct nlattr *spec)
  * to resolve later are kept in fields _master, _link, _netnsid. */
 static int link_cb(const struct nlmsghdr *h, void *data)
 {
-	struct dump *d = data;
+	struct nl_dump *d = data;
 	lua_State *L = d->L;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(h);
 	const struct nlattr *a;
@@ -166,7 +160,7 @@ static int link_cb(const struct nlmsghdr *h, void *data)
 			break;
 		}
 	}
-	lua_rawseti(L, d->list, (lua_Integer)lua_rawlen(L, d->list) + 1);
+	nl_dump_add(d);
 	return 0;
 }
 
@@ -176,8 +170,10 @@ static void get_links(lua_State *L, struct nl_ns *ns, const char *prim,
 		      const char *name)
 {
 	struct nl_req q;
-	struct dump d = { L, lua_gettop(L) };
+	struct nl_dump d = { 0 };
 
+	d.L = L;
+	d.list = lua_gettop(L);
 	nl_req_start(&q, L, prim, name ? name : ns->name[0] ? ns->name : "links",
 		     RTM_GETLINK, name ? 0 : NLM_F_DUMP, sizeof(struct ifinfomsg));
 	if (name)
@@ -194,24 +190,18 @@ void link_dump(lua_State *L, struct nl_ns *ns, const char *prim)
 }
 
 /* link_list(opts): pushes an array of link records of opts.ns, its
- * metatable named LIST_META (nsl.pretty shows it as columns).  Raises
- * "link_list: <ns>: <reason>". */
+ * metatable named "nsl.link_list" (nsl.pretty shows it as columns).
+ * Raises "link_list: <ns>: <reason>". */
 static int l_link_list(lua_State *L)
 {
 	struct nsl_opts o;
-	struct nl_ns *ns;
-	int list;
+	struct nl_dump d;
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
-	ns = nl_opts_ns(&o);
-	lua_settop(L, 1);
-	lua_newtable(L);
-	list = lua_gettop(L);
-	get_links(L, ns, "link_list", NULL);
-	link_resolve(L, ns, list, 1);
-	luaL_newmetatable(L, LIST_META);
-	lua_setmetatable(L, list);
-	return 1;
+	nl_dump_begin(&d, &o, NULL, 0);
+	get_links(L, d.ns, d.prim, NULL);
+	link_resolve(L, d.ns, d.list, 1);
+	return nl_dump_done(&d);
 }
 
 struct dad_state {

@@ -194,11 +194,14 @@ int link_add(lua_State *L)
 	struct ifinfomsg *ifi;
 	struct nlattr *info, *data;
 	const char *parent = NULL;
+	int i;
 
 	/* parse and resolve: the kind's own arguments first, so a bad one
-	 * is refused even when a named link is missing too */
-	if (k->parent_arg)
-		parent = nsl_checkstring(L, k->parent_arg, k->p.name);
+	 * is refused even when a named link is missing too (argument i is
+	 * at stack index i + 2, after the name) */
+	for (i = 0; k->args[i]; i++)
+		if (k->args[i]->type == LA_PARENT)
+			parent = nsl_checkstring(L, i + 2, k->p.name);
 	link_start(L, &r);
 	if (k->parse)
 		k->parse(&r);

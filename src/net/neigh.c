@@ -16,9 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "nl/nl.h"
-
-#define NEIGH_META "nsl.neigh_list"
+#include "nl/dump.h"
 
 /* NUD states by the words neigh_add takes and neigh_list gives, in the
  * order neigh_list names a state with more than one bit (never seen in
@@ -174,11 +172,6 @@ static int l_neigh_del(lua_State *L)
 	return neigh_change(L, RTM_DELNEIGH);
 }
 
-struct neigh_dump {
-	lua_State *L;
-	int list, names, dev, proxy;	/* stack indexes; dev: filter index or 0 */
-};
-
 /* The word for a NUD state (the first of states[] it has). */
 static const char *state_name(uint16_t nud)
 {
@@ -195,9 +188,10 @@ static const char *state_name(uint16_t nud)
  * filtered out. */
 static int neigh_cb(const struct nlmsghdr *h, void *data)
 {
-	struct neigh_dump *d = data;
+	struct nl_dump *d = data;
 	lua_State *L = d->L;
 	const struct ndmsg *ndm = mnl_nlmsg_get_payload(h);
+	int proxy = *(const int *)d->arg;
 	const struct nlattr *a;
 	char text[INET6_ADDRSTRLEN];
 	luaL_Buffer b;
@@ -207,7 +201,7 @@ static int neigh_cb(const struct nlmsghdr *h, void *data)
 		return 0;
 	if (ndm->ndm_family != AF_INET && ndm->ndm_family != AF_INET6)
 		return 0;
-	if (!(ndm->ndm_flags & NTF_PROXY) != !d->proxy)
+	if (!(ndm->ndm_flags & NTF_PROXY) != !proxy)
 		return 0;
 	lua_createtable(L, 0, 7);
 	lua_pushstring(L, ndm->ndm_family == AF_INET ? "inet" : "inet6");
@@ -218,7 +212,7 @@ static int neigh_cb(const struct nlmsghdr *h, void *data)
 	}
 	lua_pushboolean(L, (ndm->ndm_flags & NTF_ROUTER) != 0);
 	lua_setfield(L, -2, "router");
-	if (d->proxy) {
+	if (proxy) {
 		lua_pushboolean(L, 1);
 		lua_setfield(L, -2, "proxy");
 	} else {
@@ -244,46 +238,34 @@ static int neigh_cb(const struct nlmsghdr *h, void *data)
 			lua_setfield(L, -2, "lladdr");
 		}
 	}
-	lua_rawseti(L, d->list, (lua_Integer)lua_rawlen(L, d->list) + 1);
+	nl_dump_add(d);
 	return 0;
 }
 
 /* neigh_list(opts): pushes an array of neighbour records of opts.ns (of
  * link opts.dev, family opts.family, when given; the proxy entries
- * instead with opts.proxy), its metatable named NEIGH_META.  Raises
+ * instead with opts.proxy), its metatable named "nsl.neigh_list".  Raises
  * "neigh_list: <obj>: ...". */
 static int l_neigh_list(lua_State *L)
 {
 	struct nl_req q;
 	struct nsl_opts o;
 	struct ndmsg *ndm;
-	struct neigh_dump d;
+	struct nl_dump d;
 	const char *dev;
-	struct nl_ns *ns;
-	int fam;
+	int fam, proxy;
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
 	dev = nsl_opt_str(&o, "dev", NULL);
 	fam = nl_family_opt(&o);
-	d.proxy = nsl_opt_bool(&o, "proxy", 0);
-	ns = nl_opts_ns(&o);
-	lua_settop(L, 1);
-	d.L = L;
-	d.dev = dev ? nl_ifindex(L, ns, "neigh_list", dev) : 0;
-	nl_push_ifnames(L, ns, "neigh_list");
-	d.names = lua_gettop(L);
-	lua_newtable(L);
-	d.list = lua_gettop(L);
-	ndm = nl_req_start(&q, L, "neigh_list", dev ? dev : ns->name[0] ?
-			   ns->name : "neighbours", RTM_GETNEIGH, NLM_F_DUMP,
-			   sizeof(*ndm));
+	proxy = nsl_opt_bool(&o, "proxy", 0);
+	nl_dump_begin(&d, &o, dev, 1);
+	d.arg = &proxy;
+	ndm = nl_dump_req(&d, &q, dev, "neighbours", RTM_GETNEIGH, sizeof(*ndm));
 	ndm->ndm_family = (unsigned char)(fam ? fam : AF_UNSPEC);
-	if (d.proxy)
+	if (proxy)
 		ndm->ndm_flags = NTF_PROXY;
-	nl_req_do(&q, ns, neigh_cb, &d);
-	luaL_newmetatable(L, NEIGH_META);
-	lua_setmetatable(L, d.list);
-	return 1;
+	return nl_dump_end(&d, &q, neigh_cb);
 }
 
 static const struct nsl_prim neigh_prims[] = {

@@ -12,9 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "nl/nl.h"
+#include "nl/dump.h"
 
-#define ROUTE_META "nsl.route_list"
 
 /* The word ip uses for a route type. */
 static const char *type_name(unsigned char t)
@@ -260,21 +259,16 @@ static int route_match(const struct nlmsghdr *h, const struct route_filter *f)
 	return on_dev && (!f->table || table == f->table);
 }
 
-struct route_dump {
-	lua_State *L;
-	int list, names;
-	const struct route_filter *f;	/* NULL: every answer (route_get) */
-};
-
-/* One RTM_NEWROUTE: appends its record unless filtered out. */
+/* One RTM_NEWROUTE: appends its record unless filtered out (d->arg: the
+ * struct route_filter, NULL for every answer, as route_get takes it). */
 static int route_cb(const struct nlmsghdr *h, void *data)
 {
-	struct route_dump *d = data;
+	struct nl_dump *d = data;
 
-	if (h->nlmsg_type != RTM_NEWROUTE || (d->f && !route_match(h, d->f)))
+	if (h->nlmsg_type != RTM_NEWROUTE || (d->arg && !route_match(h, d->arg)))
 		return 0;
 	nl_push_route(d->L, h, d->names);
-	lua_rawseti(d->L, d->list, (lua_Integer)lua_rawlen(d->L, d->list) + 1);
+	nl_dump_add(d);
 	return 0;
 }
 
@@ -282,70 +276,51 @@ static int route_cb(const struct nlmsghdr *h, void *data)
  * the list when it passes the filter. */
 static int keep_cb(const struct nlmsghdr *h, void *data)
 {
-	struct route_dump *d = data;
+	struct nl_dump *d = data;
 
-	if (!route_match(h, d->f))
+	if (!route_match(h, d->arg))
 		return 0;
 	nl_keep(d->L, d->list, h);
 	return 0;
 }
 
-/* Fills d for a dump of ns: pushes its table of link names and a new
- * list, both kept on the stack. */
-static void dump_begin(lua_State *L, struct nl_ns *ns, const char *prim,
-		       struct route_dump *d, const struct route_filter *f)
-{
-	d->L = L;
-	d->f = f;
-	nl_push_ifnames(L, ns, prim);
-	d->names = lua_gettop(L);
-	lua_newtable(L);
-	d->list = lua_gettop(L);
-}
-
 /* Reads the filter options of o (family, table: default main, protocol,
- * dev, ns) into f and dumps the routes that pass it through cb into a
- * new list on top (the link names below it); returns the namespace. */
-static struct nl_ns *route_dump(struct nsl_opts *o, struct route_filter *f, nl_cb cb)
+ * dev, ns) into f and dumps the routes that pass it through cb into the
+ * list of d, on top (the link names below it). */
+static void route_dump(struct nsl_opts *o, struct nl_dump *d,
+		       struct route_filter *f, nl_cb cb)
 {
-	lua_State *L = o->L;
-	const char *prim = o->p->name, *dev;
-	struct route_dump d;
 	struct nl_req q;
 	struct rtmsg *rtm;
-	struct nl_ns *ns;
+	const char *dev;
 	int fam;
 
 	fam = nl_family_opt(o);
 	f->table = nl_table_opt(o, RT_TABLE_MAIN);
 	f->proto = nl_proto_opt(o, "protocol", -1);
 	dev = nsl_opt_str(o, "dev", NULL);
-	ns = nl_opts_ns(o);
-	lua_settop(L, 1);
-	f->dev = dev ? nl_ifindex(L, ns, prim, dev) : 0;
-	dump_begin(L, ns, prim, &d, f);
-	rtm = nl_req_start(&q, L, prim, dev ? dev : ns->name[0] ? ns->name : "routes",
-			   RTM_GETROUTE, NLM_F_DUMP, sizeof(*rtm));
+	nl_dump_begin(d, o, dev, 1);
+	f->dev = d->dev;
+	d->arg = f;
+	rtm = nl_dump_req(d, &q, dev, "routes", RTM_GETROUTE, sizeof(*rtm));
 	rtm->rtm_family = (unsigned char)(fam ? fam : AF_UNSPEC);
-	nl_req_do(&q, ns, cb, &d);
-	return ns;
+	nl_dump_run(d, &q, cb);
 }
 
 /* route_list(opts): pushes an array of route records of opts.ns, table
  * opts.table (default main; "all" for every table), family opts.family
  * ("inet", "inet6"; default both), protocol opts.protocol and link
- * opts.dev when given; its metatable named ROUTE_META.  Raises
+ * opts.dev when given; its metatable named "nsl.route_list".  Raises
  * "route_list: <ns>: ...". */
 static int l_route_list(lua_State *L)
 {
 	struct route_filter f;
+	struct nl_dump d;
 	struct nsl_opts o;
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
-	route_dump(&o, &f, route_cb);
-	luaL_newmetatable(L, ROUTE_META);
-	lua_setmetatable(L, -2);
-	return 1;
+	route_dump(&o, &d, &f, route_cb);
+	return nl_dump_done(&d);
 }
 
 /* route_flush(opts): deletes every route of opts.ns that passes the
@@ -356,6 +331,7 @@ static int l_route_flush(lua_State *L)
 {
 	const char *prim = "route_flush";
 	struct route_filter f;
+	struct nl_dump d;
 	struct nsl_opts o;
 	struct nl_ns *ns;
 	lua_Integer done;
@@ -365,8 +341,9 @@ static int l_route_flush(lua_State *L)
 	    nsl_opt_type(&o, "protocol") == LUA_TNIL)
 		return nsl_fail(L, prim, NULL, EINVAL,
 				"say what to flush: dev, table or protocol");
-	ns = route_dump(&o, &f, keep_cb);
-	done = nl_resend(L, ns, prim, ns->name[0] ? ns->name : "route", lua_gettop(L),
+	route_dump(&o, &d, &f, keep_cb);
+	ns = d.ns;
+	done = nl_resend(L, ns, prim, ns->name[0] ? ns->name : "route", d.list,
 			 RTM_DELROUTE, ESRCH);
 	lua_pushinteger(L, done);
 	return 1;
@@ -385,7 +362,7 @@ static int l_route_get(lua_State *L)
 	unsigned char daddr[16], saddr[16];
 	int family, prefix, sfam, sprefix, fibmatch;
 	lua_Integer mark;
-	struct route_dump d;
+	struct nl_dump d;
 	struct nsl_opts o;
 	struct nl_req q;
 	struct rtmsg *rtm;
@@ -406,9 +383,7 @@ static int l_route_get(lua_State *L)
 	dev = nsl_opt_str(&o, "dev", NULL);
 	mark = nsl_opt_int(&o, "mark", 0, 0xffffffffLL, -1);
 	fibmatch = nsl_opt_bool(&o, "fibmatch", 0);
-	ns = nl_opts_ns(&o);
-	lua_settop(L, 2);
-	dump_begin(L, ns, prim, &d, NULL);
+	ns = nl_dump_begin(&d, &o, NULL, 1);
 	rtm = nl_req_start(&q, L, prim, dst, RTM_GETROUTE, 0, sizeof(*rtm));
 	rtm->rtm_family = (unsigned char)family;
 	rtm->rtm_dst_len = (unsigned char)prefix;

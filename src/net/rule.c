@@ -18,9 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nl/nl.h"
-
-#define RULE_META "nsl.rule_list"
+#include "nl/dump.h"
 
 /* Actions a caller may ask for; the rest only appear in rule_list. */
 static const struct {
@@ -339,11 +337,6 @@ static int l_rule_del(lua_State *L)
 	return rule_change(L, RTM_DELRULE);
 }
 
-struct rule_dump {
-	lua_State *L;
-	int list;
-};
-
 /* Sets field of the table on top to "addr/len" from attribute a. */
 static void put_cidr(lua_State *L, int family, const struct nlattr *a, int len,
 		     const char *field)
@@ -361,7 +354,7 @@ static void put_cidr(lua_State *L, int family, const struct nlattr *a, int len,
  * table, iif, oif, fwmark, action}. */
 static int rule_cb(const struct nlmsghdr *h, void *data)
 {
-	struct rule_dump *d = data;
+	struct nl_dump *d = data;
 	lua_State *L = d->L;
 	const struct fib_rule_hdr *frh = mnl_nlmsg_get_payload(h);
 	const struct nlattr *a;
@@ -443,36 +436,27 @@ static int rule_cb(const struct nlmsghdr *h, void *data)
 		lua_pushstring(L, text);
 		lua_setfield(L, -2, "fwmark");
 	}
-	lua_rawseti(L, d->list, (lua_Integer)lua_rawlen(L, d->list) + 1);
+	nl_dump_add(d);
 	return 0;
 }
 
 /* rule_list(opts): pushes an array of rule records of opts.ns (family
  * opts.family, default both), in the kernel's order (by priority), its
- * metatable named RULE_META.  Raises "rule_list: <ns>: ...". */
+ * metatable named "nsl.rule_list".  Raises "rule_list: <ns>: ...". */
 static int l_rule_list(lua_State *L)
 {
 	struct fib_rule_hdr *frh;
-	struct rule_dump d;
+	struct nl_dump d;
 	struct nsl_opts o;
 	struct nl_req q;
-	struct nl_ns *ns;
 	int fam;
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
 	fam = nl_family_opt(&o);
-	ns = nl_opts_ns(&o);
-	lua_settop(L, 1);
-	d.L = L;
-	lua_newtable(L);
-	d.list = lua_gettop(L);
-	frh = nl_req_start(&q, L, "rule_list", ns->name[0] ? ns->name : "rules",
-			   RTM_GETRULE, NLM_F_DUMP, sizeof(*frh));
+	nl_dump_begin(&d, &o, NULL, 0);
+	frh = nl_dump_req(&d, &q, NULL, "rules", RTM_GETRULE, sizeof(*frh));
 	frh->family = (unsigned char)(fam ? fam : AF_UNSPEC);
-	nl_req_do(&q, ns, rule_cb, &d);
-	luaL_newmetatable(L, RULE_META);
-	lua_setmetatable(L, d.list);
-	return 1;
+	return nl_dump_end(&d, &q, rule_cb);
 }
 
 #define RULE_KEYS "ns from to table priority iif oif fwmark family action " \

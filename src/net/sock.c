@@ -399,17 +399,7 @@ static const struct nsl_prim sock_funcs[] = {
  * metatable. */
 int nsl_open_sock(lua_State *L)
 {
-	if (luaL_newmetatable(L, SOCK_META)) {
-		luaL_newlib(L, sock_methods);
-		lua_setfield(L, -2, "__index");
-		lua_pushcfunction(L, s_close);
-		lua_setfield(L, -2, "__gc");
-		lua_pushcfunction(L, s_close);
-		lua_setfield(L, -2, "__close");
-		lua_pushcfunction(L, s_tostring);
-		lua_setfield(L, -2, "__tostring");
-	}
-	lua_pop(L, 1);
+	nsl_handle_meta(L, SOCK_META, sock_methods, NULL, s_close, s_tostring);
 	nsl_register(L, sock_funcs);
 	return 0;
 }

@@ -420,24 +420,25 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 	r.anchor = lua_gettop(L);
 	r.opt_idx = opt_idx ? opt_idx : cmd_idx + 1;
 	req_parse_cmd(L, &r, cmd_idx);
-	req_parse_env(L, &r, opt_idx);
+	req_parse_env(L, &r);
 	r.l.path = req_env_path(r.l.envp);
-	r.capture = req_opt_bool(L, &r, opt_idx, "capture", 0);
-	r.background = req_opt_bool(L, &r, opt_idx, "background", 0);
-	r.timeout = req_opt_seconds(L, &r, opt_idx, "timeout", -1);
-	r.grace = req_opt_seconds(L, &r, opt_idx, "grace", DEFAULT_GRACE);
-	r.l.cwd = req_opt_string(L, &r, opt_idx, "cwd");
-	r.l.hostname = req_opt_string(L, &r, opt_idx, "hostname");
-	r.l.time_offsets = req_parse_time_offsets(L, &r, opt_idx);
-	r.l.mount_proc = req_opt_bool(L, &r, opt_idx, "mount_proc", 0);
-	mount = req_opt_bool(L, &r, opt_idx, "mount", 1);
-	kinds_new = req_opt_kinds(L, &r, opt_idx, "unshare");
-	kinds_enter = req_opt_kinds(L, &r, opt_idx, "ns");
-	req_parse_mounts(L, &r, opt_idx);
-	req_parse_stdio(L, &r, opt_idx);
-	req_parse_fds(L, &r, opt_idx);
+	r.capture = nsl_opt_bool(&r.o, "capture", 0);
+	r.background = nsl_opt_bool(&r.o, "background", 0);
+	r.timeout = nsl_opt_seconds(&r.o, "timeout", -1);
+	r.grace = nsl_opt_seconds(&r.o, "grace", DEFAULT_GRACE);
+	r.l.cwd = req_opt_string(L, &r, &r.o, "cwd");
+	r.l.hostname = req_opt_string(L, &r, &r.o, "hostname");
+	r.l.time_offsets = req_parse_time_offsets(L, &r);
+	r.l.mount_proc = nsl_opt_bool(&r.o, "mount_proc", 0);
+	mount = nsl_opt_bool(&r.o, "mount", 1);
+	kinds_new = req_opt_kinds(L, &r, "unshare");
+	/* ns: the kinds to enter of the pid (spawn, pid_exec) */
+	kinds_enter = nsl_opt_declared(&r.o, "ns") ? req_opt_kinds(L, &r, "ns") : -1;
+	req_parse_mounts(L, &r);
+	req_parse_stdio(L, &r);
+	req_parse_fds(L, &r);
 	if (r.timeout >= 0 && r.background)
-		req_opt_error(L, &r, "option 'timeout': a background process has "
+		nsl_opt_fail(&r.o, "option 'timeout': a background process has "
 			   "none: use h:wait(timeout)");
 
 	r.l.unshare_flags = kinds_new < 0 ? 0 : kinds_new;
@@ -463,13 +464,13 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 		setup_netns(L, &r, netns, mount);
 	if (enter)
 		setup_enter(L, &r, enter, kinds_enter < 0 ? ~0 : kinds_enter);
-	setup_join(L, &r, req_opt_string(L, &r, opt_idx, "uts"), CLONE_NEWUTS);
-	setup_join(L, &r, req_opt_string(L, &r, opt_idx, "mnt"), CLONE_NEWNS);
-	setup_ids(L, &r, req_opt_string(L, &r, opt_idx, "user"),
-		  req_opt_string(L, &r, opt_idx, "group"));
-	r.l.log = req_opt_string(L, &r, opt_idx, "log");
+	setup_join(L, &r, req_opt_string(L, &r, &r.o, "uts"), CLONE_NEWUTS);
+	setup_join(L, &r, req_opt_string(L, &r, &r.o, "mnt"), CLONE_NEWNS);
+	setup_ids(L, &r, req_opt_string(L, &r, &r.o, "user"),
+		  req_opt_string(L, &r, &r.o, "group"));
+	r.l.log = req_opt_string(L, &r, &r.o, "log");
 	if (r.l.log && r.capture)
-		req_opt_error(L, &r, "option 'log': the output is captured (capture = true): "
+		nsl_opt_fail(&r.o, "option 'log': the output is captured (capture = true): "
 			      "give one of them");
 	open_stdio(L, &r);
 	/* Its own process group, so stopping it stops what it started; but a

@@ -29,22 +29,20 @@ struct req {
 	const char *enter_name[8];	/* what each of l.enter_fd came from */
 };
 
-int req_opt_error(lua_State *L, const struct req *r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* The options are read from r->o with opts.c's readers; what the child
+ * uses stays anchored (execopt.c). */
 void req_anchor(lua_State *L, struct req *r);
 void *req_anchored_array(lua_State *L, struct req *r, size_t n, size_t size);
-int req_opt(lua_State *L, int idx, const char *key);
-int req_opt_bool(lua_State *L, struct req *r, int idx, const char *key, int def);
-const char *req_opt_string(lua_State *L, struct req *r, int idx, const char *key);
-double req_opt_seconds(lua_State *L, struct req *r, int idx, const char *key, double def);
-int req_opt_kinds(lua_State *L, struct req *r, int idx, const char *key);
+const char *req_opt_string(lua_State *L, struct req *r, struct nsl_opts *o,
+			   const char *key);
+int req_opt_kinds(lua_State *L, struct req *r, const char *key);
 void req_parse_cmd(lua_State *L, struct req *r, int idx);
-void req_parse_env(lua_State *L, struct req *r, int idx);
+void req_parse_env(lua_State *L, struct req *r);
 const char *req_env_path(char *const *envp);
-void req_parse_mounts(lua_State *L, struct req *r, int idx);
-void req_parse_stdio(lua_State *L, struct req *r, int idx);
-void req_parse_fds(lua_State *L, struct req *r, int idx);
-const char *req_parse_time_offsets(lua_State *L, struct req *r, int idx);
+void req_parse_mounts(lua_State *L, struct req *r);
+void req_parse_stdio(lua_State *L, struct req *r);
+void req_parse_fds(lua_State *L, struct req *r);
+const char *req_parse_time_offsets(lua_State *L, struct req *r);
 
 /* Until deadline (< 0: none): 1 reaped, 0 timed out.  A pending signal
  * raises its Lua error (stopping the process first if stop_on_signal). */

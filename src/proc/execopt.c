@@ -30,19 +30,6 @@ const struct nsl_kind nsl_kinds[] = {
 };
 const int nsl_nkinds = (int)(sizeof(nsl_kinds) / sizeof(nsl_kinds[0]));
 
-/* Raises "<prim>: option '<key>': <what>" (EINVAL): the shape of every
- * option error (opts.c). */
-int req_opt_error(lua_State *L, const struct req *r, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return nsl_fail(L, r->prim, NULL, EINVAL, "%s", msg);
-}
-
 /* Keeps the value on top alive until the call ends; pops it. */
 void req_anchor(lua_State *L, struct req *r)
 {
@@ -59,70 +46,22 @@ void *req_anchored_array(lua_State *L, struct req *r, size_t n, size_t size)
 	return p;
 }
 
-/* Reads the field of the options table (at idx) or nil: pushes it. */
-int req_opt(lua_State *L, int idx, const char *key)
+/* Option (or field) key of o as text (a number too), anchored, or NULL
+ * when absent. */
+const char *req_opt_string(lua_State *L, struct req *r, struct nsl_opts *o,
+			   const char *key)
 {
-	if (idx == 0)
-		return lua_pushnil(L), LUA_TNIL;
-	return lua_getfield(L, idx, key);
-}
+	const char *s = nsl_opt_pushtext(o, key);
 
-/* A boolean option, def when absent; raises on another type. */
-int req_opt_bool(lua_State *L, struct req *r, int idx, const char *key, int def)
-{
-	int t = req_opt(L, idx, key), v = t == LUA_TNIL ? def : lua_toboolean(L, -1);
-
-	if (t != LUA_TNIL && t != LUA_TBOOLEAN)
-		req_opt_error(L, r, "option '%s': boolean expected, got %s",
-			      key, luaL_typename(L, -1));
-	lua_pop(L, 1);
-	return v;
-}
-
-/* A string option (numbers too), anchored, or NULL when absent; a NUL
- * byte is refused. */
-const char *req_opt_string(lua_State *L, struct req *r, int idx, const char *key)
-{
-	const char *s;
-	size_t len;
-
-	if (req_opt(L, idx, key) == LUA_TNIL) {
-		lua_pop(L, 1);
-		return NULL;
-	}
-	if (!lua_isstring(L, -1))
-		req_opt_error(L, r, "option '%s': string expected, got %s",
-			   key, luaL_typename(L, -1));
-	lua_pushvalue(L, -1);
-	s = lua_tolstring(L, -1, &len);
-	if (strlen(s) != len)
-		req_opt_error(L, r, "option '%s': contains a NUL byte", key);
-	req_anchor(L, r);
-	lua_pop(L, 1);
+	if (s)
+		req_anchor(L, r);
 	return s;
 }
 
-/* A non-negative number of seconds, def when absent; raises otherwise. */
-double req_opt_seconds(lua_State *L, struct req *r, int idx, const char *key, double def)
-{
-	double v = def;
-
-	if (req_opt(L, idx, key) != LUA_TNIL) {
-		if (lua_type(L, -1) != LUA_TNUMBER)
-			req_opt_error(L, r, "option '%s': number of seconds expected, got %s",
-				   key, luaL_typename(L, -1));
-		v = lua_tonumber(L, -1);
-		if (!nsl_seconds_ok(v))
-			req_opt_error(L, r, "option '%s': " NSL_SECONDS_WANTED, key);
-	}
-	lua_pop(L, 1);
-	return v;
-}
-
 /* Namespace kinds: a string or a list of strings -> CLONE_NEW* flags. */
-int req_opt_kinds(lua_State *L, struct req *r, int idx, const char *key)
+int req_opt_kinds(lua_State *L, struct req *r, const char *key)
 {
-	int flags = 0, t = req_opt(L, idx, key), n, i, k;
+	int flags = 0, t = nsl_opt_push(&r->o, key), n, i, k;
 
 	if (t == LUA_TNIL) {
 		lua_pop(L, 1);
@@ -133,7 +72,7 @@ int req_opt_kinds(lua_State *L, struct req *r, int idx, const char *key)
 		lua_insert(L, -2);
 		lua_rawseti(L, -2, 1);
 	} else if (t != LUA_TTABLE) {
-		req_opt_error(L, r, "option '%s': list of namespace kinds expected, got %s",
+		nsl_opt_fail(&r->o, "option '%s': list of namespace kinds expected, got %s",
 			   key, luaL_typename(L, -1));
 	}
 	n = (int)luaL_len(L, -1);
@@ -147,7 +86,7 @@ int req_opt_kinds(lua_State *L, struct req *r, int idx, const char *key)
 			    strcmp(name, nsl_kinds[k].proc) == 0)
 				break;
 		if (!name || k == nsl_nkinds)
-			req_opt_error(L, r, "option '%s': unknown namespace kind '%s'; "
+			nsl_opt_fail(&r->o, "option '%s': unknown namespace kind '%s'; "
 				   "known: net, mount, pid, ipc, uts, user, cgroup, time",
 				   key, name ? name : luaL_typename(L, -1));
 		flags |= nsl_kinds[k].flag;
@@ -192,11 +131,11 @@ void req_parse_cmd(lua_State *L, struct req *r, int idx)
 }
 
 /* env = { NAME = value | false }: changes to nsl's environment. */
-void req_parse_env(lua_State *L, struct req *r, int idx)
+void req_parse_env(lua_State *L, struct req *r)
 {
 	char **envp;
 	size_t n = 0, k = 0;
-	int t = req_opt(L, idx, "env");
+	int t = nsl_opt_push(&r->o, "env");
 
 	r->l.envp = environ;
 	if (t == LUA_TNIL) {
@@ -204,7 +143,7 @@ void req_parse_env(lua_State *L, struct req *r, int idx)
 		return;
 	}
 	if (t != LUA_TTABLE)
-		req_opt_error(L, r, "option 'env': table expected, got %s",
+		nsl_opt_fail(&r->o, "option 'env': table expected, got %s",
 			   luaL_typename(L, -1));
 	while (environ[n])
 		n++;
@@ -229,12 +168,12 @@ void req_parse_env(lua_State *L, struct req *r, int idx)
 	while (lua_next(L, -2)) {
 		if (lua_type(L, -2) != LUA_TSTRING ||
 		    !(lua_isstring(L, -1) || lua_isboolean(L, -1)))
-			req_opt_error(L, r, "option 'env': names must be strings, "
+			nsl_opt_fail(&r->o, "option 'env': names must be strings, "
 				   "values strings or false");
 		if (strlen(lua_tostring(L, -2)) != lua_rawlen(L, -2) ||
 		    (lua_isstring(L, -1) &&
 		     strlen(lua_tostring(L, -1)) != lua_rawlen(L, -1)))
-			req_opt_error(L, r, "option 'env': contains a NUL byte");
+			nsl_opt_fail(&r->o, "option 'env': contains a NUL byte");
 		if (lua_isstring(L, -1)) {
 			lua_pushfstring(L, "%s=%s", lua_tostring(L, -2), lua_tostring(L, -1));
 			envp[k++] = (char *)lua_tostring(L, -1);
@@ -256,43 +195,46 @@ const char *req_env_path(char *const *envp)
 }
 
 /* mounts = { { type =, target =, source =, options =, readonly = } }. */
-void req_parse_mounts(lua_State *L, struct req *r, int idx)
+void req_parse_mounts(lua_State *L, struct req *r)
 {
+	const struct nsl_prim entry = { r->prim, NULL, 0, "type target source options readonly" };
 	struct launch_mount *m;
+	struct nsl_opts e;
 	int n, i;
 
-	if (req_opt(L, idx, "mounts") == LUA_TNIL) {
+	if (nsl_opt_push(&r->o, "mounts") == LUA_TNIL) {
 		lua_pop(L, 1);
 		return;
 	}
 	if (!lua_istable(L, -1))
-		req_opt_error(L, r, "option 'mounts': list of tables expected");
+		nsl_opt_fail(&r->o, "option 'mounts': list of tables expected");
 	n = (int)luaL_len(L, -1);
 	m = req_anchored_array(L, r, (size_t)n, sizeof(*m));
 	for (i = 0; i < n; i++) {
 		int t = lua_rawgeti(L, -1, i + 1), top = lua_gettop(L);
 
 		if (t != LUA_TTABLE)
-			req_opt_error(L, r, "option 'mounts': entry %d is not a table",
+			nsl_opt_fail(&r->o, "option 'mounts': entry %d is not a table",
 				   i + 1);
-		m[i].type = req_opt_string(L, r, top, "type");
-		m[i].target = req_opt_string(L, r, top, "target");
-		m[i].source = req_opt_string(L, r, top, "source");
-		m[i].data = req_opt_string(L, r, top, "options");
+		nsl_opts_fields(L, &e, &entry, top);
+		m[i].type = req_opt_string(L, r, &e, "type");
+		m[i].target = req_opt_string(L, r, &e, "target");
+		m[i].source = req_opt_string(L, r, &e, "source");
+		m[i].data = req_opt_string(L, r, &e, "options");
 		if (!m[i].type)
 			m[i].type = "tmpfs";
 		if (!m[i].target)
-			req_opt_error(L, r, "option 'mounts': entry %d has no target",
+			nsl_opt_fail(&r->o, "option 'mounts': entry %d has no target",
 				   i + 1);
 		if (strcmp(m[i].type, "bind") == 0) {
 			if (!m[i].source)
-				req_opt_error(L, r, "option 'mounts': bind entry %d has no source",
+				nsl_opt_fail(&r->o, "option 'mounts': bind entry %d has no source",
 					   i + 1);
 			m[i].flags = MS_BIND | MS_REC;
 		} else if (!m[i].source) {
 			m[i].source = m[i].type;
 		}
-		if (req_opt_bool(L, r, top, "readonly", 0))
+		if (nsl_opt_bool(&e, "readonly", 0))
 			m[i].flags |= MS_RDONLY;
 		lua_pop(L, 1);
 	}
@@ -303,9 +245,9 @@ void req_parse_mounts(lua_State *L, struct req *r, int idx)
 
 /* stdin = string | true | false; raises on another type, or on true
  * without background (nobody could write to it). */
-void req_parse_stdio(lua_State *L, struct req *r, int idx)
+void req_parse_stdio(lua_State *L, struct req *r)
 {
-	int t = req_opt(L, idx, "stdin");
+	int t = nsl_opt_push(&r->o, "stdin");
 
 	if (t == LUA_TSTRING) {
 		r->stdin_mode = 1;
@@ -315,30 +257,30 @@ void req_parse_stdio(lua_State *L, struct req *r, int idx)
 	} else if (t == LUA_TBOOLEAN) {
 		r->stdin_mode = lua_toboolean(L, -1) ? 2 : 3;
 	} else if (t != LUA_TNIL) {
-		req_opt_error(L, r, "option 'stdin': string or boolean expected, got %s",
+		nsl_opt_fail(&r->o, "option 'stdin': string or boolean expected, got %s",
 			   luaL_typename(L, -1));
 	}
 	lua_pop(L, 1);
 	if (r->stdin_mode == 2 && !r->background)
-		req_opt_error(L, r, "option 'stdin': stdin = true needs background = true: "
+		nsl_opt_fail(&r->o, "option 'stdin': stdin = true needs background = true: "
 			   "write to the handle");
 }
 
 /* time_offsets = { monotonic = s, boottime = s }: the clocks of a new
  * time namespace, as /proc/self/timens_offsets lines (anchored), or
  * NULL when absent. */
-const char *req_parse_time_offsets(lua_State *L, struct req *r, int idx)
+const char *req_parse_time_offsets(lua_State *L, struct req *r)
 {
 	static const char *const clocks[] = { "monotonic", "boottime" };
 	const char *text;
 	int i, n = 0;
 
-	if (req_opt(L, idx, "time_offsets") == LUA_TNIL) {
+	if (nsl_opt_push(&r->o, "time_offsets") == LUA_TNIL) {
 		lua_pop(L, 1);
 		return NULL;
 	}
 	if (!lua_istable(L, -1))
-		req_opt_error(L, r, "option 'time_offsets': table expected, got %s", luaL_typename(L, -1));
+		nsl_opt_fail(&r->o, "option 'time_offsets': table expected, got %s", luaL_typename(L, -1));
 	for (i = 0; i < 2; i++) {
 		double v, whole;
 		int t = lua_getfield(L, -1 - n, clocks[i]);
@@ -348,7 +290,7 @@ const char *req_parse_time_offsets(lua_State *L, struct req *r, int idx)
 			continue;
 		}
 		if (t != LUA_TNUMBER || !isfinite(lua_tonumber(L, -1)))
-			req_opt_error(L, r, "option 'time_offsets': %s: number of seconds expected", clocks[i]);
+			nsl_opt_fail(&r->o, "option 'time_offsets': %s: number of seconds expected", clocks[i]);
 		v = lua_tonumber(L, -1);
 		lua_pop(L, 1);
 		whole = floor(v);
@@ -366,16 +308,16 @@ const char *req_parse_time_offsets(lua_State *L, struct req *r, int idx)
 /* fds = { [n] = file or socket, ... } (issue 16): Lua files (io.open) or
  * nsl sockets placed at descriptor n >= 3 in the child.  Raises on a
  * number below 3, a closed file, anything else. */
-void req_parse_fds(lua_State *L, struct req *r, int idx)
+void req_parse_fds(lua_State *L, struct req *r)
 {
-	int t = req_opt(L, idx, "fds"), n = 0;
+	int t = nsl_opt_push(&r->o, "fds"), n = 0;
 
 	if (t == LUA_TNIL) {
 		lua_pop(L, 1);
 		return;
 	}
 	if (t != LUA_TTABLE)
-		req_opt_error(L, r, "option 'fds': table expected, got %s", luaL_typename(L, -1));
+		nsl_opt_fail(&r->o, "option 'fds': table expected, got %s", luaL_typename(L, -1));
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {
 		lua_Integer num;
@@ -383,32 +325,32 @@ void req_parse_fds(lua_State *L, struct req *r, int idx)
 		int fd;
 
 		if (!lua_isinteger(L, -2))
-			req_opt_error(L, r, "option 'fds': keys must be descriptor numbers, got %s",
+			nsl_opt_fail(&r->o, "option 'fds': keys must be descriptor numbers, got %s",
 				      luaL_typename(L, -2));
 		num = lua_tointeger(L, -2);
 		if (num < 3 || num > 1023)
-			req_opt_error(L, r, "option 'fds': descriptor %lld: numbers 3 to 1023 "
+			nsl_opt_fail(&r->o, "option 'fds': descriptor %lld: numbers 3 to 1023 "
 				      "(0, 1, 2 are stdin, stdout, stderr)", (long long)num);
 		if (n == LAUNCH_MAX_FDS)
-			req_opt_error(L, r, "option 'fds': at most %d descriptors", LAUNCH_MAX_FDS);
+			nsl_opt_fail(&r->o, "option 'fds': at most %d descriptors", LAUNCH_MAX_FDS);
 		f = luaL_testudata(L, -1, LUA_FILEHANDLE);
 		if (f) {
 			if (!f->closef)
-				req_opt_error(L, r, "option 'fds': descriptor %lld: the file is closed",
+				nsl_opt_fail(&r->o, "option 'fds': descriptor %lld: the file is closed",
 					      (long long)num);
 			fd = fileno(f->f);
 		} else {
 			fd = nsl_sock_fd(L, -1);
 			if (fd == -1)
-				req_opt_error(L, r, "option 'fds': descriptor %lld: the socket is closed",
+				nsl_opt_fail(&r->o, "option 'fds': descriptor %lld: the socket is closed",
 					      (long long)num);
 			if (fd == -2)
-				req_opt_error(L, r, "option 'fds': descriptor %lld: an open file (io.open) "
+				nsl_opt_fail(&r->o, "option 'fds': descriptor %lld: an open file (io.open) "
 					      "or an nsl socket expected, got %s",
 					      (long long)num, luaL_typename(L, -1));
 		}
 		if (fd < 0)
-			req_opt_error(L, r, "option 'fds': descriptor %lld: no descriptor", (long long)num);
+			nsl_opt_fail(&r->o, "option 'fds': descriptor %lld: no descriptor", (long long)num);
 		r->l.extra_src[n] = fd;
 		r->l.extra_dst[n] = (int)num;
 		if (num > r->l.extra_max)

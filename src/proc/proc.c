@@ -424,18 +424,7 @@ static int l_index(lua_State *L)
 /* Registers the handle's metatable and the sentinel's; no globals. */
 int nsl_open_proc(lua_State *L)
 {
-	if (luaL_newmetatable(L, PROC_META)) {
-		luaL_newlib(L, proc_methods);
-		lua_pushcclosure(L, l_index, 1);
-		lua_setfield(L, -2, "__index");
-		lua_pushcfunction(L, l_close);
-		lua_setfield(L, -2, "__gc");
-		lua_pushcfunction(L, l_close);
-		lua_setfield(L, -2, "__close");
-		lua_pushcfunction(L, l_tostring);
-		lua_setfield(L, -2, "__tostring");
-	}
-	lua_pop(L, 1);
+	nsl_handle_meta(L, PROC_META, proc_methods, l_index, l_close, l_tostring);
 	if (luaL_newmetatable(L, SENTINEL_META)) {
 		lua_pushcfunction(L, sentinel_gc);
 		lua_setfield(L, -2, "__gc");

@@ -28,11 +28,22 @@ local fail, check_keys, suggest, set, sorted = keys.fail, keys.check_keys, keys.
 
 local M = {}
 
+-- What each <kind>_add takes, as src/net/linkkind.c declares it (one
+-- list on both sides): its positional arguments after the name, in order
+-- ({ name =, type =, min =, max = }), and its typed options by key
+-- ({ type = "integer"|"address"|"boolean"|"enum", min =, max =, names = }).
+local KINDS = core._link_kinds
+-- Kinds a description makes elsewhere (veth: links; bridge: bridges).
+local NOT_HERE = set("veth", "bridge")
 -- The positional arguments of <kind>_add after the name, by the key a
--- description gives them; a kind not here is not made by descriptions
--- (veth: links; bridge: bridges).
-local ARGS = { vlan = { "parent", "id" }, vxlan = { "vni" }, macvlan = { "parent" }, ipvlan = { "parent" },
-               dummy = {}, geneve = { "vni" }, gretap = {}, bond = {}, vrf = { "table" } }
+-- description gives them; a kind not here is not made by descriptions.
+local ARGS = {}
+for kind, k in pairs(KINDS) do
+  if not NOT_HERE[kind] then
+    ARGS[kind] = {}
+    for i, a in ipairs(k.args) do ARGS[kind][i] = a.name end
+  end
+end
 -- Set by the topology itself, never by a description.
 local SELF = set("ns", "address", "up", "master", "link_ns")
 -- An option that is no description key, but for the kinds named: the
@@ -48,15 +59,24 @@ local ELSEWHERE = { vrf = "a VRF is described by the namespace's vrfs", bond =
 -- The keys of a link between two nodes that the topology sets itself.
 local DERIVED = { vxlan = set("remote", "local", "dev", "group") }
 local EXTRA = { vxlan = { "underlay" }, bond = { "over" } }
-local RANGE = { id = { 1, 4094 }, vni = { 0, 16777215 } }
--- The names the <kind>_add primitives take for their enum options, as
--- src/net/linkkind.c exports them (one list on both sides).
-M.ENUMS = core._link_enums
--- The integer options of the kinds (the primitives' ranges), and the
--- ones that are an address or a boolean.
-local INTS = { port = { 1, 65535 }, ttl = { 0, 255 }, tos = { 0, 255 }, miimon = { 0, 2147483647 } }
-local ADDRS = set("remote", "local", "group")
-local BOOLS = set("learning")
+-- The names the <kind>_add primitives take for their enum options:
+-- { kind = { key = { names... } } }.
+M.ENUMS = {}
+for kind, k in pairs(KINDS) do
+  for key, o in pairs(k.opts) do
+    if o.type == "enum" then
+      M.ENUMS[kind] = M.ENUMS[kind] or {}
+      M.ENUMS[kind][key] = o.names
+    end
+  end
+end
+
+-- The range of kind's integer argument key (nil: none).
+local function range(kind, key)
+  for _, a in ipairs(KINDS[kind].args) do
+    if a.name == key and a.type == "integer" then return a end
+  end
+end
 
 -- The kinds descriptions can make, sorted (those of ARGS this nsl has).
 local function kinds(where_ok)
@@ -124,47 +144,39 @@ function M.default_name(n, l, other)
   return (l.kind or "eth") .. k
 end
 
-local function integer_in(v, key, where)
-  local r = RANGE[key]
-  if math.type(v) ~= "integer" or v < r[1] or v > r[2] then
-    fail("%s: %s must be an integer %d..%d, got %s", where, key, r[1], r[2], tostring(v))
+-- Raises "<where>: <key> must be an integer min..max" unless v is one
+-- (r: an argument or option of KINDS).
+local function integer_in(v, key, r, where)
+  if math.type(v) ~= "integer" or v < r.min or v > r.max then
+    fail("%s: %s must be an integer %d..%d, got %s", where, key, r.min, r.max, tostring(v))
   end
 end
 
--- Checks the values of the kind options of spec (and an own link's mtu)
--- before anything is made: enums, integers and their ranges, addresses,
--- booleans.  Raises "<where>: <key> ...".
+-- Checks value v of option key (o: its entry in KINDS) of kind.
+local CHECK = {
+  enum = function(kind, key, o, v, where)
+    for _, name in ipairs(o.names) do if v == name then return end end
+    fail("%s: unknown %s %s '%s' (%s)", where, kind, key, tostring(v), table.concat(o.names, ", "))
+  end,
+  integer = function(_, key, o, v, where) integer_in(v, key, o, where) end,
+  address = function(_, key, _, v, where)
+    local a, why = ip.parse(type(v) == "string" and v or "")
+    if type(v) ~= "string" or not a or a.len then
+      fail("%s: %s must be an address without a prefix length, got %s%s", where, key, tostring(v),
+        why and (" (" .. why .. ")") or "")
+    end
+  end,
+  boolean = function(_, key, _, v, where)
+    if type(v) ~= "boolean" then fail("%s: %s must be true or false, got %s", where, key, tostring(v)) end
+  end,
+}
+
+-- Checks the values of the kind options of spec before anything is
+-- made, against what <kind>_add declares: enums, integers and their
+-- ranges, addresses, booleans.  Raises "<where>: <key> ...".
 local function check_opts(kind, spec, where)
-  for key, list in pairs(M.ENUMS[kind] or {}) do
-    local v = spec[key]
-    if v ~= nil then
-      local ok = false
-      for _, name in ipairs(list) do ok = ok or v == name end
-      if not ok then
-        fail("%s: unknown %s %s '%s' (%s)", where, kind, key, tostring(v), table.concat(list, ", "))
-      end
-    end
-  end
-  for key, r in pairs(INTS) do
-    local v = spec[key]
-    if v ~= nil and (math.type(v) ~= "integer" or v < r[1] or v > r[2]) then
-      fail("%s: %s must be an integer %d..%d, got %s", where, key, r[1], r[2], tostring(v))
-    end
-  end
-  for key in pairs(ADDRS) do
-    local v = spec[key]
-    if v ~= nil then
-      local a, why = ip.parse(type(v) == "string" and v or "")
-      if type(v) ~= "string" or not a or a.len then
-        fail("%s: %s must be an address without a prefix length, got %s%s", where, key, tostring(v),
-          why and (" (" .. why .. ")") or "")
-      end
-    end
-  end
-  for key in pairs(BOOLS) do
-    if spec[key] ~= nil and type(spec[key]) ~= "boolean" then
-      fail("%s: %s must be true or false, got %s", where, key, tostring(spec[key]))
-    end
+  for key, o in pairs(KINDS[kind].opts) do
+    if spec[key] ~= nil then CHECK[o.type](kind, key, o, spec[key], where) end
   end
 end
 
@@ -206,7 +218,7 @@ local function read_between(m, l)
   l.opts = kind_opts(l.kind, spec, set("mtu"))
   if l.kind == "vxlan" then
     if spec.vni == nil then fail("%s: a vxlan link needs its vni", where) end
-    integer_in(spec.vni, "vni", where)
+    integer_in(spec.vni, "vni", range("vxlan", "vni"), where)
     if spec.underlay == nil then
       fail("%s: a vxlan link needs its underlay (a link between its ends, by index or id, or a bridge both are on)", where)
     end
@@ -280,7 +292,7 @@ local function read_own(m, n, i, spec, names)
               args = {}, refs = {} }
   for _, a in ipairs(ARGS[spec.kind]) do
     if spec[a] == nil then fail("%s: a %s link needs its %s", where, spec.kind, a) end
-    if RANGE[a] then integer_in(spec[a], a, where) end
+    if range(spec.kind, a) then integer_in(spec[a], a, range(spec.kind, a), where) end
   end
   for _, r in ipairs(REFS) do
     local ref = spec[r]
