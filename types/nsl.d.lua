@@ -618,6 +618,16 @@ function listen(proto, address, opts) end
 ---@return nsl.Socket
 function connect(proto, address, opts) end
 
+---One TCP exchange: connects to address (in opts.ns), writes data, returns
+---what the peer answered (read until it closes, or until an HTTP
+---response's Content-Length is in). opts.timeout (default 10 s) bounds
+---it all; opts.max (default 16 MiB) the answer's length.
+---@param address string   "127.0.0.1:2379", "[::1]:80"
+---@param data string
+---@param opts? { ns?: string, timeout?: number, max?: integer }
+---@return string
+function tcp_request(address, data, opts) end
+
 ---A userland TCP (or, proto = "udp", UDP) proxy: a background process (a
 ---fork of nsl) listening on listen and relaying each connection, both
 ---ways (UDP: each client's datagrams and their replies), to target.
@@ -1006,7 +1016,7 @@ nsl = {
   rule_add = rule_add, rule_del = rule_del, rule_list = rule_list,
   neigh_add = neigh_add, neigh_del = neigh_del, neigh_list = neigh_list,
   sysctl = sysctl, sock_list = sock_list, ns_exec = ns_exec, spawn = spawn, pid_exec = pid_exec,
-  nft = nft, nft_list = nft_list, listen = listen, connect = connect, proxy = proxy, capture = capture,
+  nft = nft, nft_list = nft_list, listen = listen, connect = connect, tcp_request = tcp_request, proxy = proxy, capture = capture,
   mkdtemp = mkdtemp,
 }
 
