@@ -40,11 +40,15 @@ OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 
 # Debian packages, in sets: building nsl; running the suite (the specs
 # run the examples too); the examples alone (make demo); the benchmarks.
+# etcd-server: spec/cni_etcd_spec.lua runs a real etcd on the sandbox's
+# loopback (its packaged service is kept from starting, as nginx's).
+# containernetworking-plugins: bench/cni sets the reference bridge plugin
+# beside nsl-cni.
 DEPS_BUILD    := build-essential pkg-config liblua5.4-dev libmnl-dev libedit-dev libnftables-dev libjansson-dev libpcap-dev
 DEPS_EXAMPLES := iproute2 util-linux procps iputils-ping nginx curl socat
 DEPS_TEST     := lua5.4 lua-busted uidmap passt man-db lua-dkjson lua-check luarocks nftables tcpdump iproute2 util-linux tmux valgrind \
-                 iputils-ping procps graphviz iptables $(DEPS_EXAMPLES)
-DEPS_BENCH    := bridge-utils python3-pyroute2 mininet time bc
+                 iputils-ping procps graphviz iptables etcd-server $(DEPS_EXAMPLES)
+DEPS_BENCH    := bridge-utils python3-pyroute2 mininet time bc containernetworking-plugins
 DEPS          := $(sort $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_EXAMPLES) $(DEPS_BENCH))
 # The real-kernel lane (make check-kernel): qemu, and kmod for the
 # modules' dependencies and modules.dep.  The kernel and busybox-static

@@ -10,8 +10,9 @@
 --   s:list(prefix)        -> { [key] = value }
 --   s:status()            -> true | nil, reason
 --
--- A path after the address is a prefix put before every key (and taken
--- off the keys list returns), so several clusters can share one etcd.
+-- A path after the address ("/nsl") is a prefix put before every key
+-- ("/nsl/" .. key) and taken
+-- off the keys list returns, so several clusters can share one etcd.
 -- A failed exchange raises "nsl-cni: etcd://ADDR: <op> <key>: <reason>".
 local core = require "nsl.core"
 local json = require "nsl.json"
