@@ -13,7 +13,7 @@
 -- A path after the address ("/nsl") is a prefix put before every key
 -- ("/nsl/" .. key) and taken
 -- off the keys list returns, so several clusters can share one etcd.
--- A failed exchange raises "nsl-cni: etcd://ADDR: <op> <key>: <reason>".
+-- A failed exchange raises "store: etcd://ADDR: <op> <key>: <reason>".
 local core = require "nsl.core"
 local json = require "nsl.json"
 
@@ -80,7 +80,7 @@ function Store:call(path, body, op, key)
     "POST ", path, " HTTP/1.0\r\nHost: ", self.addr,
     "\r\nContent-Type: application/json\r\nContent-Length: ", #text, "\r\n\r\n", text })
   local function fail(reason)
-    error(("nsl-cni: %s: %s%s: %s"):format(self.url, op, key and " " .. key or "", reason), 0)
+    error(("store: %s: %s%s: %s"):format(self.url, op, key and " " .. key or "", reason), 0)
   end
   local ok, res = pcall(core.tcp_request, self.addr, req, { timeout = self.timeout })
   if not ok then
@@ -119,7 +119,7 @@ end
 -- i.e. it does not exist).
 function Store:cas(key, rev, value)
   rev = math.tointeger(rev)
-  if not rev or rev < 0 then error("nsl-cni: " .. self.url .. ": cas " .. key .. ": revision must be an integer >= 0", 2) end
+  if not rev or rev < 0 then error("store: " .. self.url .. ": cas " .. key .. ": revision must be an integer >= 0", 2) end
   local k = b64(self.prefix .. key)
   local cmp = rev == 0 and { key = k, target = "CREATE", result = "EQUAL", create_revision = "0" }
     or { key = k, target = "MOD", result = "EQUAL", mod_revision = tostring(rev) }
@@ -158,25 +158,26 @@ end
 -- or localhost.
 local function parse(url)
   local rest = url:match("^etcd://(.+)$")
-  if not rest then error("nsl-cni: store '" .. url .. "': etcd://HOST:PORT expected", 0) end
+  if not rest then error("store: " .. url .. ": etcd://HOST:PORT expected", 0) end
   local hostport, path = rest:match("^([^/]+)(/.*)$")
   hostport = hostport or rest
   local host, port = hostport:match("^(%[[%x:.]+%]):(%d+)$")
   if not host then host, port = hostport:match("^([^:]+):(%d+)$") end
   if not host or not port then
-    error("nsl-cni: store '" .. url .. "': etcd://HOST:PORT expected (a port is needed)", 0)
+    error("store: " .. url .. ": etcd://HOST:PORT expected (a port is needed)", 0)
   end
   if host == "localhost" then host = "127.0.0.1" end
   if not host:match("^%[") and not host:match("^%d+%.%d+%.%d+%.%d+$") then
-    error("nsl-cni: store '" .. url .. "': '" .. host .. "': a numeric address expected (names are not resolved)", 0)
+    error("store: " .. url .. ": '" .. host .. "': a numeric address expected (names are not resolved)", 0)
   end
   path = path and path:gsub("/+$", "") or ""
   return host .. ":" .. port, path == "" and "" or path .. "/"
 end
 
--- open(url) or open(host, port, url): a store; nothing is sent yet.
-function M.open(a, port, url)
-  url = url or (port and ("etcd://" .. a .. ":" .. port)) or a
+-- open(url), or open(rest, url) as nsl.cni.store calls it: a store;
+-- nothing is sent yet.
+function M.open(a, b)
+  local url = type(b) == "string" and b:match("^etcd://") and b or a
   local addr, prefix = parse(url)
   return setmetatable({ url = url, addr = addr, prefix = prefix, timeout = TIMEOUT }, Store)
 end
