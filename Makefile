@@ -22,6 +22,10 @@
 PKGS      := lua5.4 libmnl libedit libnftables jansson libpcap
 BUILD     ?= build
 NSL       ?= nsl
+# nsl-cni, the CNI plugin: the same binary under that name (a hard link);
+# nsl-cni-asan beside nsl-asan.
+NSL_CNI   := $(patsubst nsl%,nsl-cni%,$(NSL))
+CNI_BIN_DIR ?= /opt/cni/bin
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 STD       := -std=gnu11
@@ -58,13 +62,16 @@ SUDO          := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SPEC_ARGS ?=
 
-.PHONY: all deps deps-frr ensure-deps check check-full check-unit soak asan valgrind demo bench clean install lint deps-kernel check-kernel
+.PHONY: all deps deps-frr ensure-deps check check-full check-unit soak asan valgrind demo bench clean install install-cni lint deps-kernel check-kernel
 .DELETE_ON_ERROR:
 
-all: $(NSL)
+all: $(NSL) $(NSL_CNI)
 
 $(NSL): $(OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS) $(LDLIBS)
+
+$(NSL_CNI): $(NSL)
+	ln -f $(NSL) $@
 
 # -MMD -MP: each object gets a .d file listing the headers it includes.
 $(BUILD)/%.o: src/%.c
@@ -127,7 +134,7 @@ ensure-deps:
 # SPEC_ARGS the spec files are spread over parallel sandboxes
 # (spec/parallel, NSL_JOBS of them); with SPEC_ARGS one busted runs them.
 check: ensure-deps
-	$(MAKE) --no-print-directory $(NSL) $(FAULTSHIM) $(if $(findstring sanitize,$(CFLAGS)),,nsl.so)
+	$(MAKE) --no-print-directory $(NSL) $(NSL_CNI) $(FAULTSHIM) $(if $(findstring sanitize,$(CFLAGS)),,nsl.so)
 	NSL_BIN=$(CURDIR)/$(NSL) NSL_FAULTSHIM=$(CURDIR)/$(FAULTSHIM) \
 	  $(if $(strip $(SPEC_ARGS)),spec/sandbox busted --lua=./$(NSL) $(SPEC_ARGS),spec/parallel busted --lua=./$(NSL))
 
@@ -184,10 +191,11 @@ bench:
 	spec/sandbox bench/speed.sh
 
 clean:
-	rm -rf $(BUILD) $(NSL) nsl-asan nsl.so
+	rm -rf $(BUILD) $(NSL) $(NSL_CNI) nsl-asan nsl-cni-asan nsl.so
 
 # ---- Installing, linting, the module for stock Lua (README) ----------
-#   make install PREFIX=/usr/local [DESTDIR=...]   the binary and nsl.1
+#   make install PREFIX=/usr/local [DESTDIR=...]   the binary, nsl-cni and nsl.1
+#   make install-cni CNI_BIN_DIR=/opt/cni/bin       the CNI plugin alone
 #   make lint      luacheck (Debian's lua-check) over lua/ examples/ spec/
 #   make nsl.so    require "nsl" from lua5.4: the same C core and library
 PREFIX  ?= /usr/local
@@ -199,7 +207,15 @@ SO_OBJS := $(patsubst src/%.c,$(PIC)/%.o,$(wildcard src/base/*.c src/net/*.c src
 install: $(NSL)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(NSL) $(DESTDIR)$(PREFIX)/bin/nsl
+	ln -f $(DESTDIR)$(PREFIX)/bin/nsl $(DESTDIR)$(PREFIX)/bin/nsl-cni
 	install -m 0644 doc/nsl.1 $(DESTDIR)$(MANDIR)/man1/nsl.1
+
+# The CNI plugin where runtimes look for plugins (CNI_BIN_DIR, default
+# /opt/cni/bin): a copy named nsl-cni (the directory may be on another
+# file system than PREFIX).
+install-cni: $(NSL)
+	install -d $(DESTDIR)$(CNI_BIN_DIR)
+	install -m 0755 $(NSL) $(DESTDIR)$(CNI_BIN_DIR)/nsl-cni
 
 lint:
 	luacheck -q lua examples spec types

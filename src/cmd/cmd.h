@@ -15,6 +15,10 @@ int nsl_docall(lua_State *L, int narg, int nres);
 /* Prints "nsl: message" for a non-OK status and pops it; returns status. */
 int nsl_report(lua_State *L, int status);
 
+/* nsl-cni (cni.c): true when argv[0] names it; its whole main. */
+int nsl_is_cni(const char *argv0);
+int nsl_cni_main(void);
+
 /* The REPL (repl.c). */
 void nsl_repl(lua_State *L);
 

@@ -414,6 +414,8 @@ int main(int argc, char **argv)
 	int status, ok, sig;
 	lua_State *L;
 
+	if (nsl_is_cni(argv[0]))
+		return nsl_cni_main();
 	/* Without root, the run moves into a world of its own first; from
 	 * here on, this is the nsl inside it. */
 	if (!nsl_rootless_join(&argc, argv) && nsl_rootless_wanted(argc, argv)) {

@@ -22,7 +22,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <linux/nsfs.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -154,15 +156,30 @@ static struct nl_ns *cache_put(struct nl_state *st, const char *name, int fd,
 	return ns;
 }
 
-/* Opens /run/netns/name into *fd when it is a namespace (nsfs), with
- * its stat in *sb; 0, or an errno with *why (a reason or NULL). */
+/* The file of namespace name: /run/netns/name, or name itself when it
+ * is an absolute path (/proc/PID/ns/net); 0, or ENAMETOOLONG. */
+static int netns_path(const char *name, char *path, size_t size)
+{
+	int n = name[0] == '/' ? snprintf(path, size, "%s", name)
+			       : snprintf(path, size, NSL_NETNS_DIR "/%s", name);
+
+	return n < 0 || (size_t)n >= size ? ENAMETOOLONG : 0;
+}
+
+/* Opens namespace name (see netns_path) into *fd when it is a network
+ * namespace (nsfs), with its stat in *sb; 0, or an errno with *why (a
+ * reason or NULL).  A path is checked to be a network namespace's: a
+ * /proc/PID/ns/mnt given by mistake is refused here, not by setns. */
 static int open_netns(const char *name, int *fd, struct stat *sb,
 		      const char **why)
 {
 	char path[sizeof(NSL_NETNS_DIR) + NAME_MAX + 1];
 	int err;
 
-	snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name);
+	*fd = -1;
+	err = netns_path(name, path, sizeof(path));
+	if (err)
+		return err;
 	*fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (*fd < 0) {
 		err = errno;
@@ -170,7 +187,8 @@ static int open_netns(const char *name, int *fd, struct stat *sb,
 			*why = "no such network namespace";
 		return err;
 	}
-	if (!nsl_is_nsfs_fd(*fd) || fstat(*fd, sb) < 0) {
+	if (!nsl_is_nsfs_fd(*fd) || fstat(*fd, sb) < 0 ||
+	    (name[0] == '/' && ioctl(*fd, NS_GET_NSTYPE) != CLONE_NEWNET)) {
 		close(*fd);
 		*fd = -1;
 		*why = "not a network namespace";
@@ -215,7 +233,9 @@ struct nl_ns *nls_lookup(struct nl_state *st, const char *name, int *err,
 	int fd;
 
 	*why = NULL;
-	snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name);
+	*err = netns_path(name, path, sizeof(path));
+	if (*err)
+		return NULL;
 	if (stat(path, &sb) < 0) {
 		*err = errno;
 		if (errno == ENOENT)

@@ -16,6 +16,10 @@
  * NAME_MAX bytes); raises "<prim>: <name>: invalid namespace name". */
 void nl_check_nsname(lua_State *L, const char *prim, const char *name);
 
+/* As nl_check_nsname, but an absolute path (a namespace file anywhere,
+ * as /proc/PID/ns/net) is taken too, up to NAME_MAX bytes. */
+void nl_check_nsref(lua_State *L, const char *prim, const char *name);
+
 /* Validates an interface name as the kernel's dev_valid_name does
  * (1..15 bytes, not "." or "..", no '/', ':' or white space as the
  * kernel's isspace sees it: ASCII space, \t \n \v \f \r and 0xa0);

@@ -30,6 +30,19 @@ void nl_check_nsname(lua_State *L, const char *prim, const char *name)
 			 "namespace name may not be '.' or '..'");
 }
 
+/* See nl.h: a name as nl_check_nsname takes it, or an absolute path to a
+ * namespace file (a CNI runtime's /proc/PID/ns/net, /var/run/netns/x). */
+void nl_check_nsref(lua_State *L, const char *prim, const char *name)
+{
+	if (name[0] != '/') {
+		nl_check_nsname(L, prim, name);
+		return;
+	}
+	if (strlen(name) > NAME_MAX)
+		nsl_fail(L, prim, name, ENAMETOOLONG,
+			 "namespace path longer than %d bytes", NAME_MAX);
+}
+
 /* isspace() of the kernel (lib/ctype.c), which dev_valid_name applies to
  * each byte: its table is Latin-1, so 0xa0 counts, and no byte of a
  * UTF-8 letter otherwise (ë, é pass).  The C library's isspace would

@@ -55,7 +55,7 @@ struct nl_ns *nl_ns(lua_State *L, const char *prim, const char *name)
 
 	if (!name)
 		return &st->home;
-	nl_check_nsname(L, prim, name);
+	nl_check_nsref(L, prim, name);
 	ns = nls_lookup(st, name, &err, &why);
 	if (!ns)
 		nsl_fail(L, prim, name, err, why ? "%s" : NULL, why);
