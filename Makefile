@@ -62,7 +62,7 @@ SUDO          := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SPEC_ARGS ?=
 
-.PHONY: all deps deps-frr ensure-deps check check-full check-unit soak asan valgrind demo bench clean install install-cni lint deps-kernel check-kernel
+.PHONY: all deps deps-frr deps-podman ensure-deps check check-full check-unit soak asan valgrind demo bench clean install install-cni lint deps-kernel check-kernel
 .DELETE_ON_ERROR:
 
 all: $(NSL) $(NSL_CNI)
@@ -118,6 +118,12 @@ deps:
 deps-frr:
 	$(MAKE) --no-print-directory ensure-deps NEED=frr
 
+# podman for spec/cni_podman_spec.lua (nsl-cni under a real runtime):
+# crun, since runc cannot run a container without cgroups, as the
+# sandbox must; busybox-static for the container's rootfs.
+deps-podman:
+	$(MAKE) --no-print-directory ensure-deps NEED="podman crun busybox-static"
+
 # Installs the packages of NEED (default: build and test) that are
 # missing, so make check and make demo work on a fresh machine; a no-op,
 # and quick, when all are there.
@@ -141,7 +147,7 @@ check: ensure-deps
 # Everything make check leaves out for speed: every combination of the
 # fault matrix, the slow specs (NSL_FULL=1 tells the specs), and the
 # FRR lab (spec/frr_spec.lua, pending without frr), whose frr it installs.
-check-full: deps-frr
+check-full: deps-frr deps-podman
 	NSL_FULL=1 $(MAKE) --no-print-directory check
 
 # The random-instant signal runs (spec/faults_spec.lua, tag soak): not in

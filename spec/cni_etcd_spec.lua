@@ -195,5 +195,10 @@ describe("nsl-cni's etcd store #netns #cni", function()
     end
     assert.equal("127.0.0.1:2379", E.open("etcd://localhost:2379").addr)
     assert.equal("[::1]:2379", E.open("etcd://[::1]:2379/x/").addr)
+    -- nsl-cni opens its store through nsl.cni.store, which dispatches here
+    local via = require("nsl.cni.store").open(URL .. "/spec")
+    via:put("via/store", "yes")
+    assert.equal("yes", (s:get("via/store")))
+    assert.is_true((via:status()))
   end)
 end)
