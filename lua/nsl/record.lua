@@ -183,10 +183,17 @@ end
 function remove.uts(e) return remove_bound(e, e.uts, core._uts_del) end
 function remove.mnt(e) return remove_bound(e, e.mnt, core._mnt_del) end
 
+-- The file of a recorded namespace: /run/netns/NAME, an absolute path as
+-- given (nsl-cni's /proc/PID/ns/net), nsl's own without one.
+local function ns_file(ns)
+  if not ns then return "/proc/self/ns/net" end
+  return ns:sub(1, 1) == "/" and ns or NETNS .. "/" .. ns
+end
+
 function remove.link(e)
   if e.index == 0 then return false end
   local ns = e.ns ~= "" and e.ns or nil
-  local st = core._stat(ns and NETNS .. "/" .. ns or "/proc/self/ns/net")
+  local st = core._stat(ns_file(ns))
   if not st or st.id ~= e.nsid then return false end -- that namespace is gone
   local ok, list = pcall(core.link_list, { ns = ns })
   if not ok then return false end
@@ -205,7 +212,7 @@ end
 -- option, when it is still the one it was (its identity); else nil.
 local function same_ns(e)
   local ns = e.ns ~= "" and e.ns or nil
-  local st = core._stat(ns and NETNS .. "/" .. ns or "/proc/self/ns/net")
+  local st = core._stat(ns_file(ns))
   if not st or st.id ~= e.nsid then return nil end
   return true, ns
 end

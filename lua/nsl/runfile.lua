@@ -71,6 +71,14 @@ end
 
 local function name_ok(n) return n ~= "" and n ~= "." and n ~= ".." and not n:find("/", 1, true) end
 
+-- A namespace field is a name under /run/netns or an absolute path to a
+-- namespace file (nsl-cni's pods: /proc/PID/ns/net), with no . or ..
+-- component.
+local function ns_ok(n)
+  if n:sub(1, 1) ~= "/" then return name_ok(n) end
+  return not (n .. "/"):find("/%.%.?/") and not n:find("//", 1, true)
+end
+
 -- nsl's UTS and mount namespace files are <run dir>/uts|mnt/<name>,
 -- their placeholders beside; service logs it made <run dir>/log/<name>.
 -- placed(kind, path) says why path (from a record or a lab file) is not
@@ -96,9 +104,8 @@ local function bad_fields(e)
   if e.kind == "fdb" and not (e.vlan and e.flags) then return "VLAN and flags must be plain integers" end
   if e.kind == "vlan" and not (e.lo and e.hi) then return "VLAN ids must be plain integers 1 to 4094" end
   if e.kind == "ns" and not name_ok(e.name) then return "namespace name '" .. e.name .. "' is not a name" end
-  for _, f in ipairs({ "ns", "dev" }) do
-    if e[f] and e[f] ~= "" and not name_ok(e[f]) then return f .. " '" .. e[f] .. "' is not a name" end
-  end
+  if e.ns and e.ns ~= "" and not ns_ok(e.ns) then return "ns '" .. e.ns .. "' is not a name" end
+  if e.dev and e.dev ~= "" and not name_ok(e.dev) then return "dev '" .. e.dev .. "' is not a name" end
   if e.kind == "link" and not name_ok(e.name) then return "link name '" .. e.name .. "' is not a name" end
   if e.kind == "uts" or e.kind == "mnt" or e.kind == "log" then return M.placed(e.kind, e.name) end
   return nil

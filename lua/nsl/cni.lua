@@ -1,0 +1,168 @@
+-- nsl.cni: nsl-cni, a CNI plugin (CNI 0.4.0, 1.0.0, 1.1.0) that wires
+-- the pods of an nsl topology: a link between two pods on one host is a
+-- veth made directly between their namespaces, a link to a pod on
+-- another host a VXLAN made inside the pod over the host's underlay.
+--
+--   main() -> exit code    reads CNI_* and the config on stdin, writes
+--                          the result (or CNI's error JSON) on stdout
+--
+-- Verbs: ADD, DEL, CHECK, VERSION, GC, STATUS (GC and STATUS: 1.1.0).
+-- The node is NSL_NODE from CNI_ARGS, else K8S_POD_NAME.  Parts:
+-- nsl.cni.conf (env and config checks), nsl.cni.topo (the topology),
+-- nsl.cni.store (shared state), nsl.cni.attach (the kernel work),
+-- nsl.cni.err (codes).  doc/reference.md, "CNI plugin", has it all.
+local core = require "nsl.core"
+local json = require "nsl.json"
+local E = require "nsl.cni.err"
+local conf = require "nsl.cni.conf"
+
+local M = {}
+
+local LATEST = "1.1.0"
+local LOCK_DIR = "/run/nsl-cni/lock"
+
+local function arrays(r)
+  for _, k in ipairs({ "interfaces", "ips", "routes" }) do
+    if r[k] ~= nil then r[k] = json.array(r[k]) end
+  end
+  if type(r.dns) == "table" then
+    for _, k in ipairs({ "nameservers", "search", "options" }) do
+      if r.dns[k] ~= nil then r.dns[k] = json.array(r.dns[k]) end
+    end
+  end
+  return r
+end
+
+-- The ADD result: prevResult (when chained) with node's interfaces and
+-- addresses added, in the shape of version v.
+local function result(v, prev, links, netns)
+  local r = {}
+  for k, x in pairs(prev or {}) do r[k] = x end
+  r.cniVersion = v
+  r.interfaces = r.interfaces or {}
+  r.ips = r.ips or {}
+  for _, l in ipairs(links) do
+    r.interfaces[#r.interfaces + 1] = { name = l.name, mac = l.mac, mtu = l.mtu, sandbox = netns }
+    local idx = #r.interfaces - 1
+    for _, a in ipairs(l.addrs) do
+      local ipr = { address = a, interface = idx }
+      if v == "0.4.0" then ipr.version = a:find(":") and "6" or "4" end
+      r.ips[#r.ips + 1] = ipr
+    end
+  end
+  return arrays(r)
+end
+
+local function topology(ctx)
+  local src = ctx.conf.topology
+  local text, why
+  if src:sub(1, 1) == "/" then
+    text, why = core._read_file(src, 4 << 20)
+  else
+    text = E.wrap(E.STORE, ctx.store.get, ctx.store, src)
+    why = "no such key in the store " .. ctx.conf.store
+  end
+  if not text then E.raise(E.TOPOLOGY, "topology: " .. src .. ": " .. tostring(why)) end
+  ctx.model = E.wrap(E.TOPOLOGY, require("nsl.cni.topo").load, text, src)
+end
+
+-- Runs fn(ctx) holding this host's lock for the lab (an flock under
+-- NSL_CNI_LOCK_DIR, default /run/nsl-cni/lock): ADD, DEL, CHECK and GC
+-- of one host never interleave.
+local function locked(ctx, fn)
+  local dir = (os.getenv("NSL_CNI_LOCK_DIR") or LOCK_DIR) .. "/" .. ctx.lab
+  local fd = E.wrap(E.IO, function()
+    core._mkdir(dir, 448)
+    return core._lock(dir)
+  end)
+  local res = table.pack(pcall(fn, ctx))
+  core._unlock(fd)
+  if not res[1] then error(res[2], 0) end
+  return table.unpack(res, 2, res.n)
+end
+
+local VERBS = {}
+
+function VERBS.ADD(ctx)
+  topology(ctx)
+  local attach = require "nsl.cni.attach"
+  return locked(ctx, function()
+    local made, me = attach.add(ctx)
+    return result(ctx.version, ctx.conf.prevResult, attach.result_links(ctx, made, me), me.netns)
+  end)
+end
+
+function VERBS.DEL(ctx)
+  topology(ctx)
+  locked(ctx, require("nsl.cni.attach").del)
+end
+
+function VERBS.CHECK(ctx)
+  topology(ctx)
+  locked(ctx, require("nsl.cni.attach").check)
+end
+
+function VERBS.GC(ctx)
+  topology(ctx)
+  locked(ctx, function()
+    require("nsl.cni.attach").gc(ctx, ctx.conf["cni.dev/valid-attachments"])
+  end)
+end
+
+function VERBS.STATUS(ctx)
+  local ok, why = ctx.store:status()
+  if not ok then E.raise(E.NOT_AVAILABLE, "STATUS: store " .. ctx.conf.store .. " unusable: " .. tostring(why)) end
+end
+
+local ONLY_11 = { GC = true, STATUS = true }
+
+local function run(state, getenv, stdin)
+  local env = conf.env(getenv)
+  local text = stdin()
+  if env.command == "VERSION" then
+    local v = LATEST
+    if text:match("%S") then
+      local c = conf.decode(text)
+      if type(c.cniVersion) == "string" then v = c.cniVersion end
+    end
+    return { cniVersion = v, supportedVersions = conf.VERSIONS }
+  end
+  local verb = VERBS[env.command]
+  if not verb then
+    E.raise(E.INVALID_ENV, "env: CNI_COMMAND " .. env.command
+      .. ": not a CNI verb (ADD, DEL, CHECK, GC, STATUS, VERSION)")
+  end
+  local c = conf.decode(text)
+  state.version = conf.version(c)
+  if ONLY_11[env.command] and state.version ~= "1.1.0" then
+    E.raise(E.INCOMPATIBLE, env.command .. " is CNI 1.1.0; the config says cniVersion " .. state.version)
+  end
+  conf.check(c)
+  local ctx = { conf = c, env = env, version = state.version, lab = c.lab, host = c.host }
+  ctx.store = E.wrap(E.STORE, require("nsl.cni.store").open, c.store)
+  return verb(ctx)
+end
+
+function M.main(getenv, stdin, stdout)
+  getenv = getenv or os.getenv
+  stdin = stdin or function() return io.read("a") or "" end
+  stdout = stdout or function(s) io.write(s, "\n"); io.flush() end
+  local state = { version = LATEST }
+  local ok, res = xpcall(run, function(e)
+    if E.is(e) then return e end
+    return E.new(E.INTERNAL, "nsl-cni: " .. tostring(e), debug.traceback())
+  end, state, getenv, stdin)
+  if ok then
+    if res then stdout(json.encode(res)) end
+    return 0
+  end
+  local e = res
+  if e.code == E.KERNEL and tostring(e.msg):find("Operation not permitted") then
+    e.msg = e.msg .. " (nsl-cni needs root: CAP_NET_ADMIN and CAP_SYS_ADMIN)"
+  end
+  io.stderr:write("nsl-cni: ", tostring(e.msg), "\n")
+  stdout(json.encode({ cniVersion = state.version, code = e.code, msg = e.msg, details = e.details }))
+  return e.code
+end
+
+return M

@@ -1,0 +1,328 @@
+-- nsl.cni.attach: what ADD, DEL, CHECK and GC do to the kernel and the
+-- store, for one node of the lab (ctx: conf, env, store, model, lab,
+-- host; see nsl.cni).  The host lock is held around each verb.
+--
+-- Store layout (keys under "<lab>/"):
+--   hosts/<host>          that host's underlay address (put by its ADDs)
+--   att/<node>            the node's attachment: JSON { id, ifname,
+--                         netns, host, group, node }
+--   cid/<id>/<ifname>     the same record, found by DEL and GC
+--   vni/<link id>         the VNI of a link between two hosts
+--   vnis/<vni>            the link holding that VNI (taken by CAS)
+--
+-- Every link nsl-cni makes has the alias "nsl-cni:<lab>:<id>:<ifname>"
+-- (id the container id of the pod it is in) and is in the attachment's
+-- link group, so DEL removes a pod's side with one link_del{ group = }.
+local json = require "nsl.json"
+local E = require "nsl.cni.err"
+local ltopo = require "nsl.cni.topo"
+
+local M = {}
+
+local function tag(lab, id, ifname)
+  return "nsl-cni:" .. lab .. ":" .. id .. ":" .. ifname
+end
+M.tag = tag
+
+-- The link group of an attachment: FNV-1a of lab, id and ifname, 32 bits,
+-- never 0 (every link's default group).
+function M.group(lab, id, ifname)
+  local h = 0x811c9dc5
+  for c in (lab .. "\0" .. id .. "\0" .. ifname):gmatch(".") do
+    h = ((h ~ c:byte()) * 0x01000193) & 0xffffffff
+  end
+  return h == 0 and 1 or h
+end
+
+local function kernel(fn, ...)
+  return E.wrap(E.KERNEL, fn, ...)
+end
+
+local function store(ctx, method, ...)
+  local s = ctx.store
+  return E.wrap(E.STORE, s[method], s, ...)
+end
+
+local function key(ctx, ...)
+  return ctx.lab .. "/" .. table.concat({ ... }, "/")
+end
+
+local function decode(v)
+  local ok, r = pcall(json.decode, v or "")
+  return ok and type(r) == "table" and r or nil
+end
+
+local function ns_ok(path)
+  return path and pcall(link_get, "lo", { ns = path })
+end
+
+local function get_link(name, netns)
+  local ok, l = pcall(link_get, name, { ns = netns })
+  if ok then return l end
+  if type(l) == "table" and l.code == "ENODEV" then return nil end
+  E.raise(E.KERNEL, tostring(l))
+end
+
+-- Removes link name in netns when it is nsl-cni's (alias want, or any
+-- nsl-cni alias of this lab); refuses a link of someone else's.
+local function clear(ctx, name, netns, why)
+  local l = get_link(name, netns)
+  if not l then return end
+  if not (l.alias or ""):find("^nsl%-cni:" .. ctx.lab:gsub("%p", "%%%0") .. ":") then
+    E.raise(E.KERNEL, string.format("ADD: %s: interface %s exists in %s and is not nsl-cni's (%s)",
+      ctx.node.name, name, netns, why))
+  end
+  kernel(link_del, name, { ns = netns })
+end
+
+local function address(name, netns, addrs)
+  for _, a in ipairs(addrs) do
+    local ok, e = pcall(addr_add, name, a, { ns = netns, nodad = true })
+    if not ok and not (type(e) == "table" and e.code == "EEXIST") then E.raise(E.KERNEL, tostring(e)) end
+  end
+end
+
+-- The attachment record of node, or nil.
+local function att_of(ctx, node)
+  return decode((store(ctx, "get", key(ctx, "att", node))))
+end
+
+local function host_addr(ctx, h)
+  local a = store(ctx, "get", key(ctx, "hosts", h))
+  if not a then
+    E.raise(E.TRY_AGAIN, string.format("ADD: %s: host %s has not registered its underlay address "
+      .. "yet (each host does at its first ADD): try again later", ctx.node.name, h))
+  end
+  return a
+end
+
+-- The VNI of link id: the one in the store, else the lowest free one from
+-- vniBase, taken by compare-and-swap so two hosts never get one twice.
+local function vni_of(ctx, id)
+  local have = store(ctx, "get", key(ctx, "vni", id))
+  if have then return tonumber(have) end
+  local used = store(ctx, "list", key(ctx, "vnis") .. "/")
+  local v = ctx.conf.vx.base
+  while v <= 16777215 do
+    if not used[key(ctx, "vnis", v)] and store(ctx, "cas", key(ctx, "vnis", v), 0, id) then
+      if store(ctx, "cas", key(ctx, "vni", id), 0, tostring(v)) then return v end
+      store(ctx, "del", key(ctx, "vnis", v)) -- the other host took one first
+      return tonumber((store(ctx, "get", key(ctx, "vni", id))))
+    end
+    v = v + 1
+  end
+  E.raise(E.STORE, "ADD: no VNI left above vniBase for link " .. id)
+end
+
+local function peer_host(ctx, l)
+  local p = ctx.model.nodes[l.peer]
+  return ctx.model.placed and p.host or ctx.host
+end
+
+-- A veth between node's pod and the present peer's, made directly between
+-- the two namespaces, each end tagged, grouped and addressed.
+local function veth(ctx, me, l, peer)
+  local mine, theirs = get_link(l.ifname, me.netns), get_link(l.peer_if, peer.netns)
+  local mtag, ptag = tag(ctx.lab, me.id, l.ifname), tag(ctx.lab, peer.id, l.peer_if)
+  if not (mine and theirs and mine.kind == "veth" and mine.alias == mtag and mine.peer == l.peer_if
+      and theirs.alias == ptag and theirs.peer == l.ifname) then
+    clear(ctx, l.ifname, me.netns, "link " .. l.id)
+    clear(ctx, l.peer_if, peer.netns, "link " .. l.id .. ", in " .. l.peer)
+    kernel(veth_add, l.ifname, l.peer_if, { ns = me.netns, peer_ns = peer.netns, group = me.group,
+      mtu = l.mtu })
+  end
+  kernel(link_set, l.ifname, { ns = me.netns, alias = mtag, up = true })
+  kernel(link_set, l.peer_if, { ns = peer.netns, alias = ptag, group = peer.group, up = true })
+  address(l.ifname, me.netns, l.addrs)
+  address(l.peer_if, peer.netns, l.peer_addrs)
+  return true
+end
+
+-- node's end of a link to another host: a VXLAN made inside the pod over
+-- this host's underlay.
+local function vxlan(ctx, me, l, h)
+  local remote, vni = host_addr(ctx, h), vni_of(ctx, l.id)
+  local u, vx = ctx.conf.underlay or {}, ctx.conf.vx
+  local mtag = tag(ctx.lab, me.id, l.ifname)
+  local have = get_link(l.ifname, me.netns)
+  if not (have and have.kind == "vxlan" and have.alias == mtag and have.vxlan.vni == vni
+      and have.vxlan.remote == remote) then
+    clear(ctx, l.ifname, me.netns, "link " .. l.id)
+    kernel(vxlan_add, l.ifname, vni, { link_ns = me.netns, dev = u.dev, ["local"] = u["local"],
+      remote = remote, port = vx.port, group = me.group, mtu = l.mtu or vx.mtu })
+  end
+  kernel(link_set, l.ifname, { ns = me.netns, alias = mtag, up = true })
+  address(l.ifname, me.netns, l.addrs)
+  return true
+end
+
+-- Makes (or keeps) node's end of link l; true when it is there now.
+local function ensure(ctx, me, l)
+  local h = peer_host(ctx, l)
+  if h ~= ctx.host then return vxlan(ctx, me, l, h) end
+  local peer = att_of(ctx, l.peer)
+  if not (peer and peer.host == ctx.host and ns_ok(peer.netns)) then
+    return false -- the peer's ADD makes it
+  end
+  return veth(ctx, me, l, peer)
+end
+
+function M.node(ctx)
+  local env = ctx.env
+  if not env.node or env.node == "" then
+    E.raise(E.INVALID_ENV, "env: CNI_ARGS names no node (NSL_NODE=<node> or K8S_POD_NAME=<node>)")
+  end
+  local node = E.wrap(E.TOPOLOGY, ltopo.node, ctx.model, env.node)
+  if ctx.model.placed and node.host ~= ctx.host then
+    E.raise(E.TOPOLOGY, string.format("topology: node %s is placed on host %s, not on this host %s",
+      node.name, tostring(node.host or "(none)"), ctx.host))
+  end
+  ctx.node = node
+  return node
+end
+
+local function record(ctx)
+  local env = ctx.env
+  return { id = env.id, ifname = env.ifname, netns = env.netns, host = ctx.host, node = ctx.node.name,
+    group = M.group(ctx.lab, env.id, env.ifname) }
+end
+
+function M.add(ctx)
+  local node = M.node(ctx)
+  local env = ctx.env
+  if not ns_ok(env.netns) then
+    E.raise(E.UNKNOWN_CONTAINER, "ADD: " .. node.name .. ": CNI_NETNS " .. env.netns
+      .. ": not a network namespace (or gone)")
+  end
+  local u = ctx.conf.underlay
+  if u and u["local"] and store(ctx, "get", key(ctx, "hosts", ctx.host)) ~= u["local"] then
+    store(ctx, "put", key(ctx, "hosts", ctx.host), u["local"])
+  end
+  local me = record(ctx)
+  local text = json.encode(me)
+  store(ctx, "put", key(ctx, "cid", me.id, me.ifname), text)
+  store(ctx, "put", key(ctx, "att", node.name), text)
+  local made = {}
+  for _, l in ipairs(node.links) do
+    if ensure(ctx, me, l) then made[#made + 1] = l end
+  end
+  return made, me
+end
+
+-- The links of node's pod as ADD left them, for the result.
+function M.result_links(ctx, made, me)
+  local out = {}
+  for _, l in ipairs(made) do
+    local k = get_link(l.ifname, me.netns)
+    if k then out[#out + 1] = { name = l.ifname, mac = k.address, mtu = k.mtu, addrs = l.addrs } end
+  end
+  return out
+end
+
+-- Releases the VNIs of node's links to other hosts whose peer is gone.
+local function release(ctx, node)
+  for _, l in ipairs(node.links) do
+    if peer_host(ctx, l) ~= ctx.host and not att_of(ctx, l.peer) then
+      local v = store(ctx, "get", key(ctx, "vni", l.id))
+      if v then
+        store(ctx, "del", key(ctx, "vni", l.id))
+        store(ctx, "del", key(ctx, "vnis", v))
+      end
+    end
+  end
+end
+
+local function forget(ctx, rec)
+  store(ctx, "del", key(ctx, "cid", rec.id, rec.ifname))
+  local cur = att_of(ctx, rec.node)
+  if cur and cur.id == rec.id and cur.ifname == rec.ifname then
+    store(ctx, "del", key(ctx, "att", rec.node))
+    local node = ctx.model.nodes[rec.node]
+    if node then release(ctx, node) end
+  end
+end
+
+-- Deletes the links of group g in netns; none there (or no namespace)
+-- is fine.
+local function del_group(netns, g)
+  if not ns_ok(netns) then return end
+  local ok, e = pcall(link_del, { group = g, ns = netns })
+  if not ok and not (type(e) == "table" and e.code == "ENODEV") then E.raise(E.KERNEL, tostring(e)) end
+end
+
+function M.del(ctx)
+  local env = ctx.env
+  local rec = decode((store(ctx, "get", key(ctx, "cid", env.id, env.ifname))))
+  local g = rec and rec.group or M.group(ctx.lab, env.id, env.ifname)
+  del_group(env.netns or (rec and rec.netns), g)
+  if rec then forget(ctx, rec) end
+end
+
+-- Removes the nsl-cni links of attachment rec found in its namespace (by
+-- their alias: a link without nsl-cni's tag is never touched).
+local function sweep(ctx, rec)
+  if not ns_ok(rec.netns) then return end
+  local prefix = "nsl-cni:" .. ctx.lab .. ":" .. rec.id .. ":"
+  for _, l in ipairs(kernel(link_list, { ns = rec.netns })) do
+    if (l.alias or ""):sub(1, #prefix) == prefix then
+      local ok, e = pcall(link_del, l.name, { ns = rec.netns })
+      if not ok and not (type(e) == "table" and e.code == "ENODEV") then E.raise(E.KERNEL, tostring(e)) end
+    end
+  end
+end
+
+function M.gc(ctx, valid)
+  local keep = {}
+  for i, a in ipairs(valid or {}) do
+    if type(a) ~= "table" or type(a.containerID) ~= "string" or type(a.ifname) ~= "string" then
+      E.raise(E.INVALID_CONFIG, "config: cni.dev/valid-attachments[" .. i
+        .. "] must be { containerID =, ifname = }")
+    end
+    keep[a.containerID .. "/" .. a.ifname] = true
+  end
+  local removed = 0
+  for _, v in pairs(store(ctx, "list", key(ctx, "cid") .. "/")) do
+    local rec = decode(v)
+    if rec and rec.host == ctx.host and not keep[rec.id .. "/" .. rec.ifname] then
+      sweep(ctx, rec)
+      forget(ctx, rec)
+      removed = removed + 1
+    end
+  end
+  return removed
+end
+
+-- CHECK: every link ADD would make is there, nsl-cni's, up, addressed.
+function M.check(ctx)
+  local node = M.node(ctx)
+  local env = ctx.env
+  local rec = decode((store(ctx, "get", key(ctx, "cid", env.id, env.ifname))))
+  if not rec then
+    E.raise(E.UNKNOWN_CONTAINER, "CHECK: " .. node.name .. ": no attachment " .. env.id .. "/"
+      .. env.ifname .. " in the store (no ADD?)")
+  end
+  for _, l in ipairs(node.links) do
+    local h = peer_host(ctx, l)
+    local peer = h == ctx.host and att_of(ctx, l.peer)
+    if h ~= ctx.host or (peer and ns_ok(peer.netns)) then
+      local k = get_link(l.ifname, env.netns)
+      local want = tag(ctx.lab, env.id, l.ifname)
+      local why = not k and "missing" or k.alias ~= want and "not nsl-cni's (alias " .. tostring(k.alias) .. ")"
+        or not k.up and "down"
+        or (h ~= ctx.host and k.kind ~= "vxlan") and "not a vxlan"
+        or (h == ctx.host and k.kind ~= "veth") and "not a veth"
+      if not why then
+        local have = {}
+        for _, a in ipairs(kernel(addr_list, { ns = env.netns, dev = l.ifname })) do have[a.cidr] = true end
+        for _, a in ipairs(l.addrs) do
+          if not have[require("nsl.ip").canon(a, true)] and not have[a] then why = "has no address " .. a end
+        end
+      end
+      if why then
+        E.raise(E.CHECK, string.format("CHECK: %s: interface %s (link %s): %s", node.name, l.ifname, l.id, why))
+      end
+    end
+  end
+end
+
+return M
