@@ -181,6 +181,50 @@ describe("nsl-cni's etcd store #netns #cni", function()
     assert.is_true((s:status()))
   end)
 
+  it("carries nsl-cni's ADD and DEL: a veth between two pods, its records in etcd, all gone after DEL", function()
+    if not needs() then return end
+    local cni = T.nsl:gsub("nsl([^/]*)$", "nsl-cni%1")
+    local f = io.open(cni)
+    if not f then pending("no nsl-cni beside " .. T.nsl .. " (make builds it)") return end
+    f:close()
+    local d = T.tmpdir()
+    T.write(d .. "/topo.lua", [[return { namespaces = { "r1", "r2" },
+      links = { { "r1:eth1", "r2:eth1", subnet = { "10.77.2.0/30" } } } }]])
+    core.ns_add("etcdp1")
+    core.ns_add("etcdp2")
+    finally(function()
+      for _, n in ipairs({ "etcdp1", "etcdp2" }) do pcall(core.ns_del, n) end
+      T.rm(d)
+    end)
+    local conf = ('{"cniVersion":"1.0.0","name":"e","type":"nsl-cni","lab":"et","store":"%s/cni",'
+      .. '"topology":"%s/topo.lua","host":"h1"}'):format(URL, d)
+    local function plugin(cmd, i)
+      return T.sh(("env CNI_COMMAND=%s CNI_CONTAINERID=c%d CNI_NETNS=/run/netns/etcdp%d CNI_IFNAME=eth0 "
+        .. "CNI_ARGS='IgnoreUnknown=1;K8S_POD_NAME=r%d' CNI_PATH=/nonexistent %s"):format(cmd, i, i, i, T.quote(cni)),
+        { stdin = conf })
+    end
+    for i = 1, 2 do
+      local r = plugin("ADD", i)
+      assert.equal(0, r.code, r.out .. r.err)
+    end
+    local l = core.link_get("eth1", { ns = "etcdp1" })
+    assert.equal("veth", l.kind)
+    assert.equal("eth1", l.peer)
+    local p = T.sh("ip netns exec etcdp1 ping -c1 -W2 10.77.2.2")
+    assert.equal(0, p.code, p.out .. p.err)
+    local cs = require("nsl.cni.store_etcd").open(URL .. "/cni")
+    local att = cs:list("et/att/")
+    assert.truthy(att["et/att/r1"] and att["et/att/r2"], "no attachment records in etcd")
+    for i = 1, 2 do
+      local r = plugin("DEL", i)
+      assert.equal(0, r.code, r.out .. r.err)
+    end
+    assert.is_false(core.link_exists("eth1", { ns = "etcdp1" }))
+    assert.is_false(core.link_exists("eth1", { ns = "etcdp2" }))
+    assert.same({}, cs:list("et/att/"))
+    assert.same({}, cs:list("et/cid/"))
+  end)
+
   it("refuses a URL it cannot use", function()
     if not needs() then return end
     local E = require "nsl.cni.store_etcd"
