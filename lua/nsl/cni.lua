@@ -88,7 +88,7 @@ function VERBS.ADD(ctx)
   local attach = require "nsl.cni.attach"
   return locked(ctx, function()
     local made, me = attach.add(ctx)
-    return result(ctx.version, ctx.conf.prevResult, attach.result_links(ctx, made, me), me.netns)
+    return result(ctx.version, ctx.conf.prevResult, attach.result_links(made, me), me.netns)
   end)
 end
 
@@ -157,8 +157,11 @@ function M.main(getenv, stdin, stdout)
     return 0
   end
   local e = res
-  if e.code == E.KERNEL and tostring(e.msg):find("Operation not permitted") then
-    e.msg = e.msg .. " (nsl-cni needs root: CAP_NET_ADMIN and CAP_SYS_ADMIN)"
+  -- nsl's hint for a refusal points at its rootless worlds; a plugin has
+  -- none: it runs as root, as the runtime does
+  local msg, n = tostring(e.msg):gsub(" %(run as root, or rootless[^)]*%)", "")
+  if n > 0 or (e.code == E.KERNEL and msg:find("Operation not permitted", 1, true)) then
+    e.msg = msg .. " (nsl-cni needs root: CAP_NET_ADMIN and CAP_SYS_ADMIN)"
   end
   io.stderr:write("nsl-cni: ", tostring(e.msg), "\n")
   stdout(json.encode({ cniVersion = state.version, code = e.code, msg = e.msg, details = e.details }))

@@ -24,13 +24,15 @@ local function tag(lab, id, ifname)
 end
 M.tag = tag
 
--- The link group of an attachment: FNV-1a of lab, id and ifname, 32 bits,
--- never 0 (every link's default group).
+-- The link group of an attachment: FNV-1a of lab, id and ifname in 31
+-- bits (iproute2 takes groups up to 2^31 - 1), never 0 (every link's
+-- default group).
 function M.group(lab, id, ifname)
   local h = 0x811c9dc5
   for c in (lab .. "\0" .. id .. "\0" .. ifname):gmatch(".") do
     h = ((h ~ c:byte()) * 0x01000193) & 0xffffffff
   end
+  h = h & 0x7fffffff
   return h == 0 and 1 or h
 end
 
@@ -190,9 +192,10 @@ end
 function M.add(ctx)
   local node = M.node(ctx)
   local env = ctx.env
-  if not ns_ok(env.netns) then
-    E.raise(E.UNKNOWN_CONTAINER, "ADD: " .. node.name .. ": CNI_NETNS " .. env.netns
-      .. ": not a network namespace (or gone)")
+  local ok, e = pcall(link_get, "lo", { ns = env.netns })
+  if not ok then
+    local gone = type(e) == "table" and (e.code == "ENOENT" or e.code == "EINVAL")
+    E.raise(gone and E.UNKNOWN_CONTAINER or E.KERNEL, "ADD: " .. node.name .. ": CNI_NETNS: " .. tostring(e))
   end
   local u = ctx.conf.underlay
   if u and u["local"] and store(ctx, "get", key(ctx, "hosts", ctx.host)) ~= u["local"] then
@@ -210,7 +213,7 @@ function M.add(ctx)
 end
 
 -- The links of node's pod as ADD left them, for the result.
-function M.result_links(ctx, made, me)
+function M.result_links(made, me)
   local out = {}
   for _, l in ipairs(made) do
     local k = get_link(l.ifname, me.netns)
@@ -250,12 +253,36 @@ local function del_group(netns, g)
   if not ok and not (type(e) == "table" and e.code == "ENODEV") then E.raise(E.KERNEL, tostring(e)) end
 end
 
+-- A node deleted here that the topology now places on another host (it
+-- moves): each same-host peer still here gets its VXLAN end toward that
+-- host, as its own ADD would make it.  Best effort: DEL never fails for
+-- it (the peer's next ADD makes it too).
+local function rewire(ctx, rec)
+  local node = ctx.model.nodes[rec.node]
+  if not (node and ctx.model.placed and node.host and node.host ~= ctx.host) then return end
+  for _, l in ipairs(node.links) do
+    local peer = att_of(ctx, l.peer)
+    if peer and peer.host == ctx.host and ns_ok(peer.netns) then
+      for _, pl in ipairs(ctx.model.nodes[l.peer].links) do
+        if pl.id == l.id then
+          ctx.node = ctx.model.nodes[l.peer]
+          local ok, e = pcall(vxlan, ctx, peer, pl, node.host)
+          if not ok then io.stderr:write("nsl-cni: DEL: ", tostring(e), "\n") end
+        end
+      end
+    end
+  end
+end
+
 function M.del(ctx)
   local env = ctx.env
   local rec = decode((store(ctx, "get", key(ctx, "cid", env.id, env.ifname))))
   local g = rec and rec.group or M.group(ctx.lab, env.id, env.ifname)
   del_group(env.netns or (rec and rec.netns), g)
-  if rec then forget(ctx, rec) end
+  if rec then
+    forget(ctx, rec)
+    rewire(ctx, rec)
+  end
 end
 
 -- Removes the nsl-cni links of attachment rec found in its namespace (by
