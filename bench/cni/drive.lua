@@ -190,4 +190,12 @@ if phases.kernel then
   end
   local kt = now() - s
   print(("kernel work (primitives, one process) total %.2f s for %d links: %.2f ms per pod"):format(kt, n, kt / N * 1000))
+  -- and their removal, one request per link end (a veth takes its peer)
+  s = now()
+  for a, ea, b, eb in text:gmatch('"n(%d+):(eth%d+)", "n(%d+):(eth%d+)"') do
+    link_del(ea, { ns = "p" .. a })
+    if host_of(tonumber(a)) ~= host_of(tonumber(b)) then link_del(eb, { ns = "p" .. b }) end
+  end
+  local dt = now() - s
+  print(("kernel removal (primitives, one process) total %.2f s: %.2f ms per pod"):format(dt, dt / N * 1000))
 end

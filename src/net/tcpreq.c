@@ -78,9 +78,16 @@ static size_t tr_http_total(const char *buf, size_t len)
 		if (*p == '\n')
 			p++;
 		if ((size_t)(end - p) > 15 && strncasecmp(p, "Content-Length:", 15) == 0) {
-			char *stop;
-			unsigned long n = strtoul(p + 15, &stop, 10);
+			const char *d = p + 15;
+			unsigned long n;
 
+			while (*d == ' ' || *d == '\t')
+				d++;
+			if (*d < '0' || *d > '9')
+				return 0;	/* not a length: read to the end */
+			n = strtoul(d, NULL, 10);
+			if (n > (1UL << 30))
+				return 0;	/* past any max: read until max says so */
 			return (size_t)(end - buf) + 4 + n;
 		}
 	}
