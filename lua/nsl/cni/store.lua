@@ -14,6 +14,10 @@
 --   s:put(key, value)      s:del(key) (idempotent)
 --   s:list(prefix)         -> { [key] = value }
 --   s:status()             -> true | nil, reason
+--
+-- A backend is a module nsl.cni.store_<scheme> whose open(rest, url)
+-- returns such an object (rest: the URL after "<scheme>://") or raises
+-- "store: <url>: <reason>".
 local M = {}
 
 local SCHEMES = { dir = "nsl.cni.store_dir", etcd = "nsl.cni.store_etcd" }

@@ -167,7 +167,7 @@ local TOP_KEYS = keys.set("namespaces", "links", "hosts", "name")
 
 function M.load(text, where)
   local desc
-  if text:match("^%s*{") and not text:match("^%s*{%s*$") then
+  if text:match("^%s*{") then -- no Lua chunk starts so
     local ok, v = pcall(json.decode, text)
     if not ok then fail("%s: not JSON: %s", where, tostring(v)) end
     desc = v
