@@ -11,7 +11,7 @@ local primitives = {
   "link_del", "link_exists",
   "link_get", "link_impair", "link_list", "link_set", "link_set_ns", "listen", "macvlan_add", "mkdtemp", "neigh_add", "neigh_del", "neigh_list", "nft", "nft_list", "now",
   "ns_add", "ns_del", "ns_exec", "ns_exists", "ns_list", "pid_exec", "proxy", "route_add", "route_del", "route_list", "route_get", "route_flush", "addr_set", "addr_flush", "link_wait",
-  "rule_add", "rule_del", "rule_list", "sleep", "sock_list", "spawn", "sysctl", "veth_add", "vlan_add", "vrf_add", "vxlan_add",
+  "rule_add", "rule_del", "rule_list", "sleep", "sock_list", "spawn", "sysctl", "tcp_request", "veth_add", "vlan_add", "vrf_add", "vxlan_add",
 }
 read_globals = { "nsl" }
 for _, p in ipairs(primitives) do read_globals[#read_globals + 1] = p end

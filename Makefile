@@ -44,11 +44,15 @@ OBJS      := $(SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/lua_embed.o
 
 # Debian packages, in sets: building nsl; running the suite (the specs
 # run the examples too); the examples alone (make demo); the benchmarks.
+# etcd-server: spec/cni_etcd_spec.lua runs a real etcd on the sandbox's
+# loopback (its packaged service is kept from starting, as nginx's).
+# containernetworking-plugins: bench/cni sets the reference bridge plugin
+# beside nsl-cni.
 DEPS_BUILD    := build-essential pkg-config liblua5.4-dev libmnl-dev libedit-dev libnftables-dev libjansson-dev libpcap-dev
 DEPS_EXAMPLES := iproute2 util-linux procps iputils-ping nginx curl socat
 DEPS_TEST     := lua5.4 lua-busted uidmap passt man-db lua-dkjson lua-check luarocks nftables tcpdump iproute2 util-linux tmux valgrind \
-                 iputils-ping procps graphviz iptables $(DEPS_EXAMPLES)
-DEPS_BENCH    := bridge-utils python3-pyroute2 mininet time bc
+                 iputils-ping procps graphviz iptables etcd-server $(DEPS_EXAMPLES)
+DEPS_BENCH    := bridge-utils python3-pyroute2 mininet time bc containernetworking-plugins
 DEPS          := $(sort $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_EXAMPLES) $(DEPS_BENCH))
 # The real-kernel lane (make check-kernel): qemu, and kmod for the
 # modules' dependencies and modules.dep.  The kernel and busybox-static
@@ -58,7 +62,7 @@ SUDO          := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 SPEC_ARGS ?=
 
-.PHONY: all deps deps-frr ensure-deps check check-full check-unit soak asan valgrind demo bench clean install install-cni lint deps-kernel check-kernel
+.PHONY: all deps deps-frr deps-podman ensure-deps check check-full check-unit soak asan valgrind demo bench clean install install-cni lint deps-kernel check-kernel
 .DELETE_ON_ERROR:
 
 all: $(NSL) $(NSL_CNI)
@@ -114,6 +118,12 @@ deps:
 deps-frr:
 	$(MAKE) --no-print-directory ensure-deps NEED=frr
 
+# podman for spec/cni_podman_spec.lua (nsl-cni under a real runtime):
+# crun, since runc cannot run a container without cgroups, as the
+# sandbox must; busybox-static for the container's rootfs.
+deps-podman:
+	$(MAKE) --no-print-directory ensure-deps NEED="podman crun busybox-static"
+
 # Installs the packages of NEED (default: build and test) that are
 # missing, so make check and make demo work on a fresh machine; a no-op,
 # and quick, when all are there.
@@ -137,7 +147,7 @@ check: ensure-deps
 # Everything make check leaves out for speed: every combination of the
 # fault matrix, the slow specs (NSL_FULL=1 tells the specs), and the
 # FRR lab (spec/frr_spec.lua, pending without frr), whose frr it installs.
-check-full: deps-frr
+check-full: deps-frr deps-podman
 	NSL_FULL=1 $(MAKE) --no-print-directory check
 
 # The random-instant signal runs (spec/faults_spec.lua, tag soak): not in

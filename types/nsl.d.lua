@@ -48,7 +48,7 @@ nsl = {
   rule_add = rule_add, rule_del = rule_del, rule_list = rule_list,
   neigh_add = neigh_add, neigh_del = neigh_del, neigh_list = neigh_list,
   sysctl = sysctl, sock_list = sock_list, ns_exec = ns_exec, spawn = spawn, pid_exec = pid_exec,
-  nft = nft, nft_list = nft_list, listen = listen, connect = connect, proxy = proxy, capture = capture,
+  nft = nft, nft_list = nft_list, listen = listen, connect = connect, tcp_request = tcp_request, proxy = proxy, capture = capture,
   mkdtemp = mkdtemp,
 }
 

@@ -37,6 +37,7 @@ static const lua_CFunction openers[] = {
 	nsl_open_proc,
 	nsl_open_nft,
 	nsl_open_sock,
+	nsl_open_tcpreq,
 	nsl_open_proxy,
 	nsl_open_capture,
 	NULL	/* keep last */

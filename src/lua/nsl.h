@@ -254,6 +254,7 @@ int nsl_open_exec(lua_State *L);	/* exec.c: ns_exec, spawn, pid_exec */
 int nsl_open_proc(lua_State *L);	/* proc.c: the process handle type */
 int nsl_open_nft(lua_State *L);	/* nft.c: nft, nft_list */
 int nsl_open_sock(lua_State *L);	/* sock.c: listen, connect */
+int nsl_open_tcpreq(lua_State *L);	/* tcpreq.c: tcp_request */
 int nsl_open_proxy(lua_State *L);	/* proxy.c: proxy */
 int nsl_open_capture(lua_State *L);	/* capture.c: capture */
 

@@ -43,6 +43,16 @@ function listen(proto, address, opts) end
 ---@return nsl.Socket
 function connect(proto, address, opts) end
 
+---One TCP exchange: connects to address (in opts.ns), writes data, returns
+---what the peer answered (read until it closes, or until an HTTP
+---response's Content-Length is in). opts.timeout (default 10 s) bounds
+---it all; opts.max (default 16 MiB) the answer's length.
+---@param address string   "127.0.0.1:2379", "[::1]:80"
+---@param data string
+---@param opts? { ns?: string, timeout?: number, max?: integer }
+---@return string
+function tcp_request(address, data, opts) end
+
 ---A userland TCP (or, proto = "udp", UDP) proxy: a background process (a
 ---fork of nsl) listening on listen and relaying each connection, both
 ---ways (UDP: each client's datagrams and their replies), to target.
