@@ -124,8 +124,13 @@ function M.env(getenv)
     local v = getenv(k)
     if not v or v == "" then E.raise(E.INVALID_ENV, "env: " .. k .. " is not set (" .. e.command .. " needs it)") end
   end
-  e.id, e.netns, e.ifname = getenv("CNI_CONTAINERID"), getenv("CNI_NETNS"), getenv("CNI_IFNAME")
-  if e.netns == "" then e.netns = nil end
+  -- An empty variable is an unset one; VERSION, GC and STATUS concern no
+  -- container, so what a runtime leaves in these (podman runs VERSION
+  -- with CNI_CONTAINERID="" and CNI_NETNS=dummy) is not read at all.
+  if REQUIRED[e.command] then
+    local function var(k) local v = getenv(k); if v ~= "" then return v end end
+    e.id, e.netns, e.ifname = var("CNI_CONTAINERID"), var("CNI_NETNS"), var("CNI_IFNAME")
+  end
   if e.id and not e.id:match("^[%w][%w_.-]*$") then
     E.raise(E.INVALID_ENV, "env: CNI_CONTAINERID " .. e.id .. ": letters, digits, '_', '.', '-'")
   end
