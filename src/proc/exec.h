@@ -2,13 +2,14 @@
  * exec.h - private boundary between the Lua side of the process
  * primitives: ns_exec/spawn/pid_exec (exec.c), reading their arguments
  * (execopt.c) and the process handle (proc.c).  The mechanism they drive
- * is launch.h.
+ * is launch.h and procio.h.
  */
 #ifndef NSL_EXEC_H
 #define NSL_EXEC_H
 
 #include "lua/nsl.h"
 #include "launch.h"
+#include "procio.h"
 #include "net/sock.h"
 
 /* Everything one call needs, resolved from its Lua arguments. */
