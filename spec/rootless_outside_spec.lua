@@ -398,8 +398,7 @@ describe("nsl without root #rootless", function()
   it("nsl ls removes a registry file only when its world and its writer are gone", function()
     if not need_userns() then return end
     local dir = nobody_dir({ ["xdg/.keep"] = "" })
-    os.execute("chown 65534 " .. dir .. "/xdg && chmod 700 " .. dir .. "/xdg")
-    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=" .. dir .. "/xdg " .. T.quote(T.nsl)
+    local nsl = R.nsl_with_xdg(dir)
     local reg = dir .. "/xdg/nsl/"
     local r = T.sh(table.concat({
       AS_NOBODY .. "sleep 100 & s=$!",
@@ -424,8 +423,7 @@ describe("nsl without root #rootless", function()
       print("ready"); io.stdout:flush()
       sleep(1000)
     ]], ["xdg/.keep"] = "" })
-    os.execute("chown 65534 " .. dir .. "/xdg && chmod 700 " .. dir .. "/xdg")
-    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=" .. dir .. "/xdg " .. T.quote(T.nsl)
+    local nsl = R.nsl_with_xdg(dir)
     local r = T.sh(table.concat({
       nsl .. " " .. dir .. "/lab.lua >" .. dir .. "/out 2>&1 & p=$!",
       "i=0; while ! grep -q ready " .. dir .. "/out && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",

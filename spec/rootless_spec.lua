@@ -99,8 +99,7 @@ describe("nsl without root #rootless", function()
       return { namespaces = { r1 = {}, r2 = {} },
                links = { { "r1", "r2", subnet = "10.51.0.0/30" }, { "r1", "r2", subnet = "10.52.0.0/30" } } }
     ]], ["xdg/.keep"] = "" })
-    os.execute("chown 65534 " .. dir .. "/xdg && chmod 700 " .. dir .. "/xdg")
-    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=" .. dir .. "/xdg " .. T.quote(T.nsl)
+    local nsl = R.nsl_with_xdg(dir)
     local r = T.sh(nsl .. " up " .. dir .. "/lab1.lua")
     assert.equal(0, r.code, r.err)
     assert.equal("lab1\n", r.out)
@@ -393,8 +392,7 @@ describe("nsl without root #rootless", function()
       print("ready"); io.stdout:flush()
       sleep(100)
     ]], ["xdg/.keep"] = "" })
-    os.execute("chown 65534 " .. dir .. "/xdg && chmod 700 " .. dir .. "/xdg")
-    local nsl = AS_NOBODY .. "env XDG_RUNTIME_DIR=" .. dir .. "/xdg " .. T.quote(T.nsl)
+    local nsl = R.nsl_with_xdg(dir)
     local r = T.sh(table.concat({
       "for n in 1 2 3 4 5 6 7 8; do",
       "  rm -f " .. dir .. "/out",

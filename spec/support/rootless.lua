@@ -41,6 +41,13 @@ function M.leftovers()
   return r.out .. T.other_records()
 end
 
+-- nsl as nobody with XDG_RUNTIME_DIR at dir/xdg (a nobody_dir with an
+-- "xdg/.keep"), that directory made nobody's own (0700) first.
+function M.nsl_with_xdg(dir)
+  os.execute("chown 65534 " .. dir .. "/xdg && chmod 700 " .. dir .. "/xdg")
+  return M.AS_NOBODY .. "env XDG_RUNTIME_DIR=" .. dir .. "/xdg " .. T.quote(T.nsl)
+end
+
 -- Removes the directories nobody_dir made (each test's after_each).
 function M.rm_dirs()
   for _, d in ipairs(dirs) do T.rm(d) end
