@@ -200,6 +200,14 @@ static int l_ready(lua_State *L)
 	return 1;
 }
 
+/* What nsl.cli gets from C before its main runs. */
+static const luaL_Reg cli_funcs[] = {
+	{ "_hold_signals", l_hold_signals },
+	{ "_detach", l_detach },
+	{ "_ready", l_ready },
+	{ NULL, NULL }
+};
+
 int nsl_run_subcommand(lua_State *L, char **argv)
 {
 	int n = 0;
@@ -208,12 +216,7 @@ int nsl_run_subcommand(lua_State *L, char **argv)
 	lua_pushliteral(L, "nsl.cli");
 	if (nsl_report(L, nsl_docall(L, 1, 1)) != LUA_OK)
 		return LUA_ERRRUN;
-	lua_pushcfunction(L, l_hold_signals);
-	lua_setfield(L, -2, "_hold_signals");
-	lua_pushcfunction(L, l_detach);
-	lua_setfield(L, -2, "_detach");
-	lua_pushcfunction(L, l_ready);
-	lua_setfield(L, -2, "_ready");
+	luaL_setfuncs(L, cli_funcs, 0);
 	lua_getfield(L, -1, "main");
 	lua_remove(L, -2);
 	for (; argv[n]; n++) {

@@ -102,16 +102,20 @@ static int error_concat(lua_State *L)
 	return 1;
 }
 
+static const luaL_Reg error_meta[] = {
+	{ "__tostring", error_tostring },
+	{ "__index", error_index },
+	{ "__concat", error_concat },
+	{ NULL, NULL }
+};
+
+/* Pushes the metatable of nsl errors, made on first use (liolib's
+ * createmeta; not nsl_handle_meta: an error has no __gc nor __close,
+ * and its __index is a function, not a method table). */
 static void push_meta(lua_State *L)
 {
-	if (luaL_newmetatable(L, ERROR_META)) {
-		lua_pushcfunction(L, error_tostring);
-		lua_setfield(L, -2, "__tostring");
-		lua_pushcfunction(L, error_index);
-		lua_setfield(L, -2, "__index");
-		lua_pushcfunction(L, error_concat);
-		lua_setfield(L, -2, "__concat");
-	}
+	if (luaL_newmetatable(L, ERROR_META))
+		luaL_setfuncs(L, error_meta, 0);
 }
 
 /* See nsl.h: is chunk (a Lua source name) part of nsl's own Lua library,

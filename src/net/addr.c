@@ -263,17 +263,15 @@ static int l_addr_list(lua_State *L)
 	struct nsl_opts o;
 	struct ifaddrmsg *ifa;
 	struct nl_dump d;
-	const char *dev, *fam;
+	const char *dev;
+	int fam;
 
 	nsl_opts_begin(L, &o, nsl_self(L), 0);
 	dev = nsl_opt_str(&o, "dev", NULL);
-	fam = nsl_opt_str(&o, "family", NULL);
-	if (fam && strcmp(fam, "inet") && strcmp(fam, "inet6"))
-		return nsl_fail(L, "addr_list", fam, EINVAL,
-				"unknown family (inet or inet6)");
+	fam = nl_family_opt(&o);
 	nl_dump_begin(&d, &o, dev, 1);
 	ifa = nl_dump_req(&d, &q, dev, "addresses", RTM_GETADDR, sizeof(*ifa));
-	ifa->ifa_family = !fam ? AF_UNSPEC : fam[4] ? AF_INET6 : AF_INET;
+	ifa->ifa_family = (unsigned char)(fam ? fam : AF_UNSPEC);
 	return nl_dump_end(&d, &q, addr_cb);
 }
 

@@ -187,15 +187,21 @@ void br_push_port(lua_State *L, const struct nlattr *data)
 }
 
 /* See bridge.h. */
-struct nl_ns *br_list_start(lua_State *L, struct nl_dump *d, int names)
+void br_list_req(lua_State *L, struct nl_dump *d, struct nl_req *q,
+		 int names, int type, size_t hdrlen)
 {
 	const struct nsl_prim *p = nsl_self(L);
 	struct nsl_opts o;
 	const char *dev;
+	unsigned char *family;
 
 	nsl_opts_begin(L, &o, p, 0);
 	dev = nsl_opt_str(&o, "dev", NULL);
 	if (dev)
 		nl_check_ifname(L, p->name, dev);
-	return nl_dump_begin(d, &o, dev, names);
+	nl_dump_begin(d, &o, dev, names);
+	/* every rtnetlink family header starts with its family byte
+	 * (ifi_family, ndm_family), as iproute2's struct rtgenmsg has it */
+	family = nl_dump_req(d, q, NULL, "links", type, hdrlen);
+	*family = AF_BRIDGE;
 }

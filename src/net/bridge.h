@@ -59,10 +59,12 @@ struct br_role {
 struct br_role br_role(lua_State *L, struct nl_ns *ns, const char *prim,
 		       const char *name);
 
-/* Starts a list primitive (bridge_vlan_list, fdb_list): its options
- * (dev, ns) and nl_dump_begin (names: with the table of link names);
- * raises as the primitive. */
+/* Starts a list primitive of AF_BRIDGE (bridge_vlan_list, fdb_list):
+ * its options (dev, ns), nl_dump_begin (names: with the table of link
+ * names) and its dump request q of type, family AF_BRIDGE in its header
+ * of hdrlen bytes; raises as the primitive. */
 struct nl_dump;
-struct nl_ns *br_list_start(lua_State *L, struct nl_dump *d, int names);
+void br_list_req(lua_State *L, struct nl_dump *d, struct nl_req *q,
+		 int names, int type, size_t hdrlen);
 
 #endif

@@ -274,12 +274,9 @@ static int vlan_cb(const struct nlmsghdr *h, void *data)
 static int l_bridge_vlan_list(lua_State *L)
 {
 	struct nl_dump d;
-	struct ifinfomsg *ifi;
 	struct nl_req q;
 
-	br_list_start(L, &d, 0);
-	ifi = nl_dump_req(&d, &q, NULL, "links", RTM_GETLINK, sizeof(*ifi));
-	ifi->ifi_family = AF_BRIDGE;
+	br_list_req(L, &d, &q, 0, RTM_GETLINK, sizeof(struct ifinfomsg));
 	nl_put_u32(&q, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
 	return nl_dump_end(&d, &q, vlan_cb);
 }

@@ -207,12 +207,9 @@ static int fdb_cb(const struct nlmsghdr *h, void *data)
 static int l_fdb_list(lua_State *L)
 {
 	struct nl_dump d;
-	struct ndmsg *ndm;
 	struct nl_req q;
 
-	br_list_start(L, &d, 1);
-	ndm = nl_dump_req(&d, &q, NULL, "links", RTM_GETNEIGH, sizeof(*ndm));
-	ndm->ndm_family = AF_BRIDGE;
+	br_list_req(L, &d, &q, 1, RTM_GETNEIGH, sizeof(struct ndmsg));
 	return nl_dump_end(&d, &q, fdb_cb);
 }
 

@@ -11,12 +11,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include <libmnl/libmnl.h>
-
 #include "base/sys.h"
+#include "nlwire.h"
 
 #define NL_REQ_SIZE	8192		/* one request (or a small batch) */
-#define NL_RECV_SIZE	32768		/* one datagram of a dump */
 #define NL_CACHE_MAX	64		/* namespaces with an open socket */
 
 /* One network namespace nsl talks to: its fd (for setns and
@@ -33,10 +31,6 @@ struct nl_ns {
 	int doomed;			/* forgotten while busy: close after */
 	unsigned long used;		/* LRU clock */
 };
-
-/* A reply message that is not an ack; return 0, or -errno to fail the
- * request (the remaining replies are still read). */
-typedef int (*nl_cb)(const struct nlmsghdr *nlh, void *data);
 
 /* The namespace nsl started in and the cache of the others. */
 struct nl_state {

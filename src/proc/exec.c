@@ -6,11 +6,11 @@
  * of a running process (`nsenter -t PID`), spawn creates new namespaces
  * (`unshare`); every option works through each door, so a command can
  * join a named network namespace and get new PID, mount and UTS ones at
- * once.  This file resolves names (namespaces, pids, /etc/netns files)
- * and pipes into the struct launch that execopt.c started from the Lua
- * arguments, runs it, and turns a child's failure into an nsl error.
+ * once.  This file adds the ids and pipes to the struct launch that
+ * execopt.c started from the Lua arguments and execjoin.c pointed at the
+ * namespaces to join, runs it, and turns a child's failure into an nsl
+ * error.
  */
-#include <dirent.h>
 #include <grp.h>
 #include <pwd.h>
 #include <errno.h>
@@ -19,191 +19,17 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "exec.h"
 
-#define NETNS_ETC_DIR "/etc/netns"
 #define DEFAULT_GRACE 2.0
-
-
-/* ip netns exec's bind mounts: every entry of /etc/netns/NAME. */
-static void list_etc(lua_State *L, struct req *r, const char *name)
-{
-	char dir[512];
-	struct dirent *e;
-	DIR *d;
-	int n = 0, cap = 0;
-
-	if (strchr(name, '/'))
-		return;
-	snprintf(dir, sizeof(dir), NETNS_ETC_DIR "/%s", name);
-	d = opendir(dir);
-	if (!d)
-		return;
-	while ((e = readdir(d)))
-		cap++;
-	rewinddir(d);
-	r->l.etc_src = req_anchored_array(L, r, (size_t)cap, sizeof(char *));
-	r->l.etc_dst = req_anchored_array(L, r, (size_t)cap, sizeof(char *));
-	while ((e = readdir(d)) && n < cap) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		lua_pushfstring(L, "%s/%s", dir, e->d_name);
-		r->l.etc_src[n] = (char *)lua_tostring(L, -1);
-		req_anchor(L, r);
-		lua_pushfstring(L, "/etc/%s", e->d_name);
-		r->l.etc_dst[n] = (char *)lua_tostring(L, -1);
-		req_anchor(L, r);
-		n++;
-	}
-	closedir(d);
-	r->l.n_etc = n;
-}
-
-/* Closes every pipe end the call opened. */
-static void close_pipes(struct req *r)
-{
-	int i, j;
-
-	for (i = 0; i < 3; i++)
-		for (j = 0; j < 2; j++)
-			if (r->pipes[i][j] >= 0) {
-				close(r->pipes[i][j]);
-				r->pipes[i][j] = -1;
-			}
-}
-
-/* Closes the namespace files opened to join another process's. */
-static void close_enter(struct req *r)
-{
-	int i;
-
-	for (i = 0; i < r->l.n_enter; i++)
-		close(r->l.enter_fd[i]);
-	r->l.n_enter = 0;
-	if (r->l.enter_pidns_fd >= 0)
-		close(r->l.enter_pidns_fd);
-	if (r->l.self_pidns_fd >= 0)
-		close(r->l.self_pidns_fd);
-	r->l.enter_pidns_fd = r->l.self_pidns_fd = -1;
-}
-
-/* Raises the primitive's nsl error after closing what the call opened. */
-static int fail_closing(lua_State *L, struct req *r, const char *object, int err,
-			const char *reason)
-{
-	close_pipes(r);
-	if (r->l.netns_fd >= 0)
-		close(r->l.netns_fd);
-	close_enter(r);
-	return nsl_fail(L, r->prim, object, err, reason ? "%s" : NULL, reason);
-}
-
-/* Joins a named network namespace: its fd, and the mount work unless
- * mount = false. */
-static void setup_netns(lua_State *L, struct req *r, const char *name, int mount)
-{
-	char path[512];
-
-	if (strchr(name, '/'))
-		snprintf(path, sizeof(path), "%s", name);
-	else
-		snprintf(path, sizeof(path), NSL_NETNS_DIR "/%s", name);
-	r->l.netns_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->l.netns_fd < 0)
-		fail_closing(L, r, name, errno,
-			     errno == ENOENT ? "no such network namespace" : NULL);
-	r->l.netns_name = name;
-	if (mount) {
-		r->l.netns_mounts = 1;
-		r->l.unshare_flags |= CLONE_NEWNS;
-		list_etc(L, r, name);
-	}
-}
-
-/* Does process pid share nsl's namespace of this kind? */
-static int same_ns(pid_t pid, const char *proc)
-{
-	char path[64];
-	struct stat a, b;
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, proc);
-	if (stat(path, &a) < 0)
-		return 1;	/* the kernel lacks it: nothing to join */
-	snprintf(path, sizeof(path), "/proc/self/ns/%s", proc);
-	if (stat(path, &b) < 0)
-		return 1;
-	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
-}
-
-/* Joins the namespaces (kinds, -1: all) of a running process; the ones
- * it shares with nsl are skipped, as nsenter -a does, and the user
- * namespace comes first (nsenter's order), so the others can be joined
- * with the rights it gives.  A pidfd, where the kernel (not valgrind)
- * has one, makes sure the files opened belong to that very process. */
-static void setup_enter(lua_State *L, struct req *r, lua_Integer pid, int flags)
-{
-	static const char *const order[] = {
-		"user", "cgroup", "ipc", "uts", "net", "pid", "mnt", "time"
-	};
-	char path[64];
-	int pidfd, i, k;
-
-	snprintf(r->idbuf, sizeof(r->idbuf), "%lld", (long long)pid);
-	if (pid <= 0 || pid > 0x7fffffff)
-		fail_closing(L, r, r->idbuf, ESRCH, NULL);
-	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
-	if (pidfd < 0 && (errno != ENOSYS || kill((pid_t)pid, 0) < 0))
-		fail_closing(L, r, r->idbuf, errno, NULL);
-	for (i = 0; i < 8; i++) {
-		int fd;
-
-		for (k = 0; k < nsl_nkinds; k++)
-			if (strcmp(nsl_kinds[k].proc, order[i]) == 0)
-				break;
-		if (k == nsl_nkinds || !(flags & nsl_kinds[k].flag) ||
-		    same_ns((pid_t)pid, order[i]))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, order[i]);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			int err = errno == ENOENT ? ESRCH : errno;
-
-			if (pidfd >= 0)
-				close(pidfd);
-			fail_closing(L, r, r->idbuf, err, NULL);
-		}
-		r->l.enter_flags |= nsl_kinds[k].flag;
-		if (nsl_kinds[k].flag == CLONE_NEWPID) {
-			r->l.enter_pidns_fd = fd;
-		} else {
-			r->enter_name[r->l.n_enter] = r->idbuf;
-			r->l.enter_fd[r->l.n_enter] = fd;
-			r->l.enter_flag[r->l.n_enter++] = nsl_kinds[k].flag;
-		}
-	}
-	if (pidfd >= 0) {
-		int gone = syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0;
-
-		close(pidfd);
-		if (gone)
-			fail_closing(L, r, r->idbuf, ESRCH, NULL);
-	}
-	if (r->l.enter_pidns_fd >= 0) {
-		r->l.self_pidns_fd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-		if (r->l.self_pidns_fd < 0)
-			fail_closing(L, r, "/proc/self/ns/pid", errno, NULL);
-	}
-}
 
 /* Pipe i (0 stdin, 1 stdout, 2 stderr); raises on failure. */
 static void make_pipe(lua_State *L, struct req *r, int i)
 {
 	if (pipe2(r->pipes[i], O_CLOEXEC) < 0)
-		fail_closing(L, r, "pipe", errno, NULL);
+		req_fail(L, r, "pipe", errno, NULL);
 	/* The parent's end never blocks: the pump polls it. */
 	fcntl(r->pipes[i][i == 0 ? 1 : 0], F_SETFL, O_NONBLOCK);
 }
@@ -218,7 +44,7 @@ static void open_stdio(lua_State *L, struct req *r)
 	} else if (r->stdin_mode == 3 || (r->stdin_mode == 0 && r->background)) {
 		r->pipes[0][0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (r->pipes[0][0] < 0)
-			fail_closing(L, r, "/dev/null", errno, NULL);
+			req_fail(L, r, "/dev/null", errno, NULL);
 		r->l.fd[0] = r->pipes[0][0];
 	}
 	if (r->capture) {
@@ -310,42 +136,7 @@ static int launch_failed(lua_State *L, struct req *r, const struct launch_error 
 		snprintf(why, sizeof(why), "clone: %s", strerror(e->err));
 		break;
 	}
-	return fail_closing(L, r, object, e->err, why);
-}
-
-/* opts.uts / opts.mnt: joins the UTS or mount namespace bound at that
- * path (a topology's hostname, made by _uts_add; a node's files and
- * private directories, _mnt_add), after the network one, through the
- * same setns list as `enter`.  In a joined mount namespace the command
- * starts in nsl's directory (as there), unless cwd says otherwise.
- * The path may come from a lab file anyone who could write the run
- * directory wrote: it is opened without waiting (a FIFO) nor following
- * a link, and must be a namespace file. */
-static void setup_join(lua_State *L, struct req *r, const char *path, int flag)
-{
-	char here[4096];
-	int fd;
-
-	if (!path)
-		return;
-	if (r->l.n_enter >= (int)(sizeof(r->l.enter_fd) / sizeof(r->l.enter_fd[0])))
-		fail_closing(L, r, path, EINVAL, "too many namespaces to join");
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		fail_closing(L, r, path, errno, errno == ELOOP ? "not a namespace file (a symbolic link)" : NULL);
-	if (!nsl_is_nsfs_fd(fd)) {
-		close(fd);
-		fail_closing(L, r, path, EINVAL, "not a namespace file");
-	}
-	r->enter_name[r->l.n_enter] = path;
-	r->l.enter_fd[r->l.n_enter] = fd;
-	r->l.enter_flag[r->l.n_enter++] = flag;
-	r->l.enter_flags |= flag;
-	if (flag == CLONE_NEWNS && getcwd(here, sizeof(here))) {
-		lua_pushstring(L, here);
-		r->l.keep_cwd = lua_tostring(L, -1);
-		req_anchor(L, r);
-	}
+	return req_fail(L, r, object, e->err, why);
 }
 
 /* opts.user / opts.group: the ids the command runs as (names from the
@@ -361,9 +152,9 @@ static void setup_ids(lua_State *L, struct req *r, const char *user, const char 
 	r->l.uid = getuid();
 	r->l.gid = getgid();
 	if (user && nsl_user_lookup(user, &r->l.uid, &r->l.gid) < 0)
-		fail_closing(L, r, user, ENOENT, "no such user");
+		req_fail(L, r, user, ENOENT, "no such user");
 	if (group && nsl_group_lookup(group, &r->l.gid) < 0)
-		fail_closing(L, r, group, ENOENT, "no such group");
+		req_fail(L, r, group, ENOENT, "no such group");
 	r->l.groups = list = req_anchored_array(L, r, 1, sizeof(gid_t));
 	r->l.groups[0] = r->l.gid;
 	r->l.n_groups = 1;
@@ -376,7 +167,7 @@ static void setup_ids(lua_State *L, struct req *r, const char *user, const char 
 		 * short; once more in case the database grew meanwhile. */
 		for (tries = 0; getgrouplist(pw->pw_name, r->l.gid, list, &n) < 0; tries++) {
 			if (tries == 2 || n < 1)
-				fail_closing(L, r, user, E2BIG, "cannot read the user's groups");
+				req_fail(L, r, user, E2BIG, "cannot read the user's groups");
 			list = req_anchored_array(L, r, (size_t)n, sizeof(gid_t));
 		}
 		r->l.groups = list;
@@ -461,11 +252,11 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 		req_anchor(L, &r);
 	}
 	if (netns)
-		setup_netns(L, &r, netns, mount);
+		req_join_netns(L, &r, netns, mount);
 	if (enter)
-		setup_enter(L, &r, enter, kinds_enter < 0 ? ~0 : kinds_enter);
-	setup_join(L, &r, req_opt_string(L, &r, &r.o, "uts"), CLONE_NEWUTS);
-	setup_join(L, &r, req_opt_string(L, &r, &r.o, "mnt"), CLONE_NEWNS);
+		req_join_pid(L, &r, enter, kinds_enter < 0 ? ~0 : kinds_enter);
+	req_join_file(L, &r, req_opt_string(L, &r, &r.o, "uts"), CLONE_NEWUTS);
+	req_join_file(L, &r, req_opt_string(L, &r, &r.o, "mnt"), CLONE_NEWNS);
 	setup_ids(L, &r, req_opt_string(L, &r, &r.o, "user"),
 		  req_opt_string(L, &r, &r.o, "group"));
 	r.l.log = req_opt_string(L, &r, &r.o, "log");
@@ -492,7 +283,7 @@ static int run(lua_State *L, const char *prim, int cmd_idx, int opt_idx,
 	}
 	if (r.l.netns_fd >= 0)
 		close(r.l.netns_fd);
-	close_enter(&r);
+	req_close_enter(&r);
 	p = nsl_proc_push(L, pid, pidfd, r.pipes[0][1], r.stdin_mode == 1 ? r.in_data : NULL,
 			  r.in_len, r.pipes[1][0], r.pipes[2][0], r.l.new_pgrp, r.grace);
 	p->pidns_init = (r.l.unshare_flags & CLONE_NEWPID) != 0;

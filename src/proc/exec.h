@@ -1,14 +1,15 @@
 /*
  * exec.h - private boundary between the Lua side of the process
  * primitives: ns_exec/spawn/pid_exec (exec.c), reading their arguments
- * (execopt.c) and the process handle (proc.c).  The mechanism they drive
- * is launch.h.
+ * (execopt.c), what the command joins (execjoin.c) and the process handle
+ * (proc.c).  The mechanism they drive is launch.h and procio.h.
  */
 #ifndef NSL_EXEC_H
 #define NSL_EXEC_H
 
 #include "lua/nsl.h"
 #include "launch.h"
+#include "procio.h"
 #include "net/sock.h"
 
 /* Everything one call needs, resolved from its Lua arguments. */
@@ -43,6 +44,21 @@ void req_parse_mounts(lua_State *L, struct req *r);
 void req_parse_stdio(lua_State *L, struct req *r);
 void req_parse_fds(lua_State *L, struct req *r);
 const char *req_parse_time_offsets(lua_State *L, struct req *r);
+
+/* Raises the primitive's nsl error for object (reason, or the errno's
+ * text when NULL) after closing every pipe and namespace file the call
+ * opened; req_close_enter closes the namespace files of a join alone. */
+int req_fail(lua_State *L, struct req *r, const char *object, int err,
+	     const char *reason);
+void req_close_enter(struct req *r);
+
+/* What the command joins (execjoin.c); each raises through req_fail.  A
+ * named network namespace (mount: ip netns exec's /sys and /etc/netns
+ * work); the namespaces of process pid (kinds: CLONE_NEW* flags, ~0 all);
+ * a namespace file at path (NULL: nothing), as kind flag. */
+void req_join_netns(lua_State *L, struct req *r, const char *name, int mount);
+void req_join_pid(lua_State *L, struct req *r, lua_Integer pid, int flags);
+void req_join_file(lua_State *L, struct req *r, const char *path, int flag);
 
 /* Until deadline (< 0: none): 1 reaped, 0 timed out.  A pending signal
  * raises its Lua error (stopping the process first if stop_on_signal). */

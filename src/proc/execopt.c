@@ -2,7 +2,8 @@
  * execopt.c - reading the arguments of ns_exec, spawn and pid_exec into a
  * struct req: the command, every option, with argument errors that name
  * the option.  Strings the child will use stay referenced from the call's
- * anchor table, so none is collected before the child has exec'd.
+ * anchor table, so none is collected before the child has exec'd; what
+ * the call opened (pipes, namespace files) is closed by req_fail.
  */
 #include <errno.h>
 #include <math.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include "exec.h"
 
@@ -362,4 +364,43 @@ void req_parse_fds(lua_State *L, struct req *r)
 	}
 	lua_pop(L, 1);
 	r->l.n_extra = n;
+}
+
+/* Closes every pipe end the call opened. */
+static void close_pipes(struct req *r)
+{
+	int i, j;
+
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 2; j++)
+			if (r->pipes[i][j] >= 0) {
+				close(r->pipes[i][j]);
+				r->pipes[i][j] = -1;
+			}
+}
+
+/* See exec.h. */
+void req_close_enter(struct req *r)
+{
+	int i;
+
+	for (i = 0; i < r->l.n_enter; i++)
+		close(r->l.enter_fd[i]);
+	r->l.n_enter = 0;
+	if (r->l.enter_pidns_fd >= 0)
+		close(r->l.enter_pidns_fd);
+	if (r->l.self_pidns_fd >= 0)
+		close(r->l.self_pidns_fd);
+	r->l.enter_pidns_fd = r->l.self_pidns_fd = -1;
+}
+
+/* See exec.h. */
+int req_fail(lua_State *L, struct req *r, const char *object, int err,
+	     const char *reason)
+{
+	close_pipes(r);
+	if (r->l.netns_fd >= 0)
+		close(r->l.netns_fd);
+	req_close_enter(r);
+	return nsl_fail(L, r->prim, object, err, reason ? "%s" : NULL, reason);
 }

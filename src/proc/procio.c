@@ -19,7 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "launch.h"
+#include "base/sys.h"
+#include "procio.h"
 
 #define POLL_SLICE 10	/* ms: the longest nap when a pidfd cannot tell */
 
