@@ -98,6 +98,7 @@ static void write_one(u_char *user, const struct pcap_pkthdr *h,
 static void __attribute__((noreturn))
 record(pcap_t *p, pcap_dumper_t *d)
 {
+	char errbuf[PCAP_ERRBUF_SIZE];
 	struct sigaction sa;
 	int n, code = 0;
 
@@ -116,6 +117,14 @@ record(pcap_t *p, pcap_dumper_t *d)
 			break;
 		}
 	}
+	/* Stopped: what the link saw before the signal may still wait in
+	 * the kernel's buffer (a loaded machine, the child not yet run);
+	 * write it too, without waiting for more (a bounded number of
+	 * reads: a busy link never runs dry). */
+	if (!code && pcap_setnonblock(p, 1, errbuf) == 0)
+		for (n = 0; n < 64; n++)
+			if (pcap_dispatch(p, -1, write_one, (u_char *)d) <= 0)
+				break;
 	pcap_dump_close(d);
 	pcap_close(p);
 	_exit(code);
