@@ -42,7 +42,9 @@ local function result(v, prev, links, netns)
   r.interfaces = r.interfaces or {}
   r.ips = r.ips or {}
   for _, l in ipairs(links) do
-    r.interfaces[#r.interfaces + 1] = { name = l.name, mac = l.mac, mtu = l.mtu, sandbox = netns }
+    -- mtu: an interface field of 1.1.0 (not in 0.4.0's nor 1.0.0's)
+    r.interfaces[#r.interfaces + 1] = { name = l.name, mac = l.mac, mtu = v == "1.1.0" and l.mtu or nil,
+      sandbox = netns }
     local idx = #r.interfaces - 1
     for _, a in ipairs(l.addrs) do
       local ipr = { address = a, interface = idx }
