@@ -78,14 +78,14 @@ function M.check(c)
   want(c.name, "string", "name", true)
   want(c.type, "string", "type", true)
   want(c.lab, "string", "lab", true)
-  if not c.lab:match("^[%w_.-]+$") or #c.lab > 32 then
-    E.raise(E.INVALID_CONFIG, "config: 'lab' " .. c.lab .. ": 1..32 letters, digits, '_', '.', '-'")
+  if not c.lab:match("^[%w_.-]+$") or #c.lab > 32 or c.lab:match("^%.%.?$") then
+    E.raise(E.INVALID_CONFIG, "config: 'lab' " .. c.lab .. ": 1..32 letters, digits, '_', '.', '-' (not . or ..)")
   end
   want(c.store, "string", "store", true)
   want(c.topology, "string", "topology", true)
   want(c.host, "string", "host", true)
-  if not c.host:match("^[%w_.-]+$") then
-    E.raise(E.INVALID_CONFIG, "config: 'host' " .. c.host .. ": letters, digits, '_', '.', '-'")
+  if not c.host:match("^[%w_.-]+$") or c.host:match("^%.%.?$") then
+    E.raise(E.INVALID_CONFIG, "config: 'host' " .. c.host .. ": letters, digits, '_', '.', '-' (not . or ..)")
   end
   want(c.underlay, "table", "underlay")
   local u = c.underlay or {}
