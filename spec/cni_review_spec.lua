@@ -2,8 +2,9 @@
 -- Lua topology reaching for the plugin's own string library, hanging in
 -- a pattern or eating memory; the store directory's mode; the result's
 -- fields per version; a bystander in the attachment's link group; a FIFO
--- as CNI_NETNS; a lab named ".."; a GC list that is no list; a peer's
--- namespace file that names another namespace than at its ADD.
+-- as CNI_NETNS; a lab named ".."; a GC list that is no list, null or
+-- under its other name; a peer's namespace file that names another
+-- namespace than at its ADD.
 local T = require "spec.support.util"
 local N = require "spec.support.net"
 local C = require "spec.support.cni"
@@ -141,6 +142,24 @@ describe("nsl-cni under hostile input #netns", function()
     end
     assert.is_table(C.links("r1").eth1)
     assert.is_table(C.links("r2").eth1)
+  end)
+
+  it("takes GC's list as libcni sends it: under both names, and null for none", function()
+    if not N.needs() then return end
+    setup()
+    C.ok("ADD", "r1")
+    C.ok("ADD", "r2")
+    local valid = { { containerID = "c-r1", ifname = "eth0" }, { containerID = "c-r2", ifname = "eth0" } }
+    C.ok("GC", nil, { conf = C.conf(nil, { ["cni.dev/valid-attachments"] = valid, ["cni.dev/attachments"] = valid }) })
+    assert.is_table(C.links("r1").eth1)
+    C.ok("GC", nil, { conf = C.conf(nil, { ["cni.dev/attachments"] = { valid[1] } }) })
+    assert.is_nil(C.links("r1").eth1)
+    C.ok("ADD", "r2")
+    -- Go's empty list (a nil slice) is null: no attachment is valid
+    local conf = require("dkjson").encode(C.conf()):gsub("}$", ',"cni.dev/valid-attachments":null}')
+    C.ok("GC", nil, { conf = conf })
+    assert.same({}, C.links("r2"))
+    assert.equal("", T.sh("ls " .. C.STORE .. "/kv | grep 'cid'").out)
   end)
 
   it("wires no peer whose namespace file names another namespace than at its ADD", function()

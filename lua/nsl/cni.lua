@@ -114,7 +114,11 @@ end
 function VERBS.GC(ctx)
   topology(ctx)
   locked(ctx, function()
-    require("nsl.cni.attach").gc(ctx, ctx.conf["cni.dev/valid-attachments"])
+    -- libcni since 1.2 sends the list under both names
+    local c = ctx.conf
+    local valid = c["cni.dev/valid-attachments"]
+    if valid == nil then valid = c["cni.dev/attachments"] end
+    require("nsl.cni.attach").gc(ctx, valid)
   end)
 end
 

@@ -312,6 +312,7 @@ end
 
 function M.gc(ctx, valid)
   local keep = {}
+  if valid == json.null then valid = nil end -- Go's empty list: none valid
   -- not a list (an object, a string): refused, never read as "none valid"
   if valid ~= nil and (type(valid) ~= "table" or next(valid) ~= nil and valid[1] == nil) then
     E.raise(E.INVALID_CONFIG, "config: cni.dev/valid-attachments must be a list of { containerID =, ifname = }, got "

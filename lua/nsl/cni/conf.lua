@@ -12,7 +12,8 @@ M.VERSIONS = { "0.4.0", "1.0.0", "1.1.0" }
 local SUPPORTED = keys.set(table.unpack(M.VERSIONS))
 
 local KNOWN = keys.set("cniVersion", "name", "type", "lab", "store", "topology", "host", "underlay",
-  "vxlan", "args", "runtimeConfig", "capabilities", "prevResult", "cni.dev/valid-attachments")
+  "vxlan", "args", "runtimeConfig", "capabilities", "prevResult", "cni.dev/valid-attachments",
+  "cni.dev/attachments")
 local UNDERLAY = keys.set("dev", "local")
 local VXLAN = keys.set("port", "vniBase", "mtu")
 
