@@ -1,10 +1,10 @@
 -- nsl-cni against hostile or broken input, as a fault tester feeds it: a
 -- Lua topology reaching for the plugin's own string library, hanging in
 -- a pattern or eating memory; the store directory's mode; the result's
--- fields per version; a bystander in the attachment's link group; a FIFO
--- as CNI_NETNS; a lab named ".."; a GC list that is no list, null or
--- under its other name; a peer's namespace file that names another
--- namespace than at its ADD.
+-- fields per version and a prevResult's lists; a bystander in the
+-- attachment's link group; a FIFO as CNI_NETNS; a lab named ".."; a GC
+-- list that is no list, null or under its other name; a peer's namespace
+-- file that names another namespace than at its ADD.
 local T = require "spec.support.util"
 local N = require "spec.support.net"
 local C = require "spec.support.cni"
@@ -90,6 +90,20 @@ describe("nsl-cni under hostile input #netns", function()
       assert.same({ name = "eth1", mac = out.interfaces[1].mac, sandbox = "/run/netns/p-r2" }, out.interfaces[1])
     end
     assert.equal(1500, C.ok("ADD", "r2").interfaces[1].mtu)
+  end)
+
+  it("takes a prevResult's null list as none and refuses one that is no list (code 7), never printing an object",
+    function()
+    if not N.needs() then return end
+    setup()
+    C.ok("ADD", "r1")
+    local r = run("ADD", "r2", { conf = C.conf(nil, { prevResult = { cniVersion = "1.1.0", interfaces = { a = 1 } } }) })
+    assert.equal(7, r.code, r.raw .. r.err)
+    assert.equal([[config: 'prevResult.interfaces' must be a list, got {"a":1}]], r.out.msg)
+    local conf = require("dkjson").encode(C.conf()):gsub("}$", ',"prevResult":{"cniVersion":"1.1.0","interfaces":null}}')
+    local out = C.ok("ADD", "r2", { conf = conf })
+    assert.equal("eth1", out.interfaces[1].name)
+    assert.equal(0, out.ips[1].interface)
   end)
 
   it("DEL leaves a link of someone else's tag alone, even in the attachment's link group", function()

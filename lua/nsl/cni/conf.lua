@@ -103,6 +103,15 @@ function M.check(c)
     base = int(v.vniBase, "vxlan.vniBase", 1, 16777215, 5000),
     mtu = int(v.mtu, "vxlan.mtu", 68, 65535, 1450) }
   want(c.prevResult, "table", "prevResult")
+  -- the lists ADD appends to: a list, null (none) or absent
+  for _, k in ipairs({ "interfaces", "ips", "routes" }) do
+    local x = (c.prevResult or {})[k]
+    if x == json.null then
+      c.prevResult[k] = nil
+    elseif x ~= nil and (type(x) ~= "table" or next(x) ~= nil and x[1] == nil) then
+      E.raise(E.INVALID_CONFIG, string.format("config: 'prevResult.%s' must be a list, got %s", k, json.encode(x)))
+    end
+  end
   want(c.args, "table", "args")
   want(c.runtimeConfig, "table", "runtimeConfig")
   want(c.capabilities, "table", "capabilities")
