@@ -12,7 +12,8 @@
 --
 -- Every link nsl-cni makes has the alias "nsl-cni:<lab>:<id>:<ifname>"
 -- (id the container id of the pod it is in) and is in the attachment's
--- link group, so DEL removes a pod's side with one link_del{ group = }.
+-- link group: DEL removes what is in the group and tagged (or untagged:
+-- an ADD killed before tagging), GC what is tagged.
 local core = require "nsl.core"
 local json = require "nsl.json"
 local E = require "nsl.cni.err"
@@ -201,8 +202,7 @@ end
 local function record(ctx)
   local env = ctx.env
   return { id = env.id, ifname = env.ifname, netns = env.netns, nsid = ns_id(env.netns), host = ctx.host,
-    node = ctx.node.name,
-    group = M.group(ctx.lab, env.id, env.ifname) }
+    node = ctx.node.name, group = M.group(ctx.lab, env.id, env.ifname) }
 end
 
 function M.add(ctx)
@@ -261,17 +261,18 @@ local function forget(ctx, rec)
   end
 end
 
--- Removes the links of attachment id in netns: those tagged with its
--- tag, and (g given: DEL) the untagged ones of its group g, which an ADD
--- killed between making a link and tagging it leaves.  A link of
--- someone else's tag is never touched, in the group or not; no
--- namespace (or none of the links) is fine.
+-- Removes the links of container id in netns that carry its tag; with g
+-- (DEL: one attachment) only those of its link group g, and the
+-- untagged ones of g too, which an ADD killed between making a link and
+-- tagging it leaves.  A link of someone else's tag is never touched, in
+-- the group or not; no namespace (or none of the links) is fine.
 local function sweep(ctx, netns, id, g)
   if not ns_ok(netns) then return end
   local prefix = "nsl-cni:" .. ctx.lab .. ":" .. id .. ":"
   for _, l in ipairs(kernel(link_list, { ns = netns })) do
     local alias = l.alias or ""
-    if alias:sub(1, #prefix) == prefix or (g and alias == "" and l.group == g) then
+    local mine = alias:sub(1, #prefix) == prefix
+    if (g == nil and mine) or (g ~= nil and l.group == g and (mine or alias == "")) then
       local ok, e = pcall(link_del, l.name, { ns = netns })
       if not ok and not (type(e) == "table" and e.code == "ENODEV") then E.raise(E.KERNEL, tostring(e)) end
     end
