@@ -42,7 +42,9 @@ local function result(v, prev, links, netns)
   r.interfaces = r.interfaces or {}
   r.ips = r.ips or {}
   for _, l in ipairs(links) do
-    r.interfaces[#r.interfaces + 1] = { name = l.name, mac = l.mac, mtu = l.mtu, sandbox = netns }
+    -- mtu: an interface field of 1.1.0 (not in 0.4.0's nor 1.0.0's)
+    r.interfaces[#r.interfaces + 1] = { name = l.name, mac = l.mac, mtu = v == "1.1.0" and l.mtu or nil,
+      sandbox = netns }
     local idx = #r.interfaces - 1
     for _, a in ipairs(l.addrs) do
       local ipr = { address = a, interface = idx }
@@ -112,7 +114,11 @@ end
 function VERBS.GC(ctx)
   topology(ctx)
   locked(ctx, function()
-    require("nsl.cni.attach").gc(ctx, ctx.conf["cni.dev/valid-attachments"])
+    -- libcni since 1.2 sends the list under both names
+    local c = ctx.conf
+    local valid = c["cni.dev/valid-attachments"]
+    if valid == nil then valid = c["cni.dev/attachments"] end
+    require("nsl.cni.attach").gc(ctx, valid)
   end)
 end
 

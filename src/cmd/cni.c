@@ -5,7 +5,9 @@
  * call and ends the run as nsl does, rolling back what a failed verb
  * made (its exit code non-zero) and dying of a signal that stopped it.
  * A plugin never joins a rootless world: without root it says so in
- * CNI's error JSON.
+ * CNI's error JSON.  Its Lua state has a memory ceiling (CNI_MEM_MAX):
+ * a topology chunk that grows a string or a table without end gets
+ * "not enough memory", not the host's OOM killer.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +15,33 @@
 #include <string.h>
 
 #include "cmd.h"
+
+/* What the plugin's Lua state may hold: the plugin needs a few MiB (a
+ * topology file is read up to 4 MiB, a store value up to 1 MiB). */
+#define CNI_MEM_MAX ((size_t)256 << 20)
+
+/* The state's allocator: the default one (lauxlib's), refusing growth
+ * past CNI_MEM_MAX.  Shrinking and freeing never fail, as Lua needs. */
+struct cni_mem {
+	lua_Alloc alloc;
+	void *ud;
+	size_t used;
+};
+
+static void *cni_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct cni_mem *m = ud;
+	void *p;
+
+	if (ptr == NULL)
+		osize = 0;
+	if (nsize > osize && nsize - osize > CNI_MEM_MAX - m->used)
+		return NULL;
+	p = m->alloc(m->ud, ptr, osize, nsize);
+	if (p != NULL || nsize == 0)
+		m->used = m->used + nsize - osize;
+	return p;
+}
 
 /* True when argv[0]'s last component starts with "nsl-cni" (nsl-cni,
  * and nsl-cni-asan beside the sanitizer build). */
@@ -45,6 +74,7 @@ static int cni_pmain(lua_State *L)
 int nsl_cni_main(void)
 {
 	lua_State *L = luaL_newstate();
+	static struct cni_mem mem;
 	int status, code = 100, sig;
 
 	if (L == NULL) {
@@ -52,6 +82,10 @@ int nsl_cni_main(void)
 		      "\"msg\":\"nsl-cni: not enough memory\"}\n", stdout);
 		return 100;
 	}
+	mem.alloc = lua_getallocf(L, &mem.ud);
+	mem.used = (size_t)lua_gc(L, LUA_GCCOUNT, 0) * 1024 +
+		   (size_t)lua_gc(L, LUA_GCCOUNTB, 0);
+	lua_setallocf(L, cni_alloc, &mem);
 	lua_pushcfunction(L, cni_pmain);
 	status = nsl_docall(L, 0, 1);
 	if (status == LUA_OK) {

@@ -181,7 +181,10 @@ static int open_netns(const char *name, int *fd, struct stat *sb,
 	err = netns_path(name, path, sizeof(path));
 	if (err)
 		return err;
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO given as a path (a runtime's CNI_NETNS) is
+	 * refused below, never waited on; O_NOCTTY: a tty never becomes
+	 * ours. */
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (*fd < 0) {
 		err = errno;
 		if (err == ENOENT)

@@ -5,14 +5,16 @@
 -- Store layout (keys under "<lab>/"):
 --   hosts/<host>          that host's underlay address (put by its ADDs)
 --   att/<node>            the node's attachment: JSON { id, ifname,
---                         netns, host, group, node }
+--                         netns, nsid, host, group, node }
 --   cid/<id>/<ifname>     the same record, found by DEL and GC
 --   vni/<link id>         the VNI of a link between two hosts
 --   vnis/<vni>            the link holding that VNI (taken by CAS)
 --
 -- Every link nsl-cni makes has the alias "nsl-cni:<lab>:<id>:<ifname>"
 -- (id the container id of the pod it is in) and is in the attachment's
--- link group, so DEL removes a pod's side with one link_del{ group = }.
+-- link group: DEL removes what is in the group and tagged (or untagged:
+-- an ADD killed before tagging), GC what is tagged.
+local core = require "nsl.core"
 local json = require "nsl.json"
 local E = require "nsl.cni.err"
 local ltopo = require "nsl.cni.topo"
@@ -56,6 +58,20 @@ end
 
 local function ns_ok(path)
   return path and pcall(link_get, "lo", { ns = path })
+end
+
+-- The identity ("dev:ino") of the namespace file path names now, or nil.
+local function ns_id(path)
+  local st = path and core._stat(path)
+  return st and st.nsfs and st.id or nil
+end
+
+-- True when attachment rec's pod is still there: its namespace file names
+-- the namespace it named at ADD.  A /proc/PID/ns/net whose pod died
+-- without a DEL (its PID now another process's, maybe the host's) or a
+-- bind mount made again names another namespace: never wired.
+local function present(rec)
+  return ns_ok(rec.netns) and (rec.nsid == nil or ns_id(rec.netns) == rec.nsid)
 end
 
 local function get_link(name, netns)
@@ -163,7 +179,7 @@ local function ensure(ctx, me, l)
   local h = peer_host(ctx, l)
   if h ~= ctx.host then return vxlan(ctx, me, l, h) end
   local peer = att_of(ctx, l.peer)
-  if not (peer and peer.host == ctx.host and ns_ok(peer.netns)) then
+  if not (peer and peer.host == ctx.host and present(peer)) then
     return false -- the peer's ADD makes it
   end
   return veth(ctx, me, l, peer)
@@ -185,8 +201,8 @@ end
 
 local function record(ctx)
   local env = ctx.env
-  return { id = env.id, ifname = env.ifname, netns = env.netns, host = ctx.host, node = ctx.node.name,
-    group = M.group(ctx.lab, env.id, env.ifname) }
+  return { id = env.id, ifname = env.ifname, netns = env.netns, nsid = ns_id(env.netns), host = ctx.host,
+    node = ctx.node.name, group = M.group(ctx.lab, env.id, env.ifname) }
 end
 
 function M.add(ctx)
@@ -245,12 +261,22 @@ local function forget(ctx, rec)
   end
 end
 
--- Deletes the links of group g in netns; none there (or no namespace)
--- is fine.
-local function del_group(netns, g)
+-- Removes the links of container id in netns that carry its tag; with g
+-- (DEL: one attachment) only those of its link group g, and the
+-- untagged ones of g too, which an ADD killed between making a link and
+-- tagging it leaves.  A link of someone else's tag is never touched, in
+-- the group or not; no namespace (or none of the links) is fine.
+local function sweep(ctx, netns, id, g)
   if not ns_ok(netns) then return end
-  local ok, e = pcall(link_del, { group = g, ns = netns })
-  if not ok and not (type(e) == "table" and e.code == "ENODEV") then E.raise(E.KERNEL, tostring(e)) end
+  local prefix = "nsl-cni:" .. ctx.lab .. ":" .. id .. ":"
+  for _, l in ipairs(kernel(link_list, { ns = netns })) do
+    local alias = l.alias or ""
+    local mine = alias:sub(1, #prefix) == prefix
+    if (g == nil and mine) or (g ~= nil and l.group == g and (mine or alias == "")) then
+      local ok, e = pcall(link_del, l.name, { ns = netns })
+      if not ok and not (type(e) == "table" and e.code == "ENODEV") then E.raise(E.KERNEL, tostring(e)) end
+    end
+  end
 end
 
 -- A node deleted here that the topology now places on another host (it
@@ -262,7 +288,7 @@ local function rewire(ctx, rec)
   if not (node and ctx.model.placed and node.host and node.host ~= ctx.host) then return end
   for _, l in ipairs(node.links) do
     local peer = att_of(ctx, l.peer)
-    if peer and peer.host == ctx.host and ns_ok(peer.netns) then
+    if peer and peer.host == ctx.host and present(peer) then
       for _, pl in ipairs(ctx.model.nodes[l.peer].links) do
         if pl.id == l.id then
           ctx.node = ctx.model.nodes[l.peer]
@@ -278,28 +304,21 @@ function M.del(ctx)
   local env = ctx.env
   local rec = decode((store(ctx, "get", key(ctx, "cid", env.id, env.ifname))))
   local g = rec and rec.group or M.group(ctx.lab, env.id, env.ifname)
-  del_group(env.netns or (rec and rec.netns), g)
+  sweep(ctx, env.netns or (rec and present(rec) and rec.netns), env.id, g)
   if rec then
     forget(ctx, rec)
     rewire(ctx, rec)
   end
 end
 
--- Removes the nsl-cni links of attachment rec found in its namespace (by
--- their alias: a link without nsl-cni's tag is never touched).
-local function sweep(ctx, rec)
-  if not ns_ok(rec.netns) then return end
-  local prefix = "nsl-cni:" .. ctx.lab .. ":" .. rec.id .. ":"
-  for _, l in ipairs(kernel(link_list, { ns = rec.netns })) do
-    if (l.alias or ""):sub(1, #prefix) == prefix then
-      local ok, e = pcall(link_del, l.name, { ns = rec.netns })
-      if not ok and not (type(e) == "table" and e.code == "ENODEV") then E.raise(E.KERNEL, tostring(e)) end
-    end
-  end
-end
-
 function M.gc(ctx, valid)
   local keep = {}
+  if valid == json.null then valid = nil end -- Go's empty list: none valid
+  -- not a list (an object, a string): refused, never read as "none valid"
+  if valid ~= nil and (type(valid) ~= "table" or next(valid) ~= nil and valid[1] == nil) then
+    E.raise(E.INVALID_CONFIG, "config: cni.dev/valid-attachments must be a list of { containerID =, ifname = }, got "
+      .. json.encode(valid))
+  end
   for i, a in ipairs(valid or {}) do
     if type(a) ~= "table" or type(a.containerID) ~= "string" or type(a.ifname) ~= "string" then
       E.raise(E.INVALID_CONFIG, "config: cni.dev/valid-attachments[" .. i
@@ -311,7 +330,7 @@ function M.gc(ctx, valid)
   for _, v in pairs(store(ctx, "list", key(ctx, "cid") .. "/")) do
     local rec = decode(v)
     if rec and rec.host == ctx.host and not keep[rec.id .. "/" .. rec.ifname] then
-      sweep(ctx, rec)
+      sweep(ctx, rec.netns, rec.id)
       forget(ctx, rec)
       removed = removed + 1
     end
@@ -331,7 +350,7 @@ function M.check(ctx)
   for _, l in ipairs(node.links) do
     local h = peer_host(ctx, l)
     local peer = h == ctx.host and att_of(ctx, l.peer)
-    if h ~= ctx.host or (peer and ns_ok(peer.netns)) then
+    if h ~= ctx.host or (peer and present(peer)) then
       local k = get_link(l.ifname, env.netns)
       local want = tag(ctx.lab, env.id, l.ifname)
       local why = not k and "missing" or k.alias ~= want and "not nsl-cni's (alias " .. tostring(k.alias) .. ")"

@@ -12,7 +12,8 @@ M.VERSIONS = { "0.4.0", "1.0.0", "1.1.0" }
 local SUPPORTED = keys.set(table.unpack(M.VERSIONS))
 
 local KNOWN = keys.set("cniVersion", "name", "type", "lab", "store", "topology", "host", "underlay",
-  "vxlan", "args", "runtimeConfig", "capabilities", "prevResult", "cni.dev/valid-attachments")
+  "vxlan", "args", "runtimeConfig", "capabilities", "prevResult", "cni.dev/valid-attachments",
+  "cni.dev/attachments")
 local UNDERLAY = keys.set("dev", "local")
 local VXLAN = keys.set("port", "vniBase", "mtu")
 
@@ -78,14 +79,14 @@ function M.check(c)
   want(c.name, "string", "name", true)
   want(c.type, "string", "type", true)
   want(c.lab, "string", "lab", true)
-  if not c.lab:match("^[%w_.-]+$") or #c.lab > 32 then
-    E.raise(E.INVALID_CONFIG, "config: 'lab' " .. c.lab .. ": 1..32 letters, digits, '_', '.', '-'")
+  if not c.lab:match("^[%w_.-]+$") or #c.lab > 32 or c.lab:match("^%.%.?$") then
+    E.raise(E.INVALID_CONFIG, "config: 'lab' " .. c.lab .. ": 1..32 letters, digits, '_', '.', '-' (not . or ..)")
   end
   want(c.store, "string", "store", true)
   want(c.topology, "string", "topology", true)
   want(c.host, "string", "host", true)
-  if not c.host:match("^[%w_.-]+$") then
-    E.raise(E.INVALID_CONFIG, "config: 'host' " .. c.host .. ": letters, digits, '_', '.', '-'")
+  if not c.host:match("^[%w_.-]+$") or c.host:match("^%.%.?$") then
+    E.raise(E.INVALID_CONFIG, "config: 'host' " .. c.host .. ": letters, digits, '_', '.', '-' (not . or ..)")
   end
   want(c.underlay, "table", "underlay")
   local u = c.underlay or {}
@@ -102,6 +103,15 @@ function M.check(c)
     base = int(v.vniBase, "vxlan.vniBase", 1, 16777215, 5000),
     mtu = int(v.mtu, "vxlan.mtu", 68, 65535, 1450) }
   want(c.prevResult, "table", "prevResult")
+  -- the lists ADD appends to: a list, null (none) or absent
+  for _, k in ipairs({ "interfaces", "ips", "routes" }) do
+    local x = (c.prevResult or {})[k]
+    if x == json.null then
+      c.prevResult[k] = nil
+    elseif x ~= nil and (type(x) ~= "table" or next(x) ~= nil and x[1] == nil) then
+      E.raise(E.INVALID_CONFIG, string.format("config: 'prevResult.%s' must be a list, got %s", k, json.encode(x)))
+    end
+  end
   want(c.args, "table", "args")
   want(c.runtimeConfig, "table", "runtimeConfig")
   want(c.capabilities, "table", "capabilities")

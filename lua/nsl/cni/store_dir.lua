@@ -31,7 +31,7 @@ end
 
 -- Runs fn(self) holding the store's lock; raises "store: <url>: ...".
 function Store:locked(fn, ...)
-  local ok, err = pcall(core._mkdir, self.kv, 0700)
+  local ok, err = pcall(core._mkdir, self.kv, 448) -- 0700
   if not ok then error(string.format("store: %s: %s", self.url, tostring(err)), 0) end
   local lok, fd = pcall(core._lock, self.kv)
   if not lok then error(string.format("store: %s: %s", self.url, tostring(fd)), 0) end

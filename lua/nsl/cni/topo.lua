@@ -13,10 +13,14 @@
 --                                     each subnet (one of each family)
 --   hosts = { h1 = { "r1", "r2" }, h2 = { "r3" } }   placement (none: one host)
 --
--- A Lua chunk runs in an empty environment (no os, io, require, load...:
--- only string, table, math, pairs, ipairs, tostring, tonumber, type,
--- select, error, assert) under an instruction budget, so a topology file
--- can neither reach the system nor hang the plugin.
+-- A Lua chunk runs in an empty environment (no os, io, require, load,
+-- no metatables: only string, table, math, utf8, pairs, ipairs,
+-- tostring, tonumber, type, select, error, assert, next, rawget,
+-- rawequal, rawlen) under an instruction budget, so a topology file can
+-- neither reach the system nor hang the plugin.  Its strings' methods
+-- are the sandbox's copy while it runs (the plugin's own string library
+-- is out of its reach), without the pattern functions (find, match,
+-- gmatch, gsub), whose backtracking in C no instruction budget sees.
 local ip = require "nsl.ip"
 local json = require "nsl.json"
 local keys = require "nsl.topo.keys"
@@ -29,26 +33,40 @@ end
 
 local BUDGET = 10000000 -- instructions a topology chunk may run
 
+-- Functions of the string library that run in time bounded by their
+-- arguments (the pattern functions backtrack in C, out of the budget).
+local STRING = { "byte", "char", "format", "len", "lower", "upper", "rep", "reverse", "sub", "pack",
+  "packsize", "unpack" }
+
 local function sandbox()
   local env = {}
   for _, k in ipairs({ "pairs", "ipairs", "tostring", "tonumber", "type", "select", "error",
-    "assert", "next", "rawget", "rawequal", "rawlen", "setmetatable", "getmetatable" }) do
+    "assert", "next", "rawget", "rawequal", "rawlen" }) do
     env[k] = _G[k]
   end
-  for _, lib in ipairs({ "string", "table", "math", "utf8" }) do
+  for _, lib in ipairs({ "table", "math", "utf8" }) do
     local copy = {}
     for k, v in pairs(_G[lib]) do copy[k] = v end
     env[lib] = copy
   end
+  env.string = {}
+  for _, k in ipairs(STRING) do env.string[k] = string[k] end
   return env
 end
 
+-- Runs chunk under the budget, its strings' methods those of its own
+-- string table (("x"):rep() is its string.rep), the plugin's put back after.
 local function run_lua(text, where)
-  local chunk, err = load(text, "=" .. where, "t", sandbox())
+  local env = sandbox()
+  local chunk, err = load(text, "=" .. where, "t", env)
   if not chunk then fail("%s", err) end
   local co = coroutine.create(chunk)
   debug.sethook(co, function() error("runs too long (a loop?)", 2) end, "", BUDGET)
+  local smt = getmetatable("")
+  local index = smt.__index
+  smt.__index = env.string
   local ok, desc = coroutine.resume(co)
+  smt.__index = index
   if not ok then fail("%s: %s", where, tostring(desc):gsub("^" .. where:gsub("%p", "%%%0") .. ":", "line ")) end
   return desc
 end
