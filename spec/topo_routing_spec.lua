@@ -111,6 +111,14 @@ describe("addressing in descriptions #unit", function()
     assert.is_nil(none.links[1].ends[1].address)
   end)
 
+  it("leaves a bridge whose ports were given addresses to them (no pool prefix to clash with)", function()
+    local m = model { prefix = "", namespaces = { "a", "b" }, bridges = { br = {} },
+      links = { { "a", "br", address = { a = "10.200.0.2/16" } }, { "b", "br", address = { b = "10.200.0.3/16" } } } }
+    assert.is_nil(m.bridges[1].address)
+    assert.equal("10.200.0.2/16", m.links[1].ends[1].address)
+    assert.equal("10.200.0.3/16", m.links[2].ends[1].address)
+  end)
+
   it("refuses bad pools: wrong types, unknown keys, the wrong family, too small", function()
     local d = function(a) return { namespaces = { "a", "b" }, links = { { "a", "b" } }, addressing = a } end
     assert.matches("unknown key 'ipv5' in addressing (did you mean 'ipv4'?)", err_of(d { ipv5 = "10.0.0.0/8" }), 1, true)

@@ -135,7 +135,11 @@ function M.pools(desc, m)
   -- a VLAN-filtering bridge is layer 2 by design: its ports' VLANs say
   -- what goes where, an address of the pool would sit on no VLAN asked
   for _, b in ipairs(m.bridge_list) do bares[b] = bare(b) and not b.vlan_filtering and not b.vlans end
-  for _, l in ipairs(m.links) do bares[l] = not l.bridge and not l.kind and bare(l) end
+  for _, l in ipairs(m.links) do
+    bares[l] = not l.bridge and not l.kind and bare(l)
+    -- a bridge whose ports were given addresses is addressed as they say
+    if l.bridge and not bare(l) then bares[l.bridge] = false end
+  end
   M.default_ipv6(v6, m, a.ipv6 ~= nil and "addressing.ipv6" or "ipv6")
   if v4 then
     local range = M.parse_cidr(v4, "addressing.ipv4")
