@@ -68,12 +68,15 @@ describe("tcp_request #netns", function()
   it("returns an HTTP answer once its Content-Length is in, though the peer keeps the connection", function()
     if not T.need_sandbox() then return end
     if not io.open("/usr/bin/socat") then pending("socat is not installed (make deps)") return end
-    local d = T.tmpdir()
-    finally(function() T.rm(d) end)
+    local d, h = T.tmpdir(), nil
+    -- one finally: busted keeps only the last one a test gives
+    finally(function()
+      if h and h:running() then h:kill("KILL") h:wait() end
+      T.rm(d)
+    end)
     T.write(d .. "/answer", "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello")
-    local h = core.spawn({ "socat", "TCP-LISTEN:23997,bind=127.0.0.1,reuseaddr",
+    h = core.spawn({ "socat", "TCP-LISTEN:23997,bind=127.0.0.1,reuseaddr",
       "SYSTEM:cat " .. d .. "/answer; sleep 30" }, { background = true })
-    finally(function() if h:running() then h:kill("KILL") h:wait() end end)
     local t0, out = core.now(), nil
     repeat
       local ok, r = pcall(core.tcp_request, "127.0.0.1:23997", "GET / HTTP/1.1\r\n\r\n", { timeout = 5 })
