@@ -10,16 +10,19 @@ local AS_NOBODY, NOTE, need_userns, nobody_dir, leftovers =
   R.AS_NOBODY, R.NOTE, R.need_userns, R.nobody_dir, R.leftovers
 
 -- nobody's /run/user/65534, where root looks for users' worlds (the
--- sandbox's /run); removed at the test's end.
+-- sandbox's /run); removed after each test (by after_each, not finally:
+-- busted keeps one finally per test, and the test's own would go).
 local function user_run_dir()
   assert.equal(0, T.sh("mkdir -p /run/user/65534 && chown 65534 /run/user/65534 && chmod 700 /run/user/65534").code)
-  finally(function() T.sh("rm -rf /run/user/65534") end)
 end
 
 describe("nsl without root #rootless", function()
   local before
   before_each(function() before = leftovers() end)
-  after_each(R.rm_dirs)
+  after_each(function()
+    R.rm_dirs()
+    T.sh("rm -rf /run/user/65534")
+  end)
 
   -- Egress through pasta.  The sandbox has no uplink and /dev/net/tun is
   -- root's alone here: the test gives it both, in the sandbox only: a veth
