@@ -7,17 +7,17 @@ local T = require "spec.support.util"
 local N = require "spec.support.net"
 local C = require "spec.support.cni"
 
+local KV = C.STORE .. "/kv/"
+local LINK = "demo%2Fvni%2Fr1:eth1%3Dr2:eth1" -- the link's VNI entry
+
 -- r1 on h1, r2 on h2, one link across.
 local PAIR = [[
 return {
+  hosts = { h1 = { "r1" }, h2 = { "r2" } },
   namespaces = { "r1", "r2" },
   links = { { "r1:eth1", "r2:eth1", subnet = { "10.0.1.0/30" } } },
-  hosts = { h1 = { "r1" }, h2 = { "r2" } },
 }
 ]]
-
-local KV = C.STORE .. "/kv/"
-local LINK = "demo%2Fvni%2Fr1:eth1%3Dr2:eth1"
 
 local function value(name)
   local r = T.sh("cat " .. T.quote(KV .. name) .. " 2>/dev/null")

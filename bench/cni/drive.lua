@@ -110,18 +110,14 @@ local function host_calls(k, verb, conf)
 end
 
 -- A worker: host K's calls of VERB (ADD, DEL, or kdel: the kernel
--- removal of its pods' links by primitives); writes "seconds code" per
+-- removal of its pods' links by primitives, a pod's group at a time); writes "seconds code" per
 -- call to WORKDIR/res-VERB-K.
 if arg[5] == "worker" then
   local verb, k, store = arg[6], tonumber(arg[7]), arg[8]
   local out = {}
   if verb == "kdel" then
     local s = now()
-    for _, i in ipairs(pods_of(k)) do
-      for _, l in ipairs(link_list({ ns = "p" .. i })) do
-        if l.name ~= "lo" then pcall(link_del, l.name, { ns = "p" .. i }) end
-      end
-    end
+    for _, i in ipairs(pods_of(k)) do pcall(link_del, { group = i, ns = "p" .. i }) end
     out[1] = { now() - s, 0 }
   else
     out = host_calls(k, verb, cni_conf(k, store))
@@ -293,27 +289,36 @@ end
 
 if phases.kernel then
   -- each link of the topology made whole by primitives: what the kernel
-  -- does for all ADDs, without processes, config, topology or store
+  -- does for all ADDs, without processes, config, topology or store;
+  -- grouped: each end in its pod's link group (the pod's number), as
+  -- nsl-cni groups a pod's ends
   local text = io.open(topo):read("a")
-  local s, n, vni = now(), 0, 5000
-  for a, ea, b, eb, net, last in text:gmatch('"n(%d+):(eth%d+)", "n(%d+):(eth%d+)", subnet = { "(%d+%.%d+%.%d+%.)(%d+)/30"') do
-    local ia, ib = tonumber(a), tonumber(b)
-    local pa, pb = "p" .. a, "p" .. b
-    if host_of(ia) == host_of(ib) then
-      veth_add(ea, eb, { ns = pa, peer_ns = pb })
-    else
-      vni = vni + 1
-      vxlan_add(ea, vni, { ns = "h" .. host_of(ia), link_ns = pa, dev = "eth0",
-        ["local"] = "192.168.0." .. host_of(ia), remote = "192.168.0." .. host_of(ib) })
-      vxlan_add(eb, vni, { ns = "h" .. host_of(ib), link_ns = pb, dev = "eth0",
-        ["local"] = "192.168.0." .. host_of(ib), remote = "192.168.0." .. host_of(ia) })
+  local vni = 5000
+  local function build(grouped)
+    local n = 0
+    for a, ea, b, eb, net, last in text:gmatch('"n(%d+):(eth%d+)", "n(%d+):(eth%d+)", subnet = { "(%d+%.%d+%.%d+%.)(%d+)/30"') do
+      local ia, ib = tonumber(a), tonumber(b)
+      local pa, pb = "p" .. a, "p" .. b
+      local ga, gb = grouped and ia or nil, grouped and ib or nil
+      if host_of(ia) == host_of(ib) then
+        veth_add(ea, eb, { ns = pa, peer_ns = pb, group = ga })
+      else
+        vni = vni + 1
+        vxlan_add(ea, vni, { ns = "h" .. host_of(ia), link_ns = pa, dev = "eth0", group = ga,
+          ["local"] = "192.168.0." .. host_of(ia), remote = "192.168.0." .. host_of(ib) })
+        vxlan_add(eb, vni, { ns = "h" .. host_of(ib), link_ns = pb, dev = "eth0", group = gb,
+          ["local"] = "192.168.0." .. host_of(ib), remote = "192.168.0." .. host_of(ia) })
+      end
+      addr_add(ea, net .. (tonumber(last) + 1) .. "/30", { ns = pa })
+      addr_add(eb, net .. (tonumber(last) + 2) .. "/30", { ns = pb })
+      link_set(ea, { ns = pa, up = true })
+      link_set(eb, { ns = pb, up = true, group = gb })
+      n = n + 1
     end
-    addr_add(ea, net .. (tonumber(last) + 1) .. "/30", { ns = pa })
-    addr_add(eb, net .. (tonumber(last) + 2) .. "/30", { ns = pb })
-    link_set(ea, { ns = pa, up = true })
-    link_set(eb, { ns = pb, up = true })
-    n = n + 1
+    return n
   end
+  local s = now()
+  local n = build(false)
   local kt = now() - s
   print(("kernel work (primitives, one process) total %.2f s for %d links: %.2f ms per pod"):format(kt, n, kt / N * 1000))
   -- and their removal, one request per link end (a veth takes its peer)
@@ -323,19 +328,17 @@ if phases.kernel then
     if host_of(tonumber(a)) ~= host_of(tonumber(b)) then link_del(eb, { ns = "p" .. b }) end
   end
   local dt = now() - s
-  print(("kernel removal (primitives, one process) total %.2f s: %.2f ms per pod"):format(dt, dt / N * 1000))
-  -- made again, then removed by one process per host at once, each
-  -- deleting its pods' links as DEL does (link by link)
-  for a, ea, b, eb in text:gmatch('"n(%d+):(eth%d+)", "n(%d+):(eth%d+)"') do
-    if host_of(tonumber(a)) == host_of(tonumber(b)) then
-      veth_add(ea, eb, { ns = "p" .. a, peer_ns = "p" .. b })
-    else
-      vni = vni + 1
-      vxlan_add(ea, vni, { ns = "h" .. host_of(tonumber(a)), link_ns = "p" .. a })
-      vxlan_add(eb, vni, { ns = "h" .. host_of(tonumber(b)), link_ns = "p" .. b })
-    end
-  end
+  print(("kernel removal, link by link (one process) total %.2f s: %.2f ms per pod"):format(dt, dt / N * 1000))
+  -- made again, grouped, and removed a pod's group at a time (one
+  -- request), as nsl-cni's DEL does: serially, then one process per host
+  build(true)
+  s = now()
+  for i = 1, N do pcall(link_del, { group = i, ns = "p" .. i }) end
+  dt = now() - s
+  print(("kernel removal, a pod's group at a time (one process) total %.2f s: %.2f ms per pod"):format(dt,
+    dt / N * 1000))
+  build(true)
   local wall = concurrent("kdel")
-  print(("kernel removal (primitives, one process per host at once) wall %.2f s: %.2f ms per pod"):format(wall,
-    wall / N * 1000))
+  print(("kernel removal, a pod's group at a time (one process per host at once) wall %.2f s: %.2f ms per pod")
+    :format(wall, wall / N * 1000))
 end

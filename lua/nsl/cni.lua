@@ -65,7 +65,7 @@ local function topology(ctx)
     local ok, rec = pcall(cache.node, ctx, name)
     if ok then return rec end
     io.stderr:write("nsl-cni: ", ctx.env.command, ": ", tostring(E.is(rec) and rec.msg or rec),
-      " (removing the links by group)\n")
+      " (the links go all the same; VNIs are released and moved nodes rewired only with the topology)\n")
   end
 end
 
