@@ -82,6 +82,8 @@ describe("nsl-cni's store and cache #netns", function()
   it("hands out VNIs from the lab's counter, a released link getting a new one", function()
     if not N.needs() then return end
     pair()
+    -- STATUS registered h2's underlay address, before any pod of h2
+    assert.equal("192.0.2.2", value("demo%2Fhosts%2Fh2"))
     C.ok("ADD", "r1", { host = "h1" })
     assert.equal("5000", value(LINK))
     assert.equal("5001", value("demo%2Fvninext"))

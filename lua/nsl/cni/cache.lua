@@ -2,13 +2,14 @@
 -- per node, so that a verb reads its node's record only and its cost does
 -- not grow with the lab's size.
 --
---   cache.node(ctx, name) -> rec | nil, err    rec: { name, host, placed,
---                                              links = { { id, ifname, peer,
---                                              peer_if, addrs, peer_addrs, mtu,
---                                              first, peer_host } } }
+--   cache.node(ctx, name) -> rec    rec: { name, host, placed, links = {
+--                                    { id, ifname, peer, peer_if, addrs,
+--                                    peer_addrs, mtu, first, peer_host } } };
+--                                    raises E.TOPOLOGY (no such node, a
+--                                    topology that does not load), E.IO
 --
 -- The records live under <NSL_CNI_CACHE_DIR, default /run/nsl-cni/cache>
--- /<lab>/<version>/<node>, the version naming what the topology was: a
+-- /<lab>/<version>/n-<node>, the version naming what the topology was: a
 -- file's device, inode, size, mtime and ctime, or a store key's name and
 -- revision.  A changed topology is a new version, compiled at its first
 -- call (the whole topology loaded and checked, as without a cache); the
@@ -151,14 +152,14 @@ function M.node(ctx, name)
   local model = load(ctx)
   local recs = compile(model)
   -- a file changed while it was read is not that version: not cached
-  if vd and version(ctx) == ver then
-    E.wrap(E.IO, function()
+  -- best effort: a call of another version may remove this one meanwhile
+  -- (the topology changing under concurrent calls); the records are had
+  if vd and version(ctx) == ver and pcall(function()
       core._mkdir(vd, 448)
-      local ok, why = owned(vd, "cache")
-      if not ok then error(why, 0) end
+      assert(owned(vd, "cache"))
       for n, rec in pairs(recs) do core._write_whole(file(vd, n), json.encode(rec), 384) end
       core._write_whole(vd .. "/" .. DONE, "", 384)
-    end)
+    end) then
     prune(d, ver)
   end
   local rec = recs[name]
