@@ -7,7 +7,7 @@
 # installs it).  Figures: bench/README.md, "nsl-cni".
 set -eu
 [ "${NSL_SANDBOX:-}" = 1 ] || { echo "run it inside spec/sandbox" >&2; exit 2; }
-N=${1:-1000}; H=${2:-10}; PHASES=${3:-floor bridge cni kernel}
+N=${1:-1000}; H=${2:-10}; PHASES=${3:-floor bridge cni concurrent kernel}
 cd "$(dirname "$0")/../.."
 W=$(mktemp -d /tmp/nsl-cni-bench.XXXXXX)
 trap 'rm -rf "$W"' EXIT

@@ -55,17 +55,18 @@ local function result(v, prev, links, netns)
   return arrays(r)
 end
 
+-- ctx.node_of(name [, quiet]): node name's record of the topology, from
+-- the cache (nsl.cni.cache), raising E.TOPOLOGY; quiet (DEL): nil
+-- instead, the reason on stderr.
 local function topology(ctx)
-  local src = ctx.conf.topology
-  local text, why
-  if src:sub(1, 1) == "/" then
-    text, why = core._read_file(src, 4 << 20)
-  else
-    text = E.wrap(E.STORE, ctx.store.get, ctx.store, src)
-    why = "no such key in the store " .. ctx.conf.store
+  local cache = require "nsl.cni.cache"
+  ctx.node_of = function(name, quiet)
+    if not quiet then return cache.node(ctx, name) end
+    local ok, rec = pcall(cache.node, ctx, name)
+    if ok then return rec end
+    io.stderr:write("nsl-cni: ", ctx.env.command, ": ", tostring(E.is(rec) and rec.msg or rec),
+      " (the links go all the same; VNIs are released and moved nodes rewired only with the topology)\n")
   end
-  if not text then E.raise(E.TOPOLOGY, "topology: " .. src .. ": " .. tostring(why)) end
-  ctx.model = E.wrap(E.TOPOLOGY, require("nsl.cni.topo").load, text, src)
 end
 
 -- Runs fn(ctx) holding this host's lock for the lab (an flock under
@@ -77,6 +78,7 @@ local function locked(ctx, fn)
     core._mkdir(dir, 448)
     return core._lock(dir)
   end)
+  E.mark("lock")
   local res = table.pack(pcall(fn, ctx))
   core._unlock(fd)
   if not res[1] then error(res[2], 0) end
@@ -98,21 +100,19 @@ end
 -- their group all the same (only the VNIs and a moved node's rewiring
 -- need the topology).
 function VERBS.DEL(ctx)
-  local ok, e = pcall(topology, ctx)
-  if not ok then
-    io.stderr:write("nsl-cni: DEL: ", tostring(E.is(e) and e.msg or e), " (removing the links by group)\n")
-    ctx.model = { nodes = {}, links = {} }
-  end
+  topology(ctx)
   locked(ctx, require("nsl.cni.attach").del)
 end
 
 function VERBS.CHECK(ctx)
   topology(ctx)
+  require("nsl.cni.attach").register(ctx)
   locked(ctx, require("nsl.cni.attach").check)
 end
 
 function VERBS.GC(ctx)
   topology(ctx)
+  require("nsl.cni.attach").register(ctx)
   locked(ctx, function()
     -- libcni since 1.2 sends the list under both names
     local c = ctx.conf
@@ -125,12 +125,17 @@ end
 function VERBS.STATUS(ctx)
   local ok, why = ctx.store:status()
   if not ok then E.raise(E.NOT_AVAILABLE, "STATUS: store " .. ctx.conf.store .. " unusable: " .. tostring(why)) end
+  -- a host known before its first pod: its peers' ADDs need not wait
+  ok, why = pcall(require("nsl.cni.attach").register, ctx)
+  if not ok then E.raise(E.NOT_AVAILABLE, "STATUS: " .. tostring(E.is(why) and why.msg or why)) end
 end
 
 local ONLY_11 = { GC = true, STATUS = true }
 
 local function run(state, getenv, stdin)
+  E.mark("start")
   local env = conf.env(getenv)
+  state.verb = env.command
   local text = stdin()
   if env.command == "VERSION" then
     local v = LATEST
@@ -153,10 +158,12 @@ local function run(state, getenv, stdin)
     E.raise(E.INCOMPATIBLE, env.command .. " is CNI 1.1.0; the config says cniVersion " .. state.version)
   end
   conf.check(c)
+  E.mark("conf")
   local ctx = { conf = c, env = env, version = state.version, lab = c.lab, host = c.host }
   -- STATUS: a store that cannot even be opened is "not available" too
   ctx.store = E.wrap(env.command == "STATUS" and E.NOT_AVAILABLE or E.STORE, require("nsl.cni.store").open,
     c.store)
+  E.mark("store")
   return verb(ctx)
 end
 
@@ -169,6 +176,8 @@ function M.main(getenv, stdin, stdout)
     if E.is(e) then return e end
     return E.new(E.INTERNAL, "nsl-cni: " .. tostring(e), debug.traceback())
   end, state, getenv, stdin)
+  E.mark("end")
+  E.profile(state.verb)
   if ok then
     if res then stdout(json.encode(res)) end
     return 0

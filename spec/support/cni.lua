@@ -29,11 +29,11 @@ end
 -- namespace /run/netns/p-<node>); opts: host (run inside that host's
 -- namespace), conf (table or raw text), env (extra or false to unset),
 -- netns, id, ifname.  Returns { code, out (decoded JSON or nil), raw,
--- err }.
-function M.run(verb, node, opts)
+-- err }.  M.command(verb, node, opts) -> the shell command and its stdin.
+function M.command(verb, node, opts)
   opts = opts or {}
   local env = { CNI_COMMAND = verb, CNI_PATH = "/opt/cni/bin", CNI_IFNAME = opts.ifname or "eth0",
-    NSL_CNI_LOCK_DIR = "/run/nsl-cni-spec/lock" }
+    NSL_CNI_LOCK_DIR = "/run/nsl-cni-spec/lock", NSL_CNI_CACHE_DIR = "/run/nsl-cni-spec/cache" }
   if node then
     env.CNI_CONTAINERID = opts.id or ("c-" .. node)
     env.CNI_NETNS = opts.netns or ("/run/netns/p-" .. node)
@@ -49,6 +49,11 @@ function M.run(verb, node, opts)
   local cmd = table.concat(parts, " ")
   if opts.host then cmd = "ip netns exec " .. T.quote(opts.host) .. " " .. cmd end
   if opts.prefix then cmd = opts.prefix .. " " .. cmd end
+  return cmd, text
+end
+
+function M.run(verb, node, opts)
+  local cmd, text = M.command(verb, node, opts)
   -- "; exit": the subshell, not the caller's shell, says "Killed"
   local r = T.sh(cmd .. "; exit $?", { stdin = text })
   r.raw = r.out

@@ -20,6 +20,9 @@ int nsl_report(lua_State *L, int status);
  * whose names start with "_", which only the Lua library uses); os.exit
  * closes the state (libs.c). */
 int nsl_openlibs(lua_State *L);
+/* The same without the global nsl (and the modules it loads): nsl-cni's,
+ * whose every start counts. */
+int nsl_openlibs_lean(lua_State *L);
 
 /* nsl-cni (cni.c): true when argv[0] names it; its whole main. */
 int nsl_is_cni(const char *argv0);

@@ -53,12 +53,13 @@ int nsl_is_cni(const char *argv0)
 	return base && strncmp(base, "nsl-cni", 7) == 0;
 }
 
-/* Opens the libraries and nsl's, then pushes require("nsl.cni").main()'s
+/* Opens the libraries and nsl's (the primitives, not the global nsl:
+ * the plugin needs its own modules only), then pushes require("nsl.cni").main()'s
  * result: the process's exit code. */
 static int cni_pmain(lua_State *L)
 {
 	luaL_openlibs(L);
-	lua_pushcfunction(L, nsl_openlibs);
+	lua_pushcfunction(L, nsl_openlibs_lean);
 	lua_call(L, 0, 0);
 	lua_getglobal(L, "require");
 	lua_pushliteral(L, "nsl.cni");

@@ -36,9 +36,9 @@ static int os_exit(lua_State *L)
 }
 
 /* Registers nsl.core and the embedded library, loads "nsl" into the
- * global nsl, and makes each C primitive a global as well ("_" names
- * excepted: they are the Lua library's). */
-int nsl_openlibs(lua_State *L)
+ * global nsl (unless lean), and makes each C primitive a global as well
+ * ("_" names excepted: they are the Lua library's). */
+static int openlibs(lua_State *L, int lean)
 {
 	nsl_preload(L);
 
@@ -47,10 +47,12 @@ int nsl_openlibs(lua_State *L)
 	lua_setfield(L, -2, "exit");
 	lua_pop(L, 1);
 
-	lua_getglobal(L, "require");
-	lua_pushliteral(L, "nsl");
-	lua_call(L, 1, 1);
-	lua_setglobal(L, "nsl");
+	if (!lean) {
+		lua_getglobal(L, "require");
+		lua_pushliteral(L, "nsl");
+		lua_call(L, 1, 1);
+		lua_setglobal(L, "nsl");
+	}
 
 	lua_getglobal(L, "require");
 	lua_pushliteral(L, "nsl.core");
@@ -64,4 +66,14 @@ int nsl_openlibs(lua_State *L)
 			lua_pop(L, 1);
 	}
 	return 0;
+}
+
+int nsl_openlibs(lua_State *L)
+{
+	return openlibs(L, 0);
+}
+
+int nsl_openlibs_lean(lua_State *L)
+{
+	return openlibs(L, 1);
 }

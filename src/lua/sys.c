@@ -210,30 +210,47 @@ static int l_readdir(lua_State *L)
 	return 1;
 }
 
-/* _stat(path): pushes { id = "dev:ino", nsfs = bool, type = "file" |
- * "dir" | "other" } for what path names (following links), or nil when
- * it does not exist.  Never raises but for a wrong argument. */
+/* _stat(path [, nofollow]): pushes { id = "dev:ino", nsfs = bool, type =
+ * "file" | "dir" | "link" | "other", uid, mode (the permission bits),
+ * size, mtime, ctime (nanoseconds since the epoch) } for what path names
+ * (following links, unless nofollow: then a link is described itself,
+ * type "link"), or nil when it does not exist.  Never raises but for a
+ * wrong argument. */
 static int l_stat(lua_State *L)
 {
 	const char *path = luaL_checkstring(L, 1);
+	int nofollow = lua_toboolean(L, 2);
 	struct stat sb;
 	struct statfs sfs;
 	char id[64];
 
-	if (stat(path, &sb) < 0) {
+	if ((nofollow ? lstat(path, &sb) : stat(path, &sb)) < 0) {
 		lua_pushnil(L);
 		return 1;
 	}
 	snprintf(id, sizeof(id), "%llu:%llu", (unsigned long long)sb.st_dev,
 		 (unsigned long long)sb.st_ino);
-	lua_createtable(L, 0, 3);
+	lua_createtable(L, 0, 8);
 	lua_pushstring(L, id);
 	lua_setfield(L, -2, "id");
-	lua_pushboolean(L, statfs(path, &sfs) == 0 && sfs.f_type == NSFS_MAGIC);
+	lua_pushboolean(L, !S_ISLNK(sb.st_mode) && statfs(path, &sfs) == 0 &&
+			   sfs.f_type == NSFS_MAGIC);
 	lua_setfield(L, -2, "nsfs");
 	lua_pushstring(L, S_ISREG(sb.st_mode) ? "file" : S_ISDIR(sb.st_mode) ?
-		       "dir" : "other");
+		       "dir" : S_ISLNK(sb.st_mode) ? "link" : "other");
 	lua_setfield(L, -2, "type");
+	lua_pushinteger(L, (lua_Integer)sb.st_uid);
+	lua_setfield(L, -2, "uid");
+	lua_pushinteger(L, (lua_Integer)(sb.st_mode & 07777));
+	lua_setfield(L, -2, "mode");
+	lua_pushinteger(L, (lua_Integer)sb.st_size);
+	lua_setfield(L, -2, "size");
+	lua_pushinteger(L, (lua_Integer)sb.st_mtim.tv_sec * 1000000000 +
+			   sb.st_mtim.tv_nsec);
+	lua_setfield(L, -2, "mtime");
+	lua_pushinteger(L, (lua_Integer)sb.st_ctim.tv_sec * 1000000000 +
+			   sb.st_ctim.tv_nsec);
+	lua_setfield(L, -2, "ctime");
 	return 1;
 }
 

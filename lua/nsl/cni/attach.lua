@@ -1,5 +1,5 @@
 -- nsl.cni.attach: what ADD, DEL, CHECK and GC do to the kernel and the
--- store, for one node of the lab (ctx: conf, env, store, model, lab,
+-- store, for one node of the lab (ctx: conf, env, store, node_of, lab,
 -- host; see nsl.cni).  The host lock is held around each verb.
 --
 -- Store layout (keys under "<lab>/"):
@@ -7,8 +7,9 @@
 --   att/<node>            the node's attachment: JSON { id, ifname,
 --                         netns, nsid, host, group, node }
 --   cid/<id>/<ifname>     the same record, found by DEL and GC
---   vni/<link id>         the VNI of a link between two hosts
+--   vni/<link id>         the VNI of a link between two hosts ("-": released)
 --   vnis/<vni>            the link holding that VNI (taken by CAS)
+--   vninext               the next VNI to hand out (taken by CAS)
 --
 -- Every link nsl-cni makes has the alias "nsl-cni:<lab>:<id>:<ifname>"
 -- (id the container id of the pod it is in) and is in the attachment's
@@ -17,7 +18,6 @@
 local core = require "nsl.core"
 local json = require "nsl.json"
 local E = require "nsl.cni.err"
-local ltopo = require "nsl.cni.topo"
 
 local M = {}
 
@@ -114,27 +114,56 @@ local function host_addr(ctx, h)
   return a
 end
 
--- The VNI of link id: the one in the store, else the lowest free one from
--- vniBase, taken by compare-and-swap so two hosts never get one twice.
-local function vni_of(ctx, id)
-  local have = store(ctx, "get", key(ctx, "vni", id))
-  if have then return tonumber(have) end
-  local used = store(ctx, "list", key(ctx, "vnis") .. "/")
-  local v = ctx.conf.vx.base
-  while v <= 16777215 do
-    if not used[key(ctx, "vnis", v)] and store(ctx, "cas", key(ctx, "vnis", v), 0, id) then
-      if store(ctx, "cas", key(ctx, "vni", id), 0, tostring(v)) then return v end
-      store(ctx, "del", key(ctx, "vnis", v)) -- the other host took one first
-      return tonumber((store(ctx, "get", key(ctx, "vni", id))))
+local MAX_VNI = 16777215
+
+-- A VNI no link holds yet: the per-lab counter vninext taken by
+-- compare-and-swap (no listing), the VNI then reserved by CAS on
+-- vnis/<v> (a counter wrapped past MAX_VNI skips the ones still held).
+local function new_vni(ctx, id)
+  local base, tries = ctx.conf.vx.base, 0
+  while tries < 1000000 do
+    local cur, rev = store(ctx, "get", key(ctx, "vninext"))
+    local v = tonumber(cur) or base
+    if v < base or v > MAX_VNI then v = base end
+    if store(ctx, "cas", key(ctx, "vninext"), rev, tostring(v + 1)) then
+      if store(ctx, "cas", key(ctx, "vnis", v), 0, id) then return v end
+      tries = tries + 1
     end
-    v = v + 1
   end
   E.raise(E.STORE, "ADD: no VNI left above vniBase for link " .. id)
 end
 
+-- A test's hook: with the variable set to a path, writes that file and
+-- waits until it is gone (a spec runs another call in that window).
+local function test_pause(var)
+  local f = os.getenv(var)
+  if not f then return end
+  core._write_whole(f, "paused\n", 384)
+  while core._stat(f) do sleep(0.02) end
+end
+
+-- The VNI of link id, this ADD's attachment already in the store: the
+-- one in vni/<id>, confirmed by rewriting it by compare-and-swap (a
+-- release that read the entry before sees its revision changed and
+-- keeps it), else a new one set by CAS (a host that set one first wins:
+-- this one's goes back).
+local function vni_of(ctx, id)
+  local k = key(ctx, "vni", id)
+  while true do
+    local have, rev = store(ctx, "get", k)
+    local v = tonumber(have)
+    if v then
+      if store(ctx, "cas", k, rev, have) then return v end
+    else
+      local n = new_vni(ctx, id)
+      if store(ctx, "cas", k, rev, tostring(n)) then return n end
+      store(ctx, "del", key(ctx, "vnis", n)) -- another host set one first
+    end
+  end
+end
+
 local function peer_host(ctx, l)
-  local p = ctx.model.nodes[l.peer]
-  return ctx.model.placed and p.host or ctx.host
+  return l.peer_host or ctx.host
 end
 
 -- A veth between node's pod and the present peer's, made directly between
@@ -190,8 +219,9 @@ function M.node(ctx)
   if not env.node or env.node == "" then
     E.raise(E.INVALID_ENV, "env: CNI_ARGS names no node (NSL_NODE=<node> or K8S_POD_NAME=<node>)")
   end
-  local node = E.wrap(E.TOPOLOGY, ltopo.node, ctx.model, env.node)
-  if ctx.model.placed and node.host ~= ctx.host then
+  local node = ctx.node_of(env.node)
+  E.mark("node")
+  if node.placed and node.host ~= ctx.host then
     E.raise(E.TOPOLOGY, string.format("topology: node %s is placed on host %s, not on this host %s",
       node.name, tostring(node.host or "(none)"), ctx.host))
   end
@@ -213,17 +243,16 @@ function M.add(ctx)
     local gone = type(e) == "table" and (e.code == "ENOENT" or e.code == "EINVAL")
     E.raise(gone and E.UNKNOWN_CONTAINER or E.KERNEL, "ADD: " .. node.name .. ": CNI_NETNS: " .. tostring(e))
   end
-  local u = ctx.conf.underlay
-  if u and u["local"] and store(ctx, "get", key(ctx, "hosts", ctx.host)) ~= u["local"] then
-    store(ctx, "put", key(ctx, "hosts", ctx.host), u["local"])
-  end
+  M.register(ctx)
   local me = record(ctx)
   local text = json.encode(me)
   store(ctx, "put", key(ctx, "cid", me.id, me.ifname), text)
   store(ctx, "put", key(ctx, "att", node.name), text)
+  E.mark("records")
   local made = {}
   for _, l in ipairs(node.links) do
     if ensure(ctx, me, l) then made[#made + 1] = l end
+    E.mark(peer_host(ctx, l) == ctx.host and "veth" or "vxlan")
   end
   return made, me
 end
@@ -238,14 +267,28 @@ function M.result_links(made, me)
   return out
 end
 
--- Releases the VNIs of node's links to other hosts whose peer is gone.
+-- Puts this host's underlay address in the store (ADD, CHECK, GC and
+-- STATUS do, so that a host is known before its first pod's peers ask).
+function M.register(ctx)
+  local u = ctx.conf.underlay
+  if u and u["local"] and store(ctx, "get", key(ctx, "hosts", ctx.host)) ~= u["local"] then
+    store(ctx, "put", key(ctx, "hosts", ctx.host), u["local"])
+  end
+end
+
+-- Releases the VNIs of node's links to other hosts whose peer is gone:
+-- the entry read first, the peer checked, the entry then replaced by
+-- "-" by compare-and-swap on the revision read, and only then vnis/<v>
+-- freed.  A peer ADD that registered meanwhile rewrote the entry (its
+-- revision changed): the CAS fails and the VNI stays reserved.
 local function release(ctx, node)
   for _, l in ipairs(node.links) do
-    if peer_host(ctx, l) ~= ctx.host and not att_of(ctx, l.peer) then
-      local v = store(ctx, "get", key(ctx, "vni", l.id))
-      if v then
-        store(ctx, "del", key(ctx, "vni", l.id))
-        store(ctx, "del", key(ctx, "vnis", v))
+    if peer_host(ctx, l) ~= ctx.host then
+      local k = key(ctx, "vni", l.id)
+      local v, rev = store(ctx, "get", k)
+      if tonumber(v) and not att_of(ctx, l.peer) then
+        test_pause("NSL_CNI_TEST_PAUSE_RELEASE")
+        if store(ctx, "cas", k, rev, "-") then store(ctx, "del", key(ctx, "vnis", v)) end
       end
     end
   end
@@ -256,7 +299,7 @@ local function forget(ctx, rec)
   local cur = att_of(ctx, rec.node)
   if cur and cur.id == rec.id and cur.ifname == rec.ifname then
     store(ctx, "del", key(ctx, "att", rec.node))
-    local node = ctx.model.nodes[rec.node]
+    local node = ctx.node_of(rec.node, true)
     if node then release(ctx, node) end
   end
 end
@@ -265,17 +308,29 @@ end
 -- (DEL: one attachment) only those of its link group g, and the
 -- untagged ones of g too, which an ADD killed between making a link and
 -- tagging it leaves.  A link of someone else's tag is never touched, in
--- the group or not; no namespace (or none of the links) is fine.
+-- the group or not; no namespace (or none of the links) is fine.  When
+-- every link of group g is to go, they go in one request (the kernel
+-- then waits out one RCU grace period for all, not one per link).
 local function sweep(ctx, netns, id, g)
   if not ns_ok(netns) then return end
   local prefix = "nsl-cni:" .. ctx.lab .. ":" .. id .. ":"
+  local doomed, all = {}, true
   for _, l in ipairs(kernel(link_list, { ns = netns })) do
     local alias = l.alias or ""
     local mine = alias:sub(1, #prefix) == prefix
     if (g == nil and mine) or (g ~= nil and l.group == g and (mine or alias == "")) then
-      local ok, e = pcall(link_del, l.name, { ns = netns })
-      if not ok and not (type(e) == "table" and e.code == "ENODEV") then E.raise(E.KERNEL, tostring(e)) end
+      doomed[#doomed + 1] = l.name
+    elseif g ~= nil and l.group == g then
+      all = false -- someone else's link in the group: each of ours alone
     end
+  end
+  if g ~= nil and all and #doomed > 1 then
+    local ok, e = pcall(link_del, { group = g, ns = netns })
+    if ok or (type(e) == "table" and e.code == "ENODEV") then return end
+  end
+  for _, name in ipairs(doomed) do
+    local ok, e = pcall(link_del, name, { ns = netns })
+    if not ok and not (type(e) == "table" and e.code == "ENODEV") then E.raise(E.KERNEL, tostring(e)) end
   end
 end
 
@@ -284,18 +339,17 @@ end
 -- host, as its own ADD would make it.  Best effort: DEL never fails for
 -- it (the peer's next ADD makes it too).
 local function rewire(ctx, rec)
-  local node = ctx.model.nodes[rec.node]
-  if not (node and ctx.model.placed and node.host and node.host ~= ctx.host) then return end
+  local node = ctx.node_of(rec.node, true)
+  if not (node and node.placed and node.host and node.host ~= ctx.host) then return end
   for _, l in ipairs(node.links) do
     local peer = att_of(ctx, l.peer)
     if peer and peer.host == ctx.host and present(peer) then
-      for _, pl in ipairs(ctx.model.nodes[l.peer].links) do
-        if pl.id == l.id then
-          ctx.node = ctx.model.nodes[l.peer]
-          local ok, e = pcall(vxlan, ctx, peer, pl, node.host)
-          if not ok then io.stderr:write("nsl-cni: DEL: ", tostring(e), "\n") end
-        end
-      end
+      -- the peer's end of l, as its record has it
+      local pl = { id = l.id, ifname = l.peer_if, peer = node.name, peer_if = l.ifname, addrs = l.peer_addrs,
+        peer_addrs = l.addrs, mtu = l.mtu, first = not l.first, peer_host = node.host }
+      ctx.node = { name = l.peer }
+      local ok, e = pcall(vxlan, ctx, peer, pl, node.host)
+      if not ok then io.stderr:write("nsl-cni: DEL: ", tostring(e), "\n") end
     end
   end
 end
@@ -304,10 +358,14 @@ function M.del(ctx)
   local env = ctx.env
   local rec = decode((store(ctx, "get", key(ctx, "cid", env.id, env.ifname))))
   local g = rec and rec.group or M.group(ctx.lab, env.id, env.ifname)
+  E.mark("record")
   sweep(ctx, env.netns or (rec and present(rec) and rec.netns), env.id, g)
+  E.mark("sweep")
   if rec then
     forget(ctx, rec)
+    E.mark("forget")
     rewire(ctx, rec)
+    E.mark("rewire")
   end
 end
 

@@ -40,4 +40,22 @@ function M.wrap(code, fn, ...)
   M.raise(code, tostring(type(e) == "table" and (e.message or e.msg) or e))
 end
 
+-- M.mark(phase): with NSL_CNI_PROFILE set, notes the time a phase of
+-- the call ended; M.profile() writes them on stderr, one line:
+-- "nsl-cni profile: VERB phase=ms ... total=ms" (ms since the previous).
+local PROFILE = os.getenv("NSL_CNI_PROFILE")
+local marks = {}
+function M.mark(phase)
+  if PROFILE then marks[#marks + 1] = { phase, now() } end
+end
+function M.profile(verb)
+  if not PROFILE or #marks == 0 then return end
+  local out, t0 = {}, marks[1][2]
+  for i = 2, #marks do
+    out[#out + 1] = ("%s=%.2f"):format(marks[i][1], (marks[i][2] - marks[i - 1][2]) * 1000)
+  end
+  io.stderr:write(("nsl-cni profile: %s %s total=%.2f\n"):format(verb, table.concat(out, " "),
+    (marks[#marks][2] - t0) * 1000))
+end
+
 return M

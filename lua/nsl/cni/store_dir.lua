@@ -5,7 +5,9 @@
 -- call holds an flock on <path>/kv for its length: a compare-and-swap is
 -- atomic against every other nsl-cni on the machine.  Files are written
 -- whole (a temporary file renamed): a kill leaves the old value or the
--- new one.
+-- new one.  The directory and its kv must be root's (or the plugin's
+-- uid's), not a symbolic link, and neither group- nor world-writable:
+-- another user could forge the lab's state there; the store refuses them.
 local core = require "nsl.core"
 
 local M = {}
@@ -22,6 +24,24 @@ local function dec(name)
   return (name:gsub("%%(%x%x)", function(h) return string.char(tonumber(h, 16)) end))
 end
 
+local me_uid
+
+-- owned(path, what) -> true | nil, why: path is a directory (not a link)
+-- that root or this process's uid owns and no group or other may write.
+function M.owned(path, what)
+  local st = core._stat(path, true)
+  if not st then return nil, what .. " " .. path .. ": missing" end
+  me_uid = me_uid or (core._stat("/proc/self") or { uid = 0 }).uid
+  if st.type ~= "dir" then return nil, what .. " " .. path .. ": not a directory (a " .. st.type .. ")" end
+  if st.uid ~= 0 and st.uid ~= me_uid then
+    return nil, string.format("%s %s: owned by uid %d, not by root: refused", what, path, st.uid)
+  end
+  if st.mode & 18 ~= 0 then -- 022
+    return nil, string.format("%s %s: mode %04o: group or others may write it: refused", what, path, st.mode)
+  end
+  return true
+end
+
 function M.open(rest, url)
   if rest:sub(1, 1) ~= "/" then
     error(string.format("store: %s: a dir store takes an absolute path (dir:///run/nsl-cni)", url), 0)
@@ -33,6 +53,13 @@ end
 function Store:locked(fn, ...)
   local ok, err = pcall(core._mkdir, self.kv, 448) -- 0700
   if not ok then error(string.format("store: %s: %s", self.url, tostring(err)), 0) end
+  if not self.checked then
+    for _, p in ipairs({ self.root, self.kv }) do
+      local fine, why = M.owned(p, "directory")
+      if not fine then error(string.format("store: %s: %s", self.url, why), 0) end
+    end
+    self.checked = true
+  end
   local lok, fd = pcall(core._lock, self.kv)
   if not lok then error(string.format("store: %s: %s", self.url, tostring(fd)), 0) end
   local res = table.pack(pcall(fn, self, ...))
