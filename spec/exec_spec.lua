@@ -110,12 +110,10 @@ describe("ns_exec #netns", function()
     r = ns_exec(ns, "sleep 29.71 & sleep 29.72; :", { timeout = 0.2 })
     assert.is_true(r.timed_out)
     -- SIGKILL went to the group; dying takes a moment on a loaded machine
-    local gone, deadline = false, now() + 2
-    repeat
-      gone = T.sh("pgrep -f 'sleep 29.7[12]$'").code == 1
-      if not gone then sleep(0.05) end
-    until gone or now() > deadline
-    assert.is_true(gone, "the shell's sleeps outlived its timeout")
+    local deadline = now() + 2
+    local function gone() return T.sh("pgrep -f 'sleep 29.7[12]$'").code == 1 end
+    while not gone() and now() < deadline do sleep(0.05) end
+    assert.is_true(gone(), "the shell's sleeps outlived its timeout")
   end)
 
   it("leaks no descriptor of nsl into the child", function()
