@@ -98,6 +98,7 @@ build = {
     ["nsl.check"] = "lua/nsl/check.lua",
     ["nsl.cni"] = "lua/nsl/cni.lua",
     ["nsl.cni.attach"] = "lua/nsl/cni/attach.lua",
+    ["nsl.cni.cache"] = "lua/nsl/cni/cache.lua",
     ["nsl.cni.conf"] = "lua/nsl/cni/conf.lua",
     ["nsl.cni.err"] = "lua/nsl/cni/err.lua",
     ["nsl.cni.store"] = "lua/nsl/cni/store.lua",
