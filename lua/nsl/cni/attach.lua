@@ -354,8 +354,14 @@ local function rewire(ctx, rec)
   end
 end
 
+-- What a store's writer killed mid-write left (a dir store's .tmp files).
+local function sweep_store(ctx)
+  if ctx.store.sweep then store(ctx, "sweep") end
+end
+
 function M.del(ctx)
   local env = ctx.env
+  sweep_store(ctx)
   local rec = decode((store(ctx, "get", key(ctx, "cid", env.id, env.ifname))))
   local g = rec and rec.group or M.group(ctx.lab, env.id, env.ifname)
   E.mark("record")
@@ -385,6 +391,7 @@ function M.gc(ctx, valid)
     keep[a.containerID .. "/" .. a.ifname] = true
   end
   local removed = 0
+  sweep_store(ctx)
   for _, v in pairs(store(ctx, "list", key(ctx, "cid") .. "/")) do
     local rec = decode(v)
     if rec and rec.host == ctx.host and not keep[rec.id .. "/" .. rec.ifname] then

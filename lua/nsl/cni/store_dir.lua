@@ -117,6 +117,22 @@ function Store:del(key)
   end)
 end
 
+-- Every write goes through NAME.tmp and a rename, under the lock: a .tmp
+-- seen while holding it is what a writer killed mid-write left.  DEL and
+-- GC, the verbs that clean up, remove them.
+function Store:sweep()
+  self:locked(function()
+    local names, why = core._readdir(self.kv)
+    if not names then error(string.format("store: %s: %s", self.url, why), 0) end
+    for _, name in ipairs(names) do
+      if name:find("%.tmp$") then
+        local ok, err = pcall(core._unlink, self.kv .. "/" .. name)
+        if not ok then error(string.format("store: %s: %s", self.url, tostring(err)), 0) end
+      end
+    end
+  end)
+end
+
 function Store:list(prefix)
   return self:locked(function()
     local names, why = core._readdir(self.kv)
