@@ -3,6 +3,7 @@
  * shared by main.c (scripts, -e, -l) and repl.c (each line), as lua.c's
  * docall and report are.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,3 +212,15 @@ int nsl_report(lua_State *L, int status)
 	return status;
 }
 
+int nsl_finish(lua_State *L, int failed)
+{
+	int bad = nsl_run_end(L, failed);
+	int sig = nsl_signal;
+
+	if (sig) {
+		fflush(NULL);
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	return bad;
+}

@@ -28,6 +28,11 @@ int nsl_openlibs_lean(lua_State *L);
 int nsl_is_cni(const char *argv0);
 int nsl_cni_main(void);
 
+/* The end of a run (call.c): nsl_run_end (the rollback of a failed run,
+ * every cleanup), then, if a signal was caught, death by that signal, so
+ * the caller sees what happened.  Returns nonzero when a teardown failed. */
+int nsl_finish(lua_State *L, int failed);
+
 /* The REPL (repl.c). */
 void nsl_repl(lua_State *L);
 

@@ -9,7 +9,6 @@
  * a topology chunk that grows a string or a table without end gets
  * "not enough memory", not the host's OOM killer.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,7 +75,7 @@ int nsl_cni_main(void)
 {
 	lua_State *L = luaL_newstate();
 	static struct cni_mem mem;
-	int status, code = 100, sig;
+	int status, code = 100;
 
 	if (L == NULL) {
 		fputs("{\"cniVersion\":\"1.1.0\",\"code\":100,"
@@ -99,13 +98,7 @@ int nsl_cni_main(void)
 		      "\"msg\":\"nsl-cni: internal error (see stderr)\"}\n", stdout);
 	}
 	fflush(stdout);
-	if (nsl_run_end(L, code != 0) && code == 0)
+	if (nsl_finish(L, code != 0) && code == 0)
 		code = 100;	/* a teardown failed: said on stderr */
-	sig = nsl_signal;
-	if (sig) {
-		fflush(NULL);
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
 	return code;
 }

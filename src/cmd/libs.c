@@ -4,7 +4,6 @@
  * as globals, and an os.exit that closes the state (a module, nsl.so,
  * does none of this: lib/module.c).
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -23,13 +22,8 @@ static int os_exit(lua_State *L)
 	else
 		status = (int)luaL_optinteger(L, 1, EXIT_SUCCESS);
 	if (lua_isnoneornil(L, 2) || lua_toboolean(L, 2)) {
-		if (nsl_run_end(L, status != EXIT_SUCCESS) && status == EXIT_SUCCESS)
+		if (nsl_finish(L, status != EXIT_SUCCESS) && status == EXIT_SUCCESS)
 			status = EXIT_FAILURE;	/* a teardown failed */
-		if (nsl_signal) {	/* as main: die of it */
-			fflush(NULL);
-			signal(nsl_signal, SIG_DFL);
-			raise(nsl_signal);
-		}
 	}
 	fflush(NULL);
 	exit(status);

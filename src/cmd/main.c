@@ -307,7 +307,7 @@ static void warnf(void *ud, const char *msg, int tocont)
 
 int main(int argc, char **argv)
 {
-	int status, ok, sig;
+	int status, ok;
 	lua_State *L;
 
 	if (nsl_is_cni(argv[0]))
@@ -336,14 +336,7 @@ int main(int argc, char **argv)
 	/* Closing runs every __gc and __close: the cleanup of what the
 	 * script made; a failed run first rolls back what its bare
 	 * primitives made.  A signal now is kept but cuts nothing short. */
-	if (nsl_run_end(L, !(ok && status == LUA_OK)))
+	if (nsl_finish(L, !(ok && status == LUA_OK)))
 		ok = 0;		/* a teardown failed: said on stderr */
-	sig = nsl_signal;
-	if (sig) {
-		/* Die of the same signal, so the caller sees what happened. */
-		fflush(NULL);
-		signal(sig, SIG_DFL);
-		raise(sig);
-	}
 	return (ok && status == LUA_OK) ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -98,9 +98,8 @@ int nsl_parse_sockaddr(const char *text, struct sockaddr_storage *ss,
 	return -1;
 }
 
-/* A new socket of family/type in ns (the thread enters and leaves);
- * the fd or -errno. */
-static int sock_in(lua_State *L, struct nl_ns *ns, int family, int type)
+/* See sock.h. */
+int nsl_sock_in(lua_State *L, struct nl_ns *ns, int family, int type)
 {
 	int fd, err, back;
 
@@ -167,7 +166,7 @@ static struct sock *open_sock(lua_State *L, const char *prim,
 	if (timeout)
 		*timeout = nsl_opt_seconds(&o, "timeout", -1);
 	ns = nl_opts_ns(&o);
-	fd = sock_in(L, ns, ss->ss_family, type);
+	fd = nsl_sock_in(L, ns, ss->ss_family, type);
 	if (fd < 0)
 		nsl_fail(L, prim, addr, -fd, NULL);
 	return push_sock(L, fd, type, addr);

@@ -9,9 +9,16 @@
 
 #include "lua/nsl.h"
 
+struct nl_ns;
+
 /* The descriptor of the nsl socket handle at idx (sock.c): -1 when it is
  * closed, -2 when the value is no socket (for exec's fds). */
 int nsl_sock_fd(lua_State *L, int idx);
+
+/* A new socket of family and type (flags such as SOCK_NONBLOCK allowed;
+ * it is always close-on-exec) in ns, the thread entering and leaving it
+ * (sock.c); the fd or -errno. */
+int nsl_sock_in(lua_State *L, struct nl_ns *ns, int family, int type);
 
 /* Parses "a.b.c.d:port" or "[v6]:port" into ss and len (sock.c); 0, or
  * -1 with why set to a short reason. */

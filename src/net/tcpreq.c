@@ -44,25 +44,6 @@ static int tr_wait(lua_State *L, int fd, short events, double deadline)
 	}
 }
 
-/* A new non-blocking socket of family in ns; the fd or -errno. */
-static int tr_socket(lua_State *L, struct nl_ns *ns, int family)
-{
-	int fd, err, back;
-
-	err = nl_enter(L, ns);
-	if (err)
-		return err;
-	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	err = fd < 0 ? -errno : 0;
-	back = nl_leave(L);
-	if (back) {
-		if (fd >= 0)
-			close(fd);
-		return back;
-	}
-	return fd < 0 ? err : fd;
-}
-
 /* The length an HTTP response in buf[0..len) will have in all, once its
  * header is complete and says Content-Length; 0 when unknown (read until
  * the peer closes). */
@@ -226,7 +207,7 @@ static int l_tcp_request(lua_State *L)
 	memset(b, 0, sizeof(*b));
 	b->fd = -1;
 	luaL_setmetatable(L, TCPREQ_META);
-	b->fd = tr_socket(L, ns, ss.ss_family);
+	b->fd = nsl_sock_in(L, ns, ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK);
 	if (b->fd < 0)
 		return nsl_fail(L, TCPREQ_PRIM, addr, -b->fd, NULL);
 	err = tr_send(L, b->fd, &ss, sl, data, len, deadline);

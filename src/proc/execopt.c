@@ -307,7 +307,7 @@ const char *req_parse_time_offsets(lua_State *L, struct req *r)
 	return text;
 }
 
-/* fds = { [n] = file or socket, ... } (issue 16): Lua files (io.open) or
+/* fds = { [n] = file or socket, ... }: Lua files (io.open) or
  * nsl sockets placed at descriptor n >= 3 in the child.  Raises on a
  * number below 3, a closed file, anything else. */
 void req_parse_fds(lua_State *L, struct req *r)

@@ -126,7 +126,7 @@ static void child_fds(const struct child_ctx *c, int logfd)
 {
 	int fd[3], tmp[LAUNCH_MAX_FDS], i;
 
-	/* fds = {...} (issue 16): first copied above every target, so that
+	/* fds = {...}: first copied above every target, so that
 	 * neither the stdio moves nor each other's dup2 clobber a source. */
 	for (i = 0; i < c->l->n_extra; i++) {
 		tmp[i] = fcntl(c->l->extra_src[i], F_DUPFD_CLOEXEC, c->l->extra_max + 1);

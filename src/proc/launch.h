@@ -32,7 +32,7 @@ struct launch {
 	const char *cwd;	/* or NULL */
 	int fd[3];		/* the child's stdin/stdout/stderr; -1: inherit */
 	int new_pgrp;		/* setpgid(0, 0): killing it kills its group */
-	/* fds = { [3] = f }: placed at those numbers (issue 16) */
+	/* fds = { [3] = f }: placed at those numbers */
 	int extra_src[LAUNCH_MAX_FDS];	/* nsl's descriptors ... */
 	int extra_dst[LAUNCH_MAX_FDS];	/* ... and their numbers in the child (>= 3) */
 	int n_extra;
