@@ -45,6 +45,8 @@ static const struct {
 	{ ETIMEDOUT, "ETIMEDOUT" }, { EHOSTUNREACH, "EHOSTUNREACH" },
 	{ EAFNOSUPPORT, "EAFNOSUPPORT" }, { EPROTONOSUPPORT, "EPROTONOSUPPORT" },
 	{ ENOBUFS, "ENOBUFS" }, { EMSGSIZE, "EMSGSIZE" },
+	{ EPIPE, "EPIPE" }, { ECONNRESET, "ECONNRESET" },
+	{ ECONNABORTED, "ECONNABORTED" }, { ENOTCONN, "ENOTCONN" },
 };
 
 static const char *errno_name(int err, char *buf, size_t len)

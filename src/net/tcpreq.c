@@ -78,15 +78,16 @@ static size_t tr_http_total(const char *buf, size_t len)
 
 #define TCPREQ_META "nsl.tcp_request"
 
-/* The exchange's socket and answer, owned by a userdata: a signal raised
- * inside a wait leaves nothing open (__gc closes and frees). */
+/* The exchange's socket and answer, owned by a userdata in a
+ * to-be-closed slot: a signal's error raised inside a wait closes the
+ * socket as it unwinds, even under a pcall (not at some later GC). */
 struct tr_buf {
 	int fd;
 	char *p;
 	size_t len, cap;
 };
 
-/* __gc: closes the socket, frees the answer; safe twice. */
+/* __close, __gc: closes the socket, frees the answer; safe twice. */
 static int tr_gc(lua_State *L)
 {
 	struct tr_buf *b = luaL_checkudata(L, 1, TCPREQ_META);
@@ -207,6 +208,7 @@ static int l_tcp_request(lua_State *L)
 	memset(b, 0, sizeof(*b));
 	b->fd = -1;
 	luaL_setmetatable(L, TCPREQ_META);
+	lua_toclose(L, -1);
 	b->fd = nsl_sock_in(L, ns, ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK);
 	if (b->fd < 0)
 		return nsl_fail(L, TCPREQ_PRIM, addr, -b->fd, NULL);
@@ -215,9 +217,7 @@ static int l_tcp_request(lua_State *L)
 		err = tr_read(L, b->fd, b, max, deadline);
 	if (!err)
 		lua_pushlstring(L, b->p ? b->p : "", b->len);
-	lua_pushcfunction(L, tr_gc);
-	lua_pushvalue(L, -2 - !err);
-	lua_call(L, 1, 0);	/* closed and freed now, not at the next GC */
+	lua_closeslot(L, err ? -1 : -2);	/* closed and freed now */
 	if (err == EMSGSIZE)
 		return nsl_fail(L, TCPREQ_PRIM, addr, err, "answer longer than %zu bytes", max);
 	if (err)
@@ -237,6 +237,8 @@ int nsl_open_tcpreq(lua_State *L)
 	if (luaL_newmetatable(L, TCPREQ_META)) {
 		lua_pushcfunction(L, tr_gc);
 		lua_setfield(L, -2, "__gc");
+		lua_pushcfunction(L, tr_gc);
+		lua_setfield(L, -2, "__close");
 	}
 	lua_pop(L, 1);
 	nsl_register(L, tcpreq_funcs);
