@@ -35,4 +35,26 @@ describe("nsl-cni's cache of a topology kept in the store #netns", function()
     assert.same({ "10.0.9.1/30" }, C.addrs("r1", "eth1"))
     assert.same({ "10.0.9.2/30" }, C.addrs("r2", "eth1"))
   end)
+
+  it("says at once that no VNI is left when vniBase leaves fewer than the links need", function()
+    if not N.needs() then return end
+    C.cluster(2)
+    C.topology([[
+return {
+  hosts = { h1 = { "r1" }, h2 = { "r2" } },
+  namespaces = { "r1", "r2" },
+  links = { { "r1:eth1", "r2:eth1" }, { "r1:eth2", "r2:eth2" } },
+}
+]])
+    C.pods("r1", "r2")
+    C.ok("STATUS", nil, { host = "h2" }) -- h2's underlay address in the store
+    -- one VNI above the base: the second link finds none (it once took a
+    -- million rounds of store calls to say so, the host lock held)
+    local conf = C.conf("h1", { vxlan = { vniBase = 16777215 } })
+    local t0 = os.time()
+    local r = C.run("ADD", "r1", { host = "h1", conf = conf, prefix = "timeout -s KILL 20" })
+    assert.equal(102, r.code, r.raw .. r.err)
+    assert.equal("ADD: no VNI left above vniBase for link r1:eth2=r2:eth2", r.out.msg)
+    assert.is_true(os.time() - t0 < 15)
+  end)
 end)

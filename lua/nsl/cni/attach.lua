@@ -119,9 +119,10 @@ local MAX_VNI = 16777215
 -- A VNI no link holds yet: the per-lab counter vninext taken by
 -- compare-and-swap (no listing), the VNI then reserved by CAS on
 -- vnis/<v> (a counter wrapped past MAX_VNI skips the ones still held).
+-- Once as many VNIs as lie above vniBase were found held, none is left.
 local function new_vni(ctx, id)
   local base, tries = ctx.conf.vx.base, 0
-  while tries < 1000000 do
+  while tries <= math.min(MAX_VNI - base, 999999) do
     local cur, rev = store(ctx, "get", key(ctx, "vninext"))
     local v = tonumber(cur) or base
     if v < base or v > MAX_VNI then v = base end
