@@ -1,6 +1,6 @@
--- nsl-cni's topology cache and store against what outlives them: a store
--- made again from nothing (its revisions counted from the start again)
--- under a cache that was kept.
+-- nsl-cni against what outlives one call: a store made again from nothing
+-- (its revisions counted from the start again) under a cache that was
+-- kept; a VNI range above vniBase used up.
 local T = require "spec.support.util"
 local N = require "spec.support.net"
 local C = require "spec.support.cni"
@@ -9,7 +9,7 @@ local function topo(subnet)
   return 'return { namespaces = { "r1", "r2" }, links = { { "r1:eth1", "r2:eth1", subnet = { "' .. subnet .. '" } } } }'
 end
 
-describe("nsl-cni's cache of a topology kept in the store #netns", function()
+describe("nsl-cni against what outlives a call: a store made again, a VNI range used up #netns", function()
   after_each(C.wipe)
 
   it("reads a store made again, at the same revision, afresh rather than from a kept cache", function()
