@@ -57,4 +57,17 @@ return {
     assert.equal("ADD: no VNI left above vniBase for link r1:eth2=r2:eth2", r.out.msg)
     assert.is_true(os.time() - t0 < 15)
   end)
+
+  it("makes nothing through a cache directory that is a link before it refuses it", function()
+    if not N.needs() then return end
+    C.topology('return { namespaces = { "r1", "r2" }, links = { { "r1:eth1", "r2:eth1" } } }')
+    C.pods("r1", "r2")
+    local d = T.tmpdir()
+    finally(function() T.rm(d) end)
+    T.sh("mkdir " .. d .. "/elsewhere && ln -s " .. d .. "/elsewhere " .. d .. "/cache")
+    local r = C.run("ADD", "r1", { env = { NSL_CNI_CACHE_DIR = d .. "/cache" } })
+    assert.equal(5, r.code, r.raw .. r.err)
+    assert.equal("nsl-cni: cache " .. d .. "/cache: not a directory (a link)", r.out.msg)
+    assert.equal("", T.sh("ls -A " .. d .. "/elsewhere").out)
+  end)
 end)

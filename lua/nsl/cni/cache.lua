@@ -48,12 +48,14 @@ local function text_hash(s)
   return string.format("%016x", h)
 end
 
--- The directory of the lab's cache, made 0700 and checked.
+-- The directory of the lab's cache, made 0700 and checked, each level
+-- checked before anything is made in it (a root that is a link to
+-- elsewhere gets nothing made there).
 local function lab_dir(ctx)
   local root = os.getenv("NSL_CNI_CACHE_DIR") or DIR
   local d = root .. "/" .. ctx.lab
-  E.wrap(E.IO, core._mkdir, d, 448)
   for _, p in ipairs({ root, d }) do
+    E.wrap(E.IO, core._mkdir, p, 448)
     local ok, why = owned(p, "cache")
     if not ok then E.raise(E.IO, "nsl-cni: " .. why) end
   end
