@@ -182,6 +182,13 @@ describe("nsl-cni's etcd store #netns #cni", function()
     assert.is_false(gok)
     assert.equal("store: etcd://127.0.0.1:23991: get k: Connection refused", err)
     assert.is_true((s:status()))
+    -- an HTTP error: its status and etcd's words, on one line
+    local cok, cerr = pcall(s.call, s, "/v3/kv/nosuch", {}, "get", "k")
+    assert.is_false(cok)
+    assert.equal("store: " .. URL .. "/spec: get k: HTTP 404: Not Found", cerr)
+    cok, cerr = pcall(s.call, s, "/v3/kv/range", { key = "!" }, "get", "k")
+    assert.is_false(cok)
+    assert.equal("store: " .. URL .. "/spec: get k: HTTP 400: illegal base64 data at input byte 0", cerr)
   end)
 
   it("carries nsl-cni's ADD and DEL: a veth between two pods, its records in etcd, all gone after DEL", function()

@@ -92,7 +92,7 @@ function Store:call(path, body, op, key)
   local dok, ans = pcall(json.decode, bodytext)
   if code ~= "200" then
     local msg = dok and type(ans) == "table" and (ans.message or ans.error) or bodytext:sub(1, 200)
-    fail("HTTP " .. code .. ": " .. tostring(msg))
+    fail("HTTP " .. code .. ": " .. (tostring(msg):gsub("%s+$", "")))
   end
   if not dok or type(ans) ~= "table" then fail("bad JSON from etcd: " .. bodytext:sub(1, 200)) end
   return ans
