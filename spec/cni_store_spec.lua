@@ -114,6 +114,13 @@ describe("nsl-cni's store and cache #netns", function()
     assert.equal(50, r.code, r.raw .. r.err)
     assert.matches("directory " .. C.STORE:gsub("%p", "%%%0") .. ": not a directory %(a link%)", r.out.msg)
     T.sh("rm " .. C.STORE .. " && mv " .. C.STORE .. ".real " .. C.STORE)
+    -- a root that links to an empty folder: refused before kv is made there
+    T.sh("mv " .. C.STORE .. " " .. C.STORE .. ".real && mkdir " .. C.STORE .. ".empty && ln -s "
+      .. C.STORE .. ".empty " .. C.STORE)
+    r = C.run("STATUS", nil, { host = "h1" })
+    assert.equal(50, r.code, r.raw .. r.err)
+    assert.equal("", T.sh("ls -A " .. C.STORE .. ".empty").out)
+    T.sh("rm " .. C.STORE .. " && rmdir " .. C.STORE .. ".empty && mv " .. C.STORE .. ".real " .. C.STORE)
     C.ok("DEL", "r1", { host = "h1" })
   end)
 

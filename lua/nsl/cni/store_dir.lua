@@ -51,10 +51,12 @@ end
 
 -- Runs fn(self) holding the store's lock; raises "store: <url>: ...".
 function Store:locked(fn, ...)
-  local ok, err = pcall(core._mkdir, self.kv, 448) -- 0700
-  if not ok then error(string.format("store: %s: %s", self.url, tostring(err)), 0) end
   if not self.checked then
+    -- each level made, then checked before anything is made in it: a
+    -- root that is a link elsewhere is refused before kv lands there
     for _, p in ipairs({ self.root, self.kv }) do
+      local ok, err = pcall(core._mkdir, p, 448) -- 0700
+      if not ok then error(string.format("store: %s: %s", self.url, tostring(err)), 0) end
       local fine, why = M.owned(p, "directory")
       if not fine then error(string.format("store: %s: %s", self.url, why), 0) end
     end
