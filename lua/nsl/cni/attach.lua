@@ -18,6 +18,7 @@
 local core = require "nsl.core"
 local json = require "nsl.json"
 local E = require "nsl.cni.err"
+local cache = require "nsl.cni.cache"
 
 local M = {}
 
@@ -30,11 +31,7 @@ M.tag = tag
 -- bits (iproute2 takes groups up to 2^31 - 1), never 0 (every link's
 -- default group).
 function M.group(lab, id, ifname)
-  local h = 0x811c9dc5
-  for c in (lab .. "\0" .. id .. "\0" .. ifname):gmatch(".") do
-    h = ((h ~ c:byte()) * 0x01000193) & 0xffffffff
-  end
-  h = h & 0x7fffffff
+  local h = cache.fnv(lab .. "\0" .. id .. "\0" .. ifname) & 0x7fffffff
   return h == 0 and 1 or h
 end
 
@@ -298,7 +295,9 @@ end
 local function forget(ctx, rec)
   store(ctx, "del", key(ctx, "cid", rec.id, rec.ifname))
   local cur = att_of(ctx, rec.node)
-  if cur and cur.id == rec.id and cur.ifname == rec.ifname then
+  -- none: an ADD killed before it wrote att/<node> whole (del takes the
+  -- half-written copy along)
+  if not cur or cur.id == rec.id and cur.ifname == rec.ifname then
     store(ctx, "del", key(ctx, "att", rec.node))
     local node = ctx.node_of(rec.node, true)
     if node then release(ctx, node) end
@@ -355,14 +354,14 @@ local function rewire(ctx, rec)
   end
 end
 
--- What a store's writer killed mid-write left (a dir store's .tmp files).
+-- What a store's writers killed mid-write left (a dir store's .tmp
+-- files): GC's; DEL's own keys go through del.
 local function sweep_store(ctx)
   if ctx.store.sweep then store(ctx, "sweep") end
 end
 
 function M.del(ctx)
   local env = ctx.env
-  sweep_store(ctx)
   local rec = decode((store(ctx, "get", key(ctx, "cid", env.id, env.ifname))))
   local g = rec and rec.group or M.group(ctx.lab, env.id, env.ifname)
   E.mark("record")
@@ -373,6 +372,8 @@ function M.del(ctx)
     E.mark("forget")
     rewire(ctx, rec)
     E.mark("rewire")
+  else
+    store(ctx, "del", key(ctx, "cid", env.id, env.ifname)) -- a half-written one, if any
   end
 end
 
@@ -426,8 +427,9 @@ function M.check(ctx)
       if not why then
         local have = {}
         for _, a in ipairs(kernel(addr_list, { ns = env.netns, dev = l.ifname })) do have[a.cidr] = true end
+        -- l.addrs are nsl.ip's text, as addr_list's cidr
         for _, a in ipairs(l.addrs) do
-          if not have[require("nsl.ip").canon(a, true)] and not have[a] then why = "has no address " .. a end
+          if not have[a] then why = "has no address " .. a end
         end
       end
       if why then

@@ -29,11 +29,14 @@ local DIR = "/run/nsl-cni/cache"
 local FORMAT = "1" -- of the records: a new nsl-cni never reads an older one's
 local DONE = "=done"
 
-local function fnv(s)
+-- FNV-1a of s in 32 bits (also the attachments' link groups: nsl.cni.attach).
+function M.fnv(s)
   local h = 0x811c9dc5
   for i = 1, #s do h = ((h ~ s:byte(i)) * 0x01000193) & 0xffffffff end
-  return string.format("%08x", h)
+  return h
 end
+
+local function fnv(s) return string.format("%08x", M.fnv(s)) end
 
 -- A 64-bit hash of a whole text, 32 bytes a step (a topology of
 -- megabytes in milliseconds): not against a forger (the cache is root's
@@ -124,13 +127,17 @@ local function read(dir, name)
   return nil
 end
 
+-- The topology checker (with nsl.ip and nsl.topo.keys), loaded on a
+-- cache miss only: a call that finds its node's record loads none of it.
+local function topo() return require "nsl.cni.topo" end
+
 -- Loads and checks the whole topology (raises E.TOPOLOGY).
 local function load(ctx)
   local src = ctx.conf.topology
   local text, why = ctx.topology_text, "no such key in the store " .. ctx.conf.store
   if not text and src:sub(1, 1) == "/" then text, why = core._read_file(src, 4 << 20) end
   if not text then E.raise(E.TOPOLOGY, "topology: " .. src .. ": " .. tostring(why)) end
-  return E.wrap(E.TOPOLOGY, require("nsl.cni.topo").load, text, src)
+  return E.wrap(E.TOPOLOGY, topo().load, text, src)
 end
 
 -- Every node's record of model.
@@ -181,8 +188,7 @@ function M.node(ctx, name)
   end
   local rec = recs[name]
   if not rec then
-    local topo = require "nsl.cni.topo"
-    E.wrap(E.TOPOLOGY, topo.node, model, name)
+    E.wrap(E.TOPOLOGY, topo().node, model, name)
   end
   return rec
 end

@@ -112,25 +112,29 @@ function Store:put(key, value)
   self:locked(Store.write, key, value)
 end
 
+-- Every write goes through NAME.tmp and a rename, under the lock: a .tmp
+-- seen while holding it is what a writer killed mid-write left.
+local function unlink(self, name)
+  local ok, err = pcall(core._unlink, self.kv .. "/" .. name)
+  if not ok then error(string.format("store: %s: %s", self.url, tostring(err)), 0) end
+end
+
+-- Removes key and what a writer of it killed mid-write left.
 function Store:del(key)
   self:locked(function()
-    local ok, err = pcall(core._unlink, self.kv .. "/" .. enc(key))
-    if not ok then error(string.format("store: %s: %s", self.url, tostring(err)), 0) end
+    unlink(self, enc(key))
+    unlink(self, enc(key) .. ".tmp")
   end)
 end
 
--- Every write goes through NAME.tmp and a rename, under the lock: a .tmp
--- seen while holding it is what a writer killed mid-write left.  DEL and
--- GC, the verbs that clean up, remove them.
+-- Every half-written file (GC: one listing of the whole store; DEL
+-- removes only its own keys' through del).
 function Store:sweep()
   self:locked(function()
     local names, why = core._readdir(self.kv)
     if not names then error(string.format("store: %s: %s", self.url, why), 0) end
     for _, name in ipairs(names) do
-      if name:find("%.tmp$") then
-        local ok, err = pcall(core._unlink, self.kv .. "/" .. name)
-        if not ok then error(string.format("store: %s: %s", self.url, tostring(err)), 0) end
-      end
+      if name:find("%.tmp$") then unlink(self, name) end
     end
   end)
 end
