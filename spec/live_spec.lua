@@ -110,6 +110,7 @@ describe("nsl up and live changes #cli #netns", function()
     if not T.need_sandbox() then return end
     assert.equal(0, T.run({ "up", file }).code)
     for _, case in ipairs({ { "-w " .. dir .. "/h.pcap", dir .. "/h.pcap" }, { ">" .. dir .. "/out.pcap", "stdout" } }) do
+      os.remove(dir .. "/cap.err") -- else the last round's "listening" is seen before this capture listens
       local r = T.sh(table.concat({
         T.quote(T.nsl) .. " capture lab1 h:eth0 " .. case[1] .. " 2>" .. dir .. "/cap.err & p=$!",
         "i=0; while ! grep -q listening " .. dir .. "/cap.err && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done",

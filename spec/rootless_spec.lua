@@ -371,6 +371,9 @@ describe("nsl without root #rootless", function()
       print("cleanup done")
     ]] })
     for _, sig in ipairs({ "TERM", "INT" }) do
+      -- the last round's "ready" must not be seen before this nsl starts:
+      -- a signal then meets setsid, which (a background job of sh) ignores INT
+      os.remove(dir .. "/out")
       local r = T.sh(table.concat({
         "setsid " .. AS_NOBODY .. T.quote(T.nsl) .. " " .. dir .. "/sig.lua >" .. dir .. "/out 2>&1 & p=$!",
         "i=0; while ! grep -q ready " .. dir .. "/out && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
