@@ -15,7 +15,9 @@
 --   {"op":"partition","a":["a"],"b":["b","c"]}      -> {"ok":true,"n":2}
 --   {"op":"heal"}                                   -> {"ok":true,"n":2}
 --   {"op":"capture","state":"start"|"stop","end":..,"pid":..,"to":..}
---   {"op":"down","pid":N}: the reply comes once the lab is down; the
+--   {"op":"down","pid":N}: the reply comes once the lab is down; nsl
+--                         down then waits for the keeper's end, or, in
+--                         a rootless world (reply "waits":true), the
 --                         keeper ends once process N (nsl down) has
 -- and a refusal is {"error":"no node named r9 (did you mean 'r1'?)"}.
 -- Each change is written to the lab file at once (nsl.lab), so nsl show
@@ -130,13 +132,14 @@ function M.run(file, name, ready)
   if not ok then error(c, 0) end
   if not c then return t:down() end
   t:down()
-  pcall(c.send, c, json.encode({ ok = true }) .. "\n")
   -- In a rootless world this process's end ends the world and kills
   -- every process joined to it: nsl down (pid) must have exited first,
-  -- its status set (waited for 5 s at most).
+  -- its status set (waited for 5 s at most).  Elsewhere nsl down waits
+  -- for this process's end (its record gone too): the reply says which.
   local f = io.open("/proc/self/uid_map")
   local rootless = f and not f:read("a"):match("^%s*0%s+0%s+4294967295")
   if f then f:close() end
+  pcall(c.send, c, json.encode({ ok = true, waits = rootless or nil }) .. "\n")
   local deadline = core.now() + 5
   while rootless and math.type(pid) == "integer" and core.now() < deadline do
     local st = core._proc_stat(pid)

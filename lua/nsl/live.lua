@@ -95,6 +95,24 @@ function M.install(cli, h)
     return reply
   end
 
+  -- Waits for the keeper's end after its lab is down (its record goes
+  -- last): once nsl down returns, nothing of the lab is left.  The
+  -- keeper's start time tells a reused pid, which is not waited for.
+  local function ended(cmd, doc)
+    local wait = keeper_timeout(cmd)
+    local deadline = core.now() + wait
+    local start = math.tointeger(doc.start)
+    while true do
+      local st = core._proc_stat(doc.pid)
+      if not st or st.state == "Z" or (start and st.start ~= start) then return end
+      if core.now() > deadline then
+        die("%s: %s: its lab is down, but its keeper (pid %d) did not end in %g s: kill -KILL %d and nsl --clean",
+          cmd, doc.name, doc.pid, wait, doc.pid, doc.pid)
+      end
+      core.sleep(0.01)
+    end
+  end
+
   -- nsl up FILE [--name NAME]
   function cli.up(args)
     local o, pos = parse("up", args, {}, { ["--name"] = "name" })
@@ -151,7 +169,8 @@ function M.install(cli, h)
       for i, run in ipairs(pos) do targets[i] = find("down", run) end
     end
     for _, doc in ipairs(targets) do
-      request("down", doc, { op = "down", pid = record.self().pid })
+      local reply = request("down", doc, { op = "down", pid = record.self().pid })
+      if not reply.waits then ended("down", doc) end
       out(doc.name .. " down")
     end
     return 0
