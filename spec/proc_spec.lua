@@ -6,6 +6,12 @@ local arg_error, need_sandbox = T.arg_error, T.need_sandbox
 
 local nsl_script = T.run_script
 
+-- Does pid have a SIGTERM handler (the SigCgt bit that stopping it reads)?
+local function catches_term(pid)
+  local hex = T.slurp("/proc/" .. pid .. "/status"):match("SigCgt:%s*(%x+)")
+  return hex ~= nil and (tonumber(hex, 16) >> 14) & 1 == 1
+end
+
 describe("process handles #netns", function()
   local ns
 
@@ -97,11 +103,14 @@ describe("process handles #netns", function()
     local h = spawn({ "sleep", "100" }, { unshare = { "pid" }, background = true })
     local t0 = now()
     h:close()
-    assert.is_true(now() - t0 < 0.5, "took " .. (now() - t0) .. " s")
+    -- (the default grace is 2 s: a close that waited for it still fails)
+    assert.is_true(now() - t0 < 1.5, "took " .. (now() - t0) .. " s")
     assert.equal("KILL", h:wait().signal)
-    -- one with a handler gets SIGTERM and its grace period
+    -- one with a handler gets SIGTERM and its grace period; closed once
+    -- the shell has set its trap (close reads SigCgt: before the trap it
+    -- would rightly get SIGKILL at once)
     h = spawn("trap 'exit 7' TERM; sleep 100 & wait", { unshare = { "pid" }, background = true })
-    sleep(0.1)
+    assert.is_true(T.wait_until(function() return catches_term(h.pid) end), "no TERM handler after 5 s")
     h:close()
     assert.equal(7, h:wait().code)
   end)
@@ -166,19 +175,35 @@ describe("process handles #netns", function()
   it("stops every background process at the end of a script, in parallel", function()
     if not need_sandbox() then return end
     for _, ending in ipairs({ "", "error('boom')", "os.exit(0)" }) do
-      local t0 = now()
       local r = nsl_script(string.format([[
         local hs = {}
         for i = 1, 3 do
-          -- PID 1 of a namespace ignores SIGTERM: each needs the grace period
-          hs[i] = spawn({"sleep", "1000." .. i}, {unshare = {"pid"}, background = true, grace = 0.5})
+          -- PID 1 of a namespace whose SIGTERM handler does not end it
+          -- (its sleep dies, the loop starts another): it needs the whole
+          -- grace period (without a handler it gets SIGKILL at once)
+          hs[i] = spawn({"sh", "-c", "trap : TERM; while :; do sleep 1000." .. i .. "; done"},
+            {unshare = {"pid"}, background = true, grace = 1.5})
         end
-        hs[4] = ns_exec(%q, "trap '' TERM; sleep 1000.4", {background = true, grace = 0.5})
+        hs[4] = ns_exec(%q, "trap '' TERM; sleep 1000.4", {background = true, grace = 1.5})
+        -- the stop is timed from here, once the shells have their traps
+        local function has(pid, field)
+          local f = io.open("/proc/" .. pid .. "/status")
+          local hex = f and f:read("a"):match(field .. ":%%s*(%%x+)")
+          if f then f:close() end
+          return hex and (tonumber(hex, 16) >> 14) & 1 == 1
+        end
+        for i = 1, 4 do
+          local deadline = now() + 5
+          while not has(hs[i].pid, i < 4 and "SigCgt" or "SigIgn") and now() < deadline do sleep(0.01) end
+        end
         hs = nil
+        print(now())
         %s
       ]], ns, ending))
-      local took = now() - t0
-      assert.is_true(took < 1.4, "took " .. took .. "s for: " .. ending .. " " .. r.err)
+      local took = now() - assert(tonumber(r.out:match("^(%S+)\n")), r.out .. r.err)
+      -- one grace period of 1.5 s for all four: stopping them one by one
+      -- would take at least 6 s; the rest is room for a loaded machine
+      assert.is_true(took < 4, "took " .. took .. "s for: " .. ending .. " " .. r.err)
       assert.equal(1, T.sh("pgrep -f 'sleep 100[0]'").code, "left running after: " .. ending)
     end
   end)
