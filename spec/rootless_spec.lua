@@ -344,8 +344,11 @@ describe("nsl without root #rootless", function()
       term:wait_for("nsl> ")
       term:line('ns_add("r1"); print(ns_list()[1], 40 + 2)')
       term:wait_for("r1\t?%s+42")
-      term:line("while true do end")
-      T.sh("sleep 0.2")
+      -- Ctrl-C once the chunk runs (it says so: SPIN is made at run time,
+      -- the echoed line does not show it); before the REPL has read the
+      -- line, the tty would discard the typed input instead
+      term:line("io.write(('spin'):upper(), '\\n') io.flush() while true do end")
+      term:wait_for("\nSPIN", 5, true)
       term:key("C-c")
       term:wait_for("interrupted", 5, true)
       term:line("os.exit(3)")
