@@ -109,8 +109,11 @@ describe("node files and private directories #netns", function()
       sleep(30)
     ]])
     finally(function() T.rm(dir); T.run({ "--clean" }) end)
+    -- (the service has no ready: up returns once it is spawned, and its
+    -- cat writes the log in its own time)
     local r = T.sh(T.quote(T.nsl) .. " " .. T.quote(script) .. " > " .. dir .. "/out & pid=$!; " ..
       "for i in $(seq 200); do grep -qs up " .. dir .. "/out && break; sleep 0.05; done; " ..
+      "for i in $(seq 200); do grep -qs mine /run/nsl/log/nx-a-s.log && break; sleep 0.05; done; " ..
       T.quote(T.nsl) .. " exec a -- cat /etc/nsl-x.conf; cat /run/nsl/log/nx-a-s.log; " ..
       T.quote(T.nsl) .. " show | grep -o '^  files$' | sed 's/ //g'; kill -KILL $pid; wait $pid")
     assert.equal("mine\nmine\nfiles\n", r.out)
