@@ -31,35 +31,35 @@ local function ping_avg(count)
   return tonumber(r.out:match("= [%d.]+/([%d.]+)/")), r
 end
 
--- Seconds from before the sender starts to when the receiver has read
--- bytes over TCP from a to b (and the FIN).
-local function elapsed(bytes)
-  local r = T.sh(string.format([[
-ip netns exec b socat -u TCP-LISTEN:5001,reuseaddr OPEN:/dev/null &
-sleep 0.3
-t0=$(date +%%s%%N)
-head -c %d /dev/zero | ip netns exec a socat -u - TCP:10.77.0.2:5001
-wait
-t1=$(date +%%s%%N)
-echo $(( (t1 - t0) / 1000 ))]], bytes))
-  assert.equal(0, r.code, r.err)
-  return tonumber(r.out) / 1e6
-end
+-- Mbit/s on the wire of a bulk transfer of bytes from a to b (the rate
+-- applies to whole frames, 1514 bytes for each 1448 of TCP payload),
+-- timed by the receiver: an nsl started before the sender counts from
+-- its first 64 KiB to the end, so neither a program's start-up nor the
+-- connection is in the time (an emulated CPU, the kernel lane's, or a
+-- loaded one makes those large and uneven); the tbf's first burst
+-- mostly falls in those 64 KiB.  The sender connects once the listener
+-- is seen, not after a guessed sleep (a refused connection left the
+-- shell waiting for the listener for ever).
+local RECEIVER = [[
+local _ = io.read(65536)
+local t0, n = now(), 0
+for s in function() return io.read(65536) end do n = n + #s end
+print(n, now() - t0)]]
 
--- Seconds to carry bytes: less the cost of starting the programs and
--- connecting (a transfer of one byte), which an emulated CPU (the
--- kernel lane's) makes large.
-local function transfer(bytes)
-  -- the least of two: a hiccup of the (emulated) machine only adds to a
-  -- base, and a base too large inflates the rate measured
-  local base = math.min(elapsed(1), elapsed(1))
-  return elapsed(bytes) - base
-end
-
--- Mbit/s on the wire of a bulk transfer of bytes from a to b: the rate
--- applies to whole frames, 1514 bytes for each 1448 of TCP payload.
 local function wire_mbit(bytes)
-  return bytes * 1514 / 1448 * 8 / transfer(bytes) / 1e6
+  local r = T.sh(string.format([[
+timeout 60 ip netns exec b socat -u TCP-LISTEN:5001,reuseaddr STDOUT | %s -e %s & rx=$!
+i=0
+until ip netns exec b ss -Htln 'sport = :5001' | grep -q .; do
+  i=$((i + 1)); [ $i -le 200 ] || { echo 'b: nothing listens on 5001 after 10 s' >&2; exit 99; }
+  sleep 0.05
+done
+head -c %d /dev/zero | timeout 60 ip netns exec a socat -u - TCP:10.77.0.2:5001 || exit 98
+wait $rx]], T.quote(T.nsl), T.quote(RECEIVER), bytes))
+  assert.equal(0, r.code, r.err)
+  local n, secs = r.out:match("^(%d+)%s+(%S+)\n$")
+  assert(n, "the receiver said: " .. r.out .. r.err)
+  return tonumber(n) * 1514 / 1448 * 8 / tonumber(secs) / 1e6
 end
 
 describe("link_impair #netns", function()
