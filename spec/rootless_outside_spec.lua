@@ -87,17 +87,28 @@ describe("nsl without root #rootless", function()
     if arg[1] == "wait" then sleep(1000) end
   ]]
 
+  -- The machine's server on 127.0.0.1:47802, which a reaches through
+  -- pasta: seen listening before the world starts (not a moment after
+  -- it), as $s; each test ends with kill $s; wait $s, so that the next
+  -- one's socat finds the port free.
+  local MACHINE = table.concat({
+    "socat TCP-LISTEN:47802,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo hello from the machine' " ..
+      "</dev/null >/dev/null 2>&1 & s=$!",
+    "i=0; until ss -Htln 'sport = :47802' | grep -q .; do",
+    "  [ $i -lt 200 ] || { echo 'nothing listens on 47802 after 10 s'; kill $s; exit 99; }",
+    "  sleep 0.05; i=$((i+1)); done",
+  }, "\n")
+
   it("--publish: a node behind nat reaches the machine's loopback through pasta, "
      .. "and the machine's 127.0.0.1:47801 reaches a server in the world", function()
     if not need_pasta() then return end
     local dir = nobody_dir({ ["lab.lua"] = lab })
     local r = T.sh(table.concat({
-      "socat TCP-LISTEN:47802,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo hello from the machine' " ..
-        "</dev/null >/dev/null 2>&1 & s=$!",
+      MACHINE,
       AS_NOBODY .. T.quote(T.nsl) .. " --publish 47801 " .. dir .. "/lab.lua wait >" .. dir .. "/out 2>&1 & p=$!",
       "i=0; while ! grep -q ready " .. dir .. "/out && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
       "socat -T5 -u TCP:127.0.0.1:47801 - </dev/null",
-      "kill $s; kill -TERM $p; wait $p; echo status $?",
+      "kill $s; wait $s; kill -TERM $p; wait $p; echo status $?",
     }, "\n"))
     local out = T.slurp(dir .. "/out")
     assert.equal("hello from a\nstatus 143\n", r.out, out .. r.err)
@@ -120,8 +131,7 @@ describe("nsl without root #rootless", function()
       local dir = nobody_dir({ ["lab.lua"] = lab })
       local how = (case[1] == "TERM" or case[1] == "KILL") and "wait" or case[1]
       local r = T.sh(table.concat({
-        "socat TCP-LISTEN:47802,bind=127.0.0.1,reuseaddr,fork SYSTEM:'echo hello from the machine' " ..
-          "</dev/null >/dev/null 2>&1 & s=$!",
+        MACHINE,
         "NSL_ROOTLESS_EGRESS=1 " .. AS_NOBODY .. T.quote(T.nsl) .. " " .. dir .. "/lab.lua " .. how ..
           " >" .. dir .. "/out 2>&1 & p=$!",
         "i=0; while ! grep -q -e ready -e boom " .. dir .. "/out && kill -0 $p && [ $i -lt 200 ]; do",
@@ -129,7 +139,7 @@ describe("nsl without root #rootless", function()
         -- while the world runs, pasta does (its comm may be passt.avx2)
         how == "wait" and "ps -u 65534 -o args= | grep -c '^pasta '" or "echo 1",
         how == "wait" and "kill -" .. case[1] .. " $p" or "true",
-        "wait $p; echo status $?; kill $s",
+        "wait $p; echo status $?; kill $s; wait $s",
       }, "\n"))
       assert.equal("1\nstatus " .. case[2] .. "\n", r.out, T.slurp(dir .. "/out") .. r.err)
       assert.matches("from a: hello from the machine\n", T.slurp(dir .. "/out"), 1, true)
@@ -220,7 +230,13 @@ describe("nsl without root #rootless", function()
       "rm " .. dir .. "/out",
       nsl .. " " .. dir .. "/lab.lua >" .. dir .. "/out 2>&1 & p=$!",
       "i=0; while ! grep -q ready " .. dir .. "/out && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
-      "kill -KILL $p; wait $p; echo status $?; sleep 0.2",
+      -- nsl ls drops it once the world's pid 1 (in it, before the outer
+      -- pid) is reaped, a moment after the SIGKILL: wait for that, not 0.2 s
+      "w=$(cut -d' ' -f1 " .. dir .. "/xdg/nsl/world-$p)",
+      "kill -KILL $p; wait $p; echo status $?",
+      "i=0; while [ -e \"/proc/$w\" ]; do",
+      "  [ $i -lt 250 ] || { echo \"the world's pid 1 ($w) still there after 5 s\"; break; }",
+      "  sleep 0.02; i=$((i+1)); done",
       "echo files $(ls " .. dir .. "/xdg/nsl | wc -l)",
       nsl .. " ls >/dev/null",
       "echo files $(ls " .. dir .. "/xdg/nsl | wc -l)",
@@ -433,7 +449,9 @@ describe("nsl without root #rootless", function()
       nsl .. " exec -w $p a -- sleep 4242 & e=$!",
       "i=0; while ! pgrep -u 65534 -fx 'sleep 4242' >/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done",
       "echo running $(pgrep -u 65534 -fxc 'sleep 4242')",
-      "kill -KILL $e; wait $e; sleep 0.3",
+      -- (PR_SET_PDEATHSIG: the command dies a moment after, in its own time)
+      "kill -KILL $e; wait $e",
+      "i=0; while pgrep -u 65534 -fx 'sleep 4242' >/dev/null && [ $i -lt 250 ]; do sleep 0.02; i=$((i+1)); done",
       "echo running $(pgrep -u 65534 -fxc 'sleep 4242')",
       "kill -TERM $p; wait $p; echo status $?",
     }, "\n"))
