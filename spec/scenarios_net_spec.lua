@@ -21,7 +21,10 @@ describe("S1: a network namespace from scratch #netns", function()
     assert.is_true(ns_exists("netns1"))
     local pid = T.sh("ip netns exec netns1 sleep 30 >/dev/null 2>&1 & echo $!").out:match("%d+")
     finally(function() T.sh("kill " .. pid) end)
-    T.sh("sleep 0.2")
+    -- inside once ip netns exec has become the sleep (before it, ip may
+    -- not have opened the namespace yet, and would find no netns1)
+    assert.is_truthy(T.wait_until(function() return T.slurp("/proc/" .. pid .. "/comm") == "sleep\n" end),
+      "ip netns exec did not become the sleep in 5 s")
     ns_del("netns1")
     assert.same({}, N.ip_netns())
     assert.equal(0, T.sh("nsenter --net=/proc/" .. pid .. "/ns/net ip link show lo").code)
