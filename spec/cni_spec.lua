@@ -132,9 +132,12 @@ describe("nsl-cni #netns", function()
     end
     finally(function() T.sh("kill " .. pids[1] .. " " .. pids[2]) end)
     local function netns(i) return "/proc/" .. pids[i] .. "/ns/net" end
-    local t0 = now() -- unshare has made the namespace once the two differ
-    while T.sh("readlink " .. netns(1)).out == T.sh("readlink /proc/self/ns/net").out and now() - t0 < 3 do
-      sleep(0.02)
+    -- each unshare has made its namespace once it differs from ours (both
+    -- are used: ADD r2 goes into the second one)
+    local ours = T.sh("readlink /proc/self/ns/net").out
+    for i = 1, 2 do
+      assert.is_truthy(T.wait_until(function() return T.sh("readlink " .. netns(i)).out ~= ours end),
+        "unshare -n " .. i .. " made no namespace in 5 s")
     end
     C.ok("ADD", "r1", { netns = netns(1) })
     local out = C.ok("ADD", "r2", { netns = netns(2) })
