@@ -104,7 +104,11 @@ describe("tcp_request and signals #netns", function()
     local r = T.run({ "-e", [[
       local srv <close> = listen("tcp", "127.0.0.1:24151")
       local pid = io.open("/proc/self/stat"):read("n")
-      local k <close> = spawn({ "sh", "-c", "sleep 0.3; kill -INT " .. pid }, { background = true })
+      -- the signal comes once the connection is established (so inside
+      -- the pcall), not after a guessed 0.3 s; never: the request times out
+      local k <close> = spawn({ "sh", "-c", "for i in $(seq 250); do " ..
+        "ss -Htn state established 'dport = :24151' | grep -q . && exec kill -INT " .. pid ..
+        "; sleep 0.02; done" }, { background = true })
       collectgarbage("stop")
       local ok, e = pcall(tcp_request, "127.0.0.1:24151", "x", { timeout = 5 })
       print(ok, e)
