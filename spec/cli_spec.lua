@@ -198,11 +198,8 @@ describe("the nsl command line #cli", function()
         io.stdout:write("ready\n") io.stdout:flush()
         while true do sleep(30) end
       ]])
-      local r = T.sh(string.format(
-        "%s %s > %s/out & pid=$!; " ..
-        "for i in $(seq 100); do grep -q ready %s/out 2>/dev/null && break; sleep 0.05; done; " ..
-        "kill -INT $pid; wait $pid",
-        T.quote(T.nsl), T.quote(path), T.quote(dir), T.quote(dir)))
+      local r = T.sh(string.format("%s %s > %s/out & pid=$!; %s; kill -INT $pid; wait $pid",
+        T.quote(T.nsl), T.quote(path), T.quote(dir), T.sh_until("grep -qs ready " .. T.quote(dir) .. "/out", "ready")))
       assert.equal(130, r.code, r.err)
       assert.equal("nsl: interrupted\n", r.err)
       for _, n in ipairs(require("nsl.core").ns_list()) do assert.is_nil(n:match("^cli%-"), n) end
@@ -246,11 +243,9 @@ describe("the nsl command line #cli", function()
         sleep(0.01)                          -- and afterwards it is pending again
         os.exit(0)
       ]])
-      local r = T.sh(string.format(
-        "%s %s %s > %s/out & pid=$!; " ..
-        "for i in $(seq 100); do grep -q ready %s/out 2>/dev/null && break; sleep 0.05; done; " ..
-        "kill -TERM $pid; wait $pid",
-        T.quote(T.nsl), T.quote(path), T.quote(dir .. "/mark"), T.quote(dir), T.quote(dir)))
+      local r = T.sh(string.format("%s %s %s > %s/out & pid=$!; %s; kill -TERM $pid; wait $pid",
+        T.quote(T.nsl), T.quote(path), T.quote(dir .. "/mark"), T.quote(dir),
+        T.sh_until("grep -qs ready " .. T.quote(dir) .. "/out", "ready")))
       assert.equal(143, r.code, r.err)
       assert.equal("terminated by signal 15 (Terminated)! false", T.slurp(dir .. "/mark"))
     end)
@@ -268,12 +263,10 @@ describe("the nsl command line #cli", function()
           os.remove(dir .. "/mark")
           os.remove(dir .. "/out") -- else the last round's "ready" is seen before nsl starts
           local path = script(gc .. "\nio.stdout:write('ready\\n') io.stdout:flush()\n" .. body)
-          local r = T.sh(string.format(
-            "%s %s %s > %s/out & pid=$!; " ..
-            "for i in $(seq 100); do grep -q ready %s/out 2>/dev/null && break; sleep 0.05; done; " ..
-            "kill -%s $pid; wait $pid",
-            T.quote(T.nsl), T.quote(path), T.quote(dir .. "/mark"), T.quote(dir), T.quote(dir), case.sig))
-          assert.equal(case.code, r.code, body)
+          local r = T.sh(string.format("%s %s %s > %s/out & pid=$!; %s; kill -%s $pid; wait $pid",
+            T.quote(T.nsl), T.quote(path), T.quote(dir .. "/mark"), T.quote(dir),
+            T.sh_until("grep -qs ready " .. T.quote(dir) .. "/out", "ready"), case.sig))
+          assert.equal(case.code, r.code, body .. "\n" .. r.err)
           -- one line, no traceback (the shell may add its own "Terminated")
           assert.matches("^nsl: " .. case.msg:gsub("%p", "%%%0") .. "\n", r.err)
           assert.is_nil(r.err:find("traceback"), r.err)

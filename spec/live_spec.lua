@@ -113,7 +113,7 @@ describe("nsl up and live changes #cli #netns", function()
       os.remove(dir .. "/cap.err") -- else the last round's "listening" is seen before this capture listens
       local r = T.sh(table.concat({
         T.quote(T.nsl) .. " capture lab1 h:eth0 " .. case[1] .. " 2>" .. dir .. "/cap.err & p=$!",
-        "i=0; while ! grep -q listening " .. dir .. "/cap.err && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done",
+        T.sh_until("grep -qs listening " .. dir .. "/cap.err", "the capture's listening", "p"),
         T.quote(T.nsl) .. " show lab1 | grep -A1 '^captures'",
         "ip netns exec lab1-h ping -c2 -i0.2 -W1 10.43.0.2 >/dev/null",
         "kill -TERM $p; wait $p; echo status $?",

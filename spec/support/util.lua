@@ -98,6 +98,18 @@ function M.wait_until(f, timeout)
   return v
 end
 
+-- sh_until(cond, what [, pid = "pid"]): a shell fragment that waits up to
+-- 20 s until the shell command cond succeeds (a program under test said
+-- "ready", say); otherwise it says what it did not see (on stdout and
+-- stderr, for whichever the test asserts on), stops $pid with SIGTERM
+-- and exits 99, rather than go on and signal a program not ready yet.
+function M.sh_until(cond, what, pid)
+  pid = "$" .. (pid or "pid")
+  local say = M.quote(what .. " not seen after 20 s")
+  return string.format("i=0; until %s; do [ $i -lt 400 ] || { echo %s; echo %s >&2; kill -TERM %s; wait %s; exit 99; }; " ..
+    "sleep 0.05; i=$((i+1)); done", cond, say, say, pid, pid)
+end
+
 function M.quote(s)
   return "'" .. tostring(s):gsub("'", "'\\''") .. "'"
 end
