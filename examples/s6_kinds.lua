@@ -89,8 +89,16 @@ check.eq(r.stdout, "0::/\n", "inside, /proc/self/cgroup says 0::/")
 
 -- PID: the first process is PID 1 and reaps orphans.
 check.step("PID: PID 1 adopts and reaps orphans")
-r = run("sh -c 'sleep 0.2 &'; sleep 0.05; ps -o pid=,ppid=,comm= -e; sleep 0.3; " ..
-  "echo zombies: $(ps -o stat= -e | grep -c Z)",
+-- sh -c 'sleep 1 &' leaves an orphan; the shell run here is PID 1.  The
+-- loops wait (up to 2 s, then 3 s) until PID 1 has adopted the sleep,
+-- then until it has ended and been reaped.
+r = run([[
+  orphan() { ps -o ppid=,comm= -e | grep -q '^ *1 sleep$'; }
+  sh -c 'sleep 1 &'
+  for i in $(seq 40); do orphan && break; sleep 0.05; done
+  ps -o pid=,ppid=,comm= -e
+  for i in $(seq 60); do orphan || break; sleep 0.05; done
+  echo zombies: $(ps -o stat= -e | grep -c Z)]],
   { unshare = { "pid", "mount" }, mount_proc = true })
 io.write(r.stdout)
 check.ok(r.stdout:match("%d+%s+1%s+sleep\n") ~= nil,
