@@ -26,10 +26,35 @@ describe("nsl.so, the module for stock Lua #stock", function()
 
   it("runs a plain busted spec that uses the module, under lua5.4", function()
     if not module_built() then return end
+    local before = T.other_records()
     local r = T.sh(env .. "busted --lua=lua5.4 -o utfTerminal spec/stock")
     assert.equal(0, r.code, r.out .. r.err)
     local passed = r.out:match("(%d+) success")
     assert.equal(T.sandboxed() and "2" or "1", passed, r.out)
+    -- busted's exit closes the state: the run ends as nsl's do, its record gone
+    assert.equal(before, T.other_records())
+  end)
+
+  it("ends the run as the state closes: what handles made goes, bare primitives' objects stay, no record", function()
+    if not module_built() then return end
+    if not T.need_sandbox() then return end
+    local before = T.other_records()
+    for _, exit in ipairs({ "", "os.exit(0, true)" }) do
+      local r = T.sh(env .. "lua5.4 -e " .. T.quote("local nsl = require 'nsl'; local h = nsl.netns('stk-h'); " ..
+        "nsl.ns_add('stk-bare'); " .. exit))
+      assert.equal(0, r.code, r.err)
+      assert.equal("stk-bare\n", T.sh("ip netns list | grep stk-").out, exit)
+      assert.equal(before, T.other_records(), exit)
+      T.sh("ip netns del stk-bare")
+    end
+    -- os.exit(code) without closing the state: the record stays for nsl --clean
+    local r = T.sh(env .. "lua5.4 -e " .. T.quote("local nsl = require 'nsl'; nsl.netns('stk-h'); os.exit(0)"))
+    assert.equal(0, r.code, r.err)
+    assert.not_equal(before, T.other_records())
+    assert.equal("stk-h\n", T.sh("ip netns list | grep stk-").out)
+    assert.equal(0, T.run({ "--clean" }).code)
+    assert.equal("", T.sh("ip netns list | grep stk-").out)
+    assert.equal(before, T.other_records())
   end)
 
   it("the rockspec lists every C file of the core and every file of lua/", function()

@@ -25,6 +25,7 @@
 #include "nsl.h"
 
 static int torn;		/* teardowns that failed with no caller to tell */
+static int host_ends;		/* the nsl binary ends the run (nsl_run_end) */
 
 /* See nsl.h. */
 int nsl_rec_fail(lua_State *L, const char *prim, const char *obj, int err)
@@ -123,6 +124,7 @@ int nsl_run_end(lua_State *L, int failed)
 	sig_atomic_t sig;
 	int left = 0;
 
+	host_ends = 1;
 	nsl_signals_set(&set);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	nsl_signals_disarm();
@@ -138,6 +140,41 @@ int nsl_run_end(lua_State *L, int failed)
 	if (sig)
 		nsl_signal = sig;	/* nsl dies of the first signal */
 	return torn > 0;
+}
+
+/* The end of a run a stock interpreter hosts (nsl.so or the rock under
+ * lua5.4, a plain busted): the __gc of a sentinel made with nsl.core, so
+ * it runs as the state closes (lua5.4's normal end, os.exit(code, true)),
+ * after the finalizers of everything made since (newest first).  It ends
+ * the run as nsl_run_end ends a good one: topologies and handles taken
+ * down, the record closed and removed unless a teardown left something
+ * for nsl --clean.  In the nsl binary, nsl_run_end has done it. */
+static int run_end_gc(lua_State *L)
+{
+	sigset_t set, old;
+	int left;
+
+	if (host_ends || !nsl_rec_active())
+		return 0;
+	nsl_signals_set(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	left = call_record(L, "finish", 0);
+	nsl_rec_close(left);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
+
+static void run_end_sentinel(lua_State *L)
+{
+	if (lua_getfield(L, LUA_REGISTRYINDEX, "nsl.run_end") == LUA_TNIL) {
+		lua_newuserdatauv(L, 0, 0);
+		lua_createtable(L, 0, 1);
+		lua_pushcfunction(L, run_end_gc);
+		lua_setfield(L, -2, "__gc");
+		lua_setmetatable(L, -2);
+		lua_setfield(L, LUA_REGISTRYINDEX, "nsl.run_end");
+	}
+	lua_pop(L, 1);
 }
 
 /* _record_note(sign, kind, name [, f2 [, f3]]): appends
@@ -204,5 +241,6 @@ int nsl_open_record(lua_State *L)
 	};
 
 	nsl_register(L, prims);
+	run_end_sentinel(L);
 	return 0;
 }
