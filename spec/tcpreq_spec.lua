@@ -7,13 +7,18 @@ local SOCAT = "/usr/bin/socat"
 
 -- Serves the shell command cmd's output to every connection on port;
 -- returns the tcp_request of req to it (ok, answer or error), retried
--- while socat is not listening yet.
+-- while socat is not listening yet.  The default request is read before
+-- cmd answers, as a server would: else socat, writing it to a cmd that
+-- had ended (cat of a file), met EPIPE and dropped the connection before
+-- it relayed the answer.
+local GET = "GET / HTTP/1.0\r\n\r\n"
 local function ask(port, cmd, req, opts)
+  if not req then cmd = "head -c " .. #GET .. " >/dev/null; " .. cmd end
   local h = core.spawn({ "socat", "TCP-LISTEN:" .. port .. ",bind=127.0.0.1,reuseaddr,fork", "SYSTEM:" .. cmd },
     { background = true })
   local t0 = core.now()
   local function try()
-    local ok, r = pcall(core.tcp_request, "127.0.0.1:" .. port, req or "GET / HTTP/1.0\r\n\r\n", opts)
+    local ok, r = pcall(core.tcp_request, "127.0.0.1:" .. port, req or GET, opts)
     if not ok and type(r) == "table" and r.code == "ECONNREFUSED" and core.now() - t0 < 5 then
       core.sleep(0.05)
       return try()
