@@ -33,17 +33,21 @@ pid_t nsl_bg_fork(void)
 }
 
 /* See exec.h. */
-void nsl_bg_child(pid_t parent, int keep_stdout, const int *keep, int nkeep)
+void nsl_bg_child(pid_t parent, int keep_stdout, const int *keep, int nkeep, int hold_stop)
 {
 	static const int handled[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
-	sigset_t none;
+	sigset_t held;
 	size_t i;
 	int null, fd, j, kept;
 
 	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		signal(handled[i], SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sigemptyset(&held);
+	if (hold_stop) {
+		sigaddset(&held, SIGTERM);
+		sigaddset(&held, SIGINT);
+	}
+	sigprocmask(SIG_SETMASK, &held, NULL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(1);

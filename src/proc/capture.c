@@ -100,6 +100,7 @@ record(pcap_t *p, pcap_dumper_t *d)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct sigaction sa;
+	sigset_t stop;
 	int n, code = 0;
 
 	running = p;
@@ -108,6 +109,14 @@ record(pcap_t *p, pcap_dumper_t *d)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* held since the fork (nsl_bg_child): a stop that came before this
+	 * handler (a loaded machine, the child not yet run while the script
+	 * sent its packets and stopped) is handled now, and what the socket
+	 * holds is written below, not lost with a default death */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_UNBLOCK, &stop, NULL);
 	for (;;) {
 		n = pcap_dispatch(p, -1, write_one, (u_char *)d);
 		if (n == PCAP_ERROR_BREAK)
@@ -307,7 +316,7 @@ static int l_capture(lua_State *L)
 	if (pid < 0)
 		goto fail;
 	if (pid == 0) {
-		nsl_bg_child(self, !strcmp(file, "-"), keep, nk);
+		nsl_bg_child(self, !strcmp(file, "-"), keep, nk, 1);
 		record(p, d);
 	}
 	pcap_dump_close(d);

@@ -83,8 +83,10 @@ void nsl_proc_record(pid_t pid);
 /* In a forked background child (bg.c): nsl's signal handlers and mask
  * undone, dies with parent (else exits), leads its own process group,
  * stdin and stderr (and stdout unless keep_stdout) on /dev/null, every
- * other fd closed but the nkeep in keep. */
-void nsl_bg_child(pid_t parent, int keep_stdout, const int *keep, int nkeep);
+ * other fd closed but the nkeep in keep.  With hold_stop, SIGTERM and
+ * SIGINT stay blocked: the caller unblocks them once its own handler is
+ * in place, so a stop sent at once is handled, not the default death. */
+void nsl_bg_child(pid_t parent, int keep_stdout, const int *keep, int nkeep, int hold_stop);
 
 /* fork() with every signal blocked across it, the parent's mask given
  * back after: a signal sent to the child at once waits for

@@ -366,7 +366,7 @@ relay_udp(int lfd, const struct relay_cfg *cfg)
 static void __attribute__((noreturn))
 child(int lfd, pid_t parent, const struct relay_cfg *cfg)
 {
-	nsl_bg_child(parent, 0, &lfd, 1);
+	nsl_bg_child(parent, 0, &lfd, 1, 0);
 	if (cfg->udp)
 		relay_udp(lfd, cfg);
 	relay(lfd, cfg);
