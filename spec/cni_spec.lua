@@ -4,6 +4,7 @@
 -- unusable store, concurrent ADDs of both ends of a link, and SIGKILL in
 -- the middle of an ADD.  Real namespaces; ip -j and ping as witnesses.
 local T = require "spec.support.util"
+local nt = require "nsl.test"
 local N = require "spec.support.net"
 local C = require "spec.support.cni"
 
@@ -136,8 +137,9 @@ describe("nsl-cni #netns", function()
     -- are used: ADD r2 goes into the second one)
     local ours = T.sh("readlink /proc/self/ns/net").out
     for i = 1, 2 do
-      assert.is_truthy(T.wait_until(function() return T.sh("readlink " .. netns(i)).out ~= ours end),
-        "unshare -n " .. i .. " made no namespace in 5 s")
+      nt.eventually(function()
+        return T.sh("readlink " .. netns(i)).out ~= ours, "unshare -n " .. i .. " made no namespace"
+      end)
     end
     C.ok("ADD", "r1", { netns = netns(1) })
     local out = C.ok("ADD", "r2", { netns = netns(2) })

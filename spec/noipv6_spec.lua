@@ -2,6 +2,7 @@
 -- ipv6 = false (no link-local addresses, so no DAD, MLD or router
 -- solicitations flooding a bridge).  ip -j is the witness.
 local T = require "spec.support.util"
+local nt = require "nsl.test"
 local N = require "spec.support.net"
 local nsl = require "nsl"
 
@@ -30,7 +31,7 @@ describe("no IPv6 on a link #netns", function()
     -- the other end, without the option, has its fe80:: address: the
     -- kernel adds it once linkwatch has seen the carrier, in its own time
     -- (rtnl is shared with the other sandboxes); nov6b, up as long, still none
-    assert.equal(1, #T.wait_until(function() return #v6("nov6a") > 0 and v6("nov6a") end))
+    assert.equal(1, #nt.eventually(function() return #v6("nov6a") > 0 and v6("nov6a") end))
     assert.same({}, v6("nov6b", "nov6"))
     T.nsl_error(function() nsl.link_set("nov6a", { addrgenmode = "eui48" }) end,
       "link_set: nov6a: option 'addrgenmode': eui64, none, stable_secret or random expected, got 'eui48'")

@@ -1,6 +1,7 @@
 -- The process handle: background processes (of ns_exec, spawn,
 -- pid_exec) that never outlive the script.
 local T = require "spec.support.util"
+local nt = require "nsl.test"
 
 local arg_error, need_sandbox = T.arg_error, T.need_sandbox
 
@@ -110,7 +111,7 @@ describe("process handles #netns", function()
     -- the shell has set its trap (close reads SigCgt: before the trap it
     -- would rightly get SIGKILL at once)
     h = spawn("trap 'exit 7' TERM; sleep 100 & wait", { unshare = { "pid" }, background = true })
-    assert.is_true(T.wait_until(function() return catches_term(h.pid) end), "no TERM handler after 5 s")
+    nt.eventually(function() return catches_term(h.pid), "no TERM handler" end)
     h:close()
     assert.equal(7, h:wait().code)
   end)

@@ -1,6 +1,7 @@
 -- The network scenarios of SCENARIOS.md done with the primitives, step by
 -- step as the articles do them with ip; checked with ip and ping.
 local T = require "spec.support.util"
+local nt = require "nsl.test"
 local N = require "spec.support.net"
 
 -- One reply within 3 s (sent again each second: a veth's carrier comes a
@@ -23,8 +24,9 @@ describe("S1: a network namespace from scratch #netns", function()
     finally(function() T.sh("kill " .. pid) end)
     -- inside once ip netns exec has become the sleep (before it, ip may
     -- not have opened the namespace yet, and would find no netns1)
-    assert.is_truthy(T.wait_until(function() return T.slurp("/proc/" .. pid .. "/comm") == "sleep\n" end),
-      "ip netns exec did not become the sleep in 5 s")
+    nt.eventually(function()
+      return T.slurp("/proc/" .. pid .. "/comm") == "sleep\n", "ip netns exec did not become the sleep"
+    end)
     ns_del("netns1")
     assert.same({}, N.ip_netns())
     assert.equal(0, T.sh("nsenter --net=/proc/" .. pid .. "/ns/net ip link show lo").code)

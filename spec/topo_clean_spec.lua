@@ -1,6 +1,7 @@
 -- The record of what a run created, and nsl --clean (nsl.clean()) for the
 -- leftovers of runs that were killed.
 local T = require "spec.support.util"
+local nt = require "nsl.test"
 local nsl = require "nsl"
 
 local alive = T.alive
@@ -60,7 +61,7 @@ describe("the run record #unit", function()
     r = T.run({ "-e", "for _, x in ipairs(nsl.clean()) do print(x) end" }, { env = { NSL_RUN_DIR = dir } })
     assert.equal("process " .. pid .. " (run 999999-5)\n", r.out, r.err)
     -- (clean sends SIGKILL without waiting: the sleep dies in its own time)
-    assert.is_true(T.wait_until(function() return not alive(pid) end), "process " .. pid .. " still alive after 5 s")
+    nt.eventually(function() return not alive(pid), "process " .. pid .. " still alive" end)
   end)
 end)
 

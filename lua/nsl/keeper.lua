@@ -140,12 +140,7 @@ function M.run(file, name, ready)
   local rootless = f and not f:read("a"):match("^%s*0%s+0%s+4294967295")
   if f then f:close() end
   pcall(c.send, c, json.encode({ ok = true, waits = rootless or nil }) .. "\n")
-  local deadline = core.now() + 5
-  while rootless and math.type(pid) == "integer" and core.now() < deadline do
-    local st = core._proc_stat(pid)
-    if not st or st.state == "Z" then break end
-    core.sleep(0.01)
-  end
+  if rootless and math.type(pid) == "integer" then lab.wait_end(pid, nil, 5) end
   c:close()
 end
 

@@ -222,6 +222,20 @@ local function run_alive(pid, start)
   return now ~= nil and now == tonumber(start)
 end
 
+-- wait_end(pid [, start], seconds): waits until process pid has ended
+-- (gone, or a zombie its parent has not reaped yet; with start, also
+-- when pid is another process now); false when it still runs after
+-- seconds.
+function M.wait_end(pid, start, seconds)
+  local deadline = core.now() + seconds
+  while true do
+    local st = core._proc_stat(pid)
+    if not st or st.state == "Z" or (start and st.start ~= tonumber(start)) then return true end
+    if core.now() > deadline then return false end
+    core.sleep(0.01)
+  end
+end
+
 function M.runs(warn)
   warn = warn or function() end
   local dir = record.dir()

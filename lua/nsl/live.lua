@@ -100,16 +100,9 @@ function M.install(cli, h)
   -- keeper's start time tells a reused pid, which is not waited for.
   local function ended(cmd, doc)
     local wait = keeper_timeout(cmd)
-    local deadline = core.now() + wait
-    local start = math.tointeger(doc.start)
-    while true do
-      local st = core._proc_stat(doc.pid)
-      if not st or st.state == "Z" or (start and st.start ~= start) then return end
-      if core.now() > deadline then
-        die("%s: %s: its lab is down, but its keeper (pid %d) did not end in %g s: kill -KILL %d and nsl --clean",
-          cmd, doc.name, doc.pid, wait, doc.pid, doc.pid)
-      end
-      core.sleep(0.01)
+    if not lab.wait_end(doc.pid, math.tointeger(doc.start), wait) then
+      die("%s: %s: its lab is down, but its keeper (pid %d) did not end in %g s: kill -KILL %d and nsl --clean",
+        cmd, doc.name, doc.pid, wait, doc.pid, doc.pid)
     end
   end
 

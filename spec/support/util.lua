@@ -82,22 +82,6 @@ function M.other_records()
   return table.concat(out)
 end
 
--- wait_until(f [, timeout = 5]): calls f until it returns a truthy value
--- or timeout seconds pass; returns its last value, for the caller to
--- assert on.  For what the kernel or another process finishes in its
--- own time: with parallel sandboxes on a loaded machine, "0.2 s later"
--- is a guess, and a fixed sleep a test that fails by chance.
-function M.wait_until(f, timeout)
-  local deadline = core.now() + (timeout or 5)
-  local v
-  repeat
-    v = f()
-    if v then return v end
-    core.sleep(0.02)
-  until core.now() > deadline
-  return v
-end
-
 -- sh_until(cond, what [, pid = "pid"]): a shell fragment that waits up to
 -- 20 s until the shell command cond succeeds (a program under test said
 -- "ready", say); otherwise it says what it did not see (on stdout and
